@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ActorSchema, type Actor } from './actors';
+
+/** A calendar date, YYYY-MM-DD, that really exists (2026-02-30 is refused). */
+export const DateString = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, '日期不存在');
+
+const Text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`);
+const UnitId = z.string().trim().min(1, '不能为空').max(64);
+
+/** A reference to a stored file; the files themselves are handled by the evidence store. */
+export const AttachmentSchema = z.strictObject({
+  name: Text(200),
+  ref: Text(500),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+const Attachments = z.array(AttachmentSchema).max(50).default([]);
+
+export const CATEGORIES = ['annual_task', 'meeting_decision', 'leader_instruction', 'inspection', 'monitoring', 'complaint', 'other'] as const;
+export const PRIORITIES = ['normal', 'high', 'urgent'] as const;
+
+export const CreateItemSchema = z.strictObject({
+  title: Text(200),
+  description: z.string().trim().max(5000).default(''),
+  category: z.enum(CATEGORIES).default('other'),
+  priority: z.enum(PRIORITIES).default('normal'),
+  source: z.string().trim().max(200).default(''),
+  leadUnitId: UnitId,
+  coUnitIds: z.array(UnitId).max(20).default([]),
+  dueDate: DateString,
+});
+export type CreateItem = z.infer<typeof CreateItemSchema>;
+
+/** The payload of every action, keyed by action name. Unknown fields are refused (no mass assignment). */
+export const ACTION_PAYLOADS = {
+  sign: z.strictObject({ note: z.string().trim().max(1000).default('') }),
+  decline: z.strictObject({ reason: Text(1000) }),
+  reassign: z.strictObject({
+    leadUnitId: UnitId,
+    coUnitIds: z.array(UnitId).max(20).optional(),
+    dueDate: DateString.optional(),
+    note: z.string().trim().max(1000).default(''),
+  }),
+  arbitrate: z.strictObject({ unitId: UnitId, ruling: Text(2000) }),
+  filePlan: z.strictObject({ plan: Text(10000), attachments: Attachments }),
+  reportProgress: z.strictObject({ text: Text(5000), percent: z.number().int().min(0).max(100).optional(), attachments: Attachments }),
+  coSign: z.strictObject({ note: z.string().trim().max(1000).default('') }),
+  coReport: z.strictObject({ text: Text(5000), attachments: Attachments }),
+  coComplete: z.strictObject({ text: Text(5000), attachments: Attachments }),
+  submit: z.strictObject({ summary: Text(10000), attachments: Attachments }),
+  verifyPass: z.strictObject({ opinion: z.string().trim().max(2000).default('') }),
+  verifyReturn: z.strictObject({ reasons: Text(2000) }),
+  requestExtension: z.strictObject({ dueDate: DateString, reason: Text(1000) }),
+  decideExtension: z.strictObject({ approved: z.boolean(), opinion: z.string().trim().max(1000).default('') }),
+  suspend: z.strictObject({ reason: Text(1000) }),
+  resume: z.strictObject({ note: z.string().trim().max(1000).default('') }),
+  withdraw: z.strictObject({ reason: Text(1000) }),
+} as const;
+
+export type Action = keyof typeof ACTION_PAYLOADS;
+export const ACTIONS = Object.keys(ACTION_PAYLOADS) as Action[];
+export type ActionPayload<A extends Action> = z.infer<(typeof ACTION_PAYLOADS)[A]>;
+
+export const ACTION_LABELS: Record<Action, string> = {
+  sign: '签收',
+  decline: '退回交办',
+  reassign: '改派',
+  arbitrate: '裁定责任单位',
+  filePlan: '提交整改方案',
+  reportProgress: '进展反馈',
+  coSign: '配合单位签收',
+  coReport: '配合单位反馈',
+  coComplete: '配合单位办结',
+  submit: '申请销号',
+  verifyPass: '核查通过（销号）',
+  verifyReturn: '核查退回',
+  requestExtension: '申请延期',
+  decideExtension: '审批延期',
+  suspend: '挂起',
+  resume: '恢复',
+  withdraw: '撤销',
+};
+
+/** What enters the workflow: an action, its payload and who does it. */
+export type Command = { [A in Action]: { action: A; payload: ActionPayload<A>; actor: Actor } }[Action];
+
+const CommandEnvelope = z.object({ action: z.enum(ACTIONS as [Action, ...Action[]]), payload: z.unknown(), actor: ActorSchema });
+
+/** Parses an untrusted command; throws a ZodError naming the bad field. */
+export function parseCommand(raw: unknown): Command {
+  const envelope = CommandEnvelope.parse(raw);
+  const payload = ACTION_PAYLOADS[envelope.action].parse(envelope.payload ?? {});
+  return { action: envelope.action, payload, actor: envelope.actor } as Command;
+}

@@ -1,0 +1,409 @@
+import type { Actor } from './actors';
+import type { Action, Attachment, Command, CreateItem } from './commands';
+
+export const STATUSES = ['assigned', 'declined', 'arbitration', 'signed', 'rectifying', 'verifying', 'suspended', 'closed', 'withdrawn'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const STATUS_LABELS: Record<Status, string> = {
+  assigned: '待签收',
+  declined: '已退回交办',
+  arbitration: '待裁定',
+  signed: '已签收',
+  rectifying: '整改中',
+  verifying: '待核查',
+  suspended: '已挂起',
+  closed: '已销号',
+  withdrawn: '已撤销',
+};
+
+export const TERMINAL: readonly Status[] = ['closed', 'withdrawn'];
+type Suspendable = 'assigned' | 'signed' | 'rectifying';
+
+/**
+ * The one table of allowed transitions: for each state, the actions allowed in it and the
+ * states each may lead to. The workflow's validator and the API both read it; `decide`
+ * picks one of the listed targets (a test checks it never leaves the list).
+ */
+export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, readonly Status[]>> } = {
+  assigned: {
+    sign: ['signed'],
+    decline: ['declined', 'arbitration'],
+    coSign: ['assigned'],
+    suspend: ['suspended'],
+    withdraw: ['withdrawn'],
+  },
+  declined: { reassign: ['assigned'], withdraw: ['withdrawn'] },
+  arbitration: { arbitrate: ['assigned'], withdraw: ['withdrawn'] },
+  signed: {
+    filePlan: ['rectifying'],
+    coSign: ['signed'],
+    coReport: ['signed'],
+    coComplete: ['signed'],
+    requestExtension: ['signed'],
+    decideExtension: ['signed'],
+    suspend: ['suspended'],
+    withdraw: ['withdrawn'],
+  },
+  rectifying: {
+    reportProgress: ['rectifying'],
+    coSign: ['rectifying'],
+    coReport: ['rectifying'],
+    coComplete: ['rectifying'],
+    submit: ['verifying'],
+    requestExtension: ['rectifying'],
+    decideExtension: ['rectifying'],
+    suspend: ['suspended'],
+    withdraw: ['withdrawn'],
+  },
+  verifying: { verifyPass: ['closed'], verifyReturn: ['rectifying'], withdraw: ['withdrawn'] },
+  suspended: { resume: ['assigned', 'signed', 'rectifying'], withdraw: ['withdrawn'] },
+  closed: {},
+  withdrawn: {},
+};
+
+/** Who may take each action: the supervisor side, the lead unit, or a co-unit for its own part. */
+export type Party = 'supervisor' | 'verifier' | 'lead' | 'co';
+export const ACTION_PARTY: Record<Action, Party> = {
+  sign: 'lead',
+  decline: 'lead',
+  reassign: 'supervisor',
+  arbitrate: 'supervisor',
+  filePlan: 'lead',
+  reportProgress: 'lead',
+  coSign: 'co',
+  coReport: 'co',
+  coComplete: 'co',
+  submit: 'lead',
+  verifyPass: 'verifier',
+  verifyReturn: 'verifier',
+  requestExtension: 'lead',
+  decideExtension: 'supervisor',
+  suspend: 'supervisor',
+  resume: 'supervisor',
+  withdraw: 'supervisor',
+};
+
+export interface CoPart {
+  unitId: string;
+  state: 'pending' | 'signed' | 'done';
+  reports: number;
+}
+
+export interface Decline {
+  unitId: string;
+  reason: string;
+  at: string;
+}
+
+export interface Extension {
+  requestedDueDate: string;
+  reason: string;
+  requestedBy: string;
+  requestedAt: string;
+  decision?: { approved: boolean; by: string; at: string; opinion: string };
+}
+
+interface ItemCore {
+  id: string;
+  title: string;
+  description: string;
+  category: string;
+  priority: string;
+  source: string;
+  problemListId: string | null;
+  leadUnitId: string;
+  coParts: CoPart[];
+  dueDate: string;
+  createdAt: string;
+  createdBy: Actor;
+  updatedAt: string;
+  /** Number of accepted transitions, creation included: the event sequence number. */
+  seq: number;
+  declines: Decline[];
+  /** Set by arbitration: the named unit can no longer decline. */
+  ownerRuled: boolean;
+  returnCount: number;
+  extensions: Extension[];
+  plan: string | null;
+  progressReports: number;
+}
+
+/** The state-specific part: a suspended item knows where it resumes, a closed one when it closed. */
+export type Phase =
+  | { status: 'assigned' }
+  | { status: 'declined'; declinedBy: string }
+  | { status: 'arbitration' }
+  | { status: 'signed' }
+  | { status: 'rectifying' }
+  | { status: 'verifying' }
+  | { status: 'suspended'; resumeTo: Suspendable; reason: string }
+  | { status: 'closed'; closedAt: string }
+  | { status: 'withdrawn'; reason: string };
+
+export type Item = ItemCore & Phase;
+
+export interface ItemConfig {
+  /** Declines allowed before the next one sends the item to arbitration. */
+  maxDeclines: number;
+}
+export const DEFAULT_ITEM_CONFIG: ItemConfig = { maxDeclines: 2 };
+
+export interface ItemInput {
+  id: string;
+  problemListId: string | null;
+  spec: CreateItem;
+  createdBy: Actor;
+  createdAt: string;
+  config: ItemConfig;
+}
+
+export function createItem(input: ItemInput): Item {
+  const { spec } = input;
+  return {
+    id: input.id,
+    title: spec.title,
+    description: spec.description,
+    category: spec.category,
+    priority: spec.priority,
+    source: spec.source,
+    problemListId: input.problemListId,
+    leadUnitId: spec.leadUnitId,
+    coParts: coPartsFor(spec.coUnitIds, spec.leadUnitId),
+    dueDate: spec.dueDate,
+    createdAt: input.createdAt,
+    createdBy: input.createdBy,
+    updatedAt: input.createdAt,
+    seq: 1,
+    declines: [],
+    ownerRuled: false,
+    returnCount: 0,
+    extensions: [],
+    plan: null,
+    progressReports: 0,
+    status: 'assigned',
+  };
+}
+
+function coPartsFor(unitIds: readonly string[], leadUnitId: string): CoPart[] {
+  return [...new Set(unitIds)].filter((u) => u !== leadUnitId).map((unitId) => ({ unitId, state: 'pending', reports: 0 }));
+}
+
+export function isTerminal(status: Status): boolean {
+  return TERMINAL.includes(status);
+}
+
+export type RefusalCode = 'not_allowed_in_state' | 'forbidden' | 'precondition_failed' | 'invalid';
+
+export interface Refusal {
+  ok: false;
+  code: RefusalCode;
+  /** zh-CN, for people. */
+  message: string;
+  status: Status;
+  allowedActions: Action[];
+}
+
+export interface Accepted {
+  ok: true;
+  item: Item;
+  event: EventDraft;
+}
+
+/** What the event log records for one accepted transition. */
+export interface EventDraft {
+  seq: number;
+  action: Action | 'create';
+  fromStatus: Status | null;
+  toStatus: Status;
+  actor: Actor;
+  at: string;
+  payload: unknown;
+  attachments: Attachment[];
+}
+
+export function allowedActions(item: Item): Action[] {
+  return Object.keys(TRANSITIONS[item.status]) as Action[];
+}
+
+/** The actions this actor could take now: the table, the party rule and the preconditions all pass. */
+export function actionsFor(item: Item, actor: Actor): Action[] {
+  return allowedActions(item).filter((action) => precheck(item, action, actor) === null);
+}
+
+export function isEntitled(item: Item, action: Action, actor: Actor): boolean {
+  switch (ACTION_PARTY[action]) {
+    case 'supervisor':
+      return actor.role === 'supervisor';
+    case 'verifier':
+      return actor.role === 'supervisor' || actor.role === 'verifier';
+    case 'lead':
+      return isUnitRole(actor) && actor.unitId === item.leadUnitId;
+    case 'co':
+      return isUnitRole(actor) && item.coParts.some((p) => p.unitId === actor.unitId);
+  }
+}
+
+function isUnitRole(actor: Actor): boolean {
+  return actor.role === 'unit_handler' || actor.role === 'unit_leader';
+}
+
+function refuse(item: Item, code: RefusalCode, message: string): Refusal {
+  return { ok: false, code, message, status: item.status, allowedActions: allowedActions(item) };
+}
+
+/** Everything that can refuse an action before its payload is looked at; null when it may go ahead. */
+function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
+  if (!TRANSITIONS[item.status][action]) {
+    return refuse(item, 'not_allowed_in_state', `当前状态为“${STATUS_LABELS[item.status]}”，不能执行该操作`);
+  }
+  if (!isEntitled(item, action, actor)) {
+    return refuse(item, 'forbidden', '您无权对该事项执行此操作');
+  }
+  const coPart = item.coParts.find((p) => p.unitId === actor.unitId);
+  switch (action) {
+    case 'decline':
+      if (item.ownerRuled) return refuse(item, 'precondition_failed', '责任单位已由督查室裁定，不能再退回交办');
+      return null;
+    case 'coSign':
+      if (coPart?.state !== 'pending') return refuse(item, 'precondition_failed', '本单位的配合任务已签收');
+      return null;
+    case 'coReport':
+    case 'coComplete':
+      if (coPart?.state !== 'signed') return refuse(item, 'precondition_failed', coPart?.state === 'done' ? '本单位的配合任务已办结' : '请先签收配合任务');
+      return null;
+    case 'submit': {
+      const open = openCoParts(item);
+      if (open.length > 0) return refuse(item, 'precondition_failed', `配合单位尚未办结：${open.join('、')}`);
+      return null;
+    }
+    case 'requestExtension':
+      if (pendingExtension(item)) return refuse(item, 'precondition_failed', '已有待审批的延期申请');
+      return null;
+    case 'decideExtension':
+      if (!pendingExtension(item)) return refuse(item, 'precondition_failed', '没有待审批的延期申请');
+      return null;
+    default:
+      return null;
+  }
+}
+
+export function openCoParts(item: Item): string[] {
+  return item.coParts.filter((p) => p.state !== 'done').map((p) => p.unitId);
+}
+
+export function pendingExtension(item: Item): Extension | undefined {
+  const last = item.extensions[item.extensions.length - 1];
+  return last && !last.decision ? last : undefined;
+}
+
+/**
+ * The whole state machine: given an item, a command and the time, either the next item and
+ * the event to record, or a refusal that says why. Pure: the workflow and the tests call it.
+ */
+export function decide(item: Item, command: Command, now: string, config: ItemConfig = DEFAULT_ITEM_CONFIG): Accepted | Refusal {
+  const refused = precheck(item, command.action, command.actor);
+  if (refused) return refused;
+  const next = transition(item, command, now, config);
+  if (!next.ok) return next;
+  const attachments = 'attachments' in command.payload ? command.payload.attachments : [];
+  const updated: Item = { ...next.item, seq: item.seq + 1, updatedAt: now };
+  return {
+    ok: true,
+    item: updated,
+    event: {
+      seq: updated.seq,
+      action: command.action,
+      fromStatus: item.status,
+      toStatus: updated.status,
+      actor: command.actor,
+      at: now,
+      payload: command.payload,
+      attachments,
+    },
+  };
+}
+
+type Step = { ok: true; item: Item } | Refusal;
+
+function transition(item: Item, command: Command, now: string, config: ItemConfig): Step {
+  const { actor } = command;
+  const base = withoutPhase(item);
+  switch (command.action) {
+    case 'sign':
+      return { ok: true, item: { ...base, status: 'signed' } };
+    case 'decline': {
+      const declines = [...item.declines, { unitId: item.leadUnitId, reason: command.payload.reason, at: now }];
+      if (item.declines.length >= config.maxDeclines) return { ok: true, item: { ...base, declines, status: 'arbitration' } };
+      return { ok: true, item: { ...base, declines, status: 'declined', declinedBy: item.leadUnitId } };
+    }
+    case 'reassign': {
+      const { leadUnitId, coUnitIds, dueDate } = command.payload;
+      const coParts = coUnitIds ? coPartsFor(coUnitIds, leadUnitId) : item.coParts.filter((p) => p.unitId !== leadUnitId);
+      return { ok: true, item: { ...base, leadUnitId, coParts, dueDate: dueDate ?? item.dueDate, status: 'assigned' } };
+    }
+    case 'arbitrate': {
+      const { unitId } = command.payload;
+      const coParts = item.coParts.filter((p) => p.unitId !== unitId);
+      return { ok: true, item: { ...base, leadUnitId: unitId, coParts, ownerRuled: true, status: 'assigned' } };
+    }
+    case 'filePlan':
+      return { ok: true, item: { ...base, plan: command.payload.plan, status: 'rectifying' } };
+    case 'reportProgress':
+      return { ok: true, item: { ...base, progressReports: item.progressReports + 1, status: 'rectifying' } };
+    case 'coSign':
+    case 'coReport':
+    case 'coComplete': {
+      const action = command.action;
+      const coParts = item.coParts.map((p): CoPart => {
+        if (p.unitId !== actor.unitId) return p;
+        if (action === 'coSign') return { ...p, state: 'signed' };
+        if (action === 'coReport') return { ...p, reports: p.reports + 1 };
+        return { ...p, state: 'done', reports: p.reports + 1 };
+      });
+      return { ok: true, item: { ...item, coParts } };
+    }
+    case 'submit':
+      return { ok: true, item: { ...base, status: 'verifying' } };
+    case 'verifyPass':
+      return { ok: true, item: { ...base, status: 'closed', closedAt: now } };
+    case 'verifyReturn':
+      return { ok: true, item: { ...base, returnCount: item.returnCount + 1, status: 'rectifying' } };
+    case 'requestExtension': {
+      if (command.payload.dueDate <= item.dueDate) {
+        return refuse(item, 'invalid', `申请的新期限（${command.payload.dueDate}）须晚于当前期限（${item.dueDate}）`);
+      }
+      const extension: Extension = { requestedDueDate: command.payload.dueDate, reason: command.payload.reason, requestedBy: actor.userId, requestedAt: now };
+      return { ok: true, item: { ...item, extensions: [...item.extensions, extension] } };
+    }
+    case 'decideExtension': {
+      const pending = pendingExtension(item);
+      if (!pending) return refuse(item, 'precondition_failed', '没有待审批的延期申请');
+      const { approved, opinion } = command.payload;
+      const decided: Extension = { ...pending, decision: { approved, by: actor.userId, at: now, opinion } };
+      const extensions = [...item.extensions.slice(0, -1), decided];
+      return { ok: true, item: { ...item, extensions, dueDate: approved ? pending.requestedDueDate : item.dueDate } };
+    }
+    case 'suspend':
+      if (item.status !== 'assigned' && item.status !== 'signed' && item.status !== 'rectifying') {
+        return refuse(item, 'not_allowed_in_state', `当前状态为“${STATUS_LABELS[item.status]}”，不能挂起`);
+      }
+      return { ok: true, item: { ...base, status: 'suspended', resumeTo: item.status, reason: command.payload.reason } };
+    case 'resume':
+      if (item.status !== 'suspended') return refuse(item, 'not_allowed_in_state', '事项未挂起');
+      return { ok: true, item: { ...base, status: item.resumeTo } };
+    case 'withdraw':
+      return { ok: true, item: { ...base, status: 'withdrawn', reason: command.payload.reason } };
+  }
+}
+
+/** The fields common to every state, so a new phase never inherits the old one's leftovers. */
+function withoutPhase(item: Item): ItemCore {
+  const core: Record<string, unknown> = { ...item };
+  for (const key of ['status', 'declinedBy', 'resumeTo', 'reason', 'closedAt']) delete core[key];
+  return core as unknown as ItemCore;
+}
+
+/** The co-units whose part still holds up closure (the lead cannot submit while any is open). */
+export function holdingUp(item: Item): string[] {
+  return isTerminal(item.status) ? [] : openCoParts(item);
+}

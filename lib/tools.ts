@@ -1,0 +1,12 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Binaries that npm cannot give us; scripts/setup.sh installs them under .tools/. */
+export function toolPath(name: 'temporal' | 'temporal-test-server'): string {
+  const p = path.join(ROOT, '.tools', 'venv', 'bin', name);
+  if (!existsSync(p)) throw new Error(`${p} is missing: run scripts/setup.sh`);
+  return p;
+}

@@ -1,0 +1,22 @@
+import type { Action, ActionPayload } from '../../domain/commands';
+
+/** A valid payload for every action, for tests that walk the whole table. */
+export const SAMPLE_PAYLOADS: { [A in Action]: ActionPayload<A> } = {
+  sign: { note: '' },
+  decline: { reason: '不属于本单位职责' },
+  reassign: { leadUnitId: 'unit-b', note: '' },
+  arbitrate: { unitId: 'unit-a', ruling: '经研究，由A单位牵头办理' },
+  filePlan: { plan: '整改方案：三步走', attachments: [] },
+  reportProgress: { text: '已完成第一步', attachments: [] },
+  coSign: { note: '' },
+  coReport: { text: '配合进展', attachments: [] },
+  coComplete: { text: '配合部分已完成', attachments: [] },
+  submit: { summary: '整改完成，申请销号', attachments: [{ name: '现场照片.jpg', ref: 'evidence/1' }] },
+  verifyPass: { opinion: '核查属实' },
+  verifyReturn: { reasons: '材料不全' },
+  requestExtension: { dueDate: '2027-06-30', reason: '工程量大' },
+  decideExtension: { approved: true, opinion: '同意' },
+  suspend: { reason: '等待上级政策' },
+  resume: { note: '' },
+  withdraw: { reason: '重复立项' },
+};

@@ -1,0 +1,3 @@
+// Explicit re-exports: big `export *` barrels have broken workflow bundles.
+export { itemWorkflow } from './item';
+export { problemListWorkflow } from './problem-list';

@@ -1,0 +1,13 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Item } from '../domain/item';
+import type { Command } from '../domain/commands';
+
+/** Every state change the API must confirm: refused by the validator before it enters history. */
+export const actUpdate = defineUpdate<Item, [Command]>('act');
+/** Answers once every transition decided so far is recorded in PostgreSQL: read-your-writes for the API. */
+export const recordedUpdate = defineUpdate<Item, []>('recorded');
+/** The live state of the item. */
+export const itemQuery = defineQuery<Item>('item');
+
+/** The failure type a refused command carries, with a `Refusal` as its details. */
+export const REFUSAL_TYPE = 'ActionRefused';

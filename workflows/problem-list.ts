@@ -1,0 +1,46 @@
+import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { Activities } from '../activities';
+import { ActorSchema } from '../domain/actors';
+import { CreateItemSchema } from '../domain/commands';
+import { itemWorkflowId } from './ids';
+import { itemWorkflow } from './item';
+
+export const ProblemListInputSchema = z.object({
+  listId: z.string().min(1).max(64),
+  title: z.string().min(1).max(200),
+  source: z.string().max(200),
+  createdBy: ActorSchema,
+  config: z.object({ maxDeclines: z.number().int().min(0).max(10) }),
+  items: z.array(z.object({ id: z.string().min(1).max(64), spec: CreateItemSchema })).min(1).max(1000),
+});
+export type ProblemListInput = z.input<typeof ProblemListInputSchema>;
+
+const { recordProblemList } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * A problem list (问题清单) opened as one batch: the rows were all validated before this
+ * started, so starting it is the all-or-nothing step; each problem becomes its own item
+ * workflow, which outlives this one.
+ */
+export async function problemListWorkflow(raw: ProblemListInput): Promise<{ listId: string; itemIds: string[] }> {
+  const input = ProblemListInputSchema.parse(raw);
+  await recordProblemList({ listId: input.listId, title: input.title, source: input.source, total: input.items.length, createdBy: input.createdBy.userId, createdAt: new Date(workflowInfo().startTime).toISOString() });
+  const batch = 50;
+  for (let i = 0; i < input.items.length; i += batch) {
+    await Promise.all(
+      input.items.slice(i, i + batch).map(({ id, spec }) =>
+        startChild(itemWorkflow, {
+          workflowId: itemWorkflowId(id),
+          taskQueue: workflowInfo().taskQueue,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          args: [{ id, problemListId: input.listId, spec, createdBy: input.createdBy, config: input.config }],
+        }),
+      ),
+    );
+  }
+  return { listId: input.listId, itemIds: input.items.map((i) => i.id) };
+}

@@ -1,0 +1,17 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+// Ids and states only: no personal data in search attributes (they are stored unencrypted).
+export const ItemStatusKey = defineSearchAttributeKey('ItemStatus', SearchAttributeType.KEYWORD);
+export const LeadUnitKey = defineSearchAttributeKey('LeadUnit', SearchAttributeType.KEYWORD);
+export const DueDateKey = defineSearchAttributeKey('DueDate', SearchAttributeType.DATETIME);
+export const LightKey = defineSearchAttributeKey('Light', SearchAttributeType.KEYWORD);
+export const ProblemListKey = defineSearchAttributeKey('ProblemList', SearchAttributeType.KEYWORD);
+
+/** Name → type, for registering them on a server (dev server flags, operator service). */
+export const SEARCH_ATTRIBUTES = {
+  ItemStatus: 'Keyword',
+  LeadUnit: 'Keyword',
+  DueDate: 'Datetime',
+  Light: 'Keyword',
+  ProblemList: 'Keyword',
+} as const;
