@@ -201,6 +201,8 @@ export interface Refusal {
   message: string;
   status: Status;
   allowedActions: Action[];
+  /** For `invalid`: the payload field at fault. */
+  field?: string;
 }
 
 export interface Accepted {
@@ -247,8 +249,8 @@ function isUnitRole(actor: Actor): boolean {
   return actor.role === 'unit_handler' || actor.role === 'unit_leader';
 }
 
-function refuse(item: Item, code: RefusalCode, message: string): Refusal {
-  return { ok: false, code, message, status: item.status, allowedActions: allowedActions(item) };
+function refuse(item: Item, code: RefusalCode, message: string, field?: string): Refusal {
+  return { ok: false, code, message, status: item.status, allowedActions: allowedActions(item), ...(field ? { field } : {}) };
 }
 
 /** Everything that can refuse an action before its payload is looked at; null when it may go ahead. */
@@ -370,7 +372,7 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       return { ok: true, item: { ...base, returnCount: item.returnCount + 1, status: 'rectifying' } };
     case 'requestExtension': {
       if (command.payload.dueDate <= item.dueDate) {
-        return refuse(item, 'invalid', `申请的新期限（${command.payload.dueDate}）须晚于当前期限（${item.dueDate}）`);
+        return refuse(item, 'invalid', `申请的新期限（${command.payload.dueDate}）须晚于当前期限（${item.dueDate}）`, 'dueDate');
       }
       const extension: Extension = { requestedDueDate: command.payload.dueDate, reason: command.payload.reason, requestedBy: actor.userId, requestedAt: now };
       return { ok: true, item: { ...item, extensions: [...item.extensions, extension] } };

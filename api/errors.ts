@@ -1,0 +1,126 @@
+import { WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Action } from '../domain/commands';
+import { STATUS_LABELS, type Refusal, type Status } from '../domain/item';
+import { REFUSAL_TYPE } from '../workflows/messages';
+
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+/** An expected failure with its HTTP status; the body is what the client is told. */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  body() {
+    return { error: this.code, message: this.message, ...this.extra };
+  }
+}
+
+export const badRequest = (fields: FieldError[], message = '请求参数有误') => new AppError(400, 'bad_request', message, { fields });
+export const unauthorized = (reason: string) => new AppError(401, 'unauthorized', `身份验证失败：${reason}`);
+export const forbidden = (message = '您无权执行此操作') => new AppError(403, 'forbidden', message);
+export const notFound = (message = '事项不存在') => new AppError(404, 'not_found', message);
+export const unavailable = (what: 'temporal' | 'database') =>
+  new AppError(503, 'unavailable', what === 'temporal' ? '工作流服务暂时不可用，请稍后重试' : '数据库暂时不可用，请稍后重试', { dependency: what });
+
+export function conflict(message: string, status: Status, allowedActions: Action[], code = 'not_allowed_in_state') {
+  return new AppError(409, 'conflict', message, { reason: code, state: status, stateLabel: STATUS_LABELS[status], allowedActions });
+}
+
+/** A domain refusal, from the API's own pre-check or from the workflow's validator. */
+export function fromRefusal(refusal: Omit<Refusal, 'ok'>): AppError {
+  switch (refusal.code) {
+    case 'forbidden':
+      return forbidden(refusal.message);
+    case 'invalid':
+      return badRequest([{ field: `body.${refusal.field ?? ''}`, reason: refusal.message }], refusal.message);
+    default:
+      return conflict(refusal.message, refusal.status, refusal.allowedActions, refusal.code);
+  }
+}
+
+const UNREACHABLE_DB_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08001', '08006', 'P1001', 'P1002', 'P1017', 'P2024']);
+
+function chain(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e = err, i = 0; e && i < 8; e = (e as { cause?: unknown }).cause, i++) out.push(e);
+  return out;
+}
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return chain(err).some((e) => {
+    const x = e as { code?: unknown; name?: unknown; message?: unknown; errno?: unknown; kind?: unknown };
+    if (typeof x.code === 'string' && UNREACHABLE_DB_CODES.has(x.code)) return true;
+    if (x.name === 'PrismaClientInitializationError') return true;
+    const msg = typeof x.message === 'string' ? x.message : '';
+    return /ECONNREFUSED|Connection terminated|connection timeout|Can't reach database|timeout exceeded when trying to connect|DatabaseNotReachable/i.test(msg);
+  });
+}
+
+export function isTemporalUnavailable(err: unknown): boolean {
+  return chain(err).some((e) => {
+    if (isGrpcServiceError(e)) return e.code === grpcStatus.UNAVAILABLE || e.code === grpcStatus.DEADLINE_EXCEEDED;
+    const x = e as { name?: unknown; message?: unknown };
+    return x.name === 'ServiceError' && typeof x.message === 'string' && /unavailable|deadline|connect/i.test(x.message);
+  });
+}
+
+/** Maps what Temporal said about an update or a start to the client's answer. */
+export function fromTemporal(err: unknown): AppError | null {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
+    if (cause?.type === REFUSAL_TYPE && cause.details?.[0]) return fromRefusal(cause.details[0] as Refusal);
+    if (cause?.type === 'InvalidCommand') return badRequest([{ field: 'body', reason: cause.message ?? '' }]);
+  }
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return new AppError(409, 'conflict', '事项已存在', { reason: 'already_exists' });
+  if (err instanceof WorkflowNotFoundError) return notFound();
+  if (isTemporalUnavailable(err)) return unavailable('temporal');
+  return null;
+}
+
+/** The one error handler: expected errors as they are, anything else a 500 with no internals. */
+export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const fields = err.validation.map((v) => ({
+      field: [err.validationContext ?? 'body', ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      reason: v.message ?? 'invalid',
+    }));
+    return reply.status(400).send(badRequest(fields).body());
+  }
+  const appError = err instanceof AppError ? err : (fromTemporal(err) ?? (isDatabaseUnavailable(err) ? unavailable('database') : null));
+  if (appError) {
+    request.log.warn({ code: appError.code, msg: appError.message }, 'request refused');
+    return reply.status(appError.statusCode).send(appError.body());
+  }
+  const fe = err as FastifyError;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Fastify's own client errors: bad JSON, body too large, unsupported media type.
+    return reply.status(fe.statusCode).send({ error: fe.code ?? 'bad_request', message: clientErrorMessage(fe) });
+  }
+  request.log.error({ err }, 'unexpected error');
+  return reply.status(500).send({ error: 'internal', message: '服务器内部错误' });
+}
+
+function clientErrorMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return '请求体过大';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return '不支持的内容类型';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return '请求体为空';
+    default:
+      return err.statusCode === 400 ? `请求格式错误：${err.message}` : err.message;
+  }
+}

@@ -1,0 +1,155 @@
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../domain/actors';
+import { ACTION_LABELS, parseCommand, type Action, type CreateItem } from '../domain/commands';
+import { actionsFor, decide, holdingUp, isTerminal, STATUS_LABELS, TERMINAL, type Item, type Status } from '../domain/item';
+import { todayInShanghai } from '../lib/calendar-date';
+import type { Db } from '../lib/db';
+import { actOnItem, openItem } from '../lib/items';
+import type { Prisma } from '../generated/prisma/client';
+import { AppError, badRequest, forbidden, fromRefusal, fromTemporal, notFound, type FieldError } from './errors';
+
+export interface Services {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  maxDeclines: number;
+  /** How long an API call waits on Temporal before answering 503. */
+  temporalTimeoutMs: number;
+}
+
+const UNIT_ROLES = new Set(['unit_handler', 'unit_leader']);
+
+/** A unit's staff see only the items their unit leads or co-handles; others see all (jurisdiction comes with roles). */
+export function visibleTo(actor: Actor): Prisma.ItemWhereInput {
+  if (!UNIT_ROLES.has(actor.role)) return {};
+  const unit = actor.unitId ?? '\u0000';
+  return { OR: [{ leadUnitId: unit }, { coUnitIds: { has: unit } }] };
+}
+
+export function isOverdue(item: { status: string; dueDate: string }, today = todayInShanghai()): boolean {
+  return !isTerminal(item.status as Status) && item.dueDate < today;
+}
+
+export function itemView(item: Item, actor: Actor) {
+  return {
+    ...item,
+    statusLabel: STATUS_LABELS[item.status],
+    overdue: isOverdue(item),
+    holdingUp: holdingUp(item),
+    allowedActions: actionsFor(item, actor),
+  };
+}
+
+async function withTemporal<T>(s: Services, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, fn);
+  } catch (err) {
+    throw fromTemporal(err) ?? err;
+  }
+}
+
+async function checkUnits(db: Db, fields: Array<[string, string]>): Promise<void> {
+  if (fields.length === 0) return;
+  const ids = [...new Set(fields.map(([, id]) => id))];
+  const known = new Set((await db.unit.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((u) => u.id));
+  const bad: FieldError[] = fields.filter(([, id]) => !known.has(id)).map(([field, id]) => ({ field, reason: `单位“${id}”不存在` }));
+  if (bad.length > 0) throw badRequest(bad);
+}
+
+export function unitFields(spec: Pick<CreateItem, 'leadUnitId' | 'coUnitIds'>, prefix = 'body'): Array<[string, string]> {
+  return [[`${prefix}.leadUnitId`, spec.leadUnitId], ...spec.coUnitIds.map((id, i): [string, string] => [`${prefix}.coUnitIds.${i}`, id])];
+}
+
+export async function createItem(s: Services, actor: Actor, spec: CreateItem): Promise<Item> {
+  if (actor.role !== 'supervisor') throw forbidden('只有督查人员可以立项交办');
+  await checkUnits(s.db, unitFields(spec));
+  const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
+  return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines } }));
+}
+
+export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
+  const row = await s.db.item.findFirst({ where: { AND: [{ id }, visibleTo(actor)] }, select: { snapshot: true } });
+  if (!row) throw notFound();
+  return row.snapshot as unknown as Item;
+}
+
+export async function act(s: Services, actor: Actor, id: string, action: Action, payload: unknown, updateId: string | undefined): Promise<Item> {
+  const item = await loadItem(s, actor, id);
+  const command = parseCommand({ action, payload, actor });
+  if (action === 'reassign' && command.action === 'reassign') {
+    await checkUnits(s.db, unitFields({ leadUnitId: command.payload.leadUnitId, coUnitIds: command.payload.coUnitIds ?? [] }));
+  }
+  if (action === 'arbitrate' && command.action === 'arbitrate') await checkUnits(s.db, [['body.unitId', command.payload.unitId]]);
+  // The same rules the workflow applies, checked first on the recorded state: a refused
+  // request never reaches Temporal. The workflow's validator still has the last word.
+  const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
+  if (!precheck.ok) throw fromRefusal(precheck);
+  return withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
+}
+
+export async function itemDetail(s: Services, actor: Actor, id: string) {
+  const item = await loadItem(s, actor, id);
+  const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
+  return {
+    item: itemView(item, actor),
+    timeline: events.map((e) => ({
+      seq: e.seq,
+      action: e.action,
+      actionLabel: e.action === 'create' ? '立项交办' : ACTION_LABELS[e.action as Action],
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },
+      at: e.at.toISOString(),
+      payload: e.payload,
+      attachments: e.attachments,
+    })),
+  };
+}
+
+export interface ListQuery {
+  status?: Status[];
+  unit?: string;
+  overdue?: boolean;
+  problemListId?: string;
+  q?: string;
+  sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt';
+  page: number;
+  pageSize: number;
+}
+
+export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, today = todayInShanghai()): Prisma.ItemWhereInput {
+  const and: Prisma.ItemWhereInput[] = [visibleTo(actor)];
+  if (q.status?.length) and.push({ status: { in: q.status } });
+  if (q.unit) and.push({ OR: [{ leadUnitId: q.unit }, { coUnitIds: { has: q.unit } }] });
+  if (q.overdue === true) and.push({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } });
+  if (q.overdue === false) and.push({ OR: [{ dueDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
+  if (q.problemListId) and.push({ problemListId: q.problemListId });
+  if (q.q) and.push({ title: { contains: q.q } });
+  return { AND: and };
+}
+
+export async function listItems(s: Services, actor: Actor, q: ListQuery) {
+  const where = listWhere(actor, q);
+  const field = q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt';
+  const direction = q.sort.startsWith('-') ? 'desc' : 'asc';
+  const [total, rows] = await Promise.all([
+    s.db.item.count({ where }),
+    s.db.item.findMany({
+      where,
+      orderBy: [{ [field]: direction }, { id: 'asc' }],
+      skip: (q.page - 1) * q.pageSize,
+      take: q.pageSize,
+      select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, light: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
+    }),
+  ]);
+  const today = todayInShanghai();
+  return {
+    total,
+    page: q.page,
+    pageSize: q.pageSize,
+    items: rows.map((r) => ({ ...r, statusLabel: STATUS_LABELS[r.status as Status], overdue: isOverdue(r, today), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() })),
+  };
+}
+
+export { AppError };

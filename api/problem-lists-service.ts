@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Actor } from '../domain/actors';
+import { CreateItemSchema, type CreateItem } from '../domain/commands';
+
+import { todayInShanghai } from '../lib/calendar-date';
+import { parseCsv } from '../lib/csv';
+import { openProblemList } from '../lib/items';
+import { badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
+import type { Services } from './items-service';
+
+export const MAX_LIST_ROWS = 1000;
+
+/** Column names a CSV may use, Chinese or English, mapped to the item's fields. */
+const CSV_COLUMNS: Record<string, keyof CreateItem> = {
+  title: 'title', 标题: 'title', 问题: 'title', 问题描述: 'title',
+  description: 'description', 描述: 'description', 详情: 'description',
+  category: 'category', 类别: 'category',
+  priority: 'priority', 优先级: 'priority',
+  source: 'source', 来源: 'source',
+  leadUnit: 'leadUnitId', leadUnitId: 'leadUnitId', 牵头单位: 'leadUnitId', 责任单位: 'leadUnitId',
+  coUnits: 'coUnitIds', coUnitIds: 'coUnitIds', 配合单位: 'coUnitIds',
+  dueDate: 'dueDate', 期限: 'dueDate', 完成时限: 'dueDate',
+};
+
+/** CSV rows as raw objects, keyed by field; row numbers count the header as row 1. */
+export function csvRows(text: string): { rows: Record<string, unknown>[]; errors: FieldError[] } {
+  const [header, ...body] = parseCsv(text);
+  if (!header) return { rows: [], errors: [{ field: 'csv', reason: '文件为空' }] };
+  const fields = header.map((h) => CSV_COLUMNS[h.trim()]);
+  const unknown = header.filter((_, i) => !fields[i]);
+  if (unknown.length > 0) return { rows: [], errors: [{ field: 'csv.header', reason: `无法识别的列：${unknown.join('、')}` }] };
+  const rows = body.map((cells) => {
+    const row: Record<string, unknown> = {};
+    fields.forEach((f, i) => {
+      const v = (cells[i] ?? '').trim();
+      if (!f || v === '') return;
+      row[f] = f === 'coUnitIds' ? v.split(/[;；、|]/).map((x) => x.trim()).filter(Boolean) : v;
+    });
+    return row;
+  });
+  return { rows, errors: [] };
+}
+
+export const ProblemListBody = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  source: z.string().trim().max(200).default(''),
+  items: z.array(z.unknown()).min(1, '清单至少包含一个问题').max(MAX_LIST_ROWS, `清单最多 ${MAX_LIST_ROWS} 个问题`),
+});
+
+/**
+ * Validates every row (fields, then units by id or name) and reports every bad one; only a
+ * wholly valid list is opened, as one workflow start.
+ */
+export async function createProblemList(s: Services, actor: Actor, title: string, source: string, rawRows: unknown[], rowLabel: (i: number) => string) {
+  if (actor.role !== 'supervisor') throw forbidden('只有督查人员可以建立问题清单');
+  const units = await s.db.unit.findMany({ select: { id: true, name: true } });
+  const byKey = new Map<string, string>();
+  for (const u of units) {
+    byKey.set(u.id, u.id);
+    byKey.set(u.name, u.id);
+  }
+  const errors: FieldError[] = [];
+  const specs: CreateItem[] = [];
+  rawRows.forEach((raw, i) => {
+    const parsed = CreateItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) errors.push({ field: `${rowLabel(i)}.${issue.path.join('.')}`, reason: issue.message });
+      return;
+    }
+    const spec = parsed.data;
+    const lead = byKey.get(spec.leadUnitId);
+    if (!lead) errors.push({ field: `${rowLabel(i)}.leadUnitId`, reason: `单位“${spec.leadUnitId}”不存在` });
+    const co = spec.coUnitIds.map((c, j) => {
+      const id = byKey.get(c);
+      if (!id) errors.push({ field: `${rowLabel(i)}.coUnitIds.${j}`, reason: `单位“${c}”不存在` });
+      return id ?? c;
+    });
+    specs.push({ ...spec, leadUnitId: lead ?? spec.leadUnitId, coUnitIds: co });
+  });
+  if (errors.length > 0) throw badRequest(errors, `清单有 ${new Set(errors.map((e) => e.field.split('.')[0])).size} 行有误，未导入任何问题`);
+  const listId = `L${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
+  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec }));
+  try {
+    await s.temporal.connection.withDeadline(Date.now() + Math.max(s.temporalTimeoutMs, 60_000), () =>
+      openProblemList(s.temporal, s.taskQueue, { listId, title, source, createdBy: actor, config: { maxDeclines: s.maxDeclines }, items }),
+    );
+  } catch (err) {
+    throw fromTemporal(err) ?? err;
+  }
+  return problemListDetail(s, listId);
+}
+
+export async function problemListDetail(s: Services, listId: string) {
+  const list = await s.db.problemList.findUnique({ where: { id: listId } });
+  if (!list) throw notFound('问题清单不存在');
+  return { ...list, createdAt: list.createdAt.toISOString(), progress: (await progressOf(s, [listId])).get(listId) ?? emptyProgress(list.total) };
+}
+
+export async function listProblemLists(s: Services) {
+  const lists = await s.db.problemList.findMany({ orderBy: { createdAt: 'desc' }, take: 200 });
+  const progress = await progressOf(s, lists.map((l) => l.id));
+  return lists.map((l) => ({ ...l, createdAt: l.createdAt.toISOString(), progress: progress.get(l.id) ?? emptyProgress(l.total) }));
+}
+
+function emptyProgress(total: number) {
+  return { total, opened: 0, closed: 0, withdrawn: 0, overdue: 0, returned: 0, cleared: false };
+}
+
+/** Closed of total, overdue and returned per list; cleared (清零) once every item is closed or withdrawn. */
+async function progressOf(s: Services, listIds: string[]) {
+  const today = todayInShanghai();
+  const rows = await s.db.$queryRaw<Array<{ id: string; total: number; opened: bigint; closed: bigint; withdrawn: bigint; overdue: bigint; returned: bigint }>>`
+    SELECT l.id, l.total,
+      count(i.id) AS opened,
+      count(i.id) FILTER (WHERE i.status = 'closed') AS closed,
+      count(i.id) FILTER (WHERE i.status = 'withdrawn') AS withdrawn,
+      count(i.id) FILTER (WHERE i.due_date < ${today} AND i.status NOT IN ('closed', 'withdrawn')) AS overdue,
+      count(i.id) FILTER (WHERE i.return_count > 0) AS returned
+    FROM problem_lists l LEFT JOIN items i ON i.problem_list_id = l.id
+    WHERE l.id = ANY(${listIds})
+    GROUP BY l.id, l.total`;
+  return new Map(
+    rows.map((r) => {
+      const closed = Number(r.closed);
+      const withdrawn = Number(r.withdrawn);
+      return [r.id, { total: r.total, opened: Number(r.opened), closed, withdrawn, overdue: Number(r.overdue), returned: Number(r.returned), cleared: r.total > 0 && closed + withdrawn === r.total }];
+    }),
+  );
+}

@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ACTION_LABELS } from '../../domain/commands';
+import { STATUS_LABELS, TRANSITIONS } from '../../domain/item';
+import { ROLE_LABELS } from '../../domain/actors';
+import type { Services } from '../items-service';
+
+export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.get('/api/health', { schema: { summary: '健康检查', tags: ['meta'] } }, async (_request, reply) => {
+    const [db, temporal] = await Promise.all([
+      services.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      services.temporal.connection.withDeadline(Date.now() + 2000, () => services.temporal.workflowService.getSystemInfo({})).then(() => true, () => false),
+    ]);
+    return reply.status(db && temporal ? 200 : 503).send({ database: db ? 'up' : 'down', temporal: temporal ? 'up' : 'down' });
+  });
+
+  app.get('/api/me', { schema: { summary: '当前用户', tags: ['meta'] } }, async (request) => ({ actor: request.actor }));
+
+  app.get('/api/units', { schema: { summary: '单位列表', tags: ['meta'] } }, async () => ({
+    units: await services.db.unit.findMany({ orderBy: [{ kind: 'asc' }, { id: 'asc' }] }),
+  }));
+
+  app.get('/api/meta/states', { schema: { summary: '状态、操作与流转表', tags: ['meta'] } }, async () => ({
+    statuses: STATUS_LABELS,
+    actions: ACTION_LABELS,
+    roles: ROLE_LABELS,
+    transitions: TRANSITIONS,
+  }));
+};

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { badRequest } from '../errors';
+import { once, requestHash } from '../idempotency';
+import type { Services } from '../items-service';
+import { createProblemList, csvRows, listProblemLists, ProblemListBody, problemListDetail } from '../problem-lists-service';
+
+const CsvQuery = z.strictObject({ title: z.string().trim().min(1).max(200), source: z.string().trim().max(200).default('') });
+
+export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/api/problem-lists',
+    { schema: { summary: '导入问题清单（JSON），逐行校验，全部通过才导入', tags: ['problem-lists'], body: ProblemListBody } },
+    async (request, reply) => {
+      const { title, source, items } = request.body;
+      const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'] as string | undefined, requestHash('POST', request.url, request.body), async () => ({
+        statusCode: 201,
+        body: await createProblemList(services, request.actor, title, source, items, (i) => `items.${i}`),
+      }));
+      return reply.status(outcome.statusCode).send(outcome.body);
+    },
+  );
+
+  app.post(
+    '/api/problem-lists/csv',
+    { schema: { summary: '导入问题清单（CSV，首行为列名），逐行校验，全部通过才导入', tags: ['problem-lists'], querystring: CsvQuery } },
+    async (request, reply) => {
+      if (typeof request.body !== 'string') throw badRequest([{ field: 'body', reason: '请以 text/csv 上传 CSV 文本' }]);
+      const { rows, errors } = csvRows(request.body);
+      if (errors.length > 0) throw badRequest(errors);
+      if (rows.length === 0) throw badRequest([{ field: 'csv', reason: '清单至少包含一个问题' }]);
+      const { title, source } = request.query;
+      const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'] as string | undefined, requestHash('POST', request.url, request.body), async () => ({
+        statusCode: 201,
+        // Row numbers as a spreadsheet shows them: the header is row 1.
+        body: await createProblemList(services, request.actor, title, source, rows, (i) => `row${i + 2}`),
+      }));
+      return reply.status(outcome.statusCode).send(outcome.body);
+    },
+  );
+
+  app.get('/api/problem-lists', { schema: { summary: '问题清单及其进度', tags: ['problem-lists'] } }, async () => ({ lists: await listProblemLists(services) }));
+
+  app.get('/api/problem-lists/:id', { schema: { summary: '问题清单进度', tags: ['problem-lists'], params: z.object({ id: z.string().max(64) }) } }, async (request) =>
+    problemListDetail(services, request.params.id),
+  );
+};

@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import { buildApp, type App } from '../../api/app';
+import type { Actor } from '../../domain/actors';
+import type { Db } from '../../lib/db';
+import { signToken } from '../../lib/tokens';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
+
+export function bearer(actor: Actor, secret = TEST_SECRET): Record<string, string> {
+  return { authorization: `Bearer ${signToken(actor, secret)}` };
+}
+
+export async function testApp(db: Db, temporal: Client, taskQueue: string, temporalTimeoutMs = 15_000): Promise<App> {
+  return buildApp({ services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs }, authSecret: TEST_SECRET });
+}
+
+export async function seedUnits(db: Db): Promise<void> {
+  await db.unit.createMany({
+    data: [
+      { id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' },
+      { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' },
+      { id: 'unit-b', name: '市财政局', parentId: null, kind: 'bureau' },
+      { id: 'unit-c', name: '市公安局', parentId: null, kind: 'bureau' },
+      { id: 'unit-x', name: '市教育局', parentId: null, kind: 'bureau' },
+    ],
+    skipDuplicates: true,
+  });
+}
+
+/** Everything a refused request must leave untouched. */
+export async function dbFingerprint(db: Db) {
+  const [items, events, lists] = await Promise.all([db.item.findMany({ orderBy: { id: 'asc' } }), db.itemEvent.count(), db.problemList.count()]);
+  return JSON.stringify({ items: items.map((i) => [i.id, i.seq, i.status, i.dueDate, i.leadUnitId]), events, lists });
+}
