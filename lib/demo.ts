@@ -1,0 +1,127 @@
+import type { Client } from '@temporalio/client';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Actor } from '../domain/actors';
+import { parseCommand, type Action } from '../domain/commands';
+import type { Db } from './db';
+import { actOnItem, openProblemList } from './items';
+import { ROOT } from './tools';
+
+interface DemoUnit {
+  id: string;
+  name: string;
+  parentId: string | null;
+  kind: string;
+}
+interface DemoTask {
+  no: number;
+  title: string;
+  leadUnitId: string;
+  coUnitIds: string[];
+}
+
+export const DEMO_SUPERVISOR: Actor = { userId: 'demo-supervisor', name: '王督查', role: 'supervisor', unitId: 'dcs' };
+export const DEMO_VERIFIER: Actor = { userId: 'demo-verifier', name: '李核查', role: 'verifier', unitId: 'dcs' };
+export const DEMO_LEADER: Actor = { userId: 'demo-leader', name: '陈领导', role: 'leader', unitId: null };
+
+async function readDemo<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(path.join(ROOT, 'demo', file), 'utf8')) as T;
+}
+
+export async function demoUnits(): Promise<DemoUnit[]> {
+  return (await readDemo<{ units: DemoUnit[] }>('units.json')).units;
+}
+
+export function handlerOf(unit: DemoUnit): Actor {
+  return { userId: `demo-${unit.id}`, name: `${unit.name}经办人`, role: 'unit_handler', unitId: unit.id };
+}
+
+/** The people a new user can sign in as: the supervisor side and the handlers of the first few units. */
+export async function demoUsers(): Promise<Actor[]> {
+  const units = (await demoUnits()).filter((u) => u.kind !== 'supervision');
+  return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, ...units.slice(0, 6).map(handlerOf)];
+}
+
+export async function loadDemoUnits(db: Db): Promise<void> {
+  await db.unit.createMany({ data: await demoUnits(), skipDuplicates: true });
+}
+
+/**
+ * The seed's 22 annual key tasks as one problem list, some of them moved along the loop so a
+ * new user sees items in every state. Runs once: skipped when any problem list exists.
+ */
+export async function loadDemoItems(db: Db, client: Client, taskQueue: string, maxDeclines: number): Promise<boolean> {
+  if ((await db.problemList.count()) > 0) return false;
+  const { tasks } = await readDemo<{ tasks: DemoTask[] }>('shenzhen-2014-tasks.json');
+  const units = new Map((await demoUnits()).map((u) => [u.id, u]));
+  const listId = 'DEMO-2026';
+  const overdue = new Set([8, 9]);
+  const { itemIds } = await openProblemList(client, taskQueue, {
+    listId,
+    title: '2026年社会建设工作要点重点任务督办清单',
+    source: '年度重点任务（示例数据取自《2014年全市社会建设工作要点》）',
+    createdBy: DEMO_SUPERVISOR,
+    config: { maxDeclines },
+    items: tasks.map((t) => ({
+      id: `${listId}-${String(t.no).padStart(2, '0')}`,
+      spec: {
+        title: t.title,
+        description: `年度重点任务第${t.no}项`,
+        category: 'annual_task',
+        priority: t.no <= 3 ? 'high' : 'normal',
+        source: '年度重点任务',
+        leadUnitId: t.leadUnitId,
+        coUnitIds: t.coUnitIds,
+        dueDate: overdue.has(t.no) ? '2026-10-30' : '2026-12-31',
+      },
+    })),
+  });
+  await waitForRecorded(db, itemIds);
+  const lead = (i: number) => handlerOf(units.get(tasks[i]!.leadUnitId)!);
+  const co = (i: number, j: number) => handlerOf(units.get(tasks[i]!.coUnitIds[j]!)!);
+  const step = (i: number, action: Action, actor: Actor, payload: unknown = {}) => actOnItem(client, itemIds[i]!, parseCommand({ action, payload, actor }));
+  const coDone = async (i: number) => {
+    for (let j = 0; j < tasks[i]!.coUnitIds.length; j++) {
+      await step(i, 'coSign', co(i, j));
+      await step(i, 'coComplete', co(i, j), { text: '本单位配合任务已完成' });
+    }
+  };
+  const plan = { plan: '一、成立专班；二、制定任务清单；三、按月推进' };
+  // 0: rectifying with a progress report
+  await step(0, 'sign', lead(0));
+  await step(0, 'filePlan', lead(0), plan);
+  await step(0, 'reportProgress', lead(0), { text: '已完成方案起草，正在征求意见', percent: 40 });
+  // 1: submitted, waiting for verification
+  await step(1, 'sign', lead(1));
+  await coDone(1);
+  await step(1, 'filePlan', lead(1), plan);
+  await step(1, 'submit', lead(1), { summary: '行动计划已印发，任务已分解', attachments: [{ name: '行动计划.pdf', ref: 'demo/plan.pdf' }] });
+  // 2: closed after one return
+  await step(2, 'sign', lead(2));
+  await coDone(2);
+  await step(2, 'filePlan', lead(2), plan);
+  await step(2, 'submit', lead(2), { summary: '已完成' });
+  await step(2, 'verifyReturn', DEMO_VERIFIER, { reasons: '缺少财政投入保障机制的正式文件' });
+  await step(2, 'submit', lead(2), { summary: '补充正式文件', attachments: [{ name: '保障机制.pdf', ref: 'demo/fund.pdf' }] });
+  await step(2, 'verifyPass', DEMO_VERIFIER, { opinion: '材料齐全，同意销号' });
+  // 3: declined back to the supervisor
+  await step(3, 'decline', lead(3), { reason: '该任务主要涉及社区党组织建设，建议改由市委组织部牵头' });
+  // 4: extension requested
+  await step(4, 'sign', lead(4));
+  await step(4, 'filePlan', lead(4), plan);
+  await step(4, 'requestExtension', lead(4), { dueDate: '2027-03-31', reason: '涉及多部门联合立法，需延期' });
+  // 5: suspended
+  await step(5, 'sign', lead(5));
+  await step(5, 'suspend', DEMO_SUPERVISOR, { reason: '等待上级政策出台' });
+  // 6: signed
+  await step(6, 'sign', lead(6));
+  return true;
+}
+
+async function waitForRecorded(db: Db, ids: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await db.item.count({ where: { id: { in: ids } } })) < ids.length) {
+    if (Date.now() > deadline) throw new Error('demo items were not recorded within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

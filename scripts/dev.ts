@@ -1,0 +1,118 @@
+/**
+ * The product on its embedded default, in one process: embedded PostgreSQL and the Temporal dev
+ * server (data under .data/, kept across restarts), a worker, the API; demo data on first start.
+ * Any of DATABASE_URL / TEMPORAL_ADDRESS set in the environment is used instead.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildApp } from '../api/app';
+import { loadConfig } from '../lib/config';
+import { createDb } from '../lib/db';
+import { demoUsers, loadDemoItems, loadDemoUnits } from '../lib/demo';
+import { startEmbeddedPostgres, type EmbeddedPg } from '../lib/embedded-postgres';
+import { migrate } from '../lib/migrate';
+import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
+import { signToken } from '../lib/tokens';
+import { ROOT } from '../lib/tools';
+import { bundleWorkflows, createWorker } from '../worker/create';
+
+const config = loadConfig();
+const dataDir = path.resolve(ROOT, config.DATA_DIR);
+await mkdir(dataDir, { recursive: true });
+const log = (msg: string) => console.log(`[duban] ${msg}`);
+
+async function authSecret(): Promise<string> {
+  if (config.AUTH_SECRET) return config.AUTH_SECRET;
+  const file = path.join(dataDir, 'auth-secret');
+  if (!existsSync(file)) await writeFile(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return (await readFile(file, 'utf8')).trim();
+}
+
+let pg: EmbeddedPg | undefined;
+let databaseUrl = config.DATABASE_URL;
+if (!databaseUrl) {
+  const port = Number(process.env.PG_PORT ?? 54329);
+  log(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.join(dataDir, 'postgres')})`);
+  pg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port, quiet: true });
+  await pg.createDatabase('duban');
+  databaseUrl = pg.url('duban');
+}
+const applied = await migrate(databaseUrl);
+log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+
+let temporalServer: DevServer | undefined;
+let temporalAddress = config.TEMPORAL_ADDRESS;
+if (!process.env.TEMPORAL_ADDRESS) {
+  const port = Number(process.env.TEMPORAL_PORT ?? 7233);
+  log(`starting Temporal dev server on 127.0.0.1:${port} (data in ${path.join(dataDir, 'temporal.db')})`);
+  temporalServer = await startTemporalDevServer({ port, uiPort: Number(process.env.TEMPORAL_UI_PORT ?? port + 1000), dbFile: path.join(dataDir, 'temporal.db') });
+  temporalAddress = temporalServer.address;
+}
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const db = createDb(databaseUrl);
+const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+const connection = await Connection.connect({ address: temporalAddress });
+const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const worker = await createWorker({
+  connection: nativeConnection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  db,
+  workflowBundle: await bundleWorkflows(),
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+});
+const workerDone = worker.run();
+
+const secret = await authSecret();
+const app = await buildApp({
+  services: { db, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 },
+  authSecret: secret,
+  logger: { level: 'warn' },
+});
+const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
+
+await loadDemoUnits(db);
+if (config.DEMO_DATA === 'on') {
+  try {
+    if (await loadDemoItems(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES)) log('loaded demo data: 22 annual tasks as one problem list, in several states');
+  } catch (err) {
+    log(`demo data could not be loaded completely: ${(err as Error).message}`);
+  }
+}
+
+const users = await demoUsers();
+console.log(`
+督查督办 is running.
+  API:          ${address}/api   (OpenAPI: ${address}/api/openapi.json)
+  Temporal UI:  ${temporalServer?.uiUrl ?? '(external Temporal at ' + temporalAddress + ')'}
+  Temporal:     ${temporalAddress}   e.g. .tools/venv/bin/temporal workflow list --address ${temporalAddress} --query 'ItemStatus="rectifying"'
+  PostgreSQL:   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+
+Demo tokens (valid 8 hours), e.g. curl -H "Authorization: Bearer <token>" ${address}/api/items
+${users.map((u) => `  ${u.name}（${u.role}）\n    ${signToken(u, secret)}`).join('\n')}
+
+Press Ctrl+C to stop; data is kept in ${dataDir}.
+`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('stopping…');
+  await app.close();
+  worker.shutdown();
+  await workerDone.catch(() => {});
+  await db.$disconnect();
+  await connection.close();
+  await nativeConnection.close();
+  await temporalServer?.stop();
+  await pg?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

