@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { toolPath } from './tools';
@@ -22,7 +23,12 @@ export async function startTemporalDevServer(opts: { port: number; uiPort?: numb
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   // Updates on a fresh workflow and many concurrent updates per workflow (benchmarks).
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  if (await portAnswers(opts.port)) throw new Error(`port ${opts.port} is already in use (another Temporal server?): stop it or set TEMPORAL_PORT`);
   const child = spawn(toolPath('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Do not leave the server behind when this process ends.
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   const log = opts.log ?? (() => {});
   child.stdout?.on('data', (d: Buffer) => log(d.toString()));
   child.stderr?.on('data', (d: Buffer) => log(d.toString()));
@@ -51,4 +57,15 @@ export async function startTemporalDevServer(opts: { port: number; uiPort?: numb
         child.kill('SIGTERM');
       }),
   };
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -105,7 +105,8 @@ async function stop(): Promise<void> {
   stopping = true;
   log('stopping…');
   await app.close();
-  worker.shutdown();
+  // Temporal's runtime may already have begun the shutdown on the same signal.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerDone.catch(() => {});
   await db.$disconnect();
   await connection.close();
