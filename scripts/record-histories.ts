@@ -1,0 +1,106 @@
+/**
+ * Records the histories of the main item paths, as fixtures for the replay test
+ * (tests/replay). Run it when a workflow change is meant to be incompatible and is released
+ * behind a patch, or to add a path: `npm run record-histories`.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb } from '../lib/db';
+import { openProblemList } from '../lib/items';
+import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { migrate } from '../lib/migrate';
+import { freePort } from '../lib/ports';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { ROOT, toolPath } from '../lib/tools';
+import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
+import { bundleWorkflows, createWorker } from '../worker/create';
+import { coC, leadA, leadB, supervisor, verifier } from '../tests/support/actors';
+import { act, newItemId, open, spec } from '../tests/support/items';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-record-'));
+const pg = await startEmbeddedPostgres({ dir, port: await freePort(), persistent: false, quiet: true });
+await pg.createDatabase('duban');
+await migrate(pg.url('duban'));
+const temporal = await startTemporalDevServer({ port: await freePort() });
+const db = createDb(pg.url('duban'));
+const connection = await Connection.connect({ address: temporal.address });
+const client = new Client({ connection });
+const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+const taskQueue = 'record';
+const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows() });
+const out = path.join(ROOT, 'tests', 'replay', 'histories');
+
+/** Exported with the Temporal CLI, the format the SDK's replayer reads (historyFromJSON). */
+async function save(name: string, workflowId: string): Promise<void> {
+  const { stdout } = await promisify(execFile)(toolPath('temporal'), ['workflow', 'show', '--address', temporal.address, '--workflow-id', workflowId, '--output', 'json'], { maxBuffer: 64 << 20 });
+  const history = JSON.parse(stdout) as { events: unknown[] };
+  await writeFile(path.join(out, `${name}.json`), JSON.stringify(history, null, 1) + '\n');
+  console.log(`recorded ${name} (${history.events.length} events)`);
+}
+
+await worker.runUntil(async () => {
+  {
+    const item = await open(client, taskQueue, { coUnitIds: ['unit-c'] });
+    await act(client, item, 'coSign', coC);
+    await act(client, item, 'sign', leadA);
+    await act(client, item, 'filePlan', leadA);
+    await act(client, item, 'reportProgress', leadA);
+    await act(client, item, 'coComplete', coC);
+    await act(client, item, 'submit', leadA);
+    await act(client, item, 'verifyReturn', verifier, { reasons: '材料不全' });
+    await act(client, item, 'submit', leadA);
+    await act(client, item, 'verifyReturn', verifier, { reasons: '照片不清晰' });
+    await act(client, item, 'submit', leadA);
+    await act(client, item, 'verifyPass', verifier);
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+    await save('full-loop-two-returns', itemWorkflowId(item.id));
+  }
+  {
+    const item = await open(client, taskQueue);
+    await act(client, item, 'decline', leadA, { reason: '非本单位职责' });
+    await act(client, item, 'reassign', supervisor, { leadUnitId: 'unit-b' });
+    await act(client, item, 'decline', leadB, { reason: '非本单位职责' });
+    await act(client, item, 'reassign', supervisor, { leadUnitId: 'unit-a' });
+    await act(client, item, 'decline', leadA, { reason: '仍非本单位职责' });
+    await act(client, item, 'arbitrate', supervisor, { unitId: 'unit-a', ruling: '由A单位牵头' });
+    await act(client, item, 'sign', leadA);
+    await act(client, item, 'withdraw', supervisor, { reason: '合并办理' });
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+    await save('decline-arbitration-withdraw', itemWorkflowId(item.id));
+  }
+  {
+    const item = await open(client, taskQueue);
+    await act(client, item, 'sign', leadA);
+    await act(client, item, 'requestExtension', leadA, { dueDate: '2027-03-31', reason: '需协调资金' });
+    await act(client, item, 'decideExtension', supervisor, { approved: true, opinion: '同意' });
+    await act(client, item, 'suspend', supervisor, { reason: '等待政策' });
+    await act(client, item, 'resume', supervisor);
+    await act(client, item, 'filePlan', leadA);
+    await save('extension-suspend-open', itemWorkflowId(item.id));
+  }
+  {
+    const listId = newItemId();
+    await openProblemList(client, taskQueue, {
+      listId,
+      title: '问题清单',
+      source: '专项督查',
+      createdBy: supervisor,
+      config: { maxDeclines: 2 },
+      items: [1, 2, 3].map((i) => ({ id: `${listId}-${i}`, spec: spec({ title: `问题${i}` }) })),
+    });
+    await save('problem-list', problemListWorkflowId(listId));
+  }
+});
+
+await db.$disconnect();
+await connection.close();
+await nativeConnection.close();
+await temporal.stop();
+await pg.stop();
+await rm(dir, { recursive: true, force: true });
