@@ -1,6 +1,5 @@
 import type { Db } from '../lib/db';
 import type { EventDraft, Item } from '../domain/item';
-import { Prisma } from '../generated/prisma/client';
 
 export interface RecordTransition {
   /** `<workflow id>/<update id>`: the same for every retry of this activity. */
@@ -34,7 +33,6 @@ function itemRow(item: Item) {
     returnCount: item.returnCount,
     problemListId: item.problemListId,
     seq: item.seq,
-    snapshot: item as unknown as Prisma.InputJsonValue,
     createdAt: new Date(item.createdAt),
     updatedAt: new Date(item.updatedAt),
     closedAt: item.status === 'closed' ? new Date(item.closedAt) : null,
@@ -48,35 +46,30 @@ export function createRecordActivities(db: Db) {
      * the event's key is unique, and the snapshot only ever moves to a higher sequence number.
      */
     async recordTransition({ key, item, event }: RecordTransition): Promise<void> {
-      try {
-        await db.$transaction(async (tx) => {
-          if (await tx.itemEvent.findUnique({ where: { key }, select: { id: true } })) return;
-          const row = itemRow(item);
-          const updated = await tx.item.updateMany({ where: { id: item.id, seq: { lt: item.seq } }, data: row });
-          if (updated.count === 0) await tx.item.createMany({ data: [{ id: item.id, ...row }], skipDuplicates: true });
-          await tx.itemEvent.create({
-            data: {
-              key,
-              itemId: item.id,
-              seq: event.seq,
-              action: event.action,
-              fromStatus: event.fromStatus,
-              toStatus: event.toStatus,
-              actorUserId: event.actor.userId,
-              actorName: event.actor.name,
-              actorRole: event.actor.role,
-              actorUnitId: event.actor.unitId,
-              at: new Date(event.at),
-              payload: (event.payload ?? {}) as Prisma.InputJsonValue,
-              attachments: event.attachments as unknown as Prisma.InputJsonValue,
-            },
-          });
-        });
-      } catch (err) {
-        // A concurrent attempt of this same activity won the race: the record is there.
-        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return;
-        throw err;
-      }
+      const r = itemRow(item);
+      // One statement, so one round trip and atomic: the snapshot moves only to a higher
+      // sequence number, and the event is skipped when its key is already there (a retry).
+      await db.$executeRaw`
+        WITH snapshot AS (
+          INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
+                             light, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at)
+          VALUES (${item.id}, ${r.title}, ${r.description}, ${r.category}, ${r.priority}, ${r.source}, ${r.status}, ${r.leadUnitId},
+                  ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
+                  ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt})
+          ON CONFLICT (id) DO UPDATE SET
+            title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, priority = EXCLUDED.priority,
+            source = EXCLUDED.source, status = EXCLUDED.status, lead_unit_id = EXCLUDED.lead_unit_id, co_unit_ids = EXCLUDED.co_unit_ids,
+            due_date = EXCLUDED.due_date, light = EXCLUDED.light, decline_count = EXCLUDED.decline_count,
+            return_count = EXCLUDED.return_count, problem_list_id = EXCLUDED.problem_list_id, seq = EXCLUDED.seq,
+            snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at
+          WHERE items.seq < EXCLUDED.seq
+          RETURNING id
+        )
+        INSERT INTO item_events (key, item_id, seq, action, from_status, to_status, actor_user_id, actor_name, actor_role, actor_unit_id, at, payload, attachments)
+        VALUES (${key}, ${item.id}, ${event.seq}, ${event.action}, ${event.fromStatus}, ${event.toStatus}, ${event.actor.userId},
+                ${event.actor.name}, ${event.actor.role}, ${event.actor.unitId}, ${new Date(event.at)},
+                ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb)
+        ON CONFLICT (key) DO NOTHING`;
     },
 
     async recordProblemList(list: RecordProblemList): Promise<void> {

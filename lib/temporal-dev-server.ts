@@ -17,7 +17,11 @@ export interface DevServer {
  */
 export async function startTemporalDevServer(opts: { port: number; uiPort?: number; dbFile?: string; log?: (line: string) => void }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--log-level', 'warn'];
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.dbFile) {
+    // WAL journal, still synchronous=FULL: every commit is on disk, but writers no longer
+    // rewrite a rollback journal on each transaction.
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=full');
+  }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);

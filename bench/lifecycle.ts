@@ -1,0 +1,155 @@
+/**
+ * Lifecycle benchmark (issue: the closed loop). On the embedded stack (embedded PostgreSQL, the
+ * Temporal dev server with its data in a file, a worker and the API in this process), N items go
+ * open → sign → plan → submit → verify(close) over HTTP; then, in the same run, N bare workflows
+ * take the same Updates with no API and no database. Prints a table and the ratio, and checks
+ * afterwards that every item is closed with exactly one event per transition.
+ *
+ *   npm run bench -- [items=500] [concurrency=20]
+ */
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp } from '../api/app';
+import type { Actor } from '../domain/actors';
+import { createDb } from '../lib/db';
+import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { migrate } from '../lib/migrate';
+import { freePort } from '../lib/ports';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { signToken } from '../lib/tokens';
+import { ROOT } from '../lib/tools';
+import { bundleWorkflows, createWorker } from '../worker/create';
+import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
+import { pool, summary, table } from './stats';
+
+const require = createRequire(import.meta.url);
+const N = Number(process.argv[2] ?? process.env.BENCH_ITEMS ?? 500);
+const CONCURRENCY = Number(process.argv[3] ?? process.env.BENCH_CONCURRENCY ?? 20);
+const SECRET = 'bench-secret-bench-secret-bench-secret!!';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-'));
+const pgDir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-pg-'));
+const pg = await startEmbeddedPostgres({ dir: pgDir, port: await freePort(), persistent: false, quiet: true });
+await pg.createDatabase('duban');
+await migrate(pg.url('duban'));
+const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
+const db = createDb(pg.url('duban'), 20);
+await db.unit.createMany({ data: [{ id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' }, { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' }] });
+const connection = await Connection.connect({ address: temporal.address });
+const client = new Client({ connection });
+const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+
+const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
+const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
+const verifier: Actor = { userId: 'b-v', name: '核查', role: 'verifier', unitId: 'dcs' };
+const auth = (a: Actor) => ({ authorization: `Bearer ${signToken(a, SECRET)}`, 'content-type': 'application/json' });
+
+// --- ours: HTTP → API → Temporal → worker → PostgreSQL
+const ourQueue = 'bench-items';
+const worker = await createWorker({ connection: nativeConnection, taskQueue: ourQueue, db, workflowBundle: await bundleWorkflows() });
+const app = await buildApp({ services: { db, temporal: client, taskQueue: ourQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 }, authSecret: SECRET });
+const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+const STEPS: Array<[string, Actor, unknown]> = [
+  ['sign', handler, {}],
+  ['filePlan', handler, { plan: '整改方案' }],
+  ['submit', handler, { summary: '申请销号' }],
+  ['verifyPass', verifier, { opinion: '通过' }],
+];
+const latency: Record<string, number[]> = { create: [], ...Object.fromEntries(STEPS.map(([a]) => [a, []])) };
+
+async function timed<T>(bucket: number[], fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const out = await fn();
+  bucket.push(performance.now() - t0);
+  return out;
+}
+
+async function post(url: string, actor: Actor, body: unknown): Promise<{ item: { id: string } }> {
+  const res = await fetch(`${base}${url}`, { method: 'POST', headers: auth(actor), body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { item: { id: string } };
+}
+
+const ids: string[] = [];
+const oursStart = performance.now();
+await worker.runUntil(
+  pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
+    const { item } = await timed(latency.create!, () =>
+      post('/api/items', supervisor, { title: `基准事项${i}`, leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection' }),
+    );
+    ids.push(item.id);
+    for (const [action, actor, body] of STEPS) await timed(latency[action]!, () => post(`/api/items/${item.id}/${action}`, actor, body));
+  }),
+);
+const oursSeconds = (performance.now() - oursStart) / 1000;
+
+// Correctness after the run: every item closed, one event per transition, nothing twice.
+const closed = await db.item.count({ where: { id: { in: ids }, status: 'closed' } });
+const events = await db.itemEvent.count({ where: { itemId: { in: ids } } });
+const perItem = await db.$queryRaw<Array<{ bad: bigint }>>`
+  SELECT count(*) AS bad FROM (SELECT item_id FROM item_events WHERE item_id = ANY(${ids}) GROUP BY item_id
+  HAVING count(*) <> ${STEPS.length + 1} OR max(seq) <> ${STEPS.length + 1}) x`;
+const correct = closed === N && events === N * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
+
+// --- baseline: bare workflows, the same Updates, no API, no database
+const bareQueue = 'bench-bare';
+const bareWorker = await Worker.create({
+  connection: nativeConnection,
+  taskQueue: bareQueue,
+  workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow.ts'), logger: new DefaultLogger('WARN') }),
+});
+const bareLatency: number[] = [];
+const bareStart = performance.now();
+await bareWorker.runUntil(
+  pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
+    const workflowId = `bare-${i}-${Date.now()}`;
+    await timed(bareLatency, () =>
+      client.workflow.executeUpdateWithStart(bareCreated, {
+        startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, { workflowId, taskQueue: bareQueue, workflowIdConflictPolicy: 'FAIL' }),
+      }),
+    );
+    const handle = client.workflow.getHandle(workflowId);
+    for (const [action] of STEPS) await timed(bareLatency, () => handle.executeUpdate(bareAct, { args: [action] }));
+  }),
+);
+const bareSeconds = (performance.now() - bareStart) / 1000;
+
+const oursRate = N / oursSeconds;
+const bareRate = N / bareSeconds;
+const rows = [
+  ...Object.entries(latency).map(([action, samples]) => ({ run: 'ours (HTTP+API+PG)', action, ...summary(samples) })),
+  { run: 'bare Temporal', action: 'every update', ...summary(bareLatency) },
+].map((r) => ({ run: r.run, action: r.action, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }));
+
+console.log(`\nLifecycle benchmark: ${N} items × ${STEPS.length + 1} confirmed steps, concurrency ${CONCURRENCY}, ${os.cpus().length} cores, Node ${process.version}\n`);
+console.log(table(rows));
+console.log();
+console.log(
+  table([
+    { run: 'ours (HTTP+API+PG)', 'items/s': oursRate, seconds: oursSeconds, correct: correct ? 'yes' : `NO (closed ${closed}/${N}, events ${events})` },
+    { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
+    { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
+  ]),
+);
+
+const resultsDir = path.join(ROOT, 'bench-results');
+await mkdir(resultsDir, { recursive: true });
+const file = path.join(resultsDir, `lifecycle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+await writeFile(file, JSON.stringify({ N, CONCURRENCY, node: process.version, cpus: os.cpus().length, oursRate, bareRate, ratio: oursRate / bareRate, correct, rows }, null, 2));
+console.log(`\nresults written to ${path.relative(ROOT, file)}`);
+
+await app.close();
+await db.$disconnect();
+await connection.close();
+await nativeConnection.close();
+await temporal.stop();
+await pg.stop();
+await rm(dir, { recursive: true, force: true });
+await rm(pgDir, { recursive: true, force: true });
+process.exit(correct ? 0 : 1);
