@@ -1,11 +1,24 @@
 import type { Db } from '../lib/db';
 import type { EventDraft, Item } from '../domain/item';
+import { Prisma } from '../generated/prisma/client';
+import type { Calendar } from '../domain/calendar';
+import { currentCalendar } from '../lib/calendar-store';
+
+/** A request to tell people something; the notification sender delivers it. */
+export interface NotificationDraft {
+  key: string;
+  kind: string;
+  targets: string[];
+  unitIds: string[];
+  payload: Record<string, unknown>;
+}
 
 export interface RecordTransition {
   /** `<workflow id>/<update id>`: the same for every retry of this activity. */
   key: string;
   item: Item;
   event: EventDraft;
+  notifications?: NotificationDraft[];
 }
 
 export interface RecordProblemList {
@@ -28,7 +41,9 @@ function itemRow(item: Item) {
     leadUnitId: item.leadUnitId,
     coUnitIds: item.coParts.map((p) => p.unitId),
     dueDate: item.dueDate,
-    light: 'green',
+    light: item.deadlines?.light ?? 'green',
+    deadlineDate: item.deadlines?.clocks.closure?.deadline ?? item.dueDate,
+    calendarWarning: (item.deadlines?.unknownYears.length ?? 0) > 0,
     declineCount: item.declines.length,
     returnCount: item.returnCount,
     problemListId: item.problemListId,
@@ -45,31 +60,47 @@ export function createRecordActivities(db: Db) {
      * Writes the item's current state and appends its event, in one transaction. Idempotent:
      * the event's key is unique, and the snapshot only ever moves to a higher sequence number.
      */
-    async recordTransition({ key, item, event }: RecordTransition): Promise<void> {
+    async recordTransition({ key, item, event, notifications = [] }: RecordTransition): Promise<void> {
       const r = itemRow(item);
+      const notify = notifications.length
+        ? Prisma.sql`, notified AS (
+            INSERT INTO notification_requests (key, item_id, kind, targets, unit_ids, payload, created_at)
+            SELECT n.key, ${item.id}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(event.at)}
+            FROM jsonb_to_recordset(${JSON.stringify(notifications.map((n) => ({ key: n.key, kind: n.kind, targets: n.targets, unit_ids: n.unitIds, payload: n.payload })))}::jsonb)
+              AS n(key text, kind text, targets jsonb, unit_ids jsonb, payload jsonb)
+            ON CONFLICT (key) DO NOTHING
+            RETURNING 1
+          )`
+        : Prisma.empty;
       // One statement, so one round trip and atomic: the snapshot moves only to a higher
       // sequence number, and the event is skipped when its key is already there (a retry).
       await db.$executeRaw`
         WITH snapshot AS (
           INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
-                             light, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at)
+                             light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at)
           VALUES (${item.id}, ${r.title}, ${r.description}, ${r.category}, ${r.priority}, ${r.source}, ${r.status}, ${r.leadUnitId},
-                  ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
+                  ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.deadlineDate}, ${r.calendarWarning}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
                   ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt})
           ON CONFLICT (id) DO UPDATE SET
             title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, priority = EXCLUDED.priority,
             source = EXCLUDED.source, status = EXCLUDED.status, lead_unit_id = EXCLUDED.lead_unit_id, co_unit_ids = EXCLUDED.co_unit_ids,
-            due_date = EXCLUDED.due_date, light = EXCLUDED.light, decline_count = EXCLUDED.decline_count,
+            due_date = EXCLUDED.due_date, light = EXCLUDED.light, deadline_date = EXCLUDED.deadline_date,
+            calendar_warning = EXCLUDED.calendar_warning, decline_count = EXCLUDED.decline_count,
             return_count = EXCLUDED.return_count, problem_list_id = EXCLUDED.problem_list_id, seq = EXCLUDED.seq,
             snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at
           WHERE items.seq < EXCLUDED.seq
           RETURNING id
-        )
+        )${notify}
         INSERT INTO item_events (key, item_id, seq, action, from_status, to_status, actor_user_id, actor_name, actor_role, actor_unit_id, at, payload, attachments)
         VALUES (${key}, ${item.id}, ${event.seq}, ${event.action}, ${event.fromStatus}, ${event.toStatus}, ${event.actor.userId},
                 ${event.actor.name}, ${event.actor.role}, ${event.actor.unitId}, ${new Date(event.at)},
                 ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb)
         ON CONFLICT (key) DO NOTHING`;
+    },
+
+    /** The working-day calendar in force (shipped years plus the operator's), dates only. */
+    async loadCalendar(): Promise<Calendar> {
+      return currentCalendar(db);
     },
 
     async recordProblemList(list: RecordProblemList): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Actor } from './actors';
+import type { Deadlines } from './deadlines';
 import type { Action, Attachment, Command, CreateItem } from './commands';
 
 export const STATUSES = ['assigned', 'declined', 'arbitration', 'signed', 'rectifying', 'verifying', 'suspended', 'closed', 'withdrawn'] as const;
@@ -126,6 +127,8 @@ interface ItemCore {
   extensions: Extension[];
   plan: string | null;
   progressReports: number;
+  /** Deadlines and the escalation ladder; null for items opened before the ladder existed. */
+  deadlines: Deadlines | null;
 }
 
 /** The state-specific part: a suspended item knows where it resumes, a closed one when it closed. */
@@ -180,6 +183,7 @@ export function createItem(input: ItemInput): Item {
     extensions: [],
     plan: null,
     progressReports: 0,
+    deadlines: null,
     status: 'assigned',
   };
 }
@@ -214,7 +218,8 @@ export interface Accepted {
 /** What the event log records for one accepted transition. */
 export interface EventDraft {
   seq: number;
-  action: Action | 'create';
+  /** `escalate`: a rung of the ladder fired (the system acts). */
+  action: Action | 'create' | 'escalate';
   fromStatus: Status | null;
   toStatus: Status;
   actor: Actor;

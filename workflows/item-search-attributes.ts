@@ -12,7 +12,7 @@ export function itemSearchAttributes(item: Item): SearchAttributeUpdatePair[] {
     { key: ItemStatusKey, value: item.status },
     { key: LeadUnitKey, value: item.leadUnitId },
     { key: DueDateKey, value: dueInstant(item.dueDate) },
-    { key: LightKey, value: 'green' },
+    { key: LightKey, value: item.deadlines?.light ?? 'green' },
   ];
   if (item.problemListId) pairs.push({ key: ProblemListKey, value: item.problemListId });
   return pairs;

@@ -1,20 +1,25 @@
 import {
   ApplicationFailure,
+  allHandlersFinished,
   condition,
   currentUpdateInfo,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  allHandlersFinished,
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import { ActorSchema } from '../domain/actors';
+import type { NotificationDraft } from '../activities/record';
+import { ActorSchema, SYSTEM_ACTOR } from '../domain/actors';
+import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
+import { afterTransition, fireRung, pendingRungs, startDeadlines, type Deadlines } from '../domain/deadlines';
 import { createItem, decide, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
-import { actUpdate, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
+import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { itemSearchAttributes } from './item-search-attributes';
+import { actUpdate, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
 
 export const ItemWorkflowInputSchema = z.object({
   id: z.string().min(1).max(64),
@@ -22,13 +27,18 @@ export const ItemWorkflowInputSchema = z.object({
   spec: CreateItemSchema,
   createdBy: ActorSchema,
   config: z.object({ maxDeclines: z.number().int().min(0).max(10) }),
+  /** The deadline policy in force when the item was opened; the item keeps it. */
+  policy: PolicySchema.optional(),
 });
 export type ItemWorkflowInput = z.input<typeof ItemWorkflowInputSchema>;
 
-// A local activity: the write runs in the worker within the same workflow task, so a confirmed
+/** Items started before the working-day deadlines and the escalation ladder keep running without them. */
+export const LADDER_PATCH = 'deadline-ladder';
+
+// Local activities: the write runs in the worker within the same workflow task, so a confirmed
 // transition costs one round trip to the server instead of three. PostgreSQL may be down for a
 // while: it keeps retrying (locally, then through timers) and nothing is dropped.
-const { recordTransition } = proxyLocalActivities<Activities>({
+const { recordTransition, loadCalendar } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -46,18 +56,38 @@ function parseOrRefuse(raw: unknown): Command {
   }
 }
 
-/** One workflow per item: holds its state, decides every transition, records each one. */
+/** Tells the supervisor, once per year, that a deadline was counted without calendar data. */
+function calendarWarnings(workflowId: string, before: Deadlines | null, after: Deadlines | null, item: Item): NotificationDraft[] {
+  if (!after) return [];
+  return after.unknownYears
+    .filter((y) => !before?.unknownYears.includes(y))
+    .map((year) => ({
+      key: `${workflowId}/calendar-unknown/${year}`,
+      kind: 'calendar_unknown',
+      targets: ['supervisor'],
+      unitIds: [item.leadUnitId],
+      payload: { year, title: item.title },
+    }));
+}
+
+/** One workflow per item: holds its state, decides every transition, runs its deadlines, records each step. */
 export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   const input = ItemWorkflowInputSchema.parse(rawInput);
   const { workflowId } = workflowInfo();
   let item = createItem({ ...input, createdAt: new Date().toISOString() });
   let recordedSeq = 0;
+  /** Bumped on every accepted transition, so the timer loop recomputes what is due next. */
+  let version = 0;
+
+  let calendar: Calendar | null = null;
+  /** False while the calendar loads: actions wait, so every one is decided with deadlines in place. */
+  let ready = true;
 
   // Transitions are decided synchronously, in arrival order; their records are written in the
   // same order, so the read model's sequence never goes backwards.
-  async function record(key: string, event: EventDraft, snapshot: Item): Promise<void> {
+  async function record(key: string, event: EventDraft, snapshot: Item, notifications: NotificationDraft[] = []): Promise<void> {
     await condition(() => recordedSeq === event.seq - 1);
-    await recordTransition({ key, item: snapshot, event });
+    await recordTransition({ key, item: snapshot, event, ...(notifications.length ? { notifications } : {}) });
     recordedSeq = event.seq;
   }
 
@@ -71,15 +101,21 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
     actUpdate,
     async (raw) => {
       const command = parseOrRefuse(raw);
-      const result = decide(item, command, new Date().toISOString(), input.config);
+      await condition(() => ready);
+      const now = Date.now();
+      const result = decide(item, command, new Date(now).toISOString(), input.config);
       if (!result.ok) throw refusalFailure(result);
       const before = item;
       item = result.item;
-      if (before.status !== item.status || before.leadUnitId !== item.leadUnitId || before.dueDate !== item.dueDate) {
-        upsertSearchAttributes(itemSearchAttributes(item));
+      if (calendar && before.deadlines) {
+        const approved = command.action === 'decideExtension' && command.payload.approved;
+        item = { ...item, deadlines: afterTransition(before.deadlines, command.action, before, item, approved, calendar, now) };
       }
+      version++;
+      const sa = (i: Item) => [i.status, i.leadUnitId, i.dueDate, i.deadlines?.light].join('|');
+      if (sa(before) !== sa(item)) upsertSearchAttributes(itemSearchAttributes(item));
       const updateId = currentUpdateInfo()?.id ?? `seq-${result.event.seq}`;
-      await record(`${workflowId}/${updateId}`, result.event, item);
+      await record(`${workflowId}/${updateId}`, result.event, item, calendarWarnings(workflowId, before.deadlines, item.deadlines, item));
       return item;
     },
     {
@@ -90,11 +126,67 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
     },
   );
 
+  if (patched(LADDER_PATCH)) {
+    ready = false;
+    calendar = await loadCalendar();
+    item = { ...item, deadlines: startDeadlines(input.policy ?? DEFAULT_POLICY, calendar, Date.now(), item.dueDate) };
+    upsertSearchAttributes(itemSearchAttributes(item));
+    ready = true;
+  }
+
   await record(
     `${workflowId}/create`,
     { seq: 1, action: 'create', fromStatus: null, toStatus: item.status, actor: input.createdBy, at: item.createdAt, payload: input.spec, attachments: [] },
     item,
+    calendarWarnings(workflowId, null, item.deadlines, item),
   );
+
+  if (calendar) await runLadder(calendar);
   await condition(() => isTerminal(item.status) && allHandlersFinished());
   return item;
+
+  function dueNow(cal: Calendar, now: number) {
+    return item.deadlines && !isTerminal(item.status) ? pendingRungs(item.deadlines, cal).find((r) => r.fireAt <= now) : undefined;
+  }
+
+  /** The escalation ladder as durable timers: sleep until the next rung, fire what is due, repeat. */
+  async function runLadder(cal: Calendar): Promise<void> {
+    while (!isTerminal(item.status) && item.deadlines) {
+      const next = pendingRungs(item.deadlines, cal)[0];
+      const seen = version;
+      if (!next) {
+        await condition(() => version !== seen || isTerminal(item.status));
+        continue;
+      }
+      const changed = await condition(() => version !== seen || isTerminal(item.status), Math.max(1, next.fireAt - Date.now()));
+      if (changed) continue;
+      const now = Date.now();
+      // Recomputed after each record: an update may have moved the clocks meanwhile.
+      for (let due = dueNow(cal, now); due && item.deadlines; due = dueNow(cal, now)) {
+        const { deadlines, fired } = fireRung(item.deadlines, due, now);
+        const lightChanged = deadlines.light !== item.deadlines.light;
+        item = { ...item, deadlines, seq: item.seq + 1, updatedAt: new Date(now).toISOString() };
+        if (lightChanged) upsertSearchAttributes(itemSearchAttributes(item));
+        const key = `${workflowId}/rung/${fired.step}/${fired.epoch}/${fired.key}`;
+        const event: EventDraft = {
+          seq: item.seq,
+          action: 'escalate',
+          fromStatus: item.status,
+          toStatus: item.status,
+          actor: SYSTEM_ACTOR,
+          at: new Date(now).toISOString(),
+          payload: { ...fired, light: deadlines.light, dueAt: new Date(fired.dueAt).toISOString(), firedAt: new Date(fired.firedAt).toISOString() },
+          attachments: [],
+        };
+        const notification: NotificationDraft = {
+          key,
+          kind: fired.action,
+          targets: fired.targets,
+          unitIds: [item.leadUnitId, ...(fired.targets.includes('co_units') ? item.coParts.map((p) => p.unitId) : [])],
+          payload: { title: item.title, step: fired.step, deadline: fired.deadline, light: deadlines.light },
+        };
+        await record(key, event, item, [notification]);
+      }
+    }
+  }
 }

@@ -26,7 +26,8 @@ beforeAll(() => {
 describe('replay of recorded histories (the determinism gate)', () => {
   it('replays every recorded history against the current workflow code', async () => {
     const all = await histories();
-    expect(all.length).toBeGreaterThanOrEqual(4);
+    expect(all.length).toBeGreaterThanOrEqual(8);
+    expect(all.some((h) => h.workflowId.startsWith('pre-ladder-'))).toBe(true);
     const bundle: WorkflowBundle = await workflowBundle();
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, all)) {

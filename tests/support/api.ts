@@ -27,8 +27,15 @@ export async function seedUnits(db: Db): Promise<void> {
   });
 }
 
-/** Everything a refused request must leave untouched. */
+/**
+ * Everything a refused request must leave untouched. Escalations are left out: the ladder of
+ * items opened by earlier tests keeps firing on its own timers meanwhile.
+ */
 export async function dbFingerprint(db: Db) {
-  const [items, events, lists] = await Promise.all([db.item.findMany({ orderBy: { id: 'asc' } }), db.itemEvent.count(), db.problemList.count()]);
-  return JSON.stringify({ items: items.map((i) => [i.id, i.seq, i.status, i.dueDate, i.leadUnitId]), events, lists });
+  const [items, events, lists] = await Promise.all([
+    db.item.findMany({ orderBy: { id: 'asc' } }),
+    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
+    db.problemList.count(),
+  ]);
+  return JSON.stringify({ items: items.map((i) => [i.id, i.status, i.dueDate, i.leadUnitId, i.returnCount, i.declineCount]), events, lists });
 }

@@ -1,0 +1,209 @@
+import type { Action } from './commands';
+import { instantAt, nextWorkingDayOnOrAfter, shanghaiDate, shiftWorkingDays, workingDaysBetween, type Calendar } from './calendar';
+import { LIGHT_OF_ACTION, LIGHTS, type Light, type Policy, type Rung, type RungAction, type Step } from './policy';
+
+/**
+ * The deadlines of one item and its escalation ladder, as plain data in the workflow's state.
+ * Every function here is pure: the workflow calls them with its own clock and calendar.
+ */
+
+/** running: counting; held: the supervisor's turn (verification), resumes with the same deadline;
+ * paused: suspended, resumes with the working days that were left; done: the step is over. */
+export type ClockState = 'running' | 'held' | 'paused' | 'done';
+
+export interface Clock {
+  step: Step;
+  /** Bumped whenever the deadline is granted anew (extension, reassignment, a new report cycle). */
+  epoch: number;
+  start: string;
+  deadline: string;
+  dueAt: number;
+  state: ClockState;
+  /** Working days left when paused (negative: already overdue by that many). */
+  left: number | null;
+  /** Co-units owe their parts by the closure deadline too. */
+  calendarVersion: string;
+}
+
+export interface FiredRung {
+  step: Step;
+  epoch: number;
+  key: string;
+  action: RungAction;
+  deadline: string;
+  dueAt: number;
+  firedAt: number;
+  targets: string[];
+}
+
+export interface Pause {
+  from: string;
+  to: string | null;
+}
+
+export interface Deadlines {
+  policy: Policy;
+  calendarVersion: string;
+  clocks: Partial<Record<Step, Clock>>;
+  fired: FiredRung[];
+  pauses: Pause[];
+  light: Light;
+  /** Years a deadline was counted in without calendar data (weekdays only): shown, never silent. */
+  unknownYears: string[];
+  /** The two clocks: from assignment (交办) and from signing (签收). */
+  assignedOn: string;
+  signedOn: string | null;
+}
+
+export interface DueRung {
+  rung: Rung;
+  clock: Clock;
+  fireAt: number;
+}
+
+function clock(cal: Calendar, policy: Policy, step: Step, epoch: number, start: string, deadline: { date: string; unknownYears: string[] }, d: Deadlines): Clock {
+  for (const y of deadline.unknownYears) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+  return { step, epoch, start, deadline: deadline.date, dueAt: instantAt(deadline.date, policy.workdayEnd), state: 'running', left: null, calendarVersion: cal.version };
+}
+
+function nextEpoch(d: Deadlines, step: Step): number {
+  return (d.clocks[step]?.epoch ?? 0) + 1;
+}
+
+function startAfter(d: Deadlines, cal: Calendar, step: Step, today: string, days: number): void {
+  d.clocks[step] = clock(cal, d.policy, step, nextEpoch(d, step), today, shiftWorkingDays(cal, today, days), d);
+}
+
+function startClosure(d: Deadlines, cal: Calendar, today: string, dueDate: string): void {
+  d.clocks.closure = clock(cal, d.policy, 'closure', nextEpoch(d, 'closure'), today, nextWorkingDayOnOrAfter(cal, dueDate), d);
+}
+
+function setState(d: Deadlines, step: Step, state: ClockState): void {
+  const c = d.clocks[step];
+  if (c && c.state !== 'done') d.clocks[step] = { ...c, state };
+}
+
+export function startDeadlines(policy: Policy, cal: Calendar, nowMs: number, dueDate: string): Deadlines {
+  const today = shanghaiDate(nowMs);
+  const d: Deadlines = { policy, calendarVersion: cal.version, clocks: {}, fired: [], pauses: [], light: 'green', unknownYears: [], assignedOn: today, signedOn: null };
+  startAfter(d, cal, 'sign', today, policy.signDays);
+  startClosure(d, cal, today, dueDate);
+  return withLight(d);
+}
+
+export interface ItemFacts {
+  dueDate: string;
+  leadUnitId: string;
+}
+
+/** How an accepted transition moves the clocks. */
+export function afterTransition(prev: Deadlines, action: Action, before: ItemFacts, after: ItemFacts, extensionApproved: boolean, cal: Calendar, nowMs: number): Deadlines {
+  const d = JSON.parse(JSON.stringify(prev)) as Deadlines;
+  d.calendarVersion = cal.version;
+  const today = shanghaiDate(nowMs);
+  switch (action) {
+    case 'sign':
+      setState(d, 'sign', 'done');
+      d.signedOn = today;
+      startAfter(d, cal, 'plan', today, d.policy.planDays);
+      break;
+    case 'decline':
+      setState(d, 'sign', 'held');
+      break;
+    case 'reassign':
+    case 'arbitrate':
+      startAfter(d, cal, 'sign', today, d.policy.signDays);
+      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate);
+      break;
+    case 'filePlan':
+      setState(d, 'plan', 'done');
+      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      break;
+    case 'reportProgress':
+      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      break;
+    case 'submit':
+      setState(d, 'progress', 'held');
+      setState(d, 'closure', 'held');
+      break;
+    case 'verifyReturn':
+      setState(d, 'closure', 'running');
+      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      break;
+    case 'decideExtension':
+      if (extensionApproved) startClosure(d, cal, today, after.dueDate);
+      break;
+    case 'suspend':
+      d.pauses.push({ from: today, to: null });
+      for (const c of Object.values(d.clocks)) {
+        if (c.state === 'running') d.clocks[c.step] = { ...c, state: 'paused', left: workingDaysBetween(cal, today, c.deadline) };
+      }
+      break;
+    case 'resume': {
+      const open = d.pauses[d.pauses.length - 1];
+      if (open && open.to === null) open.to = today;
+      for (const c of Object.values(d.clocks)) {
+        if (c.state !== 'paused') continue;
+        const moved = shiftWorkingDays(cal, today, c.left ?? 0);
+        for (const y of moved.unknownYears) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+        d.clocks[c.step] = { ...c, state: 'running', deadline: moved.date, dueAt: instantAt(moved.date, d.policy.workdayEnd), left: null, calendarVersion: cal.version };
+      }
+      break;
+    }
+    case 'verifyPass':
+    case 'withdraw':
+      for (const step of Object.keys(d.clocks) as Step[]) setState(d, step, 'done');
+      break;
+    default:
+      break;
+  }
+  return withLight(d);
+}
+
+function firedIn(d: Deadlines, c: Clock, key: string): boolean {
+  return d.fired.some((f) => f.step === c.step && f.epoch === c.epoch && f.key === key);
+}
+
+/** The rungs still to fire on running clocks, earliest first. */
+export function pendingRungs(d: Deadlines, cal: Calendar): DueRung[] {
+  const out: DueRung[] = [];
+  for (const c of Object.values(d.clocks)) {
+    if (c.state !== 'running') continue;
+    for (const rung of d.policy.ladder) {
+      if (rung.step !== c.step || firedIn(d, c, rung.key)) continue;
+      const day = rung.offset === 0 ? c.deadline : shiftWorkingDays(cal, c.deadline, rung.offset).date;
+      out.push({ rung, clock: c, fireAt: instantAt(day, d.policy.workdayEnd) });
+    }
+  }
+  return out.sort((a, b) => a.fireAt - b.fireAt || a.rung.offset - b.rung.offset);
+}
+
+export function fireRung(prev: Deadlines, due: DueRung, nowMs: number): { deadlines: Deadlines; fired: FiredRung } {
+  const fired: FiredRung = {
+    step: due.clock.step,
+    epoch: due.clock.epoch,
+    key: due.rung.key,
+    action: due.rung.action,
+    deadline: due.clock.deadline,
+    dueAt: due.fireAt,
+    firedAt: nowMs,
+    targets: due.rung.targets,
+  };
+  return { deadlines: withLight({ ...prev, fired: [...prev.fired, fired] }), fired };
+}
+
+/** Green, yellow or red: the worst rung fired against a deadline still in force. */
+function withLight(d: Deadlines): Deadlines {
+  let worst = 0;
+  for (const f of d.fired) {
+    const c = d.clocks[f.step];
+    if (!c || c.state === 'done' || c.epoch !== f.epoch) continue;
+    worst = Math.max(worst, LIGHTS.indexOf(LIGHT_OF_ACTION[f.action]));
+  }
+  return { ...d, light: LIGHTS[worst]! };
+}
+
+/** Working days past the closure deadline today (0 when not overdue). */
+export function overdueWorkingDays(cal: Calendar, deadline: string, today: string): number {
+  return today > deadline ? workingDaysBetween(cal, deadline, today) : 0;
+}
