@@ -1,0 +1,193 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
+import type { Item } from '../../domain/item';
+import { calendarOf, shippedYears } from '../../lib/calendar-store';
+import type { Db } from '../../lib/db';
+import { itemWorkflowId } from '../../workflows/ids';
+import { itemQuery } from '../../workflows/messages';
+import { leadA, supervisor, verifier } from '../support/actors';
+import { act, newItemId, spec } from '../support/items';
+import { freshDatabase, uniqueTaskQueue } from '../support/stack';
+import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
+import { openItem } from '../../lib/items';
+import { DEFAULT_POLICY, type Policy } from '../../domain/policy';
+
+const cal = calendarOf(shippedYears());
+let env: TestWorkflowEnvironment;
+let db: Db;
+const opened: string[] = [];
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  db = (await freshDatabase()).db;
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+  await env?.teardown();
+});
+
+/**
+ * Runs `fn` with a worker on `taskQueue`, then ends the items it opened: a timer of a workflow
+ * whose worker is gone would stop the server from skipping time in the next test.
+ */
+async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, endItems = true): Promise<T> {
+  const worker: Worker = await timeSkippingWorker(env, db, taskQueue);
+  return worker.runUntil(async () => {
+    const result = await fn();
+    if (endItems) {
+      for (const id of opened.splice(0)) await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+    }
+    return result;
+  });
+}
+
+async function today(): Promise<string> {
+  return shanghaiDate((await env.currentTimeMs()) as number);
+}
+
+async function openWith(taskQueue: string, dueDate: string, policy: Policy = DEFAULT_POLICY): Promise<Item> {
+  const item = await openItem(env.client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate }), createdBy: supervisor, config: { maxDeclines: 2 }, policy });
+  opened.push(item.id);
+  return item;
+}
+
+async function rungs(itemId: string) {
+  const events = await db.itemEvent.findMany({ where: { itemId, action: 'escalate' }, orderBy: { seq: 'asc' } });
+  return events.map((e) => e.payload as { key: string; dueAt: string; firedAt: string; light: string; epoch: number; deadline: string });
+}
+
+const state = (id: string) => env.client.workflow.getHandle(itemWorkflowId(id)).query(itemQuery);
+
+describe('the escalation ladder on durable timers (time-skipping server)', () => {
+  it('climbs the full ladder of an item that is never handled, each rung once and on time', async () => {
+    const tq = uniqueTaskQueue('ladder-full');
+    await withWorker(tq, async () => {
+      const due = shiftWorkingDays(cal, await today(), 12).date;
+      const item = await openWith(tq, due);
+      await env.sleep('60 days');
+      const fired = await rungs(item.id);
+      expect(fired.map((f) => f.key)).toEqual(['sign-remind', 'sign-urge', 'closure-remind', 'closure-urge', 'closure-red', 'closure-interview', 'closure-accountability']);
+      for (const f of fired) {
+        const late = Date.parse(f.firedAt) - Date.parse(f.dueAt);
+        expect(late).toBeGreaterThanOrEqual(0);
+        expect(late).toBeLessThan(60_000);
+      }
+      const closureUrge = fired.find((f) => f.key === 'closure-urge')!;
+      expect(shanghaiDate(Date.parse(closureUrge.dueAt) - 1)).toBe(due);
+      const red = fired.find((f) => f.key === 'closure-red')!;
+      expect(shanghaiDate(Date.parse(red.dueAt) - 1)).toBe(shiftWorkingDays(cal, due, 3).date);
+      expect((await state(item.id)).deadlines?.light).toBe('red');
+      const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });
+      expect(row.light).toBe('red');
+      const requests = await db.notificationRequest.findMany({ where: { itemId: item.id, kind: { not: 'calendar_unknown' } }, orderBy: { id: 'asc' } });
+      expect(requests.map((r) => r.kind)).toEqual(['remind', 'urge', 'remind', 'urge', 'red', 'interview', 'accountability']);
+      expect(requests[4]!.targets).toEqual(['unit_leader', 'supervisor']);
+    });
+  });
+
+  it('moves the later rungs when an extension is approved after the yellow light, and goes back to green', async () => {
+    const tq = uniqueTaskQueue('ladder-ext');
+    await withWorker(tq, async () => {
+      const due = shiftWorkingDays(cal, await today(), 6).date;
+      const item = await openWith(tq, due);
+      await act(env.client, item, 'sign', leadA);
+      await act(env.client, item, 'filePlan', leadA);
+      await env.sleep('10 days'); // past the due date, before red (3 working days later)
+      expect((await rungs(item.id)).map((f) => f.key)).toContain('closure-urge');
+      expect((await state(item.id)).deadlines?.light).toBe('yellow');
+      const newDue = shiftWorkingDays(cal, due, 20).date;
+      await act(env.client, item, 'requestExtension', leadA, { dueDate: newDue, reason: '需要协调资金' });
+      const decided = await act(env.client, item, 'decideExtension', supervisor, { approved: true, opinion: '同意' });
+      expect(decided.deadlines?.light).toBe('green');
+      expect(decided.deadlines?.clocks.closure).toMatchObject({ epoch: 2, deadline: newDue });
+      expect((await db.item.findUniqueOrThrow({ where: { id: item.id } })).light).toBe('green');
+      await env.sleep('20 days');
+      const after = (await rungs(item.id)).filter((f) => f.key.startsWith('closure-'));
+      // Nothing of the old deadline's red rung; the new deadline's ladder starts over.
+      expect(after.filter((f) => f.epoch === 1).map((f) => f.key)).toEqual(['closure-remind', 'closure-urge']);
+      expect(after.filter((f) => f.epoch === 2).every((f) => f.deadline === newDue)).toBe(true);
+      expect(after.find((f) => f.epoch === 2 && f.key === 'closure-red')).toBeUndefined();
+    });
+  });
+
+  it('stops the clock for a 10-working-day suspension and restarts it with the days that were left', async () => {
+    const tq = uniqueTaskQueue('ladder-suspend');
+    await withWorker(tq, async () => {
+      const due = shiftWorkingDays(cal, await today(), 15).date;
+      const item = await openWith(tq, due);
+      await act(env.client, item, 'sign', leadA);
+      await act(env.client, item, 'filePlan', leadA);
+      await act(env.client, item, 'suspend', supervisor, { reason: '等待上级批复' });
+      const suspendedOn = await today();
+      const left = workingDaysBetween(cal, suspendedOn, due);
+      const before = (await rungs(item.id)).length;
+      await env.sleep('16 days');
+      expect(workingDaysBetween(cal, suspendedOn, await today())).toBeGreaterThanOrEqual(10);
+      expect((await rungs(item.id)).length).toBe(before);
+      const resumed = await act(env.client, item, 'resume', supervisor);
+      expect(resumed.deadlines?.clocks.closure).toMatchObject({ state: 'running', deadline: shiftWorkingDays(cal, await today(), left).date });
+      expect(resumed.deadlines?.pauses).toEqual([{ from: suspendedOn, to: await today() }]);
+    });
+  });
+
+  it('cancels pending rungs when the item is closed', async () => {
+    const tq = uniqueTaskQueue('ladder-close');
+    await withWorker(tq, async () => {
+      const item = await openWith(tq, shiftWorkingDays(cal, await today(), 10).date);
+      await act(env.client, item, 'sign', leadA);
+      await act(env.client, item, 'filePlan', leadA);
+      await act(env.client, item, 'submit', leadA);
+      await act(env.client, item, 'verifyPass', verifier);
+      await env.client.workflow.getHandle(itemWorkflowId(item.id)).result();
+      await env.sleep('40 days');
+      expect(await rungs(item.id)).toEqual([]);
+      expect((await db.item.findUniqueOrThrow({ where: { id: item.id } })).light).toBe('green');
+    });
+  });
+
+  it('fires no rung twice when the worker is restarted between two rungs', async () => {
+    const tq = uniqueTaskQueue('ladder-restart');
+    const due = shiftWorkingDays(cal, await today(), 8).date;
+    // The first worker stops between two rungs; the item's next timer waits for the second.
+    const item = await withWorker(
+      tq,
+      async () => {
+        const first = await openWith(tq, due);
+        await env.sleep('4 days'); // sign-remind and sign-urge have fired
+        return first;
+      },
+      false,
+    );
+    expect((await rungs(item.id)).map((f) => f.key)).toEqual(['sign-remind', 'sign-urge']);
+    await withWorker(tq, async () => {
+      await env.sleep('30 days');
+    });
+    const keys = (await rungs(item.id)).map((f) => f.key);
+    expect(keys).toEqual(['sign-remind', 'sign-urge', 'closure-remind', 'closure-urge', 'closure-red', 'closure-interview', 'closure-accountability']);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: { not: 'calendar_unknown' } } })).toBe(keys.length);
+  });
+
+  it('keeps a year-long item with monthly progress reports quiet, and reminds once when a report is missed', async () => {
+    const tq = uniqueTaskQueue('ladder-year');
+    const monthly: Policy = { ...DEFAULT_POLICY, id: 'monthly', progressEveryDays: 21 };
+    await withWorker(tq, async () => {
+      const item = await openWith(tq, shiftWorkingDays(cal, await today(), 250).date, monthly);
+      await act(env.client, item, 'sign', leadA);
+      await act(env.client, item, 'filePlan', leadA);
+      for (let month = 1; month <= 11; month++) {
+        await env.sleep('28 days');
+        await act(env.client, item, 'reportProgress', leadA, { text: `第${month}月进展` });
+      }
+      expect((await rungs(item.id)).filter((f) => f.key === 'progress-remind')).toEqual([]);
+      await env.sleep('40 days'); // the twelfth report is missed
+      expect((await rungs(item.id)).filter((f) => f.key === 'progress-remind')).toHaveLength(1);
+      const s = await state(item.id);
+      expect(s.progressReports).toBe(11);
+      expect(s.deadlines?.clocks.progress?.epoch).toBe(12);
+    });
+  }, 120_000);
+});
