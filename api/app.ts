@@ -7,6 +7,7 @@ import type { Services } from './items-service';
 import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
 import { problemListRoutes } from './routes/problem-lists';
+import { settingsRoutes } from './routes/settings';
 
 export interface AppOptions {
   services: Services;
@@ -42,6 +43,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(metaRoutes, { services: opts.services });
   await app.register(itemRoutes, { services: opts.services });
   await app.register(problemListRoutes, { services: opts.services });
+  await app.register(settingsRoutes, { services: opts.services });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -6,6 +6,12 @@ import { actionsFor, decide, holdingUp, isTerminal, STATUS_LABELS, TERMINAL, typ
 import { todayInShanghai } from '../lib/calendar-date';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../lib/items';
+import { policyFor } from '../lib/policies';
+import { currentCalendar } from '../lib/calendar-store';
+import { overdueWorkingDays } from '../domain/deadlines';
+import { shiftWorkingDays, type Calendar } from '../domain/calendar';
+import { RUNG_LABELS, type Light, type RungAction } from '../domain/policy';
+import { buildLedger } from './ledger';
 import type { Prisma } from '../generated/prisma/client';
 import { AppError, badRequest, forbidden, fromRefusal, fromTemporal, notFound, type FieldError } from './errors';
 
@@ -16,6 +22,12 @@ export interface Services {
   maxDeclines: number;
   /** How long an API call waits on Temporal before answering 503. */
   temporalTimeoutMs: number;
+  /** The clock for "today" (overdue days, ledgers); tests on a time-skipping server pass theirs. */
+  now?: () => number;
+}
+
+function today(s: Services): string {
+  return todayInShanghai(new Date(s.now?.() ?? Date.now()));
 }
 
 const UNIT_ROLES = new Set(['unit_handler', 'unit_leader']);
@@ -65,7 +77,8 @@ export async function createItem(s: Services, actor: Actor, spec: CreateItem): P
   if (actor.role !== 'supervisor') throw forbidden('只有督查人员可以立项交办');
   await checkUnits(s.db, unitFields(spec));
   const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
-  return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines } }));
+  const policy = await policyFor(s.db, spec.category, spec.priority);
+  return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines }, policy }));
 }
 
 export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
@@ -96,7 +109,7 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
     timeline: events.map((e) => ({
       seq: e.seq,
       action: e.action,
-      actionLabel: e.action === 'create' ? '立项交办' : ACTION_LABELS[e.action as Action],
+      actionLabel: e.action === 'create' ? '立项交办' : e.action === 'escalate' ? RUNG_LABELS[(e.payload as { action: RungAction }).action] : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,
       actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },
@@ -109,18 +122,27 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
 
 export interface ListQuery {
   status?: Status[];
+  light?: Light[];
+  /** Only items at least this many working days past their closure deadline. */
+  minOverdueDays?: number;
   unit?: string;
   overdue?: boolean;
   problemListId?: string;
   q?: string;
-  sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt';
+  sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | '-overdueDays';
   page: number;
   pageSize: number;
 }
 
-export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, today = todayInShanghai()): Prisma.ItemWhereInput {
+export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, cal: Calendar, today = todayInShanghai()): Prisma.ItemWhereInput {
   const and: Prisma.ItemWhereInput[] = [visibleTo(actor)];
   if (q.status?.length) and.push({ status: { in: q.status } });
+  if (q.light?.length) and.push({ light: { in: q.light } });
+  // N or more working days overdue ⇔ the deadline is on or before the N-th working day before today.
+  if (q.minOverdueDays !== undefined) {
+    const latest = q.minOverdueDays === 0 ? today : shiftWorkingDays(cal, today, -q.minOverdueDays).date;
+    and.push({ deadlineDate: q.minOverdueDays === 0 ? { lt: today } : { lte: latest }, status: { notIn: [...TERMINAL] } });
+  }
   if (q.unit) and.push({ OR: [{ leadUnitId: q.unit }, { coUnitIds: { has: q.unit } }] });
   if (q.overdue === true) and.push({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } });
   if (q.overdue === false) and.push({ OR: [{ dueDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
@@ -130,9 +152,11 @@ export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pa
 }
 
 export async function listItems(s: Services, actor: Actor, q: ListQuery) {
-  const where = listWhere(actor, q);
-  const field = q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt';
-  const direction = q.sort.startsWith('-') ? 'desc' : 'asc';
+  const cal = await currentCalendar(s.db);
+  const where = listWhere(actor, q, cal, today(s));
+  // Most overdue first is the earliest deadline first.
+  const [field, direction] =
+    q.sort === '-overdueDays' ? (['deadlineDate', 'asc'] as const) : ([q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt', q.sort.startsWith('-') ? 'desc' : 'asc'] as const);
   const [total, rows] = await Promise.all([
     s.db.item.count({ where }),
     s.db.item.findMany({
@@ -140,16 +164,28 @@ export async function listItems(s: Services, actor: Actor, q: ListQuery) {
       orderBy: [{ [field]: direction }, { id: 'asc' }],
       skip: (q.page - 1) * q.pageSize,
       take: q.pageSize,
-      select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, light: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
+      select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, deadlineDate: true, light: true, calendarWarning: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
     }),
   ]);
-  const today = todayInShanghai();
+  const todayDate = today(s);
   return {
     total,
     page: q.page,
     pageSize: q.pageSize,
-    items: rows.map((r) => ({ ...r, statusLabel: STATUS_LABELS[r.status as Status], overdue: isOverdue(r, today), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() })),
+    items: rows.map((r) => ({
+      ...r,
+      statusLabel: STATUS_LABELS[r.status as Status],
+      overdue: isOverdue(r, todayDate),
+      overdueWorkingDays: isTerminal(r.status as Status) ? 0 : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+    })),
   };
+}
+
+export async function itemLedger(s: Services, actor: Actor, id: string) {
+  const item = await loadItem(s, actor, id);
+  return buildLedger(item, await currentCalendar(s.db), today(s));
 }
 
 export { AppError };

@@ -6,6 +6,8 @@ import { CreateItemSchema, type CreateItem } from '../domain/commands';
 import { todayInShanghai } from '../lib/calendar-date';
 import { parseCsv } from '../lib/csv';
 import { openProblemList } from '../lib/items';
+import { policyFor } from '../lib/policies';
+import type { Policy } from '../domain/policy';
 import { badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
 import type { Services } from './items-service';
 
@@ -80,7 +82,12 @@ export async function createProblemList(s: Services, actor: Actor, title: string
   });
   if (errors.length > 0) throw badRequest(errors, `清单有 ${new Set(errors.map((e) => e.field.split('.')[0])).size} 行有误，未导入任何问题`);
   const listId = `L${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
-  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec }));
+  const policies = new Map<string, Policy>();
+  for (const spec of specs) {
+    const key = `${spec.category}|${spec.priority}`;
+    if (!policies.has(key)) policies.set(key, await policyFor(s.db, spec.category, spec.priority));
+  }
+  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec, policy: policies.get(`${spec.category}|${spec.priority}`)! }));
   try {
     await s.temporal.connection.withDeadline(Date.now() + Math.max(s.temporalTimeoutMs, 60_000), () =>
       openProblemList(s.temporal, s.taskQueue, { listId, title, source, createdBy: actor, config: { maxDeclines: s.maxDeclines }, items }),

@@ -23,6 +23,7 @@ interface DemoTask {
 export const DEMO_SUPERVISOR: Actor = { userId: 'demo-supervisor', name: '王督查', role: 'supervisor', unitId: 'dcs' };
 export const DEMO_VERIFIER: Actor = { userId: 'demo-verifier', name: '李核查', role: 'verifier', unitId: 'dcs' };
 export const DEMO_LEADER: Actor = { userId: 'demo-leader', name: '陈领导', role: 'leader', unitId: null };
+export const DEMO_ADMIN: Actor = { userId: 'demo-admin', name: '系统管理员', role: 'admin', unitId: null };
 
 async function readDemo<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(path.join(ROOT, 'demo', file), 'utf8')) as T;
@@ -39,7 +40,7 @@ export function handlerOf(unit: DemoUnit): Actor {
 /** The people a new user can sign in as: the supervisor side and the handlers of the first few units. */
 export async function demoUsers(): Promise<Actor[]> {
   const units = (await demoUnits()).filter((u) => u.kind !== 'supervision');
-  return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, ...units.slice(0, 6).map(handlerOf)];
+  return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, ...units.slice(0, 6).map(handlerOf)];
 }
 
 export async function loadDemoUnits(db: Db): Promise<void> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { ActorSchema } from '../domain/actors';
 import { CreateItemSchema } from '../domain/commands';
+import { PolicySchema } from '../domain/policy';
 import { itemWorkflowId } from './ids';
 import { itemWorkflow } from './item';
 
@@ -12,7 +13,7 @@ export const ProblemListInputSchema = z.object({
   source: z.string().max(200),
   createdBy: ActorSchema,
   config: z.object({ maxDeclines: z.number().int().min(0).max(10) }),
-  items: z.array(z.object({ id: z.string().min(1).max(64), spec: CreateItemSchema })).min(1).max(1000),
+  items: z.array(z.object({ id: z.string().min(1).max(64), spec: CreateItemSchema, policy: PolicySchema.optional() })).min(1).max(1000),
 });
 export type ProblemListInput = z.input<typeof ProblemListInputSchema>;
 
@@ -32,12 +33,12 @@ export async function problemListWorkflow(raw: ProblemListInput): Promise<{ list
   const batch = 50;
   for (let i = 0; i < input.items.length; i += batch) {
     await Promise.all(
-      input.items.slice(i, i + batch).map(({ id, spec }) =>
+      input.items.slice(i, i + batch).map(({ id, spec, policy }) =>
         startChild(itemWorkflow, {
           workflowId: itemWorkflowId(id),
           taskQueue: workflowInfo().taskQueue,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          args: [{ id, problemListId: input.listId, spec, createdBy: input.createdBy, config: input.config }],
+          args: [{ id, problemListId: input.listId, spec, createdBy: input.createdBy, config: input.config, ...(policy ? { policy } : {}) }],
         }),
       ),
     );

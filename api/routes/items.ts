@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, CreateItemSchema } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
+import { LIGHTS } from '../../domain/policy';
+import { ledgerCsv } from '../ledger';
 import { once, requestHash } from '../idempotency';
-import { act, createItem, itemDetail, itemView, listItems, type Services } from '../items-service';
+import { act, createItem, itemDetail, itemLedger, itemView, listItems, type Services } from '../items-service';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
@@ -14,11 +16,17 @@ const ListQuerySchema = z.strictObject({
     .optional()
     .transform((s) => (s ? s.split(',') : undefined))
     .pipe(z.array(z.enum(STATUSES)).optional()),
+  light: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',') : undefined))
+    .pipe(z.array(z.enum(LIGHTS)).optional()),
+  minOverdueDays: z.coerce.number().int().min(0).max(1000).optional(),
   unit: z.string().max(64).optional(),
   overdue: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
   problemListId: z.string().max(64).optional(),
   q: z.string().max(100).optional(),
-  sort: z.enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt']).default('-updatedAt'),
+  sort: z.enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', '-overdueDays']).default('-updatedAt'),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -54,6 +62,19 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.get('/api/items', { schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema } }, async (request) =>
     listItems(services, request.actor, request.query),
+  );
+
+  app.get(
+    '/api/items/:id/ledger',
+    { schema: { summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）', tags: ['items'], params: IdParams, querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }) } },
+    async (request, reply) => {
+      const ledger = await itemLedger(services, request.actor, request.params.id);
+      if (request.query.format === 'json') return ledger;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="ledger-${ledger.itemId}.csv"`)
+        .send('\uFEFF' + ledgerCsv(ledger));
+    },
   );
 
   app.get('/api/items/:id', { schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams } }, async (request) =>

@@ -1,7 +1,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
+import { addDays, dayInfo, shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
+import { buildApp } from '../../api/app';
+import { bearer, TEST_SECRET } from '../support/api';
 import type { Item } from '../../domain/item';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
@@ -36,11 +38,13 @@ afterAll(async () => {
 async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, endItems = true): Promise<T> {
   const worker: Worker = await timeSkippingWorker(env, db, taskQueue);
   return worker.runUntil(async () => {
-    const result = await fn();
-    if (endItems) {
-      for (const id of opened.splice(0)) await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+    try {
+      return await fn();
+    } finally {
+      if (endItems) {
+        for (const id of opened.splice(0)) await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+      }
     }
-    return result;
   });
 }
 
@@ -60,6 +64,66 @@ async function rungs(itemId: string) {
 }
 
 const state = (id: string) => env.client.workflow.getHandle(itemWorkflowId(id)).query(itemQuery);
+
+describe('the deadline ledger', () => {
+  it('accounts for every day of an item with a suspension and an extension, in JSON and CSV', async () => {
+    const tq = uniqueTaskQueue('ledger');
+    // The API reads the time from the test server's clock, which has moved on by weeks.
+    let clockMs = Date.now();
+    const app = await buildApp({ services: { db, temporal: env.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000, now: () => clockMs }, authSecret: TEST_SECRET });
+    try {
+      await withWorker(tq, async () => {
+        const due = shiftWorkingDays(cal, await today(), 30).date;
+        const item = await openWith(tq, due);
+        await act(env.client, item, 'sign', leadA);
+        await env.sleep('3 days');
+        await act(env.client, item, 'filePlan', leadA);
+        await env.sleep('5 days');
+        await act(env.client, item, 'suspend', supervisor, { reason: '等待上级批复' });
+        const pausedFrom = await today();
+        await env.sleep('14 days');
+        await act(env.client, item, 'resume', supervisor);
+        const pausedTo = await today();
+        const current = (await state(item.id)).deadlines!.clocks.closure!.deadline;
+        const newDue = shiftWorkingDays(cal, current, 10).date;
+        await act(env.client, item, 'requestExtension', leadA, { dueDate: newDue, reason: '需要更多时间' });
+        await act(env.client, item, 'decideExtension', supervisor, { approved: true, opinion: '同意' });
+        await env.sleep('3 days');
+
+        clockMs = (await env.currentTimeMs()) as number;
+        const res = await app.inject({ method: 'GET', url: `/api/items/${item.id}/ledger`, headers: bearer(supervisor) });
+        expect(res.statusCode, res.body).toBe(200);
+        const ledger = res.json();
+        const end = await today();
+        // Every calendar day from the day after assignment to today, once, in order.
+        const expectedDays: string[] = [];
+        for (let d = addDays(ledger.clocks.fromAssignment.start, 1); d <= end; d = addDays(d, 1)) expectedDays.push(d);
+        expect(ledger.days.map((d: { date: string }) => d.date)).toEqual(expectedDays);
+        const suspended = ledger.days.filter((d: { reason: string }) => d.reason === 'suspended').map((d: { date: string }) => d.date);
+        expect(suspended).toEqual(expectedDays.filter((d) => d > pausedFrom && d <= pausedTo && dayInfo(cal, d).working));
+        expect(suspended.length).toBeGreaterThanOrEqual(9);
+        const counted = ledger.days.filter((d: { counted: boolean }) => d.counted).length;
+        expect(ledger.clocks.fromAssignment.workingDaysCounted).toBe(counted);
+        expect(counted + suspended.length).toBe(workingDaysBetween(cal, ledger.clocks.fromAssignment.start, end));
+        expect(ledger.clocks.fromSigning.start).toBe(ledger.clocks.fromAssignment.start);
+        expect(ledger.pauses).toEqual([{ from: pausedFrom, to: pausedTo }]);
+        expect(ledger.extensions).toHaveLength(1);
+        expect(ledger.extensions[0]).toMatchObject({ requestedDueDate: newDue, decision: { approved: true, by: supervisor.userId } });
+        expect(ledger.deadlines.find((d: { step: string }) => d.step === 'closure')).toMatchObject({ epoch: 2, deadline: newDue, calendarVersion: cal.version });
+        expect(ledger.policy).toEqual({ id: 'default', version: 1 });
+
+        const csv = await app.inject({ method: 'GET', url: `/api/items/${item.id}/ledger?format=csv`, headers: bearer(supervisor) });
+        expect(csv.headers['content-type']).toContain('text/csv');
+        const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+        expect(lines.filter((l) => l.startsWith('day,')).length).toBe(expectedDays.length);
+        expect(lines.some((l) => l.startsWith('pause,') && l.includes(pausedFrom))).toBe(true);
+        expect(lines.some((l) => l.startsWith('extension,') && l.includes('approved'))).toBe(true);
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
 
 describe('the escalation ladder on durable timers (time-skipping server)', () => {
   it('climbs the full ladder of an item that is never handled, each rung once and on time', async () => {
@@ -150,25 +214,30 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
 
   it('fires no rung twice when the worker is restarted between two rungs', async () => {
     const tq = uniqueTaskQueue('ladder-restart');
-    const due = shiftWorkingDays(cal, await today(), 8).date;
-    // The first worker stops between two rungs; the item's next timer waits for the second.
-    const item = await withWorker(
-      tq,
-      async () => {
-        const first = await openWith(tq, due);
-        await env.sleep('4 days'); // sign-remind and sign-urge have fired
-        return first;
-      },
-      false,
-    );
-    expect((await rungs(item.id)).map((f) => f.key)).toEqual(['sign-remind', 'sign-urge']);
-    await withWorker(tq, async () => {
-      await env.sleep('30 days');
-    });
-    const keys = (await rungs(item.id)).map((f) => f.key);
-    expect(keys).toEqual(['sign-remind', 'sign-urge', 'closure-remind', 'closure-urge', 'closure-red', 'closure-interview', 'closure-accountability']);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: { not: 'calendar_unknown' } } })).toBe(keys.length);
+    try {
+      const due = shiftWorkingDays(cal, await today(), 8).date;
+      // The first worker stops between two rungs; the item's next timer waits for the second.
+      const item = await withWorker(
+        tq,
+        async () => {
+          const first = await openWith(tq, due);
+          const signDue = first.deadlines!.clocks.sign!.dueAt;
+          await env.sleep(signDue - ((await env.currentTimeMs()) as number) + 3600_000); // sign-remind and sign-urge have fired
+          return first;
+        },
+        false,
+      );
+      expect((await rungs(item.id)).map((f) => f.key)).toEqual(['sign-remind', 'sign-urge']);
+      await withWorker(tq, async () => {
+        await env.sleep('30 days');
+      });
+      const keys = (await rungs(item.id)).map((f) => f.key);
+      expect(keys).toEqual(['sign-remind', 'sign-urge', 'closure-remind', 'closure-urge', 'closure-red', 'closure-interview', 'closure-accountability']);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: { not: 'calendar_unknown' } } })).toBe(keys.length);
+    } finally {
+      for (const id of opened.splice(0)) await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+    }
   });
 
   it('keeps a year-long item with monthly progress reports quiet, and reminds once when a report is missed', async () => {

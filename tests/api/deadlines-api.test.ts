@@ -1,0 +1,122 @@
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../api/app';
+import type { Actor } from '../../domain/actors';
+import { shiftWorkingDays } from '../../domain/calendar';
+import { overdueWorkingDays } from '../../domain/deadlines';
+import { todayInShanghai } from '../../lib/calendar-date';
+import { calendarOf, shippedYears } from '../../lib/calendar-store';
+import type { Db } from '../../lib/db';
+import { itemWorkflowId } from '../../workflows/ids';
+import { itemQuery } from '../../workflows/messages';
+import { leadA, supervisor } from '../support/actors';
+import { bearer, seedUnits, testApp } from '../support/api';
+import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+
+let t: TemporalHandles;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+let app: App;
+const taskQueue = uniqueTaskQueue('deadlines');
+const admin: Actor = { userId: 'u-admin', name: '管理员', role: 'admin', unitId: null };
+const cal = calendarOf(shippedYears());
+
+beforeAll(async () => {
+  t = await connectTemporal();
+  db = (await freshDatabase()).db;
+  await seedUnits(db);
+  worker = await startTestWorker(t, db, taskQueue);
+  running = worker.run();
+  app = await testApp(db, t.client, taskQueue);
+});
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await db?.$disconnect();
+  await t?.close();
+});
+
+async function create(title: string, dueDate: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title, leadUnitId: 'unit-a', dueDate } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().item.id;
+}
+
+async function until(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const list = async (query: string, actor: Actor = supervisor) => (await app.inject({ method: 'GET', url: `/api/items?${query}`, headers: bearer(actor) })).json();
+
+describe('lights and overdue working days through the API', () => {
+  it('lists by light and by overdue working days, as the workflows decided', async () => {
+    const today = todayInShanghai();
+    const redDue = shiftWorkingDays(cal, today, -15).date;
+    const yellowDue = shiftWorkingDays(cal, today, -1).date;
+    const red = await create('逾期很久的问题', redDue);
+    const yellow = await create('刚刚逾期的问题', yellowDue);
+    const green = await create('未到期的问题', shiftWorkingDays(cal, today, 20).date);
+    // Rungs already past fire as soon as the item starts.
+    await until(async () => (await db.item.findUniqueOrThrow({ where: { id: red } })).light === 'red');
+    await until(async () => (await db.item.findUniqueOrThrow({ where: { id: yellow } })).light === 'yellow');
+    for (const [id, light] of [[red, 'red'], [yellow, 'yellow'], [green, 'green']] as const) {
+      const state = await t.client.workflow.getHandle(itemWorkflowId(id)).query(itemQuery);
+      expect(state.deadlines?.light).toBe(light);
+    }
+    expect((await list('light=red')).items.map((i: { id: string }) => i.id)).toEqual([red]);
+    expect((await list('light=yellow,green&sort=dueDate')).items.map((i: { id: string }) => i.id)).toEqual([yellow, green]);
+    // On a weekend the item due last Friday is overdue, by 0 working days so far.
+    const overdue = await list('overdue=true&sort=-overdueDays');
+    expect(overdue.items.map((i: { id: string; overdueWorkingDays: number }) => [i.id, i.overdueWorkingDays])).toEqual([
+      [red, overdueWorkingDays(cal, redDue, today)],
+      [yellow, overdueWorkingDays(cal, yellowDue, today)],
+    ]);
+    expect(overdueWorkingDays(cal, redDue, today)).toBeGreaterThanOrEqual(14);
+    expect((await list('minOverdueDays=10')).items.map((i: { id: string }) => i.id)).toEqual([red]);
+    const timeline = (await app.inject({ method: 'GET', url: `/api/items/${red}`, headers: bearer(supervisor) })).json().timeline;
+    expect(timeline.filter((e: { action: string }) => e.action === 'escalate').map((e: { actionLabel: string }) => e.actionLabel)).toEqual(['提醒', '催办', '红灯预警', '约谈', '通报问责']);
+    expect(await db.notificationRequest.count({ where: { itemId: red } })).toBe(5);
+  });
+
+  it('flags a deadline in a year the calendar does not know, warns the supervisor, and lets the operator add the year', async () => {
+    const id = await create('跨年度事项', '2031-06-30');
+    await until(async () => (await db.item.findUnique({ where: { id } }))?.calendarWarning === true);
+    const warning = await db.notificationRequest.findFirstOrThrow({ where: { itemId: id, kind: 'calendar_unknown' } });
+    expect(warning).toMatchObject({ targets: ['supervisor'], payload: { year: '2031' } });
+
+    const year = { source: '国务院办公厅通知（测试）', holidays: [{ date: '2031-10-01', name: '国庆节' }], workdays: [{ date: '2031-09-27', name: '国庆节调休上班' }] };
+    expect((await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(supervisor), payload: year })).statusCode).toBe(403);
+    const bad = await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(admin), payload: { ...year, holidays: [{ date: '2030-10-01', name: 'x' }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().fields[0].field).toBe('body.holidays.0.date');
+    const before = (await app.inject({ method: 'GET', url: '/api/calendar', headers: bearer(leadA) })).json().version;
+    const ok = await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(admin), payload: year });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const after = (await app.inject({ method: 'GET', url: '/api/calendar', headers: bearer(leadA) })).json();
+    expect(after.version).not.toBe(before);
+    expect(after.years['2031']).toEqual({ holidays: ['2031-10-01'], workdays: ['2031-09-27'] });
+    // A new item due then is computed with the year's data: no warning.
+    const later = await create('跨年度事项（日历已补充）', '2031-06-30');
+    const state = await t.client.workflow.getHandle(itemWorkflowId(later)).query(itemQuery);
+    expect(state.deadlines?.unknownYears).toEqual([]);
+  });
+
+  it('keeps policies as versioned data', async () => {
+    const policy = { id: 'inspection-urgent', signDays: 1, planDays: 3, progressEveryDays: 5, reinspectAfterDays: 0, workdayEnd: '17:30', ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }] };
+    const first = await app.inject({ method: 'PUT', url: '/api/policies/inspection/urgent', headers: bearer(admin), payload: policy });
+    expect(first.json()).toMatchObject({ version: 1 });
+    const second = await app.inject({ method: 'PUT', url: '/api/policies/inspection/urgent', headers: bearer(admin), payload: { ...policy, signDays: 2 } });
+    expect(second.json()).toMatchObject({ version: 2 });
+    const res = await app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title: '紧急督查事项', leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection', priority: 'urgent' } });
+    expect(res.json().item.deadlines.policy).toMatchObject({ id: 'inspection-urgent', version: 2, signDays: 2, workdayEnd: '17:30' });
+    const bad = await app.inject({ method: 'PUT', url: '/api/policies/inspection/urgent', headers: bearer(admin), payload: { ...policy, workdayEnd: '25:00' } });
+    expect(bad.statusCode).toBe(400);
+  });
+});
