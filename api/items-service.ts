@@ -109,7 +109,7 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
     timeline: events.map((e) => ({
       seq: e.seq,
       action: e.action,
-      actionLabel: e.action === 'create' ? '立项交办' : e.action === 'escalate' ? RUNG_LABELS[(e.payload as { action: RungAction }).action] : ACTION_LABELS[e.action as Action],
+      actionLabel: e.action === 'create' ? '立项交办' : e.action === 'escalate' ? (RUNG_LABELS[(e.payload as { action: RungAction }).action] ?? '回头看到期') : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,
       actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },

@@ -5,45 +5,30 @@
  * take the same Updates with no API and no database. Prints a table and the ratio, and checks
  * afterwards that every item is closed with exactly one event per transition.
  *
- *   npm run bench -- [items=500] [concurrency=20]
  */
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { buildApp } from '../api/app';
 import type { Actor } from '../domain/actors';
-import { createDb } from '../lib/db';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
-import { migrate } from '../lib/migrate';
-import { freePort } from '../lib/ports';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { signToken } from '../lib/tokens';
-import { ROOT } from '../lib/tools';
 import { bundleWorkflows, createWorker } from '../worker/create';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
-import { pool, summary, table } from './stats';
+import type { BenchStack } from './stack';
+import { pool, summary } from './stats';
 
 const require = createRequire(import.meta.url);
-const N = Number(process.argv[2] ?? process.env.BENCH_ITEMS ?? 500);
-const CONCURRENCY = Number(process.argv[3] ?? process.env.BENCH_CONCURRENCY ?? 20);
 const SECRET = 'bench-secret-bench-secret-bench-secret!!';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-'));
-const pgDir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-pg-'));
-const pg = await startEmbeddedPostgres({ dir: pgDir, port: await freePort(), persistent: false, quiet: true });
-await pg.createDatabase('duban');
-await migrate(pg.url('duban'));
-const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
-const db = createDb(pg.url('duban'), 20);
-await db.unit.createMany({ data: [{ id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' }, { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' }] });
-const connection = await Connection.connect({ address: temporal.address });
-const client = new Client({ connection });
-const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+export interface LifecycleResult {
+  rows: Array<Record<string, string | number>>;
+  summary: Array<Record<string, string | number>>;
+  correct: boolean;
+  json: Record<string, unknown>;
+}
 
+export async function runLifecycle(stack: BenchStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {
+const { db, client, nativeConnection } = stack;
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
 const verifier: Actor = { userId: 'b-v', name: '核查', role: 'verifier', unitId: 'dcs' };
@@ -127,29 +112,11 @@ const rows = [
   { run: 'bare Temporal', action: 'every update', ...summary(bareLatency) },
 ].map((r) => ({ run: r.run, action: r.action, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }));
 
-console.log(`\nLifecycle benchmark: ${N} items × ${STEPS.length + 1} confirmed steps, concurrency ${CONCURRENCY}, ${os.cpus().length} cores, Node ${process.version}\n`);
-console.log(table(rows));
-console.log();
-console.log(
-  table([
-    { run: 'ours (HTTP+API+PG)', 'items/s': oursRate, seconds: oursSeconds, correct: correct ? 'yes' : `NO (closed ${closed}/${N}, events ${events})` },
-    { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
-    { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
-  ]),
-);
-
-const resultsDir = path.join(ROOT, 'bench-results');
-await mkdir(resultsDir, { recursive: true });
-const file = path.join(resultsDir, `lifecycle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-await writeFile(file, JSON.stringify({ N, CONCURRENCY, node: process.version, cpus: os.cpus().length, oursRate, bareRate, ratio: oursRate / bareRate, correct, rows }, null, 2));
-console.log(`\nresults written to ${path.relative(ROOT, file)}`);
-
 await app.close();
-await db.$disconnect();
-await connection.close();
-await nativeConnection.close();
-await temporal.stop();
-await pg.stop();
-await rm(dir, { recursive: true, force: true });
-await rm(pgDir, { recursive: true, force: true });
-process.exit(correct ? 0 : 1);
+const summaryRows = [
+  { run: 'ours (HTTP+API+PG)', 'items/s': oursRate, seconds: oursSeconds, correct: correct ? 'yes' : `NO (closed ${closed}/${N}, events ${events})` },
+  { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
+  { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
+];
+return { rows, summary: summaryRows, correct, json: { N, CONCURRENCY, oursRate, bareRate, ratio: oursRate / bareRate, correct, rows } };
+}

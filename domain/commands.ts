@@ -61,6 +61,7 @@ export const ACTION_PAYLOADS = {
   suspend: z.strictObject({ reason: Text(1000) }),
   resume: z.strictObject({ note: z.string().trim().max(1000).default('') }),
   withdraw: z.strictObject({ reason: Text(1000) }),
+  reinspect: z.strictObject({ relapsed: z.boolean(), findings: Text(2000), dueDate: DateString.optional(), attachments: Attachments }),
 } as const;
 
 export type Action = keyof typeof ACTION_PAYLOADS;
@@ -85,6 +86,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   suspend: '挂起',
   resume: '恢复',
   withdraw: '撤销',
+  reinspect: '回头看',
 };
 
 /** What enters the workflow: an action, its payload and who does it. */

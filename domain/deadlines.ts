@@ -41,6 +41,13 @@ export interface Pause {
   to: string | null;
 }
 
+/** 回头看: a re-inspection some working days after closure, by policy. */
+export interface Reinspection {
+  due: string;
+  dueAt: number;
+  state: 'scheduled' | 'due' | 'done';
+}
+
 export interface Deadlines {
   policy: Policy;
   calendarVersion: string;
@@ -53,6 +60,8 @@ export interface Deadlines {
   /** The two clocks: from assignment (交办) and from signing (签收). */
   assignedOn: string;
   signedOn: string | null;
+  reinspection?: Reinspection;
+  relapses?: number;
 }
 
 export interface DueRung {
@@ -97,7 +106,16 @@ export interface ItemFacts {
 }
 
 /** How an accepted transition moves the clocks. */
-export function afterTransition(prev: Deadlines, action: Action, before: ItemFacts, after: ItemFacts, extensionApproved: boolean, cal: Calendar, nowMs: number): Deadlines {
+export function afterTransition(
+  prev: Deadlines,
+  action: Action,
+  before: ItemFacts,
+  after: ItemFacts,
+  extensionApproved: boolean,
+  cal: Calendar,
+  nowMs: number,
+  reopened = false,
+): Deadlines {
   const d = JSON.parse(JSON.stringify(prev)) as Deadlines;
   d.calendarVersion = cal.version;
   const today = shanghaiDate(nowMs);
@@ -151,8 +169,25 @@ export function afterTransition(prev: Deadlines, action: Action, before: ItemFac
       break;
     }
     case 'verifyPass':
+      for (const step of Object.keys(d.clocks) as Step[]) setState(d, step, 'done');
+      if (d.policy.reinspectAfterDays > 0) {
+        const due = shiftWorkingDays(cal, today, d.policy.reinspectAfterDays);
+        for (const y of due.unknownYears) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+        // Due at the start of that working day, so the supervisor has the whole day for it.
+        d.reinspection = { due: due.date, dueAt: instantAt(due.date, '00:00'), state: 'scheduled' };
+      }
+      break;
     case 'withdraw':
       for (const step of Object.keys(d.clocks) as Step[]) setState(d, step, 'done');
+      if (d.reinspection) d.reinspection = { ...d.reinspection, state: 'done' };
+      break;
+    case 'reinspect':
+      if (d.reinspection) d.reinspection = { ...d.reinspection, state: 'done' };
+      if (reopened) {
+        d.relapses = (d.relapses ?? 0) + 1;
+        startClosure(d, cal, today, after.dueDate);
+        startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      }
       break;
     default:
       break;
@@ -206,4 +241,13 @@ function withLight(d: Deadlines): Deadlines {
 /** Working days past the closure deadline today (0 when not overdue). */
 export function overdueWorkingDays(cal: Calendar, deadline: string, today: string): number {
   return today > deadline ? workingDaysBetween(cal, deadline, today) : 0;
+}
+
+/** A re-inspection waiting for its day, or null. */
+export function scheduledReinspection(d: Deadlines): Reinspection | null {
+  return d.reinspection?.state === 'scheduled' ? d.reinspection : null;
+}
+
+export function reinspectionPending(d: Deadlines | null): boolean {
+  return !!d?.reinspection && d.reinspection.state !== 'done';
 }

@@ -1,5 +1,5 @@
 import type { Actor } from './actors';
-import type { Deadlines } from './deadlines';
+import { reinspectionPending, type Deadlines } from './deadlines';
 import type { Action, Attachment, Command, CreateItem } from './commands';
 
 export const STATUSES = ['assigned', 'declined', 'arbitration', 'signed', 'rectifying', 'verifying', 'suspended', 'closed', 'withdrawn'] as const;
@@ -58,7 +58,7 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
   },
   verifying: { verifyPass: ['closed'], verifyReturn: ['rectifying'], withdraw: ['withdrawn'] },
   suspended: { resume: ['assigned', 'signed', 'rectifying'], withdraw: ['withdrawn'] },
-  closed: {},
+  closed: { reinspect: ['closed', 'rectifying'] },
   withdrawn: {},
 };
 
@@ -82,6 +82,7 @@ export const ACTION_PARTY: Record<Action, Party> = {
   suspend: 'supervisor',
   resume: 'supervisor',
   withdraw: 'supervisor',
+  reinspect: 'verifier',
 };
 
 export interface CoPart {
@@ -124,6 +125,8 @@ interface ItemCore {
   /** Set by arbitration: the named unit can no longer decline. */
   ownerRuled: boolean;
   returnCount: number;
+  /** Times a 回头看 found the problem back and reopened the item. */
+  relapseCount: number;
   extensions: Extension[];
   plan: string | null;
   progressReports: number;
@@ -180,6 +183,7 @@ export function createItem(input: ItemInput): Item {
     declines: [],
     ownerRuled: false,
     returnCount: 0,
+    relapseCount: 0,
     extensions: [],
     plan: null,
     progressReports: 0,
@@ -194,6 +198,11 @@ function coPartsFor(unitIds: readonly string[], leadUnitId: string): CoPart[] {
 
 export function isTerminal(status: Status): boolean {
   return TERMINAL.includes(status);
+}
+
+/** The workflow's work is over: withdrawn, or closed with no 回头看 still to come. */
+export function isFinished(item: Item): boolean {
+  return isTerminal(item.status) && !reinspectionPending(item.deadlines);
 }
 
 export type RefusalCode = 'not_allowed_in_state' | 'forbidden' | 'precondition_failed' | 'invalid';
@@ -288,6 +297,9 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
       return null;
     case 'decideExtension':
       if (!pendingExtension(item)) return refuse(item, 'precondition_failed', '没有待审批的延期申请');
+      return null;
+    case 'reinspect':
+      if (!reinspectionPending(item.deadlines)) return refuse(item, 'precondition_failed', '该事项没有待进行的回头看');
       return null;
     default:
       return null;
@@ -400,6 +412,12 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       return { ok: true, item: { ...base, status: item.resumeTo } };
     case 'withdraw':
       return { ok: true, item: { ...base, status: 'withdrawn', reason: command.payload.reason } };
+    case 'reinspect': {
+      const { relapsed, dueDate } = command.payload;
+      if (!relapsed) return { ok: true, item };
+      if (!dueDate || dueDate <= now.slice(0, 10)) return refuse(item, 'invalid', '问题反弹重新整改时须给出新的整改期限（晚于今天）', 'dueDate');
+      return { ok: true, item: { ...base, dueDate, relapseCount: item.relapseCount + 1, status: 'rectifying' } };
+    }
   }
 }
 

@@ -7,11 +7,13 @@ import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb } from '../lib/db';
-import { openProblemList } from '../lib/items';
+import { openItem, openProblemList } from '../lib/items';
+import { DEFAULT_POLICY } from '../domain/policy';
 import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { migrate } from '../lib/migrate';
 import { freePort } from '../lib/ports';
@@ -38,10 +40,16 @@ const out = path.join(ROOT, 'tests', 'replay', 'histories');
 
 /** Exported with the Temporal CLI, the format the SDK's replayer reads (historyFromJSON). */
 async function save(name: string, workflowId: string): Promise<void> {
+  // Recorded histories stand for items already running: keep them, add new paths beside them.
+  if (existsSync(path.join(out, `${name}.json`)) && !process.argv.includes('--force')) return console.log(`kept ${name}`);
   const { stdout } = await promisify(execFile)(toolPath('temporal'), ['workflow', 'show', '--address', temporal.address, '--workflow-id', workflowId, '--output', 'json'], { maxBuffer: 64 << 20 });
   const history = JSON.parse(stdout) as { events: unknown[] };
   await writeFile(path.join(out, `${name}.json`), JSON.stringify(history, null, 1) + '\n');
   console.log(`recorded ${name} (${history.events.length} events)`);
+}
+
+async function waitForEvents(itemId: string, n: number): Promise<void> {
+  while ((await db.itemEvent.count({ where: { itemId } })) < n) await new Promise((r) => setTimeout(r, 100));
 }
 
 await worker.runUntil(async () => {
@@ -83,6 +91,23 @@ await worker.runUntil(async () => {
     await act(client, item, 'resume', supervisor);
     await act(client, item, 'filePlan', leadA);
     await save('extension-suspend-open', itemWorkflowId(item.id));
+  }
+  {
+    // Overdue from the start: the closure rungs fire at once; then handled and closed, with a
+    // 回头看 scheduled by policy that finds the problem back and reopens the item.
+    const policy = { ...DEFAULT_POLICY, id: 'record', reinspectAfterDays: 20 };
+    const item = await openItem(client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate: '2026-01-30' }), createdBy: supervisor, config: { maxDeclines: 2 }, policy });
+    await waitForEvents(item.id, 6);
+    await act(client, item, 'sign', leadA);
+    await act(client, item, 'filePlan', leadA);
+    await act(client, item, 'submit', leadA);
+    await act(client, item, 'verifyPass', verifier);
+    await act(client, item, 'reinspect', verifier, { relapsed: true, findings: '问题反弹', dueDate: '2027-06-30' });
+    await act(client, item, 'submit', leadA);
+    await act(client, item, 'verifyPass', verifier);
+    await act(client, item, 'reinspect', verifier, { relapsed: false, findings: '巩固' });
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+    await save('overdue-ladder-reinspection', itemWorkflowId(item.id));
   }
   {
     const listId = newItemId();

@@ -15,8 +15,8 @@ import type { NotificationDraft } from '../activities/record';
 import { ActorSchema, SYSTEM_ACTOR } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
-import { afterTransition, fireRung, pendingRungs, startDeadlines, type Deadlines } from '../domain/deadlines';
-import { createItem, decide, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
+import { afterTransition, fireRung, pendingRungs, scheduledReinspection, startDeadlines, type Deadlines } from '../domain/deadlines';
+import { createItem, decide, isFinished, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { itemSearchAttributes } from './item-search-attributes';
 import { actUpdate, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
@@ -109,7 +109,8 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
       item = result.item;
       if (calendar && before.deadlines) {
         const approved = command.action === 'decideExtension' && command.payload.approved;
-        item = { ...item, deadlines: afterTransition(before.deadlines, command.action, before, item, approved, calendar, now) };
+        const reopened = command.action === 'reinspect' && command.payload.relapsed;
+        item = { ...item, deadlines: afterTransition(before.deadlines, command.action, before, item, approved, calendar, now, reopened) };
       }
       version++;
       const sa = (i: Item) => [i.status, i.leadUnitId, i.dueDate, i.deadlines?.light].join('|');
@@ -142,25 +143,41 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   );
 
   if (calendar) await runLadder(calendar);
-  await condition(() => isTerminal(item.status) && allHandlersFinished());
+  await condition(() => isFinished(item) && allHandlersFinished());
   return item;
 
   function dueNow(cal: Calendar, now: number) {
     return item.deadlines && !isTerminal(item.status) ? pendingRungs(item.deadlines, cal).find((r) => r.fireAt <= now) : undefined;
   }
 
+  /** The 回头看 day has come: the supervisor is told; the item waits for the re-inspection's result. */
+  async function reinspectionDue(now: number): Promise<void> {
+    const r = item.deadlines && scheduledReinspection(item.deadlines);
+    if (!r || r.dueAt > now || !item.deadlines) return;
+    item = { ...item, deadlines: { ...item.deadlines, reinspection: { ...r, state: 'due' } }, seq: item.seq + 1, updatedAt: new Date(now).toISOString() };
+    const key = `${workflowId}/reinspection/${r.due}`;
+    await record(
+      key,
+      { seq: item.seq, action: 'escalate', fromStatus: item.status, toStatus: item.status, actor: SYSTEM_ACTOR, at: new Date(now).toISOString(), payload: { key: 'reinspection-due', action: 'reinspection', due: r.due }, attachments: [] },
+      item,
+      [{ key, kind: 'reinspection_due', targets: ['supervisor'], unitIds: [item.leadUnitId], payload: { title: item.title, due: r.due } }],
+    );
+  }
+
   /** The escalation ladder as durable timers: sleep until the next rung, fire what is due, repeat. */
   async function runLadder(cal: Calendar): Promise<void> {
-    while (!isTerminal(item.status) && item.deadlines) {
-      const next = pendingRungs(item.deadlines, cal)[0];
+    while (!isFinished(item) && item.deadlines) {
+      const reinspection = scheduledReinspection(item.deadlines);
+      const nextAt = Math.min(pendingRungs(item.deadlines, cal)[0]?.fireAt ?? Infinity, reinspection?.dueAt ?? Infinity);
       const seen = version;
-      if (!next) {
-        await condition(() => version !== seen || isTerminal(item.status));
+      const stop = () => version !== seen || isFinished(item);
+      if (nextAt === Infinity) {
+        await condition(stop);
         continue;
       }
-      const changed = await condition(() => version !== seen || isTerminal(item.status), Math.max(1, next.fireAt - Date.now()));
-      if (changed) continue;
+      if (await condition(stop, Math.max(1, nextAt - Date.now()))) continue;
       const now = Date.now();
+      await reinspectionDue(now);
       // Recomputed after each record: an update may have moved the clocks meanwhile.
       for (let due = dueNow(cal, now); due && item.deadlines; due = dueNow(cal, now)) {
         const { deadlines, fired } = fireRung(item.deadlines, due, now);

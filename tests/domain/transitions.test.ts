@@ -3,6 +3,9 @@ import { ACTIONS, ACTION_PAYLOADS, parseCommand, type Action, type Command } fro
 import type { Actor } from '../../domain/actors';
 import { ACTION_PARTY, createItem, decide, STATUSES, TRANSITIONS, type Item, type Status } from '../../domain/item';
 import { coC, leadA, outsider, supervisor, verifier } from '../support/actors';
+import { startDeadlines } from '../../domain/deadlines';
+import { DEFAULT_POLICY } from '../../domain/policy';
+import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import { SAMPLE_PAYLOADS } from '../support/payloads';
 
 const NOW = '2026-11-22T02:00:00.000Z';
@@ -26,6 +29,10 @@ function fixture(status: Status, action: Action): Item {
     ...item,
     coParts: [{ unitId: 'unit-c', state: coState, reports: 0 }],
     extensions: action === 'decideExtension' ? [{ requestedDueDate: '2027-03-31', reason: 'x', requestedBy: 'u-a', requestedAt: NOW }] : [],
+    deadlines:
+      action === 'reinspect'
+        ? { ...startDeadlines(DEFAULT_POLICY, calendarOf(shippedYears()), Date.parse(NOW), '2026-12-31'), reinspection: { due: '2027-03-01', dueAt: 0, state: 'due' } }
+        : null,
   };
   switch (status) {
     case 'declined':

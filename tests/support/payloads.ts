@@ -19,4 +19,5 @@ export const SAMPLE_PAYLOADS: { [A in Action]: ActionPayload<A> } = {
   suspend: { reason: '等待上级政策' },
   resume: { note: '' },
   withdraw: { reason: '重复立项' },
+  reinspect: { relapsed: true, findings: '回头看发现问题反弹', dueDate: '2027-06-30', attachments: [] },
 };

@@ -259,4 +259,33 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       expect(s.deadlines?.clocks.progress?.epoch).toBe(12);
     });
   }, 120_000);
+
+  it('reinspects a closed item (回头看) and reopens it, still attributed to its unit, when the problem is back', async () => {
+    const tq = uniqueTaskQueue('ladder-reinspect');
+    const policy: Policy = { ...DEFAULT_POLICY, id: 'with-reinspection', reinspectAfterDays: 20 };
+    await withWorker(tq, async () => {
+      const item = await openWith(tq, shiftWorkingDays(cal, await today(), 10).date, policy);
+      for (const [action, actor] of [['sign', leadA], ['filePlan', leadA], ['submit', leadA], ['verifyPass', verifier]] as const) await act(env.client, item, action, actor);
+      const closed = await state(item.id);
+      expect(closed.status).toBe('closed');
+      expect(closed.deadlines?.reinspection).toMatchObject({ state: 'scheduled', due: shiftWorkingDays(cal, await today(), 20).date });
+      await env.sleep('40 days');
+      expect((await state(item.id)).deadlines?.reinspection?.state).toBe('due');
+      expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: 'reinspection_due' } })).toBe(1);
+      const newDue = shiftWorkingDays(cal, await today(), 15).date;
+      const reopened = await act(env.client, item, 'reinspect', verifier, { relapsed: true, findings: '回头看发现消防通道再次被占用', dueDate: newDue });
+      expect(reopened).toMatchObject({ status: 'rectifying', leadUnitId: 'unit-a', relapseCount: 1, dueDate: newDue });
+      expect(reopened.deadlines?.clocks.closure).toMatchObject({ epoch: 2, deadline: newDue, state: 'running' });
+      const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });
+      expect(row).toMatchObject({ status: 'rectifying', leadUnitId: 'unit-a' });
+      await act(env.client, item, 'submit', leadA);
+      await act(env.client, item, 'verifyPass', verifier);
+      await act(env.client, item, 'reinspect', verifier, { relapsed: false, findings: '整改成果巩固' });
+      const final = await env.client.workflow.getHandle(itemWorkflowId(item.id)).result();
+      expect(final).toMatchObject({ status: 'closed', relapseCount: 1 });
+      const actions = (await db.itemEvent.findMany({ where: { itemId: item.id }, orderBy: { seq: 'asc' } })).map((e) => e.action);
+      expect(actions.filter((a) => a === 'reinspect')).toHaveLength(2);
+    });
+  });
 });
+

@@ -1,0 +1,51 @@
+/**
+ * npm run bench -- [lifecycle] [timers] [--items=500] [--concurrency=20] [--timers=500]
+ * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
+ * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../lib/tools';
+import { runLifecycle } from './lifecycle';
+import { startBenchStack } from './stack';
+import { table } from './stats';
+import { runTimers } from './timers';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const chosen = args.filter((a) => !a.startsWith('--'));
+const want = (name: string) => chosen.length === 0 || chosen.includes(name);
+
+const stack = await startBenchStack();
+const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version } };
+let ok = true;
+try {
+  if (want('lifecycle')) {
+    const N = flag('items', 500);
+    const C = flag('concurrency', 20);
+    const r = await runLifecycle(stack, N, C);
+    console.log(`\n1. Lifecycle: ${N} items × 5 confirmed steps over HTTP, concurrency ${C}; baseline bare Temporal, same Updates\n`);
+    console.log(table(r.rows));
+    console.log();
+    console.log(table(r.summary));
+    results.lifecycle = r.json;
+    ok &&= r.correct;
+  }
+  if (want('timers')) {
+    const N = flag('timers', 500);
+    const r = await runTimers(stack, N);
+    console.log(`\n2. Timer lateness: ${N} items whose rung falls due in the same minute (real dev server)\n`);
+    console.log(table(r.rows));
+    results.timers = r.json;
+    ok &&= r.correct;
+  }
+} finally {
+  await stack.stop();
+}
+const dir = path.join(ROOT, 'bench-results');
+await mkdir(dir, { recursive: true });
+const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+await writeFile(file, JSON.stringify(results, null, 2));
+console.log(`\nresults written to ${path.relative(ROOT, file)}${ok ? '' : '\nA CORRECTNESS CHECK FAILED'}`);
+process.exit(ok ? 0 : 1);

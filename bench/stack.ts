@@ -1,0 +1,49 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, type Db } from '../lib/db';
+import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { migrate } from '../lib/migrate';
+import { freePort } from '../lib/ports';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
+
+export interface BenchStack {
+  db: Db;
+  client: Client;
+  nativeConnection: NativeConnection;
+  temporalAddress: string;
+  stop(): Promise<void>;
+}
+
+/** The embedded stack as the product runs it: PostgreSQL, the Temporal dev server with a file. */
+export async function startBenchStack(): Promise<BenchStack> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-'));
+  const pgDir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-pg-'));
+  const pg = await startEmbeddedPostgres({ dir: pgDir, port: await freePort(), persistent: false, quiet: true });
+  await pg.createDatabase('duban');
+  await migrate(pg.url('duban'));
+  const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
+  const db = createDb(pg.url('duban'), 20);
+  await db.unit.createMany({ data: [{ id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' }, { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' }] });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  return {
+    db,
+    client,
+    nativeConnection,
+    temporalAddress: temporal.address,
+    async stop() {
+      await db.$disconnect();
+      await connection.close();
+      await nativeConnection.close();
+      await temporal.stop();
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(pgDir, { recursive: true, force: true });
+    },
+  };
+}
