@@ -1,13 +1,23 @@
 import type { Db } from '../lib/db';
+import type { Mailer } from '../lib/mailer';
+import { createNotificationActivities, type NotificationOptions } from './notifications';
 import { createRecordActivities } from './record';
 
 export interface ActivityDeps {
   db: Db;
+  /** Absent where nothing is mailed (most tests): the dispatcher then only expands requests. */
+  mailer?: Mailer;
+  notifications?: NotificationOptions;
 }
+
+const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = { from: '督查督办系统 <duban@localhost>', publicUrl: 'http://127.0.0.1:3000' };
 
 /** Activities are built from their dependencies, so tests give them a real database of their own. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createRecordActivities(deps.db) };
+  return {
+    ...createRecordActivities(deps.db),
+    ...createNotificationActivities(deps.db, deps.mailer, deps.notifications ?? DEFAULT_NOTIFICATION_OPTIONS),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

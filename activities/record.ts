@@ -3,6 +3,7 @@ import type { EventDraft, Item } from '../domain/item';
 import { Prisma } from '../generated/prisma/client';
 import type { Calendar } from '../domain/calendar';
 import { currentCalendar } from '../lib/calendar-store';
+import { lifecycleNotices } from '../domain/notifications';
 
 /** A request to tell people something; the notification sender delivers it. */
 export interface NotificationDraft {
@@ -60,8 +61,9 @@ export function createRecordActivities(db: Db) {
      * Writes the item's current state and appends its event, in one transaction. Idempotent:
      * the event's key is unique, and the snapshot only ever moves to a higher sequence number.
      */
-    async recordTransition({ key, item, event, notifications = [] }: RecordTransition): Promise<void> {
+    async recordTransition({ key, item, event, notifications: fromLadder = [] }: RecordTransition): Promise<void> {
       const r = itemRow(item);
+      const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)];
       const notify = notifications.length
         ? Prisma.sql`, notified AS (
             INSERT INTO notification_requests (key, item_id, kind, targets, unit_ids, payload, created_at)

@@ -8,6 +8,7 @@ import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
 import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
+import { notificationRoutes } from './routes/notifications';
 
 export interface AppOptions {
   services: Services;
@@ -44,6 +45,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(itemRoutes, { services: opts.services });
   await app.register(problemListRoutes, { services: opts.services });
   await app.register(settingsRoutes, { services: opts.services });
+  await app.register(notificationRoutes, { services: opts.services });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -1,3 +1,4 @@
 // Explicit re-exports: big `export *` barrels have broken workflow bundles.
 export { itemWorkflow } from './item';
 export { problemListWorkflow } from './problem-list';
+export { outboxDispatcherWorkflow } from './outbox-dispatcher';

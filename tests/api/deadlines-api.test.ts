@@ -4,6 +4,7 @@ import type { App } from '../../api/app';
 import type { Actor } from '../../domain/actors';
 import { shiftWorkingDays } from '../../domain/calendar';
 import { overdueWorkingDays } from '../../domain/deadlines';
+import { RUNG_ACTIONS } from '../../domain/policy';
 import { todayInShanghai } from '../../lib/calendar-date';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
@@ -82,7 +83,8 @@ describe('lights and overdue working days through the API', () => {
     expect((await list('minOverdueDays=10')).items.map((i: { id: string }) => i.id)).toEqual([red]);
     const timeline = (await app.inject({ method: 'GET', url: `/api/items/${red}`, headers: bearer(supervisor) })).json().timeline;
     expect(timeline.filter((e: { action: string }) => e.action === 'escalate').map((e: { actionLabel: string }) => e.actionLabel)).toEqual(['提醒', '催办', '红灯预警', '约谈', '通报问责']);
-    expect(await db.notificationRequest.count({ where: { itemId: red } })).toBe(5);
+    expect(await db.notificationRequest.count({ where: { itemId: red, kind: { in: [...RUNG_ACTIONS] } } })).toBe(5);
+    expect(await db.notificationRequest.count({ where: { itemId: red, kind: 'assigned' } })).toBe(1);
   });
 
   it('flags a deadline in a year the calendar does not know, warns the supervisor, and lets the operator add the year', async () => {

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { shanghaiDate, workingDaysBetween } from '../domain/calendar';
+import type { Item } from '../domain/item';
+import { isKind, NOTIFICATION_KINDS, renderMessage, type NotificationKind } from '../domain/notifications';
+import { currentCalendar } from '../lib/calendar-store';
+import type { Db } from '../lib/db';
+import { MailError, type Mailer } from '../lib/mailer';
+import type { Prisma } from '../generated/prisma/client';
+
+export interface NotificationOptions {
+  from: string;
+  /** Where the console is, for the link in each message. */
+  publicUrl: string;
+  now?: () => number;
+}
+
+interface RequestRow {
+  key: string;
+  item_id: string;
+  kind: string;
+  targets: string[];
+  unit_ids: string[];
+  payload: Record<string, unknown>;
+}
+
+interface ContactRow {
+  id: string;
+  unitId: string | null;
+  role: string;
+  name: string;
+  email: string | null;
+  userId: string | null;
+}
+
+interface OutboxRow {
+  id: bigint;
+  key: string;
+  recipient_email: string;
+  subject: string;
+  text: string;
+  html: string;
+  attempts: number;
+}
+
+/** 5 s, 10 s, 20 s … up to 10 minutes between attempts at a temporarily failing server. */
+export function backoffMs(attempts: number): number {
+  return Math.min(10 * 60_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+export function messageIdFor(key: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@duban.local>`;
+}
+
+/**
+ * The outbox: requests (one per event) become messages (one per event and recipient), and
+ * messages are sent. Both steps are idempotent and safe to run in several workers at once.
+ */
+export function createNotificationActivities(db: Db, mailer: Mailer | undefined, opts: NotificationOptions) {
+  const now = () => opts.now?.() ?? Date.now();
+
+  /** Resolves each pending request's recipients and writes one outbox row per person. */
+  async function expandRequests(limit = 200): Promise<number> {
+    const cal = await currentCalendar(db);
+    return db.$transaction(async (tx) => {
+      const requests = await tx.$queryRaw<RequestRow[]>`
+        SELECT key, item_id, kind, targets, unit_ids, payload FROM notification_requests
+        WHERE status = 'pending' ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      if (requests.length === 0) return 0;
+      const items = new Map((await tx.item.findMany({ where: { id: { in: requests.map((r) => r.item_id) } }, select: { id: true, snapshot: true } })).map((i) => [i.id, i.snapshot as unknown as Item]));
+      const unitIds = [...new Set(requests.flatMap((r) => r.unit_ids))];
+      const units = new Map((await tx.unit.findMany({ where: { id: { in: unitIds } } })).map((u) => [u.id, u.name]));
+      const contacts = (await tx.contact.findMany({
+        where: { OR: [{ unitId: { in: unitIds } }, { role: { in: ['supervisor', 'leader'] } }] },
+      })) as ContactRow[];
+      const supervisors = contacts.filter((c) => c.role === 'supervisor');
+      const rows: Prisma.OutboxMessageCreateManyInput[] = [];
+      for (const req of requests) {
+        const item = items.get(req.item_id);
+        if (!item || !isKind(req.kind)) continue;
+        const kind: NotificationKind = req.kind;
+        const [lead, ...co] = req.unit_ids;
+        const wanted: ContactRow[] = [];
+        for (const target of req.targets) {
+          if (target === 'handler') wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'handler'));
+          if (target === 'unit_leader') wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'unit_leader'));
+          if (target === 'co_units') wanted.push(...contacts.filter((c) => c.unitId !== null && co.includes(c.unitId) && c.role === 'handler'));
+          if (target === 'supervisor') wanted.push(...supervisors);
+          if (target === 'leader') wanted.push(...contacts.filter((c) => c.role === 'leader'));
+        }
+        // One person reached through two roles gets one message.
+        const seen = new Set<string>();
+        const recipients = wanted.filter((c) => {
+          const k = c.email?.toLowerCase() ?? `contact:${c.id}`;
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        });
+        const deadline = typeof req.payload.deadline === 'string' ? req.payload.deadline : (item.deadlines?.clocks.closure?.deadline ?? item.dueDate);
+        const today = shanghaiDate(now());
+        const left = item.status === 'closed' || item.status === 'withdrawn' ? null : today <= deadline ? workingDaysBetween(cal, today, deadline) : -workingDaysBetween(cal, deadline, today);
+        const render = (recipientName: string, k: NotificationKind, extra: Record<string, unknown>) =>
+          renderMessage({ kind: k, recipientName, itemId: item.id, title: item.title, unitName: units.get(item.leadUnitId) ?? item.leadUnitId, deadline, workingDaysLeft: left, link: `${opts.publicUrl}/items/${item.id}`, extra });
+        for (const c of recipients) {
+          const msg = render(c.name, kind, req.payload);
+          rows.push({
+            key: `${req.key}/${c.email?.toLowerCase() ?? `contact:${c.id}`}`,
+            requestKey: req.key,
+            itemId: item.id,
+            kind,
+            urgent: NOTIFICATION_KINDS[kind].urgent,
+            recipientEmail: c.email,
+            recipientName: c.name,
+            userId: c.userId,
+            ...msg,
+            status: c.email ? 'pending' : 'no_address',
+            nextAttemptAt: new Date(now()),
+          });
+          if (!c.email) {
+            // Never silently dropped: the supervisor is told whose address is missing.
+            for (const s of supervisors.filter((s) => s.email)) {
+              const m = render(s.name, 'missing_address', { contactName: c.name, contactUnit: units.get(c.unitId ?? '') ?? '' });
+              rows.push({ key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`, requestKey: req.key, itemId: item.id, kind: 'missing_address', urgent: false, recipientEmail: s.email, recipientName: s.name, userId: s.userId, ...m, status: 'pending', nextAttemptAt: new Date(now()) });
+            }
+          }
+        }
+      }
+      if (rows.length) await tx.outboxMessage.createMany({ data: rows, skipDuplicates: true });
+      await tx.notificationRequest.updateMany({ where: { key: { in: requests.map((r) => r.key) } }, data: { status: 'expanded' } });
+      return requests.length;
+    });
+  }
+
+  /**
+   * Sends what is due. A row is claimed (status sending) before the SMTP conversation and marked
+   * sent right after it; a row still "sending" two minutes later (its worker died in between) is
+   * sent again, with the same Message-ID. That is the only window for a duplicate.
+   */
+  async function sendPending(limit = 50): Promise<{ sent: number; retried: number; failed: number }> {
+    if (!mailer) throw new Error('no mailer configured');
+    const at = new Date(now());
+    const claimed = await db.$queryRaw<OutboxRow[]>`
+      UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ${at}
+      WHERE id IN (
+        SELECT id FROM outbox
+        WHERE (status = 'pending' AND next_attempt_at <= ${at})
+           OR (status = 'sending' AND next_attempt_at <= ${new Date(at.getTime() - 120_000)})
+        ORDER BY urgent DESC, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING id, key, recipient_email, subject, text, html, attempts`;
+    let sent = 0;
+    let retried = 0;
+    let failed = 0;
+    for (const row of claimed) {
+      try {
+        const info = await mailer.send({ from: opts.from, to: row.recipient_email, subject: row.subject, text: row.text, html: row.html, messageId: messageIdFor(row.key) });
+        await db.outboxMessage.update({ where: { id: row.id }, data: { status: 'sent', messageId: info.messageId, sentAt: new Date(now()), lastError: null } });
+        sent++;
+      } catch (err) {
+        const permanent = err instanceof MailError && err.permanent;
+        await db.outboxMessage.update({
+          where: { id: row.id },
+          data: permanent
+            ? { status: 'failed', lastError: (err as Error).message.slice(0, 1000) }
+            : { status: 'pending', lastError: (err as Error).message.slice(0, 1000), nextAttemptAt: new Date(now() + backoffMs(row.attempts)) },
+        });
+        if (permanent) failed++;
+        else retried++;
+      }
+    }
+    return { sent, retried, failed };
+  }
+
+  return {
+    expandRequests,
+    sendPending,
+    /** One round of the dispatcher: expand, then send; `more` when another round should follow at once. */
+    async dispatchOutbox(): Promise<{ expanded: number; sent: number; retried: number; failed: number; more: boolean }> {
+      const expanded = await expandRequests();
+      const r = mailer ? await sendPending() : { sent: 0, retried: 0, failed: 0 };
+      return { expanded, ...r, more: expanded === 200 || r.sent + r.failed === 50 };
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type { EventDraft, Item } from './item';
+
+/** Every kind of notice the system sends, with its zh-CN name and whether it is urgent. */
+export const NOTIFICATION_KINDS = {
+  assigned: { label: '交办通知', urgent: false, next: '请在期限内登录系统签收，如不属于本单位职责请退回交办并说明理由。' },
+  remind: { label: '督办提醒', urgent: false, next: '请按期办理，避免逾期。' },
+  urge: { label: '催办通知', urgent: true, next: '事项已到期，请立即办理并反馈进展。' },
+  red: { label: '红灯预警', urgent: true, next: '事项已严重逾期，已报督查室，请单位负责人督促办理。' },
+  interview: { label: '约谈通知', urgent: true, next: '请单位负责人按督查室安排参加约谈。' },
+  accountability: { label: '通报问责建议', urgent: true, next: '事项长期逾期，督查室建议启动通报或问责程序，请领导审定。' },
+  returned: { label: '退回整改通知', urgent: false, next: '请按核查意见继续整改后重新申请销号。' },
+  closed: { label: '销号通知', urgent: false, next: '事项已核查销号，无需再办理。' },
+  extension_decided: { label: '延期审批结果', urgent: false, next: '请按审批后的期限办理。' },
+  submitted: { label: '销号申请待核查', urgent: false, next: '请核查整改材料，通过则销号，不通过请退回并写明理由。' },
+  reinspection_due: { label: '回头看提醒', urgent: false, next: '请对已销号事项开展回头看，问题反弹的请重新交办整改。' },
+  calendar_unknown: { label: '工作日历缺失提醒', urgent: false, next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。' },
+  missing_address: { label: '联系人缺少邮箱', urgent: false, next: '请补充该联系人的电子邮箱，否则其将收不到邮件通知。' },
+} as const;
+
+export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
+
+export function isKind(kind: string): kind is NotificationKind {
+  return kind in NOTIFICATION_KINDS;
+}
+
+export interface LifecycleNotice {
+  key: string;
+  kind: NotificationKind;
+  targets: string[];
+  unitIds: string[];
+  payload: Record<string, unknown>;
+}
+
+/** The notices an accepted transition sends, besides the ladder's own. */
+export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item): LifecycleNotice[] {
+  const lead = [item.leadUnitId];
+  const withCo = [item.leadUnitId, ...item.coParts.map((p) => p.unitId)];
+  const base = { title: item.title };
+  const notice = (kind: NotificationKind, targets: string[], unitIds: string[], payload: Record<string, unknown> = {}): LifecycleNotice => ({
+    key: `${eventKey}/${kind}`,
+    kind,
+    targets,
+    unitIds,
+    payload: { ...base, ...payload },
+  });
+  switch (event.action) {
+    case 'create':
+    case 'reassign':
+    case 'arbitrate':
+      return [notice('assigned', ['handler', 'unit_leader', 'co_units'], withCo)];
+    case 'verifyReturn':
+      return [notice('returned', ['handler'], lead, { reasons: (event.payload as { reasons?: string }).reasons ?? '' })];
+    case 'verifyPass':
+      return [notice('closed', ['handler', 'unit_leader'], lead)];
+    case 'decideExtension': {
+      const p = event.payload as { approved?: boolean; opinion?: string };
+      return [notice('extension_decided', ['handler'], lead, { approved: p.approved === true, opinion: p.opinion ?? '', dueDate: item.dueDate })];
+    }
+    case 'submit':
+      return [notice('submitted', ['supervisor'], lead)];
+    default:
+      return [];
+  }
+}
+
+export interface MessageData {
+  kind: NotificationKind;
+  recipientName: string;
+  itemId: string;
+  title: string;
+  unitName: string;
+  /** The deadline in force, a calendar date. */
+  deadline: string;
+  /** Working days left (negative: overdue by that many). */
+  workingDaysLeft: number | null;
+  link: string;
+  extra: Record<string, unknown>;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function deadlineLine(d: MessageData): string {
+  if (d.workingDaysLeft === null) return `办理期限：${d.deadline}`;
+  if (d.workingDaysLeft > 0) return `办理期限：${d.deadline}（剩余 ${d.workingDaysLeft} 个工作日）`;
+  if (d.workingDaysLeft === 0) return `办理期限：${d.deadline}（今日到期）`;
+  return `办理期限：${d.deadline}（已逾期 ${-d.workingDaysLeft} 个工作日）`;
+}
+
+function extraLines(d: MessageData): string[] {
+  const x = d.extra;
+  const lines: string[] = [];
+  if (typeof x.reasons === 'string' && x.reasons) lines.push(`退回理由：${x.reasons}`);
+  if (d.kind === 'extension_decided') lines.push(`审批结果：${x.approved ? '同意延期' : '不同意延期'}${x.opinion ? `（${String(x.opinion)}）` : ''}`);
+  if (typeof x.year === 'string') lines.push(`缺少日历数据的年份：${x.year}`);
+  if (typeof x.contactName === 'string') lines.push(`联系人：${x.contactName}（${String(x.contactUnit ?? '')}）`);
+  if (typeof x.due === 'string') lines.push(`回头看日期：${x.due}`);
+  return lines;
+}
+
+/** Subject, plain text and HTML of one notice, in Chinese. */
+export function renderMessage(d: MessageData): RenderedMessage {
+  const kind = NOTIFICATION_KINDS[d.kind];
+  const subject = `【${kind.label}】${d.title}`;
+  const lines = [
+    `${d.recipientName}：`,
+    '',
+    `督办事项：${d.title}（编号 ${d.itemId}）`,
+    `责任单位：${d.unitName}`,
+    deadlineLine(d),
+    ...extraLines(d),
+    '',
+    `下一步：${kind.next}`,
+    `办理入口：${d.link}`,
+    '',
+    '本邮件由督查督办系统自动发送，请勿直接回复。',
+  ];
+  const text = lines.join('\n');
+  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:sans-serif;line-height:1.6">${lines
+    .map((l) => (l === '' ? '<br>' : l.startsWith('办理入口：') ? `<p>办理入口：<a href="${escapeHtml(d.link)}">${escapeHtml(d.link)}</a></p>` : `<p>${escapeHtml(l)}</p>`))
+    .join('')}</body></html>`;
+  return { subject, text, html };
+}

@@ -1,0 +1,168 @@
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createNotificationActivities } from '../../activities/notifications';
+import type { Actor } from '../../domain/actors';
+import type { App } from '../../api/app';
+import type { Db } from '../../lib/db';
+import { createMailer, type Mailer } from '../../lib/mailer';
+import { leadA, supervisor, verifier } from '../support/actors';
+import { bearer, seedUnits, testApp } from '../support/api';
+import { act, open } from '../support/items';
+import { testSmtp, type TestSmtp } from '../support/smtp';
+import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+
+let t: TemporalHandles;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+let smtp: TestSmtp;
+let mailer: Mailer;
+let app: App;
+let clock = Date.now();
+const taskQueue = uniqueTaskQueue('mail');
+const FROM = '督查督办系统 <duban@example.gov.cn>';
+
+beforeAll(async () => {
+  t = await connectTemporal();
+  db = (await freshDatabase()).db;
+  await seedUnits(db);
+  await db.contact.createMany({
+    data: [
+      { id: 'c-a-h', unitId: 'unit-a', role: 'handler', name: '张经办', email: 'zhang@mz.example.gov.cn', userId: leadA.userId },
+      { id: 'c-a-l', unitId: 'unit-a', role: 'unit_leader', name: '李局长', email: 'li@mz.example.gov.cn', userId: 'u-a-leader' },
+      { id: 'c-c-h', unitId: 'unit-c', role: 'handler', name: '钱经办', email: 'qian@ga.example.gov.cn', userId: 'u-c' },
+      // The same person is handler and leader of unit B: one mail, not two.
+      { id: 'c-b-h', unitId: 'unit-b', role: 'handler', name: '赵主任', email: 'zhao@cz.example.gov.cn', userId: 'u-b' },
+      { id: 'c-b-l', unitId: 'unit-b', role: 'unit_leader', name: '赵主任', email: 'ZHAO@cz.example.gov.cn', userId: 'u-b' },
+      { id: 'c-x-h', unitId: 'unit-x', role: 'handler', name: '孙经办', email: null, userId: 'u-x' },
+      { id: 'c-sup', unitId: 'dcs', role: 'supervisor', name: '王督查', email: 'wang@dcs.example.gov.cn', userId: supervisor.userId },
+    ],
+  });
+  worker = await startTestWorker(t, db, taskQueue);
+  running = worker.run();
+  smtp = await testSmtp();
+  mailer = createMailer(smtp.url, { ratePerSecond: 1000, timeoutMs: 2000 });
+  app = await testApp(db, t.client, taskQueue);
+});
+
+afterAll(async () => {
+  mailer?.close();
+  await smtp?.stop();
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await db?.$disconnect();
+  await t?.close();
+});
+
+beforeEach(() => {
+  smtp.received.length = 0;
+  smtp.reject.clear();
+});
+
+const outbox = () => createNotificationActivities(db, mailer, { from: FROM, publicUrl: 'https://duban.example.gov.cn', now: () => clock });
+
+async function deliverAll(): Promise<void> {
+  const o = outbox();
+  await o.expandRequests();
+  await o.sendPending();
+}
+
+const to = (m: { to?: unknown }) => {
+  const list = Array.isArray(m.to) ? m.to : m.to ? [m.to] : [];
+  return list.flatMap((a: { value: Array<{ address?: string }> }) => a.value.map((v) => v.address!.toLowerCase())).join(',');
+};
+
+describe('notifications by email through a real SMTP server', () => {
+  it('sends the assignment notice to the lead unit and the co-units, in Chinese, once each', async () => {
+    const item = await open(t.client, taskQueue, { title: '老旧小区消防通道堵塞整改', coUnitIds: ['unit-c'] });
+    await deliverAll();
+    const mails = smtp.received.filter((m) => m.subject?.includes(item.title));
+    expect(mails.map(to).sort()).toEqual(['li@mz.example.gov.cn', 'qian@ga.example.gov.cn', 'zhang@mz.example.gov.cn']);
+    const mail = mails.find((m) => to(m) === 'zhang@mz.example.gov.cn')!;
+    expect(mail.subject).toBe('【交办通知】老旧小区消防通道堵塞整改');
+    expect(mail.from?.text).toContain('督查督办系统');
+    expect(mail.text).toContain('张经办：');
+    expect(mail.text).toContain('责任单位：市民政局');
+    expect(mail.text).toMatch(/办理期限：2026-12-31（(剩余 \d+ 个工作日|今日到期|已逾期 \d+ 个工作日)）/);
+    expect(mail.text).toContain(`https://duban.example.gov.cn/items/${item.id}`);
+    expect(mail.html).toContain('<a href="https://duban.example.gov.cn/items/');
+    expect(mail.messageId).toMatch(/@duban\.local>$/);
+    // Sending again sends nothing: every row is marked sent.
+    await deliverAll();
+    expect(smtp.received.filter((m) => m.subject?.includes(item.title))).toHaveLength(3);
+  });
+
+  it('mails one person once when two roles reach them, and reports a missing address to the supervisor', async () => {
+    const item = await open(t.client, taskQueue, { title: '路灯损坏未修复', leadUnitId: 'unit-b', coUnitIds: ['unit-x'] });
+    await deliverAll();
+    const mails = smtp.received.filter((m) => m.subject?.includes('路灯损坏未修复'));
+    expect(mails.map(to).sort()).toEqual(['wang@dcs.example.gov.cn', 'zhao@cz.example.gov.cn']);
+    expect(mails.find((m) => to(m) === 'wang@dcs.example.gov.cn')!.subject).toBe('【联系人缺少邮箱】路灯损坏未修复');
+    expect(mails.find((m) => to(m) === 'wang@dcs.example.gov.cn')!.text).toContain('联系人：孙经办（市教育局）');
+    const noAddress = await db.outboxMessage.findMany({ where: { itemId: item.id, status: 'no_address' } });
+    expect(noAddress.map((r) => r.recipientName)).toEqual(['孙经办']);
+    const undelivered = await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(supervisor) });
+    expect(undelivered.json().notifications.some((n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'no_address')).toBe(true);
+  });
+
+  it('survives the SMTP server being down for a while: every mail delivered once when it is back', async () => {
+    const item = await open(t.client, taskQueue, { title: '河道垃圾清理' });
+    await smtp.stop();
+    const o = outbox();
+    await o.expandRequests();
+    const down = await o.sendPending();
+    expect(down).toMatchObject({ sent: 0, retried: 2 });
+    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id } });
+    expect(rows.every((r) => r.status === 'pending' && r.attempts === 1 && r.lastError)).toBe(true);
+    // Still down at the next attempt.
+    clock += 6_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 0, retried: 2 });
+    await smtp.start();
+    expect(await o.sendPending()).toMatchObject({ sent: 0 }); // not due yet: backoff
+    clock += 60_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 2, retried: 0 });
+    expect(await o.sendPending()).toMatchObject({ sent: 0 });
+    const mails = smtp.received.filter((m) => m.subject?.includes('河道垃圾清理'));
+    expect(mails.map(to).sort()).toEqual(['li@mz.example.gov.cn', 'zhang@mz.example.gov.cn']);
+  });
+
+  it('marks a 550 as failed, does not retry it, and shows it to the supervisor', async () => {
+    smtp.reject.add('li@mz.example.gov.cn');
+    const item = await open(t.client, taskQueue, { title: '违规占道经营' });
+    const o = outbox();
+    await o.expandRequests();
+    expect(await o.sendPending()).toMatchObject({ sent: 1, failed: 1 });
+    clock += 3600_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 0, failed: 0, retried: 0 });
+    const failed = await db.outboxMessage.findFirstOrThrow({ where: { itemId: item.id, status: 'failed' } });
+    expect(failed).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn', attempts: 1 });
+    expect(failed.lastError).toContain('550');
+    const res = await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(supervisor) });
+    expect(res.json().notifications.find((n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'failed')).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn' });
+    expect((await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(leadA) })).statusCode).toBe(403);
+  });
+
+  it('sends a return notice with the reasons, and keeps every message readable in the app', async () => {
+    const item = await open(t.client, taskQueue, { title: '垃圾分类不到位' });
+    await act(t.client, item, 'sign', leadA);
+    await act(t.client, item, 'filePlan', leadA);
+    await act(t.client, item, 'submit', leadA);
+    await act(t.client, item, 'verifyReturn', verifier, { reasons: '分类投放点未设置' });
+    await deliverAll();
+    const returned = smtp.received.find((m) => m.subject === '【退回整改通知】垃圾分类不到位');
+    expect(returned).toBeDefined();
+    expect(to(returned!)).toBe('zhang@mz.example.gov.cn');
+    expect(returned!.text).toContain('退回理由：分类投放点未设置');
+    expect(smtp.received.find((m) => m.subject === '【销号申请待核查】垃圾分类不到位' && to(m) === 'wang@dcs.example.gov.cn')).toBeDefined();
+
+    const mine = (await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA as Actor) })).json();
+    const notice = mine.notifications.find((n: { subject: string }) => n.subject === '【退回整改通知】垃圾分类不到位');
+    expect(notice).toMatchObject({ kindLabel: '退回整改通知', status: 'sent', readAt: null });
+    const read = await app.inject({ method: 'POST', url: `/api/notifications/${notice.id}/read`, headers: bearer(leadA) });
+    expect(read.json()).toMatchObject({ changed: true });
+    const after = (await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA) })).json();
+    expect(after.unread).toBe(mine.unread - 1);
+    expect((await app.inject({ method: 'POST', url: `/api/notifications/${notice.id}/read`, headers: bearer(supervisor) })).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,21 @@
+import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const { dispatchOutbox } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export const OUTBOX_DISPATCHER_ID = 'outbox-dispatcher';
+
+/**
+ * One per deployment: turns notification requests into messages and sends them, round after
+ * round, idle rounds two seconds apart; continues as new before its history grows large.
+ */
+export async function outboxDispatcherWorkflow(): Promise<void> {
+  for (let round = 0; round < 300; round++) {
+    const r = await dispatchOutbox();
+    if (!r.more) await sleep('2 seconds');
+  }
+  await continueAsNew<typeof outboxDispatcherWorkflow>();
+}
