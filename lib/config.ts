@@ -13,6 +13,12 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   DEMO_DATA: z.enum(['on', 'off']).default('on'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** e.g. smtp://user:pass@mail.example.gov.cn:587; unset in the embedded default, which runs a local sink. */
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().min(3).default('督查督办系统 <duban@localhost>'),
+  MAIL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Where people open the console: the link in every message. */
+  PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -43,6 +43,24 @@ export async function demoUsers(): Promise<Actor[]> {
   return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, ...units.slice(0, 6).map(handlerOf)];
 }
 
+/**
+ * A handler and a leader for each unit, the supervisor and the leader, with example addresses
+ * (the embedded default keeps their mail in .data/mail). One unit's handler has no address, to
+ * show how that is reported.
+ */
+export async function loadDemoContacts(db: Db): Promise<void> {
+  const units = (await demoUnits()).filter((u) => u.kind !== 'supervision');
+  const data = [
+    { id: 'demo-supervisor', unitId: 'dcs', role: 'supervisor', name: DEMO_SUPERVISOR.name, email: 'dcs-wang@example.gov.cn', userId: DEMO_SUPERVISOR.userId },
+    { id: 'demo-leader', unitId: null, role: 'leader', name: DEMO_LEADER.name, email: 'leader-chen@example.gov.cn', userId: DEMO_LEADER.userId },
+    ...units.flatMap((u, i) => [
+      { id: `demo-${u.id}-handler`, unitId: u.id, role: 'handler', name: handlerOf(u).name, email: i === units.length - 1 ? null : `${u.id}-handler@example.gov.cn`, userId: handlerOf(u).userId },
+      { id: `demo-${u.id}-leader`, unitId: u.id, role: 'unit_leader', name: `${u.name}负责人`, email: `${u.id}-leader@example.gov.cn`, userId: null },
+    ]),
+  ];
+  await db.contact.createMany({ data, skipDuplicates: true });
+}
+
 export async function loadDemoUnits(db: Db): Promise<void> {
   await db.unit.createMany({ data: await demoUnits(), skipDuplicates: true });
 }

@@ -12,7 +12,10 @@ import path from 'node:path';
 import { buildApp } from '../api/app';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
-import { demoUsers, loadDemoItems, loadDemoUnits } from '../lib/demo';
+import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoUnits } from '../lib/demo';
+import { ensureOutboxDispatcher } from '../lib/items';
+import { createMailer } from '../lib/mailer';
+import { startSmtpSink } from '../lib/smtp-sink';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../lib/embedded-postgres';
 import { migrate } from '../lib/migrate';
 import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
@@ -54,6 +57,14 @@ if (!process.env.TEMPORAL_ADDRESS) {
 }
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
+let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
+let smtpUrl = config.SMTP_URL;
+const mailDir = path.join(dataDir, 'mail');
+if (!smtpUrl) {
+  sink = await startSmtpSink({ port: Number(process.env.SMTP_SINK_PORT ?? 2525), dir: mailDir });
+  smtpUrl = sink.url;
+}
+const mailer = createMailer(smtpUrl, { ratePerSecond: config.MAIL_RATE_PER_SECOND });
 const db = createDb(databaseUrl);
 const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
 const connection = await Connection.connect({ address: temporalAddress });
@@ -65,8 +76,11 @@ const worker = await createWorker({
   db,
   workflowBundle: await bundleWorkflows(),
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  mailer,
+  notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL },
 });
 const workerDone = worker.run();
+await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 
 const secret = await authSecret();
 const app = await buildApp({
@@ -77,6 +91,7 @@ const app = await buildApp({
 const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
 await loadDemoUnits(db);
+await loadDemoContacts(db);
 if (config.DEMO_DATA === 'on') {
   try {
     if (await loadDemoItems(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES)) log('loaded demo data: 22 annual tasks as one problem list, in several states');
@@ -92,6 +107,7 @@ console.log(`
   Temporal UI:  ${temporalServer?.uiUrl ?? '(external Temporal at ' + temporalAddress + ')'}
   Temporal:     ${temporalAddress}   e.g. .tools/venv/bin/temporal workflow list --address ${temporalAddress} --query 'ItemStatus="rectifying"'
   PostgreSQL:   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+  Mail:         ${sink ? `local SMTP sink ${smtpUrl}; every message is kept as an .eml file in ${mailDir}` : smtpUrl.replace(/:[^:@/]+@/, ':***@')}
 
 Demo tokens (valid 8 hours), e.g. curl -H "Authorization: Bearer <token>" ${address}/api/items
 ${users.map((u) => `  ${u.name}（${u.role}）\n    ${signToken(u, secret)}`).join('\n')}
@@ -108,6 +124,8 @@ async function stop(): Promise<void> {
   // Temporal's runtime may already have begun the shutdown on the same signal.
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerDone.catch(() => {});
+  mailer.close();
+  await sink?.close();
   await db.$disconnect();
   await connection.close();
   await nativeConnection.close();

@@ -2,6 +2,8 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } fro
 import { createRequire } from 'node:module';
 import { createActivities } from '../activities';
 import type { Db } from '../lib/db';
+import type { Mailer } from '../lib/mailer';
+import type { NotificationOptions } from '../activities/notifications';
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +27,8 @@ export interface WorkerOptions {
   db: Db;
   workflowBundle: WorkflowBundle;
   maxCachedWorkflows?: number;
+  mailer?: Mailer;
+  notifications?: NotificationOptions;
 }
 
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -33,7 +37,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ db: opts.db }),
+    activities: createActivities({ db: opts.db, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.notifications ? { notifications: opts.notifications } : {}) }),
     // A deploy must not cut a running activity off mid-write.
     shutdownGraceTime: '10 seconds',
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),

@@ -1,6 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
+import { ensureOutboxDispatcher } from '../lib/items';
+import { createMailer } from '../lib/mailer';
 import { bundleWorkflows, createWorker } from './create';
 
 /** A worker process: `DATABASE_URL`, `TEMPORAL_ADDRESS`, `TEMPORAL_TASK_QUEUE` from the environment. */
@@ -8,7 +11,11 @@ const config = loadConfig();
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a worker process');
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, { ratePerSecond: config.MAIL_RATE_PER_SECOND }) : undefined;
+if (!mailer) console.warn('SMTP_URL is not set: notifications are recorded and shown in the app, but not mailed');
 const worker = await createWorker({
+  mailer,
+  notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL },
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -16,7 +23,11 @@ const worker = await createWorker({
   workflowBundle: await bundleWorkflows(),
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
 });
+const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
+await client.connection.close();
 console.log(`worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}`);
 await worker.run();
+mailer?.close();
 await db.$disconnect();
 await connection.close();
