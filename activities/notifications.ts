@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { shanghaiDate, workingDaysBetween } from '../domain/calendar';
+import { createHash, randomBytes } from 'node:crypto';
+import { inWorkingTime, shanghaiDate, workingDaysBetween, type WorkHours } from '../domain/calendar';
 import type { Item } from '../domain/item';
-import { isKind, NOTIFICATION_KINDS, renderMessage, type NotificationKind } from '../domain/notifications';
+import { isKind, NOTIFICATION_KINDS, renderDigest, renderMessage, type NotificationKind } from '../domain/notifications';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { MailError, type Mailer } from '../lib/mailer';
@@ -11,8 +11,12 @@ export interface NotificationOptions {
   from: string;
   /** Where the console is, for the link in each message. */
   publicUrl: string;
+  /** Office hours; outside them (and on rest days) only urgent notices are sent. */
+  workHours?: WorkHours;
   now?: () => number;
 }
+
+const DEFAULT_WORK_HOURS: WorkHours = { start: '08:30', end: '18:00' };
 
 interface RequestRow {
   key: string;
@@ -30,6 +34,7 @@ interface ContactRow {
   name: string;
   email: string | null;
   userId: string | null;
+  digest: boolean;
 }
 
 interface OutboxRow {
@@ -57,6 +62,8 @@ export function messageIdFor(key: string): string {
  */
 export function createNotificationActivities(db: Db, mailer: Mailer | undefined, opts: NotificationOptions) {
   const now = () => opts.now?.() ?? Date.now();
+  const workHours = opts.workHours ?? DEFAULT_WORK_HOURS;
+  const ackLinkFor = (token: string) => `${opts.publicUrl}/api/ack/${token}`;
 
   /** Resolves each pending request's recipients and writes one outbox row per person. */
   async function expandRequests(limit = 200): Promise<number> {
@@ -98,28 +105,44 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         const deadline = typeof req.payload.deadline === 'string' ? req.payload.deadline : (item.deadlines?.clocks.closure?.deadline ?? item.dueDate);
         const today = shanghaiDate(now());
         const left = item.status === 'closed' || item.status === 'withdrawn' ? null : today <= deadline ? workingDaysBetween(cal, today, deadline) : -workingDaysBetween(cal, deadline, today);
-        const render = (recipientName: string, k: NotificationKind, extra: Record<string, unknown>) =>
-          renderMessage({ kind: k, recipientName, itemId: item.id, title: item.title, unitName: units.get(item.leadUnitId) ?? item.leadUnitId, deadline, workingDaysLeft: left, link: `${opts.publicUrl}/items/${item.id}`, extra });
+        const render = (recipientName: string, k: NotificationKind, extra: Record<string, unknown>, ackToken: string | null) =>
+          renderMessage({
+            kind: k,
+            recipientName,
+            itemId: item.id,
+            title: item.title,
+            unitName: units.get(item.leadUnitId) ?? item.leadUnitId,
+            deadline,
+            workingDaysLeft: left,
+            link: `${opts.publicUrl}/items/${item.id}`,
+            ...(ackToken ? { ackLink: ackLinkFor(ackToken) } : {}),
+            extra,
+          });
         for (const c of recipients) {
-          const msg = render(c.name, kind, req.payload);
+          const ackToken = c.email ? randomBytes(16).toString('hex') : null;
+          const msg = render(c.name, kind, req.payload, ackToken);
+          const urgent = NOTIFICATION_KINDS[kind].urgent;
           rows.push({
             key: `${req.key}/${c.email?.toLowerCase() ?? `contact:${c.id}`}`,
             requestKey: req.key,
             itemId: item.id,
             kind,
-            urgent: NOTIFICATION_KINDS[kind].urgent,
+            urgent,
             recipientEmail: c.email,
             recipientName: c.name,
             userId: c.userId,
             ...msg,
-            status: c.email ? 'pending' : 'no_address',
+            // Urgent kinds always go at once; the rest wait for the daily digest of those who chose it.
+            status: !c.email ? 'no_address' : c.digest && !urgent ? 'digest' : 'pending',
+            ackToken,
             nextAttemptAt: new Date(now()),
           });
           if (!c.email) {
             // Never silently dropped: the supervisor is told whose address is missing.
             for (const s of supervisors.filter((s) => s.email)) {
-              const m = render(s.name, 'missing_address', { contactName: c.name, contactUnit: units.get(c.unitId ?? '') ?? '' });
-              rows.push({ key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`, requestKey: req.key, itemId: item.id, kind: 'missing_address', urgent: false, recipientEmail: s.email, recipientName: s.name, userId: s.userId, ...m, status: 'pending', nextAttemptAt: new Date(now()) });
+              const token = randomBytes(16).toString('hex');
+              const m = render(s.name, 'missing_address', { contactName: c.name, contactUnit: units.get(c.unitId ?? '') ?? '' }, token);
+              rows.push({ key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`, requestKey: req.key, itemId: item.id, kind: 'missing_address', urgent: false, recipientEmail: s.email, recipientName: s.name, userId: s.userId, ...m, status: 'pending', ackToken: token, nextAttemptAt: new Date(now()) });
             }
           }
         }
@@ -138,12 +161,15 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
   async function sendPending(limit = 50): Promise<{ sent: number; retried: number; failed: number }> {
     if (!mailer) throw new Error('no mailer configured');
     const at = new Date(now());
+    // Quiet hours: outside office hours of a working day only urgent notices go out.
+    const onlyUrgent = !inWorkingTime(await currentCalendar(db), at.getTime(), workHours);
     const claimed = await db.$queryRaw<OutboxRow[]>`
       UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ${at}
       WHERE id IN (
         SELECT id FROM outbox
-        WHERE (status = 'pending' AND next_attempt_at <= ${at})
-           OR (status = 'sending' AND next_attempt_at <= ${new Date(at.getTime() - 120_000)})
+        WHERE ((status = 'pending' AND next_attempt_at <= ${at})
+           OR (status = 'sending' AND next_attempt_at <= ${new Date(at.getTime() - 120_000)}))
+          AND (urgent OR NOT ${onlyUrgent})
         ORDER BY urgent DESC, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING id, key, recipient_email, subject, text, html, attempts`;
     let sent = 0;
@@ -169,12 +195,43 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
     return { sent, retried, failed };
   }
 
+  /**
+   * Once a working day, in office hours: everything waiting for a person's digest becomes one
+   * message. The digest's key holds the date and the address, so it is made once a day at most.
+   */
+  async function composeDigests(): Promise<number> {
+    const at = now();
+    if (!inWorkingTime(await currentCalendar(db), at, workHours)) return 0;
+    const date = shanghaiDate(at);
+    return db.$transaction(async (tx) => {
+      const waiting = await tx.$queryRaw<Array<{ id: bigint; recipient_email: string; recipient_name: string; user_id: string | null; kind: string; item_id: string; subject: string }>>`
+        SELECT id, recipient_email, recipient_name, user_id, kind, item_id, subject FROM outbox WHERE status = 'digest' ORDER BY id FOR UPDATE SKIP LOCKED`;
+      const byRecipient = new Map<string, typeof waiting>();
+      for (const w of waiting) byRecipient.set(w.recipient_email.toLowerCase(), [...(byRecipient.get(w.recipient_email.toLowerCase()) ?? []), w]);
+      for (const [email, rows] of byRecipient) {
+        const key = `digest/${email}/${date}`;
+        const token = randomBytes(16).toString('hex');
+        const entries = rows.map((r) => ({ kindLabel: isKind(r.kind) ? NOTIFICATION_KINDS[r.kind].label : r.kind, title: r.subject.replace(/^【[^】]*】/, ''), link: `${opts.publicUrl}/items/${r.item_id}` }));
+        const msg = renderDigest(rows[0]!.recipient_name, date, entries, ackLinkFor(token));
+        const created = await tx.outboxMessage.createMany({
+          data: [{ key, requestKey: key, itemId: rows[0]!.item_id, kind: 'digest', urgent: false, recipientEmail: rows[0]!.recipient_email, recipientName: rows[0]!.recipient_name, userId: rows[0]!.user_id, ...msg, status: 'pending', ackToken: token, nextAttemptAt: new Date(at) }],
+          skipDuplicates: true,
+        });
+        // Today's digest went out already: what came later waits for tomorrow's.
+        if (created.count === 1) await tx.outboxMessage.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { status: 'digested', digestKey: key } });
+      }
+      return byRecipient.size;
+    });
+  }
+
   return {
     expandRequests,
     sendPending,
+    composeDigests,
     /** One round of the dispatcher: expand, then send; `more` when another round should follow at once. */
     async dispatchOutbox(): Promise<{ expanded: number; sent: number; retried: number; failed: number; more: boolean }> {
       const expanded = await expandRequests();
+      await composeDigests();
       const r = mailer ? await sendPending() : { sent: 0, retried: 0, failed: 0 };
       return { expanded, ...r, more: expanded === 200 || r.sent + r.failed === 50 };
     },

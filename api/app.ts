@@ -8,7 +8,7 @@ import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
 import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
-import { notificationRoutes } from './routes/notifications';
+import { ackRoutes, notificationRoutes } from './routes/notifications';
 
 export interface AppOptions {
   services: Services;
@@ -16,7 +16,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-const PUBLIC_PATHS = ['/api/health', '/api/openapi.json'];
+/** A path ending in "/" is public with everything under it. */
+const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/ack/'];
 
 /** Builds the HTTP app around injected clients; server.ts listens, tests use inject() or listen on port 0. */
 export async function buildApp(opts: AppOptions) {
@@ -46,6 +47,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(problemListRoutes, { services: opts.services });
   await app.register(settingsRoutes, { services: opts.services });
   await app.register(notificationRoutes, { services: opts.services });
+  await app.register(ackRoutes, { services: opts.services });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

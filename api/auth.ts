@@ -15,7 +15,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { secret: string
   app.decorateRequest('actor', null as unknown as Actor);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const path = request.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || opts.publicPaths.includes(path)) return;
+    if (!path.startsWith('/api/') || opts.publicPaths.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p))) return;
     const header = request.headers.authorization;
     if (!header) throw unauthorized('缺少 Authorization 请求头');
     const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -98,3 +98,14 @@ export function instantAt(date: string, time: string): number {
   const [h, m] = time.split(':').map(Number) as [number, number];
   return parseDate(date) + (h * 60 + m) * 60_000 - 8 * 3600_000;
 }
+
+export interface WorkHours {
+  start: string;
+  end: string;
+}
+
+/** Inside office hours of a working day, Asia/Shanghai: outside them only urgent notices go out. */
+export function inWorkingTime(cal: Calendar, instantMs: number, hours: WorkHours): boolean {
+  const date = shanghaiDate(instantMs);
+  return dayInfo(cal, date).working && instantMs >= instantAt(date, hours.start) && instantMs < instantAt(date, hours.end);
+}

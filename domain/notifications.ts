@@ -15,6 +15,7 @@ export const NOTIFICATION_KINDS = {
   reinspection_due: { label: '回头看提醒', urgent: false, next: '请对已销号事项开展回头看，问题反弹的请重新交办整改。' },
   calendar_unknown: { label: '工作日历缺失提醒', urgent: false, next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。' },
   missing_address: { label: '联系人缺少邮箱', urgent: false, next: '请补充该联系人的电子邮箱，否则其将收不到邮件通知。' },
+  digest: { label: '每日督办汇总', urgent: false, next: '请逐项登录系统办理。' },
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
@@ -74,6 +75,8 @@ export interface MessageData {
   /** Working days left (negative: overdue by that many). */
   workingDaysLeft: number | null;
   link: string;
+  /** The acknowledgement link (确认收到), when the message goes out by mail. */
+  ackLink?: string;
   extra: Record<string, unknown>;
 }
 
@@ -117,12 +120,35 @@ export function renderMessage(d: MessageData): RenderedMessage {
     '',
     `下一步：${kind.next}`,
     `办理入口：${d.link}`,
+    ...(d.ackLink ? [`确认收到：${d.ackLink}`] : []),
     '',
     '本邮件由督查督办系统自动发送，请勿直接回复。',
   ];
   const text = lines.join('\n');
   const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:sans-serif;line-height:1.6">${lines
-    .map((l) => (l === '' ? '<br>' : l.startsWith('办理入口：') ? `<p>办理入口：<a href="${escapeHtml(d.link)}">${escapeHtml(d.link)}</a></p>` : `<p>${escapeHtml(l)}</p>`))
+    .map((l) => (l === '' ? '<br>' : linkLine(l, '办理入口：') ?? linkLine(l, '确认收到：') ?? `<p>${escapeHtml(l)}</p>`))
     .join('')}</body></html>`;
   return { subject, text, html };
+}
+
+function linkLine(line: string, prefix: string): string | null {
+  if (!line.startsWith(prefix)) return null;
+  const url = escapeHtml(line.slice(prefix.length));
+  return `<p>${prefix}<a href="${url}">${url}</a></p>`;
+}
+
+export interface DigestEntry {
+  kindLabel: string;
+  title: string;
+  link: string;
+}
+
+/** One mail a day with every non-urgent notice of that day, for those who chose it. */
+export function renderDigest(recipientName: string, date: string, entries: DigestEntry[], ackLink: string): RenderedMessage {
+  const subject = `【${NOTIFICATION_KINDS.digest.label}】${date}（共 ${entries.length} 条）`;
+  const lines = [`${recipientName}：`, '', `${date} 您有以下督办通知：`, ...entries.map((e, i) => `${i + 1}. 【${e.kindLabel}】${e.title} ${e.link}`), '', `确认收到：${ackLink}`, '', '本邮件由督查督办系统自动发送，请勿直接回复。'];
+  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:sans-serif;line-height:1.6"><p>${escapeHtml(recipientName)}：</p><p>${escapeHtml(date)} 您有以下督办通知：</p><ol>${entries
+    .map((e) => `<li>【${escapeHtml(e.kindLabel)}】<a href="${escapeHtml(e.link)}">${escapeHtml(e.title)}</a></li>`)
+    .join('')}</ol><p>确认收到：<a href="${escapeHtml(ackLink)}">${escapeHtml(ackLink)}</a></p><p>本邮件由督查督办系统自动发送，请勿直接回复。</p></body></html>`;
+  return { subject, text: lines.join('\n'), html };
 }

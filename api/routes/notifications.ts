@@ -49,3 +49,18 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
     return { notifications: rows.map(view) };
   });
 };
+
+/** The acknowledgement link in every mail (确认收到): public, the token is the secret. */
+export const ackRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.get('/api/ack/:token', { schema: { summary: '邮件中的“确认收到”链接', tags: ['notifications'], params: z.object({ token: z.string().regex(/^[0-9a-f]{32}$/) }) } }, async (request, reply) => {
+    const row = await services.db.outboxMessage.findUnique({ where: { ackToken: request.params.token } });
+    if (!row) throw notFound('链接无效或已过期');
+    if (!row.readAt) {
+      await services.db.outboxMessage.updateMany({ where: { OR: [{ id: row.id }, ...(row.kind === 'digest' ? [{ digestKey: row.key }] : [])], readAt: null }, data: { readAt: new Date() } });
+    }
+    const title = row.subject.replace(/[<>&"']/g, '');
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>已确认收到</title></head><body style="font-family:sans-serif"><h1>已确认收到</h1><p>${title}</p></body></html>`);
+  });
+};

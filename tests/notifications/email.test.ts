@@ -18,7 +18,9 @@ let running: Promise<void>;
 let smtp: TestSmtp;
 let mailer: Mailer;
 let app: App;
-let clock = Date.now();
+/** Tuesday 24 November 2026, 10:00 in Shanghai: office hours of a working day. */
+const OFFICE_HOURS = Date.parse('2026-11-24T02:00:00Z');
+let clock = OFFICE_HOURS;
 const taskQueue = uniqueTaskQueue('mail');
 const FROM = '督查督办系统 <duban@example.gov.cn>';
 
@@ -58,6 +60,7 @@ afterAll(async () => {
 beforeEach(() => {
   smtp.received.length = 0;
   smtp.reject.clear();
+  clock = OFFICE_HOURS;
 });
 
 const outbox = () => createNotificationActivities(db, mailer, { from: FROM, publicUrl: 'https://duban.example.gov.cn', now: () => clock });
@@ -165,4 +168,57 @@ describe('notifications by email through a real SMTP server', () => {
     expect(after.unread).toBe(mine.unread - 1);
     expect((await app.inject({ method: 'POST', url: `/api/notifications/${notice.id}/read`, headers: bearer(supervisor) })).statusCode).toBe(404);
   });
+
+  it('sends only urgent notices in quiet hours; the rest go out when the working day begins', async () => {
+    clock = Date.parse('2026-11-24T14:00:00Z'); // 22:00 in Shanghai
+    const item = await open(t.client, taskQueue, { title: '夜间到达的交办', dueDate: '2020-03-31' }); // overdue: urgent rungs fire at once
+    while ((await db.notificationRequest.count({ where: { itemId: item.id, kind: 'accountability' } })) === 0) await new Promise((r) => setTimeout(r, 50));
+    const o = outbox();
+    await o.expandRequests();
+    await o.sendPending();
+    const night = smtp.received.filter((m) => m.subject?.includes('夜间到达的交办')).map((m) => m.subject);
+    expect(night.length).toBeGreaterThan(0);
+    expect(night.every((s) => /催办通知|红灯预警|约谈通知|通报问责建议/.test(s!))).toBe(true);
+    expect(await db.outboxMessage.count({ where: { itemId: item.id, kind: 'assigned', status: 'pending' } })).toBe(2);
+    clock = Date.parse('2026-11-25T00:31:00Z'); // 08:31 the next working day
+    await o.sendPending();
+    expect(smtp.received.filter((m) => m.subject === '【交办通知】夜间到达的交办')).toHaveLength(2);
+  });
+
+  it('folds non-urgent notices into one daily digest for those who chose it', async () => {
+    await db.contact.update({ where: { id: 'c-a-l' }, data: { digest: true } });
+    try {
+      const first = await open(t.client, taskQueue, { title: '汇总事项甲' });
+      const second = await open(t.client, taskQueue, { title: '汇总事项乙' });
+      const o = outbox();
+      await o.expandRequests();
+      expect(await db.outboxMessage.count({ where: { itemId: { in: [first.id, second.id] }, recipientEmail: 'li@mz.example.gov.cn', status: 'digest' } })).toBe(2);
+      await o.composeDigests();
+      await o.composeDigests(); // once a day, whatever happens
+      await o.sendPending();
+      const toLi = smtp.received.filter((m) => to(m) === 'li@mz.example.gov.cn');
+      expect(toLi).toHaveLength(1);
+      expect(toLi[0]!.subject).toBe('【每日督办汇总】2026-11-24（共 2 条）');
+      expect(toLi[0]!.text).toContain('1. 【交办通知】汇总事项甲');
+      expect(toLi[0]!.text).toContain('2. 【交办通知】汇总事项乙');
+      expect(smtp.received.filter((m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject?.startsWith('【交办通知】汇总事项'))).toHaveLength(2);
+    } finally {
+      await db.contact.update({ where: { id: 'c-a-l' }, data: { digest: false } });
+    }
+  });
+
+  it('records the acknowledgement when the link in the mail is opened', async () => {
+    const item = await open(t.client, taskQueue, { title: '需确认收到的事项' });
+    await deliverAll();
+    const mail = smtp.received.find((m) => m.subject === '【交办通知】需确认收到的事项' && to(m) === 'zhang@mz.example.gov.cn')!;
+    const link = /确认收到：(\S+)/.exec(mail.text ?? '')![1]!;
+    expect(link).toMatch(/^https:\/\/duban\.example\.gov\.cn\/api\/ack\/[0-9a-f]{32}$/);
+    const res = await app.inject({ method: 'GET', url: new URL(link).pathname });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('已确认收到');
+    const row = await db.outboxMessage.findFirstOrThrow({ where: { itemId: item.id, recipientEmail: 'zhang@mz.example.gov.cn' } });
+    expect(row.readAt).not.toBeNull();
+    expect((await app.inject({ method: 'GET', url: '/api/ack/00000000000000000000000000000000' })).statusCode).toBe(404);
+  });
 });
+
