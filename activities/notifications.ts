@@ -175,7 +175,9 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
     let sent = 0;
     let retried = 0;
     let failed = 0;
-    for (const row of claimed) {
+    // A few messages in flight at once over the pooled connections; the pool keeps the rate limit.
+    let next = 0;
+    const sendOne = async (row: OutboxRow) => {
       try {
         const info = await mailer.send({ from: opts.from, to: row.recipient_email, subject: row.subject, text: row.text, html: row.html, messageId: messageIdFor(row.key) });
         await db.outboxMessage.update({ where: { id: row.id }, data: { status: 'sent', messageId: info.messageId, sentAt: new Date(now()), lastError: null } });
@@ -191,7 +193,12 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         if (permanent) failed++;
         else retried++;
       }
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(8, claimed.length) }, async () => {
+        while (next < claimed.length) await sendOne(claimed[next++]!);
+      }),
+    );
     return { sent, retried, failed };
   }
 

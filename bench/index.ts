@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [--items=500] [--concurrency=20] [--timers=500]
+ * npm run bench -- [lifecycle] [timers] [fanout] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -11,6 +11,7 @@ import { runLifecycle } from './lifecycle';
 import { startBenchStack } from './stack';
 import { table } from './stats';
 import { runTimers } from './timers';
+import { runFanout } from './fanout';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -38,6 +39,15 @@ try {
     console.log(`\n2. Timer lateness: ${N} items whose rung falls due in the same minute (real dev server)\n`);
     console.log(table(r.rows));
     results.timers = r.json;
+    ok &&= r.correct;
+  }
+  if (want('fanout')) {
+    const N = flag('recipients', 1000);
+    const rate = flag('rate', 1000);
+    const r = await runFanout(stack, N, rate);
+    console.log(`\n3. Fan-out: one event to ${N} recipients through a local SMTP server (sender rate limit ${rate}/s)\n`);
+    console.log(table(r.rows));
+    results.fanout = r.json;
     ok &&= r.correct;
   }
 } finally {

@@ -34,7 +34,7 @@ export function createMailer(smtpUrl: string, opts: { ratePerSecond?: number; ti
     secure: url.protocol === 'smtps:',
     ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
     pool: true,
-    maxConnections: 2,
+    maxConnections: 4,
     rateDelta: 1000,
     rateLimit: opts.ratePerSecond ?? 50,
     connectionTimeout: opts.timeoutMs ?? 10_000,
