@@ -235,6 +235,10 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
     expandRequests,
     sendPending,
     composeDigests,
+    /** Whether anyone acknowledged the notice of this request (read it in the app or opened the link). */
+    async isAcknowledged(requestKey: string): Promise<boolean> {
+      return (await db.outboxMessage.count({ where: { requestKey, readAt: { not: null } } })) > 0;
+    },
     /** One round of the dispatcher: expand, then send; `more` when another round should follow at once. */
     async dispatchOutbox(): Promise<{ expanded: number; sent: number; retried: number; failed: number; more: boolean }> {
       const expanded = await expandRequests();

@@ -101,6 +101,11 @@ export async function act(s: Services, actor: Actor, id: string, action: Action,
   return withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
 }
 
+function escalationLabel(p: { action: RungAction; skipped?: boolean }): string {
+  const label = RUNG_LABELS[p.action] ?? '回头看到期';
+  return p.skipped ? `${label}（前一通知已确认，未升级）` : label;
+}
+
 export async function itemDetail(s: Services, actor: Actor, id: string) {
   const item = await loadItem(s, actor, id);
   const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
@@ -109,7 +114,7 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
     timeline: events.map((e) => ({
       seq: e.seq,
       action: e.action,
-      actionLabel: e.action === 'create' ? '立项交办' : e.action === 'escalate' ? (RUNG_LABELS[(e.payload as { action: RungAction }).action] ?? '回头看到期') : ACTION_LABELS[e.action as Action],
+      actionLabel: e.action === 'create' ? '立项交办' : e.action === 'escalate' ? escalationLabel(e.payload as { action: RungAction; skipped?: boolean }) : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,
       actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },

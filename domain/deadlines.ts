@@ -34,6 +34,8 @@ export interface FiredRung {
   dueAt: number;
   firedAt: number;
   targets: string[];
+  /** An acknowledgement-gated rung whose previous notice had been acknowledged: it did not climb. */
+  skipped?: boolean;
 }
 
 export interface Pause {
@@ -213,7 +215,12 @@ export function pendingRungs(d: Deadlines, cal: Calendar): DueRung[] {
   return out.sort((a, b) => a.fireAt - b.fireAt || a.rung.offset - b.rung.offset);
 }
 
-export function fireRung(prev: Deadlines, due: DueRung, nowMs: number): { deadlines: Deadlines; fired: FiredRung } {
+/** The rung fired before `due` on the same clock, whose notice an `ackGate` rung looks at. */
+export function previousRung(d: Deadlines, due: DueRung): FiredRung | undefined {
+  return [...d.fired].reverse().find((f) => f.step === due.clock.step && f.epoch === due.clock.epoch && !f.skipped);
+}
+
+export function fireRung(prev: Deadlines, due: DueRung, nowMs: number, skipped = false): { deadlines: Deadlines; fired: FiredRung } {
   const fired: FiredRung = {
     step: due.clock.step,
     epoch: due.clock.epoch,
@@ -223,6 +230,7 @@ export function fireRung(prev: Deadlines, due: DueRung, nowMs: number): { deadli
     dueAt: due.fireAt,
     firedAt: nowMs,
     targets: due.rung.targets,
+    ...(skipped ? { skipped: true } : {}),
   };
   return { deadlines: withLight({ ...prev, fired: [...prev.fired, fired] }), fired };
 }
@@ -232,7 +240,7 @@ function withLight(d: Deadlines): Deadlines {
   let worst = 0;
   for (const f of d.fired) {
     const c = d.clocks[f.step];
-    if (!c || c.state === 'done' || c.epoch !== f.epoch) continue;
+    if (!c || c.state === 'done' || c.epoch !== f.epoch || f.skipped) continue;
     worst = Math.max(worst, LIGHTS.indexOf(LIGHT_OF_ACTION[f.action]));
   }
   return { ...d, light: LIGHTS[worst]! };

@@ -24,6 +24,8 @@ export const RungSchema = z.object({
   offset: z.number().int().min(-30).max(120),
   action: z.enum(RUNG_ACTIONS),
   targets: z.array(z.enum(TARGETS)).min(1),
+  /** Climb only if the notice of the rung before it (same step) is still unacknowledged. */
+  ackGate: z.boolean().optional(),
 });
 export type Rung = z.infer<typeof RungSchema>;
 

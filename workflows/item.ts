@@ -15,7 +15,7 @@ import type { NotificationDraft } from '../activities/record';
 import { ActorSchema, SYSTEM_ACTOR } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
-import { afterTransition, fireRung, pendingRungs, scheduledReinspection, startDeadlines, type Deadlines } from '../domain/deadlines';
+import { afterTransition, fireRung, pendingRungs, previousRung, scheduledReinspection, startDeadlines, type Deadlines } from '../domain/deadlines';
 import { createItem, decide, isFinished, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { itemSearchAttributes } from './item-search-attributes';
@@ -38,7 +38,7 @@ export const LADDER_PATCH = 'deadline-ladder';
 // Local activities: the write runs in the worker within the same workflow task, so a confirmed
 // transition costs one round trip to the server instead of three. PostgreSQL may be down for a
 // while: it keeps retrying (locally, then through timers) and nothing is dropped.
-const { recordTransition, loadCalendar } = proxyLocalActivities<Activities>({
+const { recordTransition, loadCalendar, isAcknowledged } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -146,6 +146,10 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   await condition(() => isFinished(item) && allHandlersFinished());
   return item;
 
+  function rungKey(f: { step: string; epoch: number; key: string }): string {
+    return `${workflowId}/rung/${f.step}/${f.epoch}/${f.key}`;
+  }
+
   function dueNow(cal: Calendar, now: number) {
     return item.deadlines && !isTerminal(item.status) ? pendingRungs(item.deadlines, cal).find((r) => r.fireAt <= now) : undefined;
   }
@@ -180,11 +184,16 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
       await reinspectionDue(now);
       // Recomputed after each record: an update may have moved the clocks meanwhile.
       for (let due = dueNow(cal, now); due && item.deadlines; due = dueNow(cal, now)) {
-        const { deadlines, fired } = fireRung(item.deadlines, due, now);
+        // An acknowledgement-gated rung climbs only if the notice before it went unacknowledged.
+        const previous = due.rung.ackGate ? previousRung(item.deadlines, due) : undefined;
+        const skip = previous ? await isAcknowledged(rungKey(previous)) : false;
+        const still = dueNow(cal, now);
+        if (!item.deadlines || !still || still.rung.key !== due.rung.key || still.clock.epoch !== due.clock.epoch || still.clock.step !== due.clock.step) continue;
+        const { deadlines, fired } = fireRung(item.deadlines, due, now, skip);
         const lightChanged = deadlines.light !== item.deadlines.light;
         item = { ...item, deadlines, seq: item.seq + 1, updatedAt: new Date(now).toISOString() };
         if (lightChanged) upsertSearchAttributes(itemSearchAttributes(item));
-        const key = `${workflowId}/rung/${fired.step}/${fired.epoch}/${fired.key}`;
+        const key = rungKey(fired);
         const event: EventDraft = {
           seq: item.seq,
           action: 'escalate',
@@ -202,7 +211,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
           unitIds: [item.leadUnitId, ...(fired.targets.includes('co_units') ? item.coParts.map((p) => p.unitId) : [])],
           payload: { title: item.title, step: fired.step, deadline: fired.deadline, light: deadlines.light },
         };
-        await record(key, event, item, [notification]);
+        await record(key, event, item, skip ? [] : [notification]);
       }
     }
   }

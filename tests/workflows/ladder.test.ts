@@ -15,6 +15,7 @@ import { freshDatabase, uniqueTaskQueue } from '../support/stack';
 import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { openItem } from '../../lib/items';
 import { DEFAULT_POLICY, RUNG_ACTIONS, type Policy } from '../../domain/policy';
+import { createNotificationActivities } from '../../activities/notifications';
 
 const cal = calendarOf(shippedYears());
 let env: TestWorkflowEnvironment;
@@ -285,6 +286,46 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       expect(final).toMatchObject({ status: 'closed', relapseCount: 1 });
       const actions = (await db.itemEvent.findMany({ where: { itemId: item.id }, orderBy: { seq: 'asc' } })).map((e) => e.action);
       expect(actions.filter((a) => a === 'reinspect')).toHaveLength(2);
+    });
+  });
+
+  it('climbs an acknowledgement-gated rung only when the notice before it went unacknowledged', async () => {
+    const tq = uniqueTaskQueue('ladder-ack');
+    const gated: Policy = {
+      ...DEFAULT_POLICY,
+      id: 'ack-gated',
+      ladder: [
+        { key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] },
+        { key: 'closure-red', step: 'closure', offset: 2, action: 'red', targets: ['supervisor'], ackGate: true },
+      ],
+    };
+    await db.contact.createMany({ data: [{ id: 'ack-a', unitId: 'unit-a', role: 'handler', name: '张经办', email: 'zhang@example.gov.cn', userId: leadA.userId }], skipDuplicates: true });
+    const notifications = createNotificationActivities(db, undefined, { from: 'x <x@example.gov.cn>', publicUrl: 'http://localhost' });
+    await withWorker(tq, async () => {
+      const due = shiftWorkingDays(cal, await today(), 3).date;
+      const acked = await openWith(tq, due, gated);
+      const ignored = await openWith(tq, due, gated);
+      await env.sleep(acked.deadlines!.clocks.closure!.dueAt - ((await env.currentTimeMs()) as number) + 3600_000);
+      expect((await state(acked.id)).deadlines?.light).toBe('yellow');
+      await notifications.expandRequests();
+      const urgeKey = `${itemWorkflowId(acked.id)}/rung/closure/1/closure-urge`;
+      const read = await db.outboxMessage.updateMany({ where: { requestKey: urgeKey }, data: { readAt: new Date() } });
+      expect(read.count).toBe(1);
+      await env.sleep('10 days');
+      const a = await state(acked.id);
+      const b = await state(ignored.id);
+      expect(a.deadlines?.fired.map((f) => [f.key, f.skipped ?? false])).toEqual([
+        ['closure-urge', false],
+        ['closure-red', true],
+      ]);
+      expect(a.deadlines?.light).toBe('yellow');
+      expect(b.deadlines?.fired.map((f) => [f.key, f.skipped ?? false])).toEqual([
+        ['closure-urge', false],
+        ['closure-red', false],
+      ]);
+      expect(b.deadlines?.light).toBe('red');
+      expect(await db.notificationRequest.count({ where: { itemId: acked.id, kind: 'red' } })).toBe(0);
+      expect(await db.notificationRequest.count({ where: { itemId: ignored.id, kind: 'red' } })).toBe(1);
     });
   });
 });
