@@ -13,6 +13,8 @@ export interface NotificationOptions {
   publicUrl: string;
   /** Office hours; outside them (and on rest days) only urgent notices are sent. */
   workHours?: WorkHours;
+  /** A row still "sending" this long after it was claimed is sent again (its worker died). */
+  staleSendingMs?: number;
   now?: () => number;
 }
 
@@ -168,7 +170,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       WHERE id IN (
         SELECT id FROM outbox
         WHERE ((status = 'pending' AND next_attempt_at <= ${at})
-           OR (status = 'sending' AND next_attempt_at <= ${new Date(at.getTime() - 120_000)}))
+           OR (status = 'sending' AND next_attempt_at <= ${new Date(at.getTime() - (opts.staleSendingMs ?? 120_000))}))
           AND (urgent OR NOT ${onlyUrgent})
         ORDER BY urgent DESC, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING id, key, recipient_email, subject, text, html, attempts`;

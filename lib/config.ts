@@ -19,6 +19,8 @@ const ConfigSchema = z.object({
   MAIL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(20),
   /** Where people open the console: the link in every message. */
   PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** After this long a message claimed by a worker that died is sent again (the duplicate window's far end). */
+  NOTIFY_STALE_SENDING_MS: z.coerce.number().int().min(1000).default(120_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

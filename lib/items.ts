@@ -5,7 +5,7 @@ import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
 import { itemWorkflow, type ItemWorkflowInput } from '../workflows/item';
 import { actUpdate, recordedUpdate } from '../workflows/messages';
 import { problemListWorkflow, type ProblemListInput } from '../workflows/problem-list';
-import { OUTBOX_DISPATCHER_ID, outboxDispatcherWorkflow } from '../workflows/outbox-dispatcher';
+import { outboxDispatcherId, outboxDispatcherWorkflow } from '../workflows/outbox-dispatcher';
 
 /**
  * The client side of an item: start its workflow and wait until its creation is recorded
@@ -39,5 +39,5 @@ export async function openProblemList(client: Client, taskQueue: string, input: 
 
 /** Starts the outbox dispatcher unless it runs already: every worker process may call this. */
 export async function ensureOutboxDispatcher(client: Client, taskQueue: string): Promise<void> {
-  await client.workflow.start(outboxDispatcherWorkflow, { workflowId: OUTBOX_DISPATCHER_ID, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+  await client.workflow.start(outboxDispatcherWorkflow, { workflowId: outboxDispatcherId(taskQueue), taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
 }

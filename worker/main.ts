@@ -15,7 +15,7 @@ const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, { ratePerSecond: 
 if (!mailer) console.warn('SMTP_URL is not set: notifications are recorded and shown in the app, but not mailed');
 const worker = await createWorker({
   mailer,
-  notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL },
+  notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL, staleSendingMs: config.NOTIFY_STALE_SENDING_MS },
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -6,7 +6,8 @@ const { dispatchOutbox } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-export const OUTBOX_DISPATCHER_ID = 'outbox-dispatcher';
+/** One dispatcher per deployment, that is per task queue. */
+export const outboxDispatcherId = (taskQueue: string): string => `outbox-dispatcher-${taskQueue}`;
 
 /**
  * One per deployment: turns notification requests into messages and sends them, round after

@@ -20,6 +20,8 @@ export async function testSmtp(): Promise<TestSmtp> {
   let server: SMTPServer | undefined;
   const make = () =>
     new SMTPServer({
+      // Do not wait for clients that died (killed workers) when stopping.
+      closeTimeout: 200,
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { startWorkerProcess } from '../support/worker-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../lib/db';
-import { ROOT } from '../../lib/tools';
 import { leadA, verifier } from '../support/actors';
 import { act, open } from '../support/items';
 import { connectTemporal, freshDatabase, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
@@ -13,22 +12,10 @@ let dbUrl: string;
 const taskQueue = uniqueTaskQueue('crash');
 const children: ChildProcess[] = [];
 
-/** A real worker process, as production runs it. */
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'worker', 'main.ts')], {
-    env: { ...process.env, DATABASE_URL: dbUrl, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('worker ready')) resolve(child);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
+function startWorker(): Promise<ChildProcess> {
+  return startWorkerProcess({ DATABASE_URL: dbUrl, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: taskQueue }).then((c) => {
+    children.push(c);
+    return c;
   });
 }
 
@@ -57,7 +44,7 @@ const LOOP = [
 
 describe('a worker killed with SIGKILL in the middle of a run', () => {
   it('loses nothing and writes exactly one event per transition', async () => {
-    let worker = await startWorkerProcess();
+    let worker = await startWorker();
     const items = await Promise.all(Array.from({ length: 12 }, () => open(t.client, taskQueue)));
     let transitions = 0;
     const runs = items.map(async (item) => {
@@ -71,7 +58,7 @@ describe('a worker killed with SIGKILL in the middle of a run', () => {
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
     const killedAt = transitions;
-    worker = await startWorkerProcess();
+    worker = await startWorker();
     await Promise.all(runs);
     expect(killedAt).toBeLessThan(items.length * LOOP.length);
 
