@@ -86,6 +86,13 @@ export interface RenderedMessage {
   html: string;
 }
 
+/** A reminder says what it is about: signing, the plan, a progress report or the closure. */
+export function labelFor(kind: NotificationKind, step: unknown): string {
+  if (kind === 'remind') return ({ sign: '签收提醒', plan: '整改方案提醒', progress: '进展反馈提醒', closure: '到期提醒' } as Record<string, string>)[String(step)] ?? NOTIFICATION_KINDS.remind.label;
+  if (kind === 'urge' && step === 'sign') return '签收催办';
+  return NOTIFICATION_KINDS[kind].label;
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function deadlineLine(d: MessageData): string {
@@ -109,7 +116,7 @@ function extraLines(d: MessageData): string[] {
 /** Subject, plain text and HTML of one notice, in Chinese. */
 export function renderMessage(d: MessageData): RenderedMessage {
   const kind = NOTIFICATION_KINDS[d.kind];
-  const subject = `【${kind.label}】${d.title}`;
+  const subject = `【${labelFor(d.kind, d.extra.step)}】${d.title}`;
   const lines = [
     `${d.recipientName}：`,
     '',

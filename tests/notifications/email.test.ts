@@ -220,5 +220,33 @@ describe('notifications by email through a real SMTP server', () => {
     expect(row.readAt).not.toBeNull();
     expect((await app.inject({ method: 'GET', url: '/api/ack/00000000000000000000000000000000' })).statusCode).toBe(404);
   });
+
+  it('renders and delivers every kind of notice with its Chinese subject intact', async () => {
+    const item = await open(t.client, taskQueue, { title: '各类通知样例事项' });
+    const kinds: Array<[string, Record<string, unknown>, string]> = [
+      ['remind', { step: 'sign' }, '签收提醒'],
+      ['remind', { step: 'progress' }, '进展反馈提醒'],
+      ['remind', { step: 'closure' }, '到期提醒'],
+      ['urge', { step: 'closure' }, '催办通知'],
+      ['red', {}, '红灯预警'],
+      ['interview', {}, '约谈通知'],
+      ['accountability', {}, '通报问责建议'],
+      ['returned', { reasons: '材料不全' }, '退回整改通知'],
+      ['closed', {}, '销号通知'],
+      ['extension_decided', { approved: false, opinion: '理由不充分' }, '延期审批结果'],
+      ['submitted', {}, '销号申请待核查'],
+      ['reinspection_due', { due: '2027-01-15' }, '回头看提醒'],
+      ['calendar_unknown', { year: '2031' }, '工作日历缺失提醒'],
+    ];
+    await db.notificationRequest.createMany({
+      data: kinds.map(([kind, payload], i) => ({ key: `sample/${item.id}/${i}`, itemId: item.id, kind, targets: ['handler'], unitIds: ['unit-a'], payload: { title: item.title, ...payload }, createdAt: new Date() })),
+    });
+    await deliverAll();
+    const subjects = smtp.received.filter((m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject?.endsWith('各类通知样例事项')).map((m) => m.subject);
+    for (const [, , label] of kinds) expect(subjects).toContain(`【${label}】各类通知样例事项`);
+    const refused = smtp.received.find((m) => m.subject === '【延期审批结果】各类通知样例事项')!;
+    expect(refused.text).toContain('审批结果：不同意延期（理由不充分）');
+    expect(smtp.received.find((m) => m.subject === '【工作日历缺失提醒】各类通知样例事项')!.text).toContain('缺少日历数据的年份：2031');
+  });
 });
 
