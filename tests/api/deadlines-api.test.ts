@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app';
 import type { Actor } from '../../domain/actors';
@@ -11,34 +10,23 @@ import type { Db } from '../../lib/db';
 import { itemWorkflowId } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor } from '../support/actors';
-import { bearer, seedUnits, testApp } from '../support/api';
-import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
+let stack: ApiStack;
 let t: TemporalHandles;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
 let app: App;
 const taskQueue = uniqueTaskQueue('deadlines');
 const admin: Actor = { userId: 'u-admin', name: '管理员', role: 'admin', unitId: null };
 const cal = calendarOf(shippedYears());
 
 beforeAll(async () => {
-  t = await connectTemporal();
-  db = (await freshDatabase()).db;
-  await seedUnits(db);
-  worker = await startTestWorker(t, db, taskQueue);
-  running = worker.run();
-  app = await testApp(db, t.client, taskQueue);
+  stack = await startApiStack(taskQueue);
+  ({ t, db, app } = stack);
 });
 
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await db?.$disconnect();
-  await t?.close();
-});
+afterAll(() => stack?.close());
 
 async function create(title: string, dueDate: string): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title, leadUnitId: 'unit-a', dueDate } });

@@ -1,36 +1,24 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app';
 import { createDb, type Db } from '../../lib/db';
 import { signToken } from '../../lib/tokens';
 import { coC, leadA, outsider, supervisor, verifier } from '../support/actors';
-import { bearer, dbFingerprint, seedUnits, testApp, TEST_SECRET } from '../support/api';
-import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import { type ApiStack, TEST_SECRET, bearer, dbFingerprint, startApiStack, testApp } from '../support/api';
+import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
+let stack: ApiStack;
 let t: TemporalHandles;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
 let app: App;
 const taskQueue = uniqueTaskQueue('api');
 
 beforeAll(async () => {
-  t = await connectTemporal();
-  db = (await freshDatabase()).db;
-  await seedUnits(db);
-  worker = await startTestWorker(t, db, taskQueue);
-  running = worker.run();
-  app = await testApp(db, t.client, taskQueue);
+  stack = await startApiStack(taskQueue);
+  ({ t, db, app } = stack);
 });
 
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await db?.$disconnect();
-  await t?.close();
-});
+afterAll(() => stack?.close());
 
 const newItem = {
   title: '某小区消防通道被占用',

@@ -1,34 +1,21 @@
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
 import { leadA, supervisor, verifier } from '../support/actors';
-import { bearer, dbFingerprint, seedUnits, testApp } from '../support/api';
-import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import { type ApiStack, bearer, dbFingerprint, startApiStack } from '../support/api';
+import { uniqueTaskQueue } from '../support/stack';
 
-let t: TemporalHandles;
+let stack: ApiStack;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
 let app: App;
 const taskQueue = uniqueTaskQueue('lists');
 
 beforeAll(async () => {
-  t = await connectTemporal();
-  db = (await freshDatabase()).db;
-  await seedUnits(db);
-  worker = await startTestWorker(t, db, taskQueue);
-  running = worker.run();
-  app = await testApp(db, t.client, taskQueue);
+  stack = await startApiStack(taskQueue);
+  ({ db, app } = stack);
 });
 
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await db?.$disconnect();
-  await t?.close();
-});
+afterAll(() => stack?.close());
 
 const row = (title: string, extra: Record<string, unknown> = {}) => ({ title, leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection', ...extra });
 

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { buildApp, type App } from '../../api/app';
 import type { Actor } from '../../domain/actors';
 import type { Db } from '../../lib/db';
+import { connectTemporal, freshDatabase, startTestWorker, type TemporalHandles } from './stack';
 import { signToken } from '../../lib/tokens';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
@@ -38,4 +39,33 @@ export async function dbFingerprint(db: Db) {
     db.problemList.count(),
   ]);
   return JSON.stringify({ items: items.map((i) => [i.id, i.status, i.dueDate, i.leadUnitId, i.returnCount, i.declineCount]), events, lists });
+}
+
+export interface ApiStack {
+  t: TemporalHandles;
+  db: Db;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** The whole stack for an API test file: its own database with the test units, a worker on its own task queue, the app. */
+export async function startApiStack(taskQueue: string): Promise<ApiStack> {
+  const t = await connectTemporal();
+  const { db } = await freshDatabase();
+  await seedUnits(db);
+  const worker = await startTestWorker(t, db, taskQueue);
+  const running = worker.run();
+  const app = await testApp(db, t.client, taskQueue);
+  return {
+    t,
+    db,
+    app,
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await db.$disconnect();
+      await t.close();
+    },
+  };
 }
