@@ -10,11 +10,11 @@ import { openItem } from '../lib/items';
 import { createMailer } from '../lib/mailer';
 import { freePort } from '../lib/ports';
 import { bundleWorkflows, createWorker } from '../worker/create';
-import type { BenchStack } from './stack';
+import type { EmbeddedStack } from '../lib/embedded-stack';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 
-export async function runFanout(stack: BenchStack, recipients: number, ratePerSecond: number) {
+export async function runFanout(stack: EmbeddedStack, recipients: number, ratePerSecond: number) {
   const { db, client, nativeConnection } = stack;
   await db.unit.createMany({ data: [{ id: 'unit-fan', name: '全市各乡镇街道', parentId: null, kind: 'township' }], skipDuplicates: true });
   await db.contact.createMany({

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../lib/tools';
 import { runLifecycle } from './lifecycle';
-import { startBenchStack } from './stack';
+import { startEmbeddedStack } from '../lib/embedded-stack';
 import { table } from './stats';
 import { runTimers } from './timers';
 import { runFanout } from './fanout';
@@ -18,7 +18,7 @@ const flag = (name: string, fallback: number) => Number(args.find((a) => a.start
 const chosen = args.filter((a) => !a.startsWith('--'));
 const want = (name: string) => chosen.length === 0 || chosen.includes(name);
 
-const stack = await startBenchStack();
+const stack = await startEmbeddedStack();
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version } };
 let ok = true;
 try {

@@ -14,7 +14,7 @@ import type { Actor } from '../domain/actors';
 import { signToken } from '../lib/tokens';
 import { bundleWorkflows, createWorker } from '../worker/create';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
-import type { BenchStack } from './stack';
+import type { EmbeddedStack } from '../lib/embedded-stack';
 import { pool, summary } from './stats';
 
 const require = createRequire(import.meta.url);
@@ -27,7 +27,7 @@ export interface LifecycleResult {
   json: Record<string, unknown>;
 }
 
-export async function runLifecycle(stack: BenchStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {
+export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {
 const { db, client, nativeConnection } = stack;
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };

@@ -8,12 +8,12 @@ import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy';
 import { openItem } from '../lib/items';
 import { bundleWorkflows, createWorker } from '../worker/create';
-import type { BenchStack } from './stack';
+import type { EmbeddedStack } from '../lib/embedded-stack';
 import { pool, summary } from './stats';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 
-export async function runTimers(stack: BenchStack, N: number) {
+export async function runTimers(stack: EmbeddedStack, N: number) {
   const { db, client, nativeConnection } = stack;
   // Due at the start of a minute at least 100 s away, Shanghai time; the closure deadline is
   // today, declared a working day for the run (the calendar is data), and the ladder is one rung.

@@ -72,8 +72,13 @@ export interface DueRung {
   fireAt: number;
 }
 
+/** Remembers the years a count crossed without calendar data, once each. */
+function noteUnknownYears(d: Deadlines, years: string[]): void {
+  for (const y of years) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+}
+
 function clock(cal: Calendar, policy: Policy, step: Step, epoch: number, start: string, deadline: { date: string; unknownYears: string[] }, d: Deadlines): Clock {
-  for (const y of deadline.unknownYears) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+  noteUnknownYears(d, deadline.unknownYears);
   return { step, epoch, start, deadline: deadline.date, dueAt: instantAt(deadline.date, policy.workdayEnd), state: 'running', left: null, calendarVersion: cal.version };
 }
 
@@ -165,7 +170,7 @@ export function afterTransition(
       for (const c of Object.values(d.clocks)) {
         if (c.state !== 'paused') continue;
         const moved = shiftWorkingDays(cal, today, c.left ?? 0);
-        for (const y of moved.unknownYears) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+        noteUnknownYears(d, moved.unknownYears);
         d.clocks[c.step] = { ...c, state: 'running', deadline: moved.date, dueAt: instantAt(moved.date, d.policy.workdayEnd), left: null, calendarVersion: cal.version };
       }
       break;
@@ -174,7 +179,7 @@ export function afterTransition(
       for (const step of Object.keys(d.clocks) as Step[]) setState(d, step, 'done');
       if (d.policy.reinspectAfterDays > 0) {
         const due = shiftWorkingDays(cal, today, d.policy.reinspectAfterDays);
-        for (const y of due.unknownYears) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
+        noteUnknownYears(d, due.unknownYears);
         // Due at the start of that working day, so the supervisor has the whole day for it.
         d.reinspection = { due: due.date, dueAt: instantAt(due.date, '00:00'), state: 'scheduled' };
       }

@@ -3,37 +3,21 @@
  * (tests/replay). Run it when a workflow change is meant to be incompatible and is released
  * behind a patch, or to add a path: `npm run record-histories`.
  */
-import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { startEmbeddedStack } from '../lib/embedded-stack';
 import path from 'node:path';
-import { createDb } from '../lib/db';
 import { openItem, openProblemList } from '../lib/items';
 import { DEFAULT_POLICY } from '../domain/policy';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
-import { migrate } from '../lib/migrate';
-import { freePort } from '../lib/ports';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { ROOT, toolPath } from '../lib/tools';
 import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
 import { bundleWorkflows, createWorker } from '../worker/create';
 import { coC, leadA, leadB, supervisor, verifier } from '../tests/support/actors';
 import { act, newItemId, open, spec } from '../tests/support/items';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-record-'));
-const pg = await startEmbeddedPostgres({ dir, port: await freePort(), persistent: false, quiet: true });
-await pg.createDatabase('duban');
-await migrate(pg.url('duban'));
-const temporal = await startTemporalDevServer({ port: await freePort() });
-const db = createDb(pg.url('duban'));
-const connection = await Connection.connect({ address: temporal.address });
-const client = new Client({ connection });
-const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+const { db, client, nativeConnection, temporalAddress, stop } = await startEmbeddedStack();
 const taskQueue = 'record';
 const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows() });
 const out = path.join(ROOT, 'tests', 'replay', 'histories');
@@ -42,7 +26,7 @@ const out = path.join(ROOT, 'tests', 'replay', 'histories');
 async function save(name: string, workflowId: string): Promise<void> {
   // Recorded histories stand for items already running: keep them, add new paths beside them.
   if (existsSync(path.join(out, `${name}.json`)) && !process.argv.includes('--force')) return console.log(`kept ${name}`);
-  const { stdout } = await promisify(execFile)(toolPath('temporal'), ['workflow', 'show', '--address', temporal.address, '--workflow-id', workflowId, '--output', 'json'], { maxBuffer: 64 << 20 });
+  const { stdout } = await promisify(execFile)(toolPath('temporal'), ['workflow', 'show', '--address', temporalAddress, '--workflow-id', workflowId, '--output', 'json'], { maxBuffer: 64 << 20 });
   const history = JSON.parse(stdout) as { events: unknown[] };
   await writeFile(path.join(out, `${name}.json`), JSON.stringify(history, null, 1) + '\n');
   console.log(`recorded ${name} (${history.events.length} events)`);
@@ -123,9 +107,4 @@ await worker.runUntil(async () => {
   }
 });
 
-await db.$disconnect();
-await connection.close();
-await nativeConnection.close();
-await temporal.stop();
-await pg.stop();
-await rm(dir, { recursive: true, force: true });
+await stop();

@@ -3,13 +3,13 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, type Db } from '../lib/db';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
-import { migrate } from '../lib/migrate';
-import { freePort } from '../lib/ports';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { createDb, type Db } from './db';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { migrate } from './migrate';
+import { freePort } from './ports';
+import { startTemporalDevServer } from './temporal-dev-server';
 
-export interface BenchStack {
+export interface EmbeddedStack {
   db: Db;
   client: Client;
   nativeConnection: NativeConnection;
@@ -17,8 +17,12 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-/** The embedded stack as the product runs it: PostgreSQL, the Temporal dev server with a file. */
-export async function startBenchStack(): Promise<BenchStack> {
+/**
+ * A throwaway copy of the embedded stack as the product runs it (PostgreSQL, the Temporal dev
+ * server with a file) on free ports, with the supervision office and one unit: for benchmarks
+ * and for recording histories.
+ */
+export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-'));
   const pgDir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-pg-'));
