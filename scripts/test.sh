@@ -4,6 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh || exit 1
 node_modules/.bin/tsc -p . || { echo "0 passed, 1 failed"; exit 1; }
+node_modules/.bin/eslint . || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p test-artifacts
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"
 status=$?
