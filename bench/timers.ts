@@ -54,7 +54,7 @@ export async function runTimers(stack: EmbeddedStack, N: number) {
     for (const e of events) perItem.set(e.itemId, (perItem.get(e.itemId) ?? 0) + 1);
     const twice = [...perItem.values()].filter((n) => n > 1).length;
     const missing = N - perItem.size;
-    const notifications = await db.notificationRequest.count({ where: { itemId: { in: ids } } });
+    const notifications = await db.notificationRequest.count({ where: { itemId: { in: ids }, kind: 'urge' } });
     const early = lateness.filter((l) => l < 0).length;
     return { s: summary(lateness), twice, missing, early, notifications, waitedBeforeDue: Math.round((dueAt - openedBy) / 1000) };
   });
