@@ -109,20 +109,11 @@ export function startDeadlines(policy: Policy, cal: Calendar, nowMs: number, due
 
 export interface ItemFacts {
   dueDate: string;
-  leadUnitId: string;
+  status: string;
 }
 
 /** How an accepted transition moves the clocks. */
-export function afterTransition(
-  prev: Deadlines,
-  action: Action,
-  before: ItemFacts,
-  after: ItemFacts,
-  extensionApproved: boolean,
-  cal: Calendar,
-  nowMs: number,
-  reopened = false,
-): Deadlines {
+export function afterTransition(prev: Deadlines, action: Action, before: ItemFacts, after: ItemFacts, cal: Calendar, nowMs: number): Deadlines {
   const d = JSON.parse(JSON.stringify(prev)) as Deadlines;
   d.calendarVersion = cal.version;
   const today = shanghaiDate(nowMs);
@@ -156,7 +147,8 @@ export function afterTransition(
       startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
       break;
     case 'decideExtension':
-      if (extensionApproved) startClosure(d, cal, today, after.dueDate);
+      // Approval sets the later date that was asked for; a refusal leaves the due date as it was.
+      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate);
       break;
     case 'suspend':
       d.pauses.push({ from: today, to: null });
@@ -190,7 +182,8 @@ export function afterTransition(
       break;
     case 'reinspect':
       if (d.reinspection) d.reinspection = { ...d.reinspection, state: 'done' };
-      if (reopened) {
+      // The problem was back: the item is reopened for rectification.
+      if (after.status === 'rectifying') {
         d.relapses = (d.relapses ?? 0) + 1;
         startClosure(d, cal, today, after.dueDate);
         startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);

@@ -108,9 +108,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
       const before = item;
       item = result.item;
       if (calendar && before.deadlines) {
-        const approved = command.action === 'decideExtension' && command.payload.approved;
-        const reopened = command.action === 'reinspect' && command.payload.relapsed;
-        item = { ...item, deadlines: afterTransition(before.deadlines, command.action, before, item, approved, calendar, now, reopened) };
+        item = { ...item, deadlines: afterTransition(before.deadlines, command.action, before, item, calendar, now) };
       }
       version++;
       const sa = (i: Item) => [i.status, i.leadUnitId, i.dueDate, i.deadlines?.light].join('|');

@@ -6,7 +6,7 @@ import { calendarOf, shippedYears } from '../../lib/calendar-store';
 const cal = calendarOf(shippedYears());
 const at = (iso: string) => Date.parse(iso);
 const day = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
-const facts = (dueDate: string) => ({ dueDate, leadUnitId: 'unit-a' });
+const facts = (dueDate: string) => ({ dueDate, status: 'rectifying' });
 
 /** Fires everything due up to `until`, as the workflow's timer loop does. */
 function runUntil(d: Deadlines, until: number): Deadlines {
@@ -49,11 +49,11 @@ describe('deadlines and the ladder (pure)', () => {
   });
 
   it('moves the later rungs on an approved extension and goes back to green', () => {
-    let d = afterTransition(start, 'sign', facts('2026-10-30'), facts('2026-10-30'), false, cal, at('2026-10-08T02:00:00Z'));
-    d = afterTransition(d, 'filePlan', facts('2026-10-30'), facts('2026-10-30'), false, cal, at('2026-10-09T02:00:00Z'));
+    let d = afterTransition(start, 'sign', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-08T02:00:00Z'));
+    d = afterTransition(d, 'filePlan', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-09T02:00:00Z'));
     d = runUntil(d, at('2026-10-31T00:00:00Z'));
     expect(d.light).toBe('yellow');
-    d = afterTransition(d, 'decideExtension', facts('2026-10-30'), facts('2026-11-30'), true, cal, at('2026-11-02T02:00:00Z'));
+    d = afterTransition(d, 'decideExtension', facts('2026-10-30'), facts('2026-11-30'), cal, at('2026-11-02T02:00:00Z'));
     expect(d.light).toBe('green');
     expect(d.clocks.closure).toMatchObject({ epoch: 2, deadline: '2026-11-30' });
     const next = pendingRungs(d, cal).filter((r) => r.rung.step === 'closure').map((r) => [r.rung.key, day(r.fireAt - 1)]);
@@ -61,18 +61,18 @@ describe('deadlines and the ladder (pure)', () => {
   });
 
   it('stops the clock while suspended and restarts it with the working days that were left', () => {
-    let d = afterTransition(start, 'sign', facts('2026-10-30'), facts('2026-10-30'), false, cal, at('2026-10-08T02:00:00Z'));
+    let d = afterTransition(start, 'sign', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-08T02:00:00Z'));
     // Suspended Monday 12 Oct with 14 working days left (13..30 Oct), resumed Monday 26 Oct.
-    d = afterTransition(d, 'suspend', facts('2026-10-30'), facts('2026-10-30'), false, cal, at('2026-10-12T02:00:00Z'));
+    d = afterTransition(d, 'suspend', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-12T02:00:00Z'));
     expect(d.clocks.closure).toMatchObject({ state: 'paused', left: 14 });
     expect(pendingRungs(d, cal).filter((r) => r.rung.step === 'closure')).toEqual([]);
-    d = afterTransition(d, 'resume', facts('2026-10-30'), facts('2026-10-30'), false, cal, at('2026-10-26T02:00:00Z'));
+    d = afterTransition(d, 'resume', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-26T02:00:00Z'));
     expect(d.clocks.closure).toMatchObject({ state: 'running', deadline: '2026-11-13' });
     expect(d.pauses).toEqual([{ from: '2026-10-12', to: '2026-10-26' }]);
   });
 
   it('cancels everything pending on closure', () => {
-    const d = afterTransition(start, 'withdraw', facts('2026-10-30'), facts('2026-10-30'), false, cal, at('2026-10-08T02:00:00Z'));
+    const d = afterTransition(start, 'withdraw', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-08T02:00:00Z'));
     expect(pendingRungs(d, cal)).toEqual([]);
   });
 
