@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../domain/actors';
 import { ACTION_LABELS, parseCommand, type Action, type CreateItem } from '../domain/commands';
 import { actionsFor, decide, holdingUp, isTerminal, STATUS_LABELS, TERMINAL, type Item, type Status } from '../domain/item';
-import { todayInShanghai } from '../lib/calendar-date';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../lib/items';
 import { policyFor } from '../lib/policies';
 import { currentCalendar } from '../lib/calendar-store';
 import { overdueWorkingDays } from '../domain/deadlines';
-import { shiftWorkingDays, type Calendar } from '../domain/calendar';
+import { shiftWorkingDays, type Calendar, shanghaiDate } from '../domain/calendar';
 import { RUNG_LABELS, type Light, type RungAction } from '../domain/policy';
 import { buildLedger } from './ledger';
 import type { Prisma } from '../generated/prisma/client';
@@ -27,7 +26,7 @@ export interface Services {
 }
 
 function today(s: Services): string {
-  return todayInShanghai(new Date(s.now?.() ?? Date.now()));
+  return shanghaiDate(s.now?.() ?? Date.now());
 }
 
 const UNIT_ROLES = new Set(['unit_handler', 'unit_leader']);
@@ -39,7 +38,7 @@ export function visibleTo(actor: Actor): Prisma.ItemWhereInput {
   return { OR: [{ leadUnitId: unit }, { coUnitIds: { has: unit } }] };
 }
 
-export function isOverdue(item: { status: string; dueDate: string }, today = todayInShanghai()): boolean {
+export function isOverdue(item: { status: string; dueDate: string }, today = shanghaiDate(Date.now())): boolean {
   return !isTerminal(item.status as Status) && item.dueDate < today;
 }
 
@@ -139,7 +138,7 @@ export interface ListQuery {
   pageSize: number;
 }
 
-export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, cal: Calendar, today = todayInShanghai()): Prisma.ItemWhereInput {
+export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, cal: Calendar, today = shanghaiDate(Date.now())): Prisma.ItemWhereInput {
   const and: Prisma.ItemWhereInput[] = [visibleTo(actor)];
   if (q.status?.length) and.push({ status: { in: q.status } });
   if (q.light?.length) and.push({ light: { in: q.light } });

@@ -1,9 +1,9 @@
+import { shanghaiDate } from '../domain/calendar';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Actor } from '../domain/actors';
 import { CreateItemSchema, type CreateItem } from '../domain/commands';
 
-import { todayInShanghai } from '../lib/calendar-date';
 import { parseCsv } from '../lib/csv';
 import { openProblemList } from '../lib/items';
 import { policyFor } from '../lib/policies';
@@ -116,7 +116,7 @@ function emptyProgress(total: number) {
 
 /** Closed of total, overdue and returned per list; cleared (清零) once every item is closed or withdrawn. */
 async function progressOf(s: Services, listIds: string[]) {
-  const today = todayInShanghai();
+  const today = shanghaiDate(Date.now());
   const rows = await s.db.$queryRaw<Array<{ id: string; total: number; opened: bigint; closed: bigint; withdrawn: bigint; overdue: bigint; returned: bigint }>>`
     SELECT l.id, l.total,
       count(i.id) AS opened,

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app';
 import type { Actor } from '../../domain/actors';
-import { shiftWorkingDays } from '../../domain/calendar';
+import { shiftWorkingDays, shanghaiDate } from '../../domain/calendar';
 import { overdueWorkingDays } from '../../domain/deadlines';
 import { RUNG_ACTIONS } from '../../domain/policy';
-import { todayInShanghai } from '../../lib/calendar-date';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { itemWorkflowId } from '../../workflows/ids';
@@ -46,7 +45,7 @@ const list = async (query: string, actor: Actor = supervisor) => (await app.inje
 
 describe('lights and overdue working days through the API', () => {
   it('lists by light and by overdue working days, as the workflows decided', async () => {
-    const today = todayInShanghai();
+    const today = shanghaiDate(Date.now());
     const redDue = shiftWorkingDays(cal, today, -15).date;
     const yellowDue = shiftWorkingDays(cal, today, -1).date;
     const red = await create('逾期很久的问题', redDue);
