@@ -5,10 +5,16 @@ import { CalendarYearSchema, type Calendar, type CalendarYear } from '../domain/
 import type { Db } from './db';
 import { ROOT } from './tools';
 
-/** The calendar shipped with the product (calendar/cn-official.json). */
+let shipped: Record<string, CalendarYear> | undefined;
+
+/** The calendar shipped with the product (calendar/cn-official.json), read and checked once per process. */
 export function shippedYears(): Record<string, CalendarYear> {
-  const doc = JSON.parse(readFileSync(path.join(ROOT, 'calendar', 'cn-official.json'), 'utf8')) as { years: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.years).map(([y, v]) => [y, CalendarYearSchema.parse(v)]));
+  if (!shipped) {
+    const doc = JSON.parse(readFileSync(path.join(ROOT, 'calendar', 'cn-official.json'), 'utf8')) as { years: Record<string, unknown> };
+    shipped = Object.fromEntries(Object.entries(doc.years).map(([y, v]) => [y, CalendarYearSchema.parse(v)]));
+  }
+  // A copy: callers lay the operator's years over it.
+  return { ...shipped };
 }
 
 export function calendarOf(years: Record<string, CalendarYear>): Calendar {
