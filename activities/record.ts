@@ -4,6 +4,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { Calendar } from '../domain/calendar';
 import { currentCalendar } from '../lib/calendar-store';
 import { lifecycleNotices } from '../domain/notifications';
+import { contentDigest } from '../lib/chain';
 
 /** A request to tell people something; the notification sender delivers it. */
 export interface NotificationDraft {
@@ -63,6 +64,18 @@ export function createRecordActivities(db: Db) {
      */
     async recordTransition({ key, item, event, notifications: fromLadder = [] }: RecordTransition): Promise<void> {
       const r = itemRow(item);
+      const digest = contentDigest({
+        key,
+        itemId: item.id,
+        seq: event.seq,
+        action: event.action,
+        fromStatus: event.fromStatus,
+        toStatus: event.toStatus,
+        actor: { userId: event.actor.userId, name: event.actor.name, role: event.actor.role, unitId: event.actor.unitId },
+        at: new Date(event.at).toISOString(),
+        payload: event.payload ?? {},
+        attachments: event.attachments,
+      });
       const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)];
       const notify = notifications.length
         ? Prisma.sql`, notified AS (
@@ -75,7 +88,8 @@ export function createRecordActivities(db: Db) {
           )`
         : Prisma.empty;
       // One statement, so one round trip and atomic: the snapshot moves only to a higher
-      // sequence number, and the event is skipped when its key is already there (a retry).
+      // sequence number, the event is skipped when its key is already there (a retry), and it
+      // is chained to the item's previous event (lib/chain.ts).
       await db.$executeRaw`
         WITH snapshot AS (
           INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
@@ -93,10 +107,12 @@ export function createRecordActivities(db: Db) {
           WHERE items.seq < EXCLUDED.seq
           RETURNING id
         )${notify}
-        INSERT INTO item_events (key, item_id, seq, action, from_status, to_status, actor_user_id, actor_name, actor_role, actor_unit_id, at, payload, attachments)
-        VALUES (${key}, ${item.id}, ${event.seq}, ${event.action}, ${event.fromStatus}, ${event.toStatus}, ${event.actor.userId},
-                ${event.actor.name}, ${event.actor.role}, ${event.actor.unitId}, ${new Date(event.at)},
-                ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb)
+        INSERT INTO item_events (key, item_id, seq, action, from_status, to_status, actor_user_id, actor_name, actor_role, actor_unit_id, at, payload, attachments, prev_hash, hash)
+        SELECT ${key}, ${item.id}, ${event.seq}, ${event.action}, ${event.fromStatus}, ${event.toStatus}, ${event.actor.userId},
+               ${event.actor.name}, ${event.actor.role}, ${event.actor.unitId}, ${new Date(event.at)},
+               ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb,
+               prev.hash, encode(sha256(convert_to(coalesce(prev.hash, '') || ${digest}, 'UTF8')), 'hex')
+        FROM (SELECT (SELECT hash FROM item_events WHERE item_id = ${item.id} AND seq = ${event.seq - 1}) AS hash) AS prev
         ON CONFLICT (key) DO NOTHING`;
     },
 

@@ -1,27 +1,71 @@
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { EvidenceStore } from '../lib/evidence-store';
+import { createVerifier, type VerifierOptions } from '../lib/tokens';
+import { actorCache } from '../lib/users';
+import { auditPlugin } from './audit';
 import { authPlugin } from './auth';
-import { errorHandler } from './errors';
+import { AppError, errorHandler } from './errors';
 import type { Services } from './items-service';
+import { permissionPlugin } from './permission';
+import { auditRoutes } from './routes/audit';
+import { evidenceRoutes } from './routes/evidence';
 import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
+import { ackRoutes, notificationRoutes } from './routes/notifications';
 import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
-import { ackRoutes, notificationRoutes } from './routes/notifications';
+import { userRoutes } from './routes/users';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route may send mail (opening items, actions): a tighter rate limit per token. */
+    sendsMail?: boolean;
+  }
+}
+
+export interface Limits {
+  /** Requests per token (per address without one) and minute. */
+  perMinute: number;
+  /** Of those, requests that send mail. */
+  mailPerMinute: number;
+  /** Largest JSON or CSV body. */
+  bodyBytes: number;
+  evidenceBytes: number;
+  evidenceFiles: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { perMinute: 600, mailPerMinute: 120, bodyBytes: 1024 * 1024, evidenceBytes: 20 * 1024 * 1024, evidenceFiles: 10 };
 
 export interface AppOptions {
   services: Services;
-  authSecret: string;
+  auth: VerifierOptions & { userCacheMs?: number };
+  evidence: EvidenceStore;
+  limits?: Partial<Limits>;
+  /** Add Strict-Transport-Security (behind TLS in production). */
+  hsts?: boolean;
   logger?: FastifyServerOptions['logger'];
 }
 
 /** A path ending in "/" is public with everything under it. */
 const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/ack/'];
 
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
 /** Builds the HTTP app around injected clients; server.ts listens, tests use inject() or listen on port 0. */
 export async function buildApp(opts: AppOptions) {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024, requestIdHeader: 'x-request-id' }).withTypeProvider<ZodTypeProvider>();
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: limits.bodyBytes, requestIdHeader: 'x-request-id' }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -30,24 +74,48 @@ export async function buildApp(opts: AppOptions) {
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   // Actions without a payload may be sent with no body at all.
   app.addHook('preValidation', async (request) => {
-    if (request.method === 'POST' && (request.body === undefined || request.body === null)) request.body = {};
+    if (request.method === 'POST' && (request.body === undefined || request.body === null) && !request.isMultipart()) request.body = {};
+  });
+  // No CORS headers are ever sent: browsers refuse cross-origin calls; the console is same-origin.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    if (opts.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    return payload;
   });
 
   await app.register(swagger, {
     openapi: {
-      info: { title: '督查督办 API', version: '0.1.0', description: '督查督办闭环：立项交办、签收、整改、销号' },
+      info: { title: '督查督办 API', version: '0.2.0', description: '督查督办闭环：立项交办、签收、整改、销号' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(authPlugin, { secret: opts.authSecret, publicPaths: PUBLIC_PATHS });
+  await app.register(multipart, { limits: { fileSize: limits.evidenceBytes, files: limits.evidenceFiles } });
+  await app.register(authPlugin, {
+    verify: createVerifier(opts.auth),
+    resolve: actorCache(opts.services.db, opts.auth.userCacheMs ?? 5000),
+    publicPaths: PUBLIC_PATHS,
+  });
+  await app.register(permissionPlugin);
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: (request) => (request.routeOptions.config?.sendsMail ? limits.mailPerMinute : limits.perMinute),
+    timeWindow: 60_000,
+    keyGenerator: (request) => `${request.actor ? `u:${request.actor.userId}` : `ip:${request.ip}`}|${request.routeOptions.config?.sendsMail ? 'mail' : 'any'}`,
+    errorResponseBuilder: (_request, context) => new AppError(429, 'too_many_requests', `请求过于频繁，请 ${Math.ceil(context.ttl / 1000)} 秒后再试`),
+  });
+  await app.register(auditPlugin, { db: opts.services.db });
   await app.register(metaRoutes, { services: opts.services });
   await app.register(itemRoutes, { services: opts.services });
+  await app.register(evidenceRoutes, { services: opts.services, store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles });
   await app.register(problemListRoutes, { services: opts.services });
   await app.register(settingsRoutes, { services: opts.services });
   await app.register(notificationRoutes, { services: opts.services });
   await app.register(ackRoutes, { services: opts.services });
+  await app.register(auditRoutes, { services: opts.services });
+  await app.register(userRoutes, { services: opts.services });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -120,6 +120,15 @@ function clientErrorMessage(err: FastifyError): string {
       return '不支持的内容类型';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return '请求体为空';
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return '文件过大';
+    case 'FST_FILES_LIMIT':
+      return '一次上传的文件数量超过上限';
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return '表单字段过多';
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return '请以 multipart/form-data 上传文件';
     default:
       return err.statusCode === 400 ? `请求格式错误：${err.message}` : err.message;
   }

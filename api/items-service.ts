@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../domain/actors';
+import { isUnitRole, oversees, type Actor } from '../domain/actors';
+import { can } from '../domain/permissions';
+import type { Attachment } from '../domain/commands';
 import { ACTION_LABELS, parseCommand, type Action, type CreateItem } from '../domain/commands';
 import { actionsFor, decide, holdingUp, isTerminal, STATUS_LABELS, TERMINAL, type Item, type Status } from '../domain/item';
 import type { Db } from '../lib/db';
@@ -29,13 +31,19 @@ function today(s: Services): string {
   return shanghaiDate(s.now?.() ?? Date.now());
 }
 
-const UNIT_ROLES = new Set(['unit_handler', 'unit_leader']);
-
-/** A unit's staff see only the items their unit leads or co-handles; others see all (jurisdiction comes with roles). */
+/**
+ * What an actor may see: a unit's staff the items their unit leads or co-handles; supervisors,
+ * verifiers and leaders the items led by a unit in their jurisdiction; the rest (the auditor,
+ * oversight without a jurisdiction) every item. Whether the role may read items at all is the
+ * route's permission.
+ */
 export function visibleTo(actor: Actor): Prisma.ItemWhereInput {
-  if (!UNIT_ROLES.has(actor.role)) return {};
-  const unit = actor.unitId ?? '\u0000';
-  return { OR: [{ leadUnitId: unit }, { coUnitIds: { has: unit } }] };
+  if (isUnitRole(actor)) {
+    const unit = actor.unitId ?? '\u0000';
+    return { OR: [{ leadUnitId: unit }, { coUnitIds: { has: unit } }] };
+  }
+  if (actor.jurisdiction) return { leadUnitId: { in: actor.jurisdiction } };
+  return {};
 }
 
 export function isOverdue(item: { status: string; dueDate: string }, today = shanghaiDate(Date.now())): boolean {
@@ -73,8 +81,9 @@ export function unitFields(spec: Pick<CreateItem, 'leadUnitId' | 'coUnitIds'>, p
 }
 
 export async function createItem(s: Services, actor: Actor, spec: CreateItem): Promise<Item> {
-  if (actor.role !== 'supervisor') throw forbidden('只有督查人员可以立项交办');
+  if (!can(actor.role, 'item.create')) throw forbidden('只有督查人员可以立项交办');
   await checkUnits(s.db, unitFields(spec));
+  if (!oversees(actor, spec.leadUnitId)) throw forbidden('牵头单位不在您的管辖范围内');
   const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
   const policy = await policyFor(s.db, spec.category, spec.priority);
   return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines }, policy }));
@@ -88,7 +97,8 @@ export async function loadItem(s: Services, actor: Actor, id: string): Promise<I
 
 export async function act(s: Services, actor: Actor, id: string, action: Action, payload: unknown, updateId: string | undefined): Promise<Item> {
   const item = await loadItem(s, actor, id);
-  const command = parseCommand({ action, payload, actor });
+  if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
+  const command = parseCommand({ action, payload: await withEvidence(s, item, payload), actor });
   if (action === 'reassign' && command.action === 'reassign') {
     await checkUnits(s.db, unitFields({ leadUnitId: command.payload.leadUnitId, coUnitIds: command.payload.coUnitIds ?? [] }));
   }
@@ -98,6 +108,29 @@ export async function act(s: Services, actor: Actor, id: string, action: Action,
   const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
   if (!precheck.ok) throw fromRefusal(precheck);
   return withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
+}
+
+/**
+ * Attachments name files uploaded to this item's evidence by their SHA-256; what the event
+ * records (name, type, size, hash) is taken from the upload, not from the request.
+ */
+async function withEvidence(s: Services, item: Item, payload: unknown): Promise<unknown> {
+  const given = (payload as { attachments?: unknown } | null)?.attachments;
+  if (!Array.isArray(given) || given.length === 0) return payload;
+  const shas = given.map((a: unknown) => (a && typeof a === 'object' ? (a as { sha256?: unknown }).sha256 : undefined));
+  const rows = await s.db.evidence.findMany({ where: { itemId: item.id, sha256: { in: shas.filter((x): x is string => typeof x === 'string') } } });
+  const bySha = new Map(rows.map((r) => [r.sha256, r]));
+  const bad: FieldError[] = [];
+  const attachments: Attachment[] = shas.map((sha, i) => {
+    const row = typeof sha === 'string' ? bySha.get(sha) : undefined;
+    if (!row) {
+      bad.push({ field: `body.attachments.${i}.sha256`, reason: typeof sha === 'string' ? '该文件未上传到本事项，请先上传' : '请先上传文件，再以 sha256 引用' });
+      return { name: '', ref: '' };
+    }
+    return { name: row.name, ref: `evidence:${row.sha256}`, sha256: row.sha256, mime: row.mime, size: row.size };
+  });
+  if (bad.length) throw badRequest(bad);
+  return { ...(payload as object), attachments };
 }
 
 function escalationLabel(p: { action: RungAction; skipped?: boolean }): string {

@@ -1,24 +1,30 @@
 /** An API process for production: every endpoint from the environment, nothing embedded. */
-import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './app';
+import { purgeAudit } from './audit';
+import { appOptions } from './options';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
+import { refuseExposedProduction } from '../lib/exposure';
 import { migrate } from '../lib/migrate';
+import { connectClient } from '../lib/temporal-connect';
 
 const config = loadConfig();
+refuseExposedProduction(config, 'api');
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required');
-if (!config.AUTH_SECRET) throw new Error('AUTH_SECRET is required (at least 32 characters)');
+if (!config.AUTH_SECRET && !config.AUTH_JWKS_URL) throw new Error('AUTH_SECRET (at least 32 characters) or AUTH_JWKS_URL is required');
 await migrate(config.DATABASE_URL);
 const db = createDb(config.DATABASE_URL);
 // Lazy: the API starts, and answers 503, while Temporal is still unreachable.
-const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-const app = await buildApp({
-  services: { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 },
-  authSecret: config.AUTH_SECRET,
-  logger: { level: 'info' },
-});
+const { client: temporal, connection } = await connectClient(config, undefined, true);
+const services = { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 };
+const app = await buildApp({ ...appOptions(config, services), logger: { level: 'info' } });
 await app.listen({ host: config.API_HOST, port: config.API_PORT });
+const purge = async () => {
+  const n = await purgeAudit(db, config.AUDIT_RETENTION_DAYS).catch((err: unknown) => (app.log.error({ err }, 'audit purge failed'), 0));
+  if (n) app.log.info(`audit: ${n} entries past ${config.AUDIT_RETENTION_DAYS} days removed`);
+};
+await purge();
+setInterval(() => void purge(), 24 * 3600_000).unref();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     await app.close();

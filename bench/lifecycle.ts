@@ -6,7 +6,13 @@
  * afterwards that every item is closed with exactly one event per transition.
  *
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEvidenceStore } from '../lib/evidence-store';
+import { dataConverterFor } from '../lib/payload-codec';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createRequire } from 'node:module';
 import { buildApp } from '../api/app';
@@ -36,8 +42,17 @@ const auth = (a: Actor) => ({ authorization: `Bearer ${signToken(a, SECRET)}`, '
 
 // --- ours: HTTP → API → Temporal → worker → PostgreSQL
 const ourQueue = 'bench-items';
-const worker = await createWorker({ connection: nativeConnection, taskQueue: ourQueue, db, workflowBundle: await bundleWorkflows() });
-const app = await buildApp({ services: { db, temporal: client, taskQueue: ourQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 }, authSecret: SECRET });
+// As the product runs: payloads encrypted, users in the database, limits lifted for the load.
+const dataConverter = dataConverterFor(randomBytes(32));
+const ours = new Client({ connection: client.connection, ...(dataConverter ? { dataConverter } : {}) });
+await db.user.createMany({ data: [supervisor, handler, verifier].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })), skipDuplicates: true });
+const worker = await createWorker({ connection: nativeConnection, taskQueue: ourQueue, db, workflowBundle: await bundleWorkflows(), ...(dataConverter ? { dataConverter } : {}) });
+const app = await buildApp({
+  services: { db, temporal: ours, taskQueue: ourQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 },
+  auth: { secret: SECRET },
+  evidence: createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-bench-evidence-'))),
+  limits: { perMinute: 1_000_000, mailPerMinute: 1_000_000 },
+});
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 
 const STEPS: Array<[string, Actor, unknown]> = [

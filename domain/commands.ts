@@ -13,12 +13,20 @@ export const DateString = z
 const Text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`);
 const UnitId = z.string().trim().min(1, '不能为空').max(64);
 
-/** A reference to a stored file; the files themselves are handled by the evidence store. */
-export const AttachmentSchema = z.strictObject({
-  name: Text(200),
-  ref: Text(500),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-});
+/**
+ * A file attached to an action. Through the API a client names an uploaded file by its SHA-256
+ * alone; the API fills in name, ref, type and size from the upload. Items recorded before
+ * uploads existed carry name and ref only.
+ */
+export const AttachmentSchema = z
+  .strictObject({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256').optional(),
+    name: Text(200).optional(),
+    ref: Text(500).optional(),
+    mime: z.string().max(200).optional(),
+    size: z.number().int().min(0).optional(),
+  })
+  .refine((a) => a.sha256 !== undefined || a.ref !== undefined, '附件须给出 sha256');
 export type Attachment = z.infer<typeof AttachmentSchema>;
 const Attachments = z.array(AttachmentSchema).max(50).default([]);
 

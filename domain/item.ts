@@ -1,4 +1,5 @@
-import type { Actor } from './actors';
+import { isUnitRole, oversees, type Actor } from './actors';
+import { can } from './permissions';
 import { reinspectionPending, type Deadlines } from './deadlines';
 import type { Action, Attachment, Command, CreateItem } from './commands';
 
@@ -246,21 +247,18 @@ export function actionsFor(item: Item, actor: Actor): Action[] {
   return allowedActions(item).filter((action) => precheck(item, action, actor) === null);
 }
 
+/** The role table allows the action, and the actor stands in the right relation to the item. */
 export function isEntitled(item: Item, action: Action, actor: Actor): boolean {
+  if (!can(actor.role, action)) return false;
   switch (ACTION_PARTY[action]) {
     case 'supervisor':
-      return actor.role === 'supervisor';
     case 'verifier':
-      return actor.role === 'supervisor' || actor.role === 'verifier';
+      return oversees(actor, item.leadUnitId);
     case 'lead':
       return isUnitRole(actor) && actor.unitId === item.leadUnitId;
     case 'co':
       return isUnitRole(actor) && item.coParts.some((p) => p.unitId === actor.unitId);
   }
-}
-
-function isUnitRole(actor: Actor): boolean {
-  return actor.role === 'unit_handler' || actor.role === 'unit_leader';
 }
 
 function refuse(item: Item, code: RefusalCode, message: string, field?: string): Refusal {
@@ -269,11 +267,12 @@ function refuse(item: Item, code: RefusalCode, message: string, field?: string):
 
 /** Everything that can refuse an action before its payload is looked at; null when it may go ahead. */
 function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
-  if (!TRANSITIONS[item.status][action]) {
-    return refuse(item, 'not_allowed_in_state', `当前状态为“${STATUS_LABELS[item.status]}”，不能执行该操作`);
-  }
+  // Entitlement first: who may never do this learns that, whatever the state.
   if (!isEntitled(item, action, actor)) {
     return refuse(item, 'forbidden', '您无权对该事项执行此操作');
+  }
+  if (!TRANSITIONS[item.status][action]) {
+    return refuse(item, 'not_allowed_in_state', `当前状态为“${STATUS_LABELS[item.status]}”，不能执行该操作`);
   }
   const coPart = item.coParts.find((p) => p.unitId === actor.unitId);
   switch (action) {
@@ -357,11 +356,13 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
     }
     case 'reassign': {
       const { leadUnitId, coUnitIds, dueDate } = command.payload;
+      if (!oversees(actor, leadUnitId)) return refuse(item, 'forbidden', '新的牵头单位不在您的管辖范围内');
       const coParts = coUnitIds ? coPartsFor(coUnitIds, leadUnitId) : item.coParts.filter((p) => p.unitId !== leadUnitId);
       return { ok: true, item: { ...base, leadUnitId, coParts, dueDate: dueDate ?? item.dueDate, status: 'assigned' } };
     }
     case 'arbitrate': {
       const { unitId } = command.payload;
+      if (!oversees(actor, unitId)) return refuse(item, 'forbidden', '裁定的责任单位不在您的管辖范围内');
       const coParts = item.coParts.filter((p) => p.unitId !== unitId);
       return { ok: true, item: { ...base, leadUnitId: unitId, coParts, ownerRuled: true, status: 'assigned' } };
     }

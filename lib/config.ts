@@ -8,7 +8,31 @@ const ConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('duban-items'),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** development (the embedded default) or production (refuses to start with anything exposed or unset). */
+  DUBAN_ENV: z.enum(['development', 'production']).default('development'),
   AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
+  /** An organisation's single sign-on: tokens signed by the keys published here are accepted too. */
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** How long a user's role and unit are cached: a disabled user is locked out within this. */
+  AUTH_USER_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** AES-256 key (base64 of 32 bytes) that encrypts every Temporal payload; old keys still decode. */
+  PAYLOAD_KEY: z.string().optional(),
+  PAYLOAD_KEYS_OLD: z.string().optional(),
+  /** TLS or an API key for a Temporal server that is not on this machine. */
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  /** Where evidence files are kept (content-addressed); relative to DATA_DIR unless absolute. */
+  EVIDENCE_DIR: z.string().default('evidence'),
+  EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  /** 等保 2.0 asks for at least 180 days of audit records. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(180, 'AUDIT_RETENTION_DAYS must be at least 180').default(180),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests that send mail (opening items, actions, problem lists) per token and minute. */
+  RATE_LIMIT_MAIL_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   MAX_DECLINES: z.coerce.number().int().min(0).max(10).default(2),
   DATA_DIR: z.string().default('.data'),
   DEMO_DATA: z.enum(['on', 'off']).default('on'),

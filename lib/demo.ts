@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../domain/actors';
-import { parseCommand, type Action } from '../domain/commands';
+import { parseCommand, type Action, type Attachment } from '../domain/commands';
+import type { EvidenceStore } from './evidence-store';
+import { Readable } from 'node:stream';
 import type { Db } from './db';
 import { actOnItem, openProblemList } from './items';
 import { ROOT } from './tools';
@@ -24,6 +26,9 @@ export const DEMO_SUPERVISOR: Actor = { userId: 'demo-supervisor', name: '王督
 export const DEMO_VERIFIER: Actor = { userId: 'demo-verifier', name: '李核查', role: 'verifier', unitId: 'dcs' };
 export const DEMO_LEADER: Actor = { userId: 'demo-leader', name: '陈领导', role: 'leader', unitId: null };
 export const DEMO_ADMIN: Actor = { userId: 'demo-admin', name: '系统管理员', role: 'admin', unitId: null };
+export const DEMO_AUDITOR: Actor = { userId: 'demo-auditor', name: '安全审计员', role: 'auditor', unitId: null };
+/** A district's supervisor: sees and acts on the district's units only (jurisdiction sz-ft). */
+export const DEMO_DISTRICT_SUPERVISOR: Actor = { userId: 'demo-ft-supervisor', name: '福田区督查专员', role: 'supervisor', unitId: 'sz-ft' };
 
 async function readDemo<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(path.join(ROOT, 'demo', file), 'utf8')) as T;
@@ -33,14 +38,32 @@ export async function demoUnits(): Promise<DemoUnit[]> {
   return (await readDemo<{ units: DemoUnit[] }>('units.json')).units;
 }
 
+/** The units that are given items: all but the supervision office and the city itself. */
+async function responsibleUnits(): Promise<DemoUnit[]> {
+  return (await demoUnits()).filter((u) => u.kind !== 'supervision' && u.kind !== 'city');
+}
+
 export function handlerOf(unit: DemoUnit): Actor {
   return { userId: `demo-${unit.id}`, name: `${unit.name}经办人`, role: 'unit_handler', unitId: unit.id };
 }
 
 /** The people a new user can sign in as: the supervisor side and the handlers of the first few units. */
 export async function demoUsers(): Promise<Actor[]> {
-  const units = (await demoUnits()).filter((u) => u.kind !== 'supervision');
-  return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, ...units.slice(0, 6).map(handlerOf)];
+  const units = await responsibleUnits();
+  return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, DEMO_AUDITOR, DEMO_DISTRICT_SUPERVISOR, ...units.slice(0, 6).map(handlerOf)];
+}
+
+/** The demo people as users (role and unit in the database, as for everybody): every unit's handler. */
+export async function loadDemoUsers(db: Db): Promise<void> {
+  const units = await responsibleUnits();
+  const people = [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, DEMO_AUDITOR, ...units.map(handlerOf)];
+  await db.user.createMany({
+    data: [
+      ...people.map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),
+      { id: DEMO_DISTRICT_SUPERVISOR.userId, name: DEMO_DISTRICT_SUPERVISOR.name, role: 'supervisor', unitId: 'sz-ft', jurisdictionUnitId: 'sz-ft' },
+    ],
+    skipDuplicates: true,
+  });
 }
 
 /**
@@ -49,7 +72,7 @@ export async function demoUsers(): Promise<Actor[]> {
  * show how that is reported.
  */
 export async function loadDemoContacts(db: Db): Promise<void> {
-  const units = (await demoUnits()).filter((u) => u.kind !== 'supervision');
+  const units = await responsibleUnits();
   const data = [
     { id: 'demo-supervisor', unitId: 'dcs', role: 'supervisor', name: DEMO_SUPERVISOR.name, email: 'dcs-wang@example.gov.cn', userId: DEMO_SUPERVISOR.userId },
     { id: 'demo-leader', unitId: null, role: 'leader', name: DEMO_LEADER.name, email: 'leader-chen@example.gov.cn', userId: DEMO_LEADER.userId },
@@ -69,7 +92,18 @@ export async function loadDemoUnits(db: Db): Promise<void> {
  * The seed's 22 annual key tasks as one problem list, some of them moved along the loop so a
  * new user sees items in every state. Runs once: skipped when any problem list exists.
  */
-export async function loadDemoItems(db: Db, client: Client, taskQueue: string, maxDeclines: number): Promise<boolean> {
+/** A one-page PDF: evidence the demo items carry, stored like any upload. */
+function demoPdf(text: string): Buffer {
+  return Buffer.from(`%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% ${text}\ntrailer<</Root 1 0 R>>\n%%EOF\n`);
+}
+
+async function demoEvidence(db: Db, store: EvidenceStore, itemId: string, unitId: string, userId: string, name: string): Promise<Attachment> {
+  const stored = await store.put(Readable.from([demoPdf(name)]), 1024 * 1024);
+  await db.evidence.createMany({ data: [{ sha256: stored.sha256, itemId, unitId, uploadedBy: userId, name, mime: stored.mime, size: stored.size }], skipDuplicates: true });
+  return { name, ref: `evidence:${stored.sha256}`, sha256: stored.sha256, mime: stored.mime, size: stored.size };
+}
+
+export async function loadDemoItems(db: Db, client: Client, taskQueue: string, maxDeclines: number, store: EvidenceStore): Promise<boolean> {
   if ((await db.problemList.count()) > 0) return false;
   const { tasks } = await readDemo<{ tasks: DemoTask[] }>('shenzhen-2014-tasks.json');
   const units = new Map((await demoUnits()).map((u) => [u.id, u]));
@@ -114,14 +148,16 @@ export async function loadDemoItems(db: Db, client: Client, taskQueue: string, m
   await step(1, 'sign', lead(1));
   await coDone(1);
   await step(1, 'filePlan', lead(1), plan);
-  await step(1, 'submit', lead(1), { summary: '行动计划已印发，任务已分解', attachments: [{ name: '行动计划.pdf', ref: 'demo/plan.pdf' }] });
+  const planPdf = await demoEvidence(db, store, itemIds[1]!, tasks[1]!.leadUnitId, lead(1).userId, '行动计划.pdf');
+  await step(1, 'submit', lead(1), { summary: '行动计划已印发，任务已分解', attachments: [planPdf] });
   // 2: closed after one return
   await step(2, 'sign', lead(2));
   await coDone(2);
   await step(2, 'filePlan', lead(2), plan);
   await step(2, 'submit', lead(2), { summary: '已完成' });
   await step(2, 'verifyReturn', DEMO_VERIFIER, { reasons: '缺少财政投入保障机制的正式文件' });
-  await step(2, 'submit', lead(2), { summary: '补充正式文件', attachments: [{ name: '保障机制.pdf', ref: 'demo/fund.pdf' }] });
+  const fundPdf = await demoEvidence(db, store, itemIds[2]!, tasks[2]!.leadUnitId, lead(2).userId, '保障机制.pdf');
+  await step(2, 'submit', lead(2), { summary: '补充正式文件', attachments: [fundPdf] });
   await step(2, 'verifyPass', DEMO_VERIFIER, { opinion: '材料齐全，同意销号' });
   // 3: declined back to the supervisor
   await step(3, 'decline', lead(3), { reason: '该任务主要涉及社区党组织建设，建议改由市委组织部牵头' });

@@ -1,40 +1,80 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ActorSchema, type Actor } from '../domain/actors';
+import { createHmac } from 'node:crypto';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 /**
- * Bearer tokens are JWTs signed with HS256 and a configured secret. The claims carry the actor:
- * `sub` (user id), `name`, `role`, `unitId`.
+ * Bearer tokens are JWTs. The product issues HS256 tokens with its own secret (the CLI, the
+ * demo); an organisation's single sign-on may issue them instead, verified against its JWKS
+ * URL. Either way the token only says who the user is (`sub`); role, unit and jurisdiction
+ * come from the users table.
  */
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
-export function signToken(actor: Actor, secret: string, ttlSeconds = 8 * 3600, now = Date.now()): string {
+export interface TokenSubject {
+  userId: string;
+  name?: string;
+}
+
+export function signToken(subject: TokenSubject, secret: string, ttlSeconds = 8 * 3600, now = Date.now()): string {
   const header = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
   const iat = Math.floor(now / 1000);
-  const payload = b64(JSON.stringify({ sub: actor.userId, name: actor.name, role: actor.role, unitId: actor.unitId, iat, exp: iat + ttlSeconds }));
+  const payload = b64(JSON.stringify({ sub: subject.userId, ...(subject.name ? { name: subject.name } : {}), iat, exp: iat + ttlSeconds }));
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
 
-export type TokenResult = { ok: true; actor: Actor } | { ok: false; reason: string };
+export type TokenResult = { ok: true; userId: string } | { ok: false; reason: string; unavailable?: boolean };
 
-export function verifyToken(token: string, secret: string, now = Date.now()): TokenResult {
-  const parts = token.split('.');
-  if (parts.length !== 3) return { ok: false, reason: '令牌格式错误' };
-  const [header, payload, signature] = parts as [string, string, string];
-  let head: unknown;
-  let claims: Record<string, unknown>;
-  try {
-    head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return { ok: false, reason: '令牌格式错误' };
-  }
-  if ((head as { alg?: unknown })?.alg !== 'HS256') return { ok: false, reason: '令牌签名算法不受支持' };
-  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: '令牌签名无效' };
-  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return { ok: false, reason: '令牌已过期' };
-  const actor = ActorSchema.safeParse({ userId: claims.sub, name: claims.name, role: claims.role, unitId: claims.unitId ?? null });
-  if (!actor.success) return { ok: false, reason: '令牌内容无效' };
-  return { ok: true, actor: actor.data };
+export interface VerifierOptions {
+  /** HS256 secret (the product's own tokens). */
+  secret?: string;
+  /** The identity provider's JWKS (RS256/ES256/EdDSA tokens). */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export type TokenVerifier = (token: string) => Promise<TokenResult>;
+
+export function createVerifier(opts: VerifierOptions): TokenVerifier {
+  const secret = opts.secret ? new TextEncoder().encode(opts.secret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 }) : undefined;
+  if (!secret && !jwks) throw new Error('token verification needs AUTH_SECRET or AUTH_JWKS_URL');
+  const claims = { ...(opts.issuer ? { issuer: opts.issuer } : {}), ...(opts.audience ? { audience: opts.audience } : {}), requiredClaims: ['sub', 'exp'] };
+
+  return async (token) => {
+    const parts = token.split('.');
+    if (parts.length !== 3) return { ok: false, reason: '令牌格式错误' };
+    let alg: unknown;
+    try {
+      alg = (JSON.parse(Buffer.from(parts[0] as string, 'base64url').toString('utf8')) as { alg?: unknown }).alg;
+    } catch {
+      return { ok: false, reason: '令牌格式错误' };
+    }
+    try {
+      const { payload } =
+        alg === 'HS256' && secret
+          ? await jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] })
+          : jwks && typeof alg === 'string' && ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'].includes(alg)
+            ? await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] })
+            : (() => {
+                throw new errors.JOSEAlgNotAllowed('alg');
+              })();
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 64) return { ok: false, reason: '令牌缺少用户标识（sub）' };
+      return { ok: true, userId: payload.sub };
+    } catch (err) {
+      return { ok: false, ...reasonFor(err) };
+    }
+  };
+}
+
+function reasonFor(err: unknown): { reason: string; unavailable?: boolean } {
+  if (err instanceof errors.JWTExpired) return { reason: '令牌已过期' };
+  if (err instanceof errors.JWSSignatureVerificationFailed) return { reason: '令牌签名无效' };
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return { reason: '令牌签名算法不受支持' };
+  if (err instanceof errors.JWKSNoMatchingKey) return { reason: '找不到签发该令牌的密钥' };
+  if (err instanceof errors.JWTClaimValidationFailed) return { reason: `令牌声明无效（${err.claim}）` };
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return { reason: '无法取得单点登录的公钥', unavailable: true };
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSEError) return { reason: '令牌格式错误' };
+  // fetch failures of the JWKS endpoint
+  return { reason: '无法取得单点登录的公钥', unavailable: true };
 }

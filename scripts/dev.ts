@@ -3,16 +3,19 @@
  * server (data under .data/, kept across restarts), a worker, the API; demo data on first start.
  * Any of DATABASE_URL / TEMPORAL_ADDRESS set in the environment is used instead.
  */
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildApp } from '../api/app';
+import { purgeAudit } from '../api/audit';
+import { appOptions } from '../api/options';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
-import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoUnits } from '../lib/demo';
+import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoUnits, loadDemoUsers } from '../lib/demo';
+import { createEvidenceStore } from '../lib/evidence-store';
+import { connectClient, connectNative, temporalOptions } from '../lib/temporal-connect';
 import { ensureOutboxDispatcher } from '../lib/items';
 import { createMailer } from '../lib/mailer';
 import { startSmtpSink } from '../lib/smtp-sink';
@@ -20,20 +23,30 @@ import { startEmbeddedPostgres, type EmbeddedPg } from '../lib/embedded-postgres
 import { migrate } from '../lib/migrate';
 import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
 import { signToken } from '../lib/tokens';
+import { ROLE_LABELS } from '../domain/actors';
 import { ROOT } from '../lib/tools';
 import { bundleWorkflows, createWorker } from '../worker/create';
 
-const config = loadConfig();
-const dataDir = path.resolve(ROOT, config.DATA_DIR);
+const env = loadConfig();
+if (env.DUBAN_ENV === 'production') {
+  console.error('scripts/dev.ts runs the embedded stack, which is for development only; in production run api/server.ts and worker/main.ts (README, "Running in production").');
+  process.exit(78);
+}
+const dataDir = path.resolve(ROOT, env.DATA_DIR);
 await mkdir(dataDir, { recursive: true });
 const log = (msg: string) => console.log(`[duban] ${msg}`);
 
-async function authSecret(): Promise<string> {
-  if (config.AUTH_SECRET) return config.AUTH_SECRET;
-  const file = path.join(dataDir, 'auth-secret');
-  if (!existsSync(file)) await writeFile(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+/** A secret generated on first start and kept in the data folder (the embedded default only). */
+async function keptSecret(name: string, make: () => string): Promise<string> {
+  const file = path.join(dataDir, name);
+  if (!existsSync(file)) await writeFile(file, make(), { mode: 0o600 });
   return (await readFile(file, 'utf8')).trim();
 }
+const config = {
+  ...env,
+  AUTH_SECRET: env.AUTH_SECRET ?? (await keptSecret('auth-secret', () => randomBytes(32).toString('hex'))),
+  PAYLOAD_KEY: env.PAYLOAD_KEY ?? (await keptSecret('payload-key', () => randomBytes(32).toString('base64'))),
+};
 
 let pg: EmbeddedPg | undefined;
 let databaseUrl = config.DATABASE_URL;
@@ -66,9 +79,8 @@ if (!smtpUrl) {
 }
 const mailer = createMailer(smtpUrl, { ratePerSecond: config.MAIL_RATE_PER_SECOND });
 const db = createDb(databaseUrl);
-const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-const connection = await Connection.connect({ address: temporalAddress });
-const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const nativeConnection = await connectNative(config, temporalAddress);
+const { client, connection } = await connectClient(config, temporalAddress);
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -76,25 +88,26 @@ const worker = await createWorker({
   db,
   workflowBundle: await bundleWorkflows(),
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  dataConverter: temporalOptions(config, temporalAddress).dataConverter,
   mailer,
   notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL },
 });
 const workerDone = worker.run();
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 
-const secret = await authSecret();
-const app = await buildApp({
-  services: { db, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 },
-  authSecret: secret,
-  logger: { level: 'warn' },
-});
+const secret = config.AUTH_SECRET;
+const services = { db, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 };
+const options = appOptions(config, services);
+const app = await buildApp({ ...options, logger: { level: 'warn' } });
 const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
 await loadDemoUnits(db);
 await loadDemoContacts(db);
+await loadDemoUsers(db);
+await purgeAudit(db, config.AUDIT_RETENTION_DAYS);
 if (config.DEMO_DATA === 'on') {
   try {
-    if (await loadDemoItems(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES)) log('loaded demo data: 22 annual tasks as one problem list, in several states');
+    if (await loadDemoItems(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES, createEvidenceStore(options.evidence.dir))) log('loaded demo data: 22 annual tasks as one problem list, in several states');
   } catch (err) {
     log(`demo data could not be loaded completely: ${(err as Error).message}`);
   }
@@ -110,7 +123,8 @@ console.log(`
   Mail:         ${sink ? `local SMTP sink ${smtpUrl}; every message is kept as an .eml file in ${mailDir}` : smtpUrl.replace(/:[^:@/]+@/, ':***@')}
 
 Demo tokens (valid 8 hours), e.g. curl -H "Authorization: Bearer <token>" ${address}/api/items
-${users.map((u) => `  ${u.name}（${u.role}）\n    ${signToken(u, secret)}`).join('\n')}
+${users.map((u) => `  ${u.name}（${ROLE_LABELS[u.role]}）\n    ${signToken(u, secret)}`).join('\n')}
+More users and tokens: npm run user -- --help
 
 Press Ctrl+C to stop; data is kept in ${dataDir}.
 `);

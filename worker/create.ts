@@ -1,4 +1,5 @@
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createRequire } from 'node:module';
 import { createActivities } from '../activities';
 import type { Db } from '../lib/db';
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   mailer?: Mailer;
   notifications?: NotificationOptions;
+  /** The payload codec (encryption); must match the clients'. */
+  dataConverter?: DataConverter;
 }
 
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -40,6 +43,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     activities: createActivities({ db: opts.db, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.notifications ? { notifications: opts.notifications } : {}) }),
     // A deploy must not cut a running activity off mid-write.
     shutdownGraceTime: '10 seconds',
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
 }

@@ -1,6 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { refuseExposedProduction } from '../lib/exposure';
+import { connectClient, connectNative, temporalOptions } from '../lib/temporal-connect';
 import { createDb } from '../lib/db';
 import { ensureOutboxDispatcher } from '../lib/items';
 import { createMailer } from '../lib/mailer';
@@ -8,9 +8,10 @@ import { bundleWorkflows, createWorker } from './create';
 
 /** A worker process: `DATABASE_URL`, `TEMPORAL_ADDRESS`, `TEMPORAL_TASK_QUEUE` from the environment. */
 const config = loadConfig();
+refuseExposedProduction(config, 'worker');
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a worker process');
 const db = createDb(config.DATABASE_URL);
-const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const connection = await connectNative(config);
 const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, { ratePerSecond: config.MAIL_RATE_PER_SECOND }) : undefined;
 if (!mailer) console.warn('SMTP_URL is not set: notifications are recorded and shown in the app, but not mailed');
 const worker = await createWorker({
@@ -22,8 +23,9 @@ const worker = await createWorker({
   db,
   workflowBundle: await bundleWorkflows(),
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  dataConverter: temporalOptions(config).dataConverter,
 });
-const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+const { client } = await connectClient(config);
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 await client.connection.close();
 console.log(`worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}`);

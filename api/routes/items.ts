@@ -34,7 +34,7 @@ const ListQuerySchema = z.strictObject({
 export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/items',
-    { schema: { summary: '立项交办：新建事项并交办给牵头单位', tags: ['items'], body: CreateItemSchema, headers: IdempotencyHeaders } },
+    { config: { permission: 'item.create', sendsMail: true }, schema: { summary: '立项交办：新建事项并交办给牵头单位', tags: ['items'], body: CreateItemSchema, headers: IdempotencyHeaders } },
     async (request, reply) => {
       const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'], requestHash('POST', request.url, request.body), async () => {
         const item = await createItem(services, request.actor, request.body);
@@ -47,7 +47,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   for (const action of ACTIONS) {
     app.post(
       `/api/items/:id/${action}`,
-      { schema: { summary: ACTION_LABELS[action], tags: ['actions'], params: IdParams, body: ACTION_PAYLOADS[action], headers: IdempotencyHeaders } },
+      { config: { permission: action, sendsMail: true }, schema: { summary: ACTION_LABELS[action], tags: ['actions'], params: IdParams, body: ACTION_PAYLOADS[action], headers: IdempotencyHeaders } },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
         const outcome = await once(services.db, request.actor.userId, key, requestHash('POST', request.url, request.body), async () => {
@@ -60,13 +60,13 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     );
   }
 
-  app.get('/api/items', { schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema } }, async (request) =>
+  app.get('/api/items', { config: { permission: 'item.read' }, schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema } }, async (request) =>
     listItems(services, request.actor, request.query),
   );
 
   app.get(
     '/api/items/:id/ledger',
-    { schema: { summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）', tags: ['items'], params: IdParams, querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }) } },
+    { config: { permission: 'item.read' }, schema: { summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）', tags: ['items'], params: IdParams, querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }) } },
     async (request, reply) => {
       const ledger = await itemLedger(services, request.actor, request.params.id);
       if (request.query.format === 'json') return ledger;
@@ -77,7 +77,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     },
   );
 
-  app.get('/api/items/:id', { schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams } }, async (request) =>
+  app.get('/api/items/:id', { config: { permission: 'item.read' }, schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams } }, async (request) =>
     itemDetail(services, request.actor, request.params.id),
   );
 };

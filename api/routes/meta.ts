@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ACTION_LABELS } from '../../domain/commands';
 import { STATUS_LABELS, TRANSITIONS } from '../../domain/item';
 import { ROLE_LABELS } from '../../domain/actors';
+import { PERMISSIONS } from '../../domain/permissions';
 import type { Services } from '../items-service';
 
 export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -13,7 +14,12 @@ export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     return reply.status(db && temporal ? 200 : 503).send({ database: db ? 'up' : 'down', temporal: temporal ? 'up' : 'down' });
   });
 
-  app.get('/api/me', { schema: { summary: '当前用户', tags: ['meta'] } }, async (request) => ({ actor: request.actor }));
+  app.get('/api/me', { schema: { summary: '当前用户及其权限', tags: ['meta'] } }, async (request) => ({
+    actor: { ...request.actor, jurisdiction: undefined },
+    roleLabel: ROLE_LABELS[request.actor.role],
+    permissions: [...PERMISSIONS[request.actor.role]],
+    jurisdictionSize: request.actor.jurisdiction?.length ?? null,
+  }));
 
   app.get('/api/units', { schema: { summary: '单位列表', tags: ['meta'] } }, async () => ({
     units: await services.db.unit.findMany({ orderBy: [{ kind: 'asc' }, { id: 'asc' }] }),
@@ -24,5 +30,6 @@ export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     actions: ACTION_LABELS,
     roles: ROLE_LABELS,
     transitions: TRANSITIONS,
+    permissions: Object.fromEntries(Object.entries(PERMISSIONS).map(([role, set]) => [role, [...set]])),
   }));
 };

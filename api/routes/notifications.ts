@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NOTIFICATION_KINDS, isKind } from '../../domain/notifications';
-import { forbidden, notFound } from '../errors';
+import { notFound } from '../errors';
 import type { Services } from '../items-service';
 
 const view = (m: { id: bigint; kind: string; itemId: string; subject: string; text: string; status: string; createdAt: Date; readAt: Date | null; sentAt: Date | null; recipientName: string; recipientEmail: string | null; lastError: string | null; attempts: number }) => ({
@@ -43,8 +43,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
     return { notification: view(row), changed: updated.count === 1 };
   });
 
-  app.get('/api/notifications/undelivered', { schema: { summary: '发送失败或缺少邮箱的通知（督查人员）', tags: ['notifications'] } }, async (request) => {
-    if (request.actor.role !== 'supervisor' && request.actor.role !== 'admin') throw forbidden();
+  app.get('/api/notifications/undelivered', { config: { permission: 'settings.read' }, schema: { summary: '发送失败或缺少邮箱的通知（督查人员、管理员）', tags: ['notifications'] } }, async () => {
     const rows = await services.db.outboxMessage.findMany({ where: { status: { in: ['failed', 'no_address'] } }, orderBy: { id: 'desc' }, take: 200 });
     return { notifications: rows.map(view) };
   });

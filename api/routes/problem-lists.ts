@@ -10,7 +10,8 @@ const CsvQuery = z.strictObject({ title: z.string().trim().min(1).max(200), sour
 export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/problem-lists',
-    { schema: { summary: '导入问题清单（JSON），逐行校验，全部通过才导入', tags: ['problem-lists'], body: ProblemListBody } },
+    {
+      config: { permission: 'problemList.create', sendsMail: true }, schema: { summary: '导入问题清单（JSON），逐行校验，全部通过才导入', tags: ['problem-lists'], body: ProblemListBody } },
     async (request, reply) => {
       const { title, source, items } = request.body;
       const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'] as string | undefined, requestHash('POST', request.url, request.body), async () => ({
@@ -23,7 +24,8 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
 
   app.post(
     '/api/problem-lists/csv',
-    { schema: { summary: '导入问题清单（CSV，首行为列名），逐行校验，全部通过才导入', tags: ['problem-lists'], querystring: CsvQuery } },
+    {
+      config: { permission: 'problemList.create', sendsMail: true }, schema: { summary: '导入问题清单（CSV，首行为列名），逐行校验，全部通过才导入', tags: ['problem-lists'], querystring: CsvQuery } },
     async (request, reply) => {
       if (typeof request.body !== 'string') throw badRequest([{ field: 'body', reason: '请以 text/csv 上传 CSV 文本' }]);
       const { rows, errors } = csvRows(request.body);
@@ -39,9 +41,9 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     },
   );
 
-  app.get('/api/problem-lists', { schema: { summary: '问题清单及其进度', tags: ['problem-lists'] } }, async () => ({ lists: await listProblemLists(services) }));
+  app.get('/api/problem-lists', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单及其进度', tags: ['problem-lists'] } }, async () => ({ lists: await listProblemLists(services) }));
 
-  app.get('/api/problem-lists/:id', { schema: { summary: '问题清单进度', tags: ['problem-lists'], params: z.object({ id: z.string().max(64) }) } }, async (request) =>
+  app.get('/api/problem-lists/:id', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单进度', tags: ['problem-lists'], params: z.object({ id: z.string().max(64) }) } }, async (request) =>
     problemListDetail(services, request.params.id),
   );
 };

@@ -4,14 +4,10 @@ import { CalendarYearSchema } from '../../domain/calendar';
 import { PolicySchema } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
 import { currentCalendar, shippedYears } from '../../lib/calendar-store';
-import { badRequest, forbidden, type FieldError } from '../errors';
+import { badRequest, type FieldError } from '../errors';
 import type { Services } from '../items-service';
-import type { Actor } from '../../domain/actors';
 import type { Prisma } from '../../generated/prisma/client';
 
-function requireAdmin(actor: Actor): void {
-  if (actor.role !== 'admin') throw forbidden('只有系统管理员可以修改工作日历和期限规则');
-}
 
 /** The working-day calendar and the deadline policies: data the operator maintains, no code change. */
 export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -23,9 +19,8 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
 
   app.put(
     '/api/calendar/:year',
-    { schema: { summary: '新增或更正一年的节假日安排', tags: ['settings'], params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }), body: CalendarYearSchema.extend({ source: z.string().trim().min(1).max(200) }) } },
+    { config: { permission: 'settings.write' }, schema: { summary: '新增或更正一年的节假日安排', tags: ['settings'], params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }), body: CalendarYearSchema.extend({ source: z.string().trim().min(1).max(200) }) } },
     async (request) => {
-      requireAdmin(request.actor);
       const { year } = request.params;
       const { holidays, workdays, source } = request.body;
       const errors: FieldError[] = [];
@@ -43,13 +38,14 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
   );
 
-  app.get('/api/policies', { schema: { summary: '期限与催办规则', tags: ['settings'] } }, async () => ({
+  app.get('/api/policies', { config: { permission: 'settings.read' }, schema: { summary: '期限与催办规则', tags: ['settings'] } }, async () => ({
     policies: (await services.db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] })).map((p) => ({ ...p, updatedAt: p.updatedAt.toISOString() })),
   }));
 
   app.put(
     '/api/policies/:category/:priority',
     {
+      config: { permission: 'settings.write' },
       schema: {
         summary: '设置某类别、优先级的期限与催办规则（新版本只用于此后立项的事项）',
         tags: ['settings'],
@@ -58,7 +54,6 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
       },
     },
     async (request) => {
-      requireAdmin(request.actor);
       const { category, priority } = request.params;
       const existing = await services.db.deadlinePolicy.findUnique({ where: { category_priority: { category, priority } } });
       const version = (existing?.version ?? 0) + 1;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app';
 import { createDb, type Db } from '../../lib/db';
 import { signToken } from '../../lib/tokens';
+import { attach, jpeg, pdf } from '../support/files';
 import { coC, leadA, outsider, supervisor, verifier } from '../support/actors';
 import { type ApiStack, TEST_SECRET, bearer, dbFingerprint, startApiStack, testApp } from '../support/api';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
@@ -44,15 +45,17 @@ async function createOne(overrides: Record<string, unknown> = {}): Promise<strin
 describe('the item API on real Temporal and PostgreSQL', () => {
   it('runs an item from open to close over HTTP, with a full timeline', async () => {
     const id = await createOne();
+    const photo = await attach(app, id, leadA, [{ name: '整改后照片.jpg', content: jpeg('after') }]);
+    const rules = await attach(app, id, leadA, [{ name: '巡查制度.pdf', content: pdf('rules') }]);
     const steps: Array<[string, typeof supervisor, unknown]> = [
       ['coSign', coC, undefined],
       ['sign', leadA, { note: '已签收' }],
       ['filePlan', leadA, { plan: '一、清理杂物；二、设置警示标志；三、建立巡查制度', attachments: [] }],
       ['coComplete', coC, { text: '已配合开展联合执法', attachments: [] }],
       ['reportProgress', leadA, { text: '杂物已清理完毕', percent: 60 }],
-      ['submit', leadA, { summary: '整改完成', attachments: [{ name: '整改后照片.jpg', ref: 'evidence/abc' }] }],
+      ['submit', leadA, { summary: '整改完成', attachments: photo }],
       ['verifyReturn', verifier, { reasons: '缺少巡查制度文件' }],
-      ['submit', leadA, { summary: '补充巡查制度', attachments: [{ name: '巡查制度.pdf', ref: 'evidence/def' }] }],
+      ['submit', leadA, { summary: '补充巡查制度', attachments: rules }],
       ['verifyPass', verifier, { opinion: '经现场核查，整改到位' }],
     ];
     for (const [action, actor, body] of steps) {
@@ -65,7 +68,7 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     expect(item).toMatchObject({ status: 'closed', statusLabel: '已销号', returnCount: 1, allowedActions: [] });
     expect(timeline.map((e: { action: string }) => e.action)).toEqual(['create', ...steps.map(([a]) => a)]);
     expect(timeline[7]).toMatchObject({ actionLabel: '核查退回', actor: { userId: verifier.userId, role: 'verifier' }, payload: { reasons: '缺少巡查制度文件' } });
-    expect(timeline[6].attachments).toEqual([{ name: '整改后照片.jpg', ref: 'evidence/abc' }]);
+    expect(timeline[6].attachments).toEqual([{ name: '整改后照片.jpg', ref: `evidence:${photo[0]!.sha256}`, sha256: photo[0]!.sha256, mime: 'image/jpeg', size: jpeg('after').length }]);
   });
 
   it('answers 400 naming each bad field, and changes nothing', async () => {

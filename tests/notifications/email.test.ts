@@ -6,7 +6,8 @@ import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
 import { createMailer, type Mailer } from '../../lib/mailer';
 import { leadA, supervisor, verifier } from '../support/actors';
-import { bearer, seedUnits, testApp } from '../support/api';
+import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
+import * as people from '../support/actors';
 import { act, open } from '../support/items';
 import { testSmtp, type TestSmtp } from '../support/smtp';
 import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
@@ -28,6 +29,7 @@ beforeAll(async () => {
   t = await connectTemporal();
   db = (await freshDatabase()).db;
   await seedUnits(db);
+  await seedUsers(db, Object.values(people));
   await db.contact.createMany({
     data: [
       { id: 'c-a-h', unitId: 'unit-a', role: 'handler', name: '张经办', email: 'zhang@mz.example.gov.cn', userId: leadA.userId },

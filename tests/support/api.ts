@@ -1,5 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { buildApp, type App } from '../../api/app';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp, type App, type AppOptions } from '../../api/app';
+import { createEvidenceStore } from '../../lib/evidence-store';
+import * as people from './actors';
 import type { Actor } from '../../domain/actors';
 import type { Db } from '../../lib/db';
 import { connectTemporal, freshDatabase, startTestWorker, type TemporalHandles } from './stack';
@@ -7,22 +12,45 @@ import { signToken } from '../../lib/tokens';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 
-export function bearer(actor: Actor, secret = TEST_SECRET): Record<string, string> {
-  return { authorization: `Bearer ${signToken(actor, secret)}` };
+/** A token for a user; the user must exist in the database (seedUsers) for the API to accept it. */
+export function bearer(actor: Pick<Actor, 'userId'>, secret = TEST_SECRET): Record<string, string> {
+  return { authorization: `Bearer ${signToken({ userId: actor.userId }, secret)}` };
 }
 
-export async function testApp(db: Db, temporal: Client, taskQueue: string, temporalTimeoutMs = 15_000): Promise<App> {
-  return buildApp({ services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs }, authSecret: TEST_SECRET });
+/** Users as the API knows them: role and unit from the database; `jurisdictionUnitId` for oversight roles. */
+export async function seedUsers(db: Db, actors: Array<Actor & { jurisdictionUnitId?: string }>): Promise<void> {
+  await db.user.createMany({
+    data: actors.map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId, jurisdictionUnitId: a.jurisdictionUnitId ?? null })),
+    skipDuplicates: true,
+  });
 }
 
+export async function testEvidenceStore() {
+  return createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-evidence-')));
+}
+
+export async function testApp(db: Db, temporal: Client, taskQueue: string, temporalTimeoutMs = 15_000, extra: Partial<AppOptions> = {}): Promise<App> {
+  return buildApp({
+    services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs },
+    auth: { secret: TEST_SECRET, userCacheMs: 0 },
+    evidence: await testEvidenceStore(),
+    ...extra,
+  });
+}
+
+/** A small unit tree: the city, its supervision office and bureaus, one district with two offices under it. */
 export async function seedUnits(db: Db): Promise<void> {
   await db.unit.createMany({
     data: [
-      { id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' },
-      { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' },
-      { id: 'unit-b', name: '市财政局', parentId: null, kind: 'bureau' },
-      { id: 'unit-c', name: '市公安局', parentId: null, kind: 'bureau' },
-      { id: 'unit-x', name: '市教育局', parentId: null, kind: 'bureau' },
+      { id: 'city', name: '市人民政府', parentId: null, kind: 'city' },
+      { id: 'dcs', name: '市委督查室', parentId: 'city', kind: 'supervision' },
+      { id: 'unit-a', name: '市民政局', parentId: 'city', kind: 'bureau' },
+      { id: 'unit-b', name: '市财政局', parentId: 'city', kind: 'bureau' },
+      { id: 'unit-c', name: '市公安局', parentId: 'city', kind: 'bureau' },
+      { id: 'unit-x', name: '市教育局', parentId: 'city', kind: 'bureau' },
+      { id: 'district', name: '某区人民政府', parentId: 'city', kind: 'district' },
+      { id: 'district-a', name: '某区民政局', parentId: 'district', kind: 'bureau' },
+      { id: 'district-t', name: '某区某街道办事处', parentId: 'district', kind: 'township' },
     ],
     skipDuplicates: true,
   });
@@ -53,6 +81,7 @@ export async function startApiStack(taskQueue: string): Promise<ApiStack> {
   const t = await connectTemporal();
   const { db } = await freshDatabase();
   await seedUnits(db);
+  await seedUsers(db, Object.values(people));
   const worker = await startTestWorker(t, db, taskQueue);
   const running = worker.run();
   const app = await testApp(db, t.client, taskQueue);

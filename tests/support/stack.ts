@@ -5,6 +5,11 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../lib/db';
 import { bundleWorkflows, createWorker } from '../../worker/create';
+import { EncryptionCodec, parseKey } from '../../lib/payload-codec';
+
+/** Tests run with payload encryption on, as the product does: one key for clients, workers and worker processes. */
+export const TEST_PAYLOAD_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_DATA_CONVERTER = { payloadCodecs: [new EncryptionCodec(parseKey(TEST_PAYLOAD_KEY))] };
 
 let runtimeInstalled = false;
 function installRuntime(): void {
@@ -48,7 +53,7 @@ export async function connectTemporal(): Promise<TemporalHandles> {
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: TEST_DATA_CONVERTER }),
     connection,
     nativeConnection,
     address,
@@ -64,5 +69,5 @@ export function uniqueTaskQueue(prefix: string): string {
 }
 
 export async function startTestWorker(t: TemporalHandles, db: Db, taskQueue: string): Promise<Worker> {
-  return createWorker({ connection: t.nativeConnection, taskQueue, db, workflowBundle: await workflowBundle() });
+  return createWorker({ connection: t.nativeConnection, taskQueue, db, workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER });
 }

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_PAYLOAD_KEY } from './stack';
 import path from 'node:path';
 import { ROOT } from '../../lib/tools';
 
 /** A real worker process, as production runs it (worker/main.ts), ready once it says so. */
 export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'worker', 'main.ts')], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { isUnitRole } from '../../domain/actors';
+import { isTerminal } from '../../domain/item';
+import { can } from '../../domain/permissions';
+import { EvidenceRejected, safeFileName, type EvidenceStore } from '../../lib/evidence-store';
+import { AppError, badRequest, forbidden, notFound } from '../errors';
+import { loadItem, type Services } from '../items-service';
+
+export interface EvidenceOptions {
+  services: Services;
+  store: EvidenceStore;
+  maxBytes: number;
+  maxFiles: number;
+}
+
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const FileParams = z.object({ id: z.string().min(1).max(64), sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256') });
+
+/** RFC 6266/5987: the original (Chinese) name survives, and nothing in it can break the header. */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app, { services, store, maxBytes, maxFiles }) => {
+  app.post(
+    '/api/items/:id/evidence',
+    {
+      config: { permission: 'evidence.upload' },
+      schema: {
+        summary: '上传佐证材料（multipart/form-data，可多个文件）；返回的 sha256 在提交整改、申请销号时引用',
+        tags: ['evidence'],
+        params: IdParams,
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      if (!request.isMultipart()) throw new AppError(415, 'unsupported_media_type', '请以 multipart/form-data 上传文件');
+      const item = await loadItem(services, actor, request.params.id);
+      const party = isUnitRole(actor) && (item.leadUnitId === actor.unitId || item.coParts.some((p) => p.unitId === actor.unitId));
+      if (!party) throw forbidden('只有牵头单位和配合单位可以上传佐证材料');
+      if (isTerminal(item.status)) throw new AppError(409, 'conflict', '事项已办结，不能再上传材料', { reason: 'not_allowed_in_state', state: item.status });
+
+      const files: Array<{ sha256: string; name: string; size: number; mime: string; ref: string }> = [];
+      for await (const part of request.parts({ limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 } })) {
+        if (part.type !== 'file') continue;
+        let stored;
+        try {
+          stored = await store.put(part.file, maxBytes);
+        } catch (err) {
+          if (err instanceof EvidenceRejected) {
+            const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
+            throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, { fields: [{ field: `files.${files.length}`, reason: err.message }] });
+          }
+          throw err;
+        }
+        const name = safeFileName(part.filename);
+        await services.db.evidence.createMany({
+          data: [{ sha256: stored.sha256, itemId: item.id, unitId: actor.unitId, uploadedBy: actor.userId, name, mime: stored.mime, size: stored.size }],
+          skipDuplicates: true,
+        });
+        files.push({ sha256: stored.sha256, name, size: stored.size, mime: stored.mime, ref: `evidence:${stored.sha256}` });
+      }
+      if (files.length === 0) throw badRequest([{ field: 'files', reason: '没有收到文件' }]);
+      return reply.status(201).send({ files });
+    },
+  );
+
+  app.get(
+    '/api/items/:id/evidence',
+    { config: { permission: 'evidence.read' }, schema: { summary: '事项的佐证材料；核查人员可见同一文件是否在其他事项或由其他单位提交过', tags: ['evidence'], params: IdParams } },
+    async (request) => {
+      const item = await loadItem(services, request.actor, request.params.id);
+      const rows = await services.db.evidence.findMany({ where: { itemId: item.id }, orderBy: { id: 'asc' } });
+      // Reuse is shown to those who verify; telling a unit would leak other items' existence.
+      const showReuse = can(request.actor.role, 'verifyPass');
+      const others = showReuse && rows.length
+        ? await services.db.evidence.findMany({ where: { sha256: { in: rows.map((r) => r.sha256) }, NOT: { itemId: item.id } }, orderBy: { id: 'asc' } })
+        : [];
+      return {
+        files: rows.map((r) => {
+          const elsewhere = others.filter((o) => o.sha256 === r.sha256);
+          const sameItemOtherUnits = showReuse ? rows.filter((o) => o.sha256 === r.sha256 && o.unitId !== r.unitId) : [];
+          return {
+            sha256: r.sha256,
+            name: r.name,
+            mime: r.mime,
+            size: r.size,
+            unitId: r.unitId,
+            uploadedBy: r.uploadedBy,
+            uploadedAt: r.createdAt.toISOString(),
+            ...(showReuse
+              ? {
+                  reused: elsewhere.length + sameItemOtherUnits.length > 0,
+                  reusedIn: [...elsewhere, ...sameItemOtherUnits].map((o) => ({ itemId: o.itemId, unitId: o.unitId, uploadedAt: o.createdAt.toISOString() })),
+                }
+              : {}),
+          };
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/api/items/:id/evidence/:sha256',
+    { config: { permission: 'evidence.read', audit: true }, schema: { summary: '下载佐证材料（记入审计日志）', tags: ['evidence'], params: FileParams } },
+    async (request, reply) => {
+      request.auditTarget = `${request.params.id}/${request.params.sha256}`;
+      const item = await loadItem(services, request.actor, request.params.id);
+      const row = await services.db.evidence.findFirst({ where: { itemId: item.id, sha256: request.params.sha256 } });
+      if (!row || !(await store.exists(row.sha256))) throw notFound('文件不存在');
+      return reply
+        .header('content-type', row.mime)
+        .header('content-length', row.size)
+        .header('content-disposition', contentDisposition(row.name))
+        .header('x-content-type-options', 'nosniff')
+        .send(store.open(row.sha256));
+    },
+  );
+};

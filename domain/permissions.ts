@@ -1,0 +1,76 @@
+import type { Role } from './actors';
+import type { Action } from './commands';
+
+/** What a role may do besides the item actions: reading, configuring, auditing. */
+export const OPERATIONS = [
+  'item.create',
+  'item.read',
+  'item.export',
+  'problemList.create',
+  'problemList.read',
+  'evidence.upload',
+  'evidence.read',
+  'notifications.read',
+  'settings.read',
+  'settings.write',
+  'users.manage',
+  'audit.read',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export type Permission = Action | Operation;
+
+const UNIT_WORK: readonly Permission[] = [
+  'item.read',
+  'evidence.upload',
+  'evidence.read',
+  'notifications.read',
+  'sign',
+  'decline',
+  'filePlan',
+  'reportProgress',
+  'coSign',
+  'coReport',
+  'coComplete',
+  'submit',
+  'requestExtension',
+];
+const VERIFY: readonly Permission[] = ['verifyPass', 'verifyReturn', 'reinspect'];
+
+/**
+ * The one table of role × permission. The API checks it before anything else; the workflow
+ * checks it again for item actions (with the actor's relation to the item: lead unit, co-unit,
+ * jurisdiction), so a bug in the API cannot let an action through.
+ *
+ * Separation of duties (等保 2.0 三级): the system administrator configures and manages users
+ * but neither reads items nor the audit record; the audit administrator reads the audit record
+ * and the items' event chains and changes nothing.
+ */
+export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
+  supervisor: new Set<Permission>([
+    'item.create',
+    'item.read',
+    'item.export',
+    'problemList.create',
+    'problemList.read',
+    'evidence.read',
+    'notifications.read',
+    'settings.read',
+    'reassign',
+    'arbitrate',
+    'decideExtension',
+    'suspend',
+    'resume',
+    'withdraw',
+    ...VERIFY,
+  ]),
+  verifier: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'evidence.read', 'notifications.read', ...VERIFY]),
+  unit_handler: new Set<Permission>(UNIT_WORK),
+  unit_leader: new Set<Permission>(UNIT_WORK),
+  leader: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'evidence.read', 'notifications.read', 'settings.read']),
+  admin: new Set<Permission>(['settings.read', 'settings.write', 'users.manage']),
+  auditor: new Set<Permission>(['audit.read', 'item.read']),
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return PERMISSIONS[role].has(permission);
+}
