@@ -1,14 +1,15 @@
 import { shanghaiDate } from '../domain/calendar';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Actor } from '../domain/actors';
+import { oversees, type Actor } from '../domain/actors';
+import { can } from '../domain/permissions';
 import { CreateItemSchema, type CreateItem } from '../domain/commands';
 
 import { parseCsv } from '../lib/csv';
 import { openProblemList } from '../lib/items';
 import { policyFor } from '../lib/policies';
 import type { Policy } from '../domain/policy';
-import { badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
+import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
 import type { Services } from './items-service';
 
 export const MAX_LIST_ROWS = 1000;
@@ -55,7 +56,7 @@ export const ProblemListBody = z.strictObject({
  * wholly valid list is opened, as one workflow start.
  */
 export async function createProblemList(s: Services, actor: Actor, title: string, source: string, rawRows: unknown[], rowLabel: (i: number) => string) {
-  if (actor.role !== 'supervisor') throw forbidden('只有督查人员可以建立问题清单');
+  if (!can(actor.role, 'problemList.create')) throw forbidden('只有督查人员可以建立问题清单');
   const units = await s.db.unit.findMany({ select: { id: true, name: true } });
   const byKey = new Map<string, string>();
   for (const u of units) {
@@ -81,6 +82,8 @@ export async function createProblemList(s: Services, actor: Actor, title: string
     specs.push({ ...spec, leadUnitId: lead ?? spec.leadUnitId, coUnitIds: co });
   });
   if (errors.length > 0) throw badRequest(errors, `清单有 ${new Set(errors.map((e) => e.field.split('.')[0])).size} 行有误，未导入任何问题`);
+  const outside: FieldError[] = specs.flatMap((spec, i) => (oversees(actor, spec.leadUnitId) ? [] : [{ field: `${rowLabel(i)}.leadUnitId`, reason: '牵头单位不在您的管辖范围内' }]));
+  if (outside.length > 0) throw new AppError(403, 'forbidden', `清单有 ${outside.length} 行的牵头单位不在您的管辖范围内，未导入任何问题`, { fields: outside });
   const listId = `L${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
   const policies = new Map<string, Policy>();
   for (const spec of specs) {

@@ -1,0 +1,358 @@
+/**
+ * The access matrix: every route × every role (own unit / foreign unit) × no token / bad token,
+ * with the expected status of each cell, and no database change wherever the answer is a
+ * refusal. A route added without a row here fails the coverage check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../domain/commands';
+import { ACTIONS } from '../../domain/commands';
+import { can, type Permission } from '../../domain/permissions';
+import type { Actor } from '../../domain/actors';
+import { signToken } from '../../lib/tokens';
+import * as p from '../support/actors';
+import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { jpeg, multipart } from '../support/files';
+import { uniqueTaskQueue } from '../support/stack';
+
+let stack: ApiStack;
+beforeAll(async () => {
+  stack = await startApiStack(uniqueTaskQueue('matrix'));
+}, 60_000);
+afterAll(async () => stack?.close());
+
+/** The columns. The fixture items are led by unit-a with unit-c as co-unit, in the city's jurisdiction, outside the district's. */
+const COLUMNS = {
+  supervisorOwn: p.supervisor,
+  supervisorForeign: p.districtSupervisor,
+  verifierOwn: p.verifier,
+  verifierForeign: p.districtVerifier,
+  handlerOwn: p.leadA,
+  handlerForeign: p.outsider,
+  unitLeaderOwn: p.leaderA,
+  unitLeaderForeign: p.leaderX,
+  coUnitHandler: p.coC,
+  leaderOwn: p.leader,
+  leaderForeign: p.districtLeader,
+  admin: p.admin,
+  auditor: p.auditor,
+  noToken: null,
+  badToken: null,
+} as const;
+type Column = keyof typeof COLUMNS;
+const COLS = Object.keys(COLUMNS) as Column[];
+
+/** Who sees the fixture item: its units, and oversight whose jurisdiction holds unit-a (the auditor sees all). */
+const SEES_ITEM = new Set<Column>(['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'coUnitHandler', 'leaderOwn', 'auditor']);
+const LEAD = new Set<Column>(['handlerOwn', 'unitLeaderOwn']);
+
+function headersFor(col: Column): Record<string, string> {
+  if (col === 'noToken') return {};
+  if (col === 'badToken') return { authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, 'not-the-secret-not-the-secret-not-the-s')}` };
+  return bearer(COLUMNS[col] as Actor);
+}
+
+function role(col: Column) {
+  return (COLUMNS[col] as Actor).role;
+}
+
+/** Authenticated, then the role table, then (for a route on one item) whether the item is visible. */
+function gate(col: Column, permission: Permission | null, onItem: boolean): number | null {
+  if (col === 'noToken' || col === 'badToken') return 401;
+  if (permission && !can(role(col), permission)) return 403;
+  if (onItem && !SEES_ITEM.has(col)) return 404;
+  return null;
+}
+
+async function fingerprint() {
+  const db = stack.db;
+  const [items, events, lists, users, units, cal, policies, evidence, idem] = await Promise.all([
+    db.item.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true } }),
+    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
+    db.problemList.count(),
+    db.user.findMany({ orderBy: { id: 'asc' } }),
+    db.unit.findMany({ orderBy: { id: 'asc' } }),
+    db.calendarYear.findMany(),
+    db.deadlinePolicy.findMany(),
+    db.evidence.count(),
+    db.idempotencyKey.count(),
+  ]);
+  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, idem });
+}
+
+/** Work a success set off (a problem list opening its items) lands after the answer: wait until it has. */
+async function settled(): Promise<void> {
+  let last = await fingerprint();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await fingerprint();
+    if (now === last) return;
+    last = now;
+  }
+  throw new Error('the database did not settle');
+}
+
+async function send(method: string, url: string, col: Column, body?: unknown, extraHeaders: Record<string, string> = {}) {
+  const payload = body instanceof Buffer ? body : body === undefined ? undefined : JSON.stringify(body);
+  const headers = { ...headersFor(col), ...(body !== undefined && !(body instanceof Buffer) ? { 'content-type': 'application/json' } : {}), ...extraHeaders };
+  return stack.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+}
+
+// --- fixture items, each brought to the state an action needs, through the API as users would.
+const sup = p.supervisor;
+const STEP_BODIES: Partial<Record<Action, unknown>> = {
+  decline: { reason: '不属于本单位职责' },
+  reassign: { leadUnitId: 'unit-a', note: '仍由A单位办理' },
+  filePlan: { plan: '整改方案' },
+  coComplete: { text: '配合完成' },
+  coReport: { text: '配合进展' },
+  submit: { summary: '申请销号' },
+  requestExtension: { dueDate: '2027-06-30', reason: '工程量大' },
+  suspend: { reason: '等待政策' },
+  verifyPass: { opinion: '通过' },
+};
+type Step = [Action, Actor];
+const PATHS: Record<string, Step[]> = {
+  assigned: [],
+  declined: [['decline', p.leadA]],
+  arbitration: [['decline', p.leadA], ['reassign', sup], ['decline', p.leadA], ['reassign', sup], ['decline', p.leadA]],
+  signed: [['sign', p.leadA]],
+  signedCo: [['sign', p.leadA], ['coSign', p.coC]],
+  rectifying: [['sign', p.leadA], ['filePlan', p.leadA]],
+  ready: [['sign', p.leadA], ['coSign', p.coC], ['coComplete', p.coC], ['filePlan', p.leadA]],
+  extension: [['sign', p.leadA], ['filePlan', p.leadA], ['requestExtension', p.leadA]],
+  suspended: [['suspend', sup]],
+  verifying: [['sign', p.leadA], ['coSign', p.coC], ['coComplete', p.coC], ['filePlan', p.leadA], ['submit', p.leadA]],
+  closed: [['sign', p.leadA], ['coSign', p.coC], ['coComplete', p.coC], ['filePlan', p.leadA], ['submit', p.leadA], ['verifyPass', sup]],
+};
+const STATE_FOR: Record<Action, keyof typeof PATHS> = {
+  sign: 'assigned',
+  decline: 'assigned',
+  coSign: 'assigned',
+  suspend: 'assigned',
+  withdraw: 'assigned',
+  reassign: 'declined',
+  arbitrate: 'arbitration',
+  filePlan: 'signed',
+  requestExtension: 'signed',
+  coReport: 'signedCo',
+  coComplete: 'signedCo',
+  reportProgress: 'rectifying',
+  submit: 'ready',
+  decideExtension: 'extension',
+  resume: 'suspended',
+  verifyPass: 'verifying',
+  verifyReturn: 'verifying',
+  reinspect: 'closed',
+};
+const ACTION_BODIES: Record<Action, unknown> = {
+  sign: {},
+  decline: { reason: '不属于本单位职责' },
+  reassign: { leadUnitId: 'unit-b' },
+  arbitrate: { unitId: 'unit-a', ruling: '由A单位牵头' },
+  filePlan: { plan: '整改方案' },
+  reportProgress: { text: '进展' },
+  coSign: {},
+  coReport: { text: '配合进展' },
+  coComplete: { text: '配合完成' },
+  submit: { summary: '申请销号' },
+  verifyPass: { opinion: '通过' },
+  verifyReturn: { reasons: '材料不全' },
+  requestExtension: { dueDate: '2027-06-30', reason: '工程量大' },
+  decideExtension: { approved: true },
+  suspend: { reason: '等待政策' },
+  resume: {},
+  withdraw: { reason: '重复立项' },
+  reinspect: { relapsed: false, findings: '未反弹' },
+};
+
+async function itemIn(state: keyof typeof PATHS): Promise<string> {
+  const res = await send('POST', '/api/items', 'supervisorOwn', { title: `矩阵测试（${state}）`, leadUnitId: 'unit-a', coUnitIds: ['unit-c'], dueDate: '2026-12-31' });
+  expect(res.statusCode, res.body).toBe(201);
+  const id = res.json().item.id as string;
+  for (const [action, actor] of PATHS[state]!) {
+    const r = await stack.app.inject({ method: 'POST', url: `/api/items/${id}/${action}`, headers: { ...bearer(actor), 'content-type': 'application/json' }, payload: JSON.stringify(STEP_BODIES[action] ?? {}) });
+    expect(r.statusCode, `${state}/${action}: ${r.body}`).toBe(200);
+  }
+  return id;
+}
+
+/** Whether the column stands in the relation the action needs (its role permitting it). */
+function related(col: Column, action: Action): boolean {
+  const party = { sign: 'lead', decline: 'lead', filePlan: 'lead', reportProgress: 'lead', submit: 'lead', requestExtension: 'lead', coSign: 'co', coReport: 'co', coComplete: 'co' }[action as string];
+  if (party === 'lead') return LEAD.has(col);
+  if (party === 'co') return col === 'coUnitHandler';
+  return true; // supervisor-side actions: the jurisdiction already decided visibility
+}
+
+function expectedForAction(col: Column, action: Action): number {
+  const g = gate(col, action, true);
+  if (g) return g;
+  if (!related(col, action)) return 403;
+  // A closed item with no 回头看 scheduled: the entitled get the state machine's 409.
+  return action === 'reinspect' ? 409 : 200;
+}
+
+interface Row {
+  method: string;
+  /** As the route is declared (for the coverage check). */
+  route: string;
+  expected: (col: Column) => number;
+  /** Builds the request for one cell; `fresh` is true for a cell expected to succeed. */
+  request: (col: Column) => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
+}
+
+let item = '';
+let evidenceSha = '';
+const readRow = (route: string, permission: Permission | null, onItem: boolean, url: () => string, ok = 200): Row => ({
+  method: 'GET',
+  route,
+  expected: (c) => gate(c, permission, onItem) ?? ok,
+  request: async () => ({ url: url() }),
+});
+
+function rows(): Row[] {
+  const out: Row[] = [
+    { method: 'GET', route: '/api/health', expected: () => 200, request: async () => ({ url: '/api/health' }) },
+    readRow('/api/me', null, false, () => '/api/me'),
+    readRow('/api/units', null, false, () => '/api/units'),
+    readRow('/api/meta/states', null, false, () => '/api/meta/states'),
+    readRow('/api/items', 'item.read', false, () => '/api/items'),
+    readRow('/api/items/:id', 'item.read', true, () => `/api/items/${item}`),
+    readRow('/api/items/:id/ledger', 'item.read', true, () => `/api/items/${item}/ledger`),
+    readRow('/api/items/:id/chain', 'item.read', true, () => `/api/items/${item}/chain`),
+    readRow('/api/items/:id/evidence', 'evidence.read', true, () => `/api/items/${item}/evidence`),
+    readRow('/api/items/:id/evidence/:sha256', 'evidence.read', true, () => `/api/items/${item}/evidence/${evidenceSha}`),
+    readRow('/api/problem-lists', 'problemList.read', false, () => '/api/problem-lists'),
+    readRow('/api/problem-lists/:id', 'problemList.read', false, () => '/api/problem-lists/NOPE', 404),
+    readRow('/api/calendar', null, false, () => '/api/calendar'),
+    readRow('/api/policies', 'settings.read', false, () => '/api/policies'),
+    readRow('/api/notifications', null, false, () => '/api/notifications'),
+    readRow('/api/notifications/undelivered', 'settings.read', false, () => '/api/notifications/undelivered'),
+    { method: 'GET', route: '/api/ack/:token', expected: () => 404, request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }) },
+    readRow('/api/audit', 'audit.read', false, () => '/api/audit'),
+    readRow('/api/users', 'users.manage', false, () => '/api/users'),
+    {
+      method: 'POST',
+      route: '/api/notifications/:id/read',
+      expected: (c) => gate(c, null, false) ?? 404,
+      request: async () => ({ url: '/api/notifications/999999/read' }),
+    },
+    {
+      method: 'POST',
+      route: '/api/items',
+      // The district's supervisor may open items, but not for a unit outside the district.
+      expected: (c) => gate(c, 'item.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({ url: '/api/items', body: { title: '新立项', leadUnitId: 'unit-a', dueDate: '2026-12-31' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/problem-lists',
+      expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({ url: '/api/problem-lists', body: { title: '清单', items: [{ title: '问题一', leadUnitId: 'unit-a', dueDate: '2026-12-31' }] } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/problem-lists/csv',
+      expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({ url: '/api/problem-lists/csv?title=CSV清单', body: Buffer.from('title,leadUnitId,dueDate\n问题一,unit-a,2026-12-31\n'), headers: { 'content-type': 'text/csv' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/items/:id/evidence',
+      expected: (c) => gate(c, 'evidence.upload', true) ?? 201,
+      request: async (c) => {
+        const { payload, headers } = multipart([{ name: '照片.jpg', content: jpeg(`matrix-${c}`) }]);
+        return { url: `/api/items/${item}/evidence`, body: payload, headers };
+      },
+    },
+    {
+      method: 'PUT',
+      route: '/api/calendar/:year',
+      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      request: async () => ({ url: '/api/calendar/2032', body: { holidays: [{ date: '2032-10-01', name: '国庆节' }], workdays: [], source: '测试' } }),
+    },
+    {
+      method: 'PUT',
+      route: '/api/policies/:category/:priority',
+      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      request: async () => ({ url: '/api/policies/complaint/urgent', body: (await stack.app.inject({ method: 'GET', url: '/api/policies', headers: bearer(p.admin) })).json().policies[0]?.policy ?? DEFAULT_POLICY_BODY }),
+    },
+    {
+      method: 'PUT',
+      route: '/api/users/:id',
+      expected: (c) => gate(c, 'users.manage', false) ?? 200,
+      request: async () => ({ url: '/api/users/matrix-new', body: { name: '新用户', role: 'unit_handler', unitId: 'unit-b' } }),
+    },
+    {
+      method: 'PUT',
+      route: '/api/units/:id',
+      expected: (c) => gate(c, 'users.manage', false) ?? 200,
+      request: async () => ({ url: '/api/units/unit-new', body: { name: '新设单位', parentId: 'city', kind: 'bureau' } }),
+    },
+  ];
+  for (const action of ACTIONS) {
+    out.push({
+      method: 'POST',
+      route: `/api/items/:id/${action}`,
+      expected: (c) => expectedForAction(c, action),
+      request: async (c) => {
+        // Refusals are tried on one shared item; every expected success gets an item of its own.
+        const fresh = expectedForAction(c, action) < 400;
+        const id = fresh ? await itemIn(STATE_FOR[action]) : (shared[action] ??= await itemIn(STATE_FOR[action]));
+        return { url: `/api/items/${id}/${action}`, body: ACTION_BODIES[action] };
+      },
+    });
+  }
+  return out;
+}
+const shared: Partial<Record<Action, string>> = {};
+let DEFAULT_POLICY_BODY: unknown;
+
+describe('the access matrix', () => {
+  beforeAll(async () => {
+    item = await itemIn('signed');
+    const up = await stack.app.inject({ method: 'POST', url: `/api/items/${item}/evidence`, ...(() => {
+      const { payload, headers } = multipart([{ name: '现场.jpg', content: jpeg('matrix-fixture') }]);
+      return { payload, headers: { ...bearer(p.leadA), ...headers } };
+    })() });
+    expect(up.statusCode, up.body).toBe(201);
+    evidenceSha = up.json().files[0].sha256;
+    const { DEFAULT_POLICY } = await import('../../domain/policy');
+    const { version: _v, ...rest } = DEFAULT_POLICY;
+    DEFAULT_POLICY_BODY = rest;
+  }, 60_000);
+
+  it('covers every route the API declares', async () => {
+    const declared = Object.entries((stack.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    const covered = new Set(rows().map((r) => `${r.method} ${r.route}`));
+    expect(declared.filter((d) => !covered.has(d))).toEqual([]);
+    expect(declared.length).toBeGreaterThan(40);
+  });
+
+  it('answers every cell as expected, and a refusal changes nothing', async () => {
+    const failures: string[] = [];
+    let cells = 0;
+    for (const row of rows()) {
+      await settled();
+      // Refusals first, on the untouched fixture; then the cells expected to succeed.
+      const ordered = [...COLS].sort((a, b) => Number(row.expected(a) < 400) - Number(row.expected(b) < 400));
+      for (const col of ordered) {
+        const expected = row.expected(col);
+        const req = await row.request(col);
+        const before = expected >= 400 ? await fingerprint() : '';
+        const res = await send(row.method, req.url, col, req.body, req.headers);
+        cells++;
+        if (res.statusCode !== expected) failures.push(`${row.method} ${row.route} × ${col}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        if (expected >= 400) {
+          expect(res.statusCode).toBeLessThan(500);
+          const after = await fingerprint();
+          if (after !== before) failures.push(`${row.method} ${row.route} × ${col}: refused (${res.statusCode}) but the database changed`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(cells).toBeGreaterThan(40 * COLS.length - 1);
+  }, 600_000);
+});
