@@ -5,7 +5,7 @@ import { z } from 'zod';
  * working days (调休) on weekends. Pure functions over YYYY-MM-DD strings in Asia/Shanghai, so
  * workflows, the API and the tests share them.
  */
-const DayEntry = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD'), name: z.string().max(50).default('') });
+const DayEntry = z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD'), name: z.string().max(50).default('') });
 /** A year as the operator writes it: each date with its name (春节, 国庆节调休上班 …). */
 export const CalendarYearSchema = z.strictObject({ holidays: z.array(DayEntry).max(60), workdays: z.array(DayEntry).max(30) });
 export type CalendarYear = z.infer<typeof CalendarYearSchema>;

@@ -17,7 +17,7 @@ export const LIGHT_OF_ACTION: Record<RungAction, Light> = { remind: 'green', urg
 
 export const TARGETS = ['handler', 'unit_leader', 'co_units', 'supervisor', 'leader'] as const;
 
-export const RungSchema = z.object({
+export const RungSchema = z.strictObject({
   key: z.string().min(1).max(40),
   step: z.enum(STEPS),
   /** Working days from the step's deadline: negative before it, positive after. */
@@ -29,7 +29,7 @@ export const RungSchema = z.object({
 });
 export type Rung = z.infer<typeof RungSchema>;
 
-export const PolicySchema = z.object({
+export const PolicySchema = z.strictObject({
   id: z.string().min(1).max(64),
   version: z.number().int().min(1),
   signDays: z.number().int().min(1).max(30),

@@ -1,0 +1,171 @@
+/**
+ * Property-based tests on every request body the API takes: random and malformed input yields a
+ * 4xx, never a 5xx, and changes nothing. Each route is called by a user who may use it, on an
+ * item in a state where its action is allowed, so what is tested is the body's validation.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS, type Action } from '../../domain/commands';
+import type { Actor } from '../../domain/actors';
+import * as p from '../support/actors';
+import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
+import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import type { App } from '../../api/app';
+import type { Db } from '../../lib/db';
+import type { Worker } from '@temporalio/worker';
+
+let t: TemporalHandles;
+let db: Db;
+let app: App;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  t = await connectTemporal();
+  ({ db } = await freshDatabase());
+  await seedUnits(db);
+  await seedUsers(db, Object.values(p));
+  const tq = uniqueTaskQueue('fuzz');
+  worker = await startTestWorker(t, db, tq);
+  running = worker.run();
+  // Limits lifted: this test is about validation, not the rate limiter.
+  app = await testApp(db, t.client, tq, 15_000, { limits: { perMinute: 100_000, mailPerMinute: 100_000 } });
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await db?.$disconnect();
+  await t?.close();
+});
+
+async function fingerprint() {
+  const [items, events, lists, users, units, cal, policies, evidence, outbox] = await Promise.all([
+    db.item.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, seq: true, updatedAt: true } }),
+    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
+    db.problemList.count(),
+    db.user.findMany({ orderBy: { id: 'asc' } }),
+    db.unit.findMany({ orderBy: { id: 'asc' } }),
+    db.calendarYear.count(),
+    db.deadlinePolicy.count(),
+    db.evidence.count(),
+    db.notificationRequest.count({ where: { NOT: { kind: { in: ['ladder', 'escalation'] } } } }),
+  ]);
+  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, outbox });
+}
+
+async function post(actor: Actor, url: string, body: unknown) {
+  const r = await app.inject({ method: 'POST', url, headers: { ...bearer(actor), 'content-type': 'application/json' }, payload: JSON.stringify(body ?? {}) });
+  if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
+  return r.json();
+}
+
+/** An item where every action of the given party is allowed by state. */
+async function itemFor(action: Action): Promise<string> {
+  const { item } = await post(p.supervisor, '/api/items', { title: '模糊测试', leadUnitId: 'unit-a', coUnitIds: ['unit-c'], dueDate: '2026-12-31' });
+  const id = item.id as string;
+  const steps: Array<[string, Actor, unknown]> = {
+    assigned: [],
+    declined: [['decline', p.leadA, { reason: 'x' }]],
+    rectifying: [['sign', p.leadA, {}], ['filePlan', p.leadA, { plan: 'x' }], ['coSign', p.coC, {}]],
+    verifying: [['sign', p.leadA, {}], ['coSign', p.coC, {}], ['coComplete', p.coC, { text: 'x' }], ['filePlan', p.leadA, { plan: 'x' }], ['submit', p.leadA, { summary: 'x' }]],
+    extension: [['sign', p.leadA, {}], ['filePlan', p.leadA, { plan: 'x' }], ['requestExtension', p.leadA, { dueDate: '2027-06-30', reason: 'x' }]],
+    suspended: [['suspend', p.supervisor, { reason: 'x' }]],
+  }[stateFor(action)] as Array<[string, Actor, unknown]>;
+  for (const [a, actor, body] of steps) await post(actor, `/api/items/${id}/${a}`, body);
+  return id;
+}
+
+function stateFor(action: Action) {
+  if (['sign', 'decline', 'suspend', 'withdraw'].includes(action)) return 'assigned';
+  if (['reassign', 'arbitrate'].includes(action)) return 'declined';
+  if (['verifyPass', 'verifyReturn', 'reinspect'].includes(action)) return 'verifying';
+  if (action === 'decideExtension') return 'extension';
+  if (action === 'resume') return 'suspended';
+  return 'rectifying';
+}
+
+function actorFor(action: Action): Actor {
+  if (['coSign', 'coReport', 'coComplete'].includes(action)) return p.coC;
+  if (['sign', 'decline', 'filePlan', 'reportProgress', 'submit', 'requestExtension'].includes(action)) return p.leadA;
+  return p.supervisor;
+}
+
+/** The keys each body may have; anything else in an object is a field the API must refuse. */
+const KNOWN_KEYS = new Set([
+  'title', 'description', 'category', 'priority', 'source', 'leadUnitId', 'coUnitIds', 'dueDate', 'note', 'reason', 'plan', 'attachments', 'text', 'percent',
+  'summary', 'opinion', 'reasons', 'approved', 'unitId', 'ruling', 'relapsed', 'findings', 'items', 'holidays', 'workdays', 'name', 'role', 'jurisdictionUnitId',
+  'active', 'parentId', 'kind', 'id', 'signDays', 'planDays', 'progressEveryDays', 'reinspectAfterDays', 'workdayEnd', 'ladder',
+]);
+
+/** Random JSON that cannot be a valid body: not an object, or an object with a field no body has. */
+const invalidBody = fc.oneof(
+  fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 5 })),
+  fc
+    .tuple(
+      fc.dictionary(fc.constantFrom(...KNOWN_KEYS), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+      fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !KNOWN_KEYS.has(k) && k !== '__proto__' && k !== 'constructor'),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
+    .map(([known, extra, value]) => ({ ...known, [extra]: value })),
+);
+
+/** A body with the right keys and wrongly typed values: a string where a boolean/number/array is due, and the reverse. */
+const wrongTypes = fc
+  .dictionary(
+    fc.constantFrom('title', 'leadUnitId', 'dueDate', 'reason', 'plan', 'text', 'summary', 'reasons', 'approved', 'relapsed', 'findings', 'percent', 'attachments', 'coUnitIds', 'items', 'holidays', 'role', 'kind', 'signDays', 'ladder'),
+    fc.oneof(fc.constant(null), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }), fc.array(fc.integer(), { minLength: 1, maxLength: 3 }), fc.double({ noNaN: false })),
+    { minKeys: 1, maxKeys: 4 },
+  );
+
+interface Target {
+  name: string;
+  method: 'POST' | 'PUT';
+  url: () => string;
+  actor: Actor;
+}
+
+const targets: Target[] = [];
+const items: Partial<Record<Action, string>> = {};
+
+describe('random and malformed request bodies', () => {
+  beforeAll(async () => {
+    for (const action of ACTIONS) items[action] = await itemFor(action);
+    targets.push(
+      { name: 'create item', method: 'POST', url: () => '/api/items', actor: p.supervisor },
+      { name: 'problem list', method: 'POST', url: () => '/api/problem-lists', actor: p.supervisor },
+      { name: 'calendar', method: 'PUT', url: () => '/api/calendar/2033', actor: p.admin },
+      { name: 'policy', method: 'PUT', url: () => '/api/policies/complaint/high', actor: p.admin },
+      { name: 'user', method: 'PUT', url: () => '/api/users/fuzz-user', actor: p.admin },
+      { name: 'unit', method: 'PUT', url: () => '/api/units/fuzz-unit', actor: p.admin },
+      ...ACTIONS.map((action): Target => ({ name: action, method: 'POST', url: () => `/api/items/${items[action]}/${action}`, actor: actorFor(action) })),
+    );
+  }, 120_000);
+
+  it('never answers 5xx, always 4xx, and changes nothing', async () => {
+    const seen = new Map<number, number>();
+    for (const target of targets) {
+      const before = await fingerprint();
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(invalidBody, wrongTypes), async (body) => {
+          const res = await app.inject({ method: target.method, url: target.url(), headers: { ...bearer(target.actor), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+          seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+          if (res.statusCode < 400 || res.statusCode >= 500) throw new Error(`${target.name}: ${res.statusCode} for ${JSON.stringify(body).slice(0, 200)}: ${res.body.slice(0, 200)}`);
+          // A 400 names the field at fault.
+          if (res.statusCode === 400) expect(res.json().fields?.length ?? 0, res.body).toBeGreaterThan(0);
+        }),
+        { numRuns: 30 },
+      );
+      // Raw bytes that are not JSON at all.
+      await fc.assert(
+        fc.asyncProperty(fc.string({ maxLength: 200 }), async (raw) => {
+          const res = await app.inject({ method: target.method, url: target.url(), headers: { ...bearer(target.actor), 'content-type': 'application/json' }, payload: `{${raw}` });
+          if (res.statusCode < 400 || res.statusCode >= 500) throw new Error(`${target.name}: ${res.statusCode} for raw ${raw}`);
+        }),
+        { numRuns: 10 },
+      );
+      expect(await fingerprint(), `${target.name} changed the database`).toBe(before);
+    }
+    expect([...seen.keys()].every((s) => s >= 400 && s < 500)).toBe(true);
+  }, 600_000);
+});
