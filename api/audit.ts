@@ -7,10 +7,6 @@ declare module 'fastify' {
     /** Record reads of this route too (evidence downloads, the audit log itself). */
     audit?: boolean;
   }
-  interface FastifyRequest {
-    /** What the audit row names as the target when it is not the route's :id (set by the handler). */
-    auditTarget?: string;
-  }
 }
 
 function outcomeOf(status: number): string {
@@ -23,13 +19,14 @@ function outcomeOf(status: number): string {
 /**
  * The audit of access: every request that changes something (any method but GET/HEAD/OPTIONS)
  * and every read marked `audit`, refused or not, as one row: time, user, action, target,
- * outcome, source address, request id. Written after the answer is sent; a failure to write is
- * logged loudly (the request itself already happened).
+ * outcome, source address, request id. Written just before the answer goes out, so the row is
+ * there when the client has its answer; a failure to write is logged loudly (the change itself
+ * has already happened and is in the item's own record).
  */
 export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => {
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const changes = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-    if (!changes && !request.routeOptions.config?.audit) return;
+    if (!changes && !request.routeOptions.config?.audit) return payload;
     const params = (request.params ?? {}) as Record<string, unknown>;
     const route = request.routeOptions.url ?? request.url.split('?')[0];
     try {
@@ -38,7 +35,8 @@ export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => 
           userId: request.actor?.userId ?? null,
           role: request.actor?.role ?? null,
           action: `${request.method} ${route}`,
-          target: request.auditTarget ?? (typeof params.id === 'string' ? params.id : null),
+          // The route's parameters name the target: an item, item/file, a year, a user…
+          target: Object.values(params).map(String).join('/') || null,
           outcome: outcomeOf(reply.statusCode),
           status: reply.statusCode,
           ip: request.ip,
@@ -49,6 +47,7 @@ export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => 
     } catch (err) {
       request.log.error({ err, requestId: request.id }, 'AUDIT WRITE FAILED');
     }
+    return payload;
   });
 });
 

@@ -107,7 +107,6 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
     '/api/items/:id/evidence/:sha256',
     { config: { permission: 'evidence.read', audit: true }, schema: { summary: '下载佐证材料（记入审计日志）', tags: ['evidence'], params: FileParams } },
     async (request, reply) => {
-      request.auditTarget = `${request.params.id}/${request.params.sha256}`;
       const item = await loadItem(services, request.actor, request.params.id);
       const row = await services.db.evidence.findFirst({ where: { itemId: item.id, sha256: request.params.sha256 } });
       if (!row || !(await store.exists(row.sha256))) throw notFound('文件不存在');
