@@ -74,6 +74,8 @@ function reasonFor(err: unknown): { reason: string; unavailable?: boolean } {
   if (err instanceof errors.JWKSNoMatchingKey) return { reason: '找不到签发该令牌的密钥' };
   if (err instanceof errors.JWTClaimValidationFailed) return { reason: `令牌声明无效（${err.claim}）` };
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return { reason: '无法取得单点登录的公钥', unavailable: true };
+  // The key set could not be fetched (the endpoint answered other than 200).
+  if (err instanceof errors.JOSEError && /JSON Web Key Set/i.test(err.message)) return { reason: '无法取得单点登录的公钥', unavailable: true };
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSEError) return { reason: '令牌格式错误' };
   // fetch failures of the JWKS endpoint
   return { reason: '无法取得单点登录的公钥', unavailable: true };

@@ -72,6 +72,8 @@ export async function dbFingerprint(db: Db) {
 export interface ApiStack {
   t: TemporalHandles;
   db: Db;
+  /** The test database's URL, for a session outside the app (an owner's, a CLI's). */
+  dbUrl: string;
   app: App;
   close(): Promise<void>;
 }
@@ -79,7 +81,7 @@ export interface ApiStack {
 /** The whole stack for an API test file: its own database with the test units, a worker on its own task queue, the app. */
 export async function startApiStack(taskQueue: string): Promise<ApiStack> {
   const t = await connectTemporal();
-  const { db } = await freshDatabase();
+  const { db, url: dbUrl } = await freshDatabase();
   await seedUnits(db);
   await seedUsers(db, Object.values(people));
   const worker = await startTestWorker(t, db, taskQueue);
@@ -88,6 +90,7 @@ export async function startApiStack(taskQueue: string): Promise<ApiStack> {
   return {
     t,
     db,
+    dbUrl,
     app,
     async close() {
       await app.close();
