@@ -74,7 +74,7 @@ export async function buildApp(opts: AppOptions) {
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   // Actions without a payload may be sent with no body at all.
   app.addHook('preValidation', async (request) => {
-    if (request.method === 'POST' && (request.body === undefined || request.body === null) && !request.isMultipart()) request.body = {};
+    if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};
   });
   // No CORS headers are ever sent: browsers refuse cross-origin calls; the console is same-origin.
   app.addHook('onSend', async (_request, reply, payload) => {
