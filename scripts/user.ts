@@ -63,7 +63,7 @@ try {
   } else if (command === 'token') {
     const user = id ? await db.user.findUnique({ where: { id } }) : null;
     if (!user || !user.active) fail(`no active user ${id ?? ''}`);
-    const secret = config.AUTH_SECRET ?? readFileSync(path.join(ROOT, config.DATA_DIR, 'auth-secret'), 'utf8').trim();
+    const secret = config.AUTH_SECRET ?? readFileSync(path.resolve(ROOT, config.DATA_DIR, 'auth-secret'), 'utf8').trim();
     const hours = Number(values.hours);
     if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 90) fail('--hours: between 0 and 2160');
     console.log(signToken({ userId: user!.id, name: user!.name }, secret, Math.round(hours * 3600)));
