@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './db';
+import type { ItemEvent } from '../generated/prisma/client';
 
 /**
  * The tamper-evident chain of an item's events. Each event's hash is
@@ -63,23 +64,7 @@ export interface ChainReport {
   head: string | null;
 }
 
-interface EventRow {
-  key: string;
-  itemId: string;
-  seq: number;
-  action: string;
-  fromStatus: string | null;
-  toStatus: string;
-  actorUserId: string;
-  actorName: string;
-  actorRole: string;
-  actorUnitId: string | null;
-  at: Date;
-  payload: unknown;
-  attachments: unknown;
-  prevHash: string | null;
-  hash: string | null;
-}
+type EventRow = Pick<ItemEvent, 'key' | 'itemId' | 'seq' | 'action' | 'fromStatus' | 'toStatus' | 'actorUserId' | 'actorName' | 'actorRole' | 'actorUnitId' | 'at' | 'payload' | 'attachments' | 'prevHash' | 'hash'>;
 
 /** Walks the stored events in order; `lastSeq` is what the item's snapshot says was recorded. */
 export function checkChain(itemId: string, rows: EventRow[], lastSeq: number | null): ChainReport {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, type Action } from '../../domain/commands';
 import type { Actor } from '../../domain/actors';
 import * as p from '../support/actors';
-import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
+import { bearer, fullFingerprint, seedUnits, seedUsers, testApp } from '../support/api';
 import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
@@ -39,20 +39,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function fingerprint() {
-  const [items, events, lists, users, units, cal, policies, evidence, outbox] = await Promise.all([
-    db.item.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, seq: true, updatedAt: true } }),
-    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
-    db.problemList.count(),
-    db.user.findMany({ orderBy: { id: 'asc' } }),
-    db.unit.findMany({ orderBy: { id: 'asc' } }),
-    db.calendarYear.count(),
-    db.deadlinePolicy.count(),
-    db.evidence.count(),
-    db.notificationRequest.count({ where: { NOT: { kind: { in: ['ladder', 'escalation'] } } } }),
-  ]);
-  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, outbox });
-}
+const fingerprint = () => fullFingerprint(db);
 
 async function post(actor: Actor, url: string, body: unknown) {
   const r = await app.inject({ method: 'POST', url, headers: { ...bearer(actor), 'content-type': 'application/json' }, payload: JSON.stringify(body ?? {}) });

@@ -10,7 +10,7 @@ import { can, type Permission } from '../../domain/permissions';
 import type { Actor } from '../../domain/actors';
 import { signToken } from '../../lib/tokens';
 import * as p from '../support/actors';
-import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
 import { jpeg, multipart } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -63,21 +63,7 @@ function gate(col: Column, permission: Permission | null, onItem: boolean): numb
   return null;
 }
 
-async function fingerprint() {
-  const db = stack.db;
-  const [items, events, lists, users, units, cal, policies, evidence, idem] = await Promise.all([
-    db.item.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true } }),
-    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
-    db.problemList.count(),
-    db.user.findMany({ orderBy: { id: 'asc' } }),
-    db.unit.findMany({ orderBy: { id: 'asc' } }),
-    db.calendarYear.findMany(),
-    db.deadlinePolicy.findMany(),
-    db.evidence.count(),
-    db.idempotencyKey.count(),
-  ]);
-  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, idem });
-}
+const fingerprint = () => fullFingerprint(stack.db);
 
 /** Work a success set off (a problem list opening its items) lands after the answer: wait until it has. */
 async function settled(): Promise<void> {

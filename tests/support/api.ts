@@ -69,6 +69,23 @@ export async function dbFingerprint(db: Db) {
   return JSON.stringify({ items: items.map((i) => [i.id, i.status, i.dueDate, i.leadUnitId, i.returnCount, i.declineCount]), events, lists });
 }
 
+/** Everything any request could change, for tests that check a refusal changed nothing. */
+export async function fullFingerprint(db: Db): Promise<string> {
+  const [items, events, lists, users, units, cal, policies, evidence, idem] = await Promise.all([
+    db.item.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true, updatedAt: true } }),
+    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
+    db.problemList.count(),
+    db.user.findMany({ orderBy: { id: 'asc' } }),
+    db.unit.findMany({ orderBy: { id: 'asc' } }),
+    db.calendarYear.findMany({ orderBy: { year: 'asc' } }),
+    db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] }),
+    db.evidence.count(),
+    db.idempotencyKey.count(),
+  ]);
+  // Notices follow events one for one; the ladder's own (timers) are left out like its events.
+  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, idem });
+}
+
 export interface ApiStack {
   t: TemporalHandles;
   db: Db;
