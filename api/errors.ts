@@ -106,7 +106,8 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   const fe = err as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: bad JSON, body too large, unsupported media type.
-    return reply.status(fe.statusCode).send({ error: fe.code ?? 'bad_request', message: clientErrorMessage(fe) });
+    const message = clientErrorMessage(fe);
+    return reply.status(fe.statusCode).send({ error: fe.code ?? 'bad_request', message, ...(fe.statusCode === 400 ? { fields: [{ field: 'body', reason: message }] } : {}) });
   }
   request.log.error({ err }, 'unexpected error');
   return reply.status(500).send({ error: 'internal', message: '服务器内部错误' });
@@ -129,6 +130,8 @@ function clientErrorMessage(err: FastifyError): string {
       return '表单字段过多';
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return '请以 multipart/form-data 上传文件';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return '请求体不是合法的 JSON，或含有 __proto__ 等不允许的键';
     default:
       return err.statusCode === 400 ? `请求格式错误：${err.message}` : err.message;
   }
