@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import type { Db } from '../lib/db';
+import { createMonitoringActivities } from './monitoring';
 import type { Mailer } from '../lib/mailer';
 import { createNotificationActivities, type NotificationOptions } from './notifications';
 import { createRecordActivities } from './record';
@@ -8,6 +10,8 @@ export interface ActivityDeps {
   /** Absent where nothing is mailed (most tests): the dispatcher then only expands requests. */
   mailer?: Mailer;
   notifications?: NotificationOptions;
+  /** For activities that start workflows (items opened from red indicators). */
+  temporal?: Client;
 }
 
 const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = { from: '督查督办系统 <duban@localhost>', publicUrl: 'http://127.0.0.1:3000' };
@@ -16,6 +20,7 @@ const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = { from: '督查督办�
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createRecordActivities(deps.db),
+    ...createMonitoringActivities(deps.db, deps.temporal),
     ...createNotificationActivities(deps.db, deps.mailer, deps.notifications ?? DEFAULT_NOTIFICATION_OPTIONS),
   };
 }

@@ -68,6 +68,13 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
   const ackLinkFor = (token: string) => `${opts.publicUrl}/api/ack/${token}`;
 
   /** Resolves each pending request's recipients and writes one outbox row per person. */
+  /** Notices of a monitoring cycle are about the cycle, not an item: their payload carries title, deadline and link. */
+  function monitoringSubject(req: RequestRow): Item | undefined {
+    const p = req.payload as { title?: unknown; deadline?: unknown; link?: unknown };
+    if (typeof p.title !== 'string' || typeof p.deadline !== 'string' || typeof p.link !== 'string') return undefined;
+    return { id: req.item_id, title: p.title, leadUnitId: req.unit_ids[0] ?? '', status: 'assigned', deadlines: null, dueDate: p.deadline } as unknown as Item;
+  }
+
   async function expandRequests(limit = 200): Promise<number> {
     const cal = await currentCalendar(db);
     return db.$transaction(async (tx) => {
@@ -84,7 +91,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       const supervisors = contacts.filter((c) => c.role === 'supervisor');
       const rows: Prisma.OutboxMessageCreateManyInput[] = [];
       for (const req of requests) {
-        const item = items.get(req.item_id);
+        const item = items.get(req.item_id) ?? monitoringSubject(req);
         if (!item || !isKind(req.kind)) continue;
         const kind: NotificationKind = req.kind;
         const [lead, ...co] = req.unit_ids;
@@ -116,7 +123,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             unitName: units.get(item.leadUnitId) ?? item.leadUnitId,
             deadline,
             workingDaysLeft: left,
-            link: `${opts.publicUrl}/items/${item.id}`,
+            link: `${opts.publicUrl}${typeof req.payload.link === 'string' ? req.payload.link : `/items/${item.id}`}`,
             ...(ackToken ? { ackLink: ackLinkFor(ackToken) } : {}),
             extra,
           });

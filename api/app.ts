@@ -15,6 +15,7 @@ import { auditRoutes } from './routes/audit';
 import { evidenceRoutes } from './routes/evidence';
 import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
+import { monitoringRoutes } from './routes/monitoring';
 import { ackRoutes, notificationRoutes } from './routes/notifications';
 import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
@@ -116,6 +117,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(ackRoutes, { services: opts.services });
   await app.register(auditRoutes, { services: opts.services });
   await app.register(userRoutes, { services: opts.services });
+  await app.register(monitoringRoutes, { services: opts.services });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

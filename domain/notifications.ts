@@ -16,6 +16,10 @@ export const NOTIFICATION_KINDS = {
   calendar_unknown: { label: '工作日历缺失提醒', urgent: false, next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。' },
   missing_address: { label: '联系人缺少邮箱', urgent: false, next: '请补充该联系人的电子邮箱，否则其将收不到邮件通知。' },
   digest: { label: '每日督办汇总', urgent: false, next: '请逐项登录系统办理。' },
+  report_request: { label: '数据报送通知', urgent: false, next: '请在期限内登录系统报送本期指标数据；已报送或系统可自动取得的数据不再重复报送。' },
+  report_remind: { label: '报送提醒', urgent: false, next: '本期指标数据尚未报送齐全，请抓紧报送。' },
+  report_chase: { label: '催报通知', urgent: true, next: '明天为报送截止日，逾期未报的指标将按红灯晾晒并立项督办。' },
+  cycle_published: { label: '监测晾晒通报', urgent: false, next: '请查看本期指标亮灯与排名情况，红灯指标已转为督办事项。' },
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
@@ -110,6 +114,9 @@ function extraLines(d: MessageData): string[] {
   if (typeof x.year === 'string') lines.push(`缺少日历数据的年份：${x.year}`);
   if (typeof x.contactName === 'string') lines.push(`联系人：${x.contactName}（${String(x.contactUnit ?? '')}）`);
   if (typeof x.due === 'string') lines.push(`回头看日期：${x.due}`);
+  if (typeof x.period === 'string') lines.push(`监测期：${x.period}`);
+  if (Array.isArray(x.indicators) && x.indicators.length) lines.push(`需报送指标：${x.indicators.join('、')}`);
+  if (typeof x.standing === 'string') lines.push(`本单位情况：${x.standing}`);
   return lines;
 }
 

@@ -15,12 +15,17 @@ export const OPERATIONS = [
   'settings.write',
   'users.manage',
   'audit.read',
+  'plan.manage',
+  'plan.read',
+  'indicator.report',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type Permission = Action | Operation;
 
 const UNIT_WORK: readonly Permission[] = [
   'item.read',
+  'plan.read',
+  'indicator.report',
   'evidence.upload',
   'evidence.read',
   'notifications.read',
@@ -55,6 +60,8 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'evidence.read',
     'notifications.read',
     'settings.read',
+    'plan.manage',
+    'plan.read',
     'reassign',
     'arbitrate',
     'decideExtension',
@@ -63,10 +70,10 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'withdraw',
     ...VERIFY,
   ]),
-  verifier: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'evidence.read', 'notifications.read', ...VERIFY]),
+  verifier: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'plan.read', 'evidence.read', 'notifications.read', ...VERIFY]),
   unit_handler: new Set<Permission>(UNIT_WORK),
   unit_leader: new Set<Permission>(UNIT_WORK),
-  leader: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'evidence.read', 'notifications.read', 'settings.read']),
+  leader: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'plan.read', 'evidence.read', 'notifications.read', 'settings.read']),
   admin: new Set<Permission>(['settings.read', 'settings.write', 'users.manage']),
   auditor: new Set<Permission>(['audit.read', 'item.read']),
 };

@@ -4,6 +4,10 @@ import path from 'node:path';
 import type { Actor } from '../domain/actors';
 import { parseCommand, type Action, type Attachment } from '../domain/commands';
 import type { EvidenceStore } from './evidence-store';
+import { PlanSchema } from '../domain/monitoring';
+import { savePlan } from './plans';
+import { ensurePlanSchedule } from './schedules';
+import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
 import { Readable } from 'node:stream';
 import type { Db } from './db';
 import { actOnItem, openProblemList } from './items';
@@ -179,4 +183,41 @@ async function waitForRecorded(db: Db, ids: string[]): Promise<void> {
     if (Date.now() > deadline) throw new Error('demo items were not recorded within 60 s');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * The seed plans with their monitoring schedules, and one published cycle of the Liandu plan
+ * (October 2026) so the 晾晒 board has something to show: most units reported, three did not.
+ * Runs once: skipped when any plan exists.
+ */
+export async function loadDemoPlans(db: Db, client: Client, taskQueue: string): Promise<boolean> {
+  if ((await db.plan.count()) > 0) return false;
+  for (const file of ['plan-liandu-2026.json', 'plan-shenzhen-2026.json']) {
+    const plan = PlanSchema.parse(await readDemo<unknown>(file));
+    await savePlan(db, plan, DEMO_SUPERVISOR.userId);
+    await ensurePlanSchedule(client, taskQueue, plan.id, plan.rules, false);
+  }
+  const shares = [0.9, 0.85, 0.7, 0.95, 0.6, 0.88, 0.75, 0.84, 0.5, 0.9, 0.86, 0.8];
+  const liandu = PlanSchema.parse(await readDemo<unknown>('plan-liandu-2026.json'));
+  await db.indicatorValue.createMany({
+    data: liandu.indicators.slice(0, shares.length).map((ind, i) => ({
+      planId: liandu.id,
+      code: ind.code,
+      period: '2026-10',
+      value: Math.round((ind.baseline + (ind.target - ind.baseline) * shares[i]!) * 100) / 100,
+      note: '示例数据',
+      attachments: [],
+      source: 'report',
+      submittedBy: handlerOf({ id: ind.ownerUnitId, name: '', parentId: null, kind: '' }).userId,
+      submittedAt: new Date(),
+    })),
+    skipDuplicates: true,
+  });
+  await client.workflow.start(monitoringCycleWorkflow, {
+    workflowId: `cycle-${liandu.id}-demo`,
+    taskQueue,
+    args: [{ planId: liandu.id, openedOn: '2026-11-05' }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  return true;
 }

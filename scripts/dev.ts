@@ -13,7 +13,7 @@ import { purgeAudit } from '../api/audit';
 import { appOptions } from '../api/options';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
-import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoUnits, loadDemoUsers } from '../lib/demo';
+import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoPlans, loadDemoUnits, loadDemoUsers } from '../lib/demo';
 import { createEvidenceStore } from '../lib/evidence-store';
 import { connectClient, connectNative, temporalOptions } from '../lib/temporal-connect';
 import { ensureOutboxDispatcher } from '../lib/items';
@@ -89,6 +89,7 @@ const worker = await createWorker({
   workflowBundle: await bundleWorkflows(),
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   dataConverter: temporalOptions(config, temporalAddress).dataConverter,
+  temporal: client,
   mailer,
   notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL },
 });
@@ -108,6 +109,7 @@ await purgeAudit(db, config.AUDIT_RETENTION_DAYS);
 if (config.DEMO_DATA === 'on') {
   try {
     if (await loadDemoItems(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES, createEvidenceStore(options.evidence.dir))) log('loaded demo data: 22 annual tasks as one problem list, in several states');
+    if (await loadDemoPlans(db, client, config.TEMPORAL_TASK_QUEUE)) log('loaded demo plans: seed 002 (18 标志性成果, 莲都) and seed 003 (22 重点任务, 深圳) with monitoring schedules; one cycle published');
   } catch (err) {
     log(`demo data could not be loaded completely: ${(err as Error).message}`);
   }

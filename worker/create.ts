@@ -1,4 +1,5 @@
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createRequire } from 'node:module';
 import { createActivities } from '../activities';
@@ -30,6 +31,8 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   mailer?: Mailer;
   notifications?: NotificationOptions;
+  /** For activities that start workflows (items opened from red monitoring indicators). */
+  temporal?: Client;
   /** The payload codec (encryption); must match the clients'. */
   dataConverter?: DataConverter;
 }
@@ -40,7 +43,12 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ db: opts.db, ...(opts.mailer ? { mailer: opts.mailer } : {}), ...(opts.notifications ? { notifications: opts.notifications } : {}) }),
+    activities: createActivities({
+      db: opts.db,
+      ...(opts.mailer ? { mailer: opts.mailer } : {}),
+      ...(opts.notifications ? { notifications: opts.notifications } : {}),
+      ...(opts.temporal ? { temporal: opts.temporal } : {}),
+    }),
     // A deploy must not cut a running activity off mid-write.
     shutdownGraceTime: '10 seconds',
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),

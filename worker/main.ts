@@ -12,6 +12,7 @@ refuseExposedProduction(config, 'worker');
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a worker process');
 const db = createDb(config.DATABASE_URL);
 const connection = await connectNative(config);
+const { client } = await connectClient(config);
 const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, { ratePerSecond: config.MAIL_RATE_PER_SECOND }) : undefined;
 if (!mailer) console.warn('SMTP_URL is not set: notifications are recorded and shown in the app, but not mailed');
 const worker = await createWorker({
@@ -24,12 +25,12 @@ const worker = await createWorker({
   workflowBundle: await bundleWorkflows(),
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   dataConverter: temporalOptions(config).dataConverter,
+  temporal: client,
 });
-const { client } = await connectClient(config);
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
-await client.connection.close();
 console.log(`worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}`);
 await worker.run();
 mailer?.close();
 await db.$disconnect();
 await connection.close();
+await client.connection.close();

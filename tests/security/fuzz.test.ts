@@ -83,6 +83,7 @@ const KNOWN_KEYS = new Set([
   'title', 'description', 'category', 'priority', 'source', 'leadUnitId', 'coUnitIds', 'dueDate', 'note', 'reason', 'plan', 'attachments', 'text', 'percent',
   'summary', 'opinion', 'reasons', 'approved', 'unitId', 'ruling', 'relapsed', 'findings', 'items', 'holidays', 'workdays', 'name', 'role', 'jurisdictionUnitId',
   'active', 'parentId', 'kind', 'id', 'signDays', 'planDays', 'progressEveryDays', 'reinspectAfterDays', 'workdayEnd', 'ladder',
+  'year', 'rules', 'tasks', 'indicators', 'values', 'openedOn', 'frequency', 'dayOfMonth', 'reportDays', 'thresholds', 'minReportedShare', 'paused', 'code', 'value',
 ]);
 
 /** Random JSON that cannot be a valid body: not an object, or an object with a field no body has. */
@@ -101,7 +102,7 @@ const invalidBody = fc.oneof(
 /** A body with the right keys and wrongly typed values: a string where a boolean/number/array is due, and the reverse. */
 const wrongTypes = fc
   .dictionary(
-    fc.constantFrom('title', 'leadUnitId', 'dueDate', 'reason', 'plan', 'text', 'summary', 'reasons', 'approved', 'relapsed', 'findings', 'percent', 'attachments', 'coUnitIds', 'items', 'holidays', 'role', 'kind', 'signDays', 'ladder'),
+    fc.constantFrom('title', 'leadUnitId', 'dueDate', 'reason', 'plan', 'text', 'summary', 'reasons', 'approved', 'relapsed', 'findings', 'percent', 'attachments', 'coUnitIds', 'items', 'holidays', 'role', 'kind', 'signDays', 'ladder', 'year', 'indicators', 'values', 'openedOn', 'dayOfMonth', 'paused', 'thresholds'),
     fc.oneof(fc.constant(null), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }), fc.array(fc.integer(), { minLength: 1, maxLength: 3 }), fc.double({ noNaN: false })),
     { minKeys: 1, maxKeys: 4 },
   );
@@ -119,6 +120,8 @@ const items: Partial<Record<Action, string>> = {};
 describe('random and malformed request bodies', () => {
   beforeAll(async () => {
     for (const action of ACTIONS) items[action] = await itemFor(action);
+    await post(p.supervisor, '/api/plans', { id: 'fuzz-plan', year: 2026, title: '模糊测试计划', indicators: [{ code: 'F1', name: '指标', ownerUnitId: 'unit-a', baseline: 0, target: 10 }] });
+    await db.cycle.create({ data: { id: 'fuzz-plan-2026-10', planId: 'fuzz-plan', period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
     targets.push(
       { name: 'create item', method: 'POST', url: () => '/api/items', actor: p.supervisor },
       { name: 'problem list', method: 'POST', url: () => '/api/problem-lists', actor: p.supervisor },
@@ -126,6 +129,10 @@ describe('random and malformed request bodies', () => {
       { name: 'policy', method: 'PUT', url: () => '/api/policies/complaint/high', actor: p.admin },
       { name: 'user', method: 'PUT', url: () => '/api/users/fuzz-user', actor: p.admin },
       { name: 'unit', method: 'PUT', url: () => '/api/units/fuzz-unit', actor: p.admin },
+      { name: 'plan', method: 'POST', url: () => '/api/plans', actor: p.supervisor },
+      { name: 'schedule', method: 'PUT', url: () => '/api/plans/fuzz-plan/schedule', actor: p.supervisor },
+      { name: 'run cycle', method: 'POST', url: () => '/api/plans/fuzz-plan/cycles', actor: p.supervisor },
+      { name: 'report values', method: 'POST', url: () => '/api/cycles/fuzz-plan-2026-10/values', actor: p.leadA },
       ...ACTIONS.map((action): Target => ({ name: action, method: 'POST', url: () => `/api/items/${items[action]}/${action}`, actor: actorFor(action) })),
     );
   }, 120_000);

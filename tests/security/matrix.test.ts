@@ -275,6 +275,53 @@ function rows(): Row[] {
       expected: (c) => gate(c, 'users.manage', false) ?? 200,
       request: async () => ({ url: '/api/units/unit-new', body: { name: '新设单位', parentId: 'city', kind: 'bureau' } }),
     },
+    {
+      method: 'POST',
+      route: '/api/plans',
+      // The district's supervisor may import plans, but not with indicators of units outside the district.
+      expected: (c) => gate(c, 'plan.manage', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({ url: '/api/plans', body: planBody(`matrix-plan-${++plans}`) }),
+    },
+    {
+      method: 'POST',
+      route: '/api/plans/csv',
+      expected: (c) => gate(c, 'plan.manage', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({
+        url: `/api/plans/csv?id=matrix-csv-${++plans}&year=2026&title=${encodeURIComponent('CSV计划')}`,
+        body: Buffer.from('类型,序号,名称,牵头单位,指标编号,指标名称,责任单位,基期值,目标值\n任务,1,任务一,unit-a,,,,,\n指标,,,,C1,指标一,unit-a,0,100\n'),
+        headers: { 'content-type': 'text/csv' },
+      }),
+    },
+    readRow('/api/plans', 'plan.read', false, () => '/api/plans'),
+    readRow('/api/plans/:id', 'plan.read', false, () => '/api/plans/matrix-fixture'),
+    readRow('/api/plans/:id/cycles', 'plan.read', false, () => '/api/plans/matrix-fixture/cycles'),
+    readRow('/api/cycles/:id', 'plan.read', false, () => '/api/cycles/matrix-fixture-2026-10'),
+    {
+      method: 'PUT',
+      route: '/api/plans/:id/schedule',
+      expected: (c) => gate(c, 'plan.manage', false) ?? 200,
+      request: async () => ({ url: '/api/plans/matrix-fixture/schedule', body: { dayOfMonth: 6 } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/plans/:id/cycles',
+      expected: (c) => gate(c, 'plan.manage', false) ?? 202,
+      // A plan with no indicators: the cycle it starts opens no items while the matrix runs on.
+      request: async () => ({ url: '/api/plans/matrix-empty/cycles', body: { openedOn: '2026-03-05' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/cycles/:id/values',
+      // Units report their own indicators only: the fixture's indicator belongs to unit-a.
+      expected: (c) => gate(c, 'indicator.report', false) ?? (LEAD.has(c) ? 200 : 403),
+      request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/values', body: { values: [{ code: 'MX1', value: 42 }] } }),
+    },
+    {
+      method: 'GET',
+      route: '/api/units/:id/lights',
+      expected: (c) => gate(c, 'plan.read', false) ?? (['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'leaderOwn'].includes(c) ? 200 : 404),
+      request: async () => ({ url: '/api/units/unit-a/lights' }),
+    },
   ];
   for (const action of ACTIONS) {
     out.push({
@@ -292,6 +339,8 @@ function rows(): Row[] {
   return out;
 }
 const shared: Partial<Record<Action, string>> = {};
+let plans = 0;
+const planBody = (id: string, indicators = [{ code: 'MX1', name: '矩阵指标', ownerUnitId: 'unit-a', baseline: 0, target: 100 }]) => ({ id, year: 2026, title: '矩阵测试计划', tasks: [{ no: 1, title: '任务一', leadUnitId: 'unit-a' }], indicators });
 let DEFAULT_POLICY_BODY: unknown;
 
 describe('the access matrix', () => {
@@ -303,6 +352,11 @@ describe('the access matrix', () => {
     })() });
     expect(up.statusCode, up.body).toBe(201);
     evidenceSha = up.json().files[0].sha256;
+    for (const [id, indicators] of [['matrix-fixture', undefined], ['matrix-empty', []]] as const) {
+      const r = await stack.app.inject({ method: 'POST', url: '/api/plans', headers: bearer(p.supervisor), payload: planBody(id, indicators as never) });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    await stack.db.cycle.create({ data: { id: 'matrix-fixture-2026-10', planId: 'matrix-fixture', period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
     const { DEFAULT_POLICY } = await import('../../domain/policy');
     const { version: _v, ...rest } = DEFAULT_POLICY;
     DEFAULT_POLICY_BODY = rest;

@@ -46,7 +46,7 @@ export async function timeSkippingWorker(env: TestWorkflowEnvironment, db: Db, t
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db }),
+    activities: createActivities({ db, temporal: env.client }),
     maxCachedWorkflows: 0,
   });
 }

@@ -1,0 +1,229 @@
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { z } from 'zod';
+import { isUnitRole, oversees, type Actor } from '../domain/actors';
+import { CycleRulesSchema, PlanSchema, TaskSchema, type Plan } from '../domain/monitoring';
+import type { Prisma } from '../generated/prisma/client';
+import type { CycleReport } from '../activities/monitoring';
+import { parseCsv } from '../lib/csv';
+import { deletePlan, savePlan } from '../lib/plans';
+import { describePlanSchedule, ensurePlanSchedule } from '../lib/schedules';
+import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
+import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
+import type { Services } from './items-service';
+
+/**
+ * Plans (工作要点), their indicators and monitoring cycles. Import checks every row and imports
+ * nothing unless all are good; units are named by id or by name.
+ */
+async function resolveUnits(s: Services, plan: Plan, label: (kind: 'tasks' | 'indicators', i: number) => string): Promise<{ plan: Plan; errors: FieldError[] }> {
+  const units = await s.db.unit.findMany({ select: { id: true, name: true } });
+  const byKey = new Map<string, string>();
+  for (const u of units) byKey.set(u.id, u.id).set(u.name, u.id);
+  const errors: FieldError[] = [];
+  const unit = (key: string, field: string) => {
+    const id = byKey.get(key);
+    if (!id) errors.push({ field, reason: `单位“${key}”不存在` });
+    return id ?? key;
+  };
+  const tasks = plan.tasks.map((t, i) => ({ ...t, leadUnitId: unit(t.leadUnitId, `${label('tasks', i)}.leadUnitId`), coUnitIds: t.coUnitIds.map((c, j) => unit(c, `${label('tasks', i)}.coUnitIds.${j}`)) }));
+  const seen = new Map<string, number>();
+  const indicators = plan.indicators.map((ind, i) => {
+    const first = seen.get(ind.code);
+    if (first !== undefined) errors.push({ field: `${label('indicators', i)}.code`, reason: `指标编号“${ind.code}”与${label('indicators', first)}重复` });
+    seen.set(ind.code, i);
+    return { ...ind, ownerUnitId: unit(ind.ownerUnitId, `${label('indicators', i)}.ownerUnitId`) };
+  });
+  return { plan: { ...plan, tasks, indicators }, errors };
+}
+
+export async function importPlan(s: Services, actor: Actor, raw: unknown, label: (kind: 'tasks' | 'indicators', i: number) => string = (k, i) => `body.${k}.${i}`) {
+  const parsed = PlanSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw badRequest(
+      parsed.error.issues.map((i) => ({ field: i.path.length >= 2 && (i.path[0] === 'tasks' || i.path[0] === 'indicators') ? [label(i.path[0], Number(i.path[1])), ...i.path.slice(2)].join('.') : ['body', ...i.path].join('.'), reason: i.message })),
+      '计划有误，未导入任何内容',
+    );
+  }
+  const { plan, errors } = await resolveUnits(s, parsed.data, label);
+  if (errors.length) throw badRequest(errors, `计划有 ${errors.length} 处错误，未导入任何内容`);
+  const outside = plan.indicators.filter((i) => !oversees(actor, i.ownerUnitId));
+  if (outside.length) throw forbidden(`指标责任单位不在您的管辖范围内：${outside.map((i) => i.code).join('、')}`);
+  if (await s.db.plan.findUnique({ where: { id: plan.id } })) throw new AppError(409, 'conflict', `计划“${plan.id}”已存在`, { reason: 'already_exists' });
+  await savePlan(s.db, plan, actor.userId);
+  try {
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () => ensurePlanSchedule(s.temporal, s.taskQueue, plan.id, plan.rules, false));
+  } catch (err) {
+    // No plan without its schedule: undo, and say which dependency failed.
+    await deletePlan(s.db, plan.id);
+    throw fromTemporal(err) ?? err;
+  }
+  return planDetail(s, actor, plan.id);
+}
+
+const CSV_FIELDS: Record<string, string> = {
+  类型: 'type', type: 'type', 序号: 'no', no: 'no', 名称: 'title', title: 'title', 指标名称: 'name', name: 'name', 牵头单位: 'leadUnitId', leadUnitId: 'leadUnitId',
+  配合单位: 'coUnitIds', coUnitIds: 'coUnitIds', 指标编号: 'code', code: 'code', 责任单位: 'ownerUnitId', ownerUnitId: 'ownerUnitId', 计量单位: 'measure', measure: 'measure',
+  基期值: 'baseline', baseline: 'baseline', 目标值: 'target', target: 'target', 方向: 'direction', direction: 'direction', 权重: 'weight', weight: 'weight', 类别: 'category', category: 'category',
+};
+
+/** A plan from CSV: one row per task (类型=任务) or indicator (类型=指标); errors name the row ("row3") and field. */
+export function planFromCsv(text: string, head: { id: string; year: number; title: string; source: string }): { raw: unknown; rowOf: (kind: 'tasks' | 'indicators', i: number) => string } {
+  const [header, ...rows] = parseCsv(text).filter((r) => r.some((c) => c.trim() !== ''));
+  if (!header) throw badRequest([{ field: 'body', reason: 'CSV 为空' }]);
+  const fields = header.map((h) => CSV_FIELDS[h.trim()]);
+  const unknown = header.filter((_h, i) => !fields[i]);
+  if (unknown.length) throw badRequest(unknown.map((h) => ({ field: `header.${h}`, reason: '不认识的列' })));
+  const tasks: unknown[] = [];
+  const indicators: unknown[] = [];
+  const lines: Record<'tasks' | 'indicators', number[]> = { tasks: [], indicators: [] };
+  const errors: FieldError[] = [];
+  rows.forEach((cells, r) => {
+    const row: Record<string, unknown> = {};
+    fields.forEach((f, i) => {
+      const v = (cells[i] ?? '').trim();
+      if (!f || v === '') return;
+      if (f === 'coUnitIds') row[f] = v.split(/[;；、|]/).map((x) => x.trim()).filter(Boolean);
+      else if (['no', 'baseline', 'target', 'weight'].includes(f)) row[f] = Number.isFinite(Number(v)) ? Number(v) : v;
+      else if (f === 'direction') row[f] = ({ 越高越好: 'higher', 越低越好: 'lower' } as Record<string, string>)[v] ?? v;
+      else row[f] = v;
+    });
+    const type = row.type;
+    delete row.type;
+    if (type === '任务' || type === 'task') {
+      lines.tasks.push(r + 2);
+      tasks.push(row);
+    } else if (type === '指标' || type === 'indicator') {
+      lines.indicators.push(r + 2);
+      indicators.push(row);
+    } else errors.push({ field: `row${r + 2}.type`, reason: '类型应为“任务”或“指标”' });
+  });
+  if (errors.length) throw badRequest(errors, `计划有 ${errors.length} 处错误，未导入任何内容`);
+  return { raw: { ...head, tasks, indicators }, rowOf: (kind, i) => `row${lines[kind][i]}` };
+}
+
+export const CsvPlanQuery = z.strictObject({
+  id: PlanSchema.shape.id,
+  year: z.coerce.number().int().min(2000).max(2100),
+  title: z.string().trim().min(1).max(200),
+  source: z.string().trim().max(300).default(''),
+});
+
+export async function listPlans(s: Services) {
+  const plans = await s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] });
+  return plans.map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules, createdAt: p.createdAt.toISOString() }));
+}
+
+export async function planDetail(s: Services, _actor: Actor, id: string) {
+  const plan = await s.db.plan.findUnique({ where: { id } });
+  if (!plan) throw notFound('计划不存在');
+  const indicators = await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } });
+  let schedule: Awaited<ReturnType<typeof describePlanSchedule>> | 'unavailable' = 'unavailable';
+  try {
+    schedule = await s.temporal.connection.withDeadline(Date.now() + 3000, () => describePlanSchedule(s.temporal, id));
+  } catch {
+    // The plan still shows while Temporal is unreachable; the schedule says so.
+  }
+  return { plan: { ...plan, createdAt: plan.createdAt.toISOString() }, indicators, schedule, tasks: z.array(TaskSchema).parse(plan.tasks) };
+}
+
+export const ScheduleBody = CycleRulesSchema.partial().extend({ paused: z.boolean().optional() }).strict();
+
+export async function updateSchedule(s: Services, id: string, body: z.infer<typeof ScheduleBody>) {
+  const plan = await s.db.plan.findUnique({ where: { id } });
+  if (!plan) throw notFound('计划不存在');
+  const { paused = plan.paused, ...changes } = body;
+  const rules = CycleRulesSchema.parse({ ...(plan.rules as object), ...changes });
+  try {
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () => ensurePlanSchedule(s.temporal, s.taskQueue, id, rules, paused));
+  } catch (err) {
+    throw fromTemporal(err) ?? err;
+  }
+  await s.db.plan.update({ where: { id }, data: { rules: rules as Prisma.InputJsonValue, paused } });
+  return planDetail(s, null as unknown as Actor, id);
+}
+
+/** Runs a cycle now, as if opened on `openedOn` (default today): one workflow per plan and day. */
+export async function runCycle(s: Services, id: string, openedOn: string | undefined) {
+  if (!(await s.db.plan.findUnique({ where: { id } }))) throw notFound('计划不存在');
+  const workflowId = `cycle-${id}-${openedOn ?? 'now'}-${openedOn ? 'rerun' : Date.now()}`;
+  try {
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
+      s.temporal.workflow.start(monitoringCycleWorkflow, { workflowId, taskQueue: s.taskQueue, args: [{ planId: id, ...(openedOn ? { openedOn } : {}) }], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING }),
+    );
+  } catch (err) {
+    throw fromTemporal(err) ?? err;
+  }
+  return { workflowId };
+}
+
+export async function cycleDetail(s: Services, id: string) {
+  const cycle = await s.db.cycle.findUnique({ where: { id } });
+  if (!cycle) throw notFound('监测周期不存在');
+  const [requests, values] = await Promise.all([
+    s.db.reportingRequest.findMany({ where: { cycleId: id }, orderBy: { unitId: 'asc' } }),
+    s.db.indicatorValue.findMany({ where: { planId: cycle.planId, period: cycle.period }, orderBy: { code: 'asc' } }),
+  ]);
+  return {
+    cycle: { ...cycle, openedAt: cycle.openedAt.toISOString(), publishedAt: cycle.publishedAt?.toISOString() ?? null, report: undefined },
+    report: cycle.report as unknown as CycleReport | null,
+    requests: requests.map((r) => ({ unitId: r.unitId, asked: r.indicators.length, indicators: r.indicators, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null })),
+    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+  };
+}
+
+export const ValuesBody = z.strictObject({
+  values: z
+    .array(z.strictObject({ code: z.string().trim().min(1).max(64), value: z.number({ error: '应为数字' }).finite('应为有限数字'), note: z.string().trim().max(1000).default('') }))
+    .min(1, '至少报送一个指标')
+    .max(200),
+});
+
+/** A unit reports its values for the cycle's period: only for its own indicators, while the cycle collects. */
+export async function submitValues(s: Services, actor: Actor, cycleId: string, body: z.infer<typeof ValuesBody>) {
+  const cycle = await s.db.cycle.findUnique({ where: { id: cycleId } });
+  if (!cycle) throw notFound('监测周期不存在');
+  if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再报送', { reason: 'cycle_published' });
+  const indicators = new Map((await s.db.indicator.findMany({ where: { planId: cycle.planId } })).map((i) => [i.code, i]));
+  const errors: FieldError[] = [];
+  const notOwn: FieldError[] = [];
+  body.values.forEach((v, i) => {
+    const ind = indicators.get(v.code);
+    if (!ind) errors.push({ field: `body.values.${i}.code`, reason: `没有编号为“${v.code}”的指标` });
+    else if (!isUnitRole(actor) || ind.ownerUnitId !== actor.unitId) notOwn.push({ field: `body.values.${i}.code`, reason: '该指标不由本单位报送' });
+    else if (ind.source !== 'report') errors.push({ field: `body.values.${i}.code`, reason: '该指标由系统自动取数，无需报送' });
+  });
+  if (notOwn.length) throw new AppError(403, 'forbidden', '只能报送本单位负责的指标', { fields: notOwn });
+  if (errors.length) throw badRequest(errors);
+  const now = new Date();
+  await s.db.$transaction(async (tx) => {
+    for (const v of body.values) {
+      const data = { value: v.value, note: v.note, attachments: [], source: 'report', submittedBy: actor.userId, submittedAt: now };
+      await tx.indicatorValue.upsert({ where: { planId_code_period: { planId: cycle.planId, code: v.code, period: cycle.period } }, create: { planId: cycle.planId, code: v.code, period: cycle.period, ...data }, update: data });
+    }
+    const request = await tx.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId: actor.unitId as string } } });
+    if (request && !request.completedAt) {
+      const have = await tx.indicatorValue.count({ where: { planId: cycle.planId, period: cycle.period, code: { in: request.indicators } } });
+      if (have === request.indicators.length) await tx.reportingRequest.update({ where: { cycleId_unitId: { cycleId, unitId: request.unitId } }, data: { completedAt: now } });
+    }
+  });
+  return cycleDetail(s, cycleId);
+}
+
+/** A unit's lights cycle by cycle, from the published reports. */
+export async function unitLights(s: Services, actor: Actor, unitId: string) {
+  if (isUnitRole(actor) ? actor.unitId !== unitId : !oversees(actor, unitId)) throw notFound('单位不存在');
+  const cycles = await s.db.cycle.findMany({ where: { status: 'published' }, orderBy: [{ planId: 'asc' }, { period: 'asc' }] });
+  return {
+    unitId,
+    cycles: cycles.map((c) => {
+      const report = c.report as unknown as CycleReport;
+      return {
+        cycleId: c.id,
+        planId: c.planId,
+        period: c.period,
+        standing: report.standings.find((st) => st.unitId === unitId) ?? null,
+        indicators: report.indicators.filter((i) => i.ownerUnitId === unitId).map((i) => ({ code: i.code, name: i.name, value: i.value, light: i.light, missing: i.missing })),
+      };
+    }).filter((c) => c.indicators.length > 0),
+  };
+}

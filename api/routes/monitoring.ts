@@ -1,0 +1,59 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DateString } from '../../domain/commands';
+import type { Services } from '../items-service';
+import { CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
+
+const Id = z.object({ id: z.string().min(1).max(80) });
+
+/** Plans, indicators and monitoring cycles (常态化监测、定期晾晒). */
+export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  app.post('/api/plans', { config: { permission: 'plan.manage' }, schema: { summary: '导入工作要点（任务与指标，JSON），逐条校验，全部通过才导入，并建立监测日程', tags: ['monitoring'], body: z.unknown() } }, async (request, reply) =>
+    reply.status(201).send(await importPlan(services, request.actor, request.body)),
+  );
+
+  app.post(
+    '/api/plans/csv',
+    { config: { permission: 'plan.manage' }, schema: { summary: '以 CSV 导入工作要点：每行一个任务或指标（类型列为“任务”或“指标”）', tags: ['monitoring'], querystring: CsvPlanQuery, consumes: ['text/csv'] } },
+    async (request, reply) => {
+      const { raw, rowOf } = planFromCsv(typeof request.body === 'string' ? request.body : '', request.query);
+      return reply.status(201).send(await importPlan(services, request.actor, raw, rowOf));
+    },
+  );
+
+  app.get('/api/plans', { config: { permission: 'plan.read' }, schema: { summary: '工作要点列表', tags: ['monitoring'] } }, async () => ({ plans: await listPlans(services) }));
+
+  app.get('/api/plans/:id', { config: { permission: 'plan.read' }, schema: { summary: '工作要点：任务、指标与监测日程', tags: ['monitoring'], params: Id } }, async (request) =>
+    planDetail(services, request.actor, request.params.id),
+  );
+
+  app.put('/api/plans/:id/schedule', { config: { permission: 'plan.manage' }, schema: { summary: '修改或暂停监测日程（频次、开启日、报送期限、亮灯阈值、排名最低报送比例）', tags: ['monitoring'], params: Id, body: ScheduleBody } }, async (request) =>
+    updateSchedule(services, request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/plans/:id/cycles',
+    { config: { permission: 'plan.manage' }, schema: { summary: '立即开启一个监测周期（可指定按哪一天开启，用于补开）', tags: ['monitoring'], params: Id, body: z.strictObject({ openedOn: DateString.optional() }) } },
+    async (request, reply) => reply.status(202).send(await runCycle(services, request.params.id, request.body.openedOn)),
+  );
+
+  app.get('/api/plans/:id/cycles', { config: { permission: 'plan.read' }, schema: { summary: '监测周期列表', tags: ['monitoring'], params: Id } }, async (request) => ({
+    cycles: (await services.db.cycle.findMany({ where: { planId: request.params.id }, orderBy: { period: 'desc' }, select: { id: true, period: true, status: true, dueDate: true, openedAt: true, publishedAt: true } })).map((c) => ({
+      ...c,
+      openedAt: c.openedAt.toISOString(),
+      publishedAt: c.publishedAt?.toISOString() ?? null,
+    })),
+  }));
+
+  app.get('/api/cycles/:id', { config: { permission: 'plan.read' }, schema: { summary: '监测周期：报送进度，晾晒结果与排名', tags: ['monitoring'], params: Id } }, async (request) =>
+    cycleDetail(services, request.params.id),
+  );
+
+  app.post('/api/cycles/:id/values', { config: { permission: 'indicator.report' }, schema: { summary: '报送本单位指标数据（截止前可更正）', tags: ['monitoring'], params: Id, body: ValuesBody } }, async (request) =>
+    submitValues(services, request.actor, request.params.id, request.body),
+  );
+
+  app.get('/api/units/:id/lights', { config: { permission: 'plan.read' }, schema: { summary: '单位历次监测亮灯情况', tags: ['monitoring'], params: Id } }, async (request) =>
+    unitLights(services, request.actor, request.params.id),
+  );
+};

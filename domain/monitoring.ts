@@ -1,0 +1,218 @@
+import { z } from 'zod';
+
+/**
+ * Monitoring cycles (常态化监测, 定期晾晒): plans with tasks and indicators, the progress of an
+ * indicator against the time elapsed in the year (时序进度), its light, and the ranking of units.
+ * Pure: the cycle's activities, the API and the tests call it.
+ */
+export const DIRECTIONS = ['higher', 'lower'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+export const FREQUENCIES = ['monthly', 'quarterly'] as const;
+export type Frequency = (typeof FREQUENCIES)[number];
+/** Where a value comes from: reported by the owner unit, or derived from what the system holds. */
+export const INDICATOR_SOURCES = ['report', 'closure_rate'] as const;
+
+const Text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`);
+const Id = z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, '只能包含字母、数字和 . _ -，最长 64 个字符');
+const Num = z.number({ error: '应为数字' }).finite('应为有限数字');
+
+export const TaskSchema = z.strictObject({
+  no: z.number().int().min(1).max(10_000),
+  title: Text(300),
+  leadUnitId: Text(64),
+  coUnitIds: z.array(Text(64)).max(20).default([]),
+});
+
+export const IndicatorSchema = z
+  .strictObject({
+    code: Id,
+    name: Text(200),
+    ownerUnitId: Text(64),
+    measure: z.string().trim().max(20).default(''),
+    baseline: Num,
+    target: Num,
+    direction: z.enum(DIRECTIONS).default('higher'),
+    weight: Num.min(0.01, '权重应大于 0').max(100).default(1),
+    category: z.string().trim().min(1).max(40).default('综合'),
+    source: z.enum(INDICATOR_SOURCES).default('report'),
+    /** Made up for the demo (the seeds name the indicators' existence, not their values). */
+    invented: z.boolean().default(false),
+  })
+  .refine((i) => i.target !== i.baseline, { message: '目标值不能等于基期值', path: ['target'] })
+  .refine((i) => (i.direction === 'higher' ? i.target > i.baseline : i.target < i.baseline), {
+    message: '目标值与方向不符（越高越好时目标应高于基期值，越低越好时应低于基期值）',
+    path: ['direction'],
+  });
+export type Indicator = z.output<typeof IndicatorSchema>;
+
+export const ThresholdsSchema = z
+  .strictObject({
+    /** Progress ÷ 时序进度 at or above which the light is green. */
+    green: Num.min(0).max(2).default(1),
+    /** …at or above which it is yellow; below, red. */
+    yellow: Num.min(0).max(2).default(0.8),
+  })
+  .refine((t) => t.yellow <= t.green, { message: '黄灯阈值不能高于绿灯阈值', path: ['yellow'] });
+export type Thresholds = z.output<typeof ThresholdsSchema>;
+
+export const CycleRulesSchema = z.strictObject({
+  frequency: z.enum(FREQUENCIES).default('monthly'),
+  /** Day of the month the cycle opens (1–28, so every month has it). */
+  dayOfMonth: z.number().int().min(1).max(28).default(5),
+  /** Working days the owner units have to report. */
+  reportDays: z.number().int().min(1).max(30).default(5),
+  thresholds: ThresholdsSchema.default({ green: 1, yellow: 0.8 }),
+  /** Share of its indicators a unit must have reported to be named in the ranking. */
+  minReportedShare: Num.min(0).max(1).default(0.6),
+});
+export type CycleRules = z.output<typeof CycleRulesSchema>;
+
+export const PlanSchema = z.strictObject({
+  id: Id,
+  year: z.number().int().min(2000).max(2100),
+  title: Text(200),
+  source: z.string().trim().max(300).default(''),
+  rules: CycleRulesSchema.default(CycleRulesSchema.parse({})),
+  tasks: z.array(TaskSchema).max(1000).default([]),
+  indicators: z.array(IndicatorSchema).max(5000).default([]),
+});
+export type PlanInput = z.input<typeof PlanSchema>;
+export type Plan = z.output<typeof PlanSchema>;
+
+/** The period a cycle opened on `date` (YYYY-MM-DD) reports on: the month, or quarter, before it. */
+export function periodFor(date: string, frequency: Frequency): { period: string; year: number; end: string } {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  if (frequency === 'monthly') {
+    const py = m === 1 ? y - 1 : y;
+    const pm = m === 1 ? 12 : m - 1;
+    return { period: `${py}-${String(pm).padStart(2, '0')}`, year: py, end: lastDay(py, pm) };
+  }
+  const q = Math.floor((m - 1) / 3); // this quarter, 0-based
+  const py = q === 0 ? y - 1 : y;
+  const pq = q === 0 ? 4 : q;
+  return { period: `${py}-Q${pq}`, year: py, end: lastDay(py, pq * 3) };
+}
+
+function lastDay(y: number, m: number): string {
+  const d = new Date(Date.UTC(y, m, 0));
+  return d.toISOString().slice(0, 10);
+}
+
+/** 时序进度: the share of the year gone by the end of the period (day count, end day included). */
+export function elapsedShare(periodEnd: string): number {
+  const y = Number(periodEnd.slice(0, 4));
+  const start = Date.UTC(y, 0, 1);
+  const end = Date.parse(`${periodEnd}T00:00:00Z`);
+  const days = (Date.UTC(y + 1, 0, 1) - start) / 86_400_000;
+  return Math.min(1, ((end - start) / 86_400_000 + 1) / days);
+}
+
+export type Light = 'green' | 'yellow' | 'red';
+
+export interface IndicatorResult {
+  code: string;
+  name: string;
+  ownerUnitId: string;
+  category: string;
+  weight: number;
+  value: number | null;
+  /** Share of the way from baseline to target (may exceed 1 or be negative). */
+  progress: number | null;
+  /** progress ÷ 时序进度 */
+  pace: number | null;
+  light: Light;
+  missing: boolean;
+}
+
+/** Pace above this counts no more in a score: being far ahead on one indicator does not hide another. */
+export const PACE_CAP = 1.5;
+
+export function evaluate(ind: Indicator, value: number | null, elapsed: number, t: Thresholds): IndicatorResult {
+  const base = { code: ind.code, name: ind.name, ownerUnitId: ind.ownerUnitId, category: ind.category, weight: ind.weight };
+  if (value === null) return { ...base, value: null, progress: null, pace: null, light: 'red', missing: true };
+  const progress = ind.direction === 'higher' ? (value - ind.baseline) / (ind.target - ind.baseline) : (ind.baseline - value) / (ind.baseline - ind.target);
+  const pace = elapsed > 0 ? progress / elapsed : progress;
+  const light: Light = pace >= t.green ? 'green' : pace >= t.yellow ? 'yellow' : 'red';
+  return { ...base, value, progress: round(progress), pace: round(pace), light, missing: false };
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+export interface UnitStanding {
+  unitId: string;
+  group: string;
+  indicators: number;
+  reported: number;
+  /** Weighted mean of capped pace over reported indicators; null when not ranked. */
+  score: number | null;
+  rank: number | null;
+  ranked: boolean;
+  reason?: string;
+  lights: Record<Light, number>;
+  /** What it would take to climb one place: the score gap and, per indicator, the value that closes it alone. */
+  toRise: { scoreGap: number; aboveUnitId: string; options: Array<{ code: string; valueNeeded: number }> } | null;
+}
+
+/**
+ * Ranks units within their group (like with like: districts with districts, bureaus with
+ * bureaus). A unit with too few indicators reported is listed but not named in the ranking.
+ * Equal scores (to four decimals) share a rank (1, 2, 2, 4), listed by unit id.
+ */
+export function rankUnits(
+  results: IndicatorResult[],
+  indicators: Indicator[],
+  groupOf: (unitId: string) => string,
+  rules: Pick<CycleRules, 'minReportedShare'>,
+  elapsed: number,
+): UnitStanding[] {
+  const byUnit = new Map<string, IndicatorResult[]>();
+  for (const r of results) byUnit.set(r.ownerUnitId, [...(byUnit.get(r.ownerUnitId) ?? []), r]);
+  const standings: UnitStanding[] = [...byUnit.entries()].map(([unitId, rs]) => {
+    const reported = rs.filter((r) => !r.missing);
+    const lights = { green: 0, yellow: 0, red: 0 };
+    for (const r of rs) lights[r.light]++;
+    const enough = reported.length > 0 && reported.length >= Math.ceil(rs.length * rules.minReportedShare - 1e-9);
+    const weight = reported.reduce((s, r) => s + r.weight, 0);
+    const score = enough ? round(reported.reduce((s, r) => s + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) / weight) : null;
+    return {
+      unitId,
+      group: groupOf(unitId),
+      indicators: rs.length,
+      reported: reported.length,
+      score,
+      rank: null,
+      ranked: enough,
+      ...(enough ? {} : { reason: `报送指标 ${reported.length}/${rs.length}，不足 ${Math.round(rules.minReportedShare * 100)}%，不参与排名` }),
+      lights,
+      toRise: null,
+    };
+  });
+  const groups = new Map<string, UnitStanding[]>();
+  for (const s of standings) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
+  for (const members of groups.values()) {
+    const ranked = members.filter((s) => s.ranked).sort((a, b) => (b.score as number) - (a.score as number) || a.unitId.localeCompare(b.unitId));
+    ranked.forEach((s, i) => {
+      const prev = ranked[i - 1];
+      s.rank = prev && prev.score === s.score ? prev.rank : i + 1;
+    });
+    for (const s of ranked) {
+      const above = ranked.filter((o) => (o.score as number) > (s.score as number)).at(-1);
+      if (!above) continue;
+      const gap = round((above.score as number) - (s.score as number));
+      const mine = results.filter((r) => r.ownerUnitId === s.unitId && !r.missing);
+      const totalWeight = mine.reduce((sum, r) => sum + r.weight, 0);
+      const options = mine.flatMap((r) => {
+        const ind = indicators.find((i) => i.code === r.code);
+        if (!ind || r.pace === null) return [];
+        // Raising this indicator's pace by gap × W / w lifts the score by the gap (below the cap).
+        const newPace = r.pace + (gap * totalWeight) / r.weight + 1e-4;
+        if (newPace > PACE_CAP) return [];
+        const progress = newPace * (elapsed > 0 ? elapsed : 1);
+        const valueNeeded = ind.direction === 'higher' ? ind.baseline + progress * (ind.target - ind.baseline) : ind.baseline - progress * (ind.baseline - ind.target);
+        return [{ code: r.code, valueNeeded: Math.round(valueNeeded * 100) / 100 }];
+      });
+      s.toRise = { scoreGap: gap, aboveUnitId: above.unitId, options };
+    }
+  }
+  return standings.sort((a, b) => a.group.localeCompare(b.group) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.unitId.localeCompare(b.unitId));
+}

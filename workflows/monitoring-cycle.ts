@@ -1,0 +1,50 @@
+import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const { openCycle, chaseReporters, publishCycle } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
+});
+const { openRedItems } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
+});
+
+export interface CycleInput {
+  planId: string;
+  /** Count the cycle as opened on this day (YYYY-MM-DD) instead of today: reruns and tests. */
+  openedOn?: string;
+}
+
+export interface CycleOutcome {
+  cycleId: string;
+  period: string;
+  reds: number;
+  itemsOpened: number;
+}
+
+/**
+ * One monitoring cycle of a plan, started by the plan's Schedule: ask the owner units for their
+ * values, chase those who owe them, and at the due date light, rank, publish, and open an item
+ * for every red indicator. The units' values go straight to PostgreSQL through the API, so the
+ * history holds a fixed handful of events whether the plan has ten units or a thousand.
+ */
+export async function monitoringCycleWorkflow(input: CycleInput): Promise<CycleOutcome> {
+  const opened = await openCycle({ planId: input.planId, now: Date.now(), ...(input.openedOn ? { openedOn: input.openedOn } : {}) });
+  if (opened.status === 'collecting') {
+    for (const rung of opened.rungs) {
+      await sleepUntil(rung.at);
+      await chaseReporters({ cycleId: opened.cycleId, rung: rung.key, now: Date.now() });
+    }
+    await sleepUntil(opened.dueAt);
+  }
+  const published = await publishCycle({ cycleId: opened.cycleId, now: Date.now() });
+  const itemsOpened = published.reds.length ? await openRedItems({ cycleId: opened.cycleId, now: Date.now(), taskQueue: workflowInfo().taskQueue }) : 0;
+  return { cycleId: opened.cycleId, period: opened.period, reds: published.reds.length, itemsOpened };
+}
+
+async function sleepUntil(at: number): Promise<void> {
+  const wait = at - Date.now();
+  if (wait > 0) await sleep(wait);
+}
