@@ -133,7 +133,8 @@ export function evaluate(ind: Indicator, value: number | null, elapsed: number, 
   const progress = ind.direction === 'higher' ? (value - ind.baseline) / (ind.target - ind.baseline) : (ind.baseline - value) / (ind.baseline - ind.target);
   const pace = elapsed > 0 ? progress / elapsed : progress;
   const light: Light = pace >= t.green ? 'green' : pace >= t.yellow ? 'yellow' : 'red';
-  return { ...base, value, progress: round(progress), pace: round(pace), light, missing: false };
+  // Unrounded: scores are computed from these, and rounded once, at the end (so equal work ties).
+  return { ...base, value, progress, pace, light, missing: false };
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
