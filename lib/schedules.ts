@@ -13,7 +13,7 @@ function specFor(rules: CycleRules) {
       {
         dayOfMonth: rules.dayOfMonth,
         hour: 8,
-        ...(rules.frequency === 'quarterly' ? { month: QUARTER_MONTHS.map((m) => ({ start: m })) } : {}),
+        ...(rules.frequency === 'quarterly' ? { month: [...QUARTER_MONTHS] } : {}),
         comment: rules.frequency === 'monthly' ? `每月${rules.dayOfMonth}日 8:00 开启监测周期` : `每季度首月${rules.dayOfMonth}日 8:00 开启监测周期`,
       },
     ],
