@@ -11,6 +11,8 @@ import { type Prisma } from '../generated/prisma/client';
 
 export interface OpenCycleInput {
   planId: string;
+  /** The workflow collecting the cycle, kept on the cycle row so it can be told to publish early. */
+  workflowId?: string;
   /** The workflow's clock. */
   now: number;
   /** The day the cycle counts as opened on (a test, or "run the March cycle now"); default: today. */
@@ -71,7 +73,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
      * the system can derive, asks each owner unit only for what it has not reported for the
      * period, and tells it so. Idempotent: the cycle id is the plan and period.
      */
-    async openCycle({ planId, now, openedOn }: OpenCycleInput): Promise<OpenedCycle> {
+    async openCycle({ planId, now, openedOn, workflowId }: OpenCycleInput): Promise<OpenedCycle> {
       const plan = await db.plan.findUniqueOrThrow({ where: { id: planId } });
       const rules = CycleRulesSchema.parse(plan.rules);
       const today = openedOn ?? shanghaiDate(now);
@@ -82,7 +84,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const dueDate = existing?.dueDate ?? shiftWorkingDays(cal, today, rules.reportDays).date;
       const dueAt = instantAt(dueDate, '24:00');
       if (existing?.status === 'published') return { cycleId, period, status: 'published', dueDate, dueAt, rungs: [] };
-      await db.cycle.createMany({ data: [{ id: cycleId, planId, period, openedAt: new Date(now), dueDate, status: 'collecting' }], skipDuplicates: true });
+      await db.cycle.createMany({ data: [{ id: cycleId, planId, period, openedAt: new Date(now), dueDate, status: 'collecting', workflowId: workflowId ?? null }], skipDuplicates: true });
 
       const indicators = (await db.indicator.findMany({ where: { planId } })).map(toIndicator);
       for (const ind of indicators.filter((i) => i.source === 'closure_rate')) {

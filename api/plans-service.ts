@@ -7,7 +7,7 @@ import type { CycleReport } from '../activities/monitoring';
 import { parseCsv } from '../lib/csv';
 import { deletePlan, savePlan } from '../lib/plans';
 import { describePlanSchedule, ensurePlanSchedule } from '../lib/schedules';
-import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
+import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
 import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
 import type { Services } from './items-service';
 
@@ -169,6 +169,20 @@ export async function cycleDetail(s: Services, id: string) {
     requests: requests.map((r) => ({ unitId: r.unitId, asked: r.indicators.length, indicators: r.indicators, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null })),
     values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
   };
+}
+
+/** 提前晾晒: publish before the due date (every unit has reported, say). */
+export async function publishNow(s: Services, id: string) {
+  const cycle = await s.db.cycle.findUnique({ where: { id } });
+  if (!cycle) throw notFound('监测周期不存在');
+  if (cycle.status !== 'collecting' || !cycle.workflowId) throw new AppError(409, 'conflict', '本期已晾晒或未在收集数据', { reason: 'cycle_not_collecting' });
+  const workflowId = cycle.workflowId;
+  try {
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () => s.temporal.workflow.getHandle(workflowId).signal(publishNowSignal));
+  } catch (err) {
+    throw fromTemporal(err) ?? err;
+  }
+  return { cycleId: id, workflowId };
 }
 
 export const ValuesBody = z.strictObject({

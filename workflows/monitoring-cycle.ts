@@ -1,4 +1,4 @@
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const { openCycle, chaseReporters, publishCycle } = proxyActivities<Activities>({
@@ -10,6 +10,9 @@ const { openRedItems } = proxyActivities<Activities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
 });
+
+/** 提前晾晒: every unit has reported, the supervisor publishes before the due date. */
+export const publishNowSignal = defineSignal('publishNow');
 
 export interface CycleInput {
   planId: string;
@@ -31,20 +34,27 @@ export interface CycleOutcome {
  * history holds a fixed handful of events whether the plan has ten units or a thousand.
  */
 export async function monitoringCycleWorkflow(input: CycleInput): Promise<CycleOutcome> {
-  const opened = await openCycle({ planId: input.planId, now: Date.now(), ...(input.openedOn ? { openedOn: input.openedOn } : {}) });
+  let publishNow = false;
+  setHandler(publishNowSignal, () => {
+    publishNow = true;
+  });
+  const opened = await openCycle({ planId: input.planId, now: Date.now(), workflowId: workflowInfo().workflowId, ...(input.openedOn ? { openedOn: input.openedOn } : {}) });
   if (opened.status === 'collecting') {
     for (const rung of opened.rungs) {
-      await sleepUntil(rung.at);
+      if (await waitUntil(rung.at, () => publishNow)) break;
       await chaseReporters({ cycleId: opened.cycleId, rung: rung.key, now: Date.now() });
     }
-    await sleepUntil(opened.dueAt);
+    await waitUntil(opened.dueAt, () => publishNow);
   }
   const published = await publishCycle({ cycleId: opened.cycleId, now: Date.now() });
   const itemsOpened = published.reds.length ? await openRedItems({ cycleId: opened.cycleId, now: Date.now(), taskQueue: workflowInfo().taskQueue }) : 0;
   return { cycleId: opened.cycleId, period: opened.period, reds: published.reds.length, itemsOpened };
 }
 
-async function sleepUntil(at: number): Promise<void> {
+/** Waits until `at`, or until `early()` turns true; says whether it was the latter. */
+async function waitUntil(at: number, early: () => boolean): Promise<boolean> {
   const wait = at - Date.now();
-  if (wait > 0) await sleep(wait);
+  if (early()) return true;
+  if (wait <= 0) return false;
+  return condition(early, wait);
 }

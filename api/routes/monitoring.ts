@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DateString } from '../../domain/commands';
 import type { Services } from '../items-service';
-import { CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
+import { CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
 
 const Id = z.object({ id: z.string().min(1).max(80) });
 
@@ -47,6 +47,10 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
 
   app.get('/api/cycles/:id', { config: { permission: 'plan.read' }, schema: { summary: '监测周期：报送进度，晾晒结果与排名', tags: ['monitoring'], params: Id } }, async (request) =>
     cycleDetail(services, request.params.id),
+  );
+
+  app.post('/api/cycles/:id/publish', { config: { permission: 'plan.manage' }, schema: { summary: '提前晾晒：不等截止日，立即计算亮灯与排名并发布', tags: ['monitoring'], params: Id } }, async (request, reply) =>
+    reply.status(202).send(await publishNow(services, request.params.id)),
   );
 
   app.post('/api/cycles/:id/values', { config: { permission: 'indicator.report' }, schema: { summary: '报送本单位指标数据（截止前可更正）', tags: ['monitoring'], params: Id, body: ValuesBody } }, async (request) =>

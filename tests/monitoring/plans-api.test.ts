@@ -129,6 +129,27 @@ describe('a cycle through the API', () => {
   }, 120_000);
 });
 
+describe('提前晾晒', () => {
+  it('publishes before the due date when the supervisor says so', async () => {
+    const plan = { id: 'early-plan', year: 2026, title: '提前晾晒测试', indicators: [{ code: 'E1', name: '甲', ownerUnitId: 'unit-a', baseline: 0, target: 100 }] };
+    expect((await post('/api/plans', plan)).statusCode).toBe(201);
+    // Opened today: due days from now.
+    expect((await post('/api/plans/early-plan/cycles', {})).statusCode).toBe(202);
+    const opened = await waitFor(() => stack.db.cycle.findFirst({ where: { planId: 'early-plan' } }));
+    expect(opened.status).toBe('collecting');
+    expect((await post(`/api/cycles/${opened.id}/values`, { values: [{ code: 'E1', value: 99 }] }, p.leadA)).statusCode).toBe(200);
+    expect((await post(`/api/cycles/${opened.id}/publish`, {}, p.leadA)).statusCode).toBe(403);
+    expect((await post(`/api/cycles/${opened.id}/publish`, {})).statusCode).toBe(202);
+    const published = await waitFor(async () => {
+      const c = await stack.db.cycle.findUnique({ where: { id: opened.id } });
+      return c?.status === 'published' ? c : null;
+    });
+    expect((published.report as unknown as CycleReport).indicators[0]).toMatchObject({ code: 'E1', value: 99, missing: false });
+    expect((await post(`/api/cycles/${opened.id}/publish`, {})).statusCode).toBe(409);
+    await stack.t.client.schedule.getHandle(planScheduleId('early-plan')).delete().catch(() => {});
+  });
+});
+
 async function waitFor<T>(fn: () => Promise<T | null>, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {

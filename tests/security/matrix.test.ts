@@ -317,6 +317,13 @@ function rows(): Row[] {
       request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/values', body: { values: [{ code: 'MX1', value: 42 }] } }),
     },
     {
+      method: 'POST',
+      route: '/api/cycles/:id/publish',
+      // The fixture cycle has no workflow collecting it: the entitled are told it cannot be published.
+      expected: (c) => gate(c, 'plan.manage', false) ?? 409,
+      request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/publish' }),
+    },
+    {
       method: 'GET',
       route: '/api/units/:id/lights',
       expected: (c) => gate(c, 'plan.read', false) ?? (['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'leaderOwn'].includes(c) ? 200 : 404),

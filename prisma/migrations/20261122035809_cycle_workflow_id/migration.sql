@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "cycles" ADD COLUMN     "workflow_id" TEXT;
+
