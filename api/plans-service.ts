@@ -197,7 +197,7 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
   const cycle = await s.db.cycle.findUnique({ where: { id: cycleId } });
   if (!cycle) throw notFound('监测周期不存在');
   if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再报送', { reason: 'cycle_published' });
-  const indicators = new Map((await s.db.indicator.findMany({ where: { planId: cycle.planId } })).map((i) => [i.code, i]));
+  const indicators = new Map((await s.db.indicator.findMany({ where: { planId: cycle.planId, code: { in: body.values.map((v) => v.code) } } })).map((i) => [i.code, i]));
   const errors: FieldError[] = [];
   const notOwn: FieldError[] = [];
   body.values.forEach((v, i) => {
@@ -220,7 +220,22 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
       if (have === request.indicators.length) await tx.reportingRequest.update({ where: { cycleId_unitId: { cycleId, unitId: request.unitId } }, data: { completedAt: now } });
     }
   });
-  return cycleDetail(s, cycleId);
+  return unitReporting(s, cycleId, cycle.planId, cycle.period, actor.unitId as string);
+}
+
+/** What one unit owes and has reported for a cycle (the answer to its submission: small however big the plan). */
+async function unitReporting(s: Services, cycleId: string, planId: string, period: string, unitId: string) {
+  const [request, owned] = await Promise.all([
+    s.db.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId } } }),
+    s.db.indicator.findMany({ where: { planId, ownerUnitId: unitId }, select: { code: true } }),
+  ]);
+  const values = await s.db.indicatorValue.findMany({ where: { planId, period, code: { in: owned.map((o) => o.code) } }, orderBy: { code: 'asc' } });
+  return {
+    cycleId,
+    unitId,
+    request: request ? { asked: request.indicators, chased: request.chased, completedAt: request.completedAt?.toISOString() ?? null } : null,
+    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+  };
 }
 
 /** A unit's lights cycle by cycle, from the published reports. */

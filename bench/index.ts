@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -12,6 +12,7 @@ import { startEmbeddedStack } from '../lib/embedded-stack';
 import { table } from './stats';
 import { runTimers } from './timers';
 import { runFanout } from './fanout';
+import { runMonitoring } from './monitoring';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -48,6 +49,14 @@ try {
     console.log(`\n3. Fan-out: one event to ${N} recipients through a local SMTP server (sender rate limit ${rate}/s)\n`);
     console.log(table(r.rows));
     results.fanout = r.json;
+    ok &&= r.correct;
+  }
+  if (want('monitoring')) {
+    const N = flag('units', 1000);
+    const r = await runMonitoring(stack, N, flag('concurrency', 20));
+    console.log(`\n4. Monitoring cycle: ${N} units × 10 indicators, every report through the API\n`);
+    console.log(table(r.rows));
+    results.monitoring = r.json;
     ok &&= r.correct;
   }
 } finally {

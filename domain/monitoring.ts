@@ -74,7 +74,7 @@ export const PlanSchema = z.strictObject({
   source: z.string().trim().max(300).default(''),
   rules: CycleRulesSchema.default(CycleRulesSchema.parse({})),
   tasks: z.array(TaskSchema).max(1000).default([]),
-  indicators: z.array(IndicatorSchema).max(5000).default([]),
+  indicators: z.array(IndicatorSchema).max(20_000).default([]),
 });
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;

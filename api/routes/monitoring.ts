@@ -4,17 +4,19 @@ import { DateString } from '../../domain/commands';
 import type { Services } from '../items-service';
 import { CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
 
+const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
 const Id = z.object({ id: z.string().min(1).max(80) });
 
 /** Plans, indicators and monitoring cycles (常态化监测、定期晾晒). */
 export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.post('/api/plans', { config: { permission: 'plan.manage' }, schema: { summary: '导入工作要点（任务与指标，JSON），逐条校验，全部通过才导入，并建立监测日程', tags: ['monitoring'], body: z.unknown() } }, async (request, reply) =>
+  // A plan of a thousand units' indicators is a few megabytes.
+  app.post('/api/plans', { bodyLimit: PLAN_BODY_LIMIT, config: { permission: 'plan.manage' }, schema: { summary: '导入工作要点（任务与指标，JSON），逐条校验，全部通过才导入，并建立监测日程', tags: ['monitoring'], body: z.unknown() } }, async (request, reply) =>
     reply.status(201).send(await importPlan(services, request.actor, request.body)),
   );
 
   app.post(
     '/api/plans/csv',
-    { config: { permission: 'plan.manage' }, schema: { summary: '以 CSV 导入工作要点：每行一个任务或指标（类型列为“任务”或“指标”）', tags: ['monitoring'], querystring: CsvPlanQuery, consumes: ['text/csv'] } },
+    { bodyLimit: PLAN_BODY_LIMIT, config: { permission: 'plan.manage' }, schema: { summary: '以 CSV 导入工作要点：每行一个任务或指标（类型列为“任务”或“指标”）', tags: ['monitoring'], querystring: CsvPlanQuery, consumes: ['text/csv'] } },
     async (request, reply) => {
       const { raw, rowOf } = planFromCsv(typeof request.body === 'string' ? request.body : '', request.query);
       return reply.status(201).send(await importPlan(services, request.actor, raw, rowOf));

@@ -1,0 +1,107 @@
+/**
+ * A monitoring cycle over N units × 10 indicators on the embedded stack: the cycle opens (every
+ * unit asked), every unit reports through the API, then the due moment (提前晾晒 signal) →
+ * lights, ranking and red items. Times each phase, and the cycle workflow's history length.
+ */
+import { Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CycleReport } from '../activities/monitoring';
+import { buildApp } from '../api/app';
+import { PlanSchema } from '../domain/monitoring';
+import type { EmbeddedStack } from '../lib/embedded-stack';
+import { createEvidenceStore } from '../lib/evidence-store';
+import { dataConverterFor } from '../lib/payload-codec';
+import { savePlan } from '../lib/plans';
+import { signToken } from '../lib/tokens';
+import { bundleWorkflows, createWorker } from '../worker/create';
+import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
+import { pool, summary } from './stats';
+
+const SECRET = 'bench-secret-bench-secret-bench-secret!!';
+const PER_UNIT = 10;
+
+export async function runMonitoring(stack: EmbeddedStack, units: number, concurrency: number) {
+  const { db, client, nativeConnection } = stack;
+  const dataConverter = dataConverterFor(randomBytes(32));
+  const ours = new Client({ connection: client.connection, ...(dataConverter ? { dataConverter } : {}) });
+  const ids = Array.from({ length: units }, (_, i) => `mu-${String(i).padStart(4, '0')}`);
+  await db.unit.createMany({ data: ids.map((id, i) => ({ id, name: `监测单位${i}`, parentId: null, kind: i % 10 === 0 ? 'district' : 'bureau' })), skipDuplicates: true });
+  await db.user.createMany({ data: [...ids.map((id) => ({ id: `h-${id}`, name: `${id}经办`, role: 'unit_handler', unitId: id })), { id: 'b-sup', name: '督查', role: 'supervisor', unitId: null }], skipDuplicates: true });
+  const plan = PlanSchema.parse({
+    id: 'bench-plan',
+    year: 2026,
+    title: '监测基准计划',
+    rules: { reportDays: 5 },
+    indicators: ids.flatMap((u) => Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, name: `指标${k}`, ownerUnitId: u, baseline: 0, target: 100, category: k < 5 ? '经济' : '民生' }))),
+  });
+  await savePlan(db, plan, 'bench');
+  const taskQueue = 'bench-monitoring';
+  const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows(), temporal: ours, ...(dataConverter ? { dataConverter } : {}) });
+  const running = worker.run();
+  const app = await buildApp({
+    services: { db, temporal: ours, taskQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 },
+    auth: { secret: SECRET },
+    evidence: createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-bench-evidence-'))),
+    limits: { perMinute: 1_000_000, mailPerMinute: 1_000_000 },
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    // 1. Open: every unit asked for its ten values.
+    const t0 = performance.now();
+    const handle = await ours.workflow.start(monitoringCycleWorkflow, { workflowId: 'bench-cycle', taskQueue, args: [{ planId: plan.id }] });
+    for (;;) {
+      const asked = await db.notificationRequest.count({ where: { kind: 'report_request' } });
+      if (asked >= units) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const openMs = performance.now() - t0;
+    const cycle = await db.cycle.findFirstOrThrow({ where: { planId: plan.id } });
+
+    // 2. Every unit reports through the API; one in a hundred indicators lags far behind (red).
+    const latency: number[] = [];
+    const t1 = performance.now();
+    let failed = 0;
+    await pool(ids, concurrency, async (u) => {
+      const values = Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, value: (Number(u.slice(3)) * 7 + k * 13) % 100 === 0 ? 1 : 80 + ((Number(u.slice(3)) + k) % 20) }));
+      const s = performance.now();
+      const res = await fetch(`${base}/api/cycles/${cycle.id}/values`, { method: 'POST', headers: { authorization: `Bearer ${signToken({ userId: `h-${u}` }, SECRET)}`, 'content-type': 'application/json' }, body: JSON.stringify({ values }) });
+      latency.push(performance.now() - s);
+      if (!res.ok) failed++;
+      await res.arrayBuffer();
+    });
+    const reportMs = performance.now() - t1;
+
+    // 3. The due moment: light, rank, publish; then an item for every red indicator.
+    const t2 = performance.now();
+    await handle.signal(publishNowSignal);
+    for (;;) {
+      const c = await db.cycle.findUniqueOrThrow({ where: { id: cycle.id }, select: { status: true } });
+      if (c.status === 'published') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const publishMs = performance.now() - t2;
+    const outcome = await handle.result();
+    const itemsMs = performance.now() - t2;
+    const history = await handle.fetchHistory();
+    const report = (await db.cycle.findUniqueOrThrow({ where: { id: cycle.id } })).report as unknown as CycleReport;
+    const values = await db.indicatorValue.count({ where: { planId: plan.id, period: cycle.period } });
+    const items = await db.item.count({ where: { id: { startsWith: `M-${cycle.id}-` } } });
+    const lat = summary(latency);
+    const correct = failed === 0 && values === units * PER_UNIT && report.indicators.length === units * PER_UNIT && report.standings.length === units && items === outcome.reds && outcome.itemsOpened === outcome.reds;
+    const rows = [
+      { phase: 'open cycle: all units asked', ms: Math.round(openMs), detail: `${units} reporting requests, ${units} notices` },
+      { phase: 'units report through the API', ms: Math.round(reportMs), detail: `${units} requests × ${PER_UNIT} values, c=${concurrency}: ${(units / (reportMs / 1000)).toFixed(1)} req/s, p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms, ${failed} failed` },
+      { phase: 'due → ranking published', ms: Math.round(publishMs), detail: `${report.indicators.length} indicators lit, ${report.standings.length} units ranked in ${new Set(report.standings.map((s) => s.group)).size} groups` },
+      { phase: 'due → red items opened', ms: Math.round(itemsMs), detail: `${outcome.reds} red → ${items} items` },
+      { phase: 'cycle workflow history', ms: 0, detail: `${history.events?.length ?? 0} events (independent of the number of units)` },
+    ];
+    return { rows, correct, json: { units, indicators: units * PER_UNIT, openMs, reportMs, reportLatency: lat, publishMs, itemsMs, reds: outcome.reds, historyEvents: history.events?.length ?? 0, correct } };
+  } finally {
+    await app.close();
+    worker.shutdown();
+    await running;
+  }
+}
