@@ -200,8 +200,11 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
   const indicators = new Map((await s.db.indicator.findMany({ where: { planId: cycle.planId, code: { in: body.values.map((v) => v.code) } } })).map((i) => [i.code, i]));
   const errors: FieldError[] = [];
   const notOwn: FieldError[] = [];
+  const seen = new Set<string>();
   body.values.forEach((v, i) => {
     const ind = indicators.get(v.code);
+    if (seen.has(v.code)) errors.push({ field: `body.values.${i}.code`, reason: `指标“${v.code}”重复报送` });
+    seen.add(v.code);
     if (!ind) errors.push({ field: `body.values.${i}.code`, reason: `没有编号为“${v.code}”的指标` });
     else if (!isUnitRole(actor) || ind.ownerUnitId !== actor.unitId) notOwn.push({ field: `body.values.${i}.code`, reason: '该指标不由本单位报送' });
     else if (ind.source !== 'report') errors.push({ field: `body.values.${i}.code`, reason: '该指标由系统自动取数，无需报送' });
@@ -210,10 +213,13 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
   if (errors.length) throw badRequest(errors);
   const now = new Date();
   await s.db.$transaction(async (tx) => {
-    for (const v of body.values) {
-      const data = { value: v.value, note: v.note, attachments: [], source: 'report', submittedBy: actor.userId, submittedAt: now };
-      await tx.indicatorValue.upsert({ where: { planId_code_period: { planId: cycle.planId, code: v.code, period: cycle.period } }, create: { planId: cycle.planId, code: v.code, period: cycle.period, ...data }, update: data });
-    }
+    // One statement for all of them: a correction before publication replaces the earlier value.
+    await tx.$executeRaw`
+      INSERT INTO indicator_values (plan_id, code, period, value, note, attachments, source, submitted_by, submitted_at)
+      SELECT ${cycle.planId}, v.code, ${cycle.period}, v.value, v.note, '[]'::jsonb, 'report', ${actor.userId}, ${now}
+      FROM jsonb_to_recordset(${JSON.stringify(body.values)}::jsonb) AS v(code text, value double precision, note text)
+      ON CONFLICT (plan_id, code, period) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, source = EXCLUDED.source,
+        submitted_by = EXCLUDED.submitted_by, submitted_at = EXCLUDED.submitted_at`;
     const request = await tx.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId: actor.unitId as string } } });
     if (request && !request.completedAt) {
       const have = await tx.indicatorValue.count({ where: { planId: cycle.planId, period: cycle.period, code: { in: request.indicators } } });

@@ -188,6 +188,7 @@ export function rankUnits(
       toRise: null,
     };
   });
+  const byCode = new Map(indicators.map((i) => [i.code, i]));
   const groups = new Map<string, UnitStanding[]>();
   for (const s of standings) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
   for (const members of groups.values()) {
@@ -196,14 +197,20 @@ export function rankUnits(
       const prev = ranked[i - 1];
       s.rank = prev && prev.score === s.score ? prev.rank : i + 1;
     });
+    // The unit just above: the last one with a higher score (ranked is sorted by score, descending).
+    const aboveIndex = (list: UnitStanding[], s: UnitStanding) => {
+      let i = list.indexOf(s) - 1;
+      while (i >= 0 && list[i]!.score === s.score) i--;
+      return i;
+    };
     for (const s of ranked) {
-      const above = ranked.filter((o) => (o.score as number) > (s.score as number)).at(-1);
+      const above = ranked[aboveIndex(ranked, s)];
       if (!above) continue;
       const gap = round((above.score as number) - (s.score as number));
-      const mine = results.filter((r) => r.ownerUnitId === s.unitId && !r.missing);
+      const mine = (byUnit.get(s.unitId) ?? []).filter((r) => !r.missing);
       const totalWeight = mine.reduce((sum, r) => sum + r.weight, 0);
       const options = mine.flatMap((r) => {
-        const ind = indicators.find((i) => i.code === r.code);
+        const ind = byCode.get(r.code);
         if (!ind || r.pace === null) return [];
         // Raising this indicator's pace by gap × W / w lifts the score by the gap (below the cap).
         const newPace = r.pace + (gap * totalWeight) / r.weight + 1e-4;

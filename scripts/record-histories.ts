@@ -16,10 +16,14 @@ import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
 import { bundleWorkflows, createWorker } from '../worker/create';
 import { coC, leadA, leadB, supervisor, verifier } from '../tests/support/actors';
 import { act, newItemId, open, spec } from '../tests/support/items';
+import { PlanSchema } from '../domain/monitoring';
+import { savePlan } from '../lib/plans';
+import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
 
 const { db, client, nativeConnection, temporalAddress, stop } = await startEmbeddedStack();
 const taskQueue = 'record';
-const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows() });
+const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows(), temporal: client });
+await db.unit.createMany({ data: [{ id: 'unit-b', name: '市财政局', parentId: null, kind: 'bureau' }], skipDuplicates: true });
 const out = path.join(ROOT, 'tests', 'replay', 'histories');
 
 /** Exported with the Temporal CLI, the format the SDK's replayer reads (historyFromJSON). */
@@ -104,6 +108,22 @@ await worker.runUntil(async () => {
       items: [1, 2, 3].map((i) => ({ id: `${listId}-${i}`, spec: spec({ title: `问题${i}` }) })),
     });
     await save('problem-list', problemListWorkflowId(listId));
+  }
+  {
+    // A monitoring cycle past its due date: one unit reported ahead, the other never (red → item).
+    const plan = PlanSchema.parse({
+      id: 'record-plan',
+      year: 2026,
+      title: '监测计划',
+      indicators: [
+        { code: 'R1', name: '甲', ownerUnitId: 'unit-a', baseline: 0, target: 100 },
+        { code: 'R2', name: '乙', ownerUnitId: 'unit-b', baseline: 0, target: 100 },
+      ],
+    });
+    await savePlan(db, plan, supervisor.userId);
+    await db.indicatorValue.create({ data: { planId: plan.id, code: 'R1', period: '2026-09', value: 80, note: '', attachments: [], source: 'report', submittedBy: leadA.userId, submittedAt: new Date() } });
+    await client.workflow.execute(monitoringCycleWorkflow, { workflowId: 'record-cycle', taskQueue, args: [{ planId: plan.id, openedOn: '2026-10-09' }] });
+    await save('monitoring-cycle', 'record-cycle');
   }
 });
 
