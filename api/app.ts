@@ -117,7 +117,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(ackRoutes, { services: opts.services });
   await app.register(auditRoutes, { services: opts.services });
   await app.register(userRoutes, { services: opts.services });
-  await app.register(monitoringRoutes, { services: opts.services });
+  await app.register(monitoringRoutes, { services: opts.services, evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -186,6 +186,8 @@ export async function publishNow(s: Services, id: string) {
 }
 
 export const ValuesBody = z.strictObject({
+  /** Files uploaded to the cycle first (POST /api/cycles/:id/evidence), named by SHA-256. */
+  attachments: z.array(z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256') })).max(20).default([]),
   values: z
     .array(z.strictObject({ code: z.string().trim().min(1).max(64), value: z.number({ error: '应为数字' }).finite('应为有限数字'), note: z.string().trim().max(1000).default('') }))
     .min(1, '至少报送一个指标')
@@ -210,15 +212,25 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
     else if (ind.source !== 'report') errors.push({ field: `body.values.${i}.code`, reason: '该指标由系统自动取数，无需报送' });
   });
   if (notOwn.length) throw new AppError(403, 'forbidden', '只能报送本单位负责的指标', { fields: notOwn });
+  const files = body.attachments.length
+    ? await s.db.evidence.findMany({ where: { itemId: cycleId, unitId: actor.unitId, sha256: { in: body.attachments.map((a) => a.sha256) } } })
+    : [];
+  body.attachments.forEach((a, i) => {
+    if (!files.some((f) => f.sha256 === a.sha256)) errors.push({ field: `body.attachments.${i}.sha256`, reason: '该文件未由本单位上传到本期，请先上传' });
+  });
   if (errors.length) throw badRequest(errors);
+  const attachments = body.attachments.map((a) => {
+    const f = files.find((x) => x.sha256 === a.sha256)!;
+    return { name: f.name, ref: `evidence:${f.sha256}`, sha256: f.sha256, mime: f.mime, size: f.size };
+  });
   const now = new Date();
   await s.db.$transaction(async (tx) => {
     // One statement for all of them: a correction before publication replaces the earlier value.
     await tx.$executeRaw`
       INSERT INTO indicator_values (plan_id, code, period, value, note, attachments, source, submitted_by, submitted_at)
-      SELECT ${cycle.planId}, v.code, ${cycle.period}, v.value, v.note, '[]'::jsonb, 'report', ${actor.userId}, ${now}
+      SELECT ${cycle.planId}, v.code, ${cycle.period}, v.value, v.note, ${JSON.stringify(attachments)}::jsonb, 'report', ${actor.userId}, ${now}
       FROM jsonb_to_recordset(${JSON.stringify(body.values)}::jsonb) AS v(code text, value double precision, note text)
-      ON CONFLICT (plan_id, code, period) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, source = EXCLUDED.source,
+      ON CONFLICT (plan_id, code, period) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, attachments = EXCLUDED.attachments, source = EXCLUDED.source,
         submitted_by = EXCLUDED.submitted_by, submitted_at = EXCLUDED.submitted_at`;
     const request = await tx.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId: actor.unitId as string } } });
     if (request && !request.completedAt) {
@@ -240,8 +252,16 @@ async function unitReporting(s: Services, cycleId: string, planId: string, perio
     cycleId,
     unitId,
     request: request ? { asked: request.indicators, chased: request.chased, completedAt: request.completedAt?.toISOString() ?? null } : null,
-    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, attachments: v.attachments, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
   };
+}
+
+/** Evidence for a cycle's values is uploaded by a unit that owns indicators of the plan, while the cycle collects. */
+export async function checkCycleUpload(s: Services, actor: Actor, cycleId: string): Promise<void> {
+  const cycle = await s.db.cycle.findUnique({ where: { id: cycleId } });
+  if (!cycle) throw notFound('监测周期不存在');
+  if (!isUnitRole(actor) || !(await s.db.indicator.findFirst({ where: { planId: cycle.planId, ownerUnitId: actor.unitId ?? '' } }))) throw forbidden('本单位在该计划中没有需报送的指标');
+  if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再上传', { reason: 'cycle_published' });
 }
 
 /** A unit's lights cycle by cycle, from the published reports. */

@@ -150,6 +150,8 @@ export interface UnitStanding {
   ranked: boolean;
   reason?: string;
   lights: Record<Light, number>;
+  /** The same score per indicator category (经济, 民生 …), so like is compared with like. */
+  byCategory: Record<string, number>;
   /** What it would take to climb one place: the score gap and, per indicator, the value that closes it alone. */
   toRise: { scoreGap: number; aboveUnitId: string; options: Array<{ code: string; valueNeeded: number }> } | null;
 }
@@ -175,9 +177,15 @@ export function rankUnits(
     const enough = reported.length > 0 && reported.length >= Math.ceil(rs.length * rules.minReportedShare - 1e-9);
     const weight = reported.reduce((s, r) => s + r.weight, 0);
     const score = enough ? round(reported.reduce((s, r) => s + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) / weight) : null;
+    const byCategory: Record<string, number> = {};
+    for (const cat of new Set(reported.map((r) => r.category))) {
+      const rs2 = reported.filter((r) => r.category === cat);
+      byCategory[cat] = round(rs2.reduce((sum, r) => sum + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) / rs2.reduce((sum, r) => sum + r.weight, 0));
+    }
     return {
       unitId,
       group: groupOf(unitId),
+      byCategory,
       indicators: rs.length,
       reported: reported.length,
       score,

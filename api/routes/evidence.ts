@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isUnitRole } from '../../domain/actors';
@@ -23,6 +24,44 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+export interface StoredUpload {
+  sha256: string;
+  name: string;
+  size: number;
+  mime: string;
+  ref: string;
+}
+
+/**
+ * Streams every file part of a multipart request into the store and records it against
+ * `ownerId` (an item, or a monitoring cycle) for the uploading unit. One rule for every upload.
+ */
+export async function receiveFiles(request: FastifyRequest, services: Services, store: EvidenceStore, maxBytes: number, maxFiles: number, ownerId: string): Promise<StoredUpload[]> {
+  const actor = request.actor;
+  const files: StoredUpload[] = [];
+  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 } })) {
+    if (part.type !== 'file') continue;
+    let stored;
+    try {
+      stored = await store.put(part.file, maxBytes);
+    } catch (err) {
+      if (err instanceof EvidenceRejected) {
+        const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
+        throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, { fields: [{ field: `files.${files.length}`, reason: err.message }] });
+      }
+      throw err;
+    }
+    const name = safeFileName(part.filename);
+    await services.db.evidence.createMany({
+      data: [{ sha256: stored.sha256, itemId: ownerId, unitId: actor.unitId, uploadedBy: actor.userId, name, mime: stored.mime, size: stored.size }],
+      skipDuplicates: true,
+    });
+    files.push({ sha256: stored.sha256, name, size: stored.size, mime: stored.mime, ref: `evidence:${stored.sha256}` });
+  }
+  if (files.length === 0) throw badRequest([{ field: 'files', reason: '没有收到文件' }]);
+  return files;
+}
+
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app, { services, store, maxBytes, maxFiles }) => {
   app.post(
     '/api/items/:id/evidence',
@@ -43,27 +82,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
       if (!party) throw forbidden('只有牵头单位和配合单位可以上传佐证材料');
       if (isTerminal(item.status)) throw new AppError(409, 'conflict', '事项已办结，不能再上传材料', { reason: 'not_allowed_in_state', state: item.status });
 
-      const files: Array<{ sha256: string; name: string; size: number; mime: string; ref: string }> = [];
-      for await (const part of request.parts({ limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 } })) {
-        if (part.type !== 'file') continue;
-        let stored;
-        try {
-          stored = await store.put(part.file, maxBytes);
-        } catch (err) {
-          if (err instanceof EvidenceRejected) {
-            const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
-            throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, { fields: [{ field: `files.${files.length}`, reason: err.message }] });
-          }
-          throw err;
-        }
-        const name = safeFileName(part.filename);
-        await services.db.evidence.createMany({
-          data: [{ sha256: stored.sha256, itemId: item.id, unitId: actor.unitId, uploadedBy: actor.userId, name, mime: stored.mime, size: stored.size }],
-          skipDuplicates: true,
-        });
-        files.push({ sha256: stored.sha256, name, size: stored.size, mime: stored.mime, ref: `evidence:${stored.sha256}` });
-      }
-      if (files.length === 0) throw badRequest([{ field: 'files', reason: '没有收到文件' }]);
+      const files = await receiveFiles(request, services, store, maxBytes, maxFiles, item.id);
       return reply.status(201).send({ files });
     },
   );

@@ -1,14 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DateString } from '../../domain/commands';
+import type { EvidenceStore } from '../../lib/evidence-store';
+import { AppError } from '../errors';
 import type { Services } from '../items-service';
-import { CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
+import { receiveFiles } from './evidence';
+import { checkCycleUpload, CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
 
 const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
 const Id = z.object({ id: z.string().min(1).max(80) });
 
 /** Plans, indicators and monitoring cycles (常态化监测、定期晾晒). */
-export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services; evidence: { store: EvidenceStore; maxBytes: number; maxFiles: number } }> = async (app, { services, evidence }) => {
   // A plan of a thousand units' indicators is a few megabytes.
   app.post('/api/plans', { bodyLimit: PLAN_BODY_LIMIT, config: { permission: 'plan.manage' }, schema: { summary: '导入工作要点（任务与指标，JSON），逐条校验，全部通过才导入，并建立监测日程', tags: ['monitoring'], body: z.unknown() } }, async (request, reply) =>
     reply.status(201).send(await importPlan(services, request.actor, request.body)),
@@ -53,6 +56,16 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
 
   app.post('/api/cycles/:id/publish', { config: { permission: 'plan.manage' }, schema: { summary: '提前晾晒：不等截止日，立即计算亮灯与排名并发布', tags: ['monitoring'], params: Id } }, async (request, reply) =>
     reply.status(202).send(await publishNow(services, request.params.id)),
+  );
+
+  app.post(
+    '/api/cycles/:id/evidence',
+    { config: { permission: 'indicator.report' }, schema: { summary: '上传指标数据的佐证材料（multipart），报送时以 sha256 引用', tags: ['monitoring'], params: Id, consumes: ['multipart/form-data'] } },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new AppError(415, 'unsupported_media_type', '请以 multipart/form-data 上传文件');
+      await checkCycleUpload(services, request.actor, request.params.id);
+      return reply.status(201).send({ files: await receiveFiles(request, services, evidence.store, evidence.maxBytes, evidence.maxFiles, request.params.id) });
+    },
   );
 
   app.post('/api/cycles/:id/values', { config: { permission: 'indicator.report' }, schema: { summary: '报送本单位指标数据（截止前可更正）', tags: ['monitoring'], params: Id, body: ValuesBody } }, async (request) =>

@@ -86,6 +86,14 @@ describe('rankings that are fair', () => {
     expect(of('e')).toMatchObject({ group: 'district', rank: 1, score: 1.2 });
   });
 
+  it('scores each indicator category apart, too', () => {
+    const two = [ind('M1', 'm', 0, 100, { category: '经济' }), ind('M2', 'm', 0, 100, { category: '民生', weight: 3 }), ind('M3', 'm', 0, 100, { category: '民生' })];
+    const [m] = rankUnits(two.map((i, k) => evaluate(i, [50, 100, 60][k]!, 1, t)), two, () => 'bureau', { minReportedShare: 0.6 }, 1);
+    // 经济 0.5; 民生 (3 × 1.0 + 0.6) / 4 = 0.9; overall (0.5 + 3.0 + 0.6) / 5 = 0.82.
+    expect(m!.byCategory).toEqual({ 经济: 0.5, 民生: 0.9 });
+    expect(m!.score).toBe(0.82);
+  });
+
   it('tells each unit what it would take to climb a place', () => {
     const r = rankUnits(
       [ind('P', 'p', 0, 100), ind('Q', 'q', 0, 100)].map((i, k) => evaluate(i, k === 0 ? 90 : 60, 1, t)),

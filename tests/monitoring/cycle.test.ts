@@ -18,6 +18,7 @@ import { monitoringCycleWorkflow } from '../../workflows/monitoring-cycle';
 import type { Actor } from '../../domain/actors';
 import { seedUnits } from '../support/api';
 import { freshDatabase, uniqueTaskQueue } from '../support/stack';
+import { waitFor } from '../support/wait';
 import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
@@ -42,15 +43,6 @@ async function endRedItems(): Promise<void> {
 const handler = (unitId: string): Actor => ({ userId: `h-${unitId}`, name: `${unitId}经办`, role: 'unit_handler', unitId });
 const services = () => ({ db }) as unknown as Services;
 
-async function waitFor<T>(fn: () => Promise<T | null>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // The live cycle runs first: it needs the server to skip time, which a worker gone from an earlier
 // test's task queue can stop; the year's cycles are all past due and need no skipping.
@@ -85,7 +77,7 @@ describe('a live cycle', () => {
       ]);
       expect(await db.notificationRequest.count({ where: { key: { startsWith: `${cycleId}/request/` } } })).toBe(3);
 
-      await submitValues(services(), handler('unit-a'), cycleId, { values: [{ code: 'L1', value: 95, note: '' }] });
+      await submitValues(services(), handler('unit-a'), cycleId, { values: [{ code: 'L1', value: 95, note: '' }], attachments: [] });
       // To just past the 报送提醒 (the end of the working day two before the due date).
       const cal = await currentCalendar(db);
       const remindAt = instantAt(shiftWorkingDays(cal, cycle.dueDate, -2).date, '24:00');
@@ -95,7 +87,7 @@ describe('a live cycle', () => {
         return rows.length ? rows : null;
       });
       expect(reminded.map((r) => r.unitIds[0])).toEqual(['unit-b', 'unit-c']);
-      await submitValues(services(), handler('unit-b'), cycleId, { values: [{ code: 'L2', value: 90, note: '经催报后报送' }] });
+      await submitValues(services(), handler('unit-b'), cycleId, { values: [{ code: 'L2', value: 90, note: '经催报后报送' }], attachments: [] });
 
       const outcome = await handle.result();
       expect(outcome).toMatchObject({ cycleId, reds: 1, itemsOpened: 1 });
@@ -116,7 +108,7 @@ describe('a live cycle', () => {
       expect(item.title).toContain('从未报送的指标');
       expect(item.description).toContain('未报送');
       // Published means closed for reporting.
-      await expect(submitValues(services(), handler('unit-c'), cycleId, { values: [{ code: 'L3', value: 1, note: '' }] })).rejects.toMatchObject({ statusCode: 409 });
+      await expect(submitValues(services(), handler('unit-c'), cycleId, { values: [{ code: 'L3', value: 1, note: '' }], attachments: [] })).rejects.toMatchObject({ statusCode: 409 });
       // The history stays small however many units there are: a fixed handful of events.
       const history = await handle.fetchHistory();
       expect(history.events?.length).toBeLessThan(100);

@@ -8,6 +8,8 @@ import { ROOT, toolPath } from '../../lib/tools';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { uniqueTaskQueue } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { multipart, pdf } from '../support/files';
 
 let stack: ApiStack;
 beforeAll(async () => {
@@ -94,9 +96,20 @@ describe('a cycle through the API', () => {
     expect((await post('/api/plans', plan)).statusCode).toBe(201);
     // A cycle opened today reports on last month and is due in three working days.
     await stack.db.cycle.create({ data: { id: 'api-plan-2026-10', planId: 'api-plan', period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
-    const report = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 90, note: '已核实' }] }, p.leadA);
+    // With the statistics table as evidence, uploaded to the cycle first.
+    const table = multipart([{ name: '统计报表.pdf', content: pdf('k1-stats') }]);
+    const up = await stack.app.inject({ method: 'POST', url: '/api/cycles/api-plan-2026-10/evidence', headers: { ...bearer(p.leadA), ...table.headers }, payload: table.payload });
+    expect(up.statusCode, up.body).toBe(201);
+    const sha256 = up.json().files[0].sha256 as string;
+    const stray = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 90 }], attachments: [{ sha256: 'a'.repeat(64) }] }, p.leadA);
+    expect(stray.statusCode).toBe(400);
+    expect(stray.json().fields[0].field).toBe('body.attachments.0.sha256');
+    const report = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 90, note: '已核实' }], attachments: [{ sha256 }] }, p.leadA);
     expect(report.statusCode, report.body).toBe(200);
-    expect(report.json().values).toMatchObject([{ code: 'K1', value: 90, note: '已核实', submittedBy: p.leadA.userId }]);
+    expect(report.json().values).toMatchObject([{ code: 'K1', value: 90, note: '已核实', submittedBy: p.leadA.userId, attachments: [{ name: '统计报表.pdf', sha256, mime: 'application/pdf' }] }]);
+    // A unit with nothing to report in the plan cannot upload to it.
+    const other = multipart([{ name: 'x.pdf', content: pdf('x') }]);
+    expect((await stack.app.inject({ method: 'POST', url: '/api/cycles/api-plan-2026-10/evidence', headers: { ...bearer(p.outsider), ...other.headers }, payload: other.payload })).statusCode).toBe(403);
     const foreign = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K2', value: 1 }] }, p.leadA);
     expect(foreign.statusCode).toBe(403);
     expect(foreign.json().fields[0]).toEqual({ field: 'body.values.0.code', reason: '该指标不由本单位报送' });
@@ -150,12 +163,3 @@ describe('提前晾晒', () => {
   });
 });
 
-async function waitFor<T>(fn: () => Promise<T | null>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -318,6 +318,16 @@ function rows(): Row[] {
     },
     {
       method: 'POST',
+      route: '/api/cycles/:id/evidence',
+      // Units with indicators in the plan (unit-a's) upload; other units' staff are refused.
+      expected: (c) => gate(c, 'indicator.report', false) ?? (LEAD.has(c) ? 201 : 403),
+      request: async (c) => {
+        const { payload, headers } = multipart([{ name: '报表.jpg', content: jpeg(`matrix-cycle-${c}`) }]);
+        return { url: '/api/cycles/matrix-fixture-2026-10/evidence', body: payload, headers };
+      },
+    },
+    {
+      method: 'POST',
       route: '/api/cycles/:id/publish',
       // The fixture cycle has no workflow collecting it: the entitled are told it cannot be published.
       expected: (c) => gate(c, 'plan.manage', false) ?? 409,
