@@ -107,6 +107,15 @@ const wrongTypes = fc
     { minKeys: 1, maxKeys: 4 },
   );
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface Target {
   name: string;
   method: 'POST' | 'PUT';
@@ -153,7 +162,8 @@ describe('random and malformed request bodies', () => {
       );
       // Raw bytes that are not JSON at all.
       await fc.assert(
-        fc.asyncProperty(fc.string({ maxLength: 200 }), async (raw) => {
+        // Only what really is not JSON: "{" followed by "}" would be an empty, valid body.
+        fc.asyncProperty(fc.string({ maxLength: 200 }).filter((r) => !isJson(`{${r}`)), async (raw) => {
           const res = await app.inject({ method: target.method, url: target.url(), headers: { ...bearer(target.actor), 'content-type': 'application/json' }, payload: `{${raw}` });
           if (res.statusCode < 400 || res.statusCode >= 500) throw new Error(`${target.name}: ${res.statusCode} for raw ${raw}`);
         }),
