@@ -57,7 +57,7 @@ export async function importPlan(s: Services, actor: Actor, raw: unknown, label:
     await deletePlan(s.db, plan.id);
     throw fromTemporal(err) ?? err;
   }
-  return planDetail(s, actor, plan.id);
+  return planDetail(s, plan.id);
 }
 
 const CSV_FIELDS: Record<string, string> = {
@@ -113,7 +113,7 @@ export async function listPlans(s: Services) {
   return plans.map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules, createdAt: p.createdAt.toISOString() }));
 }
 
-export async function planDetail(s: Services, _actor: Actor, id: string) {
+export async function planDetail(s: Services, id: string) {
   const plan = await s.db.plan.findUnique({ where: { id } });
   if (!plan) throw notFound('计划不存在');
   const indicators = await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } });
@@ -139,7 +139,7 @@ export async function updateSchedule(s: Services, id: string, body: z.infer<type
     throw fromTemporal(err) ?? err;
   }
   await s.db.plan.update({ where: { id }, data: { rules: rules as Prisma.InputJsonValue, paused } });
-  return planDetail(s, null as unknown as Actor, id);
+  return planDetail(s, id);
 }
 
 /** Runs a cycle now, as if opened on `openedOn` (default today): one workflow per plan and day. */

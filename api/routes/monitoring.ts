@@ -29,7 +29,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services; evide
   app.get('/api/plans', { config: { permission: 'plan.read' }, schema: { summary: '工作要点列表', tags: ['monitoring'] } }, async () => ({ plans: await listPlans(services) }));
 
   app.get('/api/plans/:id', { config: { permission: 'plan.read' }, schema: { summary: '工作要点：任务、指标与监测日程', tags: ['monitoring'], params: Id } }, async (request) =>
-    planDetail(services, request.actor, request.params.id),
+    planDetail(services, request.params.id),
   );
 
   app.put('/api/plans/:id/schedule', { config: { permission: 'plan.manage' }, schema: { summary: '修改或暂停监测日程（频次、开启日、报送期限、亮灯阈值、排名最低报送比例）', tags: ['monitoring'], params: Id, body: ScheduleBody } }, async (request) =>
