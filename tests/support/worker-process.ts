@@ -3,9 +3,9 @@ import { TEST_PAYLOAD_KEY } from './stack';
 import path from 'node:path';
 import { ROOT } from '../../lib/tools';
 
-/** A real worker process, as production runs it (worker/main.ts), ready once it says so. */
-export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'worker', 'main.ts')], {
+/** A real process of the product (worker/main.ts, api/server.ts), ready once it prints `ready`. */
+function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, entry)], {
     env: { ...process.env, PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -13,12 +13,22 @@ export function startWorkerProcess(env: Record<string, string>): Promise<ChildPr
     let output = '';
     const onData = (d: Buffer) => {
       output += d.toString();
-      if (output.includes('worker ready')) resolve(child);
+      if (output.includes(ready)) resolve(child);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
+    child.once('exit', (code) => reject(new Error(`${entry} exited early (${code}): ${output}`)));
   });
+}
+
+/** A worker process, as production runs it. */
+export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  return startProcess('worker/main.ts', env, 'worker ready');
+}
+
+/** An API process, as production runs it (listening on API_PORT). */
+export function startApiProcess(env: Record<string, string>): Promise<ChildProcess> {
+  return startProcess('api/server.ts', env, 'Server listening');
 }
 
 export async function kill9(child: ChildProcess): Promise<void> {
