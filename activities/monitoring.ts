@@ -42,6 +42,8 @@ export interface CycleReport {
   elapsed: number;
   publishedAt: string;
   indicators: IndicatorResult[];
+  /** Derived indicators with nothing to derive from this period: not lit. */
+  notApplicable: string[];
   standings: UnitStanding[];
   requests: Array<{ unitId: string; asked: number; chased: number; completedAt: string | null }>;
   reds: PublishedCycle['reds'];
@@ -166,11 +168,13 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const units = new Map((await db.unit.findMany({ select: { id: true, kind: true } })).map((u) => [u.id, u.kind]));
       const periodEnd = periodEnds(cycle.period);
       const elapsed = elapsedShare(periodEnd);
-      const results = indicators.map((ind) => evaluate(ind, values.get(ind.code) ?? null, elapsed, rules.thresholds));
+      // A derived indicator with nothing to derive from (no items due yet) is not lit: nobody failed to report it.
+      const notApplicable = indicators.filter((ind) => ind.source !== 'report' && !values.has(ind.code)).map((ind) => ind.code);
+      const results = indicators.filter((ind) => !notApplicable.includes(ind.code)).map((ind) => evaluate(ind, values.get(ind.code) ?? null, elapsed, rules.thresholds));
       const standings = rankUnits(results, indicators, (u) => units.get(u) ?? 'other', rules, elapsed);
       const reds = results.filter((r) => r.light === 'red').map((r) => ({ code: r.code, ownerUnitId: r.ownerUnitId, itemId: redItemId(cycleId, r.code) }));
       const requests = (await db.reportingRequest.findMany({ where: { cycleId }, orderBy: { unitId: 'asc' } })).map((r) => ({ unitId: r.unitId, asked: r.indicators.length, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null }));
-      const report: CycleReport = { cycleId, planId: plan.id, period: cycle.period, elapsed: Math.round(elapsed * 10_000) / 10_000, publishedAt: new Date(now).toISOString(), indicators: results, standings, requests, reds };
+      const report: CycleReport = { cycleId, planId: plan.id, period: cycle.period, elapsed: Math.round(elapsed * 10_000) / 10_000, publishedAt: new Date(now).toISOString(), indicators: results, notApplicable, standings, requests, reds };
       const updated = await db.cycle.updateMany({ where: { id: cycleId, status: 'collecting' }, data: { status: 'published', report: report as unknown as Prisma.InputJsonValue, publishedAt: new Date(now) } });
       if (updated.count === 0) return { cycleId, reds: ((await db.cycle.findUniqueOrThrow({ where: { id: cycleId } })).report as unknown as CycleReport).reds };
       const title = `${plan.title}：${cycle.period} 监测晾晒`;

@@ -91,6 +91,8 @@ describe('a cycle through the API', () => {
       indicators: [
         { code: 'K1', name: '甲指标', ownerUnitId: 'unit-a', baseline: 0, target: 100 },
         { code: 'K2', name: '乙指标', ownerUnitId: 'unit-b', baseline: 0, target: 100 },
+        // Derived from unit-a's items, of which none fell due by October: not lit, nobody's fault.
+        { code: 'K3', name: '督办事项按期办结率', ownerUnitId: 'unit-a', baseline: 80, target: 95, source: 'closure_rate' },
       ],
     };
     expect((await post('/api/plans', plan)).statusCode).toBe(201);
@@ -128,6 +130,7 @@ describe('a cycle through the API', () => {
       ['K1', 'green', false],
       ['K2', 'red', true],
     ]);
+    expect(r.notApplicable).toEqual(['K3']);
     expect(r.standings.find((s) => s.unitId === 'unit-a')).toMatchObject({ rank: 1, ranked: true });
     expect(r.standings.find((s) => s.unitId === 'unit-b')).toMatchObject({ ranked: false });
     expect(r.reds).toEqual([{ code: 'K2', ownerUnitId: 'unit-b', itemId: 'M-api-plan-2026-10-K2' }]);
