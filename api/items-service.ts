@@ -14,7 +14,7 @@ import { shiftWorkingDays, type Calendar, shanghaiDate } from '../domain/calenda
 import { RUNG_LABELS, type Light, type RungAction } from '../domain/policy';
 import { buildLedger } from './ledger';
 import type { Prisma } from '../generated/prisma/client';
-import { AppError, badRequest, forbidden, fromRefusal, fromTemporal, notFound, type FieldError } from './errors';
+import { AppError, badRequest, conflict, forbidden, fromRefusal, fromTemporal, notFound, type FieldError } from './errors';
 
 export interface Services {
   db: Db;
@@ -107,7 +107,16 @@ export async function act(s: Services, actor: Actor, id: string, action: Action,
   // request never reaches Temporal. The workflow's validator still has the last word.
   const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
   if (!precheck.ok) throw fromRefusal(precheck);
-  return withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
+  try {
+    return await withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
+  } catch (err) {
+    // The item was there a moment ago: its workflow has just finished (a racing action closed it).
+    if (err instanceof AppError && err.statusCode === 404) {
+      const now = await loadItem(s, actor, id);
+      throw conflict(`当前状态为“${STATUS_LABELS[now.status]}”，不能执行该操作`, now.status, actionsFor(now, actor));
+    }
+    throw err;
+  }
 }
 
 /**
