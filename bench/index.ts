@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -13,6 +13,7 @@ import { table } from './stats';
 import { runTimers } from './timers';
 import { runFanout } from './fanout';
 import { runMonitoring } from './monitoring';
+import { runReplay } from './replay';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -57,6 +58,13 @@ try {
     console.log(`\n4. Monitoring cycle: ${N} units × 10 indicators, every report through the API\n`);
     console.log(table(r.rows));
     results.monitoring = r.json;
+    ok &&= r.correct;
+  }
+  if (want('replay')) {
+    const r = await runReplay(flag('rounds', 5));
+    console.log(`\n5. Replay cost: every recorded history replayed against the current workflow code (the CI gate)\n`);
+    console.log(table(r.rows));
+    results.replay = r.json;
     ok &&= r.correct;
   }
 } finally {
