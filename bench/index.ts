@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -14,6 +14,7 @@ import { runTimers } from './timers';
 import { runFanout } from './fanout';
 import { runMonitoring } from './monitoring';
 import { runReplay } from './replay';
+import { runInteraction } from './interaction';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -58,6 +59,14 @@ try {
     console.log(`\n4. Monitoring cycle: ${N} units × 10 indicators, every report through the API\n`);
     console.log(table(r.rows));
     results.monitoring = r.json;
+    ok &&= r.correct;
+  }
+  if (want('interaction')) {
+    const samples = flag('samples', 200);
+    const r = await runInteraction(stack, [1, 10, 50], samples);
+    console.log(`\n6. Interaction latency: 签收 confirmed through the API by 1, 10 and 50 users at once (${samples} actions each), against the same Update on bare workflows\n`);
+    console.log(table(r.rows));
+    results.interaction = r.json;
     ok &&= r.correct;
   }
   if (want('replay')) {

@@ -1,0 +1,99 @@
+/**
+ * Interaction latency: one action that must be confirmed (签收, an Update through the API) with
+ * 1, 10 and 50 users acting at once; p50/p95/p99. Baseline, same run and concurrency: the same
+ * Update on bare workflows, no API, no database.
+ */
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp } from '../api/app';
+import type { Actor } from '../domain/actors';
+import { DEFAULT_POLICY } from '../domain/policy';
+import type { EmbeddedStack } from '../lib/embedded-stack';
+import { createEvidenceStore } from '../lib/evidence-store';
+import { openItem } from '../lib/items';
+import { dataConverterFor } from '../lib/payload-codec';
+import { signToken } from '../lib/tokens';
+import { bundleWorkflows, createWorker } from '../worker/create';
+import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
+import { percentile, pool } from './stats';
+
+const require = createRequire(import.meta.url);
+const SECRET = 'bench-secret-bench-secret-bench-secret!!';
+const supervisor: Actor = { userId: 'i-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
+const handler: Actor = { userId: 'i-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
+
+export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number) {
+  const { db, client, nativeConnection } = stack;
+  const dataConverter = dataConverterFor(randomBytes(32));
+  const ours = new Client({ connection: client.connection, ...(dataConverter ? { dataConverter } : {}) });
+  await db.user.createMany({ data: [supervisor, handler].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })), skipDuplicates: true });
+  const taskQueue = 'bench-interaction';
+  const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows(), ...(dataConverter ? { dataConverter } : {}) });
+  const bareWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: 'bench-interaction-bare',
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow.ts'), logger: new DefaultLogger('WARN') }),
+  });
+  const app = await buildApp({
+    services: { db, temporal: ours, taskQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 },
+    auth: { secret: SECRET },
+    evidence: createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-bench-evidence-'))),
+    limits: { perMinute: 1_000_000, mailPerMinute: 1_000_000 },
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const token = signToken({ userId: handler.userId }, SECRET);
+  const rows: Array<Record<string, string | number>> = [];
+  let failed = 0;
+  const stat = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99) };
+  };
+  try {
+    await worker.runUntil(async () => {
+        await bareWorker.runUntil(async () => {
+          for (const users of levels) {
+            // Items to sign, opened beforehand (not measured).
+            const ids: string[] = [];
+            await pool(Array.from({ length: samples }, (_, i) => i), 20, async (i) => {
+              const id = `IX${users}-${i}-${Date.now().toString(36)}`;
+              await openItem(ours, taskQueue, { id, problemListId: null, spec: { title: `交互测试${i}`, description: '', category: 'inspection', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: '2026-12-31' }, createdBy: supervisor, config: { maxDeclines: 2 }, policy: DEFAULT_POLICY });
+              ids.push(id);
+            });
+            const oursMs: number[] = [];
+            await pool(ids, users, async (id) => {
+              const t0 = performance.now();
+              const res = await fetch(`${base}/api/items/${id}/sign`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+              await res.arrayBuffer();
+              oursMs.push(performance.now() - t0);
+              if (res.status !== 200) failed++;
+            });
+            const bareIds: string[] = [];
+            await pool(Array.from({ length: samples }, (_, i) => i), 20, async (i) => {
+              const workflowId = `bare-ix-${users}-${i}-${Date.now()}`;
+              await client.workflow.executeUpdateWithStart(bareCreated, { startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, { workflowId, taskQueue: 'bench-interaction-bare', workflowIdConflictPolicy: 'FAIL' }) });
+              bareIds.push(workflowId);
+            });
+            const bareMs: number[] = [];
+            await pool(bareIds, users, async (workflowId) => {
+              const t0 = performance.now();
+              await client.workflow.getHandle(workflowId).executeUpdate(bareAct, { args: ['sign'] });
+              bareMs.push(performance.now() - t0);
+            });
+            const o = stat(oursMs);
+            const b = stat(bareMs);
+            rows.push({ users, 'ours p50': o.p50, 'ours p95': o.p95, 'ours p99': o.p99, 'bare p50': b.p50, 'bare p95': b.p95, 'bare p99': b.p99, 'p50 ratio': o.p50 / b.p50 });
+          }
+        });
+    });
+  } finally {
+    await app.close();
+  }
+  const signed = await db.itemEvent.count({ where: { action: 'sign', itemId: { startsWith: 'IX' } } });
+  const correct = failed === 0 && signed === levels.length * samples;
+  return { rows, correct, json: { levels, samples, rows, failed, signed, correct } };
+}
