@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200] [history] [--resubmissions=20]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -15,6 +15,7 @@ import { runFanout } from './fanout';
 import { runMonitoring } from './monitoring';
 import { runReplay } from './replay';
 import { runInteraction } from './interaction';
+import { runHistory } from './history';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -67,6 +68,14 @@ try {
     console.log(`\n6. Interaction latency: 签收 confirmed through the API by 1, 10 and 50 users at once (${samples} actions each), against the same Update on bare workflows\n`);
     console.log(table(r.rows));
     results.interaction = r.json;
+    ok &&= r.correct;
+  }
+  if (want('history')) {
+    const n = flag('resubmissions', 20);
+    const r = await runHistory(stack, n);
+    console.log(`\n7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed\n`);
+    console.log(table(r.rows));
+    results.history = r.json;
     ok &&= r.correct;
   }
   if (want('replay')) {
