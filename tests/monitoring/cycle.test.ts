@@ -75,7 +75,8 @@ describe('a live cycle', () => {
         ['unit-b', ['L2']],
         ['unit-c', ['L3']],
       ]);
-      expect(await db.notificationRequest.count({ where: { key: { startsWith: `${cycleId}/request/` } } })).toBe(3);
+      // The notices are written just after the requests, in the same activity.
+      await waitFor(async () => (await db.notificationRequest.count({ where: { key: { startsWith: `${cycleId}/request/` } } })) === 3 || null);
 
       await submitValues(services(), handler('unit-a'), cycleId, { values: [{ code: 'L1', value: 95, note: '' }], attachments: [] });
       // To just past the 报送提醒 (the end of the working day two before the due date).
