@@ -2,7 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Actor } from '../domain/actors';
 import { instantAt, shanghaiDate, shiftWorkingDays, type Calendar } from '../domain/calendar';
-import { CycleRulesSchema, elapsedShare, evaluate, periodFor, rankUnits, type Indicator, type IndicatorResult, type UnitStanding } from '../domain/monitoring';
+import { CycleRulesSchema, elapsedShare, evaluate, periodEnd, periodFor, rankUnits, type Indicator, type IndicatorResult, type UnitStanding } from '../domain/monitoring';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { openItem } from '../lib/items';
@@ -166,8 +166,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const indicators = (await db.indicator.findMany({ where: { planId: plan.id }, orderBy: { code: 'asc' } })).map(toIndicator);
       const values = new Map((await db.indicatorValue.findMany({ where: { planId: plan.id, period: cycle.period } })).map((v) => [v.code, v.value]));
       const units = new Map((await db.unit.findMany({ select: { id: true, kind: true } })).map((u) => [u.id, u.kind]));
-      const periodEnd = periodEnds(cycle.period);
-      const elapsed = elapsedShare(periodEnd);
+      const elapsed = elapsedShare(periodEnd(cycle.period));
       // A derived indicator with nothing to derive from (no items due yet) is not lit: nobody failed to report it.
       const notApplicable = indicators.filter((ind) => ind.source !== 'report' && !values.has(ind.code)).map((ind) => ind.code);
       const results = indicators.filter((ind) => !notApplicable.includes(ind.code)).map((ind) => evaluate(ind, values.get(ind.code) ?? null, elapsed, rules.thresholds));
@@ -232,12 +231,6 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
   };
 }
 
-/** The last day of a period: "2026-03" or "2026-Q1". */
-export function periodEnds(period: string): string {
-  const q = /^(\d{4})-Q([1-4])$/.exec(period);
-  const [y, m] = q ? [Number(q[1]), Number(q[2]) * 3] : (period.split('-').map(Number) as [number, number]);
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-}
 
 /** The units that still owe values for the period, and which. */
 async function owing(db: Db, planId: string, cycleId: string, period: string): Promise<Array<{ unitId: string; missing: string[] }>> {

@@ -93,6 +93,13 @@ export function periodFor(date: string, frequency: Frequency): { period: string;
   return { period: `${py}-Q${pq}`, year: py, end: lastDay(py, pq * 3) };
 }
 
+/** The last day of a period: "2026-03" or "2026-Q1". */
+export function periodEnd(period: string): string {
+  const q = /^(\d{4})-Q([1-4])$/.exec(period);
+  const [y, m] = q ? [Number(q[1]), Number(q[2]) * 3] : (period.split('-').map(Number) as [number, number]);
+  return lastDay(y, m);
+}
+
 function lastDay(y: number, m: number): string {
   const d = new Date(Date.UTC(y, m, 0));
   return d.toISOString().slice(0, 10);
