@@ -3,50 +3,33 @@
  * 1, 10 and 50 users acting at once; p50/p95/p99. Baseline, same run and concurrency: the same
  * Update on bare workflows, no API, no database.
  */
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { buildApp } from '../api/app';
 import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY } from '../domain/policy';
 import type { EmbeddedStack } from '../lib/embedded-stack';
-import { createEvidenceStore } from '../lib/evidence-store';
 import { openItem } from '../lib/items';
-import { dataConverterFor } from '../lib/payload-codec';
 import { signToken } from '../lib/tokens';
-import { bundleWorkflows, createWorker } from '../worker/create';
+import { BENCH_SECRET, startOurs } from './ours';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
 import { percentile, pool } from './stats';
 
 const require = createRequire(import.meta.url);
-const SECRET = 'bench-secret-bench-secret-bench-secret!!';
 const supervisor: Actor = { userId: 'i-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const handler: Actor = { userId: 'i-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
 
 export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number) {
   const { db, client, nativeConnection } = stack;
-  const dataConverter = dataConverterFor(randomBytes(32));
-  const ours = new Client({ connection: client.connection, ...(dataConverter ? { dataConverter } : {}) });
   await db.user.createMany({ data: [supervisor, handler].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })), skipDuplicates: true });
   const taskQueue = 'bench-interaction';
-  const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows(), ...(dataConverter ? { dataConverter } : {}) });
+  const { client: ours, worker, app, base } = await startOurs(stack, taskQueue);
   const bareWorker = await Worker.create({
     connection: nativeConnection,
     taskQueue: 'bench-interaction-bare',
     workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow.ts'), logger: new DefaultLogger('WARN') }),
   });
-  const app = await buildApp({
-    services: { db, temporal: ours, taskQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 },
-    auth: { secret: SECRET },
-    evidence: createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-bench-evidence-'))),
-    limits: { perMinute: 1_000_000, mailPerMinute: 1_000_000 },
-  });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const token = signToken({ userId: handler.userId }, SECRET);
+  const token = signToken({ userId: handler.userId }, BENCH_SECRET);
   const rows: Array<Record<string, string | number>> = [];
   let failed = 0;
   const stat = (xs: number[]) => {

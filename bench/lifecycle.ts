@@ -6,25 +6,17 @@
  * afterwards that every item is closed with exactly one event per transition.
  *
  */
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createEvidenceStore } from '../lib/evidence-store';
-import { dataConverterFor } from '../lib/payload-codec';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createRequire } from 'node:module';
-import { buildApp } from '../api/app';
 import type { Actor } from '../domain/actors';
 import { signToken } from '../lib/tokens';
-import { bundleWorkflows, createWorker } from '../worker/create';
+import { BENCH_SECRET, startOurs } from './ours';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
 import type { EmbeddedStack } from '../lib/embedded-stack';
 import { pool, summary } from './stats';
 
 const require = createRequire(import.meta.url);
-const SECRET = 'bench-secret-bench-secret-bench-secret!!';
 
 export interface LifecycleResult {
   rows: Array<Record<string, string | number>>;
@@ -38,22 +30,13 @@ const { db, client, nativeConnection } = stack;
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
 const verifier: Actor = { userId: 'b-v', name: '核查', role: 'verifier', unitId: 'dcs' };
-const auth = (a: Actor) => ({ authorization: `Bearer ${signToken(a, SECRET)}`, 'content-type': 'application/json' });
+const auth = (a: Actor) => ({ authorization: `Bearer ${signToken(a, BENCH_SECRET)}`, 'content-type': 'application/json' });
 
 // --- ours: HTTP → API → Temporal → worker → PostgreSQL
 const ourQueue = 'bench-items';
 // As the product runs: payloads encrypted, users in the database, limits lifted for the load.
-const dataConverter = dataConverterFor(randomBytes(32));
-const ours = new Client({ connection: client.connection, ...(dataConverter ? { dataConverter } : {}) });
 await db.user.createMany({ data: [supervisor, handler, verifier].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })), skipDuplicates: true });
-const worker = await createWorker({ connection: nativeConnection, taskQueue: ourQueue, db, workflowBundle: await bundleWorkflows(), ...(dataConverter ? { dataConverter } : {}) });
-const app = await buildApp({
-  services: { db, temporal: ours, taskQueue: ourQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 },
-  auth: { secret: SECRET },
-  evidence: createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-bench-evidence-'))),
-  limits: { perMinute: 1_000_000, mailPerMinute: 1_000_000 },
-});
-const base = await app.listen({ host: '127.0.0.1', port: 0 });
+const { worker, app, base } = await startOurs(stack, ourQueue);
 
 const STEPS: Array<[string, Actor, unknown]> = [
   ['sign', handler, {}],

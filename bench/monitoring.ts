@@ -3,30 +3,19 @@
  * unit asked), every unit reports through the API, then the due moment (提前晾晒 signal) →
  * lights, ranking and red items. Times each phase, and the cycle workflow's history length.
  */
-import { Client } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { CycleReport } from '../activities/monitoring';
-import { buildApp } from '../api/app';
 import { PlanSchema } from '../domain/monitoring';
 import type { EmbeddedStack } from '../lib/embedded-stack';
-import { createEvidenceStore } from '../lib/evidence-store';
-import { dataConverterFor } from '../lib/payload-codec';
 import { savePlan } from '../lib/plans';
 import { signToken } from '../lib/tokens';
-import { bundleWorkflows, createWorker } from '../worker/create';
+import { BENCH_SECRET, startOurs } from './ours';
 import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
 import { pool, summary } from './stats';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret!!';
 const PER_UNIT = 10;
 
 export async function runMonitoring(stack: EmbeddedStack, units: number, concurrency: number) {
-  const { db, client, nativeConnection } = stack;
-  const dataConverter = dataConverterFor(randomBytes(32));
-  const ours = new Client({ connection: client.connection, ...(dataConverter ? { dataConverter } : {}) });
+  const { db } = stack;
   const ids = Array.from({ length: units }, (_, i) => `mu-${String(i).padStart(4, '0')}`);
   await db.unit.createMany({ data: ids.map((id, i) => ({ id, name: `监测单位${i}`, parentId: null, kind: i % 10 === 0 ? 'district' : 'bureau' })), skipDuplicates: true });
   await db.user.createMany({ data: [...ids.map((id) => ({ id: `h-${id}`, name: `${id}经办`, role: 'unit_handler', unitId: id })), { id: 'b-sup', name: '督查', role: 'supervisor', unitId: null }], skipDuplicates: true });
@@ -39,15 +28,8 @@ export async function runMonitoring(stack: EmbeddedStack, units: number, concurr
   });
   await savePlan(db, plan, 'bench');
   const taskQueue = 'bench-monitoring';
-  const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows(), temporal: ours, ...(dataConverter ? { dataConverter } : {}) });
+  const { client: ours, worker, app, base } = await startOurs(stack, taskQueue, { startsItems: true });
   const running = worker.run();
-  const app = await buildApp({
-    services: { db, temporal: ours, taskQueue, maxDeclines: 2, temporalTimeoutMs: 60_000 },
-    auth: { secret: SECRET },
-    evidence: createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-bench-evidence-'))),
-    limits: { perMinute: 1_000_000, mailPerMinute: 1_000_000 },
-  });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     // 1. Open: every unit asked for its ten values.
     const t0 = performance.now();
@@ -67,7 +49,7 @@ export async function runMonitoring(stack: EmbeddedStack, units: number, concurr
     await pool(ids, concurrency, async (u) => {
       const values = Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, value: (Number(u.slice(3)) * 7 + k * 13) % 100 === 0 ? 1 : 80 + ((Number(u.slice(3)) + k) % 20) }));
       const s = performance.now();
-      const res = await fetch(`${base}/api/cycles/${cycle.id}/values`, { method: 'POST', headers: { authorization: `Bearer ${signToken({ userId: `h-${u}` }, SECRET)}`, 'content-type': 'application/json' }, body: JSON.stringify({ values }) });
+      const res = await fetch(`${base}/api/cycles/${cycle.id}/values`, { method: 'POST', headers: { authorization: `Bearer ${signToken({ userId: `h-${u}` }, BENCH_SECRET)}`, 'content-type': 'application/json' }, body: JSON.stringify({ values }) });
       latency.push(performance.now() - s);
       if (!res.ok) failed++;
       await res.arrayBuffer();
