@@ -8,36 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, type Action } from '../../domain/commands';
 import type { Actor } from '../../domain/actors';
 import * as p from '../support/actors';
-import { bearer, fullFingerprint, seedUnits, seedUsers, testApp } from '../support/api';
-import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
+import { uniqueTaskQueue } from '../support/stack';
 import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
-import type { Worker } from '@temporalio/worker';
 
-let t: TemporalHandles;
+let stack: ApiStack;
 let db: Db;
 let app: App;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  t = await connectTemporal();
-  ({ db } = await freshDatabase());
-  await seedUnits(db);
-  await seedUsers(db, Object.values(p));
-  const tq = uniqueTaskQueue('fuzz');
-  worker = await startTestWorker(t, db, tq);
-  running = worker.run();
   // Limits lifted: this test is about validation, not the rate limiter.
-  app = await testApp(db, t.client, tq, 15_000, { limits: { perMinute: 100_000, mailPerMinute: 100_000 } });
+  stack = await startApiStack(uniqueTaskQueue('fuzz'), { limits: { perMinute: 100_000, mailPerMinute: 100_000 } });
+  ({ db, app } = stack);
 }, 60_000);
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await db?.$disconnect();
-  await t?.close();
-});
+afterAll(async () => stack?.close());
 
 const fingerprint = () => fullFingerprint(db);
 

@@ -98,14 +98,14 @@ export interface ApiStack {
 }
 
 /** The whole stack for an API test file: its own database with the test units, a worker on its own task queue, the app. */
-export async function startApiStack(taskQueue: string): Promise<ApiStack> {
+export async function startApiStack(taskQueue: string, extra: Partial<AppOptions> = {}): Promise<ApiStack> {
   const t = await connectTemporal();
   const { db, url: dbUrl } = await freshDatabase();
   await seedUnits(db);
   await seedUsers(db, Object.values(people));
   const worker = await startTestWorker(t, db, taskQueue);
   const running = worker.run();
-  const app = await testApp(db, t.client, taskQueue);
+  const app = await testApp(db, t.client, taskQueue, 15_000, extra);
   return {
     t,
     db,
