@@ -11,7 +11,10 @@ import { authPlugin } from './auth';
 import { AppError, errorHandler } from './errors';
 import type { Services } from './items-service';
 import { permissionPlugin } from './permission';
+import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
+import { dashboardRoutes } from './routes/dashboard';
+import { demoRoutes, type DemoSignIn } from './routes/demo';
 import { evidenceRoutes } from './routes/evidence';
 import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
@@ -49,6 +52,10 @@ export interface AppOptions {
   /** Add Strict-Transport-Security (behind TLS in production). */
   hsts?: boolean;
   logger?: FastifyServerOptions['logger'];
+  /** Picking a demo user instead of pasting a token: the embedded default only. */
+  demoSignIn?: DemoSignIn;
+  /** The built console to serve (default console/dist). */
+  consoleDist?: string;
 }
 
 /** A path ending in "/" is public with everything under it. */
@@ -96,7 +103,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(authPlugin, {
     verify: createVerifier(opts.auth),
     resolve: actorCache(opts.services.db, opts.auth.userCacheMs ?? 5000),
-    publicPaths: PUBLIC_PATHS,
+    publicPaths: opts.demoSignIn ? [...PUBLIC_PATHS, '/api/demo/'] : PUBLIC_PATHS,
   });
   await app.register(permissionPlugin);
   await app.register(rateLimit, {
@@ -118,6 +125,9 @@ export async function buildApp(opts: AppOptions) {
   await app.register(auditRoutes, { services: opts.services });
   await app.register(userRoutes, { services: opts.services });
   await app.register(monitoringRoutes, { services: opts.services, evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles } });
+  await app.register(dashboardRoutes, { services: opts.services });
+  if (opts.demoSignIn) await app.register(demoRoutes, opts.demoSignIn);
+  await app.register(consoleRoutes, opts.consoleDist ? { dist: opts.consoleDist } : {});
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

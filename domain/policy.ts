@@ -13,6 +13,7 @@ export const RUNG_LABELS: Record<RungAction, string> = { remind: '提醒', urge:
 
 export const LIGHTS = ['green', 'yellow', 'red'] as const;
 export type Light = (typeof LIGHTS)[number];
+export const LIGHT_LABELS: Record<Light, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
 export const LIGHT_OF_ACTION: Record<RungAction, Light> = { remind: 'green', urge: 'yellow', red: 'red', interview: 'red', accountability: 'red' };
 
 export const TARGETS = ['handler', 'unit_leader', 'co_units', 'supervisor', 'leader'] as const;

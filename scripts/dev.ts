@@ -99,7 +99,8 @@ await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 const secret = config.AUTH_SECRET;
 const services = { db, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 };
 const options = appOptions(config, services);
-const app = await buildApp({ ...options, logger: { level: 'warn' } });
+const users = await demoUsers();
+const app = await buildApp({ ...options, logger: { level: 'warn' }, demoSignIn: { users, secret } });
 const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
 await loadDemoUnits(db);
@@ -115,9 +116,9 @@ if (config.DEMO_DATA === 'on') {
   }
 }
 
-const users = await demoUsers();
 console.log(`
 督查督办 is running.
+  Console:      ${address}/   (sign in by picking a demo user, or with a token below)
   API:          ${address}/api   (OpenAPI: ${address}/api/openapi.json)
   Temporal UI:  ${temporalServer?.uiUrl ?? '(external Temporal at ' + temporalAddress + ')'}
   Temporal:     ${temporalAddress}   e.g. .tools/venv/bin/temporal workflow list --address ${temporalAddress} --query 'ItemStatus="rectifying"'

@@ -37,4 +37,24 @@ if [ "$(cat generated/.stamp 2>/dev/null)" != "$stamp" ]; then
     node node_modules/prisma/build/index.js generate >/dev/null
   echo "$stamp" > generated/.stamp
 fi
+# The web console: built again whenever its sources or the packages change.
+stamp=$(cat console/build.ts console/index.html $(find console/src -type f | sort) package-lock.json | sha256sum | cut -c1-16)
+if [ "$(cat console/dist/.stamp 2>/dev/null)" != "$stamp" ]; then
+  say "building the web console"
+  node_modules/.bin/tsx console/build.ts >/dev/null
+  echo "$stamp" > console/dist/.stamp
+fi
+
+# The browser the console's end-to-end tests drive (playwright-core cannot download its own here):
+# Debian's chromium, asked for by scripts/test.sh.
+# A Chinese font too, or the screenshots the tests save show empty boxes for every character.
+if [ "${SETUP_BROWSER:-}" = 1 ] && { [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; }; then
+  say "installing chromium and a Chinese font (Debian packages) for the console tests"
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif sudo -n true 2>/dev/null; then apt=(sudo apt-get); else
+    say "cannot install chromium without root: run 'sudo apt-get install -y chromium' or set CHROMIUM_PATH"; exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >/dev/null
+fi
+
 say "ready"

@@ -2,8 +2,8 @@
 # Sets up everything, type-checks, runs every test, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh || exit 1
-node_modules/.bin/tsc -p . || { echo "0 passed, 1 failed"; exit 1; }
+SETUP_BROWSER=1 ./scripts/setup.sh || exit 1
+node_modules/.bin/tsc -p . && node_modules/.bin/tsc -p console || { echo "0 passed, 1 failed"; exit 1; }
 node_modules/.bin/eslint . || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p test-artifacts && rm -f test-artifacts/vitest.json
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"

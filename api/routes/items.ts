@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, CreateItemSchema } from '../../domain/commands';
@@ -5,7 +6,7 @@ import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
 import { ledgerCsv } from '../ledger';
 import { once, requestHash } from '../idempotency';
-import { act, createItem, itemDetail, itemLedger, itemView, listItems, type Services } from '../items-service';
+import { act, createItem, exportItems, itemDetail, itemLedger, itemView, listItems, type Services } from '../items-service';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
@@ -62,6 +63,16 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.get('/api/items', { config: { permission: 'item.read' }, schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema } }, async (request) =>
     listItems(services, request.actor, request.query),
+  );
+
+  app.get(
+    '/api/items/export',
+    { config: { permission: 'item.export', audit: true }, schema: { summary: '导出事项列表（CSV，可用 Excel 打开），筛选与排序同列表', tags: ['items'], querystring: ListQuerySchema.omit({ page: true, pageSize: true }) } },
+    async (request, reply) =>
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="items-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .send(Readable.from(exportItems(services, request.actor, request.query))),
   );
 
   app.get(

@@ -1,0 +1,118 @@
+import { isUnitRole, type Actor } from '../domain/actors';
+import { addDays, shanghaiDate } from '../domain/calendar';
+import { byUrgency, inboxEntry, type InboxEntry } from '../domain/inbox';
+import { STATUS_LABELS, STATUSES, type Item, type Status } from '../domain/item';
+import { LIGHTS } from '../domain/policy';
+import { Prisma } from '../generated/prisma/client';
+import { currentCalendar } from '../lib/calendar-store';
+import type { Services } from './items-service';
+
+/** `visibleTo` as SQL, for the aggregate queries Prisma cannot express. Keep the two in step. */
+function visibleSql(actor: Actor): Prisma.Sql {
+  if (isUnitRole(actor)) {
+    const unit = actor.unitId ?? '\u0000';
+    return Prisma.sql`(lead_unit_id = ${unit} OR ${unit} = ANY(co_unit_ids))`;
+  }
+  if (actor.jurisdiction) return Prisma.sql`lead_unit_id = ANY(${actor.jurisdiction}::text[])`;
+  return Prisma.sql`TRUE`;
+}
+
+const TREND_WEEKS = 12;
+
+/** Monday of the week a date falls in (weeks as 督查 reports count them). */
+function mondayOf(date: string): string {
+  const dow = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(date, -dow);
+}
+
+/**
+ * The supervisor's overview: items by status and light, overdue items by lead unit, and the
+ * weekly trend of items opened and closed. Four aggregate queries, whatever the number of items.
+ */
+export async function dashboard(s: Services, actor: Actor) {
+  const today = shanghaiDate(s.now?.() ?? Date.now());
+  const vis = visibleSql(actor);
+  const firstWeek = addDays(mondayOf(today), -7 * (TREND_WEEKS - 1));
+  const since = new Date(`${firstWeek}T00:00:00+08:00`);
+  const [counts, overdueRows, opened, closed] = await Promise.all([
+    s.db.$queryRaw<Array<{ status: string; light: string; overdue: boolean; n: number }>>`
+      SELECT status, light, (status NOT IN ('closed', 'withdrawn') AND due_date < ${today}) AS overdue, count(*)::int AS n
+      FROM items WHERE ${vis} GROUP BY 1, 2, 3`,
+    s.db.$queryRaw<Array<{ unit_id: string; name: string | null; n: number; worst: string }>>`
+      SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst
+      FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id
+      WHERE ${vis} AND i.status NOT IN ('closed', 'withdrawn') AND i.due_date < ${today}
+      GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`,
+    s.db.$queryRaw<Array<{ week: string; n: number }>>`
+      SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n
+      FROM items WHERE ${vis} AND created_at >= ${since} GROUP BY 1`,
+    s.db.$queryRaw<Array<{ week: string; n: number }>>`
+      SELECT to_char(date_trunc('week', closed_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n
+      FROM items WHERE ${vis} AND status = 'closed' AND closed_at >= ${since} GROUP BY 1`,
+  ]);
+
+  const byStatus = new Map<string, number>();
+  const byLight = new Map<string, number>(LIGHTS.map((l) => [l, 0]));
+  let total = 0;
+  let open = 0;
+  let overdue = 0;
+  for (const r of counts) {
+    total += r.n;
+    byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + r.n);
+    if (r.status === 'closed' || r.status === 'withdrawn') continue;
+    open += r.n;
+    byLight.set(r.light, (byLight.get(r.light) ?? 0) + r.n);
+    if (r.overdue) overdue += r.n;
+  }
+  const weeks = Array.from({ length: TREND_WEEKS }, (_, i) => addDays(firstWeek, 7 * i));
+  const openedBy = new Map(opened.map((r) => [r.week, r.n]));
+  const closedBy = new Map(closed.map((r) => [r.week, r.n]));
+  const closedCount = byStatus.get('closed') ?? 0;
+  return {
+    today,
+    total,
+    open,
+    overdue,
+    closed: closedCount,
+    closureRate: total === 0 ? null : closedCount / total,
+    byStatus: STATUSES.map((status) => ({ status, label: STATUS_LABELS[status], count: byStatus.get(status) ?? 0 })),
+    byLight: LIGHTS.map((light) => ({ light, count: byLight.get(light) ?? 0 })),
+    overdueByUnit: overdueRows.map((r) => ({ unitId: r.unit_id, unitName: r.name ?? r.unit_id, count: r.n, earliestDue: r.worst })),
+    trend: weeks.map((week) => ({ week, opened: openedBy.get(week) ?? 0, closed: closedBy.get(week) ?? 0 })),
+  };
+}
+
+const UNIT_STATUSES: Status[] = ['assigned', 'signed', 'rectifying'];
+const OVERSIGHT_STATUSES: Status[] = ['declined', 'arbitration', 'verifying'];
+const INBOX_CANDIDATES = 500;
+
+/**
+ * What the actor owes, most urgent first: for a unit, items to sign, plan, rectify and submit
+ * (its part as co-unit too); for oversight, items to reassign, rule on, verify, extensions to
+ * decide and re-inspections due. The candidates come from SQL; the owed actions from the same
+ * rules the workflow applies.
+ */
+export async function inbox(s: Services, actor: Actor): Promise<{ entries: InboxEntry[]; truncated: boolean }> {
+  const today = shanghaiDate(s.now?.() ?? Date.now());
+  const statuses = isUnitRole(actor) ? UNIT_STATUSES : OVERSIGHT_STATUSES;
+  const rows = await s.db.$queryRaw<Array<{ snapshot: Item }>>`
+    SELECT snapshot FROM items
+    WHERE ${visibleSql(actor)} AND (
+      status = ANY(${statuses}::text[])
+      OR (status IN ('signed', 'rectifying') AND jsonb_path_exists(snapshot, '$.extensions[*] ? (!exists(@.decision))'))
+      OR (status = 'closed' AND snapshot #>> '{deadlines,reinspection,state}' = 'due'))
+    ORDER BY coalesce(deadline_date, due_date), id
+    LIMIT ${INBOX_CANDIDATES + 1}`;
+  const truncated = rows.length > INBOX_CANDIDATES;
+  const items = rows.slice(0, INBOX_CANDIDATES).map((r) => r.snapshot);
+  const returned = items.filter((i) => i.returnCount > 0).map((i) => i.id);
+  const reasons = returned.length
+    ? await s.db.$queryRaw<Array<{ item_id: string; reasons: string }>>`
+        SELECT DISTINCT ON (item_id) item_id, payload->>'reasons' AS reasons FROM item_events
+        WHERE item_id = ANY(${returned}::text[]) AND action = 'verifyReturn' ORDER BY item_id, seq DESC`
+    : [];
+  const lastReturn = new Map(reasons.map((r) => [r.item_id, r.reasons]));
+  const cal = await currentCalendar(s.db);
+  const entries = items.flatMap((item) => inboxEntry(item, actor, cal, today, lastReturn.get(item.id) ?? null) ?? []);
+  return { entries: entries.sort(byUrgency), truncated };
+}

@@ -1,0 +1,117 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, get, getToken, setToken, whenSignedOut } from './api';
+import { CyclePage } from './pages/cycle';
+import { CyclesPage } from './pages/cycles';
+import { DashboardPage } from './pages/dashboard';
+import { InboxPage } from './pages/inbox';
+import { ItemPage } from './pages/item';
+import { ItemsPage } from './pages/items';
+import { LoginPage } from './pages/login';
+import { NewItemPage } from './pages/new-item';
+import { match, navigate, useUrl } from './router';
+import { can, isUnitRole, type Me } from './state';
+import { ErrorBox, Link, Loading } from './ui';
+
+function home(me: Me): string {
+  if (isUnitRole(me)) return '/inbox';
+  if (can(me, 'item.read')) return me.actor.role === 'auditor' ? '/items' : '/dashboard';
+  return '/denied';
+}
+
+function Nav({ me, path }: { me: Me; path: string }) {
+  const links: Array<[string, string, boolean]> = [
+    ['/dashboard', '督查总览', can(me, 'item.read') && !isUnitRole(me)],
+    ['/inbox', isUnitRole(me) ? '本单位待办' : '待我处理', can(me, 'item.read')],
+    ['/items', '事项列表', can(me, 'item.read')],
+    ['/items/new', '立项交办', can(me, 'item.create')],
+    ['/cycles', '监测晾晒', can(me, 'plan.read')],
+  ];
+  const signOut = () => {
+    setToken(null);
+    navigate('/login');
+  };
+  return (
+    <header class="top">
+      <Link href="/" class="brand">
+        督查督办
+      </Link>
+      <nav>
+        {links
+          .filter(([, , show]) => show)
+          .map(([href, label]) => (
+            <Link key={href} href={href} class={path === href ? 'active' : ''}>
+              {label}
+            </Link>
+          ))}
+      </nav>
+      <span class="who">
+        {me.actor.name}（{me.roleLabel}）
+        <button class="link" onClick={signOut}>
+          退出
+        </button>
+      </span>
+    </header>
+  );
+}
+
+function Page({ me, url }: { me: Me; url: URL }) {
+  const path = url.pathname;
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '/login') {
+    navigate(home(me), true);
+    return null;
+  }
+  if (path === '/dashboard') return <DashboardPage me={me} />;
+  if (path === '/inbox') return <InboxPage me={me} />;
+  if (path === '/items') return <ItemsPage me={me} url={url} />;
+  if (path === '/items/new') return <NewItemPage me={me} />;
+  if ((m = match('/items/:id', path))) return <ItemPage me={me} id={m.id!} />;
+  if (path === '/cycles') return <CyclesPage />;
+  if ((m = match('/cycles/:id', path))) return <CyclePage id={m.id!} />;
+  if (path === '/denied') return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户、单位和日历请通过管理接口维护。</p>;
+  return (
+    <p class="notice">
+      没有这个页面。<Link href="/">返回首页</Link>
+    </p>
+  );
+}
+
+function App() {
+  const url = useUrl();
+  const [me, setMe] = useState<Me | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [checked, setChecked] = useState(false);
+  const [token, setTok] = useState(getToken());
+
+  useEffect(() => whenSignedOut(() => (setToken(null), setTok(null), setMe(null))), []);
+  useEffect(() => {
+    if (!token) {
+      setMe(null);
+      setChecked(true);
+      return;
+    }
+    get<Me>('/api/me').then(
+      (m) => (setMe(m), setError(null), setChecked(true)),
+      (e: ApiError) => (setError(e), setChecked(true)),
+    );
+  }, [token]);
+
+  if (!checked) return <Loading />;
+  if (!me) {
+    // Sign-in keeps the page asked for (a link from a mail) and goes there after.
+    const next = url.pathname === '/login' ? (url.searchParams.get('next') ?? '/') : url.pathname + url.search;
+    return <LoginPage next={next} onSignedIn={(t) => (setToken(t), setTok(t), setChecked(false))} error={error} />;
+  }
+  return (
+    <>
+      <Nav me={me} path={url.pathname} />
+      <main>
+        <ErrorBox error={error} />
+        <Page me={me} url={url} />
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,70 @@
+import { get } from '../api';
+import { dateTime } from '../format';
+import { ErrorBox, Link, Loading, useLoad } from '../ui';
+
+interface Plan {
+  id: string;
+  year: number;
+  title: string;
+  paused: boolean;
+}
+interface Cycle {
+  id: string;
+  period: string;
+  status: string;
+  dueDate: string;
+  openedAt: string;
+  publishedAt: string | null;
+}
+
+const CYCLE_STATUS: Record<string, string> = { collecting: '报送中', published: '已晾晒' };
+
+/** Every plan with its monitoring cycles, newest first. */
+export function CyclesPage() {
+  const plans = useLoad(async () => {
+    const { plans } = await get<{ plans: Plan[] }>('/api/plans');
+    return Promise.all(plans.map(async (p) => ({ plan: p, cycles: (await get<{ cycles: Cycle[] }>(`/api/plans/${encodeURIComponent(p.id)}/cycles`)).cycles })));
+  }, []);
+  if (!plans.data) return plans.error ? <ErrorBox error={plans.error} /> : <Loading />;
+  return (
+    <div>
+      <h1>监测晾晒</h1>
+      {plans.data.length === 0 && <p class="muted">尚未导入工作要点。</p>}
+      {plans.data.map(({ plan, cycles }) => (
+        <section class="card" key={plan.id}>
+          <h2>
+            {plan.title} <small class="muted">{plan.year} 年{plan.paused ? '，监测已暂停' : ''}</small>
+          </h2>
+          {cycles.length === 0 ? (
+            <p class="muted">尚无监测周期。</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>周期</th>
+                  <th>状态</th>
+                  <th>报送截止</th>
+                  <th>开启</th>
+                  <th>晾晒</th>
+                </tr>
+              </thead>
+              <tbody>
+                {cycles.map((c) => (
+                  <tr key={c.id}>
+                    <td>
+                      <Link href={`/cycles/${encodeURIComponent(c.id)}`}>{c.period}</Link>
+                    </td>
+                    <td>{CYCLE_STATUS[c.status] ?? c.status}</td>
+                    <td>{c.dueDate}</td>
+                    <td>{dateTime(c.openedAt)}</td>
+                    <td>{c.publishedAt ? dateTime(c.publishedAt) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      ))}
+    </div>
+  );
+}

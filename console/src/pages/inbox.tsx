@@ -1,0 +1,77 @@
+import { get } from '../api';
+import { daysLeft } from '../format';
+import { isUnitRole, loadMeta, loadUnits, type Me } from '../state';
+import { ErrorBox, LightBadge, Link, Loading, useLoad } from '../ui';
+
+interface Entry {
+  itemId: string;
+  title: string;
+  status: string;
+  leadUnitId: string;
+  owes: string[];
+  deadline: string;
+  deadlineLabel: string;
+  workingDaysLeft: number;
+  light: string;
+  returnCount: number;
+  lastReturn: string | null;
+}
+
+/** What the signed-in user (for a unit: the unit) owes, most urgent first. */
+export function InboxPage({ me }: { me: Me }) {
+  const inbox = useLoad(() => get<{ entries: Entry[]; truncated: boolean }>('/api/inbox'), []);
+  const units = useLoad(loadUnits, []);
+  const meta = useLoad(loadMeta, []);
+  const unitName = (id: string) => units.data?.find((u) => u.id === id)?.name ?? id;
+  const title = isUnitRole(me) ? `${unitName(me.actor.unitId ?? '')}待办` : '待我处理';
+  if (!inbox.data) return inbox.error ? <ErrorBox error={inbox.error} /> : <Loading />;
+  const entries = inbox.data.entries;
+  return (
+    <div>
+      <h1>
+        {title} <small class="muted">{entries.length} 项，按紧急程度排序</small>
+      </h1>
+      <ErrorBox error={inbox.error} />
+      {entries.length === 0 ? (
+        <p class="muted">暂无待办事项。</p>
+      ) : (
+        <table class="inbox">
+          <thead>
+            <tr>
+              <th>剩余时间</th>
+              <th>事项</th>
+              <th>需要办理</th>
+              <th>期限</th>
+              <th>灯色</th>
+              {!isUnitRole(me) && <th>牵头单位</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.itemId} data-item={e.itemId} class={e.workingDaysLeft < 0 ? 'overdue' : e.workingDaysLeft <= 2 ? 'soon' : ''}>
+                <td class="days">{daysLeft(e.workingDaysLeft)}</td>
+                <td>
+                  <Link href={`/items/${encodeURIComponent(e.itemId)}`}>{e.title}</Link>
+                  {e.lastReturn && (
+                    <p class="returned">
+                      被退回（第 {e.returnCount} 次）：{e.lastReturn}
+                    </p>
+                  )}
+                </td>
+                <td>{e.owes.map((a) => meta.data?.actions[a] ?? a).join('、')}</td>
+                <td>
+                  {e.deadlineLabel} {e.deadline}
+                </td>
+                <td>
+                  <LightBadge light={e.light} />
+                </td>
+                {!isUnitRole(me) && <td>{unitName(e.leadUnitId)}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {inbox.data.truncated && <p class="muted">只列出最紧急的 500 项，其余请在事项列表中筛选。</p>}
+    </div>
+  );
+}

@@ -1,0 +1,163 @@
+import { useState } from 'preact/hooks';
+import { ApiError, download, get, query } from '../api';
+import { CATEGORY_LABELS, dateTime, LIGHT_LABELS } from '../format';
+import { navigate } from '../router';
+import { can, loadMeta, loadUnits, type Me } from '../state';
+import { ErrorBox, LightBadge, Link, Loading, Pager, StatusBadge, useLoad } from '../ui';
+
+interface Row {
+  id: string;
+  title: string;
+  category: string;
+  status: string;
+  statusLabel: string;
+  leadUnitId: string;
+  coUnitIds: string[];
+  dueDate: string;
+  deadlineDate: string | null;
+  light: string;
+  overdue: boolean;
+  overdueWorkingDays: number;
+  returnCount: number;
+  updatedAt: string;
+}
+
+const FILTERS = ['status', 'light', 'unit', 'overdue', 'q', 'sort', 'page', 'pageSize'] as const;
+const SORTS: Record<string, string> = { '-updatedAt': '最近更新', '-overdueDays': '超期最久', dueDate: '到期最早', '-dueDate': '到期最晚', '-createdAt': '最新立项', createdAt: '最早立项' };
+
+/** The list: filters live in the address, so a filtered list can be bookmarked, shared and gone back to. */
+export function ItemsPage({ me, url }: { me: Me; url: URL }) {
+  const params = Object.fromEntries(FILTERS.map((k) => [k, url.searchParams.get(k) ?? '']));
+  const page = Number(params.page) || 1;
+  const pageSize = Number(params.pageSize) || 20;
+  const [q, setQ] = useState(params.q ?? '');
+  const [exportError, setExportError] = useState<ApiError | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const apiQuery = query({ ...params, page, pageSize });
+  const list = useLoad(() => get<{ total: number; items: Row[] }>(`/api/items${apiQuery}`), [apiQuery]);
+  const units = useLoad(loadUnits, []);
+  const meta = useLoad(loadMeta, []);
+  const unitName = (id: string) => units.data?.find((u) => u.id === id)?.name ?? id;
+
+  const set = (changes: Record<string, string>) => {
+    const next = { ...params, ...changes };
+    if (!('page' in changes)) next.page = '';
+    navigate(`/items${query(next)}`);
+  };
+  const exportCsv = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      const { page: _p, pageSize: _s, ...filters } = params;
+      await download(`/api/items/export${query(filters)}`, 'items.csv');
+    } catch (e) {
+      setExportError(e as ApiError);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  return (
+    <div>
+      <h1>事项列表</h1>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          set({ q });
+        }}
+      >
+        <input type="search" name="q" placeholder="按标题搜索" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+        <select name="status" value={params.status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value })} aria-label="状态">
+          <option value="">全部状态</option>
+          <option value="assigned,declined,arbitration,signed,rectifying,verifying,suspended">全部在办</option>
+          {Object.entries(meta.data?.statuses ?? {}).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v}
+            </option>
+          ))}
+        </select>
+        <select name="light" value={params.light} onChange={(e) => set({ light: (e.target as HTMLSelectElement).value })} aria-label="灯色">
+          <option value="">全部灯色</option>
+          {Object.entries(LIGHT_LABELS).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v}
+            </option>
+          ))}
+        </select>
+        <select name="unit" value={params.unit} onChange={(e) => set({ unit: (e.target as HTMLSelectElement).value })} aria-label="单位">
+          <option value="">全部单位</option>
+          {(units.data ?? []).map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name}
+            </option>
+          ))}
+        </select>
+        <label class="check">
+          <input type="checkbox" name="overdue" checked={params.overdue === 'true'} onChange={(e) => set({ overdue: (e.target as HTMLInputElement).checked ? 'true' : '' })} />
+          仅超期
+        </label>
+        <select name="sort" value={params.sort || '-updatedAt'} onChange={(e) => set({ sort: (e.target as HTMLSelectElement).value })} aria-label="排序">
+          {Object.entries(SORTS).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v}
+            </option>
+          ))}
+        </select>
+        <button type="submit">搜索</button>
+        {can(me, 'item.export') && (
+          <button type="button" onClick={() => void exportCsv()} disabled={exporting}>
+            {exporting ? '正在导出…' : '导出 CSV（Excel 可打开）'}
+          </button>
+        )}
+      </form>
+      <ErrorBox error={exportError ?? list.error} />
+      {!list.data ? (
+        !list.error && <Loading />
+      ) : list.data.items.length === 0 ? (
+        <p class="muted">没有符合条件的事项。</p>
+      ) : (
+        <>
+          <table class="items" data-total={list.data.total}>
+            <thead>
+              <tr>
+                <th>编号</th>
+                <th>标题</th>
+                <th>状态</th>
+                <th>灯色</th>
+                <th>牵头单位</th>
+                <th>类别</th>
+                <th>办结时限</th>
+                <th>超期</th>
+                <th>更新</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((i) => (
+                <tr key={i.id} data-item={i.id}>
+                  <td class="mono">{i.id}</td>
+                  <td>
+                    <Link href={`/items/${encodeURIComponent(i.id)}`}>{i.title}</Link>
+                    {i.returnCount > 0 && <span class="tag">退回 {i.returnCount} 次</span>}
+                  </td>
+                  <td>
+                    <StatusBadge status={i.status} label={i.statusLabel} />
+                  </td>
+                  <td>
+                    <LightBadge light={i.light} />
+                  </td>
+                  <td>{unitName(i.leadUnitId)}</td>
+                  <td>{CATEGORY_LABELS[i.category] ?? i.category}</td>
+                  <td>{i.deadlineDate ?? i.dueDate}</td>
+                  <td class={i.overdue ? 'bad' : ''}>{i.overdue ? `${i.overdueWorkingDays} 个工作日` : ''}</td>
+                  <td>{dateTime(i.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager page={page} pageSize={pageSize} total={list.data.total} go={(p) => set({ page: String(p) })} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import { useState } from 'preact/hooks';
+import { ApiError, newKey, post } from '../api';
+import { CATEGORY_LABELS, PRIORITY_LABELS } from '../format';
+import { navigate } from '../router';
+import { loadUnits, type Me } from '../state';
+import { ErrorBox, useLoad } from '../ui';
+
+/** 立项交办: open an item and assign it to its lead unit (and co-units). */
+export function NewItemPage(_props: { me: Me }) {
+  const units = useLoad(loadUnits, []);
+  const [v, setV] = useState<Record<string, string>>({ category: 'other', priority: 'normal' });
+  const [co, setCo] = useState<string[]>([]);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [key, setKey] = useState(newKey());
+  const set = (name: string) => (e: Event) => setV((old) => ({ ...old, [name]: (e.target as HTMLInputElement).value }));
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { title: v.title ?? '', description: v.description ?? '', category: v.category, priority: v.priority, source: v.source ?? '', leadUnitId: v.leadUnitId ?? '', coUnitIds: co, dueDate: v.dueDate ?? '' };
+      const r = await post<{ item: { id: string } }>('/api/items', body, key);
+      navigate(`/items/${encodeURIComponent(r.item.id)}`);
+    } catch (err) {
+      setError(err as ApiError);
+      // Refused: the next attempt is a new request (a lost answer keeps its key and has one effect).
+      if ((err as ApiError).status >= 400 && (err as ApiError).status < 500) setKey(newKey());
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fieldError = (name: string) => error?.fields[name] && <p class="field-error">{error.fields[name]}</p>;
+
+  return (
+    <form class="card new-item" onSubmit={submit}>
+      <h1>立项交办</h1>
+      <ErrorBox error={error} />
+      <div class="field">
+        <label for="title">
+          事项标题<span class="req">*</span>
+        </label>
+        <input id="title" name="title" value={v.title ?? ''} onInput={set('title')} />
+        {fieldError('title')}
+      </div>
+      <div class="field">
+        <label for="description">具体要求</label>
+        <textarea id="description" name="description" rows={4} value={v.description ?? ''} onInput={set('description')} />
+      </div>
+      <div class="row">
+        <div class="field">
+          <label for="category">类别</label>
+          <select id="category" name="category" value={v.category} onChange={set('category')}>
+            {Object.entries(CATEGORY_LABELS).map(([k, l]) => (
+              <option key={k} value={k}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="priority">优先级</label>
+          <select id="priority" name="priority" value={v.priority} onChange={set('priority')}>
+            {Object.entries(PRIORITY_LABELS).map(([k, l]) => (
+              <option key={k} value={k}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="dueDate">
+            办结时限<span class="req">*</span>
+          </label>
+          <input id="dueDate" name="dueDate" type="date" value={v.dueDate ?? ''} onInput={set('dueDate')} />
+          {fieldError('dueDate')}
+        </div>
+      </div>
+      <div class="field">
+        <label for="leadUnitId">
+          牵头单位<span class="req">*</span>
+        </label>
+        <select id="leadUnitId" name="leadUnitId" value={v.leadUnitId ?? ''} onChange={set('leadUnitId')}>
+          <option value="">请选择</option>
+          {(units.data ?? []).map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name}
+            </option>
+          ))}
+        </select>
+        {fieldError('leadUnitId')}
+      </div>
+      <div class="field">
+        <label for="coUnitIds">配合单位（可多选）</label>
+        <select id="coUnitIds" name="coUnitIds" multiple size={5} onChange={(e) => setCo([...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value))}>
+          {(units.data ?? []).filter((u) => u.id !== v.leadUnitId).map((u) => (
+            <option key={u.id} value={u.id} selected={co.includes(u.id)}>
+              {u.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="source">来源（文件、会议或批示）</label>
+        <input id="source" name="source" value={v.source ?? ''} onInput={set('source')} />
+      </div>
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? '正在交办…' : '立项并交办'}
+      </button>
+    </form>
+  );
+}
