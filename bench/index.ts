@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200] [history] [--resubmissions=20]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200] [history] [--resubmissions=20] [reads] [--rows=100000] [--requests=300]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -16,6 +16,7 @@ import { runMonitoring } from './monitoring';
 import { runReplay } from './replay';
 import { runInteraction } from './interaction';
 import { runHistory } from './history';
+import { runReads } from './reads';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -76,6 +77,17 @@ try {
     console.log(`\n7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed\n`);
     console.log(table(r.rows));
     results.history = r.json;
+    ok &&= r.correct;
+  }
+  if (want('reads')) {
+    // Last: its 100,000 items stay in the database and would weigh on the others.
+    const N = flag('rows', 100_000);
+    const r = await runReads(stack, N, 10, flag('requests', 300), flag('concurrency', 10));
+    console.log(`\n8. Reads at scale: ${N} items and ${N * 10} events (seeded in ${(r.seedMs / 1000).toFixed(0)} s); API vs bare Fastify + pg running the same SQL, concurrency ${flag('concurrency', 10)}\n`);
+    console.log(table(r.rows));
+    console.log(`\n9. The console on the same data (headless Chromium, cold cache) and its size\n`);
+    console.log(table(r.consoleRows));
+    results.reads = r.json;
     ok &&= r.correct;
   }
   if (want('replay')) {

@@ -11,6 +11,7 @@ import { startTemporalDevServer } from './temporal-dev-server';
 
 export interface EmbeddedStack {
   db: Db;
+  databaseUrl: string;
   client: Client;
   nativeConnection: NativeConnection;
   temporalAddress: string;
@@ -37,6 +38,7 @@ export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   return {
     db,
+    databaseUrl: pg.url('duban'),
     client,
     nativeConnection,
     temporalAddress: temporal.address,
