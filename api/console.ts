@@ -27,11 +27,15 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
     const file = request.params.file;
     const type = TYPES[path.extname(file)];
     if (!/^[\w.-]+$/.test(file) || !type || !existsSync(path.join(assets, file))) return reply.status(404).type('text/plain; charset=utf-8').send('没有这个文件');
+    const gz = path.join(assets, `${file}.gz`);
+    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) && existsSync(gz);
+    if (gzip) reply.header('content-encoding', 'gzip');
     return reply
       .header('content-type', type)
+      .header('vary', 'accept-encoding')
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('content-security-policy', CONSOLE_CSP)
-      .send(await readFile(path.join(assets, file)));
+      .send(await readFile(gzip ? gz : path.join(assets, file)));
   });
 
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {

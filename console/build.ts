@@ -50,6 +50,11 @@ const files = await Promise.all(
     return { file: path.basename(file), bytes: body.length, gzip: gzipSync(body).length, entry: file === entry };
   }),
 );
+// Compressed once here, so the API sends gzip without compressing on every request.
+for (const f of files) {
+  const file = path.join(dist, 'assets', f.file);
+  await writeFile(`${file}.gz`, gzipSync(await readFile(file), { level: 9 }));
+}
 await writeFile(path.join(dist, 'sizes.json'), JSON.stringify(files, null, 2));
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 for (const f of files) console.log(`[console] ${f.file.padEnd(32)} ${kb(f.bytes).padStart(10)}  gzip ${kb(f.gzip).padStart(9)}${f.entry ? '  (entry)' : ''}`);

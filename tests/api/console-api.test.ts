@@ -11,6 +11,7 @@ import { bearer, startApiStack, testApp, TEST_SECRET, type ApiStack } from '../s
 import { uniqueTaskQueue } from '../support/stack';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 let stack: ApiStack;
 const due = (days: number) => addDays(shanghaiDate(Date.now()), days);
@@ -165,6 +166,9 @@ describe('the console, as served', () => {
     expect(js.statusCode).toBe(200);
     expect(js.headers['content-type']).toContain('text/javascript');
     expect(js.headers['cache-control']).toContain('immutable');
+    const gz = await stack.app.inject({ method: 'GET', url: entry!, headers: { 'accept-encoding': 'gzip, br' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).equals(js.rawPayload)).toBe(true);
     for (const bad of ['/assets/..%2Fsizes.json', '/assets/nope.js', '/assets/x.exe']) expect((await call('GET', bad, null)).statusCode).toBe(404);
   });
 

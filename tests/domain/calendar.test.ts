@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dayInfo, instantAt, nextWorkingDayOnOrAfter, shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
+import fc from 'fast-check';
+import { addDays, dayInfo, instantAt, nextWorkingDayOnOrAfter, shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 
 const cal = calendarOf(shippedYears());
@@ -56,5 +57,20 @@ describe('the official working-day calendar', () => {
     expect(new Date(instantAt('2026-10-08', '24:00')).toISOString()).toBe('2026-10-08T16:00:00.000Z');
     expect(new Date(instantAt('2026-10-08', '17:30')).toISOString()).toBe('2026-10-08T09:30:00.000Z');
     expect(shanghaiDate(Date.parse('2026-10-07T16:30:00Z'))).toBe('2026-10-08');
+  });
+});
+
+describe('workingDaysBetween, counted by arithmetic', () => {
+  /** The definition, one day at a time. */
+  function walk(from: string, to: string): number {
+    const [a, b, sign] = to >= from ? [from, to, 1] : [to, from, -1];
+    let n = 0;
+    for (let d = addDays(a, 1); d <= b; d = addDays(d, 1)) if (dayInfo(cal, d).working) n++;
+    return sign * n;
+  }
+
+  it('agrees with walking the days, for any two dates from 2023 to 2027 (holidays, 调休, unknown years, both directions)', () => {
+    const day = fc.integer({ min: 0, max: 5 * 366 }).map((n) => addDays('2023-01-01', n));
+    fc.assert(fc.property(day, day, (from, to) => workingDaysBetween(cal, from, to) === walk(from, to)), { numRuns: 3000 });
   });
 });
