@@ -7,6 +7,7 @@ import { ACTION_LABELS, parseCommand, type Action, type CreateItem } from '../do
 import { actionsFor, decide, holdingUp, isTerminal, STATUS_LABELS, TERMINAL, type Item, type Status } from '../domain/item';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../lib/items';
+import { itemWorkflowId } from '../workflows/ids';
 import { policyFor } from '../lib/policies';
 import { currentCalendar } from '../lib/calendar-store';
 import { overdueWorkingDays } from '../domain/deadlines';
@@ -107,7 +108,7 @@ export async function act(s: Services, actor: Actor, id: string, action: Action,
   // The same rules the workflow applies, checked first on the recorded state: a refused
   // request never reaches Temporal. The workflow's validator still has the last word.
   const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
-  if (!precheck.ok) throw fromRefusal(precheck);
+  if (!precheck.ok && !(await recordedButUnconfirmed(s, id, updateId))) throw fromRefusal(precheck);
   try {
     return await withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
   } catch (err) {
@@ -118,6 +119,19 @@ export async function act(s: Services, actor: Actor, id: string, action: Action,
     }
     throw err;
   }
+}
+
+/**
+ * A retry (same Idempotency-Key, so the same Update id) of a transition PostgreSQL has recorded
+ * but Temporal may have lost: the record is written by the Update's local activity before the
+ * workflow task that accepts the Update is saved, so a Temporal server that dies in between keeps
+ * neither the Update nor its acceptance. The record then looks one step ahead of the workflow.
+ * Sending the same Update again lets the workflow catch up (its record is not written twice);
+ * if Temporal had kept it, it answers with the outcome it already has.
+ */
+async function recordedButUnconfirmed(s: Services, itemId: string, updateId: string | undefined): Promise<boolean> {
+  if (!updateId) return false;
+  return (await s.db.itemEvent.count({ where: { key: `${itemWorkflowId(itemId)}/${updateId}` } })) > 0;
 }
 
 /**

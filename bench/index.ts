@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200] [history] [--resubmissions=20] [reads] [--rows=100000] [--requests=300]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200] [history] [--resubmissions=20] [reads] [--rows=100000] [--requests=300] [memory] [--open=5000] [--cache=100]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -17,6 +17,7 @@ import { runReplay } from './replay';
 import { runInteraction } from './interaction';
 import { runHistory } from './history';
 import { runReads } from './reads';
+import { runMemory } from './memory';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -77,6 +78,14 @@ try {
     console.log(`\n7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed\n`);
     console.log(table(r.rows));
     results.history = r.json;
+    ok &&= r.correct;
+  }
+  if (want('memory')) {
+    const cache = flag('cache', 100);
+    const r = await runMemory(stack, [100, 1000, flag('open', 5000)], [null, cache]);
+    console.log(`\n10. Worker memory: a worker process with open items waiting on their deadlines, default workflow cache and a cache of ${cache}\n`);
+    console.log(table(r.rows));
+    results.memory = r.json;
     ok &&= r.correct;
   }
   if (want('reads')) {

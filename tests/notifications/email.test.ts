@@ -62,6 +62,8 @@ afterAll(async () => {
 beforeEach(() => {
   smtp.received.length = 0;
   smtp.reject.clear();
+  smtp.tempFail.clear();
+  smtp.afterData = 'answer';
   clock = OFFICE_HOURS;
 });
 
@@ -146,6 +148,59 @@ describe('notifications by email through a real SMTP server', () => {
     const res = await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(supervisor) });
     expect(res.json().notifications.find((n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'failed')).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn' });
     expect((await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(leadA) })).statusCode).toBe(403);
+  });
+
+  it('retries a 451 (try again later) and delivers once when the server takes it', async () => {
+    smtp.tempFail.set('li@mz.example.gov.cn', 2);
+    const item = await open(t.client, taskQueue, { title: '临时拒收演练' });
+    const o = outbox();
+    await o.expandRequests();
+    expect(await o.sendPending()).toMatchObject({ sent: 1, retried: 1, failed: 0 });
+    clock += 60_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 0, retried: 1 });
+    clock += 600_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 1, retried: 0 });
+    const row = await db.outboxMessage.findFirstOrThrow({ where: { itemId: item.id, recipientEmail: 'li@mz.example.gov.cn' } });
+    expect(row).toMatchObject({ status: 'sent', attempts: 3 });
+    expect(smtp.received.filter((m) => m.subject?.includes('临时拒收演练')).map(to).sort()).toEqual(['li@mz.example.gov.cn', 'zhang@mz.example.gov.cn']);
+  });
+
+  it('gives up on a server that never answers after the data (socket timeout), and delivers once when it answers again', async () => {
+    smtp.afterData = 'hang';
+    const item = await open(t.client, taskQueue, { title: '超时演练' });
+    const o = outbox();
+    await o.expandRequests();
+    const started = Date.now();
+    expect(await o.sendPending()).toMatchObject({ sent: 0, retried: 2 });
+    // The mailer's own timeout (2 s here, MAIL_TIMEOUT_MS in production) ended the wait, not the test's.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id } });
+    expect(rows.every((r) => r.status === 'pending' && /timeout/i.test(r.lastError ?? ''))).toBe(true);
+    smtp.afterData = 'answer';
+    clock += 600_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 2 });
+    expect(smtp.received.filter((m) => m.subject?.includes('超时演练'))).toHaveLength(2);
+  }, 60_000);
+
+  it('resends a mail whose acceptance was lost (connection dropped after the data) with the same Message-ID', async () => {
+    smtp.afterData = 'dropAfterAccepting';
+    const item = await open(t.client, taskQueue, { title: '断线演练' });
+    const o = outbox();
+    await o.expandRequests();
+    expect(await o.sendPending()).toMatchObject({ sent: 0, retried: 2 });
+    smtp.afterData = 'answer';
+    clock += 600_000;
+    expect(await o.sendPending()).toMatchObject({ sent: 2 });
+    // SMTP cannot tell "kept but not acknowledged" from "lost": the server holds two copies of
+    // each, and the shared Message-ID lets the recipient's mail system drop the second.
+    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id } });
+    for (const row of rows) {
+      const copies = smtp.received.filter((m) => to(m) === row.recipientEmail && m.subject?.includes('断线演练'));
+      expect(copies).toHaveLength(2);
+      expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
+      expect(copies[0]!.messageId).toBe(row.messageId);
+      expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    }
   });
 
   it('sends a return notice with the reasons, and keeps every message readable in the app', async () => {

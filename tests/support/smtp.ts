@@ -8,6 +8,10 @@ export interface TestSmtp {
   received: ParsedMail[];
   /** Addresses answered 550 at RCPT TO. */
   reject: Set<string>;
+  /** Addresses answered 451 (try again later) at RCPT TO, so many more times each. */
+  tempFail: Map<string, number>;
+  /** How the server misbehaves after receiving a message's data: never answers (the client times out), or keeps it and answers 421 closing the connection (as if it dropped after accepting). */
+  afterData: 'answer' | 'hang' | 'dropAfterAccepting';
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -17,6 +21,8 @@ export async function testSmtp(): Promise<TestSmtp> {
   const port = await freePort();
   const received: ParsedMail[] = [];
   const reject = new Set<string>();
+  const tempFail = new Map<string, number>();
+  const behaviour = { afterData: 'answer' as TestSmtp['afterData'] };
   let server: SMTPServer | undefined;
   const make = () =>
     new SMTPServer({
@@ -31,11 +37,24 @@ export async function testSmtp(): Promise<TestSmtp> {
           err.responseCode = 550;
           return callback(err);
         }
+        const left = tempFail.get(address.address) ?? 0;
+        if (left > 0) {
+          tempFail.set(address.address, left - 1);
+          const err = new Error('4.3.2 try again later') as Error & { responseCode: number };
+          err.responseCode = 451;
+          return callback(err);
+        }
         callback();
       },
       onData(stream, _session, callback) {
         simpleParser(stream).then((mail) => {
+          if (behaviour.afterData === 'hang') return; // never answers: the client's socket times out
           received.push(mail);
+          if (behaviour.afterData === 'dropAfterAccepting') {
+            const err = new Error('4.4.2 connection dropped') as Error & { responseCode: number };
+            err.responseCode = 421;
+            return callback(err);
+          }
           callback();
         }, callback);
       },
@@ -45,6 +64,13 @@ export async function testSmtp(): Promise<TestSmtp> {
     port,
     received,
     reject,
+    tempFail,
+    get afterData() {
+      return behaviour.afterData;
+    },
+    set afterData(v) {
+      behaviour.afterData = v;
+    },
     async start() {
       server = make();
       await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', () => resolve()));
