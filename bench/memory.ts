@@ -14,7 +14,7 @@ import { DEFAULT_POLICY } from '../domain/policy';
 import type { EmbeddedStack } from '../lib/embedded-stack';
 import { openItem } from '../lib/items';
 import { dataConverterFor } from '../lib/payload-codec';
-import { ROOT } from '../lib/tools';
+import { ROOT, TSX_LOADER } from '../lib/tools';
 import { pool } from './stats';
 
 const supervisor: Actor = { userId: 'm-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
@@ -31,7 +31,7 @@ function treeRssMiB(pid: number): number {
 }
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'worker/main.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'worker/main.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => ((out += d.toString()), out.includes('worker ready') && resolve(child));

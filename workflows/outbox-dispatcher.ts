@@ -3,6 +3,8 @@ import type { Activities } from '../activities';
 
 const { dispatchOutbox } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  // Each mail sent is a heartbeat: a worker that died mid-batch is replaced within seconds.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -4,6 +4,7 @@
  * survivors finish every item with exactly one event per transition.
  */
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actors';
 import type { Db } from '../../lib/db';
@@ -47,16 +48,23 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Sends through the API whose turn it is; a dead one is skipped, as a load balancer would. */
+/**
+ * Sends through the API whose turn it is; one that refuses connections is taken out, as a load
+ * balancer's health check would. Actions carry an Idempotency-Key, so one resent to the other
+ * API after a dropped connection has one effect.
+ */
 let turn = 0;
+const dead = new Set<string>();
 async function call(path: string, actor: Actor, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  for (let tries = 0; tries < apis.length * 2; tries++) {
-    const api = apis[turn++ % apis.length]!;
+  for (let tries = 0; tries < 10; tries++) {
+    const live = apis.filter((a) => !dead.has(a.url));
+    if (live.length === 0) break;
+    const api = live[turn++ % live.length]!;
     try {
-      const res = await fetch(`${api.url}${path}`, { method: 'POST', headers: { ...bearer(actor), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${api.url}${path}`, { method: 'POST', headers: { ...bearer(actor), 'content-type': 'application/json', 'idempotency-key': `scale:${path}:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}` }, body: JSON.stringify(body) });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     } catch {
-      // connection refused: that API process is gone
+      dead.add(api.url);
     }
   }
   throw new Error('no API process answered');

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { TEST_PAYLOAD_KEY } from './stack';
 import path from 'node:path';
-import { ROOT } from '../../lib/tools';
+import { ROOT, TSX_LOADER } from '../../lib/tools';
 
 /** A real process of the product (worker/main.ts, api/server.ts), ready once it prints `ready`. */
 function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, entry)], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, entry)], {
     env: { ...process.env, PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
