@@ -78,7 +78,7 @@ export function DashboardPage(_props: { me: Me }) {
             option={{
               tooltip: {},
               grid: { left: 80, right: 20, top: 10, bottom: 30 },
-              xAxis: { type: 'value' },
+              xAxis: { type: 'value', minInterval: 1 },
               yAxis: { type: 'category', data: d.byStatus.map((s) => s.label), inverse: true },
               series: [{ type: 'bar', barMaxWidth: 24, data: d.byStatus.map((s) => s.count), itemStyle: { color: '#3064c8' } }],
             }}
