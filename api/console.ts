@@ -39,9 +39,8 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
   });
 
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    if (request.url.startsWith('/api/') || request.url === '/api') {
-      return reply.status(404).send({ error: 'not_found', message: `没有这个接口：GET ${request.url.split('?')[0]}` });
-    }
+    // An unknown API path gets the API's own 404, not the console.
+    if (request.url.startsWith('/api/') || request.url === '/api') return reply.callNotFound();
     const index = path.join(dist, 'index.html');
     const html = existsSync(index) ? await readFile(index, 'utf8') : NOT_BUILT;
     return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CONSOLE_CSP).send(html);

@@ -212,36 +212,34 @@ export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pa
   return { AND: and };
 }
 
-export async function listItems(s: Services, actor: Actor, q: ListQuery) {
-  const cal = await currentCalendar(s.db);
-  const where = listWhere(actor, q, cal, today(s));
+/** One page of the list, its rows as the list shows them; the count is the caller's to ask for. */
+async function listPage(s: Services, cal: Calendar, todayDate: string, where: Prisma.ItemWhereInput, q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'>) {
   // Most overdue first is the earliest deadline first.
   const [field, direction] =
     q.sort === '-overdueDays' ? (['deadlineDate', 'asc'] as const) : ([q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt', q.sort.startsWith('-') ? 'desc' : 'asc'] as const);
-  const [total, rows] = await Promise.all([
-    s.db.item.count({ where }),
-    s.db.item.findMany({
-      where,
-      orderBy: [{ [field]: direction }, { id: 'asc' }],
-      skip: (q.page - 1) * q.pageSize,
-      take: q.pageSize,
-      select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, deadlineDate: true, light: true, calendarWarning: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
-    }),
-  ]);
+  const rows = await s.db.item.findMany({
+    where,
+    orderBy: [{ [field]: direction }, { id: 'asc' }],
+    skip: (q.page - 1) * q.pageSize,
+    take: q.pageSize,
+    select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, deadlineDate: true, light: true, calendarWarning: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
+  });
+  return rows.map((r) => ({
+    ...r,
+    statusLabel: STATUS_LABELS[r.status as Status],
+    overdue: isOverdue(r, todayDate),
+    overdueWorkingDays: isTerminal(r.status as Status) ? 0 : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  }));
+}
+
+export async function listItems(s: Services, actor: Actor, q: ListQuery) {
+  const cal = await currentCalendar(s.db);
   const todayDate = today(s);
-  return {
-    total,
-    page: q.page,
-    pageSize: q.pageSize,
-    items: rows.map((r) => ({
-      ...r,
-      statusLabel: STATUS_LABELS[r.status as Status],
-      overdue: isOverdue(r, todayDate),
-      overdueWorkingDays: isTerminal(r.status as Status) ? 0 : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
-      createdAt: r.createdAt.toISOString(),
-      updatedAt: r.updatedAt.toISOString(),
-    })),
-  };
+  const where = listWhere(actor, q, cal, todayDate);
+  const [total, items] = await Promise.all([s.db.item.count({ where }), listPage(s, cal, todayDate, where, q)]);
+  return { total, page: q.page, pageSize: q.pageSize, items };
 }
 
 const EXPORT_BATCH = 2000;
@@ -255,8 +253,12 @@ export async function* exportItems(s: Services, actor: Actor, q: Omit<ListQuery,
   yield '\uFEFF' + toCsv([['编号', '标题', '状态', '灯色', '牵头单位', '配合单位', '类别', '优先级', '办结时限', '现行期限', '超期工作日', '退回次数', '立项时间', '更新时间']]);
   const units = new Map((await s.db.unit.findMany({ select: { id: true, name: true } })).map((u) => [u.id, u.name]));
   const name = (id: string) => units.get(id) ?? id;
+  // The calendar, today and the filter once for the whole export; no count.
+  const cal = await currentCalendar(s.db);
+  const todayDate = today(s);
+  const where = listWhere(actor, q, cal, todayDate);
   for (let page = 1; (page - 1) * EXPORT_BATCH < EXPORT_MAX_ROWS; page++) {
-    const { items } = await listItems(s, actor, { ...q, page, pageSize: EXPORT_BATCH });
+    const items = await listPage(s, cal, todayDate, where, { sort: q.sort, page, pageSize: EXPORT_BATCH });
     yield toCsv(
       items.map((i) => [i.id, i.title, i.statusLabel, LIGHT_LABELS[i.light as Light] ?? i.light, name(i.leadUnitId), i.coUnitIds.map(name).join('、'), i.category, i.priority, i.dueDate, i.deadlineDate, i.overdueWorkingDays, i.returnCount, i.createdAt, i.updatedAt]),
     ).replace(/^\r\n$/, '');
