@@ -42,10 +42,14 @@ export function shanghaiDate(instantMs: number): string {
   return formatDate(instantMs + 8 * 3600_000);
 }
 
+function isWeekendAt(ms: number): boolean {
+  const weekday = new Date(ms).getUTCDay();
+  return weekday === 0 || weekday === 6;
+}
+
 export function dayInfo(cal: Calendar, date: string): DayInfo {
   const year = cal.years[date.slice(0, 4)];
-  const weekday = new Date(parseDate(date)).getUTCDay();
-  const weekend = weekday === 0 || weekday === 6;
+  const weekend = isWeekendAt(parseDate(date));
   if (!year) return { working: !weekend, known: false };
   if (year.holidays.includes(date)) return { working: false, known: true };
   if (year.workdays.includes(date)) return { working: true, known: true };
@@ -93,14 +97,8 @@ export function workingDaysBetween(cal: Calendar, from: string, to: string): num
   const start = parseDate(a);
   const days = Math.round((parseDate(b) - start) / DAY);
   let count = Math.floor(days / 7) * 5;
-  for (let i = days - (days % 7) + 1; i <= days; i++) {
-    const weekday = new Date(start + i * DAY).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) count++;
-  }
-  const isWeekend = (date: string) => {
-    const weekday = new Date(parseDate(date)).getUTCDay();
-    return weekday === 0 || weekday === 6;
-  };
+  for (let i = days - (days % 7) + 1; i <= days; i++) if (!isWeekendAt(start + i * DAY)) count++;
+  const isWeekend = (date: string) => isWeekendAt(parseDate(date));
   for (let y = Number(a.slice(0, 4)); y <= Number(b.slice(0, 4)); y++) {
     const year = cal.years[String(y)];
     if (!year) continue;
