@@ -6,39 +6,21 @@
  * what is measured) and checked recorded in PostgreSQL before the process is measured.
  */
 import { Client } from '@temporalio/client';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY } from '../domain/policy';
 import type { EmbeddedStack } from '../lib/embedded-stack';
 import { openItem } from '../lib/items';
 import { dataConverterFor } from '../lib/payload-codec';
-import { ROOT, TSX_LOADER } from '../lib/tools';
+import { startProductProcess } from '../lib/product-process';
 import { pool } from './stats';
 
 const supervisor: Actor = { userId: 'm-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 
-/** Resident memory of a process and all its children (tsx runs the program in a child), in MiB. */
-function treeRssMiB(pid: number): number {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const inTree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [p, pp] of rows) if (inTree.has(pp) && !inTree.has(p)) (inTree.add(p), (grew = true));
-  }
-  return rows.filter(([p]) => inTree.has(p)).reduce((kb, [, , rss]) => kb + rss, 0) / 1024;
-}
-
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'worker/main.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => ((out += d.toString()), out.includes('worker ready') && resolve(child));
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${out}`)));
-  });
+/** Resident memory of a process, in MiB. */
+function rssMiB(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,23 +28,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runMemory(stack: EmbeddedStack, levels: number[], cacheSizes: Array<number | null>) {
   await stack.db.user.createMany({ data: [{ id: supervisor.userId, name: supervisor.name, role: supervisor.role, unitId: supervisor.unitId }], skipDuplicates: true });
   const key = randomBytes(32);
-  const client = new Client({ connection: stack.client.connection, ...(dataConverterFor(key) ? { dataConverter: dataConverterFor(key)! } : {}) });
+  const dataConverter = dataConverterFor(key);
+  const client = new Client({ connection: stack.client.connection, ...(dataConverter ? { dataConverter } : {}) });
   const rows: Array<Record<string, string | number>> = [];
   const json: Record<string, unknown> = {};
   let correct = true;
   for (const cache of cacheSizes) {
     const label = cache === null ? 'default cache' : `cache ${cache}`;
     const taskQueue = `bench-memory-${cache ?? 'default'}`;
-    const worker = await startWorker({
+    const worker = await startProductProcess('worker/main.ts', {
       DATABASE_URL: stack.databaseUrl,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,
       PAYLOAD_KEY: key.toString('base64'),
       ...(cache === null ? {} : { WORKER_MAX_CACHED_WORKFLOWS: String(cache) }),
-    });
+    }, 'worker ready');
     try {
       await sleep(3000);
-      const idle = treeRssMiB(worker.pid!);
+      const idle = rssMiB(worker.pid!);
       const points: Array<{ open: number; rssMiB: number }> = [{ open: 0, rssMiB: idle }];
       let opened = 0;
       for (const level of levels) {
@@ -75,7 +58,7 @@ export async function runMemory(stack: EmbeddedStack, levels: number[], cacheSiz
         if (recorded !== level) correct = false;
         // Let the worker settle (finished tasks, the cache at rest) before reading its memory.
         await sleep(5000);
-        const rss = treeRssMiB(worker.pid!);
+        const rss = rssMiB(worker.pid!);
         points.push({ open: level, rssMiB: rss });
         const prev = points[points.length - 2]!;
         rows.push({ worker: label, 'open items': level, 'recorded in PG': recorded, 'RSS MiB': Math.round(rss), 'MiB per item (since previous)': (rss - prev.rssMiB) / (level - prev.open) });
