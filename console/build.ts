@@ -44,17 +44,17 @@ const html = (await readFile(path.join(here, 'index.html'), 'utf8'))
   .replace('%JS%', `/assets/${path.basename(entry)}`);
 await writeFile(path.join(dist, 'index.html'), html);
 
+// Compressed once here, so the API sends gzip without compressing on every request; the sizes
+// reported are those of the files sent.
 const files = await Promise.all(
   [...outputs.map(([file]) => file), path.join(dist, 'assets', cssName)].map(async (file) => {
-    const body = await readFile(path.isAbsolute(file) ? file : path.join(process.cwd(), file));
-    return { file: path.basename(file), bytes: body.length, gzip: gzipSync(body).length, entry: file === entry };
+    const absolute = path.isAbsolute(file) ? file : path.join(process.cwd(), file);
+    const body = await readFile(absolute);
+    const gzip = gzipSync(body, { level: 9 });
+    await writeFile(`${absolute}.gz`, gzip);
+    return { file: path.basename(file), bytes: body.length, gzip: gzip.length, entry: file === entry };
   }),
 );
-// Compressed once here, so the API sends gzip without compressing on every request.
-for (const f of files) {
-  const file = path.join(dist, 'assets', f.file);
-  await writeFile(`${file}.gz`, gzipSync(await readFile(file), { level: 9 }));
-}
 await writeFile(path.join(dist, 'sizes.json'), JSON.stringify(files, null, 2));
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 for (const f of files) console.log(`[console] ${f.file.padEnd(32)} ${kb(f.bytes).padStart(10)}  gzip ${kb(f.gzip).padStart(9)}${f.entry ? '  (entry)' : ''}`);
