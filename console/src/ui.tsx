@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { LIGHT_LABELS } from './format';
 import { navigate } from './router';
+import { loadUnits, type Unit } from './state';
 
 export function Link(props: { href: string; children: ComponentChildren; class?: string; title?: string }) {
   const onClick = (e: MouseEvent) => {
@@ -74,6 +75,25 @@ export function Pager({ page, pageSize, total, go }: { page: number; pageSize: n
         下一页
       </button>
     </nav>
+  );
+}
+
+/** The units, and a unit's name by its id (the id itself until they are loaded). */
+export function useUnits(): { units: Unit[]; unitName: (id: string | null) => string } {
+  const units = useLoad(loadUnits, []).data ?? [];
+  return { units, unitName: (id) => (id ? (units.find((u) => u.id === id)?.name ?? id) : '') };
+}
+
+/** The <option>s of a select, from value–label pairs. */
+export function Options({ entries }: { entries: Array<[string, string]> }) {
+  return (
+    <>
+      {entries.map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </>
   );
 }
 

@@ -1,33 +1,12 @@
+// Types only (erased from the bundle): the report is the domain's, as the API sends it.
+import type { IndicatorResult, UnitStanding } from '../../../domain/monitoring';
 import { get } from '../api';
 import { dateTime, percent } from '../format';
-import { loadUnits } from '../state';
-import { ErrorBox, LightBadge, Link, Loading, useLoad } from '../ui';
+import { ErrorBox, LightBadge, Link, Loading, useLoad, useUnits } from '../ui';
 
-interface Standing {
-  unitId: string;
-  group: string;
-  indicators: number;
-  reported: number;
-  score: number | null;
-  rank: number | null;
-  ranked: boolean;
-  reason?: string;
-  lights: Record<'green' | 'yellow' | 'red', number>;
-  toRise: { scoreGap: number; aboveUnitId: string } | null;
-}
-interface Result {
-  code: string;
-  name: string;
-  ownerUnitId: string;
-  value: number | null;
-  progress: number | null;
-  pace: number | null;
-  light: string;
-  missing: boolean;
-}
 interface Detail {
   cycle: { id: string; planId: string; period: string; status: string; dueDate: string; publishedAt: string | null };
-  report: { elapsed: number; standings: Standing[]; indicators: Result[]; reds: Array<{ code: string; itemId: string }> } | null;
+  report: { elapsed: number; standings: UnitStanding[]; indicators: IndicatorResult[]; reds: Array<{ code: string; itemId: string }> } | null;
   requests: Array<{ unitId: string; asked: number; chased: number; completedAt: string | null }>;
 }
 
@@ -36,8 +15,7 @@ const GROUP_LABELS: Record<string, string> = { district: '区（县、市）', b
 /** 晾晒 board: the ranking of one cycle by group, the lights of every indicator, who has reported. */
 export function CyclePage({ id }: { id: string }) {
   const detail = useLoad(() => get<Detail>(`/api/cycles/${encodeURIComponent(id)}`), [id]);
-  const units = useLoad(loadUnits, []);
-  const unitName = (u: string) => units.data?.find((x) => x.id === u)?.name ?? u;
+  const { unitName } = useUnits();
   if (!detail.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
   const { cycle, report, requests } = detail.data;
   const groups = [...new Set((report?.standings ?? []).map((s) => s.group))];

@@ -21,6 +21,17 @@ interface Dashboard {
 
 const LIGHT_COLORS: Record<string, string> = { green: '#2e9d57', yellow: '#e0a100', red: '#d4380d' };
 
+/** Counts as bars from the left, labels top to bottom, whole numbers on the axis. */
+function horizontalBars(bars: Array<[string, number]>, color: string, labelWidth: number): ChartOption {
+  return {
+    tooltip: {},
+    grid: { left: labelWidth, right: 20, top: 10, bottom: 30 },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', data: bars.map(([label]) => label), inverse: true, axisLabel: { width: labelWidth - 10, overflow: 'truncate' } },
+    series: [{ type: 'bar', barMaxWidth: 24, data: bars.map(([, n]) => n), itemStyle: { color } }],
+  };
+}
+
 function Chart({ option, onClick, label }: { option: ChartOption; onClick?: (name: string) => void; label: string }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -75,13 +86,7 @@ export function DashboardPage(_props: { me: Me }) {
           <h2>事项状态</h2>
           <Chart
             label="事项状态分布"
-            option={{
-              tooltip: {},
-              grid: { left: 80, right: 20, top: 10, bottom: 30 },
-              xAxis: { type: 'value', minInterval: 1 },
-              yAxis: { type: 'category', data: d.byStatus.map((s) => s.label), inverse: true },
-              series: [{ type: 'bar', barMaxWidth: 24, data: d.byStatus.map((s) => s.count), itemStyle: { color: '#3064c8' } }],
-            }}
+            option={horizontalBars(d.byStatus.map((s) => [s.label, s.count]), '#3064c8', 80)}
             onClick={(name) => navigate(`/items${query({ status: statusNames[name] })}`)}
           />
         </section>
@@ -109,13 +114,7 @@ export function DashboardPage(_props: { me: Me }) {
           ) : (
             <Chart
               label="各单位超期事项数"
-              option={{
-                tooltip: {},
-                grid: { left: 150, right: 20, top: 10, bottom: 30 },
-                xAxis: { type: 'value', minInterval: 1 },
-                yAxis: { type: 'category', data: d.overdueByUnit.map((u) => u.unitName), inverse: true, axisLabel: { width: 140, overflow: 'truncate' } },
-                series: [{ type: 'bar', barMaxWidth: 24, data: d.overdueByUnit.map((u) => u.count), itemStyle: { color: '#d4380d' } }],
-              }}
+              option={horizontalBars(d.overdueByUnit.map((u) => [u.unitName, u.count]), '#d4380d', 150)}
               onClick={(name) => navigate(`/items${query({ unit: unitIds[name], overdue: 'true', sort: '-overdueDays' })}`)}
             />
           )}

@@ -1,29 +1,15 @@
+import type { InboxEntry } from '../../../domain/inbox';
 import { get } from '../api';
 import { daysLeft } from '../format';
-import { isUnitRole, loadMeta, loadUnits, type Me } from '../state';
-import { ErrorBox, LightBadge, Link, Loading, useLoad } from '../ui';
-
-interface Entry {
-  itemId: string;
-  title: string;
-  status: string;
-  leadUnitId: string;
-  owes: string[];
-  deadline: string;
-  deadlineLabel: string;
-  workingDaysLeft: number;
-  light: string;
-  returnCount: number;
-  lastReturn: string | null;
-}
+import { isUnitRole, loadMeta, type Me } from '../state';
+import { ErrorBox, LightBadge, Link, Loading, useLoad, useUnits } from '../ui';
 
 /** What the signed-in user (for a unit: the unit) owes, most urgent first. */
 export function InboxPage({ me }: { me: Me }) {
-  const inbox = useLoad(() => get<{ entries: Entry[]; truncated: boolean }>('/api/inbox'), []);
-  const units = useLoad(loadUnits, []);
+  const inbox = useLoad(() => get<{ entries: InboxEntry[]; truncated: boolean }>('/api/inbox'), []);
+  const { unitName } = useUnits();
   const meta = useLoad(loadMeta, []);
-  const unitName = (id: string) => units.data?.find((u) => u.id === id)?.name ?? id;
-  const title = isUnitRole(me) ? `${unitName(me.actor.unitId ?? '')}待办` : '待我处理';
+  const title = isUnitRole(me) ? `${unitName(me.actor.unitId)}待办` : '待我处理';
   if (!inbox.data) return inbox.error ? <ErrorBox error={inbox.error} /> : <Loading />;
   const entries = inbox.data.entries;
   return (

@@ -1,8 +1,9 @@
+import type { Item } from '../../../domain/item';
 import { useState } from 'preact/hooks';
 import { ApiError, download, get, newKey, post, upload } from '../api';
 import { CATEGORY_LABELS, dateTime, fileSize, PRIORITY_LABELS } from '../format';
-import { loadMeta, loadUnits, type Me, type Unit } from '../state';
-import { ErrorBox, LightBadge, Link, Loading, StatusBadge, useLoad } from '../ui';
+import { loadMeta, type Me, type Unit } from '../state';
+import { ErrorBox, LightBadge, Link, Loading, Options, StatusBadge, useLoad, useUnits } from '../ui';
 
 interface Attachment {
   name: string;
@@ -11,28 +12,8 @@ interface Attachment {
   mime?: string;
 }
 
-interface ItemView {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  priority: string;
-  source: string;
-  status: string;
-  statusLabel: string;
-  leadUnitId: string;
-  coParts: Array<{ unitId: string; state: string; reports: number }>;
-  dueDate: string;
-  returnCount: number;
-  plan: string | null;
-  overdue: boolean;
-  holdingUp: string[];
-  allowedActions: string[];
-  extensions: Array<{ requestedDueDate: string; reason: string; decision?: { approved: boolean; opinion: string } }>;
-  deadlines: { light: string; clocks: Record<string, { deadline: string; state: string }> } | null;
-  createdBy: { name: string };
-  createdAt: string;
-}
+/** The item as the API shows it: the domain's state, with what the caller may do. */
+type ItemView = Item & { statusLabel: string; overdue: boolean; holdingUp: string[]; allowedActions: string[] };
 
 interface TimelineEntry {
   seq: number;
@@ -189,11 +170,7 @@ function ActionForm({ item, action, label, units, onDone }: { item: ItemView; ac
             {f.kind === 'unit' && (
               <select id={id} name={f.name} value={v} onChange={onInput}>
                 <option value="">请选择单位</option>
-                {units.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
+                <Options entries={units.map((u) => [u.id, u.name])} />
               </select>
             )}
             {(f.kind === 'approve' || f.kind === 'relapsed') && (
@@ -240,14 +217,13 @@ function Payload({ payload }: { payload: Record<string, unknown> }) {
 export function ItemPage({ me, id }: { me: Me; id: string }) {
   const detail = useLoad(() => get<{ item: ItemView; timeline: TimelineEntry[] }>(`/api/items/${encodeURIComponent(id)}`), [id]);
   const evidence = useLoad(() => (me.permissions.includes('evidence.read') ? get<{ files: EvidenceFile[] }>(`/api/items/${encodeURIComponent(id)}/evidence`) : Promise.resolve({ files: [] })), [id, detail.data]);
-  const units = useLoad(loadUnits, []);
+  const { units, unitName } = useUnits();
   const meta = useLoad(loadMeta, []);
   const [open, setOpen] = useState<string | null>(null);
   const [fileError, setFileError] = useState<ApiError | null>(null);
 
   if (!detail.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
   const { item, timeline } = detail.data;
-  const unitName = (u: string | null) => (u ? (units.data?.find((x) => x.id === u)?.name ?? u) : '');
   const actionLabel = (a: string) => meta.data?.actions[a] ?? a;
   const fetchFile = (sha: string, name: string) => download(`/api/items/${encodeURIComponent(item.id)}/evidence/${sha}`, name).catch((e: ApiError) => setFileError(e));
   const clocks = Object.entries(item.deadlines?.clocks ?? {}).filter(([, c]) => c.state !== 'done');
@@ -389,7 +365,7 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               item={item}
               action={open}
               label={actionLabel(open)}
-              units={units.data ?? []}
+              units={units}
               onDone={(succeeded) => {
                 if (succeeded) setOpen(null);
                 detail.reload();

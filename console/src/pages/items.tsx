@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { ApiError, download, get, query } from '../api';
 import { CATEGORY_LABELS, dateTime, LIGHT_LABELS } from '../format';
 import { navigate } from '../router';
-import { can, loadMeta, loadUnits, type Me } from '../state';
-import { ErrorBox, LightBadge, Link, Loading, Pager, StatusBadge, useLoad } from '../ui';
+import { can, loadMeta, type Me } from '../state';
+import { ErrorBox, LightBadge, Link, Loading, Options, Pager, StatusBadge, useLoad, useUnits } from '../ui';
 
 interface Row {
   id: string;
@@ -35,9 +35,8 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
   const [exporting, setExporting] = useState(false);
   const apiQuery = query({ ...params, page, pageSize });
   const list = useLoad(() => get<{ total: number; items: Row[] }>(`/api/items${apiQuery}`), [apiQuery]);
-  const units = useLoad(loadUnits, []);
+  const { units, unitName } = useUnits();
   const meta = useLoad(loadMeta, []);
-  const unitName = (id: string) => units.data?.find((u) => u.id === id)?.name ?? id;
 
   const set = (changes: Record<string, string>) => {
     const next = { ...params, ...changes };
@@ -71,38 +70,22 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
         <select name="status" value={params.status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value })} aria-label="状态">
           <option value="">全部状态</option>
           <option value="assigned,declined,arbitration,signed,rectifying,verifying,suspended">全部在办</option>
-          {Object.entries(meta.data?.statuses ?? {}).map(([k, v]) => (
-            <option key={k} value={k}>
-              {v}
-            </option>
-          ))}
+          <Options entries={Object.entries(meta.data?.statuses ?? {})} />
         </select>
         <select name="light" value={params.light} onChange={(e) => set({ light: (e.target as HTMLSelectElement).value })} aria-label="灯色">
           <option value="">全部灯色</option>
-          {Object.entries(LIGHT_LABELS).map(([k, v]) => (
-            <option key={k} value={k}>
-              {v}
-            </option>
-          ))}
+          <Options entries={Object.entries(LIGHT_LABELS)} />
         </select>
         <select name="unit" value={params.unit} onChange={(e) => set({ unit: (e.target as HTMLSelectElement).value })} aria-label="单位">
           <option value="">全部单位</option>
-          {(units.data ?? []).map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name}
-            </option>
-          ))}
+          <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
         <label class="check">
           <input type="checkbox" name="overdue" checked={params.overdue === 'true'} onChange={(e) => set({ overdue: (e.target as HTMLInputElement).checked ? 'true' : '' })} />
           仅超期
         </label>
         <select name="sort" value={params.sort || '-updatedAt'} onChange={(e) => set({ sort: (e.target as HTMLSelectElement).value })} aria-label="排序">
-          {Object.entries(SORTS).map(([k, v]) => (
-            <option key={k} value={k}>
-              {v}
-            </option>
-          ))}
+          <Options entries={Object.entries(SORTS)} />
         </select>
         <button type="submit">搜索</button>
         {can(me, 'item.export') && (

@@ -2,12 +2,12 @@ import { useState } from 'preact/hooks';
 import { ApiError, newKey, post } from '../api';
 import { CATEGORY_LABELS, PRIORITY_LABELS } from '../format';
 import { navigate } from '../router';
-import { loadUnits, type Me } from '../state';
-import { ErrorBox, useLoad } from '../ui';
+import type { Me } from '../state';
+import { ErrorBox, Options, useUnits } from '../ui';
 
 /** 立项交办: open an item and assign it to its lead unit (and co-units). */
 export function NewItemPage(_props: { me: Me }) {
-  const units = useLoad(loadUnits, []);
+  const { units } = useUnits();
   const [v, setV] = useState<Record<string, string>>({ category: 'other', priority: 'normal' });
   const [co, setCo] = useState<string[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
@@ -52,21 +52,13 @@ export function NewItemPage(_props: { me: Me }) {
         <div class="field">
           <label for="category">类别</label>
           <select id="category" name="category" value={v.category} onChange={set('category')}>
-            {Object.entries(CATEGORY_LABELS).map(([k, l]) => (
-              <option key={k} value={k}>
-                {l}
-              </option>
-            ))}
+            <Options entries={Object.entries(CATEGORY_LABELS)} />
           </select>
         </div>
         <div class="field">
           <label for="priority">优先级</label>
           <select id="priority" name="priority" value={v.priority} onChange={set('priority')}>
-            {Object.entries(PRIORITY_LABELS).map(([k, l]) => (
-              <option key={k} value={k}>
-                {l}
-              </option>
-            ))}
+            <Options entries={Object.entries(PRIORITY_LABELS)} />
           </select>
         </div>
         <div class="field">
@@ -83,18 +75,14 @@ export function NewItemPage(_props: { me: Me }) {
         </label>
         <select id="leadUnitId" name="leadUnitId" value={v.leadUnitId ?? ''} onChange={set('leadUnitId')}>
           <option value="">请选择</option>
-          {(units.data ?? []).map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name}
-            </option>
-          ))}
+          <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
         {fieldError('leadUnitId')}
       </div>
       <div class="field">
         <label for="coUnitIds">配合单位（可多选）</label>
         <select id="coUnitIds" name="coUnitIds" multiple size={5} onChange={(e) => setCo([...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value))}>
-          {(units.data ?? []).filter((u) => u.id !== v.leadUnitId).map((u) => (
+          {units.filter((u) => u.id !== v.leadUnitId).map((u) => (
             <option key={u.id} value={u.id} selected={co.includes(u.id)}>
               {u.name}
             </option>
