@@ -10,15 +10,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Action } from '../../domain/commands';
+import { createActivities } from '../../activities';
+import { parseCommand, type Action } from '../../domain/commands';
+import { decide } from '../../domain/item';
 import type { Db } from '../../lib/db';
 import { freePort } from '../../lib/ports';
 import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
-import { leadA, verifier } from '../support/actors';
-import { seedUnits, seedUsers } from '../support/api';
+import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import { act, open } from '../support/items';
 import { freshDatabase, startTestWorker, TEST_DATA_CONVERTER, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 import * as people from '../support/actors';
+import { leadA, verifier } from '../support/actors';
 
 let dir: string;
 let port: number;
@@ -127,10 +129,6 @@ describe('the Temporal server killed and restarted under load', () => {
 
 describe('a transition recorded in PostgreSQL but lost with the Temporal server', () => {
   it('is completed by the retry with the same Idempotency-Key, not refused by the recorded state', async () => {
-    const { testApp, bearer } = await import('../support/api');
-    const { createActivities } = await import('../../activities');
-    const { decide } = await import('../../domain/item');
-    const { parseCommand } = await import('../../domain/commands');
     const app = await testApp(db, t.client, taskQueue, 5_000);
     try {
       const item = await open(t.client, taskQueue);
