@@ -103,7 +103,8 @@ export function createRecordActivities(db: Db) {
             due_date = EXCLUDED.due_date, light = EXCLUDED.light, deadline_date = EXCLUDED.deadline_date,
             calendar_warning = EXCLUDED.calendar_warning, decline_count = EXCLUDED.decline_count,
             return_count = EXCLUDED.return_count, problem_list_id = EXCLUDED.problem_list_id, seq = EXCLUDED.seq,
-            snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at
+            snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at,
+            attention = NULL, attention_since = NULL
           WHERE items.seq < EXCLUDED.seq
           RETURNING id
         )${notify}
@@ -114,6 +115,14 @@ export function createRecordActivities(db: Db) {
                prev.hash, encode(sha256(convert_to(coalesce(prev.hash, '') || ${digest}, 'UTF8')), 'hex')
         FROM (SELECT (SELECT hash FROM item_events WHERE item_id = ${item.id} AND seq = ${event.seq - 1}) AS hash) AS prev
         ON CONFLICT (key) DO NOTHING`;
+    },
+
+    /**
+     * Marks the item as needing attention: one of its writes failed past its attempt limit and
+     * is being tried again on a timer. The next transition recorded clears it.
+     */
+    async flagAttention({ itemId, reason, since }: { itemId: string; reason: string; since: string }): Promise<void> {
+      await db.item.updateMany({ where: { id: itemId }, data: { attention: reason, attentionSince: new Date(since) } });
     },
 
     /** The working-day calendar in force (shipped years plus the operator's), dates only. */

@@ -34,7 +34,7 @@ export async function dashboard(s: Services, actor: Actor) {
   const vis = visibleSql(actor);
   const firstWeek = addDays(mondayOf(today), -7 * (TREND_WEEKS - 1));
   const since = new Date(`${firstWeek}T00:00:00+08:00`);
-  const [counts, overdueRows, opened, closed] = await Promise.all([
+  const [counts, overdueRows, opened, closed, [attention]] = await Promise.all([
     s.db.$queryRaw<Array<{ status: string; light: string; overdue: boolean; n: number }>>`
       SELECT status, light, (status NOT IN ('closed', 'withdrawn') AND due_date < ${today}) AS overdue, count(*)::int AS n
       FROM items WHERE ${vis} GROUP BY 1, 2, 3`,
@@ -49,6 +49,7 @@ export async function dashboard(s: Services, actor: Actor) {
     s.db.$queryRaw<Array<{ week: string; n: number }>>`
       SELECT to_char(date_trunc('week', closed_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n
       FROM items WHERE ${vis} AND status = 'closed' AND closed_at >= ${since} GROUP BY 1`,
+    s.db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM items WHERE ${vis} AND attention IS NOT NULL`,
   ]);
 
   const byStatus = new Map<string, number>();
@@ -74,6 +75,8 @@ export async function dashboard(s: Services, actor: Actor) {
     open,
     overdue,
     closed: closedCount,
+    /** Items whose writes failed past their attempt limit and are being retried on a timer. */
+    attention: attention?.n ?? 0,
     closureRate: total === 0 ? null : closedCount / total,
     byStatus: STATUSES.map((status) => ({ status, label: STATUS_LABELS[status], count: byStatus.get(status) ?? 0 })),
     byLight: LIGHTS.map((light) => ({ light, count: byLight.get(light) ?? 0 })),

@@ -164,9 +164,14 @@ function escalationLabel(p: { action: RungAction; skipped?: boolean }): string {
 
 export async function itemDetail(s: Services, actor: Actor, id: string) {
   const item = await loadItem(s, actor, id);
-  const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
+  const [events, flag] = await Promise.all([
+    s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } }),
+    s.db.item.findUnique({ where: { id }, select: { attention: true, attentionSince: true } }),
+  ]);
   return {
     item: itemView(item, actor),
+    /** A write of this item failed past its attempt limit; the system retries it on a timer. */
+    attention: flag?.attention ? { reason: flag.attention, since: flag.attentionSince?.toISOString() ?? null } : null,
     timeline: events.map((e) => ({
       seq: e.seq,
       action: e.action,
@@ -189,6 +194,8 @@ export interface ListQuery {
   unit?: string;
   overdue?: boolean;
   problemListId?: string;
+  /** Only items whose writes failed past their attempt limit and are being retried. */
+  attention?: boolean;
   q?: string;
   sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | '-overdueDays';
   page: number;
@@ -208,6 +215,7 @@ export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pa
   if (q.overdue === true) and.push({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } });
   if (q.overdue === false) and.push({ OR: [{ dueDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
   if (q.problemListId) and.push({ problemListId: q.problemListId });
+  if (q.attention === true) and.push({ attention: { not: null } });
   if (q.q) and.push({ title: { contains: q.q } });
   return { AND: and };
 }
@@ -222,7 +230,7 @@ async function listPage(s: Services, cal: Calendar, todayDate: string, where: Pr
     orderBy: [{ [field]: direction }, { id: 'asc' }],
     skip: (q.page - 1) * q.pageSize,
     take: q.pageSize,
-    select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, deadlineDate: true, light: true, calendarWarning: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
+    select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, deadlineDate: true, light: true, calendarWarning: true, attention: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
   });
   return rows.map((r) => ({
     ...r,

@@ -11,6 +11,7 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
 const TYPES: Record<string, (typeof IndexedValueType)[keyof typeof IndexedValueType]> = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 };
 
 let runtimeInstalled = false;

@@ -11,15 +11,16 @@ import {
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import type { NotificationDraft } from '../activities/record';
+import type { NotificationDraft, RecordTransition } from '../activities/record';
 import { ActorSchema, SYSTEM_ACTOR } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
 import { afterTransition, fireRung, pendingRungs, previousRung, scheduledReinspection, startDeadlines, type Deadlines } from '../domain/deadlines';
 import { createItem, decide, isFinished, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
+import { attentionGuard } from './attention';
 import { itemSearchAttributes } from './item-search-attributes';
-import { actUpdate, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
+import { actUpdate, attentionQuery, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
 
 export const ItemWorkflowInputSchema = z.object({
   id: z.string().min(1).max(64),
@@ -38,11 +39,25 @@ export const LADDER_PATCH = 'deadline-ladder';
 // Local activities: the write runs in the worker within the same workflow task, so a confirmed
 // transition costs one round trip to the server instead of three. PostgreSQL may be down for a
 // while: it keeps retrying (locally, then through timers) and nothing is dropped.
-const { recordTransition, loadCalendar, isAcknowledged } = proxyLocalActivities<Activities>({
+const unlimited = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+// The same with an attempt limit (about two and a half minutes of attempts), after which the item
+// is flagged as needing attention and the step is tried again on a timer (./attention.ts).
+const limited = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+});
+const { flagAttention } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+});
+
+/** Items started before attempt limits keep retrying without them. */
+export const ATTENTION_PATCH = 'attention-after-retry-limit';
 
 function refusalFailure(refusal: Refusal): ApplicationFailure {
   return ApplicationFailure.create({ message: refusal.message, type: REFUSAL_TYPE, nonRetryable: true, details: [refusal] });
@@ -74,6 +89,12 @@ function calendarWarnings(workflowId: string, before: Deadlines | null, after: D
 export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   const input = ItemWorkflowInputSchema.parse(rawInput);
   const { workflowId } = workflowInfo();
+  const guarded = patched(ATTENTION_PATCH);
+  const guard = attentionGuard((a) => flagAttention({ itemId: input.id, reason: a.reason, since: a.since }));
+  const acts = guarded ? limited : unlimited;
+  const recordTransition = (r: RecordTransition) => (guarded ? guard.run(() => acts.recordTransition(r)) : acts.recordTransition(r));
+  const loadCalendar = () => (guarded ? guard.run(() => acts.loadCalendar()) : acts.loadCalendar());
+  const isAcknowledged = (key: string) => (guarded ? guard.run(() => acts.isAcknowledged(key)) : acts.isAcknowledged(key));
   let item = createItem({ ...input, createdAt: new Date().toISOString() });
   let recordedSeq = 0;
   /** Bumped on every accepted transition, so the timer loop recomputes what is due next. */
@@ -93,6 +114,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
 
   upsertSearchAttributes(itemSearchAttributes(item));
   setHandler(itemQuery, () => item);
+  setHandler(attentionQuery, () => guard.current());
   setHandler(recordedUpdate, async () => {
     await condition(() => recordedSeq >= item.seq);
     return item;

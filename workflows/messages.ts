@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Item } from '../domain/item';
 import type { Command } from '../domain/commands';
+import type { Attention } from './attention';
 
 /** Every state change the API must confirm: refused by the validator before it enters history. */
 export const actUpdate = defineUpdate<Item, [Command]>('act');
@@ -8,6 +9,8 @@ export const actUpdate = defineUpdate<Item, [Command]>('act');
 export const recordedUpdate = defineUpdate<Item, []>('recorded');
 /** The live state of the item. */
 export const itemQuery = defineQuery<Item>('item');
+/** Whether a dependency has failed past an activity's attempt limit and the workflow is waiting to try again. */
+export const attentionQuery = defineQuery<Attention | null>('attention');
 
 /** The failure type a refused command carries, with a `Refusal` as its details. */
 export const REFUSAL_TYPE = 'ActionRefused';

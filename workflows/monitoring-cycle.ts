@@ -1,14 +1,15 @@
 import { condition, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { attentionGuard } from './attention';
 
 const { openCycle, chaseReporters, publishCycle } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 const { openRedItems } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 
 /** 提前晾晒: every unit has reported, the supervisor publishes before the due date. */
@@ -34,20 +35,21 @@ export interface CycleOutcome {
  * history holds a fixed handful of events whether the plan has ten units or a thousand.
  */
 export async function monitoringCycleWorkflow(input: CycleInput): Promise<CycleOutcome> {
+  const guard = attentionGuard();
   let publishNow = false;
   setHandler(publishNowSignal, () => {
     publishNow = true;
   });
-  const opened = await openCycle({ planId: input.planId, now: Date.now(), workflowId: workflowInfo().workflowId, ...(input.openedOn ? { openedOn: input.openedOn } : {}) });
+  const opened = await guard.run(() => openCycle({ planId: input.planId, now: Date.now(), workflowId: workflowInfo().workflowId, ...(input.openedOn ? { openedOn: input.openedOn } : {}) }));
   if (opened.status === 'collecting') {
     for (const rung of opened.rungs) {
       if (await waitUntil(rung.at, () => publishNow)) break;
-      await chaseReporters({ cycleId: opened.cycleId, rung: rung.key, now: Date.now() });
+      await guard.run(() => chaseReporters({ cycleId: opened.cycleId, rung: rung.key, now: Date.now() }));
     }
     await waitUntil(opened.dueAt, () => publishNow);
   }
-  const published = await publishCycle({ cycleId: opened.cycleId, now: Date.now() });
-  const itemsOpened = published.reds.length ? await openRedItems({ cycleId: opened.cycleId, now: Date.now(), taskQueue: workflowInfo().taskQueue }) : 0;
+  const published = await guard.run(() => publishCycle({ cycleId: opened.cycleId, now: Date.now() }));
+  const itemsOpened = published.reds.length ? await guard.run(() => openRedItems({ cycleId: opened.cycleId, now: Date.now(), taskQueue: workflowInfo().taskQueue })) : 0;
   return { cycleId: opened.cycleId, period: opened.period, reds: published.reds.length, itemsOpened };
 }
 

@@ -1,6 +1,7 @@
 import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
+import { attentionGuard } from './attention';
 import { ActorSchema } from '../domain/actors';
 import { CreateItemSchema } from '../domain/commands';
 import { PolicySchema } from '../domain/policy';
@@ -19,7 +20,7 @@ export type ProblemListInput = z.input<typeof ProblemListInputSchema>;
 
 const { recordProblemList } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
 });
 
 /**
@@ -29,7 +30,7 @@ const { recordProblemList } = proxyActivities<Activities>({
  */
 export async function problemListWorkflow(raw: ProblemListInput): Promise<{ listId: string; itemIds: string[] }> {
   const input = ProblemListInputSchema.parse(raw);
-  await recordProblemList({ listId: input.listId, title: input.title, source: input.source, total: input.items.length, createdBy: input.createdBy.userId, createdAt: new Date(workflowInfo().startTime).toISOString() });
+  await attentionGuard().run(() => recordProblemList({ listId: input.listId, title: input.title, source: input.source, total: input.items.length, createdBy: input.createdBy.userId, createdAt: new Date(workflowInfo().startTime).toISOString() }));
   const batch = 50;
   for (let i = 0; i < input.items.length; i += batch) {
     await Promise.all(

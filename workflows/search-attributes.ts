@@ -6,6 +6,8 @@ export const LeadUnitKey = defineSearchAttributeKey('LeadUnit', SearchAttributeT
 export const DueDateKey = defineSearchAttributeKey('DueDate', SearchAttributeType.DATETIME);
 export const LightKey = defineSearchAttributeKey('Light', SearchAttributeType.KEYWORD);
 export const ProblemListKey = defineSearchAttributeKey('ProblemList', SearchAttributeType.KEYWORD);
+/** A dependency failed past an activity's attempt limit; the workflow retries on a timer until it works. */
+export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
 
 /** Name → type, for registering them on a server (dev server flags, operator service). */
 export const SEARCH_ATTRIBUTES = {
@@ -14,4 +16,5 @@ export const SEARCH_ATTRIBUTES = {
   DueDate: 'Datetime',
   Light: 'Keyword',
   ProblemList: 'Keyword',
+  NeedsAttention: 'Bool',
 } as const;

@@ -26,6 +26,7 @@ const ListQuerySchema = z.strictObject({
   unit: z.string().max(64).optional(),
   overdue: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
   problemListId: z.string().max(64).optional(),
+  attention: z.enum(['true']).optional().transform((v) => (v === undefined ? undefined : true)),
   q: z.string().max(100).optional(),
   sort: z.enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', '-overdueDays']).default('-updatedAt'),
   page: z.coerce.number().int().min(1).max(100000).default(1),

@@ -12,6 +12,7 @@ interface Dashboard {
   open: number;
   overdue: number;
   closed: number;
+  attention: number;
   closureRate: number | null;
   byStatus: Array<{ status: string; label: string; count: number }>;
   byLight: Array<{ light: string; count: number }>;
@@ -81,6 +82,12 @@ export function DashboardPage(_props: { me: Me }) {
           </strong>
         </Link>
       </div>
+      {d.attention > 0 && (
+        <p class="notice bad" data-attention>
+          有 {d.attention.toLocaleString('zh-CN')} 个事项的记录多次写入失败，系统正在定时重试，请联系运维人员。
+          <Link href={`/items${query({ attention: 'true' })}`}>查看这些事项</Link>
+        </p>
+      )}
       <div class="charts">
         <section class="card">
           <h2>事项状态</h2>

@@ -215,7 +215,7 @@ function Payload({ payload }: { payload: Record<string, unknown> }) {
 }
 
 export function ItemPage({ me, id }: { me: Me; id: string }) {
-  const detail = useLoad(() => get<{ item: ItemView; timeline: TimelineEntry[] }>(`/api/items/${encodeURIComponent(id)}`), [id]);
+  const detail = useLoad(() => get<{ item: ItemView; timeline: TimelineEntry[]; attention: { reason: string; since: string | null } | null }>(`/api/items/${encodeURIComponent(id)}`), [id]);
   const evidence = useLoad(() => (me.permissions.includes('evidence.read') ? get<{ files: EvidenceFile[] }>(`/api/items/${encodeURIComponent(id)}/evidence`) : Promise.resolve({ files: [] })), [id, detail.data]);
   const { units, unitName } = useUnits();
   const meta = useLoad(loadMeta, []);
@@ -223,7 +223,7 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
   const [fileError, setFileError] = useState<ApiError | null>(null);
 
   if (!detail.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
-  const { item, timeline } = detail.data;
+  const { item, timeline, attention } = detail.data;
   const actionLabel = (a: string) => meta.data?.actions[a] ?? a;
   const fetchFile = (sha: string, name: string) => download(`/api/items/${encodeURIComponent(item.id)}/evidence/${sha}`, name).catch((e: ApiError) => setFileError(e));
   const clocks = Object.entries(item.deadlines?.clocks ?? {}).filter(([, c]) => c.state !== 'done');
@@ -239,6 +239,11 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
         {item.title} <StatusBadge status={item.status} label={item.statusLabel} /> {item.deadlines && <LightBadge light={item.deadlines.light} />}
       </h1>
       <ErrorBox error={detail.error ?? fileError} />
+      {attention && (
+        <p class="notice bad" data-attention title={attention.reason}>
+          本事项的记录自 {attention.since ? dateTime(attention.since) : '不久前'} 起多次写入失败，系统正在定时重试，已办理的操作不会丢失；请联系运维人员。
+        </p>
+      )}
       <div class="columns">
         <div>
           <section class="card facts">

@@ -19,10 +19,11 @@ interface Row {
   overdue: boolean;
   overdueWorkingDays: number;
   returnCount: number;
+  attention: string | null;
   updatedAt: string;
 }
 
-const FILTERS = ['status', 'light', 'unit', 'overdue', 'q', 'sort', 'page', 'pageSize'] as const;
+const FILTERS = ['status', 'light', 'unit', 'overdue', 'attention', 'q', 'sort', 'page', 'pageSize'] as const;
 const SORTS: Record<string, string> = { '-updatedAt': '最近更新', '-overdueDays': '超期最久', dueDate: '到期最早', '-dueDate': '到期最晚', '-createdAt': '最新立项', createdAt: '最早立项' };
 
 /** The list: filters live in the address, so a filtered list can be bookmarked, shared and gone back to. */
@@ -94,6 +95,11 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
           </button>
         )}
       </form>
+      {params.attention === 'true' && (
+        <p class="notice bad">
+          仅显示需关注的事项：其记录多次写入失败，系统正在定时重试。<Link href="/items">显示全部</Link>
+        </p>
+      )}
       <ErrorBox error={exportError ?? list.error} />
       {!list.data ? (
         !list.error && <Loading />
@@ -122,6 +128,7 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
                   <td>
                     <Link href={`/items/${encodeURIComponent(i.id)}`}>{i.title}</Link>
                     {i.returnCount > 0 && <span class="tag">退回 {i.returnCount} 次</span>}
+                    {i.attention && <span class="tag bad" title="记录写入多次失败，系统正在定时重试">需关注</span>}
                   </td>
                   <td>
                     <StatusBadge status={i.status} label={i.statusLabel} />
