@@ -45,6 +45,12 @@ export function csvRows(text: string): { rows: Record<string, unknown>[]; errors
   return { rows, errors: [] };
 }
 
+/**
+ * The most a workflow's input may weigh: Temporal refuses payloads over 2 MB by default
+ * (limit.blobSize.error); the margin covers the payload codec's framing.
+ */
+export const MAX_WORKFLOW_INPUT_BYTES = 1.5 * 2 ** 20;
+
 export const ProblemListBody = z.strictObject({
   title: z.string().trim().min(1).max(200),
   source: z.string().trim().max(200).default(''),
@@ -90,11 +96,16 @@ export async function createProblemList(s: Services, actor: Actor, title: string
     const key = `${spec.category}|${spec.priority}`;
     if (!policies.has(key)) policies.set(key, await policyFor(s.db, spec.category, spec.priority));
   }
-  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec, policy: policies.get(`${spec.category}|${spec.priority}`)! }));
+  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec, policyKey: `${spec.category}|${spec.priority}` }));
+  const input = { listId, title, source, createdBy: actor, config: { maxDeclines: s.maxDeclines }, items, policies: Object.fromEntries(policies) };
+  // Text escaped in JSON can outgrow the request that carried it (a CSV's backslashes double):
+  // measured here, so Temporal never sees a payload it would refuse.
+  const bytes = Buffer.byteLength(JSON.stringify(input));
+  if (bytes > MAX_WORKFLOW_INPUT_BYTES) {
+    throw new AppError(413, 'payload_too_large', `清单内容过大（约 ${(bytes / 2 ** 20).toFixed(1)} MB，上限 ${(MAX_WORKFLOW_INPUT_BYTES / 2 ** 20).toFixed(1)} MB），请拆分为几批分别导入`, { bytes, limit: MAX_WORKFLOW_INPUT_BYTES });
+  }
   try {
-    await s.temporal.connection.withDeadline(Date.now() + Math.max(s.temporalTimeoutMs, 60_000), () =>
-      openProblemList(s.temporal, s.taskQueue, { listId, title, source, createdBy: actor, config: { maxDeclines: s.maxDeclines }, items }),
-    );
+    await s.temporal.connection.withDeadline(Date.now() + Math.max(s.temporalTimeoutMs, 60_000), () => openProblemList(s.temporal, s.taskQueue, input));
   } catch (err) {
     throw fromTemporal(err) ?? err;
   }

@@ -14,8 +14,10 @@ export const ProblemListInputSchema = z.object({
   source: z.string().max(200),
   createdBy: ActorSchema,
   config: z.object({ maxDeclines: z.number().int().min(0).max(10) }),
-  items: z.array(z.object({ id: z.string().min(1).max(64), spec: CreateItemSchema, policy: PolicySchema.optional() })).min(1).max(1000),
-});
+  items: z.array(z.object({ id: z.string().min(1).max(64), spec: CreateItemSchema, policy: PolicySchema.optional(), policyKey: z.string().max(200).optional() })).min(1).max(1000),
+  /** Each policy once, named by the items' `policyKey`: a thousand copies would double the input. */
+  policies: z.record(z.string(), PolicySchema).optional(),
+}).refine((l) => l.items.every((i) => !i.policyKey || l.policies?.[i.policyKey]), { message: 'policyKey names no policy', path: ['items'] });
 export type ProblemListInput = z.input<typeof ProblemListInputSchema>;
 
 const { recordProblemList } = proxyActivities<Activities>({
@@ -34,7 +36,7 @@ export async function problemListWorkflow(raw: ProblemListInput): Promise<{ list
   const batch = 50;
   for (let i = 0; i < input.items.length; i += batch) {
     await Promise.all(
-      input.items.slice(i, i + batch).map(({ id, spec, policy }) =>
+      input.items.slice(i, i + batch).map(({ id, spec, policyKey, policy = policyKey ? input.policies?.[policyKey] : undefined }) =>
         startChild(itemWorkflow, {
           workflowId: itemWorkflowId(id),
           taskQueue: workflowInfo().taskQueue,
