@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     include: ['tests/**/*.test.ts'],
+    // The long fault drills run with `npm run drills` (vitest.drills.config.ts).
+    exclude: ['tests/long/**', '**/node_modules/**'],
   },
 });

@@ -18,9 +18,14 @@ import { pool, summary } from './stats';
 
 const require = createRequire(import.meta.url);
 
+/** Concurrent clients for the knee, each running items through the loop one after another. */
+const KNEE_LEVELS = [1, 2, 5, 10, 20, 40, 80];
+
 export interface LifecycleResult {
   rows: Array<Record<string, string | number>>;
   summary: Array<Record<string, string | number>>;
+  knee: Array<Record<string, string | number>>;
+  kneeAt: number | string;
   correct: boolean;
   json: Record<string, unknown>;
 }
@@ -60,25 +65,45 @@ async function post(url: string, actor: Actor, body: unknown): Promise<{ item: {
 }
 
 const ids: string[] = [];
-const oursStart = performance.now();
-await worker.runUntil(
-  pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
-    const { item } = await timed(latency.create!, () =>
-      post('/api/items', supervisor, { title: `基准事项${i}`, leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection' }),
-    );
+/** n items through the whole loop, c at a time; every item's id kept for the checks after. */
+function loop(n: number, c: number, into: Record<string, number[]>) {
+  return pool(Array.from({ length: n }, (_, i) => i), c, async (i) => {
+    const { item } = await timed(into.create!, () => post('/api/items', supervisor, { title: `基准事项${i}`, leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection' }));
     ids.push(item.id);
-    for (const [action, actor, body] of STEPS) await timed(latency[action]!, () => post(`/api/items/${item.id}/${action}`, actor, body));
-  }),
-);
-const oursSeconds = (performance.now() - oursStart) / 1000;
+    for (const [action, actor, body] of STEPS) await timed(into[action]!, () => post(`/api/items/${item.id}/${action}`, actor, body));
+  });
+}
+const fresh = (): Record<string, number[]> => ({ create: [], ...Object.fromEntries(STEPS.map(([a]) => [a, []])) });
+
+// The knee: the same loop at rising concurrency, a few items per client, until latency climbs
+// while throughput stops growing.
+const knee: Array<Record<string, string | number>> = [];
+let oursSeconds = 0;
+await worker.runUntil(async () => {
+  for (const c of KNEE_LEVELS) {
+    const lat = fresh();
+    const n = Math.max(30, c * 4);
+    const t0 = performance.now();
+    await loop(n, c, lat);
+    const seconds = (performance.now() - t0) / 1000;
+    const confirmed = summary(Object.values(lat).flat());
+    knee.push({ concurrency: c, items: n, 'items/s': n / seconds, 'step p50 ms': confirmed.p50, 'step p99 ms': confirmed.p99 });
+  }
+  const oursStart = performance.now();
+  await loop(N, CONCURRENCY, latency);
+  oursSeconds = (performance.now() - oursStart) / 1000;
+});
+const base1 = Number(knee[0]?.['step p50 ms'] ?? 1);
+const kneeAt = knee.find((k) => Number(k['step p50 ms']) > 2 * base1)?.concurrency ?? `> ${KNEE_LEVELS[KNEE_LEVELS.length - 1]}`;
 
 // Correctness after the run: every item closed, one event per transition, nothing twice.
 const closed = await db.item.count({ where: { id: { in: ids }, status: 'closed' } });
 const events = await db.itemEvent.count({ where: { itemId: { in: ids } } });
+const total = ids.length;
 const perItem = await db.$queryRaw<Array<{ bad: bigint }>>`
   SELECT count(*) AS bad FROM (SELECT item_id FROM item_events WHERE item_id = ANY(${ids}) GROUP BY item_id
   HAVING count(*) <> ${STEPS.length + 1} OR max(seq) <> ${STEPS.length + 1}) x`;
-const correct = closed === N && events === N * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
+const correct = closed === total && events === total * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
 
 // --- baseline: bare workflows, the same Updates, no API, no database
 const bareQueue = 'bench-bare';
@@ -112,9 +137,9 @@ const rows = [
 
 await app.close();
 const summaryRows = [
-  { run: 'ours (HTTP+API+PG)', 'items/s': oursRate, seconds: oursSeconds, correct: correct ? 'yes' : `NO (closed ${closed}/${N}, events ${events})` },
+  { run: 'ours (HTTP+API+PG)', 'items/s': oursRate, seconds: oursSeconds, correct: correct ? 'yes' : `NO (closed ${closed}/${total}, events ${events})` },
   { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
   { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
 ];
-return { rows, summary: summaryRows, correct, json: { N, CONCURRENCY, oursRate, bareRate, ratio: oursRate / bareRate, correct, rows } };
+return { rows, summary: summaryRows, knee, kneeAt, correct, json: { N, CONCURRENCY, oursRate, bareRate, ratio: oursRate / bareRate, kneeAt, knee, correct, rows } };
 }

@@ -1,7 +1,9 @@
 /**
- * A monitoring cycle over N units × 10 indicators on the embedded stack: the cycle opens (every
- * unit asked), every unit reports through the API, then the due moment (提前晾晒 signal) →
- * lights, ranking and red items. Times each phase, and the cycle workflow's history length.
+ * Fan-out: a monitoring cycle over N units × 10 indicators on the embedded stack, for each N
+ * given: the cycle opens (every unit asked: a reporting request recorded for each, which the
+ * outbox then mails), every unit reports through the API, then the due moment (提前晾晒 signal)
+ * → lights, ranking and red items. Times each phase; counts the cycle workflow's history events
+ * and child workflows (none by design: the units' values go to PostgreSQL, not to workflows).
  */
 import type { CycleReport } from '../activities/monitoring';
 import { PlanSchema } from '../domain/monitoring';
@@ -14,28 +16,35 @@ import { pool, summary } from './stats';
 
 const PER_UNIT = 10;
 
-export async function runMonitoring(stack: EmbeddedStack, units: number, concurrency: number) {
+export async function runMonitoring(stack: EmbeddedStack, sizes: number[], concurrency: number) {
+  const runs = [];
+  for (const units of sizes) runs.push(await runCycle(stack, units, concurrency));
+  return { rows: runs.flatMap((r) => r.rows), correct: runs.every((r) => r.correct), json: runs.map((r) => r.json) };
+}
+
+async function runCycle(stack: EmbeddedStack, units: number, concurrency: number) {
   const { db } = stack;
-  const ids = Array.from({ length: units }, (_, i) => `mu-${String(i).padStart(4, '0')}`);
+  const ids = Array.from({ length: units }, (_, i) => `mu${units}-${String(i).padStart(4, '0')}`);
   await db.unit.createMany({ data: ids.map((id, i) => ({ id, name: `监测单位${i}`, parentId: null, kind: i % 10 === 0 ? 'district' : 'bureau' })), skipDuplicates: true });
   await db.user.createMany({ data: [...ids.map((id) => ({ id: `h-${id}`, name: `${id}经办`, role: 'unit_handler', unitId: id })), { id: 'b-sup', name: '督查', role: 'supervisor', unitId: null }], skipDuplicates: true });
   const plan = PlanSchema.parse({
-    id: 'bench-plan',
+    id: `bench-plan-${units}`,
     year: 2026,
     title: '监测基准计划',
     rules: { reportDays: 5 },
     indicators: ids.flatMap((u) => Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, name: `指标${k}`, ownerUnitId: u, baseline: 0, target: 100, category: k < 5 ? '经济' : '民生' }))),
   });
   await savePlan(db, plan, 'bench');
-  const taskQueue = 'bench-monitoring';
+  const taskQueue = `bench-monitoring-${units}`;
   const { client: ours, worker, app, base } = await startOurs(stack, taskQueue, { startsItems: true });
   const running = worker.run();
   try {
     // 1. Open: every unit asked for its ten values.
+    const askedBefore = await db.notificationRequest.count({ where: { kind: 'report_request' } });
     const t0 = performance.now();
-    const handle = await ours.workflow.start(monitoringCycleWorkflow, { workflowId: 'bench-cycle', taskQueue, args: [{ planId: plan.id }] });
+    const handle = await ours.workflow.start(monitoringCycleWorkflow, { workflowId: `bench-cycle-${units}`, taskQueue, args: [{ planId: plan.id }] });
     for (;;) {
-      const asked = await db.notificationRequest.count({ where: { kind: 'report_request' } });
+      const asked = (await db.notificationRequest.count({ where: { kind: 'report_request' } })) - askedBefore;
       if (asked >= units) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -47,7 +56,8 @@ export async function runMonitoring(stack: EmbeddedStack, units: number, concurr
     const t1 = performance.now();
     let failed = 0;
     await pool(ids, concurrency, async (u) => {
-      const values = Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, value: (Number(u.slice(3)) * 7 + k * 13) % 100 === 0 ? 1 : 80 + ((Number(u.slice(3)) + k) % 20) }));
+      const n = Number(u.split('-')[1]);
+      const values = Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, value: (n * 7 + k * 13) % 100 === 0 ? 1 : 80 + ((n + k) % 20) }));
       const s = performance.now();
       const res = await fetch(`${base}/api/cycles/${cycle.id}/values`, { method: 'POST', headers: { authorization: `Bearer ${signToken({ userId: `h-${u}` }, BENCH_SECRET)}`, 'content-type': 'application/json' }, body: JSON.stringify({ values }) });
       latency.push(performance.now() - s);
@@ -73,14 +83,23 @@ export async function runMonitoring(stack: EmbeddedStack, units: number, concurr
     const items = await db.item.count({ where: { id: { startsWith: `M-${cycle.id}-` } } });
     const lat = summary(latency);
     const correct = failed === 0 && values === units * PER_UNIT && report.indicators.length === units * PER_UNIT && report.standings.length === units && items === outcome.reds && outcome.itemsOpened === outcome.reds;
+    const events = history.events?.length ?? 0;
+    const children = history.events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length ?? 0;
     const rows = [
-      { phase: 'open cycle: all units asked', ms: Math.round(openMs), detail: `${units} reporting requests, ${units} notices` },
-      { phase: 'units report through the API', ms: Math.round(reportMs), detail: `${units} requests × ${PER_UNIT} values, c=${concurrency}: ${(units / (reportMs / 1000)).toFixed(1)} req/s, p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms, ${failed} failed` },
-      { phase: 'due → ranking published', ms: Math.round(publishMs), detail: `${report.indicators.length} indicators lit, ${report.standings.length} units ranked in ${new Set(report.standings.map((s) => s.group)).size} groups` },
-      { phase: 'due → red items opened', ms: Math.round(itemsMs), detail: `${outcome.reds} red → ${items} items` },
-      { phase: 'cycle workflow history', ms: 0, detail: `${history.events?.length ?? 0} events (independent of the number of units)` },
+      {
+        units,
+        'all asked ms': Math.round(openMs),
+        'reports ms': Math.round(reportMs),
+        'report p99 ms': lat.p99,
+        'due → ranking ms': Math.round(publishMs),
+        'due → red items ms': Math.round(itemsMs),
+        'red items': items,
+        'peak children': children,
+        'history events': events,
+        correct: correct ? 'yes' : 'NO',
+      },
     ];
-    return { rows, correct, json: { units, indicators: units * PER_UNIT, openMs, reportMs, reportLatency: lat, publishMs, itemsMs, reds: outcome.reds, historyEvents: history.events?.length ?? 0, correct } };
+    return { rows, correct, json: { units, indicators: units * PER_UNIT, openMs, reportMs, reportLatency: lat, publishMs, itemsMs, reds: outcome.reds, children, historyEvents: events, correct } };
   } finally {
     await app.close();
     worker.shutdown();

@@ -14,6 +14,21 @@ import { pool, summary } from './stats';
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 
 export async function runTimers(stack: EmbeddedStack, N: number) {
+  const steady = await round(stack, N, false);
+  const restarted = await round(stack, N, true);
+  const correct = steady.correct && restarted.correct;
+  return { rows: [steady.row, restarted.row], correct, json: { N, steady: steady.json, restarted: restarted.json } };
+}
+
+/** Seconds the worker is down on each side of the due time, in the restart round. */
+const DOWN_BEFORE_MS = 5_000;
+const DOWN_AFTER_MS = 5_000;
+
+/**
+ * One round: N items whose one rung falls due at the same second. With `restart`, the worker is
+ * shut down shortly before that second and a new one started shortly after, as in a deployment.
+ */
+async function round(stack: EmbeddedStack, N: number, restart: boolean) {
   const { db, client, nativeConnection } = stack;
   // Due at the start of a minute at least 100 s away, Shanghai time; the closure deadline is
   // today, declared a working day for the run (the calendar is data), and the ladder is one rung.
@@ -29,52 +44,71 @@ export async function runTimers(stack: EmbeddedStack, N: number) {
     update: {},
   });
   const policy: Policy = { ...DEFAULT_POLICY, id: 'bench-timers', workdayEnd: hhmm, ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }] };
-  const taskQueue = 'bench-timers';
-  const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows() });
+  const taskQueue = `bench-timers-${restart ? 'restart' : 'steady'}`;
+  const bundle = await bundleWorkflows();
+  const newWorker = () => createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: bundle });
   const ids: string[] = [];
-  const result = await worker.runUntil(async () => {
+  let openedBy = 0;
+  const opening = async () => {
     await pool(Array.from({ length: N }, (_, i) => i), 25, async (i) => {
-      const item = await openItem(client, taskQueue, { id: `timer-${i}-${dueAt}`, problemListId: null, spec: { title: `计时${i}`, description: '', category: 'other', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: today }, createdBy: supervisor, config: { maxDeclines: 2 }, policy });
+      const item = await openItem(client, taskQueue, { id: `timer-${restart ? 'r' : 's'}-${i}-${dueAt}`, problemListId: null, spec: { title: `计时${i}`, description: '', category: 'other', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: today }, createdBy: supervisor, config: { maxDeclines: 2 }, policy });
       ids.push(item.id);
     });
-    const openedBy = Date.now();
-    if (openedBy >= dueAt) throw new Error('opening the items took past the due time: lower N');
-    // Wait for every rung to be recorded, or two minutes past due.
+    openedBy = Date.now();
+    if (openedBy >= dueAt - (restart ? DOWN_BEFORE_MS : 0)) throw new Error('opening the items took past the due time: lower N');
+  };
+  const fired = () => db.itemEvent.count({ where: { itemId: { in: ids }, action: 'escalate' } });
+  const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+  const waitForAll = async () => {
+    // Every rung recorded, or two minutes past due.
     while (Date.now() < dueAt + 120_000) {
-      const fired = await db.itemEvent.count({ where: { itemId: { in: ids }, action: 'escalate' } });
-      if (fired >= N && Date.now() > dueAt) break;
+      if ((await fired()) >= N && Date.now() > dueAt) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const events = await db.itemEvent.findMany({ where: { itemId: { in: ids }, action: 'escalate' }, select: { itemId: true, payload: true } });
-    const lateness = events.map((e) => {
-      const p = e.payload as { firedAt: string; dueAt: string };
-      return Date.parse(p.firedAt) - Date.parse(p.dueAt);
+  };
+  let firedWhileDown = 0;
+  if (restart) {
+    await (await newWorker()).runUntil(async () => {
+      await opening();
+      await sleepUntil(dueAt - DOWN_BEFORE_MS);
     });
-    const perItem = new Map<string, number>();
-    for (const e of events) perItem.set(e.itemId, (perItem.get(e.itemId) ?? 0) + 1);
-    const twice = [...perItem.values()].filter((n) => n > 1).length;
-    const missing = N - perItem.size;
-    const notifications = await db.notificationRequest.count({ where: { itemId: { in: ids }, kind: 'urge' } });
-    const early = lateness.filter((l) => l < 0).length;
-    return { s: summary(lateness), twice, missing, early, notifications, waitedBeforeDue: Math.round((dueAt - openedBy) / 1000) };
+    await sleepUntil(dueAt + DOWN_AFTER_MS);
+    firedWhileDown = await fired();
+    await (await newWorker()).runUntil(waitForAll);
+  } else {
+    await (await newWorker()).runUntil(async () => {
+      await opening();
+      await waitForAll();
+    });
+  }
+  const events = await db.itemEvent.findMany({ where: { itemId: { in: ids }, action: 'escalate' }, select: { itemId: true, payload: true } });
+  const lateness = events.map((e) => {
+    const p = e.payload as { firedAt: string; dueAt: string };
+    return Date.parse(p.firedAt) - Date.parse(p.dueAt);
   });
+  const perItem = new Map<string, number>();
+  for (const e of events) perItem.set(e.itemId, (perItem.get(e.itemId) ?? 0) + 1);
+  const twice = [...perItem.values()].filter((n) => n > 1).length;
+  const missing = N - perItem.size;
+  const notifications = await db.notificationRequest.count({ where: { itemId: { in: ids }, kind: 'urge' } });
+  const early = lateness.filter((l) => l < 0).length;
   if (!shipped) await db.calendarYear.delete({ where: { year: Number(year) } });
-  const correct = result.twice === 0 && result.missing === 0 && result.early === 0 && result.notifications === N;
+  const s = summary(lateness);
+  // While no worker runs, nothing can fire: a rung recorded then would mean a second worker.
+  const correct = twice === 0 && missing === 0 && early === 0 && notifications === N && firedWhileDown === 0;
   return {
-    rows: [
-      {
-        bench: 'timer lateness',
-        rungs: N,
-        'p50 ms': result.s.p50,
-        'p99 ms': result.s.p99,
-        'max ms': result.s.max,
-        early: result.early,
-        'fired twice': result.twice,
-        missing: result.missing,
-        correct: correct ? 'yes' : 'NO',
-      },
-    ],
+    row: {
+      round: restart ? `worker down ${DOWN_BEFORE_MS / 1000} s before due → new worker ${DOWN_AFTER_MS / 1000} s after` : 'one worker throughout',
+      rungs: N,
+      'p50 ms': s.p50,
+      'p99 ms': s.p99,
+      'max ms': s.max,
+      early,
+      'fired twice': twice,
+      missing,
+      correct: correct ? 'yes' : 'NO',
+    },
     correct,
-    json: { N, ...result },
+    json: { N, restart, s, twice, missing, early, notifications, firedWhileDown, waitedBeforeDue: Math.round((dueAt - openedBy) / 1000) },
   };
 }
