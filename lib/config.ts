@@ -37,6 +37,13 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   DEMO_DATA: z.enum(['on', 'off']).default('on'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /**
+   * Worker versioning (Temporal worker deployments): both set, the worker polls as version
+   * `<name>.<build id>` and gets work only once that version is made current (README, "Deploying
+   * new workflow code").
+   */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - only').optional(),
+  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . and - only').optional(),
   /** e.g. smtp://user:pass@mail.example.gov.cn:587; unset in the embedded default, which runs a local sink. */
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().min(3).default('督查督办系统 <duban@localhost>'),
@@ -48,8 +55,13 @@ const ConfigSchema = z.object({
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
+const VersionedSchema = ConfigSchema.refine((c) => !c.WORKER_DEPLOYMENT_NAME === !c.WORKER_BUILD_ID, {
+  message: 'set both WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID, or neither',
+  path: ['WORKER_BUILD_ID'],
+});
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = VersionedSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);

@@ -35,6 +35,8 @@ export interface WorkerOptions {
   temporal?: Client;
   /** The payload codec (encryption); must match the clients'. */
   dataConverter?: DataConverter;
+  /** Worker versioning: this worker is that version of that deployment. */
+  deployment?: { name: string; buildId: string };
 }
 
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -53,5 +55,17 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     shutdownGraceTime: '10 seconds',
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId },
+            // Items live for months: they move to each new version and rely on patched() and the
+            // replay gate, as the other workflows do. (Pinning the short ones would need a
+            // per-workflow option that an unversioned worker's server refuses.)
+            defaultVersioningBehavior: 'AUTO_UPGRADE' as const,
+          },
+        }
+      : {}),
   });
 }

@@ -26,6 +26,7 @@ const worker = await createWorker({
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   dataConverter: temporalOptions(config).dataConverter,
   temporal: client,
+  ...(config.WORKER_DEPLOYMENT_NAME && config.WORKER_BUILD_ID ? { deployment: { name: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID } } : {}),
 });
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 console.log(`worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}`);
