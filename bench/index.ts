@@ -1,5 +1,7 @@
 /**
- * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [--items=500] [--concurrency=20] [--timers=500] [--recipients=1000] [--rate=1000] [--units=1000] [replay] [--rounds=5] [interaction] [--samples=200] [history] [--resubmissions=20] [reads] [--rows=100000] [--requests=300] [memory] [--open=5000] [--cache=100]
+ * npm run bench -- [lifecycle] [timers] [fanout] [monitoring] [interaction] [history] [memory] [reads] [replay]
+ *   [--items=1000] [--concurrency=20] [--timers=1000] [--recipients=1000] [--rate=1000] [--units=100,500,2000]
+ *   [--samples=200] [--resubmissions=20] [--open=5000] [--cache=100] [--rows=100000] [--requests=300] [--rounds=5]
  * Runs the named benchmarks (all by default) on one embedded stack, prints one table per
  * benchmark, writes JSON under bench-results/, and fails if any correctness check failed.
  */
@@ -24,89 +26,89 @@ const flag = (name: string, fallback: number) => Number(args.find((a) => a.start
 const chosen = args.filter((a) => !a.startsWith('--'));
 const want = (name: string) => chosen.length === 0 || chosen.includes(name);
 
+type Table = Array<Record<string, string | number>>;
+interface Outcome {
+  /** The heading, then each table under it (a string is printed as a heading between tables). */
+  print: Array<string | Table>;
+  correct: boolean;
+  json: unknown;
+}
+
 const stack = await startEmbeddedStack();
-const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version } };
+const results: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
+  started: new Date().toISOString(),
+};
 let ok = true;
-try {
-  if (want('lifecycle')) {
-    const N = flag('items', 1000);
-    const C = flag('concurrency', 20);
+
+// In this order; reads last but one: its 100,000 items stay in the database and would weigh on the others.
+const BENCHMARKS: Array<[string, () => Promise<Outcome>]> = [
+  ['lifecycle', async () => {
+    const [N, C] = [flag('items', 1000), flag('concurrency', 20)];
     const r = await runLifecycle(stack, N, C);
-    console.log(`\n1. Lifecycle: ${N} items × 5 confirmed steps over HTTP, concurrency ${C}; baseline bare Temporal, same Updates\n`);
-    console.log(table(r.rows));
-    console.log();
-    console.log(table(r.summary));
-    console.log(`\n1b. The knee: the same loop at rising concurrency; latency climbs (step p50 over twice that of one client) at ${r.kneeAt}\n`);
-    console.log(table(r.knee));
-    results.lifecycle = r.json;
-    ok &&= r.correct;
-  }
-  if (want('timers')) {
+    return { correct: r.correct, json: r.json, print: [`1. Lifecycle: ${N} items × 5 confirmed steps over HTTP, concurrency ${C}; baseline bare Temporal, same Updates`, r.rows, r.summary, `1b. The knee: the same loop at rising concurrency; latency climbs (step p50 over twice that of one client) at ${r.kneeAt}`, r.knee] };
+  }],
+  ['timers', async () => {
     const N = flag('timers', 1000);
     const r = await runTimers(stack, N);
-    console.log(`\n2. Timer lateness: ${N} items whose rung falls due in the same second (real dev server), then again across a worker restart\n`);
-    console.log(table(r.rows));
-    results.timers = r.json;
-    ok &&= r.correct;
-  }
-  if (want('fanout')) {
-    const N = flag('recipients', 1000);
-    const rate = flag('rate', 1000);
+    return { correct: r.correct, json: r.json, print: [`2. Timer lateness: ${N} items whose rung falls due in the same second (real dev server), then again across a worker restart`, r.rows] };
+  }],
+  ['fanout', async () => {
+    const [N, rate] = [flag('recipients', 1000), flag('rate', 1000)];
     const r = await runFanout(stack, N, rate);
-    console.log(`\n3. Fan-out: one event to ${N} recipients through a local SMTP server (sender rate limit ${rate}/s)\n`);
-    console.log(table(r.rows));
-    results.fanout = r.json;
-    ok &&= r.correct;
-  }
-  if (want('monitoring')) {
+    return { correct: r.correct, json: r.json, print: [`3. Fan-out: one event to ${N} recipients through a local SMTP server (sender rate limit ${rate}/s)`, r.rows] };
+  }],
+  ['monitoring', async () => {
     const sizes = args.find((a) => a.startsWith('--units='))?.split('=')[1]?.split(',').map(Number) ?? [100, 500, 2000];
     const r = await runMonitoring(stack, sizes, flag('concurrency', 20));
-    console.log(`\n4. Fan-out: a monitoring cycle over ${sizes.join(', ')} units × 10 indicators, every report through the API\n`);
-    console.log(table(r.rows));
-    results.monitoring = r.json;
-    ok &&= r.correct;
-  }
-  if (want('interaction')) {
+    return { correct: r.correct, json: r.json, print: [`4. Fan-out: a monitoring cycle over ${sizes.join(', ')} units × 10 indicators, every report through the API`, r.rows] };
+  }],
+  ['interaction', async () => {
     const samples = flag('samples', 200);
     const r = await runInteraction(stack, [1, 10, 50], samples);
-    console.log(`\n6. Interaction latency: 签收 confirmed through the API by 1, 10 and 50 users at once (${samples} actions each), against the same Update on bare workflows\n`);
-    console.log(table(r.rows));
-    results.interaction = r.json;
-    ok &&= r.correct;
-  }
-  if (want('history')) {
+    return { correct: r.correct, json: r.json, print: [`6. Interaction latency: 签收 confirmed through the API by 1, 10 and 50 users at once (${samples} actions each), against the same Update on bare workflows`, r.rows] };
+  }],
+  ['history', async () => {
     const n = flag('resubmissions', 20);
     const r = await runHistory(stack, n);
-    console.log(`\n7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed\n`);
-    console.log(table(r.rows));
-    results.history = r.json;
-    ok &&= r.correct;
-  }
-  if (want('memory')) {
+    return { correct: r.correct, json: r.json, print: [`7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed`, r.rows] };
+  }],
+  ['memory', async () => {
     const cache = flag('cache', 100);
     const r = await runMemory(stack, [100, 1000, flag('open', 5000)], [null, cache]);
-    console.log(`\n10. Worker memory: a worker process with open items waiting on their deadlines, default workflow cache and a cache of ${cache}\n`);
-    console.log(table(r.rows));
-    results.memory = r.json;
-    ok &&= r.correct;
-  }
-  if (want('reads')) {
-    // Last: its 100,000 items stay in the database and would weigh on the others.
-    const N = flag('rows', 100_000);
-    const r = await runReads(stack, N, 10, flag('requests', 300), flag('concurrency', 10));
-    console.log(`\n8. Reads at scale: ${N} items and ${N * 10} events (seeded in ${(r.seedMs / 1000).toFixed(0)} s); API vs bare Fastify + pg running the same SQL, concurrency ${flag('concurrency', 10)}\n`);
-    console.log(table(r.rows));
-    console.log(`\n9. The console on the same data (headless Chromium, cold cache) and its size\n`);
-    console.log(table(r.consoleRows));
-    results.reads = r.json;
-    ok &&= r.correct;
-  }
-  if (want('replay')) {
+    return { correct: r.correct, json: r.json, print: [`10. Worker memory: a worker process with open items waiting on their deadlines, default workflow cache and a cache of ${cache}`, r.rows] };
+  }],
+  ['reads', async () => {
+    const [N, c] = [flag('rows', 100_000), flag('concurrency', 10)];
+    const r = await runReads(stack, N, 10, flag('requests', 300), c);
+    return {
+      correct: r.correct,
+      json: r.json,
+      print: [`8. Reads at scale: ${N} items and ${N * 10} events (seeded in ${(r.seedMs / 1000).toFixed(0)} s); API vs bare Fastify + pg running the same SQL, concurrency ${c}`, r.rows, '9. The console on the same data (headless Chromium, cold cache) and its size', r.consoleRows],
+    };
+  }],
+  ['replay', async () => {
     const r = await runReplay(flag('rounds', 5));
-    console.log(`\n5. Replay cost: every recorded history replayed against the current workflow code (the CI gate)\n`);
-    console.log(table(r.rows));
-    results.replay = r.json;
-    ok &&= r.correct;
+    return { correct: r.correct, json: r.json, print: ['5. Replay cost: every recorded history replayed against the current workflow code (the CI gate)', r.rows] };
+  }],
+];
+
+try {
+  for (const [name, run] of BENCHMARKS) {
+    if (!want(name)) continue;
+    const t0 = performance.now();
+    try {
+      const r = await run();
+      for (const part of r.print) console.log(typeof part === 'string' ? `\n${part}\n` : `${table(part)}\n`);
+      results[name] = r.json;
+      ok &&= r.correct;
+    } catch (err) {
+      // One benchmark's failure is reported and the others still run.
+      console.error(`\n${name}: FAILED: ${(err as Error).stack ?? err}\n`);
+      results[name] = { error: String(err) };
+      ok = false;
+    }
+    console.log(`(${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
 } finally {
   await stack.stop();
