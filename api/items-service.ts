@@ -91,10 +91,14 @@ export async function createItem(s: Services, actor: Actor, spec: CreateItem): P
   return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines }, policy }));
 }
 
-export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
-  const row = await s.db.item.findFirst({ where: { AND: [{ id }, visibleTo(actor)] }, select: { snapshot: true } });
+async function loadRow(s: Services, actor: Actor, id: string) {
+  const row = await s.db.item.findFirst({ where: { AND: [{ id }, visibleTo(actor)] }, select: { snapshot: true, attention: true, attentionSince: true } });
   if (!row) throw notFound();
-  return row.snapshot as unknown as Item;
+  return { item: row.snapshot as unknown as Item, attention: row.attention, attentionSince: row.attentionSince };
+}
+
+export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
+  return (await loadRow(s, actor, id)).item;
 }
 
 export async function act(s: Services, actor: Actor, id: string, action: Action, payload: unknown, updateId: string | undefined): Promise<Item> {
@@ -163,15 +167,12 @@ function escalationLabel(p: { action: RungAction; skipped?: boolean }): string {
 }
 
 export async function itemDetail(s: Services, actor: Actor, id: string) {
-  const item = await loadItem(s, actor, id);
-  const [events, flag] = await Promise.all([
-    s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } }),
-    s.db.item.findUnique({ where: { id }, select: { attention: true, attentionSince: true } }),
-  ]);
+  const { item, attention, attentionSince } = await loadRow(s, actor, id);
+  const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
   return {
     item: itemView(item, actor),
     /** A write of this item failed past its attempt limit; the system retries it on a timer. */
-    attention: flag?.attention ? { reason: flag.attention, since: flag.attentionSince?.toISOString() ?? null } : null,
+    attention: attention ? { reason: attention, since: attentionSince?.toISOString() ?? null } : null,
     timeline: events.map((e) => ({
       seq: e.seq,
       action: e.action,

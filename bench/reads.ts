@@ -88,17 +88,18 @@ async function startBare(url: string) {
   app.get('/dashboard', async () => {
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const since = new Date(Date.now() - 84 * 86_400_000);
-    const [a, b, c, d] = await Promise.all([
+    const [a, b, c, d, e] = await Promise.all([
       db.query(`SELECT status, light, (status NOT IN ('closed','withdrawn') AND due_date < $1) AS overdue, count(*)::int AS n FROM items WHERE TRUE GROUP BY 1, 2, 3`, [today]),
       db.query(`SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id WHERE TRUE AND i.status NOT IN ('closed','withdrawn') AND i.due_date < $1 GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`, [today]),
       db.query(`SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n FROM items WHERE TRUE AND created_at >= $1 GROUP BY 1`, [since]),
       db.query(`SELECT to_char(date_trunc('week', closed_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n FROM items WHERE TRUE AND status = 'closed' AND closed_at >= $1 GROUP BY 1`, [since]),
+      db.query(`SELECT count(*)::int AS n FROM items WHERE TRUE AND attention IS NOT NULL`),
     ]);
-    return { counts: a.rows, overdueByUnit: b.rows, opened: c.rows, closed: d.rows };
+    return { counts: a.rows, overdueByUnit: b.rows, opened: c.rows, closed: d.rows, attention: e.rows[0].n };
   });
   app.get<{ Params: { id: string } }>('/item/:id', async (request) => {
     const [item, events] = await Promise.all([
-      db.query('SELECT snapshot FROM items WHERE id = $1', [request.params.id]),
+      db.query('SELECT snapshot, attention, attention_since FROM items WHERE id = $1', [request.params.id]),
       db.query('SELECT * FROM item_events WHERE item_id = $1 ORDER BY seq ASC', [request.params.id]),
     ]);
     return { item: item.rows[0]?.snapshot, timeline: events.rows.map((e) => ({ ...e, id: String(e.id) })) };
@@ -178,7 +179,7 @@ export async function runReads(stack: EmbeddedStack, items: number, eventsPerIte
     ['list, newest first (page 1 of 5,000)', '/api/items?page=1&pageSize=20', '/list', sup],
     ['list, rectifying + red, most overdue first', '/api/items?status=rectifying&light=red&sort=-overdueDays', '/filtered', sup],
     ['list, title search', `/api/items?q=${encodeURIComponent('河道整治')}`, '/search', sup],
-    ['dashboard (4 aggregates)', '/api/dashboard', '/dashboard', sup],
+    ['dashboard (4 aggregates + attention count)', '/api/dashboard', '/dashboard', sup],
     ['item + timeline (10 of 1M events)', `/api/items/${probe}`, `/item/${probe}`, sup],
     [`unit inbox (${items / UNITS} items of the unit)`, '/api/inbox', '/inbox', unit],
   ];
