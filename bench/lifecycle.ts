@@ -27,7 +27,7 @@ export interface LifecycleResult {
   knee: Array<Record<string, string | number>>;
   kneeAt: number | string;
   correct: boolean;
-  json: Record<string, unknown>;
+  json: { oursRate: number; bareRate: number; ratio: number } & Record<string, unknown>;
 }
 
 export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {

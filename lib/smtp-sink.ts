@@ -27,5 +27,8 @@ export async function startSmtpSink(opts: { port: number; dir: string }): Promis
     server.once('error', reject);
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
+  server.removeAllListeners('error');
+  // A sender that dies mid-session resets its connection; that must not bring the process down.
+  server.on('error', (err: Error) => console.warn(`smtp sink: ${err.message}`));
   return { url: `smtp://127.0.0.1:${opts.port}?starttls=off`, close: () => new Promise((r) => server.close(() => r())) };
 }

@@ -73,6 +73,8 @@ export async function testSmtp(): Promise<TestSmtp> {
     },
     async start() {
       server = make();
+      // A client that dies mid-session (a killed worker) resets its connection: not the test's failure.
+      server.on('error', () => {});
       await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', () => resolve()));
     },
     async stop() {
