@@ -39,18 +39,15 @@ export const LADDER_PATCH = 'deadline-ladder';
 // Local activities: the write runs in the worker within the same workflow task, so a confirmed
 // transition costs one round trip to the server instead of three. PostgreSQL may be down for a
 // while: it keeps retrying (locally, then through timers) and nothing is dropped.
-const unlimited = proxyLocalActivities<Activities>({
+const LOCAL = {
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+} as const;
+const unlimited = proxyLocalActivities<Activities>(LOCAL);
 // The same with an attempt limit (about two and a half minutes of attempts), after which the item
 // is flagged as needing attention and the step is tried again on a timer (./attention.ts).
-const limited = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
-});
+const limited = proxyLocalActivities<Activities>({ ...LOCAL, retry: { ...LOCAL.retry, maximumAttempts: 12 } });
 const { flagAttention } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3 },
@@ -92,9 +89,10 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   const guarded = patched(ATTENTION_PATCH);
   const guard = attentionGuard((a) => flagAttention({ itemId: input.id, reason: a.reason, since: a.since }));
   const acts = guarded ? limited : unlimited;
-  const recordTransition = (r: RecordTransition) => (guarded ? guard.run(() => acts.recordTransition(r)) : acts.recordTransition(r));
-  const loadCalendar = () => (guarded ? guard.run(() => acts.loadCalendar()) : acts.loadCalendar());
-  const isAcknowledged = (key: string) => (guarded ? guard.run(() => acts.isAcknowledged(key)) : acts.isAcknowledged(key));
+  const step = <T>(call: () => Promise<T>): Promise<T> => (guarded ? guard.run(call) : call());
+  const recordTransition = (r: RecordTransition) => step(() => acts.recordTransition(r));
+  const loadCalendar = () => step(() => acts.loadCalendar());
+  const isAcknowledged = (key: string) => step(() => acts.isAcknowledged(key));
   let item = createItem({ ...input, createdAt: new Date().toISOString() });
   let recordedSeq = 0;
   /** Bumped on every accepted transition, so the timer loop recomputes what is due next. */
