@@ -91,12 +91,12 @@ export async function createProblemList(s: Services, actor: Actor, title: string
   const outside: FieldError[] = specs.flatMap((spec, i) => (oversees(actor, spec.leadUnitId) ? [] : [{ field: `${rowLabel(i)}.leadUnitId`, reason: '牵头单位不在您的管辖范围内' }]));
   if (outside.length > 0) throw new AppError(403, 'forbidden', `清单有 ${outside.length} 行的牵头单位不在您的管辖范围内，未导入任何问题`, { fields: outside });
   const listId = `L${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
+  const policyKey = (spec: CreateItem) => `${spec.category}|${spec.priority}`;
   const policies = new Map<string, Policy>();
   for (const spec of specs) {
-    const key = `${spec.category}|${spec.priority}`;
-    if (!policies.has(key)) policies.set(key, await policyFor(s.db, spec.category, spec.priority));
+    if (!policies.has(policyKey(spec))) policies.set(policyKey(spec), await policyFor(s.db, spec.category, spec.priority));
   }
-  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec, policyKey: `${spec.category}|${spec.priority}` }));
+  const items = specs.map((spec, i) => ({ id: `${listId}-${String(i + 1).padStart(4, '0')}`, spec, policyKey: policyKey(spec) }));
   const input = { listId, title, source, createdBy: actor, config: { maxDeclines: s.maxDeclines }, items, policies: Object.fromEntries(policies) };
   // Text escaped in JSON can outgrow the request that carried it (a CSV's backslashes double):
   // measured here, so Temporal never sees a payload it would refuse.
