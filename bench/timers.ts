@@ -7,6 +7,7 @@ import { shanghaiDate } from '../domain/calendar';
 import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy';
 import { openItem } from '../lib/items';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { bundleWorkflows, createWorker } from '../worker/create';
 import type { EmbeddedStack } from '../lib/embedded-stack';
 import { pool, summary } from './stats';
@@ -14,8 +15,9 @@ import { pool, summary } from './stats';
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 
 export async function runTimers(stack: EmbeddedStack, N: number) {
-  const steady = await round(stack, N, false);
-  const restarted = await round(stack, N, true);
+  const bundle = await bundleWorkflows();
+  const steady = await round(stack, bundle, N, false);
+  const restarted = await round(stack, bundle, N, true);
   const correct = steady.correct && restarted.correct;
   return { rows: [steady.row, restarted.row], correct, json: { N, steady: steady.json, restarted: restarted.json } };
 }
@@ -28,7 +30,7 @@ const DOWN_AFTER_MS = 5_000;
  * One round: N items whose one rung falls due at the same second. With `restart`, the worker is
  * shut down shortly before that second and a new one started shortly after, as in a deployment.
  */
-async function round(stack: EmbeddedStack, N: number, restart: boolean) {
+async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, restart: boolean) {
   const { db, client, nativeConnection } = stack;
   // Due at the start of a minute at least 100 s away, Shanghai time; the closure deadline is
   // today, declared a working day for the run (the calendar is data), and the ladder is one rung.
@@ -45,7 +47,6 @@ async function round(stack: EmbeddedStack, N: number, restart: boolean) {
   });
   const policy: Policy = { ...DEFAULT_POLICY, id: 'bench-timers', workdayEnd: hhmm, ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }] };
   const taskQueue = `bench-timers-${restart ? 'restart' : 'steady'}`;
-  const bundle = await bundleWorkflows();
   const newWorker = () => createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: bundle });
   const ids: string[] = [];
   let openedBy = 0;
