@@ -1,16 +1,16 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EvidenceStore } from '../lib/evidence-store';
 import { createVerifier, type VerifierOptions } from '../lib/tokens';
 import { actorCache } from '../lib/users';
-import { auditPlugin } from './audit';
-import { authPlugin } from './auth';
-import { AppError, errorHandler } from './errors';
+import { auditPlugin, writeAudit } from './audit';
+import { authPlugin, publicRoutes } from './auth';
+import { AppError, errorHandler, frameworkError } from './errors';
 import type { Services } from './items-service';
-import { permissionPlugin } from './permission';
 import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
 import { dashboardRoutes } from './routes/dashboard';
@@ -40,9 +40,14 @@ export interface Limits {
   bodyBytes: number;
   evidenceBytes: number;
   evidenceFiles: number;
+  /** Failed authentications per address and 10 minutes before the address must wait. */
+  authFailures: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { perMinute: 600, mailPerMinute: 120, bodyBytes: 1024 * 1024, evidenceBytes: 20 * 1024 * 1024, evidenceFiles: 10 };
+export const DEFAULT_LIMITS: Limits = { perMinute: 600, mailPerMinute: 120, bodyBytes: 1024 * 1024, evidenceBytes: 20 * 1024 * 1024, evidenceFiles: 10, authFailures: 100 };
+
+/** Where the interactive API documentation is served (from the same OpenAPI document). */
+export const DOCS_PATH = '/api/docs';
 
 export interface AppOptions {
   services: Services;
@@ -58,9 +63,6 @@ export interface AppOptions {
   consoleDist?: string;
 }
 
-/** A path ending in "/" is public with everything under it. */
-const PUBLIC_PATHS = ['/api/health', '/api/openapi.json', '/api/ack/'];
-
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -73,7 +75,17 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** Builds the HTTP app around injected clients; server.ts listens, tests use inject() or listen on port 0. */
 export async function buildApp(opts: AppOptions) {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: limits.bodyBytes, requestIdHeader: 'x-request-id' }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: limits.bodyBytes,
+    requestIdHeader: 'x-request-id',
+    // A malformed escape or an over-long path parameter never reaches a route: answered in the
+    // product's error shape and audited like every other refusal.
+    frameworkErrors: (err, request, reply: FastifyReply) => {
+      const error = frameworkError(err);
+      void writeAudit(opts.services.db, request, error.statusCode).finally(() => reply.status(error.statusCode).send(error.body()));
+    },
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -103,9 +115,8 @@ export async function buildApp(opts: AppOptions) {
   await app.register(authPlugin, {
     verify: createVerifier(opts.auth),
     resolve: actorCache(opts.services.db, opts.auth.userCacheMs ?? 5000),
-    publicPaths: opts.demoSignIn ? [...PUBLIC_PATHS, '/api/demo/'] : PUBLIC_PATHS,
+    failures: { max: limits.authFailures, windowMs: 10 * 60_000 },
   });
-  await app.register(permissionPlugin);
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
@@ -128,7 +139,11 @@ export async function buildApp(opts: AppOptions) {
   await app.register(dashboardRoutes, { services: opts.services });
   if (opts.demoSignIn) await app.register(demoRoutes, opts.demoSignIn);
   await app.register(consoleRoutes, opts.consoleDist ? { dist: opts.consoleDist } : {});
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (docs) => {
+    publicRoutes(docs);
+    await docs.register(swaggerUi, { routePrefix: DOCS_PATH, staticCSP: true, uiConfig: { deepLinking: false } });
+  });
   await app.ready();
   return app;
 }

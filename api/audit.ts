@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../lib/db';
@@ -16,37 +17,56 @@ function outcomeOf(status: number): string {
   return 'error';
 }
 
+/** Longest target and URL kept in a row: the target is indexed, and a B-tree entry holds at most ~2.7 KB. */
+const TARGET_CHARS = 200;
+const URL_CHARS = 500;
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** Whether a request leaves a row: every change, every read marked `audit`, and every refusal. */
+export function audited(request: FastifyRequest, status: number): boolean {
+  return status >= 400 || !['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.routeOptions.config?.audit === true;
+}
+
 /**
- * The audit of access: every request that changes something (any method but GET/HEAD/OPTIONS)
- * and every read marked `audit`, refused or not, as one row: time, user, action, target,
- * outcome, source address, request id. Written just before the answer goes out, so the row is
- * there when the client has its answer; a failure to write is logged loudly (the change itself
- * has already happened and is in the item's own record).
+ * One audit row for a request: time, user, action, target, outcome, source address, request
+ * id. A target or URL of any length is kept clipped, with the SHA-256 of the whole URL, so a
+ * request with a 3 KB path is recorded like any other.
+ */
+export async function writeAudit(db: Db, request: FastifyRequest, status: number): Promise<void> {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const route = request.routeOptions.url ?? clip(request.url.split('?')[0] ?? '', URL_CHARS);
+  // The route's parameters name the target: an item, item/file, a year, a user…
+  const target = Object.values(params).map(String).join('/');
+  try {
+    await db.auditLog.create({
+      data: {
+        userId: request.actor?.userId ?? null,
+        role: request.actor?.role ?? null,
+        action: clip(`${request.method} ${route}`, URL_CHARS),
+        target: target ? clip(target, TARGET_CHARS) : null,
+        outcome: outcomeOf(status),
+        status,
+        ip: request.ip,
+        requestId: String(request.id),
+        detail: { url: clip(request.url, URL_CHARS), urlLength: request.url.length, urlSha256: createHash('sha256').update(request.url).digest('hex') },
+      },
+    });
+  } catch (err) {
+    request.log.error({ err, requestId: request.id }, 'AUDIT WRITE FAILED');
+  }
+}
+
+/**
+ * The audit of access: every request that changes something (any method but GET/HEAD/OPTIONS),
+ * every read marked `audit`, and every refused request of any kind (401, 403, 404 on an item
+ * the caller may not see, 413, 414, 429…), so probing leaves a trace. Written just before the
+ * answer goes out, so the row is there when the client has its answer; a failure to write is
+ * logged loudly (a change itself has already happened and is in the item's own record).
  */
 export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => {
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const changes = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-    if (!changes && !request.routeOptions.config?.audit) return payload;
-    const params = (request.params ?? {}) as Record<string, unknown>;
-    const route = request.routeOptions.url ?? request.url.split('?')[0];
-    try {
-      await opts.db.auditLog.create({
-        data: {
-          userId: request.actor?.userId ?? null,
-          role: request.actor?.role ?? null,
-          action: `${request.method} ${route}`,
-          // The route's parameters name the target: an item, item/file, a year, a user…
-          target: Object.values(params).map(String).join('/') || null,
-          outcome: outcomeOf(reply.statusCode),
-          status: reply.statusCode,
-          ip: request.ip,
-          requestId: String(request.id),
-          detail: { url: request.url.slice(0, 500) },
-        },
-      });
-    } catch (err) {
-      request.log.error({ err, requestId: request.id }, 'AUDIT WRITE FAILED');
-    }
+    if (audited(request, reply.statusCode)) await writeAudit(opts.db, request, reply.statusCode);
     return payload;
   });
 });

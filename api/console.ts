@@ -15,6 +15,29 @@ const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'un
 const NOT_BUILT = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>督查督办</title><p>控制台尚未构建，请先运行 <code>npm run build:console</code>（./scripts/setup.sh 会自动构建）。</p></html>`;
 
 /**
+ * Whether a URL names something under /api once its spelling is undone: percent-escapes (also
+ * of "/"), backslashes, repeated slashes, "." segments, ";" parameters and letter case.
+ */
+export function isApiPath(url: string): boolean {
+  let path = url.split('?')[0] ?? '';
+  for (let i = 0; i < 3; i++) {
+    try {
+      const decoded = decodeURIComponent(path);
+      if (decoded === path) break;
+      path = decoded;
+    } catch {
+      break;
+    }
+  }
+  const segments = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .map((s) => s.split(';')[0]?.trim().toLowerCase() ?? '')
+    .filter((s) => s !== '' && s !== '.');
+  return segments[0] === 'api';
+}
+
+/**
  * Serves the web console from the same origin as the API (so no CORS is ever needed): hashed
  * assets cached for good, and index.html for every other path outside /api, where the console's
  * router takes over (/items/<id> and /cycles/<id> are the links mails carry).
@@ -23,7 +46,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
   const dist = opts.dist ?? CONSOLE_DIST;
   const assets = path.join(dist, 'assets');
 
-  app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/assets/:file', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     const file = request.params.file;
     const type = TYPES[path.extname(file)];
     if (!/^[\w.-]+$/.test(file) || !type || !existsSync(path.join(assets, file))) return reply.status(404).type('text/plain; charset=utf-8').send('没有这个文件');
@@ -38,9 +61,9 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
       .send(await readFile(gzip ? gz : path.join(assets, file)));
   });
 
-  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    // An unknown API path gets the API's own 404, not the console.
-    if (request.url.startsWith('/api/') || request.url === '/api') return reply.callNotFound();
+  app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
+    // An unknown API path, however spelt, gets the API's own 404, not the console.
+    if (isApiPath(request.url)) return reply.callNotFound();
     const index = path.join(dist, 'index.html');
     const html = existsSync(index) ? await readFile(index, 'utf8') : NOT_BUILT;
     return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CONSOLE_CSP).send(html);

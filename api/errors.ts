@@ -89,6 +89,13 @@ export function fromTemporal(err: unknown): AppError | null {
   return null;
 }
 
+/** A request the router refused before any route ran (bad escape, over-long parameter). */
+export function frameworkError(err: FastifyError): AppError {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new AppError(414, 'uri_too_long', '请求地址过长');
+  if (err.code === 'FST_ERR_BAD_URL') return new AppError(400, 'bad_request', '请求地址含有无效的转义字符', { fields: [{ field: 'url', reason: '无效的百分号转义' }] });
+  return new AppError(400, 'bad_request', '请求格式错误', { fields: [{ field: 'url', reason: '无法解析' }] });
+}
+
 /** The one error handler: expected errors as they are, anything else a 500 with no internals. */
 export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {

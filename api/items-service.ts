@@ -203,6 +203,14 @@ export interface ListQuery {
   pageSize: number;
 }
 
+/**
+ * Text for Prisma's `contains`/`startsWith`, which pastes it into a LIKE pattern unescaped: without
+ * this `%` and `_` match anything. Backslash is PostgreSQL's default LIKE escape.
+ */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, cal: Calendar, today = shanghaiDate(Date.now())): Prisma.ItemWhereInput {
   const and: Prisma.ItemWhereInput[] = [visibleTo(actor)];
   if (q.status?.length) and.push({ status: { in: q.status } });
@@ -217,7 +225,7 @@ export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pa
   if (q.overdue === false) and.push({ OR: [{ dueDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
   if (q.problemListId) and.push({ problemListId: q.problemListId });
   if (q.attention === true) and.push({ attention: { not: null } });
-  if (q.q) and.push({ title: { contains: q.q } });
+  if (q.q) and.push({ title: { contains: likeLiteral(q.q) } });
   return { AND: and };
 }
 

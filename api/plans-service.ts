@@ -10,6 +10,7 @@ import { describePlanSchedule, ensurePlanSchedule } from '../lib/schedules';
 import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
 import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
 import type { Services } from './items-service';
+import { planAccessById, seesEverything, seesTask, seesUnit, type PlanAccess } from './visibility';
 
 /**
  * Plans (工作要点), their indicators and monitoring cycles. Import checks every row and imports
@@ -46,6 +47,9 @@ export async function importPlan(s: Services, actor: Actor, raw: unknown, label:
   }
   const { plan, errors } = await resolveUnits(s, parsed.data, label);
   if (errors.length) throw badRequest(errors, `计划有 ${errors.length} 处错误，未导入任何内容`);
+  // Importing starts the plan's schedule: only for one the importer could manage afterwards.
+  const outsideTasks = plan.tasks.filter((t) => !oversees(actor, t.leadUnitId));
+  if (outsideTasks.length) throw forbidden(`任务牵头单位不在您的管辖范围内：任务${outsideTasks.map((t) => t.no).join('、')}`);
   const outside = plan.indicators.filter((i) => !oversees(actor, i.ownerUnitId));
   if (outside.length) throw forbidden(`指标责任单位不在您的管辖范围内：${outside.map((i) => i.code).join('、')}`);
   if (await s.db.plan.findUnique({ where: { id: plan.id } })) throw new AppError(409, 'conflict', `计划“${plan.id}”已存在`, { reason: 'already_exists' });
@@ -57,7 +61,7 @@ export async function importPlan(s: Services, actor: Actor, raw: unknown, label:
     await deletePlan(s.db, plan.id);
     throw fromTemporal(err) ?? err;
   }
-  return planDetail(s, plan.id);
+  return planDetail(s, actor, plan.id);
 }
 
 const CSV_FIELDS: Record<string, string> = {
@@ -108,29 +112,42 @@ export const CsvPlanQuery = z.strictObject({
   source: z.string().trim().max(300).default(''),
 });
 
-export async function listPlans(s: Services) {
-  const plans = await s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] });
-  return plans.map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules, createdAt: p.createdAt.toISOString() }));
+/** A plan the actor may see, else 404 exactly like an unknown id (a foreign plan's id cannot be probed). */
+async function visiblePlan(s: Services, actor: Actor, id: string) {
+  const plan = await s.db.plan.findUnique({ where: { id } });
+  const access: PlanAccess = plan ? ((await planAccessById(s.db, actor, [id])).get(id) ?? 'none') : 'none';
+  if (!plan || access === 'none') throw notFound('计划不存在');
+  return { plan, access };
 }
 
-export async function planDetail(s: Services, id: string) {
-  const plan = await s.db.plan.findUnique({ where: { id } });
-  if (!plan) throw notFound('计划不存在');
-  const indicators = await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } });
+/** Scheduling and publishing act on every unit of the plan: refused when one lies outside the jurisdiction. */
+function mustManage(access: PlanAccess, what: string): void {
+  if (access !== 'manage') throw forbidden(`该计划涉及您管辖范围以外的单位，您不能${what}`);
+}
+
+export async function listPlans(s: Services, actor: Actor) {
+  const [plans, access] = await Promise.all([s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] }), planAccessById(s.db, actor)]);
+  return plans.filter((p) => (access.get(p.id) ?? 'none') !== 'none').map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules, createdAt: p.createdAt.toISOString() }));
+}
+
+export async function planDetail(s: Services, actor: Actor, id: string) {
+  const { plan } = await visiblePlan(s, actor, id);
+  const indicators = (await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } })).filter((i) => seesUnit(actor, i.ownerUnitId));
+  const tasks = z.array(TaskSchema).parse(plan.tasks).filter((t) => seesTask(actor, t));
   let schedule: Awaited<ReturnType<typeof describePlanSchedule>> | 'unavailable' = 'unavailable';
   try {
     schedule = await s.temporal.connection.withDeadline(Date.now() + 3000, () => describePlanSchedule(s.temporal, id));
   } catch {
     // The plan still shows while Temporal is unreachable; the schedule says so.
   }
-  return { plan: { ...plan, createdAt: plan.createdAt.toISOString() }, indicators, schedule, tasks: z.array(TaskSchema).parse(plan.tasks) };
+  return { plan: { ...plan, tasks, createdAt: plan.createdAt.toISOString() }, indicators, schedule, tasks };
 }
 
 export const ScheduleBody = CycleRulesSchema.partial().extend({ paused: z.boolean().optional() }).strict();
 
-export async function updateSchedule(s: Services, id: string, body: z.infer<typeof ScheduleBody>) {
-  const plan = await s.db.plan.findUnique({ where: { id } });
-  if (!plan) throw notFound('计划不存在');
+export async function updateSchedule(s: Services, actor: Actor, id: string, body: z.infer<typeof ScheduleBody>) {
+  const { plan, access } = await visiblePlan(s, actor, id);
+  mustManage(access, '修改其监测日程');
   const { paused = plan.paused, ...changes } = body;
   const rules = CycleRulesSchema.parse({ ...(plan.rules as object), ...changes });
   try {
@@ -139,12 +156,12 @@ export async function updateSchedule(s: Services, id: string, body: z.infer<type
     throw fromTemporal(err) ?? err;
   }
   await s.db.plan.update({ where: { id }, data: { rules: rules as Prisma.InputJsonValue, paused } });
-  return planDetail(s, id);
+  return planDetail(s, actor, id);
 }
 
 /** Runs a cycle now, as if opened on `openedOn` (default today): one workflow per plan and day. */
-export async function runCycle(s: Services, id: string, openedOn: string | undefined) {
-  if (!(await s.db.plan.findUnique({ where: { id } }))) throw notFound('计划不存在');
+export async function runCycle(s: Services, actor: Actor, id: string, openedOn: string | undefined) {
+  mustManage((await visiblePlan(s, actor, id)).access, '开启其监测周期');
   const workflowId = `cycle-${id}-${openedOn ?? 'now'}-${openedOn ? 'rerun' : Date.now()}`;
   try {
     await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
@@ -156,25 +173,60 @@ export async function runCycle(s: Services, id: string, openedOn: string | undef
   return { workflowId };
 }
 
-export async function cycleDetail(s: Services, id: string) {
+export async function listCycles(s: Services, actor: Actor, planId: string) {
+  await visiblePlan(s, actor, planId);
+  const cycles = await s.db.cycle.findMany({ where: { planId }, orderBy: { period: 'desc' }, select: { id: true, period: true, status: true, dueDate: true, openedAt: true, publishedAt: true } });
+  return cycles.map((c) => ({ ...c, openedAt: c.openedAt.toISOString(), publishedAt: c.publishedAt?.toISOString() ?? null }));
+}
+
+/** A cycle whose plan the actor may see, else 404 exactly like an unknown id. */
+async function visibleCycle(s: Services, actor: Actor, id: string) {
   const cycle = await s.db.cycle.findUnique({ where: { id } });
-  if (!cycle) throw notFound('监测周期不存在');
-  const [requests, values] = await Promise.all([
+  const access: PlanAccess = cycle ? ((await planAccessById(s.db, actor, [cycle.planId])).get(cycle.planId) ?? 'none') : 'none';
+  if (!cycle || access === 'none') throw notFound('监测周期不存在');
+  return { cycle, access };
+}
+
+/**
+ * Only the rows of the caller's units: their indicators, values, lights, reporting and ranking
+ * entries. A ranking entry keeps the rank it has among all the plan's units: that is the
+ * published result, and ranking a district's units among themselves would misstate it.
+ */
+function scopedReport(report: CycleReport | null, sees: (unitId: string | undefined) => boolean, ownerOf: Map<string, string>): CycleReport | null {
+  if (!report) return null;
+  return {
+    ...report,
+    indicators: report.indicators.filter((i) => sees(i.ownerUnitId)),
+    notApplicable: report.notApplicable.filter((code) => sees(ownerOf.get(code))),
+    standings: report.standings.filter((st) => sees(st.unitId)),
+    requests: report.requests.filter((r) => sees(r.unitId)),
+    reds: report.reds.filter((r) => sees(r.ownerUnitId)),
+  };
+}
+
+export async function cycleDetail(s: Services, actor: Actor, id: string) {
+  const { cycle } = await visibleCycle(s, actor, id);
+  const [requests, values, owners] = await Promise.all([
     s.db.reportingRequest.findMany({ where: { cycleId: id }, orderBy: { unitId: 'asc' } }),
     s.db.indicatorValue.findMany({ where: { planId: cycle.planId, period: cycle.period }, orderBy: { code: 'asc' } }),
+    s.db.indicator.findMany({ where: { planId: cycle.planId }, select: { code: true, ownerUnitId: true } }),
   ]);
+  const ownerOf = new Map(owners.map((o) => [o.code, o.ownerUnitId]));
+  const all = seesEverything(actor);
+  const sees = (unitId: string | undefined) => all || (unitId !== undefined && seesUnit(actor, unitId));
   return {
     cycle: { ...cycle, openedAt: cycle.openedAt.toISOString(), publishedAt: cycle.publishedAt?.toISOString() ?? null, report: undefined },
-    report: cycle.report as unknown as CycleReport | null,
-    requests: requests.map((r) => ({ unitId: r.unitId, asked: r.indicators.length, indicators: r.indicators, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null })),
-    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+    report: scopedReport(cycle.report as unknown as CycleReport | null, sees, ownerOf),
+    requests: requests.filter((r) => sees(r.unitId)).map((r) => ({ unitId: r.unitId, asked: r.indicators.length, indicators: r.indicators, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null })),
+    values: values.filter((v) => sees(ownerOf.get(v.code))).map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
   };
 }
 
 /** 提前晾晒: publish before the due date (every unit has reported, say). */
-export async function publishNow(s: Services, id: string) {
-  const cycle = await s.db.cycle.findUnique({ where: { id } });
-  if (!cycle) throw notFound('监测周期不存在');
+export async function publishNow(s: Services, actor: Actor, id: string) {
+  const { cycle, access } = await visibleCycle(s, actor, id);
+  // Before the state check: one who may not publish it learns nothing of the cycle's state.
+  mustManage(access, '提前晾晒');
   if (cycle.status !== 'collecting' || !cycle.workflowId) throw new AppError(409, 'conflict', '本期已晾晒或未在收集数据', { reason: 'cycle_not_collecting' });
   const workflowId = cycle.workflowId;
   try {
@@ -266,7 +318,7 @@ export async function checkCycleUpload(s: Services, actor: Actor, cycleId: strin
 
 /** A unit's lights cycle by cycle, from the published reports. */
 export async function unitLights(s: Services, actor: Actor, unitId: string) {
-  if (isUnitRole(actor) ? actor.unitId !== unitId : !oversees(actor, unitId)) throw notFound('单位不存在');
+  if (!seesUnit(actor, unitId)) throw notFound('单位不存在');
   const cycles = await s.db.cycle.findMany({ where: { status: 'published' }, orderBy: [{ planId: 'asc' }, { period: 'asc' }] });
   return {
     unitId,

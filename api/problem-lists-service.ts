@@ -11,6 +11,9 @@ import { policyFor } from '../lib/policies';
 import type { Policy } from '../domain/policy';
 import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
 import type { Services } from './items-service';
+import { itemsVisibleTo, problemListsVisibleTo } from './visibility';
+import { TERMINAL } from '../domain/item';
+import type { Prisma } from '../generated/prisma/client';
 
 export const MAX_LIST_ROWS = 1000;
 
@@ -109,43 +112,63 @@ export async function createProblemList(s: Services, actor: Actor, title: string
   } catch (err) {
     throw fromTemporal(err) ?? err;
   }
-  return problemListDetail(s, listId);
+  return problemListDetail(s, actor, listId);
 }
 
-export async function problemListDetail(s: Services, listId: string) {
-  const list = await s.db.problemList.findUnique({ where: { id: listId } });
+/** A list the caller may not see answers like an unknown one (404); its total and progress count only the items the caller sees. */
+export async function problemListDetail(s: Services, actor: Actor, listId: string) {
+  const list = await s.db.problemList.findFirst({ where: { AND: [{ id: listId }, await problemListsVisibleTo(s.db, actor, listId)] } });
   if (!list) throw notFound('问题清单不存在');
-  return { ...list, createdAt: list.createdAt.toISOString(), progress: (await progressOf(s, [listId])).get(listId) ?? emptyProgress(list.total) };
+  const progress = (await progressOf(s, actor, [list])).get(listId) ?? emptyProgress(list.total);
+  return { ...list, total: progress.total, createdAt: list.createdAt.toISOString(), progress };
 }
 
-export async function listProblemLists(s: Services) {
-  const lists = await s.db.problemList.findMany({ orderBy: { createdAt: 'desc' }, take: 200 });
-  const progress = await progressOf(s, lists.map((l) => l.id));
-  return lists.map((l) => ({ ...l, createdAt: l.createdAt.toISOString(), progress: progress.get(l.id) ?? emptyProgress(l.total) }));
+export async function listProblemLists(s: Services, actor: Actor) {
+  const lists = await s.db.problemList.findMany({ where: await problemListsVisibleTo(s.db, actor), orderBy: { createdAt: 'desc' }, take: 200 });
+  const progress = await progressOf(s, actor, lists);
+  return lists.map((l) => {
+    const p = progress.get(l.id) ?? emptyProgress(l.total);
+    return { ...l, total: p.total, createdAt: l.createdAt.toISOString(), progress: p };
+  });
 }
 
 function emptyProgress(total: number) {
   return { total, opened: 0, closed: 0, withdrawn: 0, overdue: 0, returned: 0, cleared: false };
 }
 
-/** Closed of total, overdue and returned per list; cleared (清零) once every item is closed or withdrawn. */
-async function progressOf(s: Services, listIds: string[]) {
+/**
+ * Closed of total, overdue and returned per list, over the items the caller sees; cleared (清零)
+ * once every one of them is closed or withdrawn. The total is the list's, less the recorded items
+ * the caller may not see: items not yet recorded (a list still opening) count as not cleared.
+ */
+async function progressOf(s: Services, actor: Actor, lists: Array<{ id: string; total: number }>) {
   const today = shanghaiDate(Date.now());
-  const rows = await s.db.$queryRaw<Array<{ id: string; total: number; opened: bigint; closed: bigint; withdrawn: bigint; overdue: bigint; returned: bigint }>>`
-    SELECT l.id, l.total,
-      count(i.id) AS opened,
-      count(i.id) FILTER (WHERE i.status = 'closed') AS closed,
-      count(i.id) FILTER (WHERE i.status = 'withdrawn') AS withdrawn,
-      count(i.id) FILTER (WHERE i.due_date < ${today} AND i.status NOT IN ('closed', 'withdrawn')) AS overdue,
-      count(i.id) FILTER (WHERE i.return_count > 0) AS returned
-    FROM problem_lists l LEFT JOIN items i ON i.problem_list_id = l.id
-    WHERE l.id = ANY(${listIds})
-    GROUP BY l.id, l.total`;
+  const ids = lists.map((l) => l.id);
+  const visible = (extra: Prisma.ItemWhereInput): Prisma.ItemWhereInput => ({ AND: [{ problemListId: { in: ids } }, itemsVisibleTo(actor), extra] });
+  const count = (rows: Array<{ problemListId: string | null; status?: string; _count: { _all: number } }>, only?: (r: { status?: string }) => boolean) => {
+    const m = new Map<string, number>();
+    for (const r of rows) if (r.problemListId && (!only || only(r))) m.set(r.problemListId, (m.get(r.problemListId) ?? 0) + r._count._all);
+    return m;
+  };
+  const [all, byStatus, late, returnedRows] = await Promise.all([
+    s.db.item.groupBy({ by: ['problemListId'], where: { problemListId: { in: ids } }, _count: { _all: true } }),
+    s.db.item.groupBy({ by: ['problemListId', 'status'], where: visible({}), _count: { _all: true } }),
+    s.db.item.groupBy({ by: ['problemListId'], where: visible({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } }), _count: { _all: true } }),
+    s.db.item.groupBy({ by: ['problemListId'], where: visible({ returnCount: { gt: 0 } }), _count: { _all: true } }),
+  ]);
+  const recorded = count(all);
+  const opened = count(byStatus);
+  const closed = count(byStatus, (r) => r.status === 'closed');
+  const withdrawn = count(byStatus, (r) => r.status === 'withdrawn');
+  const overdue = count(late);
+  const returned = count(returnedRows);
   return new Map(
-    rows.map((r) => {
-      const closed = Number(r.closed);
-      const withdrawn = Number(r.withdrawn);
-      return [r.id, { total: r.total, opened: Number(r.opened), closed, withdrawn, overdue: Number(r.overdue), returned: Number(r.returned), cleared: r.total > 0 && closed + withdrawn === r.total }];
+    lists.map((l) => {
+      const seen = opened.get(l.id) ?? 0;
+      const total = l.total - ((recorded.get(l.id) ?? 0) - seen);
+      const c = closed.get(l.id) ?? 0;
+      const w = withdrawn.get(l.id) ?? 0;
+      return [l.id, { total, opened: seen, closed: c, withdrawn: w, overdue: overdue.get(l.id) ?? 0, returned: returned.get(l.id) ?? 0, cleared: total > 0 && c + w === total }];
     }),
   );
 }

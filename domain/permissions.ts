@@ -11,6 +11,12 @@ export const OPERATIONS = [
   'evidence.upload',
   'evidence.read',
   'notifications.read',
+  /**
+   * The list of notices that could not be delivered (failed, no address), to fix addresses.
+   * What it shows depends on `item.read`: roles that read items get the notices about what they
+   * may see; the system administrator, who reads no items, gets who and what went wrong only.
+   */
+  'notifications.undelivered',
   'settings.read',
   'settings.write',
   'users.manage',
@@ -47,8 +53,9 @@ const VERIFY: readonly Permission[] = ['verifyPass', 'verifyReturn', 'reinspect'
  * jurisdiction), so a bug in the API cannot let an action through.
  *
  * Separation of duties (等保 2.0 三级): the system administrator configures and manages users
- * but neither reads items nor the audit record; the audit administrator reads the audit record
- * and the items' event chains and changes nothing.
+ * but neither reads items nor the audit record (he fixes delivery problems from a list without
+ * item content: `notifications.undelivered` without `item.read`); the audit administrator reads
+ * the audit record and the items' event chains and changes nothing.
  */
 export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
   supervisor: new Set<Permission>([
@@ -59,6 +66,7 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'problemList.read',
     'evidence.read',
     'notifications.read',
+    'notifications.undelivered',
     'settings.read',
     'plan.manage',
     'plan.read',
@@ -73,8 +81,8 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
   verifier: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'plan.read', 'evidence.read', 'notifications.read', ...VERIFY]),
   unit_handler: new Set<Permission>(UNIT_WORK),
   unit_leader: new Set<Permission>(UNIT_WORK),
-  leader: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'plan.read', 'evidence.read', 'notifications.read', 'settings.read']),
-  admin: new Set<Permission>(['settings.read', 'settings.write', 'users.manage']),
+  leader: new Set<Permission>(['item.read', 'item.export', 'problemList.read', 'plan.read', 'evidence.read', 'notifications.read', 'notifications.undelivered', 'settings.read']),
+  admin: new Set<Permission>(['settings.read', 'settings.write', 'users.manage', 'notifications.undelivered']),
   auditor: new Set<Permission>(['audit.read', 'item.read']),
 };
 

@@ -22,6 +22,18 @@ export function signToken(subject: TokenSubject, secret: string, ttlSeconds = 8 
   return `${header}.${payload}.${signature}`;
 }
 
+/** The longest a token may live: what `npm run user -- token --hours` issues at most (90 days). */
+export const MAX_TOKEN_SECONDS = 90 * 24 * 3600;
+/** Clocks of the issuer and this server may differ by this much. */
+export const CLOCK_SKEW_SECONDS = 60;
+
+/** A token issued in the future, or made to live longer than any token this product issues, is refused. */
+export function lifetimeProblem(iat: number | undefined, exp: number, now: number): string | null {
+  if (iat !== undefined && iat > now + CLOCK_SKEW_SECONDS) return '令牌签发时间晚于当前时间';
+  if (exp - (iat ?? now) > MAX_TOKEN_SECONDS || exp > now + MAX_TOKEN_SECONDS + CLOCK_SKEW_SECONDS) return '令牌有效期超过 90 天上限';
+  return null;
+}
+
 export type TokenResult = { ok: true; userId: string } | { ok: false; reason: string; unavailable?: boolean };
 
 export interface VerifierOptions {
@@ -60,6 +72,8 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
                 throw new errors.JOSEAlgNotAllowed('alg');
               })();
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 64) return { ok: false, reason: '令牌缺少用户标识（sub）' };
+      const lifetime = lifetimeProblem(payload.iat, payload.exp as number, Date.now() / 1000);
+      if (lifetime) return { ok: false, reason: lifetime };
       return { ok: true, userId: payload.sub };
     } catch (err) {
       return { ok: false, ...reasonFor(err) };

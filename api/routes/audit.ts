@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { verifyItemChain } from '../../lib/chain';
 import type { Prisma } from '../../generated/prisma/client';
 import { notFound } from '../errors';
-import { loadItem, type Services } from '../items-service';
+import { likeLiteral, loadItem, type Services } from '../items-service';
 
 const AuditQuery = z.strictObject({
   userId: z.string().max(64).optional(),
@@ -26,7 +26,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       const where: Prisma.AuditLogWhereInput = {
         ...(q.userId ? { userId: q.userId } : {}),
         ...(q.target ? { target: q.target } : {}),
-        ...(q.action ? { action: { contains: q.action } } : {}),
+        ...(q.action ? { action: { contains: likeLiteral(q.action) } } : {}),
         ...(q.outcome ? { outcome: q.outcome } : {}),
         ...(q.from || q.to ? { at: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } } : {}),
       };

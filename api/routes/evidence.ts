@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isUnitRole } from '../../domain/actors';
 import { isTerminal } from '../../domain/item';
 import { can } from '../../domain/permissions';
-import { EvidenceRejected, safeFileName, type EvidenceStore } from '../../lib/evidence-store';
+import { EvidenceRejected, safeFileName, type EvidenceStore, type StagedFile } from '../../lib/evidence-store';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import { loadItem, type Services } from '../items-service';
 
@@ -33,33 +33,41 @@ export interface StoredUpload {
 }
 
 /**
- * Streams every file part of a multipart request into the store and records it against
- * `ownerId` (an item, or a monitoring cycle) for the uploading unit. One rule for every upload.
+ * Receives every file part of a multipart request and records them against `ownerId` (an item,
+ * or a monitoring cycle) for the uploading unit. One rule for every upload, and all or nothing:
+ * the files are staged first, and only once the whole request is accepted do they become visible
+ * in the store and get their rows (one createMany). A refusal anywhere (the 11th file, one too
+ * large, a wrong type in the middle) leaves no row and no file of the request behind.
  */
 export async function receiveFiles(request: FastifyRequest, services: Services, store: EvidenceStore, maxBytes: number, maxFiles: number, ownerId: string): Promise<StoredUpload[]> {
   const actor = request.actor;
-  const files: StoredUpload[] = [];
-  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 } })) {
-    if (part.type !== 'file') continue;
-    let stored;
-    try {
-      stored = await store.put(part.file, maxBytes);
-    } catch (err) {
-      if (err instanceof EvidenceRejected) {
-        const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
-        throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, { fields: [{ field: `files.${files.length}`, reason: err.message }] });
+  const staged: Array<StagedFile & { name: string }> = [];
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 } })) {
+      if (part.type !== 'file') continue;
+      try {
+        const file = await store.stage(part.file, maxBytes);
+        staged.push({ ...file, name: safeFileName(part.filename, file.mime) });
+      } catch (err) {
+        if (err instanceof EvidenceRejected) {
+          const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
+          throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, { fields: [{ field: `files.${staged.length}`, reason: err.message }] });
+        }
+        throw err;
       }
-      throw err;
     }
-    const name = safeFileName(part.filename);
-    await services.db.evidence.createMany({
-      data: [{ sha256: stored.sha256, itemId: ownerId, unitId: actor.unitId, uploadedBy: actor.userId, name, mime: stored.mime, size: stored.size }],
-      skipDuplicates: true,
-    });
-    files.push({ sha256: stored.sha256, name, size: stored.size, mime: stored.mime, ref: `evidence:${stored.sha256}` });
+    if (staged.length === 0) throw badRequest([{ field: 'files', reason: '没有收到文件' }]);
+    await store.commit(staged);
+  } catch (err) {
+    await store.discard(staged);
+    throw err;
   }
-  if (files.length === 0) throw badRequest([{ field: 'files', reason: '没有收到文件' }]);
-  return files;
+  // Should this fail, the committed files stay: unreferenced, and another request may already rely on the same content.
+  await services.db.evidence.createMany({
+    data: staged.map((f) => ({ sha256: f.sha256, itemId: ownerId, unitId: actor.unitId, uploadedBy: actor.userId, name: f.name, mime: f.mime, size: f.size })),
+    skipDuplicates: true,
+  });
+  return staged.map((f) => ({ sha256: f.sha256, name: f.name, size: f.size, mime: f.mime, ref: `evidence:${f.sha256}` }));
 }
 
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app, { services, store, maxBytes, maxFiles }) => {
@@ -132,7 +140,8 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
       return reply
         .header('content-type', row.mime)
         .header('content-length', row.size)
-        .header('content-disposition', contentDisposition(row.name))
+        // Rows from before names were fixed at upload get the same treatment on the way out.
+        .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime)))
         .header('x-content-type-options', 'nosniff')
         .send(store.open(row.sha256));
     },

@@ -5,7 +5,7 @@ import type { EvidenceStore } from '../../lib/evidence-store';
 import { AppError } from '../errors';
 import type { Services } from '../items-service';
 import { receiveFiles } from './evidence';
-import { checkCycleUpload, CsvPlanQuery, cycleDetail, importPlan, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
+import { checkCycleUpload, CsvPlanQuery, cycleDetail, importPlan, listCycles, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
 
 const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
 const Id = z.object({ id: z.string().min(1).max(80) });
@@ -26,36 +26,32 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services; evide
     },
   );
 
-  app.get('/api/plans', { config: { permission: 'plan.read' }, schema: { summary: '工作要点列表', tags: ['monitoring'] } }, async () => ({ plans: await listPlans(services) }));
+  app.get('/api/plans', { config: { permission: 'plan.read' }, schema: { summary: '工作要点列表', tags: ['monitoring'] } }, async (request) => ({ plans: await listPlans(services, request.actor) }));
 
   app.get('/api/plans/:id', { config: { permission: 'plan.read' }, schema: { summary: '工作要点：任务、指标与监测日程', tags: ['monitoring'], params: Id } }, async (request) =>
-    planDetail(services, request.params.id),
+    planDetail(services, request.actor, request.params.id),
   );
 
   app.put('/api/plans/:id/schedule', { config: { permission: 'plan.manage' }, schema: { summary: '修改或暂停监测日程（频次、开启日、报送期限、亮灯阈值、排名最低报送比例）', tags: ['monitoring'], params: Id, body: ScheduleBody } }, async (request) =>
-    updateSchedule(services, request.params.id, request.body),
+    updateSchedule(services, request.actor, request.params.id, request.body),
   );
 
   app.post(
     '/api/plans/:id/cycles',
     { config: { permission: 'plan.manage' }, schema: { summary: '立即开启一个监测周期（可指定按哪一天开启，用于补开）', tags: ['monitoring'], params: Id, body: z.strictObject({ openedOn: DateString.optional() }) } },
-    async (request, reply) => reply.status(202).send(await runCycle(services, request.params.id, request.body.openedOn)),
+    async (request, reply) => reply.status(202).send(await runCycle(services, request.actor, request.params.id, request.body.openedOn)),
   );
 
   app.get('/api/plans/:id/cycles', { config: { permission: 'plan.read' }, schema: { summary: '监测周期列表', tags: ['monitoring'], params: Id } }, async (request) => ({
-    cycles: (await services.db.cycle.findMany({ where: { planId: request.params.id }, orderBy: { period: 'desc' }, select: { id: true, period: true, status: true, dueDate: true, openedAt: true, publishedAt: true } })).map((c) => ({
-      ...c,
-      openedAt: c.openedAt.toISOString(),
-      publishedAt: c.publishedAt?.toISOString() ?? null,
-    })),
+    cycles: await listCycles(services, request.actor, request.params.id),
   }));
 
   app.get('/api/cycles/:id', { config: { permission: 'plan.read' }, schema: { summary: '监测周期：报送进度，晾晒结果与排名', tags: ['monitoring'], params: Id } }, async (request) =>
-    cycleDetail(services, request.params.id),
+    cycleDetail(services, request.actor, request.params.id),
   );
 
   app.post('/api/cycles/:id/publish', { config: { permission: 'plan.manage' }, schema: { summary: '提前晾晒：不等截止日，立即计算亮灯与排名并发布', tags: ['monitoring'], params: Id } }, async (request, reply) =>
-    reply.status(202).send(await publishNow(services, request.params.id)),
+    reply.status(202).send(await publishNow(services, request.actor, request.params.id)),
   );
 
   app.post(

@@ -41,9 +41,9 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     },
   );
 
-  app.get('/api/problem-lists', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单及其进度', tags: ['problem-lists'] } }, async () => ({ lists: await listProblemLists(services) }));
+  app.get('/api/problem-lists', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单及其进度', tags: ['problem-lists'] } }, async (request) => ({ lists: await listProblemLists(services, request.actor) }));
 
   app.get('/api/problem-lists/:id', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单进度', tags: ['problem-lists'], params: z.object({ id: z.string().max(64) }) } }, async (request) =>
-    problemListDetail(services, request.params.id),
+    problemListDetail(services, request.actor, request.params.id),
   );
 };

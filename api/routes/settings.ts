@@ -11,7 +11,7 @@ import type { Prisma } from '../../generated/prisma/client';
 
 /** The working-day calendar and the deadline policies: data the operator maintains, no code change. */
 export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.get('/api/calendar', { schema: { summary: '工作日历（法定节假日与调休）', tags: ['settings'] } }, async () => {
+  app.get('/api/calendar', { config: { permission: 'signedIn' }, schema: { summary: '工作日历（法定节假日与调休）', tags: ['settings'] } }, async () => {
     const cal = await currentCalendar(services.db);
     const operator = await services.db.calendarYear.findMany({ orderBy: { year: 'asc' } });
     return { version: cal.version, shippedYears: Object.keys(shippedYears()).sort(), operatorYears: operator.map((r) => ({ year: r.year, source: r.source, updatedBy: r.updatedBy, updatedAt: r.updatedAt.toISOString() })), years: cal.years };

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../api/app';
 import { verifyItemChain } from '../../lib/chain';
+import { ALLOWED_TYPES, safeFileName } from '../../lib/evidence-store';
 import * as p from '../support/actors';
 import { bearer, startApiStack, testEvidenceStore, TEST_SECRET, type ApiStack } from '../support/api';
-import { attach, jpeg, pdf, upload } from '../support/files';
+import { attach, jpeg, pdf, upload, type Part } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 import type { Actor } from '../../domain/actors';
 
@@ -151,5 +152,142 @@ describe('evidence files', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().fields.map((f: { field: string }) => f.field)).toEqual(['body.attachments.0.sha256', 'body.attachments.1.sha256']);
     expect((await stack.db.item.findUnique({ where: { id } }))?.status).toBe('rectifying');
+  });
+});
+
+/** A small PNG (signature, IHDR, a text chunk carrying `tag`, IEND); file-type reads it as image/png. */
+function png(tag: string): Buffer {
+  const chunk = (type: string, data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), Buffer.from(type), data, Buffer.alloc(4)]);
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('tEXt', Buffer.from(`Comment\0${tag}`)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('the names of uploaded files', () => {
+  it('safeFileName: cut at NUL, no control or bidirectional characters, the extension of the detected type', () => {
+    expect(safeFileName('evil.png\0.html', 'image/png')).toBe('evil.png');
+    expect(safeFileName('evil.html\0.png', 'image/png')).toBe('evil.png');
+    expect(safeFileName('x.html', 'image/png')).toBe('x.png');
+    expect(safeFileName('photo.JPG', 'image/jpeg')).toBe('photo.JPG');
+    expect(safeFileName('整改报告', 'application/pdf')).toBe('整改报告.pdf');
+    expect(safeFileName('纪要 v1.2', 'application/pdf')).toBe('纪要 v1.2.pdf');
+    expect(safeFileName('invoice\u202Egnp.exe', 'image/png')).toBe('invoicegnp.png');
+    expect(safeFileName('a\u2066b\u2067c\u2068d\u2069e\u200ef\u200fg\u061ch\u202ai\u202bj\u202ck\u202dl.pdf', 'application/pdf')).toBe('abcdefghijkl.pdf');
+    expect(safeFileName('a\u0001b\u001fc\u007fd\u0085e\tf.pdf', 'application/pdf')).toBe('abcdef.pdf');
+    expect(safeFileName('\0.html', 'image/png')).toBe('附件.png');
+    expect(safeFileName('x.pdf.', 'application/pdf')).toBe('x.pdf');
+    // Without a type (an error message) only the cleaning applies.
+    expect(safeFileName('evil.png\0.html')).toBe('evil.png');
+    // Every allowed type has an extension; a long name is cut without splitting a character.
+    for (const mime of Object.keys(ALLOWED_TYPES)) expect(safeFileName('x', mime), mime).toMatch(/^x\.[a-z0-9]+$/);
+    const long = safeFileName('😀'.repeat(300) + '.html', 'image/png');
+    expect(long).toBe('😀'.repeat(196) + '.png');
+    expect(() => encodeURIComponent(long)).not.toThrow();
+  });
+
+  it('stores and offers for download a name cleaned of NUL tails and bidirectional tricks, with the extension of the detected type', async () => {
+    const id = await open();
+    const cases: Array<Part & { expected: string; ascii: string }> = [
+      { name: 'evil.png\0.html', content: png('nul-tail'), expected: 'evil.png', ascii: 'evil.png' },
+      { name: 'x.html', content: png('named-html'), expected: 'x.png', ascii: 'x.png' },
+      { name: 'photo.JPG', content: jpeg('upper-case-ext'), expected: 'photo.JPG', ascii: 'photo.JPG' },
+      { name: '整改报告', content: pdf('no-extension'), expected: '整改报告.pdf', ascii: '____.pdf' },
+      { name: '发票\u202Egnp.exe', content: png('rlo'), expected: '发票gnp.png', ascii: '__gnp.png' },
+      { name: 'a\u2066b\u2069c\u200e\u200f\u061c.pdf', content: pdf('isolates'), expected: 'abc.pdf', ascii: 'abc.pdf' },
+    ];
+    const res = await upload(app, id, p.leadA, cases);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().files.map((f: { name: string }) => f.name)).toEqual(cases.map((c) => c.expected));
+    const listed = (await app.inject({ method: 'GET', url: `/api/items/${id}/evidence`, headers: bearer(p.leadA) })).json().files;
+    expect(listed.map((f: { name: string }) => f.name)).toEqual(cases.map((c) => c.expected));
+    for (const c of cases) {
+      const down = await app.inject({ method: 'GET', url: `/api/items/${id}/evidence/${sha(c.content)}`, headers: bearer(p.leadA) });
+      expect(down.statusCode).toBe(200);
+      expect(down.headers['content-disposition']).toBe(`attachment; filename="${c.ascii}"; filename*=UTF-8''${encodeURIComponent(c.expected)}`);
+      expect(down.rawPayload.equals(c.content)).toBe(true);
+    }
+  });
+
+  it('names a download by its detected type even when its row predates the rule', async () => {
+    const id = await open();
+    const content = png('legacy-row');
+    await attach(app, await open(), p.leadA, [{ name: 'fine.png', content }]);
+    await stack.db.evidence.create({ data: { sha256: sha(content), itemId: id, unitId: 'unit-a', uploadedBy: p.leadA.userId, name: 'old\u202Elmth.html', mime: 'image/png', size: content.length } });
+    const down = await app.inject({ method: 'GET', url: `/api/items/${id}/evidence/${sha(content)}`, headers: bearer(p.leadA) });
+    expect(down.statusCode).toBe(200);
+    expect(down.headers['content-disposition']).toBe(`attachment; filename="oldlmth.png"; filename*=UTF-8''oldlmth.png`);
+  });
+});
+
+describe('a refused upload stores nothing', () => {
+  async function snapshot() {
+    return { files: filesUnder(store.dir).sort(), rows: await stack.db.evidence.count() };
+  }
+
+  it('refuses 11 files (the limit is 10) with 413, and neither the evidence table nor the store changes', async () => {
+    const id = await open();
+    const before = await snapshot();
+    const files = Array.from({ length: 11 }, (_, i) => ({ name: `现场${i}.jpg`, content: jpeg(`eleven-${i}`) }));
+    const res = await upload(app, id, p.leadA, files);
+    expect(res.statusCode, res.body).toBe(413);
+    expect(res.json().message).toContain('数量');
+    expect(await snapshot()).toEqual(before);
+    for (const f of files) expect(existsSync(store.pathOf(sha(f.content)))).toBe(false);
+  });
+
+  it('refuses five files with a disguised one in the middle, and keeps none of the five', async () => {
+    const id = await open();
+    const before = await snapshot();
+    const files = [jpeg('five-1'), pdf('five-2'), Buffer.from('<html><script>alert(1)</script></html>'), jpeg('five-4'), png('five-5')].map((content, i) => ({ name: `f${i}.jpg`, content }));
+    const res = await upload(app, id, p.leadA, files);
+    expect(res.statusCode, res.body).toBe(415);
+    expect(res.json().fields).toEqual([{ field: 'files.2', reason: expect.stringContaining('不支持的文件类型') }]);
+    expect(await snapshot()).toEqual(before);
+    for (const f of files) expect(existsSync(store.pathOf(sha(f.content)))).toBe(false);
+  });
+
+  it('refuses five files with one too large in the middle, and keeps none of the five', async () => {
+    const id = await open();
+    const before = await snapshot();
+    const big = Buffer.concat([jpeg('big-middle'), Buffer.alloc(10_000, 1)]);
+    const files = [jpeg('large-1'), jpeg('large-2'), jpeg('large-3'), big, jpeg('large-5')].map((content, i) => ({ name: `g${i}.jpg`, content }));
+    const res = await upload(app, id, p.leadA, files);
+    expect(res.statusCode, res.body).toBe(413);
+    expect(await snapshot()).toEqual(before);
+    for (const f of files) expect(existsSync(store.pathOf(sha(f.content)))).toBe(false);
+  });
+
+  it('keeps a file an earlier request stored when a later request with the same content is refused', async () => {
+    const id = await open();
+    const kept = pdf('stored-earlier');
+    await attach(app, id, p.leadA, [{ name: '早先.pdf', content: kept }]);
+    const before = await snapshot();
+    const fresh = jpeg('only-in-refused');
+    const res = await upload(app, id, p.leadA, [
+      { name: 'new.jpg', content: fresh },
+      { name: 'again.pdf', content: kept },
+      { name: 'bad.png', content: Buffer.from('not an image at all') },
+    ]);
+    expect(res.statusCode, res.body).toBe(415);
+    expect(await snapshot()).toEqual(before);
+    expect(existsSync(store.pathOf(sha(kept)))).toBe(true);
+    expect(existsSync(store.pathOf(sha(fresh)))).toBe(false);
+    const down = await app.inject({ method: 'GET', url: `/api/items/${id}/evidence/${sha(kept)}`, headers: bearer(p.leadA) });
+    expect(down.rawPayload.equals(kept)).toBe(true);
+  });
+
+  it('still takes a normal upload of three files: three rows in one request, three files in the store, nothing left staged', async () => {
+    const id = await open();
+    const files = [{ name: '照片.jpg', content: jpeg('three-1') }, { name: '方案.pdf', content: pdf('three-2') }, { name: '截图.png', content: png('three-3') }];
+    const res = await upload(app, id, p.leadA, files);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().files.map((f: { sha256: string; name: string }) => [f.sha256, f.name])).toEqual(files.map((f) => [sha(f.content), f.name]));
+    const rows = await stack.db.evidence.findMany({ where: { itemId: id }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => [r.sha256, r.name, r.mime, r.unitId, r.uploadedBy])).toEqual([
+      [sha(files[0]!.content), '照片.jpg', 'image/jpeg', 'unit-a', p.leadA.userId],
+      [sha(files[1]!.content), '方案.pdf', 'application/pdf', 'unit-a', p.leadA.userId],
+      [sha(files[2]!.content), '截图.png', 'image/png', 'unit-a', p.leadA.userId],
+    ]);
+    for (const f of files) expect(existsSync(store.pathOf(sha(f.content)))).toBe(true);
+    expect(filesUnder(path.join(store.dir, 'tmp'))).toEqual([]);
   });
 });

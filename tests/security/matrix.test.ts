@@ -63,6 +63,39 @@ function gate(col: Column, permission: Permission | null, onItem: boolean): numb
   return null;
 }
 
+/**
+ * The plans and problem lists of the visibility rule (api/visibility.ts). Oversight without a
+ * jurisdiction (the *Own columns) sees them all; the district's (the *Foreign columns) sees
+ * those with a unit in the district and manages only those wholly in it; unit-a's staff see
+ * the plans with a unit-a task or indicator (unit-c, co-unit of the items, has none).
+ */
+const CITY_OVERSIGHT: Column[] = ['supervisorOwn', 'verifierOwn', 'leaderOwn'];
+const DISTRICT_OVERSIGHT: Column[] = ['supervisorForeign', 'verifierForeign', 'leaderForeign'];
+const UNIT_A: Column[] = ['handlerOwn', 'unitLeaderOwn'];
+const PLAN_ACCESS: Record<string, { sees: Column[]; manages: Column[] }> = {
+  // unit-a's task and indicator (matrix-empty: unit-a's task only).
+  'matrix-fixture': { sees: [...CITY_OVERSIGHT, ...UNIT_A], manages: ['supervisorOwn'] },
+  'matrix-empty': { sees: [...CITY_OVERSIGHT, ...UNIT_A], manages: ['supervisorOwn'] },
+  // A task of the district's unit only.
+  'matrix-district': { sees: [...CITY_OVERSIGHT, ...DISTRICT_OVERSIGHT], manages: ['supervisorOwn', 'supervisorForeign'] },
+  // Tasks of unit-a and of the district's unit: the district sees its part but may not manage it.
+  'matrix-mixed': { sees: [...CITY_OVERSIGHT, ...UNIT_A, ...DISTRICT_OVERSIGHT], manages: ['supervisorOwn'] },
+};
+
+/** The role table, then 404 for a plan (or its cycle) the column cannot see, then 403 where it may see but not manage. */
+function planGate(col: Column, plan: string, manage: boolean): number | null {
+  const g = gate(col, manage ? 'plan.manage' : 'plan.read', false);
+  if (g) return g;
+  const access = PLAN_ACCESS[plan]!;
+  if (!access.sees.includes(col)) return 404;
+  if (manage && !access.manages.includes(col)) return 403;
+  return null;
+}
+
+/** The fixture problem lists: one item led by unit-a; one led by the district's unit. */
+const lists = { city: '', district: '' };
+const LIST_SEEN_BY: Record<keyof typeof lists, Column[]> = { city: CITY_OVERSIGHT, district: [...CITY_OVERSIGHT, ...DISTRICT_OVERSIGHT] };
+
 const fingerprint = () => fullFingerprint(stack.db);
 
 /** Work a success set off (a problem list opening its items) lands after the answer: wait until it has. */
@@ -213,10 +246,17 @@ function rows(): Row[] {
     readRow('/api/items/:id/evidence/:sha256', 'evidence.read', true, () => `/api/items/${item}/evidence/${evidenceSha}`),
     readRow('/api/problem-lists', 'problemList.read', false, () => '/api/problem-lists'),
     readRow('/api/problem-lists/:id', 'problemList.read', false, () => '/api/problem-lists/NOPE', 404),
+    ...(['city', 'district'] as const).map((which): Row => ({
+      method: 'GET',
+      route: '/api/problem-lists/:id',
+      expected: (c) => gate(c, 'problemList.read', false) ?? (LIST_SEEN_BY[which].includes(c) ? 200 : 404),
+      request: async () => ({ url: `/api/problem-lists/${lists[which]}` }),
+    })),
     readRow('/api/calendar', null, false, () => '/api/calendar'),
     readRow('/api/policies', 'settings.read', false, () => '/api/policies'),
     readRow('/api/notifications', null, false, () => '/api/notifications'),
-    readRow('/api/notifications/undelivered', 'settings.read', false, () => '/api/notifications/undelivered'),
+    // Oversight gets the notices about what it sees; the admin a view without item content (tests/security/visibility.test.ts).
+    readRow('/api/notifications/undelivered', 'notifications.undelivered', false, () => '/api/notifications/undelivered'),
     { method: 'GET', route: '/api/ack/:token', expected: () => 404, request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }) },
     readRow('/api/audit', 'audit.read', false, () => '/api/audit'),
     readRow('/api/users', 'users.manage', false, () => '/api/users'),
@@ -296,22 +336,21 @@ function rows(): Row[] {
       }),
     },
     readRow('/api/plans', 'plan.read', false, () => '/api/plans'),
-    readRow('/api/plans/:id', 'plan.read', false, () => '/api/plans/matrix-fixture'),
-    readRow('/api/plans/:id/cycles', 'plan.read', false, () => '/api/plans/matrix-fixture/cycles'),
-    readRow('/api/cycles/:id', 'plan.read', false, () => '/api/cycles/matrix-fixture-2026-10'),
-    {
-      method: 'PUT',
-      route: '/api/plans/:id/schedule',
-      expected: (c) => gate(c, 'plan.manage', false) ?? 200,
-      request: async () => ({ url: '/api/plans/matrix-fixture/schedule', body: { dayOfMonth: 6 } }),
-    },
-    {
+    ...(['matrix-fixture', 'matrix-district', 'matrix-mixed'] as const).flatMap((plan): Row[] => [
+      { method: 'GET', route: '/api/plans/:id', expected: (c) => planGate(c, plan, false) ?? 200, request: async () => ({ url: `/api/plans/${plan}` }) },
+      { method: 'GET', route: '/api/plans/:id/cycles', expected: (c) => planGate(c, plan, false) ?? 200, request: async () => ({ url: `/api/plans/${plan}/cycles` }) },
+      { method: 'GET', route: '/api/cycles/:id', expected: (c) => planGate(c, plan, false) ?? 200, request: async () => ({ url: `/api/cycles/${plan}-2026-10` }) },
+      { method: 'PUT', route: '/api/plans/:id/schedule', expected: (c) => planGate(c, plan, true) ?? 200, request: async () => ({ url: `/api/plans/${plan}/schedule`, body: { dayOfMonth: 6 } }) },
+      // The fixture cycles have no workflow collecting them: the entitled are told they cannot be published.
+      { method: 'POST', route: '/api/cycles/:id/publish', expected: (c) => planGate(c, plan, true) ?? 409, request: async () => ({ url: `/api/cycles/${plan}-2026-10/publish` }) },
+    ]),
+    ...(['matrix-empty', 'matrix-district', 'matrix-mixed'] as const).map((plan): Row => ({
       method: 'POST',
       route: '/api/plans/:id/cycles',
-      expected: (c) => gate(c, 'plan.manage', false) ?? 202,
-      // A plan with no indicators: the cycle it starts opens no items while the matrix runs on.
-      request: async () => ({ url: '/api/plans/matrix-empty/cycles', body: { openedOn: '2026-03-05' } }),
-    },
+      expected: (c) => planGate(c, plan, true) ?? 202,
+      // Plans with no indicators: the cycle they start opens no items while the matrix runs on.
+      request: async () => ({ url: `/api/plans/${plan}/cycles`, body: { openedOn: '2026-03-05' } }),
+    })),
     {
       method: 'POST',
       route: '/api/cycles/:id/values',
@@ -328,13 +367,6 @@ function rows(): Row[] {
         const { payload, headers } = multipart([{ name: '报表.jpg', content: jpeg(`matrix-cycle-${c}`) }]);
         return { url: '/api/cycles/matrix-fixture-2026-10/evidence', body: payload, headers };
       },
-    },
-    {
-      method: 'POST',
-      route: '/api/cycles/:id/publish',
-      // The fixture cycle has no workflow collecting it: the entitled are told it cannot be published.
-      expected: (c) => gate(c, 'plan.manage', false) ?? 409,
-      request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/publish' }),
     },
     {
       method: 'GET',
@@ -360,7 +392,13 @@ function rows(): Row[] {
 }
 const shared: Partial<Record<Action, string>> = {};
 let plans = 0;
-const planBody = (id: string, indicators = [{ code: 'MX1', name: '矩阵指标', ownerUnitId: 'unit-a', baseline: 0, target: 100 }]) => ({ id, year: 2026, title: '矩阵测试计划', tasks: [{ no: 1, title: '任务一', leadUnitId: 'unit-a' }], indicators });
+const planBody = (id: string, indicators = [{ code: 'MX1', name: '矩阵指标', ownerUnitId: 'unit-a', baseline: 0, target: 100 }], leads = ['unit-a']) => ({
+  id,
+  year: 2026,
+  title: '矩阵测试计划',
+  tasks: leads.map((leadUnitId, i) => ({ no: i + 1, title: `任务${i + 1}`, leadUnitId })),
+  indicators,
+});
 let DEFAULT_POLICY_BODY: unknown;
 
 describe('the access matrix', () => {
@@ -372,11 +410,29 @@ describe('the access matrix', () => {
     })() });
     expect(up.statusCode, up.body).toBe(201);
     evidenceSha = up.json().files[0].sha256;
-    for (const [id, indicators] of [['matrix-fixture', undefined], ['matrix-empty', []]] as const) {
-      const r = await stack.app.inject({ method: 'POST', url: '/api/plans', headers: bearer(p.supervisor), payload: planBody(id, indicators as never) });
+    const fixturePlans: Array<[string, Parameters<typeof planBody>[1] | undefined, string[]]> = [
+      ['matrix-fixture', undefined, ['unit-a']],
+      ['matrix-empty', [], ['unit-a']],
+      ['matrix-district', [], ['district-a']],
+      ['matrix-mixed', [], ['unit-a', 'district-a']],
+    ];
+    for (const [id, indicators, leads] of fixturePlans) {
+      const r = await stack.app.inject({ method: 'POST', url: '/api/plans', headers: bearer(p.supervisor), payload: planBody(id, indicators, leads) });
       expect(r.statusCode, r.body).toBe(201);
     }
-    await stack.db.cycle.create({ data: { id: 'matrix-fixture-2026-10', planId: 'matrix-fixture', period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
+    for (const plan of ['matrix-fixture', 'matrix-district', 'matrix-mixed']) {
+      await stack.db.cycle.create({ data: { id: `${plan}-2026-10`, planId: plan, period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
+    }
+    for (const [which, leadUnitId] of [['city', 'unit-a'], ['district', 'district-a']] as const) {
+      const r = await stack.app.inject({ method: 'POST', url: '/api/problem-lists', headers: bearer(p.supervisor), payload: { title: `矩阵清单（${which}）`, items: [{ title: `矩阵清单问题（${which}）`, leadUnitId, dueDate: '2026-12-31' }] } });
+      expect(r.statusCode, r.body).toBe(201);
+      lists[which] = r.json().id;
+      // Seen by the district through its item: wait until the item is recorded.
+      for (let i = 0; (await stack.db.item.count({ where: { problemListId: lists[which] } })) === 0; i++) {
+        expect(i).toBeLessThan(150);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     const { DEFAULT_POLICY } = await import('../../domain/policy');
     const { version: _v, ...rest } = DEFAULT_POLICY;
     DEFAULT_POLICY_BODY = rest;
