@@ -8,6 +8,7 @@ import type { EvidenceStore } from '../lib/evidence-store';
 import { createVerifier, type VerifierOptions } from '../lib/tokens';
 import { actorCache } from '../lib/users';
 import { auditPlugin, writeAudit } from './audit';
+import { declareErrors } from './contract';
 import { authPlugin, publicRoutes } from './auth';
 import { AppError, errorHandler, frameworkError } from './errors';
 import type { Services } from './items-service';
@@ -105,6 +106,8 @@ export async function buildApp(opts: AppOptions) {
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: JSON Schema 2020-12, where a nullable enum lists null (3.0's `nullable` does not).
+      openapi: '3.1.0',
       info: { title: '督查督办 API', version: '0.2.0', description: '督查督办闭环：立项交办、签收、整改、销号' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
@@ -112,6 +115,7 @@ export async function buildApp(opts: AppOptions) {
     transform: jsonSchemaTransform,
   });
   await app.register(multipart, { limits: { fileSize: limits.evidenceBytes, files: limits.evidenceFiles } });
+  declareErrors(app);
   await app.register(authPlugin, {
     verify: createVerifier(opts.auth),
     resolve: actorCache(opts.services.db, opts.auth.userCacheMs ?? 5000),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 import type { Db } from '../lib/db';
 import type { Prisma } from '../generated/prisma/client';
 import { AppError, badRequest } from './errors';
@@ -6,6 +7,14 @@ import { AppError, badRequest } from './errors';
 export interface Outcome {
   statusCode: number;
   body: unknown;
+}
+
+/**
+ * Sends an outcome that may be a stored one: its status is any the route declares (a replayed
+ * refusal included), and the route's response schema for that status still serialises it.
+ */
+export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
+  return reply.status(outcome.statusCode).send(outcome.body);
 }
 
 export function requestHash(method: string, url: string, body: unknown): string {

@@ -243,6 +243,7 @@ async function listPage(s: Services, cal: Calendar, todayDate: string, where: Pr
   });
   return rows.map((r) => ({
     ...r,
+    status: r.status as Status,
     statusLabel: STATUS_LABELS[r.status as Status],
     overdue: isOverdue(r, todayDate),
     overdueWorkingDays: isTerminal(r.status as Status) ? 0 : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),

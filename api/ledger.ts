@@ -48,8 +48,8 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
     pauses: d?.pauses ?? [],
     extensions: item.extensions,
     rungs: [
-      ...(d?.fired ?? []).map((f) => ({ ...f, label: RUNG_LABELS[f.action], status: 'fired', dueAt: new Date(f.dueAt).toISOString(), firedAt: new Date(f.firedAt).toISOString() })),
-      ...(d ? pendingRungs(d, cal) : []).map((r) => ({ step: r.clock.step, epoch: r.clock.epoch, key: r.rung.key, action: r.rung.action, label: RUNG_LABELS[r.rung.action], status: 'pending', deadline: r.clock.deadline, dueAt: new Date(r.fireAt).toISOString(), firedAt: null, targets: r.rung.targets })),
+      ...(d?.fired ?? []).map((f) => ({ ...f, label: RUNG_LABELS[f.action], status: 'fired' as const, dueAt: new Date(f.dueAt).toISOString(), firedAt: new Date(f.firedAt).toISOString() })),
+      ...(d ? pendingRungs(d, cal) : []).map((r) => ({ step: r.clock.step, epoch: r.clock.epoch, key: r.rung.key, action: r.rung.action, label: RUNG_LABELS[r.rung.action], status: 'pending' as const, deadline: r.clock.deadline, dueAt: new Date(r.fireAt).toISOString(), firedAt: null, targets: r.rung.targets })),
     ],
     days,
   };

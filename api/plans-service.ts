@@ -1,7 +1,7 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { isUnitRole, oversees, type Actor } from '../domain/actors';
-import { CycleRulesSchema, PlanSchema, TaskSchema, type Plan } from '../domain/monitoring';
+import { CycleRulesSchema, PlanSchema, TaskSchema, type CycleRules, type Plan } from '../domain/monitoring';
 import type { Prisma } from '../generated/prisma/client';
 import type { CycleReport } from '../activities/monitoring';
 import { parseCsv } from '../lib/csv';
@@ -127,7 +127,7 @@ function mustManage(access: PlanAccess, what: string): void {
 
 export async function listPlans(s: Services, actor: Actor) {
   const [plans, access] = await Promise.all([s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] }), planAccessById(s.db, actor)]);
-  return plans.filter((p) => (access.get(p.id) ?? 'none') !== 'none').map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules, createdAt: p.createdAt.toISOString() }));
+  return plans.filter((p) => (access.get(p.id) ?? 'none') !== 'none').map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules as CycleRules, createdAt: p.createdAt.toISOString() }));
 }
 
 export async function planDetail(s: Services, actor: Actor, id: string) {
@@ -140,7 +140,7 @@ export async function planDetail(s: Services, actor: Actor, id: string) {
   } catch {
     // The plan still shows while Temporal is unreachable; the schedule says so.
   }
-  return { plan: { ...plan, tasks, createdAt: plan.createdAt.toISOString() }, indicators, schedule, tasks };
+  return { plan: { ...plan, rules: plan.rules as CycleRules, tasks, createdAt: plan.createdAt.toISOString() }, indicators, schedule, tasks };
 }
 
 export const ScheduleBody = CycleRulesSchema.partial().extend({ paused: z.boolean().optional() }).strict();
@@ -293,6 +293,9 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
   return unitReporting(s, cycleId, cycle.planId, cycle.period, actor.unitId as string);
 }
 
+/** An evidence file a value refers to, as `submitValues` stores it (derived values have none). */
+type StoredAttachment = { name: string; ref: string; sha256: string; mime: string; size: number };
+
 /** What one unit owes and has reported for a cycle (the answer to its submission: small however big the plan). */
 async function unitReporting(s: Services, cycleId: string, planId: string, period: string, unitId: string) {
   const [request, owned] = await Promise.all([
@@ -304,7 +307,7 @@ async function unitReporting(s: Services, cycleId: string, planId: string, perio
     cycleId,
     unitId,
     request: request ? { asked: request.indicators, chased: request.chased, completedAt: request.completedAt?.toISOString() ?? null } : null,
-    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, attachments: v.attachments, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, attachments: v.attachments as StoredAttachment[], source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
   };
 }
 

@@ -4,6 +4,7 @@ import { verifyItemChain } from '../../lib/chain';
 import type { Prisma } from '../../generated/prisma/client';
 import { notFound } from '../errors';
 import { likeLiteral, loadItem, type Services } from '../items-service';
+import { AuditPage, ChainReport } from './audit.schemas';
 
 const AuditQuery = z.strictObject({
   userId: z.string().max(64).optional(),
@@ -20,7 +21,7 @@ const AuditQuery = z.strictObject({
 export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/api/audit',
-    { config: { permission: 'audit.read', audit: true }, schema: { summary: '审计日志（安全审计员）', tags: ['audit'], querystring: AuditQuery } },
+    { config: { permission: 'audit.read', audit: true }, schema: { summary: '审计日志（安全审计员）', tags: ['audit'], querystring: AuditQuery, response: { 200: AuditPage } } },
     async (request) => {
       const q = request.query;
       const where: Prisma.AuditLogWhereInput = {
@@ -40,7 +41,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.get(
     '/api/items/:id/chain',
-    { config: { permission: 'item.read', audit: true }, schema: { summary: '校验事项记录的哈希链，报告第一处断裂', tags: ['audit'], params: z.object({ id: z.string().min(1).max(64) }) } },
+    { config: { permission: 'item.read', audit: true }, schema: { summary: '校验事项记录的哈希链，报告第一处断裂', tags: ['audit'], params: z.object({ id: z.string().min(1).max(64) }), response: { 200: ChainReport } } },
     async (request) => {
       await loadItem(services, request.actor, request.params.id);
       const report = await verifyItemChain(services.db, request.params.id);

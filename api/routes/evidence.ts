@@ -7,6 +7,8 @@ import { can } from '../../domain/permissions';
 import { EvidenceRejected, safeFileName, type EvidenceStore, type StagedFile } from '../../lib/evidence-store';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import { loadItem, type Services } from '../items-service';
+import { ErrorBody } from '../contract';
+import { EvidenceList, FileContent, Uploaded } from './evidence.schemas';
 
 export interface EvidenceOptions {
   services: Services;
@@ -80,6 +82,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
         tags: ['evidence'],
         params: IdParams,
         consumes: ['multipart/form-data'],
+        response: { 201: Uploaded, 409: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -97,7 +100,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
 
   app.get(
     '/api/items/:id/evidence',
-    { config: { permission: 'evidence.read' }, schema: { summary: '事项的佐证材料；核查人员可见同一文件是否在其他事项或由其他单位提交过', tags: ['evidence'], params: IdParams } },
+    { config: { permission: 'evidence.read' }, schema: { summary: '事项的佐证材料；核查人员可见同一文件是否在其他事项或由其他单位提交过', tags: ['evidence'], params: IdParams, response: { 200: EvidenceList } } },
     async (request) => {
       const item = await loadItem(services, request.actor, request.params.id);
       const rows = await services.db.evidence.findMany({ where: { itemId: item.id }, orderBy: { id: 'asc' } });
@@ -132,7 +135,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
 
   app.get(
     '/api/items/:id/evidence/:sha256',
-    { config: { permission: 'evidence.read', audit: true }, schema: { summary: '下载佐证材料（记入审计日志）', tags: ['evidence'], params: FileParams } },
+    { config: { permission: 'evidence.read', audit: true }, schema: { summary: '下载佐证材料（记入审计日志）', tags: ['evidence'], params: FileParams, response: { 200: { description: '文件内容', content: { 'application/octet-stream': { schema: FileContent } } } } } },
     async (request, reply) => {
       const item = await loadItem(services, request.actor, request.params.id);
       const row = await services.db.evidence.findFirst({ where: { itemId: item.id, sha256: request.params.sha256 } });
@@ -143,7 +146,8 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
         // Rows from before names were fixed at upload get the same treatment on the way out.
         .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime)))
         .header('x-content-type-options', 'nosniff')
-        .send(store.open(row.sha256));
+        // The file's bytes, streamed; the schema documents them as the body.
+        .send(store.open(row.sha256) as unknown as string);
     },
   );
 };

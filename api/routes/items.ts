@@ -5,8 +5,10 @@ import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, CreateItemSchema } from '../..
 import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
 import { ledgerCsv } from '../ledger';
-import { once, requestHash } from '../idempotency';
+import { once, requestHash, sendOutcome } from '../idempotency';
 import { act, createItem, exportItems, itemDetail, itemLedger, itemView, listItems, type Services } from '../items-service';
+import { ErrorBody } from '../contract';
+import { CsvText, ItemBody, ItemDetail, ItemPage, Ledger } from './items.schemas';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
@@ -36,20 +38,20 @@ const ListQuerySchema = z.strictObject({
 export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/items',
-    { config: { permission: 'item.create', sendsMail: true }, schema: { summary: '立项交办：新建事项并交办给牵头单位', tags: ['items'], body: CreateItemSchema, headers: IdempotencyHeaders } },
+    { config: { permission: 'item.create', sendsMail: true }, schema: { summary: '立项交办：新建事项并交办给牵头单位', tags: ['items'], body: CreateItemSchema, headers: IdempotencyHeaders, response: { 201: ItemBody, 409: ErrorBody, 422: ErrorBody } } },
     async (request, reply) => {
       const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'], requestHash('POST', request.url, request.body), async () => {
         const item = await createItem(services, request.actor, request.body);
         return { statusCode: 201, body: { item: itemView(item, request.actor) } };
       });
-      return reply.status(outcome.statusCode).send(outcome.body);
+      return sendOutcome(reply, outcome);
     },
   );
 
   for (const action of ACTIONS) {
     app.post(
       `/api/items/:id/${action}`,
-      { config: { permission: action, sendsMail: true }, schema: { summary: ACTION_LABELS[action], tags: ['actions'], params: IdParams, body: ACTION_PAYLOADS[action], headers: IdempotencyHeaders } },
+      { config: { permission: action, sendsMail: true }, schema: { summary: ACTION_LABELS[action], tags: ['actions'], params: IdParams, body: ACTION_PAYLOADS[action], headers: IdempotencyHeaders, response: { 200: ItemBody, 409: ErrorBody, 422: ErrorBody } } },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
         const outcome = await once(services.db, request.actor.userId, key, requestHash('POST', request.url, request.body), async () => {
@@ -57,28 +59,29 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
           const item = await act(services, request.actor, request.params.id, action, request.body, updateId);
           return { statusCode: 200, body: { item: itemView(item, request.actor) } };
         });
-        return reply.status(outcome.statusCode).send(outcome.body);
+        return sendOutcome(reply, outcome);
       },
     );
   }
 
-  app.get('/api/items', { config: { permission: 'item.read' }, schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema } }, async (request) =>
+  app.get('/api/items', { config: { permission: 'item.read' }, schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema, response: { 200: ItemPage } } }, async (request) =>
     listItems(services, request.actor, request.query),
   );
 
   app.get(
     '/api/items/export',
-    { config: { permission: 'item.export', audit: true }, schema: { summary: '导出事项列表（CSV，可用 Excel 打开），筛选与排序同列表', tags: ['items'], querystring: ListQuerySchema.omit({ page: true, pageSize: true }) } },
+    { config: { permission: 'item.export', audit: true }, schema: { summary: '导出事项列表（CSV，可用 Excel 打开），筛选与排序同列表', tags: ['items'], querystring: ListQuerySchema.omit({ page: true, pageSize: true }), response: { 200: { description: 'CSV', content: { 'text/csv': { schema: CsvText } } } } } },
     async (request, reply) =>
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="items-${new Date().toISOString().slice(0, 10)}.csv"`)
-        .send(Readable.from(exportItems(services, request.actor, request.query))),
+        // A stream of the CSV, written batch by batch; the schema documents its text.
+        .send(Readable.from(exportItems(services, request.actor, request.query)) as unknown as string),
   );
 
   app.get(
     '/api/items/:id/ledger',
-    { config: { permission: 'item.read' }, schema: { summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）', tags: ['items'], params: IdParams, querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }) } },
+    { config: { permission: 'item.read' }, schema: { summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）', tags: ['items'], params: IdParams, querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }), response: { 200: { description: '期限台账', content: { 'application/json': { schema: Ledger }, 'text/csv': { schema: CsvText } } } } } },
     async (request, reply) => {
       const ledger = await itemLedger(services, request.actor, request.params.id);
       if (request.query.format === 'json') return ledger;
@@ -89,7 +92,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     },
   );
 
-  app.get('/api/items/:id', { config: { permission: 'item.read' }, schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams } }, async (request) =>
+  app.get('/api/items/:id', { config: { permission: 'item.read' }, schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams, response: { 200: ItemDetail } } }, async (request) =>
     itemDetail(services, request.actor, request.params.id),
   );
 };

@@ -5,6 +5,7 @@ import { can } from '../../domain/permissions';
 import { notFound } from '../errors';
 import type { Services } from '../items-service';
 import { visibleNotices } from '../visibility';
+import { AckPage, MarkReadResponse, MyNotificationsResponse, UndeliveredResponse } from './notifications.schemas';
 
 const view = (m: { id: bigint; kind: string; itemId: string; subject: string; text: string; status: string; createdAt: Date; readAt: Date | null; sentAt: Date | null; recipientName: string; recipientEmail: string | null; lastError: string | null; attempts: number }) => ({
   id: String(m.id),
@@ -48,7 +49,7 @@ const UNDELIVERED_SHOWN = 200;
 export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/api/notifications',
-    { config: { permission: 'signedIn' }, schema: { summary: '我的通知', tags: ['notifications'], querystring: z.strictObject({ unread: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) } },
+    { config: { permission: 'signedIn' }, schema: { summary: '我的通知', tags: ['notifications'], querystring: z.strictObject({ unread: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: MyNotificationsResponse } } },
     async (request) => {
       const where = { userId: request.actor.userId, ...(request.query.unread === 'true' ? { readAt: null } : {}) };
       const [messages, unread] = await Promise.all([
@@ -59,7 +60,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
     },
   );
 
-  app.post('/api/notifications/:id/read', { config: { permission: 'signedIn' }, schema: { summary: '标记为已读（即确认收到）', tags: ['notifications'], params: z.object({ id: z.string().regex(/^\d{1,18}$/) }) } }, async (request) => {
+  app.post('/api/notifications/:id/read', { config: { permission: 'signedIn' }, schema: { summary: '标记为已读（即确认收到）', tags: ['notifications'], params: z.object({ id: z.string().regex(/^\d{1,18}$/) }), response: { 200: MarkReadResponse } } }, async (request) => {
     const updated = await services.db.outboxMessage.updateMany({ where: { id: BigInt(request.params.id), userId: request.actor.userId, readAt: null }, data: { readAt: new Date() } });
     const row = await services.db.outboxMessage.findFirst({ where: { id: BigInt(request.params.id), userId: request.actor.userId } });
     if (!row) throw notFound('通知不存在');
@@ -68,7 +69,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
 
   app.get(
     '/api/notifications/undelivered',
-    { config: { permission: 'notifications.undelivered' }, schema: { summary: '发送失败或缺少邮箱的通知（督查人员、领导：所辖事项的通知；系统管理员：仅收件人与失败原因）', tags: ['notifications'] } },
+    { config: { permission: 'notifications.undelivered' }, schema: { summary: '发送失败或缺少邮箱的通知（督查人员、领导：所辖事项的通知；系统管理员：仅收件人与失败原因）', tags: ['notifications'], response: { 200: UndeliveredResponse } } },
     async (request) => {
       const actor = request.actor;
       if (!can(actor.role, 'item.read')) {
@@ -96,15 +97,28 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
 
 /** The acknowledgement link in every mail (确认收到): public, the token is the secret. */
 export const ackRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.get('/api/ack/:token', { config: { public: true }, schema: { summary: '邮件中的“确认收到”链接', tags: ['notifications'], params: z.object({ token: z.string().regex(/^[0-9a-f]{32}$/) }) } }, async (request, reply) => {
-    const row = await services.db.outboxMessage.findUnique({ where: { ackToken: request.params.token } });
-    if (!row) throw notFound('链接无效或已过期');
-    if (!row.readAt) {
-      await services.db.outboxMessage.updateMany({ where: { OR: [{ id: row.id }, ...(row.kind === 'digest' ? [{ digestKey: row.key }] : [])], readAt: null }, data: { readAt: new Date() } });
-    }
-    const title = row.subject.replace(/[<>&"']/g, '');
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .send(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>已确认收到</title></head><body style="font-family:sans-serif"><h1>已确认收到</h1><p>${title}</p></body></html>`);
-  });
+  app.get(
+    '/api/ack/:token',
+    {
+      config: { public: true },
+      schema: {
+        summary: '邮件中的“确认收到”链接',
+        tags: ['notifications'],
+        params: z.object({ token: z.string().regex(/^[0-9a-f]{32}$/) }),
+        // Only the page is HTML: `produces` would put every status, the JSON errors too, under text/html.
+        response: { 200: { description: '已确认收到', content: { 'text/html': { schema: AckPage } } } },
+      },
+    },
+    async (request, reply) => {
+      const row = await services.db.outboxMessage.findUnique({ where: { ackToken: request.params.token } });
+      if (!row) throw notFound('链接无效或已过期');
+      if (!row.readAt) {
+        await services.db.outboxMessage.updateMany({ where: { OR: [{ id: row.id }, ...(row.kind === 'digest' ? [{ digestKey: row.key }] : [])], readAt: null }, data: { readAt: new Date() } });
+      }
+      const title = row.subject.replace(/[<>&"']/g, '');
+      return reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>已确认收到</title></head><body style="font-family:sans-serif"><h1>已确认收到</h1><p>${title}</p></body></html>`);
+    },
+  );
 };

@@ -1,17 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarYearSchema } from '../../domain/calendar';
-import { PolicySchema } from '../../domain/policy';
+import { PolicySchema, type Policy } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
 import { currentCalendar, shippedYears } from '../../lib/calendar-store';
 import { badRequest, type FieldError } from '../errors';
 import type { Services } from '../items-service';
 import type { Prisma } from '../../generated/prisma/client';
+import { CalendarResponse, CalendarYearSaved, PoliciesResponse, PolicySaved, type PolicyCategory, type PolicyPriority } from './settings.schemas';
 
 
 /** The working-day calendar and the deadline policies: data the operator maintains, no code change. */
 export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.get('/api/calendar', { config: { permission: 'signedIn' }, schema: { summary: '工作日历（法定节假日与调休）', tags: ['settings'] } }, async () => {
+  app.get('/api/calendar', { config: { permission: 'signedIn' }, schema: { summary: '工作日历（法定节假日与调休）', tags: ['settings'], response: { 200: CalendarResponse } } }, async () => {
     const cal = await currentCalendar(services.db);
     const operator = await services.db.calendarYear.findMany({ orderBy: { year: 'asc' } });
     return { version: cal.version, shippedYears: Object.keys(shippedYears()).sort(), operatorYears: operator.map((r) => ({ year: r.year, source: r.source, updatedBy: r.updatedBy, updatedAt: r.updatedAt.toISOString() })), years: cal.years };
@@ -19,7 +20,7 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
 
   app.put(
     '/api/calendar/:year',
-    { config: { permission: 'settings.write' }, schema: { summary: '新增或更正一年的节假日安排', tags: ['settings'], params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }), body: CalendarYearSchema.extend({ source: z.string().trim().min(1).max(200) }) } },
+    { config: { permission: 'settings.write' }, schema: { summary: '新增或更正一年的节假日安排', tags: ['settings'], params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }), body: CalendarYearSchema.extend({ source: z.string().trim().min(1).max(200) }), response: { 200: CalendarYearSaved } } },
     async (request) => {
       const { year } = request.params;
       const { holidays, workdays, source } = request.body;
@@ -38,8 +39,15 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
   );
 
-  app.get('/api/policies', { config: { permission: 'settings.read' }, schema: { summary: '期限与催办规则', tags: ['settings'] } }, async () => ({
-    policies: (await services.db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] })).map((p) => ({ ...p, updatedAt: p.updatedAt.toISOString() })),
+  app.get('/api/policies', { config: { permission: 'settings.read' }, schema: { summary: '期限与催办规则', tags: ['settings'], response: { 200: PoliciesResponse } } }, async () => ({
+    // Rows are written only by the PUT below, from checked parameters and a policy PolicySchema parsed; the serialiser checks them again on the way out.
+    policies: (await services.db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] })).map((p) => ({
+      ...p,
+      category: p.category as PolicyCategory,
+      priority: p.priority as PolicyPriority,
+      policy: p.policy as unknown as Policy,
+      updatedAt: p.updatedAt.toISOString(),
+    })),
   }));
 
   app.put(
@@ -51,6 +59,7 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
         tags: ['settings'],
         params: z.object({ category: z.enum([...CATEGORIES, '*']), priority: z.enum([...PRIORITIES, '*']) }),
         body: PolicySchema.omit({ version: true }),
+        response: { 200: PolicySaved },
       },
     },
     async (request) => {

@@ -1,25 +1,27 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Role } from '../../domain/actors';
 import { upsertUser, userProblems, UserSchema } from '../../lib/users';
 import { badRequest, forbidden } from '../errors';
 import type { Services } from '../items-service';
+import { UNIT_KINDS, UnitSaved, UserSaved, UsersResponse } from './users.schemas';
 
 const UserBody = UserSchema.omit({ id: true });
 const UnitBody = z.strictObject({
   name: z.string().trim().min(1, '不能为空').max(100),
   parentId: z.string().trim().min(1).max(64).nullable().default(null),
-  kind: z.enum(['city', 'district', 'township', 'bureau', 'supervision', 'party', 'other']),
+  kind: z.enum(UNIT_KINDS),
 });
 
 /** Users and units: the system administrator's work. */
 export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.get('/api/users', { config: { permission: 'users.manage' }, schema: { summary: '用户列表（系统管理员）', tags: ['users'] } }, async () => ({
-    users: (await services.db.user.findMany({ orderBy: { id: 'asc' } })).map((u) => ({ ...u, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() })),
+  app.get('/api/users', { config: { permission: 'users.manage' }, schema: { summary: '用户列表（系统管理员）', tags: ['users'], response: { 200: UsersResponse } } }, async () => ({
+    users: (await services.db.user.findMany({ orderBy: { id: 'asc' } })).map((u) => ({ ...u, role: u.role as Role, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() })),
   }));
 
   app.put(
     '/api/users/:id',
-    { config: { permission: 'users.manage' }, schema: { summary: '新建或修改用户（系统管理员；令牌由命令行签发）', tags: ['users'], params: z.object({ id: UserSchema.shape.id }), body: UserBody } },
+    { config: { permission: 'users.manage' }, schema: { summary: '新建或修改用户（系统管理员；令牌由命令行签发）', tags: ['users'], params: z.object({ id: UserSchema.shape.id }), body: UserBody, response: { 200: UserSaved } } },
     async (request) => {
       const id = request.params.id;
       if (id === request.actor.userId) throw forbidden('不能修改自己的账号（须由另一名管理员操作）');
@@ -36,7 +38,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.put(
     '/api/units/:id',
-    { config: { permission: 'users.manage' }, schema: { summary: '新建或修改单位（单位树：市、区、街道、部门）', tags: ['users'], params: z.object({ id: z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/) }), body: UnitBody } },
+    { config: { permission: 'users.manage' }, schema: { summary: '新建或修改单位（单位树：市、区、街道、部门）', tags: ['users'], params: z.object({ id: z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/) }), body: UnitBody, response: { 200: UnitSaved } } },
     async (request) => {
       const { id } = request.params;
       const { name, parentId, kind } = request.body;
@@ -52,7 +54,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       const clash = await services.db.unit.findFirst({ where: { name, NOT: { id } } });
       if (clash) throw badRequest([{ field: 'body.name', reason: `名称与单位“${clash.id}”重复` }]);
       const unit = await services.db.unit.upsert({ where: { id }, create: { id, name, parentId, kind }, update: { name, parentId, kind } });
-      return { unit };
+      return { unit: { ...unit, kind } };
     },
   );
 };

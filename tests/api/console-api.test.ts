@@ -150,8 +150,9 @@ describe('the console, as served', () => {
       expect(r.headers['content-security-policy']).not.toContain('unsafe-eval');
       expect(r.headers['x-frame-options']).toBe('DENY');
     }
+    // No route: nothing to protect, the same 404 with or without a token.
     const api = await call('GET', '/api/nothing-here', null);
-    expect(api.statusCode).toBe(401);
+    expect(api.statusCode).toBe(404);
     const apiAuthed = await call('GET', '/api/nothing-here', supervisor);
     expect(apiAuthed.statusCode).toBe(404);
     expect(apiAuthed.json().error).toBe('not_found');
@@ -173,7 +174,7 @@ describe('the console, as served', () => {
   });
 
   it('offers demo sign-in only where the embedded default turns it on', async () => {
-    expect((await call('GET', '/api/demo/users', null)).statusCode).toBe(401);
+    expect((await call('GET', '/api/demo/users', null)).statusCode).toBe(404);
     const demo = await testApp(stack.db, stack.t.client, 'unused', 15_000, { demoSignIn: { users: [supervisor], secret: TEST_SECRET } });
     try {
       const users = await demo.inject({ method: 'GET', url: '/api/demo/users' });

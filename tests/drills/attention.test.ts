@@ -18,7 +18,7 @@ import { itemWorkflowId } from '../../workflows/ids';
 import { attentionQuery, itemQuery } from '../../workflows/messages';
 import { NeedsAttentionKey } from '../../workflows/search-attributes';
 import { leadA, supervisor } from '../support/actors';
-import { bearer, seedUsers, TEST_SECRET, testEvidenceStore } from '../support/api';
+import { bearer, seedUsers, TEST_SECRET, testEvidenceStore, holdToContract } from '../support/api';
 import { act, newItemId, spec } from '../support/items';
 import { freshDatabase, uniqueTaskQueue, workflowBundle } from '../support/stack';
 import { timeSkippingEnv } from '../support/time-skipping';
@@ -57,11 +57,11 @@ describe('a dependency down past the retry limit', () => {
       },
     };
     const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: await workflowBundle(), activities, maxCachedWorkflows: 0 });
-    const app = await buildApp({
+    const app = holdToContract(await buildApp({
       services: { db, temporal: env.client, taskQueue, maxDeclines: 2, temporalTimeoutMs: 15_000 },
       auth: { secret: TEST_SECRET, userCacheMs: 0 },
       evidence: await testEvidenceStore(),
-    });
+    }));
     await worker.runUntil(async () => {
       const item = await openItem(env.client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate: '2027-06-30' }), createdBy: supervisor, config: { maxDeclines: 2 } });
       const handle = env.client.workflow.getHandle(itemWorkflowId(item.id));

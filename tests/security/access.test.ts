@@ -17,7 +17,7 @@ import { signToken } from '../../lib/tokens';
 import { ROOT } from '../../lib/tools';
 import { itemWorkflowId } from '../../workflows/ids';
 import * as p from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, testApp, testEvidenceStore, type ApiStack } from '../support/api';
+import { bearer, startApiStack, TEST_SECRET, testApp, testEvidenceStore, type ApiStack, holdToContract } from '../support/api';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -82,7 +82,7 @@ describe('authentication', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
-    const app = await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { jwksUrl, issuer: 'https://sso.example.gov.cn', audience: 'duban', userCacheMs: 0 }, evidence: await testEvidenceStore() });
+    const app = holdToContract(await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { jwksUrl, issuer: 'https://sso.example.gov.cn', audience: 'duban', userCacheMs: 0 }, evidence: await testEvidenceStore() }));
     const sso = (key: Parameters<SignJWT['sign']>[0], iss = 'https://sso.example.gov.cn', kid = 'sso-1') =>
       new SignJWT({ name: '张经办' }).setProtectedHeader({ alg: 'RS256', kid }).setSubject(p.leadA.userId).setIssuer(iss).setAudience('duban').setIssuedAt().setExpirationTime('10m').sign(key);
     try {
@@ -101,7 +101,7 @@ describe('authentication', () => {
         expect(res.json().message).toContain(reason);
       }
       up = false;
-      const fresh = await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { jwksUrl, userCacheMs: 0 }, evidence: await testEvidenceStore() });
+      const fresh = holdToContract(await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { jwksUrl, userCacheMs: 0 }, evidence: await testEvidenceStore() }));
       const down = await fresh.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${await sso(privateKey)}` } });
       expect(down.statusCode).toBe(503);
       expect(down.json()).toMatchObject({ dependency: 'identity' });

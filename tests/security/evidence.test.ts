@@ -6,7 +6,7 @@ import { buildApp, type App } from '../../api/app';
 import { verifyItemChain } from '../../lib/chain';
 import { ALLOWED_TYPES, safeFileName } from '../../lib/evidence-store';
 import * as p from '../support/actors';
-import { bearer, startApiStack, testEvidenceStore, TEST_SECRET, type ApiStack } from '../support/api';
+import { bearer, startApiStack, testEvidenceStore, TEST_SECRET, type ApiStack, holdToContract } from '../support/api';
 import { attach, jpeg, pdf, upload, type Part } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 import type { Actor } from '../../domain/actors';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('evidence'));
   store = await testEvidenceStore();
   // A small limit so "oversize" is quick to show.
-  app = await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: 'unused', maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { secret: TEST_SECRET, userCacheMs: 0 }, evidence: store, limits: { evidenceBytes: 4096 } });
+  app = holdToContract(await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: 'unused', maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { secret: TEST_SECRET, userCacheMs: 0 }, evidence: store, limits: { evidenceBytes: 4096 } }));
 }, 60_000);
 afterAll(async () => {
   await app?.close();

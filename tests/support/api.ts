@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { InjectOptions, Response as LightMyRequestResponse } from 'light-my-request';
 import { buildApp, type App, type AppOptions } from '../../api/app';
+import { contractChecker, type OpenApiDoc } from './contract';
 import { createEvidenceStore } from '../../lib/evidence-store';
 import * as people from './actors';
 import type { Actor } from '../../domain/actors';
@@ -29,15 +31,32 @@ export async function testEvidenceStore() {
   return createEvidenceStore(await mkdtemp(path.join(os.tmpdir(), 'duban-evidence-')));
 }
 
+/**
+ * Every response a test receives through `app.inject` is held to the OpenAPI document the app
+ * serves (tests/support/contract.ts): an undeclared status or field fails the test that got it.
+ */
+export function holdToContract(app: App): App {
+  const check = contractChecker(app.swagger() as unknown as OpenApiDoc);
+  const inject = app.inject.bind(app) as (opts: InjectOptions) => Promise<LightMyRequestResponse>;
+  const held = async (opts: InjectOptions) => {
+    const res = await inject(opts);
+    const problems = check(String(opts.method ?? 'GET'), String(opts.url ?? opts.path ?? ''), res.statusCode, String(res.headers['content-type'] ?? ''), res.body);
+    if (problems?.length) throw new Error(`the response breaks the API contract:\n  ${problems.join('\n  ')}\n  body: ${res.body.slice(0, 500)}`);
+    return res;
+  };
+  (app as { inject: unknown }).inject = (opts?: InjectOptions | string) => (opts === undefined ? inject({}) : held(typeof opts === 'string' ? { url: opts } : opts));
+  return app;
+}
+
 export async function testApp(db: Db, temporal: Client, taskQueue: string, temporalTimeoutMs = 15_000, extra: Partial<AppOptions> = {}): Promise<App> {
-  return buildApp({
+  return holdToContract(await buildApp({
     services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs },
     auth: { secret: TEST_SECRET, userCacheMs: 0 },
     evidence: await testEvidenceStore(),
     ...extra,
     // The suites send thousands of requests without a valid token from one address on purpose.
     limits: { authFailures: 1_000_000, ...extra.limits },
-  });
+  }));
 }
 
 /** A small unit tree: the city, its supervision office and bureaus, one district with two offices under it. */

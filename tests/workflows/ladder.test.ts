@@ -3,7 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, dayInfo, shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
 import { buildApp } from '../../api/app';
-import { bearer, seedUsers, TEST_SECRET, testEvidenceStore } from '../support/api';
+import { bearer, seedUsers, TEST_SECRET, testEvidenceStore, holdToContract } from '../support/api';
 import type { Item } from '../../domain/item';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
@@ -72,11 +72,11 @@ describe('the deadline ledger', () => {
     // The API reads the time from the test server's clock, which has moved on by weeks.
     let clockMs = Date.now();
     await seedUsers(db, [supervisor]);
-    const app = await buildApp({
+    const app = holdToContract(await buildApp({
       services: { db, temporal: env.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000, now: () => clockMs },
       auth: { secret: TEST_SECRET, userCacheMs: 0 },
       evidence: await testEvidenceStore(),
-    });
+    }));
     try {
       await withWorker(tq, async () => {
         const due = shiftWorkingDays(cal, await today(), 30).date;

@@ -1,0 +1,66 @@
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { z } from 'zod';
+
+/**
+ * The one error body. Every error the API sends is serialised through it, so what the OpenAPI
+ * document promises is all a client receives: the code, the message in Chinese, and where it
+ * applies the fields at fault, the state an action met, or the dependency that is down.
+ */
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('错误代码（英文，供程序判断）'),
+    message: z.string().describe('错误说明（中文，可直接展示给用户）'),
+    fields: z.array(z.object({ field: z.string(), reason: z.string() })).optional().describe('出错的字段及原因'),
+    reason: z.string().optional().describe('冲突的具体原因代码'),
+    state: z.string().optional().describe('事项当前状态'),
+    stateLabel: z.string().optional().describe('事项当前状态（中文）'),
+    allowedActions: z.array(z.string()).optional().describe('当前状态下可办理的操作'),
+    dependency: z.enum(['temporal', 'database', 'identity']).optional().describe('暂时不可用的依赖'),
+    bytes: z.number().optional(),
+    limit: z.number().optional(),
+  })
+  .describe('错误');
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: '请求参数有误',
+  401: '未登录或令牌无效',
+  403: '无权执行此操作',
+  404: '不存在，或无权查看',
+  409: '当前状态不允许此操作',
+  413: '请求体或文件过大',
+  414: '请求地址过长',
+  415: '不支持的内容类型',
+  422: '幂等键已用于另一个请求',
+  429: '请求过于频繁',
+  500: '服务器内部错误',
+  503: '数据库、工作流服务或身份验证服务暂时不可用',
+};
+
+/** The error statuses a route can answer, from what it declares: access, parameters, body. */
+export function errorStatuses(route: Pick<RouteOptions, 'method' | 'url' | 'config' | 'schema'>): number[] {
+  const schema = (route.schema ?? {}) as { params?: unknown; body?: unknown; querystring?: unknown; headers?: unknown; consumes?: unknown };
+  const config = (route.config ?? {}) as { public?: boolean; permission?: string };
+  const out = new Set<number>([429, 500]);
+  if (!config.public) [401, 503].forEach((s) => out.add(s));
+  if (config.permission && config.permission !== 'signedIn') out.add(403);
+  if (schema.params) [400, 404].forEach((s) => out.add(s));
+  if (schema.querystring || schema.headers) out.add(400);
+  const methods = [route.method].flat();
+  if (methods.some((m) => m === 'POST' || m === 'PUT')) [400, 413, 415].forEach((s) => out.add(s));
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Gives every route of the API the error statuses it can answer with the one error body, next
+ * to the success responses the route declares itself; the console's and the docs' own routes
+ * (hidden from the document) are left as they are.
+ */
+export function declareErrors(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema ?? {}) as { hide?: boolean; response?: Record<string, unknown> };
+    if (schema.hide || !route.url.startsWith('/api/')) return;
+    const response = { ...schema.response };
+    for (const status of errorStatuses(route)) response[status] ??= ErrorBody.describe(ERROR_DESCRIPTIONS[status] ?? '错误');
+    route.schema = { ...route.schema, response };
+  });
+}

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { ROLES } from '../../domain/actors';
+import { ACTIONS } from '../../domain/commands';
+import { STATUSES } from '../../domain/item';
+import { LIGHTS, PolicySchema } from '../../domain/policy';
+
+const Status = z.enum(STATUSES);
+const ActionName = z.enum(ACTIONS);
+
+const ActorView = z.object({ userId: z.string(), name: z.string(), role: z.enum(ROLES), unitId: z.string().nullable() }).describe('办理人');
+
+const Clock = z.object({
+  step: z.string(),
+  epoch: z.number().int(),
+  start: z.string(),
+  deadline: z.string(),
+  dueAt: z.number(),
+  state: z.string(),
+  left: z.number().nullable(),
+  calendarVersion: z.string(),
+});
+
+const FiredRung = z.object({
+  step: z.string(),
+  epoch: z.number().int(),
+  key: z.string(),
+  action: z.string(),
+  deadline: z.string(),
+  dueAt: z.number(),
+  firedAt: z.number(),
+  targets: z.array(z.string()),
+  skipped: z.boolean().optional(),
+});
+
+/** The deadlines as a client needs them: the policy the item was opened under, the clocks, the light, the ladder so far. */
+const DeadlinesView = z
+  .object({
+    policy: z.object(PolicySchema.shape),
+    calendarVersion: z.string(),
+    clocks: z.record(z.string(), Clock),
+    fired: z.array(FiredRung),
+    pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
+    light: z.enum(LIGHTS),
+    unknownYears: z.array(z.string()),
+    assignedOn: z.string(),
+    signedOn: z.string().nullable(),
+    reinspection: z.object({ due: z.string(), dueAt: z.number(), state: z.string() }).optional(),
+    relapses: z.number().int().optional(),
+  })
+  .describe('期限与催办阶梯');
+
+const Extension = z.object({
+  requestedDueDate: z.string(),
+  reason: z.string(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  decision: z.object({ approved: z.boolean(), by: z.string(), at: z.string(), opinion: z.string() }).optional(),
+});
+
+/** One item as a client sees it: its record, its state's own fields, and what the caller may do next. */
+export const ItemView = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    category: z.string(),
+    priority: z.string(),
+    source: z.string(),
+    problemListId: z.string().nullable(),
+    leadUnitId: z.string(),
+    coParts: z.array(z.object({ unitId: z.string(), state: z.enum(['pending', 'signed', 'done']), reports: z.number().int() })),
+    dueDate: z.string(),
+    createdAt: z.string(),
+    createdBy: ActorView,
+    updatedAt: z.string(),
+    seq: z.number().int(),
+    declines: z.array(z.object({ unitId: z.string(), reason: z.string(), at: z.string() })),
+    ownerRuled: z.boolean(),
+    returnCount: z.number().int(),
+    relapseCount: z.number().int(),
+    extensions: z.array(Extension),
+    plan: z.string().nullable(),
+    progressReports: z.number().int(),
+    deadlines: DeadlinesView.nullable(),
+    status: Status,
+    statusLabel: z.string(),
+    declinedBy: z.string().optional().describe('退回交办的单位（已退回）'),
+    resumeTo: Status.optional().describe('恢复后回到的状态（已挂起）'),
+    reason: z.string().optional().describe('挂起或撤销的原因'),
+    closedAt: z.string().optional().describe('销号时间（已办结）'),
+    overdue: z.boolean(),
+    holdingUp: z.array(z.string()).describe('尚未办结、使牵头单位不能申请销号的配合单位'),
+    allowedActions: z.array(ActionName).describe('当前用户现在可办理的操作'),
+  })
+  .describe('事项');
+
+export const ItemBody = z.object({ item: ItemView });
+
+export const ItemDetail = z
+  .object({
+    item: ItemView,
+    attention: z.object({ reason: z.string(), since: z.string().nullable() }).nullable().describe('写入失败超过重试上限、系统正在定时重试'),
+    timeline: z.array(
+      z.object({
+        seq: z.number().int(),
+        action: z.string(),
+        actionLabel: z.string(),
+        fromStatus: z.string().nullable(),
+        toStatus: z.string(),
+        actor: z.object({ userId: z.string(), name: z.string(), role: z.string(), unitId: z.string().nullable() }),
+        at: z.string(),
+        payload: z.unknown().describe('该步骤的内容（意见、理由、方案等）'),
+        attachments: z.unknown().describe('该步骤引用的佐证材料'),
+      }),
+    ),
+  })
+  .describe('事项详情与全过程记录');
+
+export const ItemRow = z.object({
+  id: z.string(),
+  title: z.string(),
+  category: z.string(),
+  priority: z.string(),
+  status: Status,
+  statusLabel: z.string(),
+  leadUnitId: z.string(),
+  coUnitIds: z.array(z.string()),
+  dueDate: z.string(),
+  deadlineDate: z.string().nullable(),
+  light: z.string(),
+  calendarWarning: z.boolean(),
+  attention: z.string().nullable(),
+  declineCount: z.number().int(),
+  returnCount: z.number().int(),
+  problemListId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  overdue: z.boolean(),
+  overdueWorkingDays: z.number().int(),
+});
+
+export const ItemPage = z.object({ total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), items: z.array(ItemRow) }).describe('事项列表的一页');
+
+const LedgerRung = z.object({
+  step: z.string(),
+  epoch: z.number().int(),
+  key: z.string(),
+  action: z.string(),
+  label: z.string(),
+  status: z.enum(['fired', 'pending']),
+  deadline: z.string(),
+  dueAt: z.string(),
+  firedAt: z.string().nullable(),
+  targets: z.array(z.string()),
+  skipped: z.boolean().optional(),
+});
+
+export const Ledger = z
+  .object({
+    itemId: z.string(),
+    title: z.string(),
+    leadUnitId: z.string(),
+    status: Status,
+    generatedOn: z.string(),
+    calendarVersionNow: z.string(),
+    calendarVersionUsed: z.string().nullable(),
+    policy: z.object({ id: z.string(), version: z.number().int() }).nullable(),
+    unknownYears: z.array(z.string()),
+    clocks: z.object({
+      fromAssignment: z.object({ start: z.string(), workingDaysCounted: z.number().int().nullable() }),
+      fromSigning: z.object({ start: z.string().nullable(), workingDaysCounted: z.number().int().nullable() }),
+    }),
+    overdueWorkingDays: z.number().int(),
+    deadlines: z.array(
+      z.object({
+        step: z.string(),
+        stepLabel: z.string(),
+        epoch: z.number().int(),
+        start: z.string(),
+        deadline: z.string(),
+        state: z.string(),
+        workingDaysLeftWhenPaused: z.number().nullable(),
+        calendarVersion: z.string(),
+      }),
+    ),
+    coUnits: z.array(z.object({ unitId: z.string(), state: z.string(), deadline: z.string() })),
+    pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
+    extensions: z.array(Extension),
+    rungs: z.array(LedgerRung),
+    days: z.array(z.object({ date: z.string(), weekday: z.number().int(), working: z.boolean(), calendarKnown: z.boolean(), counted: z.boolean(), reason: z.string() })),
+  })
+  .describe('期限台账');
+
+export const CsvText = z.string().describe('CSV 文本（UTF-8，带 BOM，可用 Excel 或 WPS 打开）');
