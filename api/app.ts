@@ -3,14 +3,15 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { z } from 'zod';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EvidenceStore } from '../lib/evidence-store';
 import { createVerifier, type VerifierOptions } from '../lib/tokens';
 import { actorCache } from '../lib/users';
-import { auditPlugin, writeAudit } from './audit';
+import { auditPlugin, writeAudit, writeClientErrorAudit } from './audit';
 import { declareErrors } from './contract';
 import { authPlugin, publicRoutes } from './auth';
-import { AppError, errorHandler, frameworkError } from './errors';
+import { AppError, badRequest, clientErrorResponse, errorHandler, frameworkError, unsafeTextField } from './errors';
 import type { Services } from './items-service';
 import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
@@ -76,6 +77,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** Builds the HTTP app around injected clients; server.ts listens, tests use inject() or listen on port 0. */
 export async function buildApp(opts: AppOptions) {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // Every validation message a client can see, in Chinese (the product's own messages already are).
+  z.config(z.locales.zhCN());
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: limits.bodyBytes,
@@ -85,6 +88,15 @@ export async function buildApp(opts: AppOptions) {
     frameworkErrors: (err, request, reply: FastifyReply) => {
       const error = frameworkError(err);
       void writeAudit(opts.services.db, request, error.statusCode).finally(() => reply.status(error.statusCode).send(error.body()));
+    },
+    // What Node's HTTP parser refuses (a request line with a backslash, headers over 16 KB, a
+    // timeout) never becomes a request: answered in the product's shape and audited by address.
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      const { status, text } = clientErrorResponse((err as NodeJS.ErrnoException).code);
+      void writeClientErrorAudit(opts.services.db, socket.remoteAddress ?? null, status, (err as NodeJS.ErrnoException).code ?? 'unknown');
+      if (socket.writable) socket.write(text);
+      socket.destroy(err);
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -96,6 +108,10 @@ export async function buildApp(opts: AppOptions) {
   // Actions without a payload may be sent with no body at all.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};
+    // A NUL or a lone surrogate anywhere (path, query, body) cannot be stored by PostgreSQL nor
+    // carried faithfully through JSON: refused here, before any handler or workflow sees it.
+    const field = unsafeTextField({ params: request.params, querystring: request.query, body: request.body });
+    if (field) throw badRequest([{ field, reason: '含有空字符（NUL）或无效的 Unicode 字符' }]);
   });
   // No CORS headers are ever sent: browsers refuse cross-origin calls; the console is same-origin.
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { ROLE_LABELS, type Actor } from '../domain/actors';
 import { can, type Permission } from '../domain/permissions';
@@ -88,14 +88,17 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     if (problems.length) throw new Error(`refusing to start: ${problems.join('; ')}`);
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.is404) return;
     const { public: isPublic, permission } = request.routeOptions.config;
     if (isPublic) return;
     // Unreachable after onReady's check; kept so that no handler ever runs without its actor.
     if (!permission) throw forbidden('此接口未声明访问权限');
     const wait = failures.blockedFor(request.ip);
-    if (wait > 0) throw new AppError(429, 'too_many_requests', `身份验证失败次数过多，请 ${wait} 秒后再试`);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'too_many_requests', `身份验证失败次数过多，请 ${wait} 秒后再试`);
+    }
     const actor = await authenticate(request, opts).catch((err: unknown) => {
       if (err instanceof AppError && err.statusCode === 401) failures.fail(request.ip);
       throw err;

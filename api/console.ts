@@ -16,7 +16,9 @@ const NOT_BUILT = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><titl
 
 /**
  * Whether a URL names something under /api once its spelling is undone: percent-escapes (also
- * of "/"), backslashes, repeated slashes, "." segments, ";" parameters and letter case.
+ * of "/"), backslashes, repeated slashes, "." and ".." segments, ";" parameters, NULs, letter
+ * case and full-width letters. Any segment counts ("//host/api/…", "/x/../api/…"): no console
+ * page has a segment called api.
  */
 export function isApiPath(url: string): boolean {
   let path = url.split('?')[0] ?? '';
@@ -30,11 +32,12 @@ export function isApiPath(url: string): boolean {
     }
   }
   const segments = path
+    .normalize('NFKC')
     .replace(/\\/g, '/')
+    .replace(/\u0000/g, '')
     .split('/')
-    .map((s) => s.split(';')[0]?.trim().toLowerCase() ?? '')
-    .filter((s) => s !== '' && s !== '.');
-  return segments[0] === 'api';
+    .map((s) => s.split(';')[0]?.trim().toLowerCase() ?? '');
+  return segments.includes('api');
 }
 
 /**

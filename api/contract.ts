@@ -43,7 +43,8 @@ export function errorStatuses(route: Pick<RouteOptions, 'method' | 'url' | 'conf
   const out = new Set<number>([429, 500]);
   if (!config.public) [401, 503].forEach((s) => out.add(s));
   if (config.permission && config.permission !== 'signedIn') out.add(403);
-  if (schema.params) [400, 404].forEach((s) => out.add(s));
+  // 414: a path parameter over the router's length limit.
+  if (schema.params) [400, 404, 414].forEach((s) => out.add(s));
   if (schema.querystring || schema.headers) out.add(400);
   const methods = [route.method].flat();
   if (methods.some((m) => m === 'POST' || m === 'PUT')) [400, 413, 415].forEach((s) => out.add(s));

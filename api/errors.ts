@@ -89,6 +89,32 @@ export function fromTemporal(err: unknown): AppError | null {
   return null;
 }
 
+/** The first place (`body.items.0.title`) where a value holds a NUL or a lone UTF-16 surrogate, or null. */
+export function unsafeTextField(value: unknown, at = ''): string | null {
+  if (typeof value === 'string') return /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value) ? at : null;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const inKey = unsafeTextField(k, at);
+      if (inKey !== null) return inKey || k;
+      const found = unsafeTextField(v, at ? `${at}.${k}` : k);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+/** The raw answer to what Node's HTTP parser refused, in the product's error shape. */
+export function clientErrorResponse(code: string | undefined): { status: number; text: string } {
+  const [status, reason, error, message] =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'timeout', '请求超时']
+      : code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', '请求头过大']
+        : [400, 'Bad Request', 'bad_request', '请求格式错误，无法解析'];
+  const body = JSON.stringify({ error, message });
+  return { status, text: `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}` };
+}
+
 /** A request the router refused before any route ran (bad escape, over-long parameter). */
 export function frameworkError(err: FastifyError): AppError {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new AppError(414, 'uri_too_long', '请求地址过长');
@@ -114,10 +140,24 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: bad JSON, body too large, unsupported media type.
     const message = clientErrorMessage(fe);
-    return reply.status(fe.statusCode).send({ error: fe.code ?? 'bad_request', message, ...(fe.statusCode === 400 ? { fields: [{ field: 'body', reason: message }] } : {}) });
+    return reply.status(fe.statusCode).send({ error: clientErrorCode(fe), message, ...(fe.statusCode === 400 ? { fields: [{ field: 'body', reason: message }] } : {}) });
   }
   request.log.error({ err }, 'unexpected error');
   return reply.status(500).send({ error: 'internal', message: '服务器内部错误' });
+}
+
+/** The product's own code for Fastify's client errors: clients see no framework internals. */
+function clientErrorCode(err: FastifyError): string {
+  switch (err.statusCode) {
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'too_many_requests';
+    default:
+      return err.code === 'FST_FILES_LIMIT' || err.code === 'FST_PARTS_LIMIT' || err.code === 'FST_FIELDS_LIMIT' ? 'too_many_parts' : 'bad_request';
+  }
 }
 
 function clientErrorMessage(err: FastifyError): string {

@@ -85,10 +85,16 @@ export function unitFields(spec: Pick<CreateItem, 'leadUnitId' | 'coUnitIds'>, p
 export async function createItem(s: Services, actor: Actor, spec: CreateItem): Promise<Item> {
   if (!can(actor.role, 'item.create')) throw forbidden('只有督查人员可以立项交办');
   await checkUnits(s.db, unitFields(spec));
-  if (!oversees(actor, spec.leadUnitId)) throw forbidden('牵头单位不在您的管辖范围内');
+  checkJurisdiction(actor, unitFields(spec));
   const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
   const policy = await policyFor(s.db, spec.category, spec.priority);
   return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines }, policy }));
+}
+
+/** Oversight with a jurisdiction assigns work only to units in it: the lead unit and every co-unit. */
+export function checkJurisdiction(actor: Actor, fields: Array<[string, string]>): void {
+  const outside = fields.filter(([, id]) => !oversees(actor, id)).map(([field]) => ({ field, reason: '该单位不在您的管辖范围内' }));
+  if (outside.length > 0) throw new AppError(403, 'forbidden', outside[0]!.field.endsWith('leadUnitId') ? '牵头单位不在您的管辖范围内' : '配合单位不在您的管辖范围内', { fields: outside });
 }
 
 async function loadRow(s: Services, actor: Actor, id: string) {
@@ -106,9 +112,14 @@ export async function act(s: Services, actor: Actor, id: string, action: Action,
   if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
   const command = parseCommand({ action, payload: await withEvidence(s, item, payload), actor });
   if (action === 'reassign' && command.action === 'reassign') {
-    await checkUnits(s.db, unitFields({ leadUnitId: command.payload.leadUnitId, coUnitIds: command.payload.coUnitIds ?? [] }));
+    const fields = unitFields({ leadUnitId: command.payload.leadUnitId, coUnitIds: command.payload.coUnitIds ?? [] });
+    await checkUnits(s.db, fields);
+    checkJurisdiction(actor, fields);
   }
-  if (action === 'arbitrate' && command.action === 'arbitrate') await checkUnits(s.db, [['body.unitId', command.payload.unitId]]);
+  if (action === 'arbitrate' && command.action === 'arbitrate') {
+    await checkUnits(s.db, [['body.unitId', command.payload.unitId]]);
+    checkJurisdiction(actor, [['body.unitId', command.payload.unitId]]);
+  }
   // The same rules the workflow applies, checked first on the recorded state: a refused
   // request never reaches Temporal. The workflow's validator still has the last word.
   const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });

@@ -10,7 +10,7 @@ import { openProblemList } from '../lib/items';
 import { policyFor } from '../lib/policies';
 import type { Policy } from '../domain/policy';
 import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
-import type { Services } from './items-service';
+import { unitFields, type Services } from './items-service';
 import { itemsVisibleTo, problemListsVisibleTo } from './visibility';
 import { TERMINAL } from '../domain/item';
 import type { Prisma } from '../generated/prisma/client';
@@ -91,8 +91,12 @@ export async function createProblemList(s: Services, actor: Actor, title: string
     specs.push({ ...spec, leadUnitId: lead ?? spec.leadUnitId, coUnitIds: co });
   });
   if (errors.length > 0) throw badRequest(errors, `清单有 ${new Set(errors.map((e) => e.field.split('.')[0])).size} 行有误，未导入任何问题`);
-  const outside: FieldError[] = specs.flatMap((spec, i) => (oversees(actor, spec.leadUnitId) ? [] : [{ field: `${rowLabel(i)}.leadUnitId`, reason: '牵头单位不在您的管辖范围内' }]));
-  if (outside.length > 0) throw new AppError(403, 'forbidden', `清单有 ${outside.length} 行的牵头单位不在您的管辖范围内，未导入任何问题`, { fields: outside });
+  const outside: FieldError[] = specs.flatMap((spec, i) =>
+    unitFields(spec, rowLabel(i))
+      .filter(([, id]) => !oversees(actor, id))
+      .map(([field]) => ({ field, reason: field.endsWith('leadUnitId') ? '牵头单位不在您的管辖范围内' : '配合单位不在您的管辖范围内' })),
+  );
+  if (outside.length > 0) throw new AppError(403, 'forbidden', `清单有 ${new Set(outside.map((f) => f.field.split('.')[0])).size} 行的单位不在您的管辖范围内，未导入任何问题`, { fields: outside });
   const listId = `L${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
   const policyKey = (spec: CreateItem) => `${spec.category}|${spec.priority}`;
   const policies = new Map<string, Policy>();
@@ -150,13 +154,18 @@ async function progressOf(s: Services, actor: Actor, lists: Array<{ id: string; 
     for (const r of rows) if (r.problemListId && (!only || only(r))) m.set(r.problemListId, (m.get(r.problemListId) ?? 0) + r._count._all);
     return m;
   };
-  const [all, byStatus, late, returnedRows] = await Promise.all([
-    s.db.item.groupBy({ by: ['problemListId'], where: { problemListId: { in: ids } }, _count: { _all: true } }),
+  // The hidden items are counted by their own query (not as recorded − seen): the list may be
+  // recording items between the queries, and a total must never exceed the list's.
+  const [hiddenRows, byStatus, late, returnedRows] = await Promise.all([
+    // Prisma reads `NOT: {}` (who sees everything) as no filter at all: nothing is hidden from them.
+    Object.keys(itemsVisibleTo(actor)).length === 0
+      ? Promise.resolve([])
+      : s.db.item.groupBy({ by: ['problemListId'], where: { AND: [{ problemListId: { in: ids } }, { NOT: itemsVisibleTo(actor) }] }, _count: { _all: true } }),
     s.db.item.groupBy({ by: ['problemListId', 'status'], where: visible({}), _count: { _all: true } }),
     s.db.item.groupBy({ by: ['problemListId'], where: visible({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } }), _count: { _all: true } }),
     s.db.item.groupBy({ by: ['problemListId'], where: visible({ returnCount: { gt: 0 } }), _count: { _all: true } }),
   ]);
-  const recorded = count(all);
+  const hidden = count(hiddenRows);
   const opened = count(byStatus);
   const closed = count(byStatus, (r) => r.status === 'closed');
   const withdrawn = count(byStatus, (r) => r.status === 'withdrawn');
@@ -165,7 +174,7 @@ async function progressOf(s: Services, actor: Actor, lists: Array<{ id: string; 
   return new Map(
     lists.map((l) => {
       const seen = opened.get(l.id) ?? 0;
-      const total = l.total - ((recorded.get(l.id) ?? 0) - seen);
+      const total = l.total - (hidden.get(l.id) ?? 0);
       const c = closed.get(l.id) ?? 0;
       const w = withdrawn.get(l.id) ?? 0;
       return [l.id, { total, opened: seen, closed: c, withdrawn: w, overdue: overdue.get(l.id) ?? 0, returned: returned.get(l.id) ?? 0, cleared: total > 0 && c + w === total }];

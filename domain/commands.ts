@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { ActorSchema, type Actor } from './actors';
 
-/** A calendar date, YYYY-MM-DD, that really exists (2026-02-30 is refused). */
+/**
+ * A calendar date, YYYY-MM-DD, that really exists (2026-02-30 is refused), in 2000–2099: the
+ * working-day arithmetic walks the years between, and a date in 9999 sent a workflow into it
+ * for millennia.
+ */
 export const DateString = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, '日期不存在');
+  }, '日期不存在')
+  .refine((s) => s >= '2000-01-01' && s <= '2099-12-31', '日期应在 2000 年至 2099 年之间');
 
 const Text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`);
 const UnitId = z.string().trim().min(1, '不能为空').max(64);

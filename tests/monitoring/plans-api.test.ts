@@ -109,9 +109,15 @@ describe('a cycle through the API', () => {
     const report = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 90, note: '已核实' }], attachments: [{ sha256 }] }, p.leadA);
     expect(report.statusCode, report.body).toBe(200);
     expect(report.json().values).toMatchObject([{ code: 'K1', value: 90, note: '已核实', submittedBy: p.leadA.userId, attachments: [{ name: '统计报表.pdf', sha256, mime: 'application/pdf' }] }]);
-    // A unit with nothing to report in the plan cannot upload to it.
+    // A unit the plan does not involve cannot upload to it, nor report, and learns nothing of the cycle: 404 as for an unknown id.
     const other = multipart([{ name: 'x.pdf', content: pdf('x') }]);
-    expect((await stack.app.inject({ method: 'POST', url: '/api/cycles/api-plan-2026-10/evidence', headers: { ...bearer(p.outsider), ...other.headers }, payload: other.payload })).statusCode).toBe(403);
+    const upload = (cycleId: string) => stack.app.inject({ method: 'POST', url: `/api/cycles/${cycleId}/evidence`, headers: { ...bearer(p.outsider), ...other.headers }, payload: other.payload });
+    const strangerUp = await upload('api-plan-2026-10');
+    expect(strangerUp.statusCode).toBe(404);
+    expect(strangerUp.json()).toEqual((await upload('no-such-cycle')).json());
+    const strangerValues = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 1 }] }, p.outsider);
+    expect(strangerValues.statusCode).toBe(404);
+    expect(strangerValues.json()).toEqual((await post('/api/cycles/no-such-cycle/values', { values: [{ code: 'K1', value: 1 }] }, p.outsider)).json());
     const foreign = await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K2', value: 1 }] }, p.leadA);
     expect(foreign.statusCode).toBe(403);
     expect(foreign.json().fields[0]).toEqual({ field: 'body.values.0.code', reason: '该指标不由本单位报送' });
@@ -136,8 +142,10 @@ describe('a cycle through the API', () => {
     expect(r.reds).toEqual([{ code: 'K2', ownerUnitId: 'unit-b', itemId: 'M-api-plan-2026-10-K2' }]);
     const item = await waitFor(async () => (await get('/api/items/M-api-plan-2026-10-K2')).json().item ?? null);
     expect(item).toMatchObject({ leadUnitId: 'unit-b', category: 'monitoring', status: 'assigned' });
-    // Closed for reporting once published.
+    // Closed for reporting once published; a unit the plan does not involve still gets only the unknown id's 404.
     expect((await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 95 }] }, p.leadA)).statusCode).toBe(409);
+    expect((await post('/api/cycles/api-plan-2026-10/values', { values: [{ code: 'K1', value: 95 }] }, p.outsider)).statusCode).toBe(404);
+    expect((await upload('api-plan-2026-10')).statusCode).toBe(404);
 
     const lights = (await get('/api/units/unit-a/lights', p.leadA)).json();
     expect(lights.cycles).toEqual([expect.objectContaining({ cycleId: 'api-plan-2026-10', indicators: [expect.objectContaining({ code: 'K1', light: 'green' })] })]);

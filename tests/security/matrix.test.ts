@@ -354,15 +354,15 @@ function rows(): Row[] {
     {
       method: 'POST',
       route: '/api/cycles/:id/values',
-      // Units report their own indicators only: the fixture's indicator belongs to unit-a.
-      expected: (c) => gate(c, 'indicator.report', false) ?? (LEAD.has(c) ? 200 : 403),
+      // Units report their own indicators only: the fixture's indicator belongs to unit-a. Units the plan does not involve get the unknown id's 404.
+      expected: (c) => gate(c, 'indicator.report', false) ?? (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 200 : 403),
       request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/values', body: { values: [{ code: 'MX1', value: 42 }] } }),
     },
     {
       method: 'POST',
       route: '/api/cycles/:id/evidence',
-      // Units with indicators in the plan (unit-a's) upload; other units' staff are refused.
-      expected: (c) => gate(c, 'indicator.report', false) ?? (LEAD.has(c) ? 201 : 403),
+      // Units with indicators in the plan (unit-a's) upload; units the plan does not involve get the unknown id's 404.
+      expected: (c) => gate(c, 'indicator.report', false) ?? (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 201 : 403),
       request: async (c) => {
         const { payload, headers } = multipart([{ name: '报表.jpg', content: jpeg(`matrix-cycle-${c}`) }]);
         return { url: '/api/cycles/matrix-fixture-2026-10/evidence', body: payload, headers };

@@ -142,7 +142,8 @@ describe('every route, every spelling, no token', () => {
 
   it('the console catch-all knows an API path under any spelling', () => {
     for (const path of spellings('/api/users')) expect(isApiPath(path), path).toBe(true);
-    for (const path of ['/', '/items/I1', '/cycles/c-2026-10', '/apiary', '/x/api']) expect(isApiPath(path), path).toBe(false);
+    for (const path of ['/x/../api/users', '//127.0.0.1:3000/api/users', '/\uff41\uff50\uff49/users', '/api%00/users', '/API;x/users']) expect(isApiPath(path), path).toBe(true);
+    for (const path of ['/', '/items/I1', '/cycles/c-2026-10', '/apiary', '/x/apis']) expect(isApiPath(path), path).toBe(false);
   });
 
   it('a token for a real user still works under an escaped spelling, and the role table still applies', async () => {

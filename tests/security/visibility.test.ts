@@ -10,6 +10,7 @@ import type { Actor } from '../../domain/actors';
 import { planScheduleId } from '../../lib/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { multipart, pdf } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -175,6 +176,45 @@ describe('plans, schedules and cycles', () => {
     const lights = (await get('/api/units/district-a/lights', ds)).json();
     expect(lights.cycles.map((c: { cycleId: string }) => c.cycleId)).toContain('vis-mixed-2026-10');
     expect((await get('/api/units/unit-a/lights', ds)).statusCode).toBe(404);
+  });
+
+  it("a unit the plan does not involve learns nothing of its cycles by reporting or uploading: 404 as for an unknown id", async () => {
+    const upload = (cycleId: string, actor: Actor) => {
+      const { payload, headers } = multipart([{ name: '报表.pdf', content: pdf(`vis-${cycleId}-${actor.userId}`) }]);
+      return stack.app.inject({ method: 'POST', url: `/api/cycles/${cycleId}/evidence`, headers: { ...bearer(actor), ...headers }, payload });
+    };
+    const before = [await stack.db.indicatorValue.count(), await stack.db.evidence.count()];
+    // vis-city collects, vis-mixed is published: neither state shows to a stranger.
+    for (const [cycleId, code] of [['vis-city-2026-10', 'VC1'], ['vis-mixed-2026-10', 'VM1']] as const) {
+      for (const stranger of [p.outsider, p.leadB]) {
+        const values = { values: [{ code, value: 1 }] };
+        await expectLikeUnknown(await call('POST', `/api/cycles/${cycleId}/values`, stranger, values), '/api/cycles/no-such-cycle/values', stranger, 'POST', values);
+        const up = await upload(cycleId, stranger);
+        expect(up.statusCode).toBe(404);
+        expect(up.json()).toEqual((await upload('no-such-cycle', stranger)).json());
+      }
+    }
+    // unit-c co-handles a task of vis-mixed: it sees the cycle, has nothing to report in it, and is told so.
+    const coUp = await upload('vis-mixed-2026-10', p.coC);
+    expect(coUp.statusCode).toBe(403);
+    expect(coUp.json().message).toBe('本单位在该计划中没有需报送的指标');
+    expect((await call('POST', '/api/cycles/vis-mixed-2026-10/values', p.coC, { values: [{ code: 'VM2', value: 1 }] })).statusCode).toBe(409);
+    // Involved in the plan, while it collects, but not the indicator's owner: refused by ownership, as before.
+    await stack.db.cycle.create({ data: { id: 'vis-mixed-2026-11', planId: 'vis-mixed', period: '2026-11', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
+    for (const [actor, code] of [[p.coC, 'VM1'], [p.leadA, 'VM2']] as const) {
+      const foreign = await call('POST', '/api/cycles/vis-mixed-2026-11/values', actor, { values: [{ code, value: 1 }] });
+      expect(foreign.statusCode).toBe(403);
+      expect(foreign.json().message).toBe('只能报送本单位负责的指标');
+    }
+    await stack.db.cycle.delete({ where: { id: 'vis-mixed-2026-11' } });
+    expect([await stack.db.indicatorValue.count(), await stack.db.evidence.count()]).toEqual(before);
+  });
+
+  it("a unit that does not exist has no lights: 404 as for one out of sight", async () => {
+    const unknown = await get('/api/units/no-such-unit/lights', p.supervisor);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual((await get('/api/units/unit-a/lights', ds)).json());
+    expect((await get('/api/units/no-such-unit/lights', ds)).statusCode).toBe(404);
   });
 });
 
