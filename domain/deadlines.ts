@@ -1,6 +1,7 @@
 import type { Action } from './commands';
 import { instantAt, nextWorkingDayOnOrAfter, shanghaiDate, shiftWorkingDays, workingDaysBetween, type Calendar } from './calendar';
 import { LIGHT_OF_ACTION, LIGHTS, type Light, type Policy, type Rung, type RungAction, type Step } from './policy';
+import { assertNever } from './never';
 
 /**
  * The deadlines of one item and its escalation ladder, as plain data in the workflow's state.
@@ -189,8 +190,14 @@ export function afterTransition(prev: Deadlines, action: Action, before: ItemFac
         startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
       }
       break;
-    default:
+    case 'coSign':
+    case 'coReport':
+    case 'coComplete':
+    case 'requestExtension':
+      // No clock moves: a co-unit's part and an extension still to be decided leave every deadline as it is.
       break;
+    default:
+      assertNever(action);
   }
   return withLight(d);
 }

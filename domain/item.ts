@@ -1,7 +1,17 @@
+/**
+ * The item's state machine: states, the one table of transitions, who may act, `decide`.
+ *
+ * Everything in `domain/` is workflow code: `itemWorkflow` runs it inside Temporal and replays
+ * it from every recorded history, so it stays deterministic (no I/O, no clock, no randomness)
+ * and a change that would make a running item decide differently is a workflow change: the
+ * workflow chooses the new behaviour behind `patched()`, and it must pass the replay gate
+ * (tests/replay/replay.test.ts). Adding an action: README, "Adding an action".
+ */
 import { isUnitRole, oversees, type Actor } from './actors';
 import { can } from './permissions';
 import { reinspectionPending, type Deadlines } from './deadlines';
 import type { Action, Attachment, Command, CreateItem } from './commands';
+import { assertNever } from './never';
 
 export const STATUSES = ['assigned', 'declined', 'arbitration', 'signed', 'rectifying', 'verifying', 'suspended', 'closed', 'withdrawn'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -300,8 +310,19 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
     case 'reinspect':
       if (!reinspectionPending(item.deadlines)) return refuse(item, 'precondition_failed', '该事项没有待进行的回头看');
       return null;
-    default:
+    case 'sign':
+    case 'reassign':
+    case 'arbitrate':
+    case 'filePlan':
+    case 'reportProgress':
+    case 'verifyPass':
+    case 'verifyReturn':
+    case 'suspend':
+    case 'resume':
+    case 'withdraw':
       return null;
+    default:
+      return assertNever(action);
   }
 }
 

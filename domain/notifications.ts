@@ -1,4 +1,5 @@
 import type { EventDraft, Item } from './item';
+import { assertNever } from './never';
 
 /** Every kind of notice the system sends, with its zh-CN name and whether it is urgent. */
 export const NOTIFICATION_KINDS = {
@@ -63,8 +64,23 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
     }
     case 'submit':
       return [notice('submitted', ['supervisor'], lead)];
-    default:
+    // No lifecycle notice (a rung of the ladder, `escalate`, carries its own).
+    case 'escalate':
+    case 'sign':
+    case 'decline':
+    case 'filePlan':
+    case 'reportProgress':
+    case 'coSign':
+    case 'coReport':
+    case 'coComplete':
+    case 'requestExtension':
+    case 'suspend':
+    case 'resume':
+    case 'withdraw':
+    case 'reinspect':
       return [];
+    default:
+      return assertNever(event.action);
   }
 }
 

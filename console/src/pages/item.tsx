@@ -1,3 +1,4 @@
+import type { Action } from '../../../domain/commands';
 import type { Item } from '../../../domain/item';
 import { useState } from 'preact/hooks';
 import { ApiError, download, get, newKey, post, upload } from '../api';
@@ -45,8 +46,11 @@ interface Field {
 
 const FILES: Field = { name: 'attachments', label: '佐证材料（PDF、图片、Office 文档）', kind: 'files' };
 
-/** What each action asks for; the server checks it all again and names any field it refuses. */
-const FORMS: Record<string, Field[]> = {
+/**
+ * What each action asks for, for every action ([] when it asks for nothing): a new action does
+ * not compile until it has its form. The server checks it all again and names any field it refuses.
+ */
+const FORMS: Record<Action, Field[]> = {
   sign: [{ name: 'note', label: '签收意见', kind: 'textarea' }],
   decline: [{ name: 'reason', label: '退回理由（说明为何不属于本单位职责）', kind: 'textarea', required: true }],
   reassign: [
@@ -103,7 +107,8 @@ const DANGER = new Set(['decline', 'verifyReturn', 'withdraw', 'suspend']);
 type Values = Record<string, string>;
 
 function ActionForm({ item, action, label, units, onDone }: { item: ItemView; action: string; label: string; units: Unit[]; onDone: (succeeded: boolean) => void }) {
-  const fields = FORMS[action] ?? [];
+  // The action's name comes from the server: one this console does not know has no fields.
+  const fields = (FORMS as Partial<Record<string, Field[]>>)[action] ?? [];
   // What the user typed stays here through errors and reloads of the item.
   const [values, setValues] = useState<Values>({});
   const [files, setFiles] = useState<File[]>([]);
