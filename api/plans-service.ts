@@ -237,19 +237,33 @@ export async function publishNow(s: Services, actor: Actor, id: string) {
   return { cycleId: id, workflowId };
 }
 
+/**
+ * The largest magnitude a reported value may have. Indicators are measured in %, 人, 个 or
+ * 万元/亿元, so 10¹² (一万亿) is far above any real value; and a value near the double range
+ * (1e308) makes the published scores overflow to ±Infinity, which the stored report keeps as
+ * null. At 10¹² a double still holds four decimal places.
+ */
+const MAX_VALUE = 1e12;
+
+/** A reported value: a finite number (JSON's 1e999 parses to Infinity) of a plausible magnitude. */
+const ReportedValue = z
+  .number({ error: (issue) => (typeof issue.input === 'number' ? '应为有限数字' : '应为数字') })
+  .min(-MAX_VALUE, '数值超出合理范围：绝对值不能超过 1 万亿（10¹²）')
+  .max(MAX_VALUE, '数值超出合理范围：绝对值不能超过 1 万亿（10¹²）');
+
 export const ValuesBody = z.strictObject({
   /** Files uploaded to the cycle first (POST /api/cycles/:id/evidence), named by SHA-256. */
   attachments: z.array(z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256') })).max(20).default([]),
   values: z
-    .array(z.strictObject({ code: z.string().trim().min(1).max(64), value: z.number({ error: '应为数字' }).finite('应为有限数字'), note: z.string().trim().max(1000).default('') }))
+    .array(z.strictObject({ code: z.string().trim().min(1).max(64), value: ReportedValue, note: z.string().trim().max(1000).default('') }))
     .min(1, '至少报送一个指标')
     .max(200),
 });
 
 /** A unit reports its values for the cycle's period: only for its own indicators, while the cycle collects. */
 export async function submitValues(s: Services, actor: Actor, cycleId: string, body: z.infer<typeof ValuesBody>) {
-  const cycle = await s.db.cycle.findUnique({ where: { id: cycleId } });
-  if (!cycle) throw notFound('监测周期不存在');
+  // Before the state check: a unit the plan does not involve learns nothing of the cycle, not even that it exists.
+  const { cycle } = await visibleCycle(s, actor, cycleId);
   if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再报送', { reason: 'cycle_published' });
   const indicators = new Map((await s.db.indicator.findMany({ where: { planId: cycle.planId, code: { in: body.values.map((v) => v.code) } } })).map((i) => [i.code, i]));
   const errors: FieldError[] = [];
@@ -313,19 +327,20 @@ async function unitReporting(s: Services, cycleId: string, planId: string, perio
 
 /** Evidence for a cycle's values is uploaded by a unit that owns indicators of the plan, while the cycle collects. */
 export async function checkCycleUpload(s: Services, actor: Actor, cycleId: string): Promise<void> {
-  const cycle = await s.db.cycle.findUnique({ where: { id: cycleId } });
-  if (!cycle) throw notFound('监测周期不存在');
+  // Before the other checks: a unit the plan does not involve learns nothing of the cycle, not even that it exists.
+  const { cycle } = await visibleCycle(s, actor, cycleId);
   if (!isUnitRole(actor) || !(await s.db.indicator.findFirst({ where: { planId: cycle.planId, ownerUnitId: actor.unitId ?? '' } }))) throw forbidden('本单位在该计划中没有需报送的指标');
   if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再上传', { reason: 'cycle_published' });
 }
 
 /** A unit's lights cycle by cycle, from the published reports. */
 export async function unitLights(s: Services, actor: Actor, unitId: string) {
-  if (!seesUnit(actor, unitId)) throw notFound('单位不存在');
+  if (!seesUnit(actor, unitId) || !(await s.db.unit.findUnique({ where: { id: unitId }, select: { id: true } }))) throw notFound('单位不存在');
   const cycles = await s.db.cycle.findMany({ where: { status: 'published' }, orderBy: [{ planId: 'asc' }, { period: 'asc' }] });
   return {
     unitId,
-    cycles: cycles.map((c) => {
+    // A cycle marked published without a report stored has no lights to show (and must not fail the others).
+    cycles: cycles.filter((c) => c.report !== null).map((c) => {
       const report = c.report as unknown as CycleReport;
       return {
         cycleId: c.id,

@@ -112,6 +112,13 @@ const IndicatorResult = z
   })
   .describe('指标晾晒结果');
 
+/**
+ * A score computed at publication. Reports are stored as JSON, where a score that overflowed
+ * (±Infinity, NaN: absurd values or baselines) was written as null; such a report must still
+ * display, so these fields may be null.
+ */
+const Computed = z.number().nullable();
+
 const Standing = z
   .object({
     unitId: z.string(),
@@ -123,12 +130,12 @@ const Standing = z
     ranked: z.boolean(),
     reason: z.string().optional().describe('未参与排名的原因'),
     lights: z.object({ green: z.number().int(), yellow: z.number().int(), red: z.number().int() }),
-    byCategory: z.record(z.string(), z.number()).describe('各类别得分'),
+    byCategory: z.record(z.string(), Computed).describe('各类别得分（null 表示无法计算）'),
     toRise: z
       .object({
-        scoreGap: z.number(),
+        scoreGap: Computed.describe('分差（null 表示无法计算）'),
         aboveUnitId: z.string(),
-        options: z.array(z.object({ code: z.string(), valueNeeded: z.number() })),
+        options: z.array(z.object({ code: z.string(), valueNeeded: Computed.describe('所需达到的值（null 表示无法计算）') })),
       })
       .nullable()
       .describe('上升一名所需：分差，以及单独提升某一指标所需达到的值'),

@@ -67,7 +67,7 @@ export function CyclePage({ id }: { id: string }) {
                     <td>
                       {s.reported} / {s.indicators}
                     </td>
-                    <td>{s.toRise ? `${s.toRise.scoreGap.toFixed(4)}（${unitName(s.toRise.aboveUnitId)}）` : '—'}</td>
+                    <td>{s.toRise ? `${typeof s.toRise.scoreGap === 'number' ? s.toRise.scoreGap.toFixed(4) : '—'}（${unitName(s.toRise.aboveUnitId)}）` : '—'}</td>
                   </tr>
                 ))}
             </tbody>
