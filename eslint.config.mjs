@@ -21,12 +21,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'child_process', 'http', 'https', 'net', 'os'], message: 'Node built-ins are not deterministic: not in workflow or domain code.' },
-            { group: ['**/generated/prisma/**', '@prisma/*', 'pg', '**/lib/db', '**/lib/*'], message: 'No database or I/O adapters in workflow or domain code: use an activity.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'child_process', 'http', 'https', 'net', 'os'],
+              message: 'Node built-ins are not deterministic: not in workflow or domain code.',
+            },
+            {
+              group: ['**/generated/prisma/**', '@prisma/*', 'pg', '**/lib/db', '**/lib/*'],
+              message: 'No database or I/O adapters in workflow or domain code: use an activity.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Use sleep() in a loop.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() in a loop.' },
+      ],
     },
   },
 );

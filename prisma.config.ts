@@ -8,5 +8,9 @@ export default defineConfig({
   engine: 'js',
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
-  adapter: async () => new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://localhost:5432/duban', idleTimeoutMillis: 200 }),
+  adapter: async () =>
+    new PrismaPg({
+      connectionString: process.env.DATABASE_URL ?? 'postgresql://localhost:5432/duban',
+      idleTimeoutMillis: 200,
+    }),
 });

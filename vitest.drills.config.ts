@@ -8,7 +8,15 @@ import base from './vitest.config';
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['tests/drills/**/*.test.ts', 'tests/long/**/*.test.ts', 'tests/scale/**/*.test.ts', 'tests/workflows/crash.test.ts', 'tests/notifications/crash.test.ts', 'tests/notifications/email.test.ts', 'tests/replay/**/*.test.ts'],
+    include: [
+      'tests/drills/**/*.test.ts',
+      'tests/long/**/*.test.ts',
+      'tests/scale/**/*.test.ts',
+      'tests/workflows/crash.test.ts',
+      'tests/notifications/crash.test.ts',
+      'tests/notifications/email.test.ts',
+      'tests/replay/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**'],
     env: { DRILL_PG_OUTAGE_MS: '30000' },
     testTimeout: 300_000,

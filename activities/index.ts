@@ -14,7 +14,10 @@ export interface ActivityDeps {
   temporal?: Client;
 }
 
-const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = { from: '督查督办系统 <duban@localhost>', publicUrl: 'http://127.0.0.1:3000' };
+const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
+  from: '督查督办系统 <duban@localhost>',
+  publicUrl: 'http://127.0.0.1:3000',
+};
 
 /** Activities are built from their dependencies, so tests give them a real database of their own. */
 export function createActivities(deps: ActivityDeps) {

@@ -2,7 +2,17 @@ import { heartbeat } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Actor } from '../domain/actors';
 import { instantAt, shanghaiDate, shiftWorkingDays, type Calendar } from '../domain/calendar';
-import { CycleRulesSchema, elapsedShare, evaluate, periodEnd, periodFor, rankUnits, type Indicator, type IndicatorResult, type UnitStanding } from '../domain/monitoring';
+import {
+  CycleRulesSchema,
+  elapsedShare,
+  evaluate,
+  periodEnd,
+  periodFor,
+  rankUnits,
+  type Indicator,
+  type IndicatorResult,
+  type UnitStanding,
+} from '../domain/monitoring';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { openItem } from '../lib/items';
@@ -56,13 +66,28 @@ export function redItemId(cycleId: string, code: string): string {
   return `M-${cycleId}-${code}`.slice(0, 64);
 }
 
-function toIndicator(row: { code: string; name: string; ownerUnitId: string; measure: string; baseline: number; target: number; direction: string; weight: number; category: string; source: string; invented: boolean }): Indicator {
+function toIndicator(row: {
+  code: string;
+  name: string;
+  ownerUnitId: string;
+  measure: string;
+  baseline: number;
+  target: number;
+  direction: string;
+  weight: number;
+  category: string;
+  source: string;
+  invented: boolean;
+}): Indicator {
   return { ...row, direction: row.direction as Indicator['direction'], source: row.source as Indicator['source'] };
 }
 
 /** Share of the owner unit's items due within the year so far that were closed by their due date (in %). */
 async function closureRate(db: Db, unitId: string, year: number, periodEnd: string): Promise<number | null> {
-  const due = await db.item.findMany({ where: { leadUnitId: unitId, dueDate: { gte: `${year}-01-01`, lte: periodEnd }, status: { not: 'withdrawn' } }, select: { dueDate: true, closedAt: true } });
+  const due = await db.item.findMany({
+    where: { leadUnitId: unitId, dueDate: { gte: `${year}-01-01`, lte: periodEnd }, status: { not: 'withdrawn' } },
+    select: { dueDate: true, closedAt: true },
+  });
   if (due.length === 0) return null;
   const onTime = due.filter((i) => i.closedAt && shanghaiDate(i.closedAt.getTime()) <= i.dueDate).length;
   return Math.round((onTime / due.length) * 1000) / 10;
@@ -86,22 +111,56 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const dueDate = existing?.dueDate ?? shiftWorkingDays(cal, today, rules.reportDays).date;
       const dueAt = instantAt(dueDate, '24:00');
       if (existing?.status === 'published') return { cycleId, period, status: 'published', dueDate, dueAt, rungs: [] };
-      await db.cycle.createMany({ data: [{ id: cycleId, planId, period, openedAt: new Date(now), dueDate, status: 'collecting', workflowId: workflowId ?? null }], skipDuplicates: true });
+      await db.cycle.createMany({
+        data: [
+          {
+            id: cycleId,
+            planId,
+            period,
+            openedAt: new Date(now),
+            dueDate,
+            status: 'collecting',
+            workflowId: workflowId ?? null,
+          },
+        ],
+        skipDuplicates: true,
+      });
 
       const indicators = (await db.indicator.findMany({ where: { planId } })).map(toIndicator);
       for (const ind of indicators.filter((i) => i.source === 'closure_rate')) {
         const value = await closureRate(db, ind.ownerUnitId, year, end);
         if (value === null) continue;
         await db.indicatorValue.createMany({
-          data: [{ planId, code: ind.code, period, value, note: '由督办事项按期办结情况自动计算', attachments: [], source: 'derived', submittedBy: 'system', submittedAt: new Date(now) }],
+          data: [
+            {
+              planId,
+              code: ind.code,
+              period,
+              value,
+              note: '由督办事项按期办结情况自动计算',
+              attachments: [],
+              source: 'derived',
+              submittedBy: 'system',
+              submittedAt: new Date(now),
+            },
+          ],
           skipDuplicates: true,
         });
       }
-      const have = new Set((await db.indicatorValue.findMany({ where: { planId, period }, select: { code: true } })).map((v) => v.code));
+      const have = new Set(
+        (await db.indicatorValue.findMany({ where: { planId, period }, select: { code: true } })).map((v) => v.code),
+      );
       const asked = new Map<string, Indicator[]>();
-      for (const ind of indicators) if (ind.source === 'report' && !have.has(ind.code)) asked.set(ind.ownerUnitId, [...(asked.get(ind.ownerUnitId) ?? []), ind]);
+      for (const ind of indicators)
+        if (ind.source === 'report' && !have.has(ind.code))
+          asked.set(ind.ownerUnitId, [...(asked.get(ind.ownerUnitId) ?? []), ind]);
       await db.reportingRequest.createMany({
-        data: [...asked.entries()].map(([unitId, inds]) => ({ cycleId, unitId, indicators: inds.map((i) => i.code), requestedAt: new Date(now) })),
+        data: [...asked.entries()].map(([unitId, inds]) => ({
+          cycleId,
+          unitId,
+          indicators: inds.map((i) => i.code),
+          requestedAt: new Date(now),
+        })),
         skipDuplicates: true,
       });
       await notify(
@@ -112,7 +171,13 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
           kind: 'report_request',
           targets: ['handler'],
           unitIds: [unitId],
-          payload: { title: `${plan.title}：${period} 指标数据报送`, deadline: dueDate, link: `/cycles/${cycleId}`, period, indicators: inds.map((i) => i.name) },
+          payload: {
+            title: `${plan.title}：${period} 指标数据报送`,
+            deadline: dueDate,
+            link: `/cycles/${cycleId}`,
+            period,
+            indicators: inds.map((i) => i.name),
+          },
         })),
         now,
       );
@@ -126,19 +191,35 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
     },
 
     /** Tells every unit still owing values: once per rung (the notice key), counted per unit. */
-    async chaseReporters({ cycleId, rung, now }: { cycleId: string; rung: 'remind' | 'chase'; now: number }): Promise<number> {
+    async chaseReporters({
+      cycleId,
+      rung,
+      now,
+    }: {
+      cycleId: string;
+      rung: 'remind' | 'chase';
+      now: number;
+    }): Promise<number> {
       const cycle = await db.cycle.findUniqueOrThrow({ where: { id: cycleId } });
       const plan = await db.plan.findUniqueOrThrow({ where: { id: cycle.planId } });
       const open = await owing(db, cycle.planId, cycleId, cycle.period);
       if (open.length === 0) return 0;
-      const names = new Map((await db.indicator.findMany({ where: { planId: cycle.planId } })).map((i) => [i.code, i.name]));
+      const names = new Map(
+        (await db.indicator.findMany({ where: { planId: cycle.planId } })).map((i) => [i.code, i.name]),
+      );
       const kind = rung === 'remind' ? 'report_remind' : 'report_chase';
       const drafts = open.map((r) => ({
         key: `${cycleId}/${rung}/${r.unitId}`,
         kind,
         targets: rung === 'remind' ? ['handler'] : ['handler', 'unit_leader'],
         unitIds: [r.unitId],
-        payload: { title: `${plan.title}：${cycle.period} 指标数据报送`, deadline: cycle.dueDate, link: `/cycles/${cycleId}`, period: cycle.period, indicators: r.missing.map((c) => names.get(c) ?? c) },
+        payload: {
+          title: `${plan.title}：${cycle.period} 指标数据报送`,
+          deadline: cycle.dueDate,
+          link: `/cycles/${cycleId}`,
+          period: cycle.period,
+          indicators: r.missing.map((c) => names.get(c) ?? c),
+        },
       }));
       // Inserted notices and the chase count move together, and a retry adds neither.
       return db.$executeRaw`
@@ -163,32 +244,90 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       if (cycle.status === 'published') return { cycleId, reds: (cycle.report as unknown as CycleReport).reds };
       const plan = await db.plan.findUniqueOrThrow({ where: { id: cycle.planId } });
       const rules = CycleRulesSchema.parse(plan.rules);
-      const indicators = (await db.indicator.findMany({ where: { planId: plan.id }, orderBy: { code: 'asc' } })).map(toIndicator);
-      const values = new Map((await db.indicatorValue.findMany({ where: { planId: plan.id, period: cycle.period } })).map((v) => [v.code, v.value]));
+      const indicators = (await db.indicator.findMany({ where: { planId: plan.id }, orderBy: { code: 'asc' } })).map(
+        toIndicator,
+      );
+      const values = new Map(
+        (await db.indicatorValue.findMany({ where: { planId: plan.id, period: cycle.period } })).map((v) => [
+          v.code,
+          v.value,
+        ]),
+      );
       const units = new Map((await db.unit.findMany({ select: { id: true, kind: true } })).map((u) => [u.id, u.kind]));
       const elapsed = elapsedShare(periodEnd(cycle.period));
       // A derived indicator with nothing to derive from (no items due yet) is not lit: nobody failed to report it.
-      const notApplicable = indicators.filter((ind) => ind.source !== 'report' && !values.has(ind.code)).map((ind) => ind.code);
-      const results = indicators.filter((ind) => !notApplicable.includes(ind.code)).map((ind) => evaluate(ind, values.get(ind.code) ?? null, elapsed, rules.thresholds));
+      const notApplicable = indicators
+        .filter((ind) => ind.source !== 'report' && !values.has(ind.code))
+        .map((ind) => ind.code);
+      const results = indicators
+        .filter((ind) => !notApplicable.includes(ind.code))
+        .map((ind) => evaluate(ind, values.get(ind.code) ?? null, elapsed, rules.thresholds));
       const standings = rankUnits(results, indicators, (u) => units.get(u) ?? 'other', rules, elapsed);
-      const reds = results.filter((r) => r.light === 'red').map((r) => ({ code: r.code, ownerUnitId: r.ownerUnitId, itemId: redItemId(cycleId, r.code) }));
-      const requests = (await db.reportingRequest.findMany({ where: { cycleId }, orderBy: { unitId: 'asc' } })).map((r) => ({ unitId: r.unitId, asked: r.indicators.length, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null }));
-      const report: CycleReport = { cycleId, planId: plan.id, period: cycle.period, elapsed: Math.round(elapsed * 10_000) / 10_000, publishedAt: new Date(now).toISOString(), indicators: results, notApplicable, standings, requests, reds };
-      const updated = await db.cycle.updateMany({ where: { id: cycleId, status: 'collecting' }, data: { status: 'published', report: report as unknown as Prisma.InputJsonValue, publishedAt: new Date(now) } });
-      if (updated.count === 0) return { cycleId, reds: ((await db.cycle.findUniqueOrThrow({ where: { id: cycleId } })).report as unknown as CycleReport).reds };
+      const reds = results
+        .filter((r) => r.light === 'red')
+        .map((r) => ({ code: r.code, ownerUnitId: r.ownerUnitId, itemId: redItemId(cycleId, r.code) }));
+      const requests = (await db.reportingRequest.findMany({ where: { cycleId }, orderBy: { unitId: 'asc' } })).map(
+        (r) => ({
+          unitId: r.unitId,
+          asked: r.indicators.length,
+          chased: r.chased,
+          completedAt: r.completedAt?.toISOString() ?? null,
+        }),
+      );
+      const report: CycleReport = {
+        cycleId,
+        planId: plan.id,
+        period: cycle.period,
+        elapsed: Math.round(elapsed * 10_000) / 10_000,
+        publishedAt: new Date(now).toISOString(),
+        indicators: results,
+        notApplicable,
+        standings,
+        requests,
+        reds,
+      };
+      const updated = await db.cycle.updateMany({
+        where: { id: cycleId, status: 'collecting' },
+        data: { status: 'published', report: report as unknown as Prisma.InputJsonValue, publishedAt: new Date(now) },
+      });
+      if (updated.count === 0)
+        return {
+          cycleId,
+          reds: ((await db.cycle.findUniqueOrThrow({ where: { id: cycleId } })).report as unknown as CycleReport).reds,
+        };
       const title = `${plan.title}：${cycle.period} 监测晾晒`;
       const link = `/cycles/${cycleId}`;
       await notify(
         db,
         cycleId,
         [
-          { key: `${cycleId}/published`, kind: 'cycle_published', targets: ['supervisor', 'leader'], unitIds: [], payload: { title, deadline: cycle.dueDate, link, period: cycle.period, standing: `红灯指标 ${reds.length} 个` } },
+          {
+            key: `${cycleId}/published`,
+            kind: 'cycle_published',
+            targets: ['supervisor', 'leader'],
+            unitIds: [],
+            payload: {
+              title,
+              deadline: cycle.dueDate,
+              link,
+              period: cycle.period,
+              standing: `红灯指标 ${reds.length} 个`,
+            },
+          },
           ...standings.map((s) => ({
             key: `${cycleId}/published/${s.unitId}`,
             kind: 'cycle_published',
             targets: ['handler', 'unit_leader'],
             unitIds: [s.unitId],
-            payload: { title, deadline: cycle.dueDate, link, period: cycle.period, standing: s.ranked ? `第 ${s.rank} 名，绿灯 ${s.lights.green}、黄灯 ${s.lights.yellow}、红灯 ${s.lights.red}` : (s.reason ?? '未排名') },
+            payload: {
+              title,
+              deadline: cycle.dueDate,
+              link,
+              period: cycle.period,
+              standing: s.ranked
+                ? `第 ${s.rank} 名，绿灯 ${s.lights.green}、黄灯 ${s.lights.yellow}、红灯 ${s.lights.red}`
+                : (s.reason ?? '未排名'),
+            },
           })),
         ],
         now,
@@ -197,7 +336,15 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
     },
 
     /** Opens one item per red indicator, assigned to its owner unit; its id makes a retry open nothing twice. */
-    async openRedItems({ cycleId, now, taskQueue }: { cycleId: string; now: number; taskQueue: string }): Promise<number> {
+    async openRedItems({
+      cycleId,
+      now,
+      taskQueue,
+    }: {
+      cycleId: string;
+      now: number;
+      taskQueue: string;
+    }): Promise<number> {
       if (!temporal) throw new Error('openRedItems needs a Temporal client (createActivities({ temporal }))');
       const cycle = await db.cycle.findUniqueOrThrow({ where: { id: cycleId } });
       const report = cycle.report as unknown as CycleReport;
@@ -216,7 +363,16 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
           await openItem(temporal, taskQueue, {
             id: red.itemId,
             problemListId: null,
-            spec: { title: `【监测红灯】${r?.name ?? red.code}（${cycle.period}）`, description, category: 'monitoring', priority: 'high', source: `${plan.title} · 监测周期 ${cycleId} · 指标 ${red.code}`, leadUnitId: red.ownerUnitId, coUnitIds: [], dueDate },
+            spec: {
+              title: `【监测红灯】${r?.name ?? red.code}（${cycle.period}）`,
+              description,
+              category: 'monitoring',
+              priority: 'high',
+              source: `${plan.title} · 监测周期 ${cycleId} · 指标 ${red.code}`,
+              leadUnitId: red.ownerUnitId,
+              coUnitIds: [],
+              dueDate,
+            },
             createdBy: MONITOR,
             config: { maxDeclines: 2 },
             policy,
@@ -231,12 +387,20 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
   };
 }
 
-
 /** The units that still owe values for the period, and which. */
-async function owing(db: Db, planId: string, cycleId: string, period: string): Promise<Array<{ unitId: string; missing: string[] }>> {
+async function owing(
+  db: Db,
+  planId: string,
+  cycleId: string,
+  period: string,
+): Promise<Array<{ unitId: string; missing: string[] }>> {
   const requests = await db.reportingRequest.findMany({ where: { cycleId, completedAt: null } });
-  const have = new Set((await db.indicatorValue.findMany({ where: { planId, period }, select: { code: true } })).map((v) => v.code));
-  return requests.map((r) => ({ unitId: r.unitId, missing: r.indicators.filter((c) => !have.has(c)) })).filter((r) => r.missing.length > 0);
+  const have = new Set(
+    (await db.indicatorValue.findMany({ where: { planId, period }, select: { code: true } })).map((v) => v.code),
+  );
+  return requests
+    .map((r) => ({ unitId: r.unitId, missing: r.indicators.filter((c) => !have.has(c)) }))
+    .filter((r) => r.missing.length > 0);
 }
 
 interface Draft {
@@ -250,7 +414,15 @@ interface Draft {
 async function notify(db: Db, cycleId: string, drafts: Draft[], now: number): Promise<void> {
   if (drafts.length === 0) return;
   await db.notificationRequest.createMany({
-    data: drafts.map((d) => ({ key: d.key, itemId: cycleId, kind: d.kind, targets: d.targets, unitIds: d.unitIds, payload: d.payload as Prisma.InputJsonValue, createdAt: new Date(now) })),
+    data: drafts.map((d) => ({
+      key: d.key,
+      itemId: cycleId,
+      kind: d.kind,
+      targets: d.targets,
+      unitIds: d.unitIds,
+      payload: d.payload as Prisma.InputJsonValue,
+      createdAt: new Date(now),
+    })),
     skipDuplicates: true,
   });
 }

@@ -2,7 +2,13 @@ import { Context } from '@temporalio/activity';
 import { createHash, randomBytes } from 'node:crypto';
 import { inWorkingTime, shanghaiDate, workingDaysBetween, type WorkHours } from '../domain/calendar';
 import type { Item } from '../domain/item';
-import { isKind, NOTIFICATION_KINDS, renderDigest, renderMessage, type NotificationKind } from '../domain/notifications';
+import {
+  isKind,
+  NOTIFICATION_KINDS,
+  renderDigest,
+  renderMessage,
+  type NotificationKind,
+} from '../domain/notifications';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { MailError, type Mailer } from '../lib/mailer';
@@ -86,7 +92,14 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
   function monitoringSubject(req: RequestRow): Item | undefined {
     const p = req.payload as { title?: unknown; deadline?: unknown; link?: unknown };
     if (typeof p.title !== 'string' || typeof p.deadline !== 'string' || typeof p.link !== 'string') return undefined;
-    return { id: req.item_id, title: p.title, leadUnitId: req.unit_ids[0] ?? '', status: 'assigned', deadlines: null, dueDate: p.deadline } as unknown as Item;
+    return {
+      id: req.item_id,
+      title: p.title,
+      leadUnitId: req.unit_ids[0] ?? '',
+      status: 'assigned',
+      deadlines: null,
+      dueDate: p.deadline,
+    } as unknown as Item;
   }
 
   async function expandRequests(limit = 200): Promise<number> {
@@ -96,7 +109,14 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         SELECT key, item_id, kind, targets, unit_ids, payload FROM notification_requests
         WHERE status = 'pending' ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       if (requests.length === 0) return 0;
-      const items = new Map((await tx.item.findMany({ where: { id: { in: requests.map((r) => r.item_id) } }, select: { id: true, snapshot: true } })).map((i) => [i.id, i.snapshot as unknown as Item]));
+      const items = new Map(
+        (
+          await tx.item.findMany({
+            where: { id: { in: requests.map((r) => r.item_id) } },
+            select: { id: true, snapshot: true },
+          })
+        ).map((i) => [i.id, i.snapshot as unknown as Item]),
+      );
       const unitIds = [...new Set(requests.flatMap((r) => r.unit_ids))];
       const units = new Map((await tx.unit.findMany({ where: { id: { in: unitIds } } })).map((u) => [u.id, u.name]));
       const contacts = (await tx.contact.findMany({
@@ -112,8 +132,10 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         const wanted: ContactRow[] = [];
         for (const target of req.targets) {
           if (target === 'handler') wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'handler'));
-          if (target === 'unit_leader') wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'unit_leader'));
-          if (target === 'co_units') wanted.push(...contacts.filter((c) => c.unitId !== null && co.includes(c.unitId) && c.role === 'handler'));
+          if (target === 'unit_leader')
+            wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'unit_leader'));
+          if (target === 'co_units')
+            wanted.push(...contacts.filter((c) => c.unitId !== null && co.includes(c.unitId) && c.role === 'handler'));
           if (target === 'supervisor') wanted.push(...supervisors);
           if (target === 'leader') wanted.push(...contacts.filter((c) => c.role === 'leader'));
         }
@@ -125,10 +147,23 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           seen.add(k);
           return true;
         });
-        const deadline = typeof req.payload.deadline === 'string' ? req.payload.deadline : (item.deadlines?.clocks.closure?.deadline ?? item.dueDate);
+        const deadline =
+          typeof req.payload.deadline === 'string'
+            ? req.payload.deadline
+            : (item.deadlines?.clocks.closure?.deadline ?? item.dueDate);
         const today = shanghaiDate(now());
-        const left = item.status === 'closed' || item.status === 'withdrawn' ? null : today <= deadline ? workingDaysBetween(cal, today, deadline) : -workingDaysBetween(cal, deadline, today);
-        const render = (recipientName: string, k: NotificationKind, extra: Record<string, unknown>, ackToken: string | null) =>
+        const left =
+          item.status === 'closed' || item.status === 'withdrawn'
+            ? null
+            : today <= deadline
+              ? workingDaysBetween(cal, today, deadline)
+              : -workingDaysBetween(cal, deadline, today);
+        const render = (
+          recipientName: string,
+          k: NotificationKind,
+          extra: Record<string, unknown>,
+          ackToken: string | null,
+        ) =>
           renderMessage({
             kind: k,
             recipientName,
@@ -164,14 +199,35 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             // Never silently dropped: the supervisor is told whose address is missing.
             for (const s of supervisors.filter((s) => s.email)) {
               const token = randomBytes(16).toString('hex');
-              const m = render(s.name, 'missing_address', { contactName: c.name, contactUnit: units.get(c.unitId ?? '') ?? '' }, token);
-              rows.push({ key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`, requestKey: req.key, itemId: item.id, kind: 'missing_address', urgent: false, recipientEmail: s.email, recipientName: s.name, userId: s.userId, ...m, status: 'pending', ackToken: token, nextAttemptAt: new Date(now()) });
+              const m = render(
+                s.name,
+                'missing_address',
+                { contactName: c.name, contactUnit: units.get(c.unitId ?? '') ?? '' },
+                token,
+              );
+              rows.push({
+                key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`,
+                requestKey: req.key,
+                itemId: item.id,
+                kind: 'missing_address',
+                urgent: false,
+                recipientEmail: s.email,
+                recipientName: s.name,
+                userId: s.userId,
+                ...m,
+                status: 'pending',
+                ackToken: token,
+                nextAttemptAt: new Date(now()),
+              });
             }
           }
         }
       }
       if (rows.length) await tx.outboxMessage.createMany({ data: rows, skipDuplicates: true });
-      await tx.notificationRequest.updateMany({ where: { key: { in: requests.map((r) => r.key) } }, data: { status: 'expanded' } });
+      await tx.notificationRequest.updateMany({
+        where: { key: { in: requests.map((r) => r.key) } },
+        data: { status: 'expanded' },
+      });
       return requests.length;
     });
   }
@@ -203,8 +259,18 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
     const sendOne = async (row: OutboxRow) => {
       alive();
       try {
-        const info = await mailer.send({ from: opts.from, to: row.recipient_email, subject: row.subject, text: row.text, html: row.html, messageId: messageIdFor(row.key) });
-        await db.outboxMessage.update({ where: { id: row.id }, data: { status: 'sent', messageId: info.messageId, sentAt: new Date(now()), lastError: null } });
+        const info = await mailer.send({
+          from: opts.from,
+          to: row.recipient_email,
+          subject: row.subject,
+          text: row.text,
+          html: row.html,
+          messageId: messageIdFor(row.key),
+        });
+        await db.outboxMessage.update({
+          where: { id: row.id },
+          data: { status: 'sent', messageId: info.messageId, sentAt: new Date(now()), lastError: null },
+        });
         sent++;
       } catch (err) {
         const permanent = err instanceof MailError && err.permanent;
@@ -212,7 +278,11 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           where: { id: row.id },
           data: permanent
             ? { status: 'failed', lastError: (err as Error).message.slice(0, 1000) }
-            : { status: 'pending', lastError: (err as Error).message.slice(0, 1000), nextAttemptAt: new Date(now() + backoffMs(row.attempts)) },
+            : {
+                status: 'pending',
+                lastError: (err as Error).message.slice(0, 1000),
+                nextAttemptAt: new Date(now() + backoffMs(row.attempts)),
+              },
         });
         if (permanent) failed++;
         else retried++;
@@ -235,21 +305,58 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
     if (!inWorkingTime(await currentCalendar(db), at, workHours)) return 0;
     const date = shanghaiDate(at);
     return db.$transaction(async (tx) => {
-      const waiting = await tx.$queryRaw<Array<{ id: bigint; recipient_email: string; recipient_name: string; user_id: string | null; kind: string; item_id: string; subject: string }>>`
+      const waiting = await tx.$queryRaw<
+        Array<{
+          id: bigint;
+          recipient_email: string;
+          recipient_name: string;
+          user_id: string | null;
+          kind: string;
+          item_id: string;
+          subject: string;
+        }>
+      >`
         SELECT id, recipient_email, recipient_name, user_id, kind, item_id, subject FROM outbox WHERE status = 'digest' ORDER BY id FOR UPDATE SKIP LOCKED`;
       const byRecipient = new Map<string, typeof waiting>();
-      for (const w of waiting) byRecipient.set(w.recipient_email.toLowerCase(), [...(byRecipient.get(w.recipient_email.toLowerCase()) ?? []), w]);
+      for (const w of waiting)
+        byRecipient.set(w.recipient_email.toLowerCase(), [
+          ...(byRecipient.get(w.recipient_email.toLowerCase()) ?? []),
+          w,
+        ]);
       for (const [email, rows] of byRecipient) {
         const key = `digest/${email}/${date}`;
         const token = randomBytes(16).toString('hex');
-        const entries = rows.map((r) => ({ kindLabel: isKind(r.kind) ? NOTIFICATION_KINDS[r.kind].label : r.kind, title: r.subject.replace(/^【[^】]*】/, ''), link: `${opts.publicUrl}/items/${r.item_id}` }));
+        const entries = rows.map((r) => ({
+          kindLabel: isKind(r.kind) ? NOTIFICATION_KINDS[r.kind].label : r.kind,
+          title: r.subject.replace(/^【[^】]*】/, ''),
+          link: `${opts.publicUrl}/items/${r.item_id}`,
+        }));
         const msg = renderDigest(rows[0]!.recipient_name, date, entries, ackLinkFor(token));
         const created = await tx.outboxMessage.createMany({
-          data: [{ key, requestKey: key, itemId: rows[0]!.item_id, kind: 'digest', urgent: false, recipientEmail: rows[0]!.recipient_email, recipientName: rows[0]!.recipient_name, userId: rows[0]!.user_id, ...msg, status: 'pending', ackToken: token, nextAttemptAt: new Date(at) }],
+          data: [
+            {
+              key,
+              requestKey: key,
+              itemId: rows[0]!.item_id,
+              kind: 'digest',
+              urgent: false,
+              recipientEmail: rows[0]!.recipient_email,
+              recipientName: rows[0]!.recipient_name,
+              userId: rows[0]!.user_id,
+              ...msg,
+              status: 'pending',
+              ackToken: token,
+              nextAttemptAt: new Date(at),
+            },
+          ],
           skipDuplicates: true,
         });
         // Today's digest went out already: what came later waits for tomorrow's.
-        if (created.count === 1) await tx.outboxMessage.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { status: 'digested', digestKey: key } });
+        if (created.count === 1)
+          await tx.outboxMessage.updateMany({
+            where: { id: { in: rows.map((r) => r.id) } },
+            data: { status: 'digested', digestKey: key },
+          });
       }
       return byRecipient.size;
     });
@@ -264,7 +371,13 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       return (await db.outboxMessage.count({ where: { requestKey, readAt: { not: null } } })) > 0;
     },
     /** One round of the dispatcher: expand, then send; `more` when another round should follow at once. */
-    async dispatchOutbox(): Promise<{ expanded: number; sent: number; retried: number; failed: number; more: boolean }> {
+    async dispatchOutbox(): Promise<{
+      expanded: number;
+      sent: number;
+      retried: number;
+      failed: number;
+      more: boolean;
+    }> {
       const expanded = await expandRequests();
       await composeDigests();
       const r = mailer ? await sendPending() : { sent: 0, retried: 0, failed: 0 };

@@ -71,7 +71,12 @@ export function createRecordActivities(db: Db) {
         action: event.action,
         fromStatus: event.fromStatus,
         toStatus: event.toStatus,
-        actor: { userId: event.actor.userId, name: event.actor.name, role: event.actor.role, unitId: event.actor.unitId },
+        actor: {
+          userId: event.actor.userId,
+          name: event.actor.name,
+          role: event.actor.role,
+          unitId: event.actor.unitId,
+        },
         at: new Date(event.at).toISOString(),
         payload: event.payload ?? {},
         attachments: event.attachments,
@@ -132,7 +137,16 @@ export function createRecordActivities(db: Db) {
 
     async recordProblemList(list: RecordProblemList): Promise<void> {
       await db.problemList.createMany({
-        data: [{ id: list.listId, title: list.title, source: list.source, total: list.total, createdBy: list.createdBy, createdAt: new Date(list.createdAt) }],
+        data: [
+          {
+            id: list.listId,
+            title: list.title,
+            source: list.source,
+            total: list.total,
+            createdBy: list.createdBy,
+            createdAt: new Date(list.createdAt),
+          },
+        ],
         skipDuplicates: true,
       });
     },

@@ -4,7 +4,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { z } from 'zod';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { EvidenceStore } from '../lib/evidence-store';
 import { createVerifier, type VerifierOptions } from '../lib/tokens';
 import { actorCache } from '../lib/users';
@@ -46,7 +51,14 @@ export interface Limits {
   authFailures: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { perMinute: 600, mailPerMinute: 120, bodyBytes: 1024 * 1024, evidenceBytes: 20 * 1024 * 1024, evidenceFiles: 10, authFailures: 100 };
+export const DEFAULT_LIMITS: Limits = {
+  perMinute: 600,
+  mailPerMinute: 120,
+  bodyBytes: 1024 * 1024,
+  evidenceBytes: 20 * 1024 * 1024,
+  evidenceFiles: 10,
+  authFailures: 100,
+};
 
 /** Where the interactive API documentation is served (from the same OpenAPI document). */
 export const DOCS_PATH = '/api/docs';
@@ -87,14 +99,21 @@ export async function buildApp(opts: AppOptions) {
     // product's error shape and audited like every other refusal.
     frameworkErrors: (err, request, reply: FastifyReply) => {
       const error = frameworkError(err);
-      void writeAudit(opts.services.db, request, error.statusCode).finally(() => reply.status(error.statusCode).send(error.body()));
+      void writeAudit(opts.services.db, request, error.statusCode).finally(() =>
+        reply.status(error.statusCode).send(error.body()),
+      );
     },
     // What Node's HTTP parser refuses (a request line with a backslash, headers over 16 KB, a
     // timeout) never becomes a request: answered in the product's shape and audited by address.
     clientErrorHandler: (err, socket) => {
       if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
       const { status, text } = clientErrorResponse((err as NodeJS.ErrnoException).code);
-      void writeClientErrorAudit(opts.services.db, socket.remoteAddress ?? null, status, (err as NodeJS.ErrnoException).code ?? 'unknown');
+      void writeClientErrorAudit(
+        opts.services.db,
+        socket.remoteAddress ?? null,
+        status,
+        (err as NodeJS.ErrnoException).code ?? 'unknown',
+      );
       if (socket.writable) socket.write(text);
       socket.destroy(err);
     },
@@ -102,7 +121,11 @@ export async function buildApp(opts: AppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'not_found', message: `没有这个接口：${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: 'not_found', message: `没有这个接口：${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   // Actions without a payload may be sent with no body at all.
@@ -142,20 +165,30 @@ export async function buildApp(opts: AppOptions) {
     hook: 'preHandler',
     max: (request) => (request.routeOptions.config?.sendsMail ? limits.mailPerMinute : limits.perMinute),
     timeWindow: 60_000,
-    keyGenerator: (request) => `${request.actor ? `u:${request.actor.userId}` : `ip:${request.ip}`}|${request.routeOptions.config?.sendsMail ? 'mail' : 'any'}`,
-    errorResponseBuilder: (_request, context) => new AppError(429, 'too_many_requests', `请求过于频繁，请 ${Math.ceil(context.ttl / 1000)} 秒后再试`),
+    keyGenerator: (request) =>
+      `${request.actor ? `u:${request.actor.userId}` : `ip:${request.ip}`}|${request.routeOptions.config?.sendsMail ? 'mail' : 'any'}`,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'too_many_requests', `请求过于频繁，请 ${Math.ceil(context.ttl / 1000)} 秒后再试`),
   });
   await app.register(auditPlugin, { db: opts.services.db });
   await app.register(metaRoutes, { services: opts.services });
   await app.register(itemRoutes, { services: opts.services });
-  await app.register(evidenceRoutes, { services: opts.services, store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles });
+  await app.register(evidenceRoutes, {
+    services: opts.services,
+    store: opts.evidence,
+    maxBytes: limits.evidenceBytes,
+    maxFiles: limits.evidenceFiles,
+  });
   await app.register(problemListRoutes, { services: opts.services });
   await app.register(settingsRoutes, { services: opts.services });
   await app.register(notificationRoutes, { services: opts.services });
   await app.register(ackRoutes, { services: opts.services });
   await app.register(auditRoutes, { services: opts.services });
   await app.register(userRoutes, { services: opts.services });
-  await app.register(monitoringRoutes, { services: opts.services, evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles } });
+  await app.register(monitoringRoutes, {
+    services: opts.services,
+    evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles },
+  });
   await app.register(dashboardRoutes, { services: opts.services });
   if (opts.demoSignIn) await app.register(demoRoutes, opts.demoSignIn);
   await app.register(consoleRoutes, opts.consoleDist ? { dist: opts.consoleDist } : {});

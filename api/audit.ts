@@ -22,12 +22,15 @@ const TARGET_CHARS = 200;
 const URL_CHARS = 500;
 
 /** PostgreSQL text holds no NUL and JSON no lone surrogate: such characters are kept visible as U+FFFD. */
-const storable = (s: string) => s.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+const storable = (s: string) =>
+  s.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 const clip = (s: string, n: number) => storable(s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** Whether a request leaves a row: every change, every read marked `audit`, and every refusal. */
 export function audited(request: FastifyRequest, status: number): boolean {
-  return status >= 400 || !['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.routeOptions.config?.audit === true;
+  return (
+    status >= 400 || !['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.routeOptions.config?.audit === true
+  );
 }
 
 /**
@@ -51,7 +54,11 @@ export async function writeAudit(db: Db, request: FastifyRequest, status: number
         status,
         ip: request.ip,
         requestId: String(request.id),
-        detail: { url: clip(request.url, URL_CHARS), urlLength: request.url.length, urlSha256: createHash('sha256').update(request.url).digest('hex') },
+        detail: {
+          url: clip(request.url, URL_CHARS),
+          urlLength: request.url.length,
+          urlSha256: createHash('sha256').update(request.url).digest('hex'),
+        },
       },
     });
   } catch (err) {
@@ -62,7 +69,19 @@ export async function writeAudit(db: Db, request: FastifyRequest, status: number
 /** A request Node refused before it became one (unparseable request line, oversized headers): its address and what went wrong. */
 export async function writeClientErrorAudit(db: Db, ip: string | null, status: number, code: string): Promise<void> {
   try {
-    await db.auditLog.create({ data: { userId: null, role: null, action: 'CLIENT_ERROR', target: null, outcome: outcomeOf(status), status, ip, requestId: null, detail: { code: clip(code, 100) } } });
+    await db.auditLog.create({
+      data: {
+        userId: null,
+        role: null,
+        action: 'CLIENT_ERROR',
+        target: null,
+        outcome: outcomeOf(status),
+        status,
+        ip,
+        requestId: null,
+        detail: { code: clip(code, 100) },
+      },
+    });
   } catch {
     // Nothing to tell: the connection is already closed; the database being down is seen elsewhere.
   }

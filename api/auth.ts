@@ -10,7 +10,8 @@ import { AppError, forbidden, unauthorized } from './errors';
  * role table it needs (`signedIn` for what every signed-in user may do: their own messages,
  * the unit list). A route that declares neither makes buildApp() throw.
  */
-export type RouteAccess = { public: true; permission?: undefined } | { public?: undefined; permission: Permission | 'signedIn' };
+export type RouteAccess =
+  { public: true; permission?: undefined } | { public?: undefined; permission: Permission | 'signedIn' };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,7 +38,9 @@ export function accessProblem(route: Pick<RouteOptions, 'method' | 'url' | 'conf
   const declared = Number(config.public === true) + Number(typeof config.permission === 'string');
   if (declared === 1) return null;
   const what = `${String(route.method)} ${route.url}`;
-  return declared === 0 ? `route ${what} declares neither "public: true" nor the permission it needs` : `route ${what} declares both "public" and a permission`;
+  return declared === 0
+    ? `route ${what} declares neither "public: true" nor the permission it needs`
+    : `route ${what} declares both "public" and a permission`;
 }
 
 /**
@@ -104,7 +107,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
       throw err;
     });
     request.actor = actor;
-    if (permission !== 'signedIn' && !can(actor.role, permission)) throw forbidden(`${ROLE_LABELS[actor.role]}无权访问此功能`);
+    if (permission !== 'signedIn' && !can(actor.role, permission))
+      throw forbidden(`${ROLE_LABELS[actor.role]}无权访问此功能`);
   });
 });
 
@@ -115,7 +119,8 @@ async function authenticate(request: FastifyRequest, opts: AuthOptions): Promise
   if (!match?.[1]) throw unauthorized('Authorization 请求头应为 “Bearer <令牌>”');
   const result = await opts.verify(match[1]);
   if (!result.ok) {
-    if (result.unavailable) throw new AppError(503, 'unavailable', `身份验证服务暂时不可用：${result.reason}`, { dependency: 'identity' });
+    if (result.unavailable)
+      throw new AppError(503, 'unavailable', `身份验证服务暂时不可用：${result.reason}`, { dependency: 'identity' });
     throw unauthorized(result.reason);
   }
   const actor = await opts.resolve(result.userId);

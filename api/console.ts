@@ -7,10 +7,17 @@ import { ROOT } from '../lib/tools';
 /** Where `npm run build:console` (run by setup) writes the console. */
 export const CONSOLE_DIST = path.join(ROOT, 'console', 'dist');
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
 
 /** The console's own scripts and styles only; ECharts styles its canvas inline. */
-const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const NOT_BUILT = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>督查督办</title><p>控制台尚未构建，请先运行 <code>npm run build:console</code>（./scripts/setup.sh 会自动构建）。</p></html>`;
 
@@ -49,26 +56,34 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
   const dist = opts.dist ?? CONSOLE_DIST;
   const assets = path.join(dist, 'assets');
 
-  app.get<{ Params: { file: string } }>('/assets/:file', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    const file = request.params.file;
-    const type = TYPES[path.extname(file)];
-    if (!/^[\w.-]+$/.test(file) || !type || !existsSync(path.join(assets, file))) return reply.status(404).type('text/plain; charset=utf-8').send('没有这个文件');
-    const gz = path.join(assets, `${file}.gz`);
-    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) && existsSync(gz);
-    if (gzip) reply.header('content-encoding', 'gzip');
-    return reply
-      .header('content-type', type)
-      .header('vary', 'accept-encoding')
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('content-security-policy', CONSOLE_CSP)
-      .send(await readFile(gzip ? gz : path.join(assets, file)));
-  });
+  app.get<{ Params: { file: string } }>(
+    '/assets/:file',
+    { config: { public: true }, schema: { hide: true } },
+    async (request, reply) => {
+      const file = request.params.file;
+      const type = TYPES[path.extname(file)];
+      if (!/^[\w.-]+$/.test(file) || !type || !existsSync(path.join(assets, file)))
+        return reply.status(404).type('text/plain; charset=utf-8').send('没有这个文件');
+      const gz = path.join(assets, `${file}.gz`);
+      const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) && existsSync(gz);
+      if (gzip) reply.header('content-encoding', 'gzip');
+      return reply
+        .header('content-type', type)
+        .header('vary', 'accept-encoding')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('content-security-policy', CONSOLE_CSP)
+        .send(await readFile(gzip ? gz : path.join(assets, file)));
+    },
+  );
 
   app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     // An unknown API path, however spelt, gets the API's own 404, not the console.
     if (isApiPath(request.url)) return reply.callNotFound();
     const index = path.join(dist, 'index.html');
     const html = existsSync(index) ? await readFile(index, 'utf8') : NOT_BUILT;
-    return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CONSOLE_CSP).send(html);
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', CONSOLE_CSP)
+      .send(html);
   });
 }

@@ -10,7 +10,10 @@ export const ErrorBody = z
   .object({
     error: z.string().describe('错误代码（英文，供程序判断）'),
     message: z.string().describe('错误说明（中文，可直接展示给用户）'),
-    fields: z.array(z.object({ field: z.string(), reason: z.string() })).optional().describe('出错的字段及原因'),
+    fields: z
+      .array(z.object({ field: z.string(), reason: z.string() }))
+      .optional()
+      .describe('出错的字段及原因'),
     reason: z.string().optional().describe('冲突的具体原因代码'),
     state: z.string().optional().describe('事项当前状态'),
     stateLabel: z.string().optional().describe('事项当前状态（中文）'),
@@ -38,7 +41,13 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 /** The error statuses a route can answer, from what it declares: access, parameters, body. */
 export function errorStatuses(route: Pick<RouteOptions, 'method' | 'url' | 'config' | 'schema'>): number[] {
-  const schema = (route.schema ?? {}) as { params?: unknown; body?: unknown; querystring?: unknown; headers?: unknown; consumes?: unknown };
+  const schema = (route.schema ?? {}) as {
+    params?: unknown;
+    body?: unknown;
+    querystring?: unknown;
+    headers?: unknown;
+    consumes?: unknown;
+  };
   const config = (route.config ?? {}) as { public?: boolean; permission?: string };
   const out = new Set<number>([429, 500]);
   if (!config.public) [401, 503].forEach((s) => out.add(s));
@@ -61,7 +70,8 @@ export function declareErrors(app: FastifyInstance): void {
     const schema = (route.schema ?? {}) as { hide?: boolean; response?: Record<string, unknown> };
     if (schema.hide || !route.url.startsWith('/api/')) return;
     const response = { ...schema.response };
-    for (const status of errorStatuses(route)) response[status] ??= ErrorBody.describe(ERROR_DESCRIPTIONS[status] ?? '错误');
+    for (const status of errorStatuses(route))
+      response[status] ??= ErrorBody.describe(ERROR_DESCRIPTIONS[status] ?? '错误');
     route.schema = { ...route.schema, response };
   });
 }

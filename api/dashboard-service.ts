@@ -80,7 +80,12 @@ export async function dashboard(s: Services, actor: Actor) {
     closureRate: total === 0 ? null : closedCount / total,
     byStatus: STATUSES.map((status) => ({ status, label: STATUS_LABELS[status], count: byStatus.get(status) ?? 0 })),
     byLight: LIGHTS.map((light) => ({ light, count: byLight.get(light) ?? 0 })),
-    overdueByUnit: overdueRows.map((r) => ({ unitId: r.unit_id, unitName: r.name ?? r.unit_id, count: r.n, earliestDue: r.worst })),
+    overdueByUnit: overdueRows.map((r) => ({
+      unitId: r.unit_id,
+      unitName: r.name ?? r.unit_id,
+      count: r.n,
+      earliestDue: r.worst,
+    })),
     trend: weeks.map((week) => ({ week, opened: openedBy.get(week) ?? 0, closed: closedBy.get(week) ?? 0 })),
   };
 }

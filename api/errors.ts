@@ -1,4 +1,9 @@
-import { WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
+import {
+  WorkflowUpdateFailedError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  isGrpcServiceError,
+} from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -27,15 +32,26 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (fields: FieldError[], message = '请求参数有误') => new AppError(400, 'bad_request', message, { fields });
+export const badRequest = (fields: FieldError[], message = '请求参数有误') =>
+  new AppError(400, 'bad_request', message, { fields });
 export const unauthorized = (reason: string) => new AppError(401, 'unauthorized', `身份验证失败：${reason}`);
 export const forbidden = (message = '您无权执行此操作') => new AppError(403, 'forbidden', message);
 export const notFound = (message = '事项不存在') => new AppError(404, 'not_found', message);
 export const unavailable = (what: 'temporal' | 'database') =>
-  new AppError(503, 'unavailable', what === 'temporal' ? '工作流服务暂时不可用，请稍后重试' : '数据库暂时不可用，请稍后重试', { dependency: what });
+  new AppError(
+    503,
+    'unavailable',
+    what === 'temporal' ? '工作流服务暂时不可用，请稍后重试' : '数据库暂时不可用，请稍后重试',
+    { dependency: what },
+  );
 
 export function conflict(message: string, status: Status, allowedActions: Action[], code = 'not_allowed_in_state') {
-  return new AppError(409, 'conflict', message, { reason: code, state: status, stateLabel: STATUS_LABELS[status], allowedActions });
+  return new AppError(409, 'conflict', message, {
+    reason: code,
+    state: status,
+    stateLabel: STATUS_LABELS[status],
+    allowedActions,
+  });
 }
 
 /** A domain refusal, from the API's own pre-check or from the workflow's validator. */
@@ -50,7 +66,23 @@ export function fromRefusal(refusal: Omit<Refusal, 'ok'>): AppError {
   }
 }
 
-const UNREACHABLE_DB_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08001', '08006', 'P1001', 'P1002', 'P1017', 'P2024']);
+const UNREACHABLE_DB_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08001',
+  '08006',
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+]);
 
 function chain(err: unknown): unknown[] {
   const out: unknown[] = [];
@@ -64,7 +96,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof x.code === 'string' && UNREACHABLE_DB_CODES.has(x.code)) return true;
     if (x.name === 'PrismaClientInitializationError') return true;
     const msg = typeof x.message === 'string' ? x.message : '';
-    return /ECONNREFUSED|Connection terminated|connection timeout|Can't reach database|timeout exceeded when trying to connect|DatabaseNotReachable/i.test(msg);
+    return /ECONNREFUSED|Connection terminated|connection timeout|Can't reach database|timeout exceeded when trying to connect|DatabaseNotReachable/i.test(
+      msg,
+    );
   });
 }
 
@@ -72,7 +106,9 @@ export function isTemporalUnavailable(err: unknown): boolean {
   return chain(err).some((e) => {
     if (isGrpcServiceError(e)) return e.code === grpcStatus.UNAVAILABLE || e.code === grpcStatus.DEADLINE_EXCEEDED;
     const x = e as { name?: unknown; message?: unknown };
-    return x.name === 'ServiceError' && typeof x.message === 'string' && /unavailable|deadline|connect/i.test(x.message);
+    return (
+      x.name === 'ServiceError' && typeof x.message === 'string' && /unavailable|deadline|connect/i.test(x.message)
+    );
   });
 }
 
@@ -83,7 +119,8 @@ export function fromTemporal(err: unknown): AppError | null {
     if (cause?.type === REFUSAL_TYPE && cause.details?.[0]) return fromRefusal(cause.details[0] as Refusal);
     if (cause?.type === 'InvalidCommand') return badRequest([{ field: 'body', reason: cause.message ?? '' }]);
   }
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return new AppError(409, 'conflict', '事项已存在', { reason: 'already_exists' });
+  if (err instanceof WorkflowExecutionAlreadyStartedError)
+    return new AppError(409, 'conflict', '事项已存在', { reason: 'already_exists' });
   if (err instanceof WorkflowNotFoundError) return notFound();
   if (isTemporalUnavailable(err)) return unavailable('temporal');
   return null;
@@ -91,7 +128,8 @@ export function fromTemporal(err: unknown): AppError | null {
 
 /** The first place (`body.items.0.title`) where a value holds a NUL or a lone UTF-16 surrogate, or null. */
 export function unsafeTextField(value: unknown, at = ''): string | null {
-  if (typeof value === 'string') return /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value) ? at : null;
+  if (typeof value === 'string')
+    return /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value) ? at : null;
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const inKey = unsafeTextField(k, at);
@@ -112,13 +150,19 @@ export function clientErrorResponse(code: string | undefined): { status: number;
         ? [431, 'Request Header Fields Too Large', 'headers_too_large', '请求头过大']
         : [400, 'Bad Request', 'bad_request', '请求格式错误，无法解析'];
   const body = JSON.stringify({ error, message });
-  return { status, text: `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}` };
+  return {
+    status,
+    text: `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+  };
 }
 
 /** A request the router refused before any route ran (bad escape, over-long parameter). */
 export function frameworkError(err: FastifyError): AppError {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new AppError(414, 'uri_too_long', '请求地址过长');
-  if (err.code === 'FST_ERR_BAD_URL') return new AppError(400, 'bad_request', '请求地址含有无效的转义字符', { fields: [{ field: 'url', reason: '无效的百分号转义' }] });
+  if (err.code === 'FST_ERR_BAD_URL')
+    return new AppError(400, 'bad_request', '请求地址含有无效的转义字符', {
+      fields: [{ field: 'url', reason: '无效的百分号转义' }],
+    });
   return new AppError(400, 'bad_request', '请求格式错误', { fields: [{ field: 'url', reason: '无法解析' }] });
 }
 
@@ -126,12 +170,20 @@ export function frameworkError(err: FastifyError): AppError {
 export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const fields = err.validation.map((v) => ({
-      field: [err.validationContext ?? 'body', ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      field: [
+        err.validationContext ?? 'body',
+        ...String(v.instancePath ?? '')
+          .split('/')
+          .filter(Boolean),
+      ].join('.'),
       reason: v.message ?? 'invalid',
     }));
     return reply.status(400).send(badRequest(fields).body());
   }
-  const appError = err instanceof AppError ? err : (fromTemporal(err) ?? (isDatabaseUnavailable(err) ? unavailable('database') : null));
+  const appError =
+    err instanceof AppError
+      ? err
+      : (fromTemporal(err) ?? (isDatabaseUnavailable(err) ? unavailable('database') : null));
   if (appError) {
     request.log.warn({ code: appError.code, msg: appError.message }, 'request refused');
     return reply.status(appError.statusCode).send(appError.body());
@@ -140,7 +192,11 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: bad JSON, body too large, unsupported media type.
     const message = clientErrorMessage(fe);
-    return reply.status(fe.statusCode).send({ error: clientErrorCode(fe), message, ...(fe.statusCode === 400 ? { fields: [{ field: 'body', reason: message }] } : {}) });
+    return reply.status(fe.statusCode).send({
+      error: clientErrorCode(fe),
+      message,
+      ...(fe.statusCode === 400 ? { fields: [{ field: 'body', reason: message }] } : {}),
+    });
   }
   request.log.error({ err }, 'unexpected error');
   return reply.status(500).send({ error: 'internal', message: '服务器内部错误' });
@@ -156,7 +212,9 @@ function clientErrorCode(err: FastifyError): string {
     case 429:
       return 'too_many_requests';
     default:
-      return err.code === 'FST_FILES_LIMIT' || err.code === 'FST_PARTS_LIMIT' || err.code === 'FST_FIELDS_LIMIT' ? 'too_many_parts' : 'bad_request';
+      return err.code === 'FST_FILES_LIMIT' || err.code === 'FST_PARTS_LIMIT' || err.code === 'FST_FIELDS_LIMIT'
+        ? 'too_many_parts'
+        : 'bad_request';
   }
 }
 

@@ -18,7 +18,9 @@ export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply
 }
 
 export function requestHash(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${url}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
 }
 
 /**
@@ -26,15 +28,27 @@ export function requestHash(method: string, url: string, body: unknown): string 
  * back, a concurrent duplicate is told to wait, and a key reused for another request is refused.
  * Answers the client could act on (2xx, 4xx) are kept; a 5xx frees the key for a retry.
  */
-export async function once(db: Db, userId: string, key: string | undefined, hash: string, run: () => Promise<Outcome>): Promise<Outcome> {
+export async function once(
+  db: Db,
+  userId: string,
+  key: string | undefined,
+  hash: string,
+  run: () => Promise<Outcome>,
+): Promise<Outcome> {
   if (key === undefined) return run();
-  if (!/^[\x21-\x7e]{1,128}$/.test(key)) throw badRequest([{ field: 'headers.idempotency-key', reason: '应为 1–128 个可见 ASCII 字符' }]);
-  const claimed = await db.idempotencyKey.createMany({ data: [{ actorUserId: userId, key, requestHash: hash, state: 'pending' }], skipDuplicates: true });
+  if (!/^[\x21-\x7e]{1,128}$/.test(key))
+    throw badRequest([{ field: 'headers.idempotency-key', reason: '应为 1–128 个可见 ASCII 字符' }]);
+  const claimed = await db.idempotencyKey.createMany({
+    data: [{ actorUserId: userId, key, requestHash: hash, state: 'pending' }],
+    skipDuplicates: true,
+  });
   if (claimed.count === 0) {
     const row = await db.idempotencyKey.findUnique({ where: { actorUserId_key: { actorUserId: userId, key } } });
     if (!row) return once(db, userId, key, hash, run);
-    if (row.requestHash !== hash) throw new AppError(422, 'idempotency_key_reused', '该 Idempotency-Key 已用于另一个请求');
-    if (row.state === 'done' && row.responseStatus !== null) return { statusCode: row.responseStatus, body: row.responseBody };
+    if (row.requestHash !== hash)
+      throw new AppError(422, 'idempotency_key_reused', '该 Idempotency-Key 已用于另一个请求');
+    if (row.state === 'done' && row.responseStatus !== null)
+      return { statusCode: row.responseStatus, body: row.responseBody };
     throw new AppError(409, 'conflict', '相同的请求正在处理中，请稍后重试', { reason: 'request_in_progress' });
   }
   let outcome: Outcome;

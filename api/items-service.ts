@@ -4,7 +4,16 @@ import { isUnitRole, oversees, type Actor } from '../domain/actors';
 import { can } from '../domain/permissions';
 import type { Attachment } from '../domain/commands';
 import { ACTION_LABELS, parseCommand, type Action, type CreateItem } from '../domain/commands';
-import { actionsFor, decide, holdingUp, isTerminal, STATUS_LABELS, TERMINAL, type Item, type Status } from '../domain/item';
+import {
+  actionsFor,
+  decide,
+  holdingUp,
+  isTerminal,
+  STATUS_LABELS,
+  TERMINAL,
+  type Item,
+  type Status,
+} from '../domain/item';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../lib/items';
 import { itemWorkflowId } from '../workflows/ids';
@@ -16,7 +25,16 @@ import { LIGHT_LABELS, RUNG_LABELS, type Light, type RungAction } from '../domai
 import { toCsv } from '../lib/csv';
 import { buildLedger } from './ledger';
 import type { Prisma } from '../generated/prisma/client';
-import { AppError, badRequest, conflict, forbidden, fromRefusal, fromTemporal, notFound, type FieldError } from './errors';
+import {
+  AppError,
+  badRequest,
+  conflict,
+  forbidden,
+  fromRefusal,
+  fromTemporal,
+  notFound,
+  type FieldError,
+} from './errors';
 
 export interface Services {
   db: Db;
@@ -73,13 +91,23 @@ async function withTemporal<T>(s: Services, fn: () => Promise<T>): Promise<T> {
 async function checkUnits(db: Db, fields: Array<[string, string]>): Promise<void> {
   if (fields.length === 0) return;
   const ids = [...new Set(fields.map(([, id]) => id))];
-  const known = new Set((await db.unit.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((u) => u.id));
-  const bad: FieldError[] = fields.filter(([, id]) => !known.has(id)).map(([field, id]) => ({ field, reason: `单位“${id}”不存在` }));
+  const known = new Set(
+    (await db.unit.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((u) => u.id),
+  );
+  const bad: FieldError[] = fields
+    .filter(([, id]) => !known.has(id))
+    .map(([field, id]) => ({ field, reason: `单位“${id}”不存在` }));
   if (bad.length > 0) throw badRequest(bad);
 }
 
-export function unitFields(spec: Pick<CreateItem, 'leadUnitId' | 'coUnitIds'>, prefix = 'body'): Array<[string, string]> {
-  return [[`${prefix}.leadUnitId`, spec.leadUnitId], ...spec.coUnitIds.map((id, i): [string, string] => [`${prefix}.coUnitIds.${i}`, id])];
+export function unitFields(
+  spec: Pick<CreateItem, 'leadUnitId' | 'coUnitIds'>,
+  prefix = 'body',
+): Array<[string, string]> {
+  return [
+    [`${prefix}.leadUnitId`, spec.leadUnitId],
+    ...spec.coUnitIds.map((id, i): [string, string] => [`${prefix}.coUnitIds.${i}`, id]),
+  ];
 }
 
 export async function createItem(s: Services, actor: Actor, spec: CreateItem): Promise<Item> {
@@ -88,17 +116,37 @@ export async function createItem(s: Services, actor: Actor, spec: CreateItem): P
   checkJurisdiction(actor, unitFields(spec));
   const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
   const policy = await policyFor(s.db, spec.category, spec.priority);
-  return withTemporal(s, () => openItem(s.temporal, s.taskQueue, { id, problemListId: null, spec, createdBy: actor, config: { maxDeclines: s.maxDeclines }, policy }));
+  return withTemporal(s, () =>
+    openItem(s.temporal, s.taskQueue, {
+      id,
+      problemListId: null,
+      spec,
+      createdBy: actor,
+      config: { maxDeclines: s.maxDeclines },
+      policy,
+    }),
+  );
 }
 
 /** Oversight with a jurisdiction assigns work only to units in it: the lead unit and every co-unit. */
 export function checkJurisdiction(actor: Actor, fields: Array<[string, string]>): void {
-  const outside = fields.filter(([, id]) => !oversees(actor, id)).map(([field]) => ({ field, reason: '该单位不在您的管辖范围内' }));
-  if (outside.length > 0) throw new AppError(403, 'forbidden', outside[0]!.field.endsWith('leadUnitId') ? '牵头单位不在您的管辖范围内' : '配合单位不在您的管辖范围内', { fields: outside });
+  const outside = fields
+    .filter(([, id]) => !oversees(actor, id))
+    .map(([field]) => ({ field, reason: '该单位不在您的管辖范围内' }));
+  if (outside.length > 0)
+    throw new AppError(
+      403,
+      'forbidden',
+      outside[0]!.field.endsWith('leadUnitId') ? '牵头单位不在您的管辖范围内' : '配合单位不在您的管辖范围内',
+      { fields: outside },
+    );
 }
 
 async function loadRow(s: Services, actor: Actor, id: string) {
-  const row = await s.db.item.findFirst({ where: { AND: [{ id }, visibleTo(actor)] }, select: { snapshot: true, attention: true, attentionSince: true } });
+  const row = await s.db.item.findFirst({
+    where: { AND: [{ id }, visibleTo(actor)] },
+    select: { snapshot: true, attention: true, attentionSince: true },
+  });
   if (!row) throw notFound();
   return { item: row.snapshot as unknown as Item, attention: row.attention, attentionSince: row.attentionSince };
 }
@@ -107,7 +155,14 @@ export async function loadItem(s: Services, actor: Actor, id: string): Promise<I
   return (await loadRow(s, actor, id)).item;
 }
 
-export async function act(s: Services, actor: Actor, id: string, action: Action, payload: unknown, updateId: string | undefined): Promise<Item> {
+export async function act(
+  s: Services,
+  actor: Actor,
+  id: string,
+  action: Action,
+  payload: unknown,
+  updateId: string | undefined,
+): Promise<Item> {
   const item = await loadItem(s, actor, id);
   if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
   const command = parseCommand({ action, payload: await withEvidence(s, item, payload), actor });
@@ -157,13 +212,18 @@ async function withEvidence(s: Services, item: Item, payload: unknown): Promise<
   const given = (payload as { attachments?: unknown } | null)?.attachments;
   if (!Array.isArray(given) || given.length === 0) return payload;
   const shas = given.map((a: unknown) => (a && typeof a === 'object' ? (a as { sha256?: unknown }).sha256 : undefined));
-  const rows = await s.db.evidence.findMany({ where: { itemId: item.id, sha256: { in: shas.filter((x): x is string => typeof x === 'string') } } });
+  const rows = await s.db.evidence.findMany({
+    where: { itemId: item.id, sha256: { in: shas.filter((x): x is string => typeof x === 'string') } },
+  });
   const bySha = new Map(rows.map((r) => [r.sha256, r]));
   const bad: FieldError[] = [];
   const attachments: Attachment[] = shas.map((sha, i) => {
     const row = typeof sha === 'string' ? bySha.get(sha) : undefined;
     if (!row) {
-      bad.push({ field: `body.attachments.${i}.sha256`, reason: typeof sha === 'string' ? '该文件未上传到本事项，请先上传' : '请先上传文件，再以 sha256 引用' });
+      bad.push({
+        field: `body.attachments.${i}.sha256`,
+        reason: typeof sha === 'string' ? '该文件未上传到本事项，请先上传' : '请先上传文件，再以 sha256 引用',
+      });
       return { name: '', ref: '' };
     }
     return { name: row.name, ref: `evidence:${row.sha256}`, sha256: row.sha256, mime: row.mime, size: row.size };
@@ -187,7 +247,12 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
     timeline: events.map((e) => ({
       seq: e.seq,
       action: e.action,
-      actionLabel: e.action === 'create' ? '立项交办' : e.action === 'escalate' ? escalationLabel(e.payload as { action: RungAction; skipped?: boolean }) : ACTION_LABELS[e.action as Action],
+      actionLabel:
+        e.action === 'create'
+          ? '立项交办'
+          : e.action === 'escalate'
+            ? escalationLabel(e.payload as { action: RungAction; skipped?: boolean })
+            : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,
       actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },
@@ -222,14 +287,22 @@ export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>, cal: Calendar, today = shanghaiDate(Date.now())): Prisma.ItemWhereInput {
+export function listWhere(
+  actor: Actor,
+  q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>,
+  cal: Calendar,
+  today = shanghaiDate(Date.now()),
+): Prisma.ItemWhereInput {
   const and: Prisma.ItemWhereInput[] = [visibleTo(actor)];
   if (q.status?.length) and.push({ status: { in: q.status } });
   if (q.light?.length) and.push({ light: { in: q.light } });
   // N or more working days overdue ⇔ the deadline is on or before the N-th working day before today.
   if (q.minOverdueDays !== undefined) {
     const latest = q.minOverdueDays === 0 ? today : shiftWorkingDays(cal, today, -q.minOverdueDays).date;
-    and.push({ deadlineDate: q.minOverdueDays === 0 ? { lt: today } : { lte: latest }, status: { notIn: [...TERMINAL] } });
+    and.push({
+      deadlineDate: q.minOverdueDays === 0 ? { lt: today } : { lte: latest },
+      status: { notIn: [...TERMINAL] },
+    });
   }
   if (q.unit) and.push({ OR: [{ leadUnitId: q.unit }, { coUnitIds: { has: q.unit } }] });
   if (q.overdue === true) and.push({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } });
@@ -241,23 +314,54 @@ export function listWhere(actor: Actor, q: Omit<ListQuery, 'sort' | 'page' | 'pa
 }
 
 /** One page of the list, its rows as the list shows them; the count is the caller's to ask for. */
-async function listPage(s: Services, cal: Calendar, todayDate: string, where: Prisma.ItemWhereInput, q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'>) {
+async function listPage(
+  s: Services,
+  cal: Calendar,
+  todayDate: string,
+  where: Prisma.ItemWhereInput,
+  q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'>,
+) {
   // Most overdue first is the earliest deadline first.
   const [field, direction] =
-    q.sort === '-overdueDays' ? (['deadlineDate', 'asc'] as const) : ([q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt', q.sort.startsWith('-') ? 'desc' : 'asc'] as const);
+    q.sort === '-overdueDays'
+      ? (['deadlineDate', 'asc'] as const)
+      : ([
+          q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt',
+          q.sort.startsWith('-') ? 'desc' : 'asc',
+        ] as const);
   const rows = await s.db.item.findMany({
     where,
     orderBy: [{ [field]: direction }, { id: 'asc' }],
     skip: (q.page - 1) * q.pageSize,
     take: q.pageSize,
-    select: { id: true, title: true, category: true, priority: true, status: true, leadUnitId: true, coUnitIds: true, dueDate: true, deadlineDate: true, light: true, calendarWarning: true, attention: true, declineCount: true, returnCount: true, problemListId: true, createdAt: true, updatedAt: true },
+    select: {
+      id: true,
+      title: true,
+      category: true,
+      priority: true,
+      status: true,
+      leadUnitId: true,
+      coUnitIds: true,
+      dueDate: true,
+      deadlineDate: true,
+      light: true,
+      calendarWarning: true,
+      attention: true,
+      declineCount: true,
+      returnCount: true,
+      problemListId: true,
+      createdAt: true,
+      updatedAt: true,
+    },
   });
   return rows.map((r) => ({
     ...r,
     status: r.status as Status,
     statusLabel: STATUS_LABELS[r.status as Status],
     overdue: isOverdue(r, todayDate),
-    overdueWorkingDays: isTerminal(r.status as Status) ? 0 : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
+    overdueWorkingDays: isTerminal(r.status as Status)
+      ? 0
+      : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   }));
@@ -278,8 +382,32 @@ export const EXPORT_MAX_ROWS = 100_000;
  * The list as CSV (UTF-8 with a byte-order mark, so Excel opens it in Chinese), with the list's
  * filters and order, in batches so 100,000 rows never sit in memory at once.
  */
-export async function* exportItems(s: Services, actor: Actor, q: Omit<ListQuery, 'page' | 'pageSize'>): AsyncGenerator<string> {
-  yield '\uFEFF' + toCsv([['编号', '标题', '状态', '灯色', '牵头单位', '配合单位', '类别', '优先级', '办结时限', '现行期限', '超期工作日', '退回次数', '立项时间', '更新时间']]);
+export async function* exportItems(
+  s: Services,
+  actor: Actor,
+  q: Omit<ListQuery, 'page' | 'pageSize'>,
+): AsyncGenerator<string> {
+  yield (
+    '\uFEFF' +
+    toCsv([
+      [
+        '编号',
+        '标题',
+        '状态',
+        '灯色',
+        '牵头单位',
+        '配合单位',
+        '类别',
+        '优先级',
+        '办结时限',
+        '现行期限',
+        '超期工作日',
+        '退回次数',
+        '立项时间',
+        '更新时间',
+      ],
+    ])
+  );
   const units = new Map((await s.db.unit.findMany({ select: { id: true, name: true } })).map((u) => [u.id, u.name]));
   const name = (id: string) => units.get(id) ?? id;
   // The calendar, today and the filter once for the whole export; no count.
@@ -289,7 +417,22 @@ export async function* exportItems(s: Services, actor: Actor, q: Omit<ListQuery,
   for (let page = 1; (page - 1) * EXPORT_BATCH < EXPORT_MAX_ROWS; page++) {
     const items = await listPage(s, cal, todayDate, where, { sort: q.sort, page, pageSize: EXPORT_BATCH });
     yield toCsv(
-      items.map((i) => [i.id, i.title, i.statusLabel, LIGHT_LABELS[i.light as Light] ?? i.light, name(i.leadUnitId), i.coUnitIds.map(name).join('、'), i.category, i.priority, i.dueDate, i.deadlineDate, i.overdueWorkingDays, i.returnCount, i.createdAt, i.updatedAt]),
+      items.map((i) => [
+        i.id,
+        i.title,
+        i.statusLabel,
+        LIGHT_LABELS[i.light as Light] ?? i.light,
+        name(i.leadUnitId),
+        i.coUnitIds.map(name).join('、'),
+        i.category,
+        i.priority,
+        i.dueDate,
+        i.deadlineDate,
+        i.overdueWorkingDays,
+        i.returnCount,
+        i.createdAt,
+        i.updatedAt,
+      ]),
     ).replace(/^\r\n$/, '');
     if (items.length < EXPORT_BATCH) return;
   }

@@ -18,13 +18,27 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
   const end = item.status === 'closed' ? item.closedAt.slice(0, 10) : today;
   const closure = d?.clocks.closure;
   const pausedOn = (date: string) => d?.pauses.some((p) => date > p.from && (p.to === null || date <= p.to)) ?? false;
-  const days: Array<{ date: string; weekday: number; working: boolean; calendarKnown: boolean; counted: boolean; reason: string }> = [];
+  const days: Array<{
+    date: string;
+    weekday: number;
+    working: boolean;
+    calendarKnown: boolean;
+    counted: boolean;
+    reason: string;
+  }> = [];
   if (d) {
     for (let date = addDays(d.assignedOn, 1), n = 0; date <= end && n < MAX_DAYS; date = addDays(date, 1), n++) {
       const info = dayInfo(cal, date);
       const paused = pausedOn(date);
       const reason = !info.working ? (isHoliday(cal, date) ? 'holiday' : 'weekend') : paused ? 'suspended' : 'counted';
-      days.push({ date, weekday: new Date(`${date}T00:00:00Z`).getUTCDay(), working: info.working, calendarKnown: info.known, counted: info.working && !paused, reason });
+      days.push({
+        date,
+        weekday: new Date(`${date}T00:00:00Z`).getUTCDay(),
+        working: info.working,
+        calendarKnown: info.known,
+        counted: info.working && !paused,
+        reason,
+      });
     }
   }
   const counted = (from: string | null) => (from ? days.filter((x) => x.date > from && x.counted).length : null);
@@ -39,17 +53,50 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
     policy: d ? { id: d.policy.id, version: d.policy.version } : null,
     unknownYears: d?.unknownYears ?? [],
     clocks: {
-      fromAssignment: { start: d?.assignedOn ?? item.createdAt.slice(0, 10), workingDaysCounted: counted(d?.assignedOn ?? null) },
+      fromAssignment: {
+        start: d?.assignedOn ?? item.createdAt.slice(0, 10),
+        workingDaysCounted: counted(d?.assignedOn ?? null),
+      },
       fromSigning: { start: d?.signedOn ?? null, workingDaysCounted: counted(d?.signedOn ?? null) },
     },
     overdueWorkingDays: closure && closure.state !== 'done' ? overdueWorkingDays(cal, closure.deadline, today) : 0,
-    deadlines: Object.values(d?.clocks ?? {}).map((c) => ({ step: c.step, stepLabel: STEP_LABELS[c.step], epoch: c.epoch, start: c.start, deadline: c.deadline, state: c.state, workingDaysLeftWhenPaused: c.left, calendarVersion: c.calendarVersion })),
-    coUnits: item.coParts.map((p) => ({ unitId: p.unitId, state: p.state, deadline: closure?.deadline ?? item.dueDate })),
+    deadlines: Object.values(d?.clocks ?? {}).map((c) => ({
+      step: c.step,
+      stepLabel: STEP_LABELS[c.step],
+      epoch: c.epoch,
+      start: c.start,
+      deadline: c.deadline,
+      state: c.state,
+      workingDaysLeftWhenPaused: c.left,
+      calendarVersion: c.calendarVersion,
+    })),
+    coUnits: item.coParts.map((p) => ({
+      unitId: p.unitId,
+      state: p.state,
+      deadline: closure?.deadline ?? item.dueDate,
+    })),
     pauses: d?.pauses ?? [],
     extensions: item.extensions,
     rungs: [
-      ...(d?.fired ?? []).map((f) => ({ ...f, label: RUNG_LABELS[f.action], status: 'fired' as const, dueAt: new Date(f.dueAt).toISOString(), firedAt: new Date(f.firedAt).toISOString() })),
-      ...(d ? pendingRungs(d, cal) : []).map((r) => ({ step: r.clock.step, epoch: r.clock.epoch, key: r.rung.key, action: r.rung.action, label: RUNG_LABELS[r.rung.action], status: 'pending' as const, deadline: r.clock.deadline, dueAt: new Date(r.fireAt).toISOString(), firedAt: null, targets: r.rung.targets })),
+      ...(d?.fired ?? []).map((f) => ({
+        ...f,
+        label: RUNG_LABELS[f.action],
+        status: 'fired' as const,
+        dueAt: new Date(f.dueAt).toISOString(),
+        firedAt: new Date(f.firedAt).toISOString(),
+      })),
+      ...(d ? pendingRungs(d, cal) : []).map((r) => ({
+        step: r.clock.step,
+        epoch: r.clock.epoch,
+        key: r.rung.key,
+        action: r.rung.action,
+        label: RUNG_LABELS[r.rung.action],
+        status: 'pending' as const,
+        deadline: r.clock.deadline,
+        dueAt: new Date(r.fireAt).toISOString(),
+        firedAt: null,
+        targets: r.rung.targets,
+      })),
     ],
     days,
   };
@@ -64,11 +111,35 @@ export type Ledger = ReturnType<typeof buildLedger>;
 /** CSV: the deadlines, pauses, extensions and rungs first, then one row per day. */
 export function ledgerCsv(l: Ledger): string {
   const rows: Array<Array<string | number | null>> = [['section', 'date', 'step', 'detail', 'value', 'extra']];
-  for (const x of l.deadlines) rows.push(['deadline', x.deadline, x.step, `epoch ${x.epoch}, from ${x.start}`, x.state, `calendar ${x.calendarVersion}`]);
+  for (const x of l.deadlines)
+    rows.push([
+      'deadline',
+      x.deadline,
+      x.step,
+      `epoch ${x.epoch}, from ${x.start}`,
+      x.state,
+      `calendar ${x.calendarVersion}`,
+    ]);
   for (const p of l.pauses) rows.push(['pause', p.from, '', 'suspended until', p.to ?? '(still suspended)', '']);
-  for (const e of l.extensions) rows.push(['extension', e.requestedAt.slice(0, 10), 'closure', `requested ${e.requestedDueDate} by ${e.requestedBy}`, e.decision ? (e.decision.approved ? 'approved' : 'refused') : 'pending', e.decision ? `${e.decision.by} ${e.decision.at}` : '']);
+  for (const e of l.extensions)
+    rows.push([
+      'extension',
+      e.requestedAt.slice(0, 10),
+      'closure',
+      `requested ${e.requestedDueDate} by ${e.requestedBy}`,
+      e.decision ? (e.decision.approved ? 'approved' : 'refused') : 'pending',
+      e.decision ? `${e.decision.by} ${e.decision.at}` : '',
+    ]);
   for (const r of l.rungs) rows.push(['rung', r.dueAt, r.step, `${r.key} (${r.label})`, r.status, r.firedAt]);
   for (const c of l.coUnits) rows.push(['co-unit', c.deadline, 'closure', c.unitId, c.state, '']);
-  for (const d of l.days) rows.push(['day', d.date, '', `weekday ${d.weekday}`, d.reason, d.calendarKnown ? '' : 'no calendar data: weekdays only']);
+  for (const d of l.days)
+    rows.push([
+      'day',
+      d.date,
+      '',
+      `weekday ${d.weekday}`,
+      d.reason,
+      d.calendarKnown ? '' : 'no calendar data: weekdays only',
+    ]);
   return toCsv(rows);
 }

@@ -18,7 +18,11 @@ export function appOptions(config: Config, services: Services, overrides: { auth
       userCacheMs: config.AUTH_USER_CACHE_MS,
     },
     evidence: createEvidenceStore(path.resolve(ROOT, config.DATA_DIR, config.EVIDENCE_DIR)),
-    limits: { perMinute: config.RATE_LIMIT_PER_MINUTE, mailPerMinute: config.RATE_LIMIT_MAIL_PER_MINUTE, evidenceBytes: config.EVIDENCE_MAX_BYTES },
+    limits: {
+      perMinute: config.RATE_LIMIT_PER_MINUTE,
+      mailPerMinute: config.RATE_LIMIT_MAIL_PER_MINUTE,
+      evidenceBytes: config.EVIDENCE_MAX_BYTES,
+    },
     hsts: config.DUBAN_ENV === 'production',
   };
 }

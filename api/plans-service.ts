@@ -16,7 +16,11 @@ import { planAccessById, seesEverything, seesTask, seesUnit, type PlanAccess } f
  * Plans (工作要点), their indicators and monitoring cycles. Import checks every row and imports
  * nothing unless all are good; units are named by id or by name.
  */
-async function resolveUnits(s: Services, plan: Plan, label: (kind: 'tasks' | 'indicators', i: number) => string): Promise<{ plan: Plan; errors: FieldError[] }> {
+async function resolveUnits(
+  s: Services,
+  plan: Plan,
+  label: (kind: 'tasks' | 'indicators', i: number) => string,
+): Promise<{ plan: Plan; errors: FieldError[] }> {
   const units = await s.db.unit.findMany({ select: { id: true, name: true } });
   const byKey = new Map<string, string>();
   for (const u of units) byKey.set(u.id, u.id).set(u.name, u.id);
@@ -26,22 +30,41 @@ async function resolveUnits(s: Services, plan: Plan, label: (kind: 'tasks' | 'in
     if (!id) errors.push({ field, reason: `单位“${key}”不存在` });
     return id ?? key;
   };
-  const tasks = plan.tasks.map((t, i) => ({ ...t, leadUnitId: unit(t.leadUnitId, `${label('tasks', i)}.leadUnitId`), coUnitIds: t.coUnitIds.map((c, j) => unit(c, `${label('tasks', i)}.coUnitIds.${j}`)) }));
+  const tasks = plan.tasks.map((t, i) => ({
+    ...t,
+    leadUnitId: unit(t.leadUnitId, `${label('tasks', i)}.leadUnitId`),
+    coUnitIds: t.coUnitIds.map((c, j) => unit(c, `${label('tasks', i)}.coUnitIds.${j}`)),
+  }));
   const seen = new Map<string, number>();
   const indicators = plan.indicators.map((ind, i) => {
     const first = seen.get(ind.code);
-    if (first !== undefined) errors.push({ field: `${label('indicators', i)}.code`, reason: `指标编号“${ind.code}”与${label('indicators', first)}重复` });
+    if (first !== undefined)
+      errors.push({
+        field: `${label('indicators', i)}.code`,
+        reason: `指标编号“${ind.code}”与${label('indicators', first)}重复`,
+      });
     seen.set(ind.code, i);
     return { ...ind, ownerUnitId: unit(ind.ownerUnitId, `${label('indicators', i)}.ownerUnitId`) };
   });
   return { plan: { ...plan, tasks, indicators }, errors };
 }
 
-export async function importPlan(s: Services, actor: Actor, raw: unknown, label: (kind: 'tasks' | 'indicators', i: number) => string = (k, i) => `body.${k}.${i}`) {
+export async function importPlan(
+  s: Services,
+  actor: Actor,
+  raw: unknown,
+  label: (kind: 'tasks' | 'indicators', i: number) => string = (k, i) => `body.${k}.${i}`,
+) {
   const parsed = PlanSchema.safeParse(raw);
   if (!parsed.success) {
     throw badRequest(
-      parsed.error.issues.map((i) => ({ field: i.path.length >= 2 && (i.path[0] === 'tasks' || i.path[0] === 'indicators') ? [label(i.path[0], Number(i.path[1])), ...i.path.slice(2)].join('.') : ['body', ...i.path].join('.'), reason: i.message })),
+      parsed.error.issues.map((i) => ({
+        field:
+          i.path.length >= 2 && (i.path[0] === 'tasks' || i.path[0] === 'indicators')
+            ? [label(i.path[0], Number(i.path[1])), ...i.path.slice(2)].join('.')
+            : ['body', ...i.path].join('.'),
+        reason: i.message,
+      })),
       '计划有误，未导入任何内容',
     );
   }
@@ -49,13 +72,17 @@ export async function importPlan(s: Services, actor: Actor, raw: unknown, label:
   if (errors.length) throw badRequest(errors, `计划有 ${errors.length} 处错误，未导入任何内容`);
   // Importing starts the plan's schedule: only for one the importer could manage afterwards.
   const outsideTasks = plan.tasks.filter((t) => !oversees(actor, t.leadUnitId));
-  if (outsideTasks.length) throw forbidden(`任务牵头单位不在您的管辖范围内：任务${outsideTasks.map((t) => t.no).join('、')}`);
+  if (outsideTasks.length)
+    throw forbidden(`任务牵头单位不在您的管辖范围内：任务${outsideTasks.map((t) => t.no).join('、')}`);
   const outside = plan.indicators.filter((i) => !oversees(actor, i.ownerUnitId));
   if (outside.length) throw forbidden(`指标责任单位不在您的管辖范围内：${outside.map((i) => i.code).join('、')}`);
-  if (await s.db.plan.findUnique({ where: { id: plan.id } })) throw new AppError(409, 'conflict', `计划“${plan.id}”已存在`, { reason: 'already_exists' });
+  if (await s.db.plan.findUnique({ where: { id: plan.id } }))
+    throw new AppError(409, 'conflict', `计划“${plan.id}”已存在`, { reason: 'already_exists' });
   await savePlan(s.db, plan, actor.userId);
   try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () => ensurePlanSchedule(s.temporal, s.taskQueue, plan.id, plan.rules, false));
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
+      ensurePlanSchedule(s.temporal, s.taskQueue, plan.id, plan.rules, false),
+    );
   } catch (err) {
     // No plan without its schedule: undo, and say which dependency failed.
     await deletePlan(s.db, plan.id);
@@ -65,13 +92,41 @@ export async function importPlan(s: Services, actor: Actor, raw: unknown, label:
 }
 
 const CSV_FIELDS: Record<string, string> = {
-  类型: 'type', type: 'type', 序号: 'no', no: 'no', 名称: 'title', title: 'title', 指标名称: 'name', name: 'name', 牵头单位: 'leadUnitId', leadUnitId: 'leadUnitId',
-  配合单位: 'coUnitIds', coUnitIds: 'coUnitIds', 指标编号: 'code', code: 'code', 责任单位: 'ownerUnitId', ownerUnitId: 'ownerUnitId', 计量单位: 'measure', measure: 'measure',
-  基期值: 'baseline', baseline: 'baseline', 目标值: 'target', target: 'target', 方向: 'direction', direction: 'direction', 权重: 'weight', weight: 'weight', 类别: 'category', category: 'category',
+  类型: 'type',
+  type: 'type',
+  序号: 'no',
+  no: 'no',
+  名称: 'title',
+  title: 'title',
+  指标名称: 'name',
+  name: 'name',
+  牵头单位: 'leadUnitId',
+  leadUnitId: 'leadUnitId',
+  配合单位: 'coUnitIds',
+  coUnitIds: 'coUnitIds',
+  指标编号: 'code',
+  code: 'code',
+  责任单位: 'ownerUnitId',
+  ownerUnitId: 'ownerUnitId',
+  计量单位: 'measure',
+  measure: 'measure',
+  基期值: 'baseline',
+  baseline: 'baseline',
+  目标值: 'target',
+  target: 'target',
+  方向: 'direction',
+  direction: 'direction',
+  权重: 'weight',
+  weight: 'weight',
+  类别: 'category',
+  category: 'category',
 };
 
 /** A plan from CSV: one row per task (类型=任务) or indicator (类型=指标); errors name the row ("row3") and field. */
-export function planFromCsv(text: string, head: { id: string; year: number; title: string; source: string }): { raw: unknown; rowOf: (kind: 'tasks' | 'indicators', i: number) => string } {
+export function planFromCsv(
+  text: string,
+  head: { id: string; year: number; title: string; source: string },
+): { raw: unknown; rowOf: (kind: 'tasks' | 'indicators', i: number) => string } {
   const [header, ...rows] = parseCsv(text).filter((r) => r.some((c) => c.trim() !== ''));
   if (!header) throw badRequest([{ field: 'body', reason: 'CSV 为空' }]);
   const fields = header.map((h) => CSV_FIELDS[h.trim()]);
@@ -86,9 +141,14 @@ export function planFromCsv(text: string, head: { id: string; year: number; titl
     fields.forEach((f, i) => {
       const v = (cells[i] ?? '').trim();
       if (!f || v === '') return;
-      if (f === 'coUnitIds') row[f] = v.split(/[;；、|]/).map((x) => x.trim()).filter(Boolean);
+      if (f === 'coUnitIds')
+        row[f] = v
+          .split(/[;；、|]/)
+          .map((x) => x.trim())
+          .filter(Boolean);
       else if (['no', 'baseline', 'target', 'weight'].includes(f)) row[f] = Number.isFinite(Number(v)) ? Number(v) : v;
-      else if (f === 'direction') row[f] = ({ 越高越好: 'higher', 越低越好: 'lower' } as Record<string, string>)[v] ?? v;
+      else if (f === 'direction')
+        row[f] = ({ 越高越好: 'higher', 越低越好: 'lower' } as Record<string, string>)[v] ?? v;
       else row[f] = v;
     });
     const type = row.type;
@@ -126,21 +186,43 @@ function mustManage(access: PlanAccess, what: string): void {
 }
 
 export async function listPlans(s: Services, actor: Actor) {
-  const [plans, access] = await Promise.all([s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] }), planAccessById(s.db, actor)]);
-  return plans.filter((p) => (access.get(p.id) ?? 'none') !== 'none').map((p) => ({ id: p.id, year: p.year, title: p.title, paused: p.paused, rules: p.rules as CycleRules, createdAt: p.createdAt.toISOString() }));
+  const [plans, access] = await Promise.all([
+    s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] }),
+    planAccessById(s.db, actor),
+  ]);
+  return plans
+    .filter((p) => (access.get(p.id) ?? 'none') !== 'none')
+    .map((p) => ({
+      id: p.id,
+      year: p.year,
+      title: p.title,
+      paused: p.paused,
+      rules: p.rules as CycleRules,
+      createdAt: p.createdAt.toISOString(),
+    }));
 }
 
 export async function planDetail(s: Services, actor: Actor, id: string) {
   const { plan } = await visiblePlan(s, actor, id);
-  const indicators = (await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } })).filter((i) => seesUnit(actor, i.ownerUnitId));
-  const tasks = z.array(TaskSchema).parse(plan.tasks).filter((t) => seesTask(actor, t));
+  const indicators = (await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } })).filter((i) =>
+    seesUnit(actor, i.ownerUnitId),
+  );
+  const tasks = z
+    .array(TaskSchema)
+    .parse(plan.tasks)
+    .filter((t) => seesTask(actor, t));
   let schedule: Awaited<ReturnType<typeof describePlanSchedule>> | 'unavailable' = 'unavailable';
   try {
     schedule = await s.temporal.connection.withDeadline(Date.now() + 3000, () => describePlanSchedule(s.temporal, id));
   } catch {
     // The plan still shows while Temporal is unreachable; the schedule says so.
   }
-  return { plan: { ...plan, rules: plan.rules as CycleRules, tasks, createdAt: plan.createdAt.toISOString() }, indicators, schedule, tasks };
+  return {
+    plan: { ...plan, rules: plan.rules as CycleRules, tasks, createdAt: plan.createdAt.toISOString() },
+    indicators,
+    schedule,
+    tasks,
+  };
 }
 
 export const ScheduleBody = CycleRulesSchema.partial().extend({ paused: z.boolean().optional() }).strict();
@@ -151,7 +233,9 @@ export async function updateSchedule(s: Services, actor: Actor, id: string, body
   const { paused = plan.paused, ...changes } = body;
   const rules = CycleRulesSchema.parse({ ...(plan.rules as object), ...changes });
   try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () => ensurePlanSchedule(s.temporal, s.taskQueue, id, rules, paused));
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
+      ensurePlanSchedule(s.temporal, s.taskQueue, id, rules, paused),
+    );
   } catch (err) {
     throw fromTemporal(err) ?? err;
   }
@@ -165,7 +249,12 @@ export async function runCycle(s: Services, actor: Actor, id: string, openedOn: 
   const workflowId = `cycle-${id}-${openedOn ?? 'now'}-${openedOn ? 'rerun' : Date.now()}`;
   try {
     await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
-      s.temporal.workflow.start(monitoringCycleWorkflow, { workflowId, taskQueue: s.taskQueue, args: [{ planId: id, ...(openedOn ? { openedOn } : {}) }], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING }),
+      s.temporal.workflow.start(monitoringCycleWorkflow, {
+        workflowId,
+        taskQueue: s.taskQueue,
+        args: [{ planId: id, ...(openedOn ? { openedOn } : {}) }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      }),
     );
   } catch (err) {
     throw fromTemporal(err) ?? err;
@@ -175,14 +264,24 @@ export async function runCycle(s: Services, actor: Actor, id: string, openedOn: 
 
 export async function listCycles(s: Services, actor: Actor, planId: string) {
   await visiblePlan(s, actor, planId);
-  const cycles = await s.db.cycle.findMany({ where: { planId }, orderBy: { period: 'desc' }, select: { id: true, period: true, status: true, dueDate: true, openedAt: true, publishedAt: true } });
-  return cycles.map((c) => ({ ...c, openedAt: c.openedAt.toISOString(), publishedAt: c.publishedAt?.toISOString() ?? null }));
+  const cycles = await s.db.cycle.findMany({
+    where: { planId },
+    orderBy: { period: 'desc' },
+    select: { id: true, period: true, status: true, dueDate: true, openedAt: true, publishedAt: true },
+  });
+  return cycles.map((c) => ({
+    ...c,
+    openedAt: c.openedAt.toISOString(),
+    publishedAt: c.publishedAt?.toISOString() ?? null,
+  }));
 }
 
 /** A cycle whose plan the actor may see, else 404 exactly like an unknown id. */
 async function visibleCycle(s: Services, actor: Actor, id: string) {
   const cycle = await s.db.cycle.findUnique({ where: { id } });
-  const access: PlanAccess = cycle ? ((await planAccessById(s.db, actor, [cycle.planId])).get(cycle.planId) ?? 'none') : 'none';
+  const access: PlanAccess = cycle
+    ? ((await planAccessById(s.db, actor, [cycle.planId])).get(cycle.planId) ?? 'none')
+    : 'none';
   if (!cycle || access === 'none') throw notFound('监测周期不存在');
   return { cycle, access };
 }
@@ -192,7 +291,11 @@ async function visibleCycle(s: Services, actor: Actor, id: string) {
  * entries. A ranking entry keeps the rank it has among all the plan's units: that is the
  * published result, and ranking a district's units among themselves would misstate it.
  */
-function scopedReport(report: CycleReport | null, sees: (unitId: string | undefined) => boolean, ownerOf: Map<string, string>): CycleReport | null {
+function scopedReport(
+  report: CycleReport | null,
+  sees: (unitId: string | undefined) => boolean,
+  ownerOf: Map<string, string>,
+): CycleReport | null {
   if (!report) return null;
   return {
     ...report,
@@ -215,10 +318,32 @@ export async function cycleDetail(s: Services, actor: Actor, id: string) {
   const all = seesEverything(actor);
   const sees = (unitId: string | undefined) => all || (unitId !== undefined && seesUnit(actor, unitId));
   return {
-    cycle: { ...cycle, openedAt: cycle.openedAt.toISOString(), publishedAt: cycle.publishedAt?.toISOString() ?? null, report: undefined },
+    cycle: {
+      ...cycle,
+      openedAt: cycle.openedAt.toISOString(),
+      publishedAt: cycle.publishedAt?.toISOString() ?? null,
+      report: undefined,
+    },
     report: scopedReport(cycle.report as unknown as CycleReport | null, sees, ownerOf),
-    requests: requests.filter((r) => sees(r.unitId)).map((r) => ({ unitId: r.unitId, asked: r.indicators.length, indicators: r.indicators, chased: r.chased, completedAt: r.completedAt?.toISOString() ?? null })),
-    values: values.filter((v) => sees(ownerOf.get(v.code))).map((v) => ({ code: v.code, value: v.value, note: v.note, source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+    requests: requests
+      .filter((r) => sees(r.unitId))
+      .map((r) => ({
+        unitId: r.unitId,
+        asked: r.indicators.length,
+        indicators: r.indicators,
+        chased: r.chased,
+        completedAt: r.completedAt?.toISOString() ?? null,
+      })),
+    values: values
+      .filter((v) => sees(ownerOf.get(v.code)))
+      .map((v) => ({
+        code: v.code,
+        value: v.value,
+        note: v.note,
+        source: v.source,
+        submittedBy: v.submittedBy,
+        submittedAt: v.submittedAt.toISOString(),
+      })),
   };
 }
 
@@ -227,10 +352,13 @@ export async function publishNow(s: Services, actor: Actor, id: string) {
   const { cycle, access } = await visibleCycle(s, actor, id);
   // Before the state check: one who may not publish it learns nothing of the cycle's state.
   mustManage(access, '提前晾晒');
-  if (cycle.status !== 'collecting' || !cycle.workflowId) throw new AppError(409, 'conflict', '本期已晾晒或未在收集数据', { reason: 'cycle_not_collecting' });
+  if (cycle.status !== 'collecting' || !cycle.workflowId)
+    throw new AppError(409, 'conflict', '本期已晾晒或未在收集数据', { reason: 'cycle_not_collecting' });
   const workflowId = cycle.workflowId;
   try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () => s.temporal.workflow.getHandle(workflowId).signal(publishNowSignal));
+    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
+      s.temporal.workflow.getHandle(workflowId).signal(publishNowSignal),
+    );
   } catch (err) {
     throw fromTemporal(err) ?? err;
   }
@@ -253,9 +381,18 @@ const ReportedValue = z
 
 export const ValuesBody = z.strictObject({
   /** Files uploaded to the cycle first (POST /api/cycles/:id/evidence), named by SHA-256. */
-  attachments: z.array(z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256') })).max(20).default([]),
+  attachments: z
+    .array(z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256') }))
+    .max(20)
+    .default([]),
   values: z
-    .array(z.strictObject({ code: z.string().trim().min(1).max(64), value: ReportedValue, note: z.string().trim().max(1000).default('') }))
+    .array(
+      z.strictObject({
+        code: z.string().trim().min(1).max(64),
+        value: ReportedValue,
+        note: z.string().trim().max(1000).default(''),
+      }),
+    )
     .min(1, '至少报送一个指标')
     .max(200),
 });
@@ -264,8 +401,13 @@ export const ValuesBody = z.strictObject({
 export async function submitValues(s: Services, actor: Actor, cycleId: string, body: z.infer<typeof ValuesBody>) {
   // Before the state check: a unit the plan does not involve learns nothing of the cycle, not even that it exists.
   const { cycle } = await visibleCycle(s, actor, cycleId);
-  if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再报送', { reason: 'cycle_published' });
-  const indicators = new Map((await s.db.indicator.findMany({ where: { planId: cycle.planId, code: { in: body.values.map((v) => v.code) } } })).map((i) => [i.code, i]));
+  if (cycle.status !== 'collecting')
+    throw new AppError(409, 'conflict', '本期已晾晒，不能再报送', { reason: 'cycle_published' });
+  const indicators = new Map(
+    (
+      await s.db.indicator.findMany({ where: { planId: cycle.planId, code: { in: body.values.map((v) => v.code) } } })
+    ).map((i) => [i.code, i]),
+  );
   const errors: FieldError[] = [];
   const notOwn: FieldError[] = [];
   const seen = new Set<string>();
@@ -274,15 +416,20 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
     if (seen.has(v.code)) errors.push({ field: `body.values.${i}.code`, reason: `指标“${v.code}”重复报送` });
     seen.add(v.code);
     if (!ind) errors.push({ field: `body.values.${i}.code`, reason: `没有编号为“${v.code}”的指标` });
-    else if (!isUnitRole(actor) || ind.ownerUnitId !== actor.unitId) notOwn.push({ field: `body.values.${i}.code`, reason: '该指标不由本单位报送' });
-    else if (ind.source !== 'report') errors.push({ field: `body.values.${i}.code`, reason: '该指标由系统自动取数，无需报送' });
+    else if (!isUnitRole(actor) || ind.ownerUnitId !== actor.unitId)
+      notOwn.push({ field: `body.values.${i}.code`, reason: '该指标不由本单位报送' });
+    else if (ind.source !== 'report')
+      errors.push({ field: `body.values.${i}.code`, reason: '该指标由系统自动取数，无需报送' });
   });
   if (notOwn.length) throw new AppError(403, 'forbidden', '只能报送本单位负责的指标', { fields: notOwn });
   const files = body.attachments.length
-    ? await s.db.evidence.findMany({ where: { itemId: cycleId, unitId: actor.unitId, sha256: { in: body.attachments.map((a) => a.sha256) } } })
+    ? await s.db.evidence.findMany({
+        where: { itemId: cycleId, unitId: actor.unitId, sha256: { in: body.attachments.map((a) => a.sha256) } },
+      })
     : [];
   body.attachments.forEach((a, i) => {
-    if (!files.some((f) => f.sha256 === a.sha256)) errors.push({ field: `body.attachments.${i}.sha256`, reason: '该文件未由本单位上传到本期，请先上传' });
+    if (!files.some((f) => f.sha256 === a.sha256))
+      errors.push({ field: `body.attachments.${i}.sha256`, reason: '该文件未由本单位上传到本期，请先上传' });
   });
   if (errors.length) throw badRequest(errors);
   const attachments = body.attachments.map((a) => {
@@ -298,10 +445,18 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
       FROM jsonb_to_recordset(${JSON.stringify(body.values)}::jsonb) AS v(code text, value double precision, note text)
       ON CONFLICT (plan_id, code, period) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, attachments = EXCLUDED.attachments, source = EXCLUDED.source,
         submitted_by = EXCLUDED.submitted_by, submitted_at = EXCLUDED.submitted_at`;
-    const request = await tx.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId: actor.unitId as string } } });
+    const request = await tx.reportingRequest.findUnique({
+      where: { cycleId_unitId: { cycleId, unitId: actor.unitId as string } },
+    });
     if (request && !request.completedAt) {
-      const have = await tx.indicatorValue.count({ where: { planId: cycle.planId, period: cycle.period, code: { in: request.indicators } } });
-      if (have === request.indicators.length) await tx.reportingRequest.update({ where: { cycleId_unitId: { cycleId, unitId: request.unitId } }, data: { completedAt: now } });
+      const have = await tx.indicatorValue.count({
+        where: { planId: cycle.planId, period: cycle.period, code: { in: request.indicators } },
+      });
+      if (have === request.indicators.length)
+        await tx.reportingRequest.update({
+          where: { cycleId_unitId: { cycleId, unitId: request.unitId } },
+          data: { completedAt: now },
+        });
     }
   });
   return unitReporting(s, cycleId, cycle.planId, cycle.period, actor.unitId as string);
@@ -316,12 +471,25 @@ async function unitReporting(s: Services, cycleId: string, planId: string, perio
     s.db.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId } } }),
     s.db.indicator.findMany({ where: { planId, ownerUnitId: unitId }, select: { code: true } }),
   ]);
-  const values = await s.db.indicatorValue.findMany({ where: { planId, period, code: { in: owned.map((o) => o.code) } }, orderBy: { code: 'asc' } });
+  const values = await s.db.indicatorValue.findMany({
+    where: { planId, period, code: { in: owned.map((o) => o.code) } },
+    orderBy: { code: 'asc' },
+  });
   return {
     cycleId,
     unitId,
-    request: request ? { asked: request.indicators, chased: request.chased, completedAt: request.completedAt?.toISOString() ?? null } : null,
-    values: values.map((v) => ({ code: v.code, value: v.value, note: v.note, attachments: v.attachments as StoredAttachment[], source: v.source, submittedBy: v.submittedBy, submittedAt: v.submittedAt.toISOString() })),
+    request: request
+      ? { asked: request.indicators, chased: request.chased, completedAt: request.completedAt?.toISOString() ?? null }
+      : null,
+    values: values.map((v) => ({
+      code: v.code,
+      value: v.value,
+      note: v.note,
+      attachments: v.attachments as StoredAttachment[],
+      source: v.source,
+      submittedBy: v.submittedBy,
+      submittedAt: v.submittedAt.toISOString(),
+    })),
   };
 }
 
@@ -329,26 +497,40 @@ async function unitReporting(s: Services, cycleId: string, planId: string, perio
 export async function checkCycleUpload(s: Services, actor: Actor, cycleId: string): Promise<void> {
   // Before the other checks: a unit the plan does not involve learns nothing of the cycle, not even that it exists.
   const { cycle } = await visibleCycle(s, actor, cycleId);
-  if (!isUnitRole(actor) || !(await s.db.indicator.findFirst({ where: { planId: cycle.planId, ownerUnitId: actor.unitId ?? '' } }))) throw forbidden('本单位在该计划中没有需报送的指标');
-  if (cycle.status !== 'collecting') throw new AppError(409, 'conflict', '本期已晾晒，不能再上传', { reason: 'cycle_published' });
+  if (
+    !isUnitRole(actor) ||
+    !(await s.db.indicator.findFirst({ where: { planId: cycle.planId, ownerUnitId: actor.unitId ?? '' } }))
+  )
+    throw forbidden('本单位在该计划中没有需报送的指标');
+  if (cycle.status !== 'collecting')
+    throw new AppError(409, 'conflict', '本期已晾晒，不能再上传', { reason: 'cycle_published' });
 }
 
 /** A unit's lights cycle by cycle, from the published reports. */
 export async function unitLights(s: Services, actor: Actor, unitId: string) {
-  if (!seesUnit(actor, unitId) || !(await s.db.unit.findUnique({ where: { id: unitId }, select: { id: true } }))) throw notFound('单位不存在');
-  const cycles = await s.db.cycle.findMany({ where: { status: 'published' }, orderBy: [{ planId: 'asc' }, { period: 'asc' }] });
+  if (!seesUnit(actor, unitId) || !(await s.db.unit.findUnique({ where: { id: unitId }, select: { id: true } })))
+    throw notFound('单位不存在');
+  const cycles = await s.db.cycle.findMany({
+    where: { status: 'published' },
+    orderBy: [{ planId: 'asc' }, { period: 'asc' }],
+  });
   return {
     unitId,
     // A cycle marked published without a report stored has no lights to show (and must not fail the others).
-    cycles: cycles.filter((c) => c.report !== null).map((c) => {
-      const report = c.report as unknown as CycleReport;
-      return {
-        cycleId: c.id,
-        planId: c.planId,
-        period: c.period,
-        standing: report.standings.find((st) => st.unitId === unitId) ?? null,
-        indicators: report.indicators.filter((i) => i.ownerUnitId === unitId).map((i) => ({ code: i.code, name: i.name, value: i.value, light: i.light, missing: i.missing })),
-      };
-    }).filter((c) => c.indicators.length > 0),
+    cycles: cycles
+      .filter((c) => c.report !== null)
+      .map((c) => {
+        const report = c.report as unknown as CycleReport;
+        return {
+          cycleId: c.id,
+          planId: c.planId,
+          period: c.period,
+          standing: report.standings.find((st) => st.unitId === unitId) ?? null,
+          indicators: report.indicators
+            .filter((i) => i.ownerUnitId === unitId)
+            .map((i) => ({ code: i.code, name: i.name, value: i.value, light: i.light, missing: i.missing })),
+        };
+      })
+      .filter((c) => c.indicators.length > 0),
   };
 }

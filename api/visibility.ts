@@ -43,7 +43,8 @@ export interface PlanTask {
 
 /** A plan's task, as its item would be: by its lead unit, and for a unit's staff also as a co-unit. */
 export function seesTask(actor: Actor, task: PlanTask): boolean {
-  if (isUnitRole(actor)) return actor.unitId !== null && (task.leadUnitId === actor.unitId || (task.coUnitIds ?? []).includes(actor.unitId));
+  if (isUnitRole(actor))
+    return actor.unitId !== null && (task.leadUnitId === actor.unitId || (task.coUnitIds ?? []).includes(actor.unitId));
   return oversees(actor, task.leadUnitId);
 }
 
@@ -60,23 +61,46 @@ export function planAccess(actor: Actor, plan: { tasks: readonly PlanTask[]; own
 }
 
 /** The actor's access to each of these plans (all plans when no ids are given); unknown ids are absent. */
-export async function planAccessById(db: Db, actor: Actor, planIds?: readonly string[]): Promise<Map<string, PlanAccess>> {
-  const plans = await db.plan.findMany({ where: planIds ? { id: { in: [...planIds] } } : {}, select: { id: true, tasks: true } });
+export async function planAccessById(
+  db: Db,
+  actor: Actor,
+  planIds?: readonly string[],
+): Promise<Map<string, PlanAccess>> {
+  const plans = await db.plan.findMany({
+    where: planIds ? { id: { in: [...planIds] } } : {},
+    select: { id: true, tasks: true },
+  });
   if (seesEverything(actor)) return new Map(plans.map((p) => [p.id, 'manage']));
-  const owners = await db.indicator.findMany({ where: { planId: { in: plans.map((p) => p.id) } }, select: { planId: true, ownerUnitId: true }, distinct: ['planId', 'ownerUnitId'] });
+  const owners = await db.indicator.findMany({
+    where: { planId: { in: plans.map((p) => p.id) } },
+    select: { planId: true, ownerUnitId: true },
+    distinct: ['planId', 'ownerUnitId'],
+  });
   const ownersOf = new Map<string, string[]>();
   for (const o of owners) ownersOf.set(o.planId, [...(ownersOf.get(o.planId) ?? []), o.ownerUnitId]);
   // Tasks are stored as the plan was imported (validated by PlanSchema).
-  return new Map(plans.map((p) => [p.id, planAccess(actor, { tasks: (p.tasks ?? []) as unknown as PlanTask[], owners: ownersOf.get(p.id) ?? [] })]));
+  return new Map(
+    plans.map((p) => [
+      p.id,
+      planAccess(actor, { tasks: (p.tasks ?? []) as unknown as PlanTask[], owners: ownersOf.get(p.id) ?? [] }),
+    ]),
+  );
 }
 
 /**
  * The problem lists the actor may see: those with at least one visible item, and those the
  * actor opened (so a list shows to its author at once, before its items are recorded).
  */
-export async function problemListsVisibleTo(db: Db, actor: Actor, onlyId?: string): Promise<Prisma.ProblemListWhereInput> {
+export async function problemListsVisibleTo(
+  db: Db,
+  actor: Actor,
+  onlyId?: string,
+): Promise<Prisma.ProblemListWhereInput> {
   if (seesEverything(actor)) return {};
-  const lists = await db.item.groupBy({ by: ['problemListId'], where: { AND: [onlyId ? { problemListId: onlyId } : { problemListId: { not: null } }, visibleTo(actor)] } });
+  const lists = await db.item.groupBy({
+    by: ['problemListId'],
+    where: { AND: [onlyId ? { problemListId: onlyId } : { problemListId: { not: null } }, visibleTo(actor)] },
+  });
   const ids = lists.flatMap((l) => (l.problemListId ? [l.problemListId] : []));
   return { OR: [{ id: { in: ids } }, { createdBy: actor.userId }] };
 }
@@ -88,7 +112,10 @@ async function visibleSubjects(db: Db, actor: Actor, ids: string[]): Promise<Set
     db.cycle.findMany({ where: { id: { in: ids } }, select: { id: true, planId: true } }),
   ]);
   const plans = await planAccessById(db, actor, [...new Set(cycles.map((c) => c.planId))]);
-  return new Set([...items.map((i) => i.id), ...cycles.filter((c) => (plans.get(c.planId) ?? 'none') !== 'none').map((c) => c.id)]);
+  return new Set([
+    ...items.map((i) => i.id),
+    ...cycles.filter((c) => (plans.get(c.planId) ?? 'none') !== 'none').map((c) => c.id),
+  ]);
 }
 
 /**
@@ -96,12 +123,25 @@ async function visibleSubjects(db: Db, actor: Actor, ids: string[]): Promise<Set
  * for a monitoring cycle's notices; a digest names only its first entry, so it is judged by
  * every row folded into it: one entry the actor may not see hides the whole digest.
  */
-export async function visibleNotices<T extends { key: string; kind: string; itemId: string }>(db: Db, actor: Actor, rows: T[]): Promise<T[]> {
+export async function visibleNotices<T extends { key: string; kind: string; itemId: string }>(
+  db: Db,
+  actor: Actor,
+  rows: T[],
+): Promise<T[]> {
   if (seesEverything(actor) || rows.length === 0) return rows;
   const digests = rows.filter((r) => r.kind === 'digest').map((r) => r.key);
-  const parts = digests.length ? await db.outboxMessage.findMany({ where: { digestKey: { in: digests } }, select: { digestKey: true, itemId: true } }) : [];
+  const parts = digests.length
+    ? await db.outboxMessage.findMany({
+        where: { digestKey: { in: digests } },
+        select: { digestKey: true, itemId: true },
+      })
+    : [];
   const partsOf = new Map<string, string[]>();
   for (const p of parts) if (p.digestKey) partsOf.set(p.digestKey, [...(partsOf.get(p.digestKey) ?? []), p.itemId]);
-  const seen = await visibleSubjects(db, actor, [...new Set([...rows.map((r) => r.itemId), ...parts.map((p) => p.itemId)])]);
-  return rows.filter((r) => (r.kind === 'digest' ? (partsOf.get(r.key) ?? [r.itemId]) : [r.itemId]).every((id) => seen.has(id)));
+  const seen = await visibleSubjects(db, actor, [
+    ...new Set([...rows.map((r) => r.itemId), ...parts.map((p) => p.itemId)]),
+  ]);
+  return rows.filter((r) =>
+    (r.kind === 'digest' ? (partsOf.get(r.key) ?? [r.itemId]) : [r.itemId]).every((id) => seen.has(id)),
+  );
 }

@@ -16,9 +16,19 @@ const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor',
 
 export async function runFanout(stack: EmbeddedStack, recipients: number, ratePerSecond: number) {
   const { db, client, nativeConnection } = stack;
-  await db.unit.createMany({ data: [{ id: 'unit-fan', name: '全市各乡镇街道', parentId: null, kind: 'township' }], skipDuplicates: true });
+  await db.unit.createMany({
+    data: [{ id: 'unit-fan', name: '全市各乡镇街道', parentId: null, kind: 'township' }],
+    skipDuplicates: true,
+  });
   await db.contact.createMany({
-    data: Array.from({ length: recipients }, (_, i) => ({ id: `fan-${i}`, unitId: 'unit-fan', role: 'handler', name: `经办人${i}`, email: `handler${i}@fan.example.gov.cn`, userId: null })),
+    data: Array.from({ length: recipients }, (_, i) => ({
+      id: `fan-${i}`,
+      unitId: 'unit-fan',
+      role: 'handler',
+      name: `经办人${i}`,
+      email: `handler${i}@fan.example.gov.cn`,
+      userId: null,
+    })),
   });
   const received = new Map<string, number>();
   const port = await freePort();
@@ -36,13 +46,31 @@ export async function runFanout(stack: EmbeddedStack, recipients: number, ratePe
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   const mailer = createMailer(`smtp://127.0.0.1:${port}?starttls=off`, { ratePerSecond });
   // Office hours of a working day, so that quiet hours do not hold the (non-urgent) notice back.
-  const outbox = createNotificationActivities(db, mailer, { from: '督查督办系统 <duban@example.gov.cn>', publicUrl: 'http://127.0.0.1:3000', now: () => Date.parse('2026-11-24T02:00:00Z') });
-  const worker = await createWorker({ connection: nativeConnection, taskQueue: 'bench-fanout', db, workflowBundle: await bundleWorkflows() });
+  const outbox = createNotificationActivities(db, mailer, {
+    from: '督查督办系统 <duban@example.gov.cn>',
+    publicUrl: 'http://127.0.0.1:3000',
+    now: () => Date.parse('2026-11-24T02:00:00Z'),
+  });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    taskQueue: 'bench-fanout',
+    db,
+    workflowBundle: await bundleWorkflows(),
+  });
   const result = await worker.runUntil(async () => {
     const item = await openItem(client, 'bench-fanout', {
       id: `fan-${Date.now()}`,
       problemListId: null,
-      spec: { title: '全市统一部署的专项整治任务', description: '', category: 'other', priority: 'normal', source: '', leadUnitId: 'unit-fan', coUnitIds: [], dueDate: '2026-12-31' },
+      spec: {
+        title: '全市统一部署的专项整治任务',
+        description: '',
+        category: 'other',
+        priority: 'normal',
+        source: '',
+        leadUnitId: 'unit-fan',
+        coUnitIds: [],
+        dueDate: '2026-12-31',
+      },
       createdBy: supervisor,
       config: { maxDeclines: 2 },
     });
@@ -63,8 +91,26 @@ export async function runFanout(stack: EmbeddedStack, recipients: number, ratePe
   const lost = recipients - unique;
   const correct = duplicates === 0 && lost === 0 && result.rows === recipients;
   return {
-    rows: [{ bench: 'fan-out', recipients, 'rate limit /s': ratePerSecond, seconds: result.seconds, 'mails/s': unique / result.seconds, duplicates, lost, correct: correct ? 'yes' : 'NO' }],
+    rows: [
+      {
+        bench: 'fan-out',
+        recipients,
+        'rate limit /s': ratePerSecond,
+        seconds: result.seconds,
+        'mails/s': unique / result.seconds,
+        duplicates,
+        lost,
+        correct: correct ? 'yes' : 'NO',
+      },
+    ],
     correct,
-    json: { recipients, ratePerSecond, seconds: result.seconds, mailsPerSecond: unique / result.seconds, duplicates, lost },
+    json: {
+      recipients,
+      ratePerSecond,
+      seconds: result.seconds,
+      mailsPerSecond: unique / result.seconds,
+      duplicates,
+      lost,
+    },
   };
 }

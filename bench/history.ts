@@ -27,12 +27,22 @@ export async function runHistory(stack: EmbeddedStack, resubmissions: number) {
       await openItem(env.client, 'bench-history', {
         id,
         problemListId: null,
-        spec: { title: '全年跟踪的整改事项', description: '', category: 'annual_task', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: addDays(start, 364) },
+        spec: {
+          title: '全年跟踪的整改事项',
+          description: '',
+          category: 'annual_task',
+          priority: 'normal',
+          source: '',
+          leadUnitId: 'unit-a',
+          coUnitIds: [],
+          dueDate: addDays(start, 364),
+        },
         createdBy: supervisor,
         config: { maxDeclines: 2 },
         policy: { ...DEFAULT_POLICY, id: 'monthly', progressEveryDays: 21 },
       });
-      const act = (action: string, actor: Actor, payload: unknown) => actOnItem(env.client, id, parseCommand({ action, payload, actor }));
+      const act = (action: string, actor: Actor, payload: unknown) =>
+        actOnItem(env.client, id, parseCommand({ action, payload, actor }));
       await act('sign', lead, {});
       await act('filePlan', lead, { plan: '全年整改方案：按月推进，季度评估' });
       for (let month = 1; month <= 12; month++) {
@@ -51,7 +61,8 @@ export async function runHistory(stack: EmbeddedStack, resubmissions: number) {
       const bytes = Buffer.byteLength(JSON.stringify(history));
       let largest = 0;
       JSON.stringify(history, (_k, v) => {
-        if (v && typeof v === 'object' && 'metadata' in v && 'data' in v) largest = Math.max(largest, Buffer.byteLength(JSON.stringify(v)));
+        if (v && typeof v === 'object' && 'metadata' in v && 'data' in v)
+          largest = Math.max(largest, Buffer.byteLength(JSON.stringify(v)));
         return v;
       });
       const recorded = await stack.db.itemEvent.count({ where: { itemId: id } });
@@ -59,10 +70,19 @@ export async function runHistory(stack: EmbeddedStack, resubmissions: number) {
       const correct = recorded >= transitions;
       const rows = [
         { measure: 'transitions recorded (plus ladder events)', value: recorded, note: `${transitions} transitions` },
-        { measure: 'history events', value: events, note: `${((events / 50_000) * 100).toFixed(1)}% of the 50,000-event limit` },
+        {
+          measure: 'history events',
+          value: events,
+          note: `${((events / 50_000) * 100).toFixed(1)}% of the 50,000-event limit`,
+        },
         { measure: 'history size (JSON)', value: bytes, note: `${(bytes / 1024).toFixed(0)} KiB of the 50 MB limit` },
         { measure: 'largest single payload', value: largest, note: 'bytes (JSON of the payload)' },
-        { measure: 'continue-as-new', value: 0, note: events < 10_000 ? 'not needed: a year of a busy item stays far below the limits' : 'should be considered' },
+        {
+          measure: 'continue-as-new',
+          value: 0,
+          note:
+            events < 10_000 ? 'not needed: a year of a busy item stays far below the limits' : 'should be considered',
+        },
       ];
       return { rows, correct, json: { resubmissions, events, bytes, largestPayload: largest, recorded, correct } };
     });

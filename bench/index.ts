@@ -22,7 +22,8 @@ import { runReads } from './reads';
 import { runMemory } from './memory';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const flag = (name: string, fallback: number) =>
+  Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const chosen = args.filter((a) => !a.startsWith('--'));
 const want = (name: string) => chosen.length === 0 || chosen.includes(name);
 
@@ -37,11 +38,18 @@ interface Outcome {
 }
 
 const f1 = (n: number) => n.toFixed(1);
-const col = (rows: Table, key: string) => rows.map((r) => (typeof r[key] === 'number' ? Math.round(r[key] as number) : r[key])).join(' / ');
+const col = (rows: Table, key: string) =>
+  rows.map((r) => (typeof r[key] === 'number' ? Math.round(r[key] as number) : r[key])).join(' / ');
 
 const stack = await startEmbeddedStack();
 const results: Record<string, unknown> = {
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  },
   started: new Date().toISOString(),
 };
 let ok = true;
@@ -49,64 +57,194 @@ const summaryRows: Table = [];
 
 // In this order; reads last but one: its 100,000 items stay in the database and would weigh on the others.
 const BENCHMARKS: Array<[string, () => Promise<Outcome>]> = [
-  ['lifecycle', async () => {
-    const [N, C] = [flag('items', 1000), flag('concurrency', 20)];
-    const r = await runLifecycle(stack, N, C);
-    const summary = { figure: `${f1(r.json.oursRate)} items/s at c=${C}; knee at c=${r.kneeAt}`, versus: `bare ${f1(r.json.bareRate)} items/s: ratio ${r.json.ratio.toFixed(2)}` };
-    return { summary, correct: r.correct, json: r.json, print: [`1. Lifecycle: ${N} items × 5 confirmed steps over HTTP, concurrency ${C}; baseline bare Temporal, same Updates`, r.rows, r.summary, `1b. The knee: the same loop at rising concurrency; latency climbs (step p50 over twice that of one client) at ${r.kneeAt}`, r.knee] };
-  }],
-  ['timers', async () => {
-    const N = flag('timers', 1000);
-    const r = await runTimers(stack, N);
-    const [a, b] = [r.json.steady.s, r.json.restarted.s];
-    const summary = { figure: `p50 ${f1(a.p50 / 1000)} s, p99 ${f1(a.p99 / 1000)} s; across a restart p50 ${f1(b.p50 / 1000)} s, p99 ${f1(b.p99 / 1000)} s`, versus: '—' };
-    return { summary, correct: r.correct, json: r.json, print: [`2. Timer lateness: ${N} items whose rung falls due in the same second (real dev server), then again across a worker restart`, r.rows] };
-  }],
-  ['fanout', async () => {
-    const [N, rate] = [flag('recipients', 1000), flag('rate', 1000)];
-    const r = await runFanout(stack, N, rate);
-    const summary = { figure: `${f1(r.json.mailsPerSecond)} mails/s, ${r.json.duplicates} duplicates, ${r.json.lost} lost`, versus: '—' };
-    return { summary, correct: r.correct, json: r.json, print: [`3. Fan-out: one event to ${N} recipients through a local SMTP server (sender rate limit ${rate}/s)`, r.rows] };
-  }],
-  ['monitoring', async () => {
-    const sizes = args.find((a) => a.startsWith('--units='))?.split('=')[1]?.split(',').map(Number) ?? [100, 500, 2000];
-    const r = await runMonitoring(stack, sizes, flag('concurrency', 20));
-    const summary = { figure: `due → ranking ${r.json.map((c) => f1(c.publishMs / 1000)).join(' / ')} s at ${sizes.join(' / ')} units; history ${r.json.map((c) => c.historyEvents).join(' / ')} events, ${Math.max(...r.json.map((c) => c.children))} children`, versus: '—' };
-    return { summary, correct: r.correct, json: r.json, print: [`4. Fan-out: a monitoring cycle over ${sizes.join(', ')} units × 10 indicators, every report through the API`, r.rows] };
-  }],
-  ['interaction', async () => {
-    const samples = flag('samples', 200);
-    const r = await runInteraction(stack, [1, 10, 50], samples);
-    const summary = { figure: `p50 ${col(r.rows, 'ours p50')} ms, p99 ${col(r.rows, 'ours p99')} ms at 1 / 10 / 50 users`, versus: `bare p50 ${col(r.rows, 'bare p50')} ms: ×${r.rows.map((x) => Number(x['p50 ratio']).toFixed(1)).join(' / ')}` };
-    return { summary, correct: r.correct, json: r.json, print: [`6. Interaction latency: 签收 confirmed through the API by 1, 10 and 50 users at once (${samples} actions each), against the same Update on bare workflows`, r.rows] };
-  }],
-  ['history', async () => {
-    const n = flag('resubmissions', 20);
-    const r = await runHistory(stack, n);
-    const summary = { figure: `${r.json.events} events, ${Math.round(r.json.bytes / 1024)} KiB for a busy year`, versus: 'limits 50,000 events / 50 MB' };
-    return { summary, correct: r.correct, json: r.json, print: [`7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed`, r.rows] };
-  }],
-  ['memory', async () => {
-    const cache = flag('cache', 100);
-    const r = await runMemory(stack, [100, 1000, flag('open', 5000)], [null, cache]);
-    const summary = { figure: `RSS ${col(r.rows, 'RSS MiB')} MiB (default cache, then cache ${cache}) at ${[...new Set(r.rows.map((x) => x['open items']))].join(' / ')} open items`, versus: '—' };
-    return { summary, correct: r.correct, json: r.json, print: [`10. Worker memory: a worker process with open items waiting on their deadlines, default workflow cache and a cache of ${cache}`, r.rows] };
-  }],
-  ['reads', async () => {
-    const [N, c] = [flag('rows', 100_000), flag('concurrency', 10)];
-    const r = await runReads(stack, N, 10, flag('requests', 300), c);
-    return {
-      summary: { figure: `${col(r.rows, 'ours req/s')} req/s (${r.rows.map((x) => x.query).join('; ')})`, versus: `bare Fastify + pg: ratios ${r.rows.map((x) => Number(x['ratio (req/s)']).toFixed(2)).join(' / ')}` },
-      correct: r.correct,
-      json: r.json,
-      print: [`8. Reads at scale: ${N} items and ${N * 10} events (seeded in ${(r.seedMs / 1000).toFixed(0)} s); API vs bare Fastify + pg running the same SQL, concurrency ${c}`, r.rows, '9. The console on the same data (headless Chromium, cold cache) and its size', r.consoleRows],
-    };
-  }],
-  ['replay', async () => {
-    const r = await runReplay(flag('rounds', 5));
-    const summary = { figure: `${Math.round(r.json.replayMs)} ms for ${r.json.events} events`, versus: `read + decode ${Math.round(r.json.decodeMs)} ms: ×${f1(r.json.replayMs / r.json.decodeMs)}` };
-    return { summary, correct: r.correct, json: r.json, print: ['5. Replay cost: every recorded history replayed against the current workflow code (the CI gate)', r.rows] };
-  }],
+  [
+    'lifecycle',
+    async () => {
+      const [N, C] = [flag('items', 1000), flag('concurrency', 20)];
+      const r = await runLifecycle(stack, N, C);
+      const summary = {
+        figure: `${f1(r.json.oursRate)} items/s at c=${C}; knee at c=${r.kneeAt}`,
+        versus: `bare ${f1(r.json.bareRate)} items/s: ratio ${r.json.ratio.toFixed(2)}`,
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `1. Lifecycle: ${N} items × 5 confirmed steps over HTTP, concurrency ${C}; baseline bare Temporal, same Updates`,
+          r.rows,
+          r.summary,
+          `1b. The knee: the same loop at rising concurrency; latency climbs (step p50 over twice that of one client) at ${r.kneeAt}`,
+          r.knee,
+        ],
+      };
+    },
+  ],
+  [
+    'timers',
+    async () => {
+      const N = flag('timers', 1000);
+      const r = await runTimers(stack, N);
+      const [a, b] = [r.json.steady.s, r.json.restarted.s];
+      const summary = {
+        figure: `p50 ${f1(a.p50 / 1000)} s, p99 ${f1(a.p99 / 1000)} s; across a restart p50 ${f1(b.p50 / 1000)} s, p99 ${f1(b.p99 / 1000)} s`,
+        versus: '—',
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `2. Timer lateness: ${N} items whose rung falls due in the same second (real dev server), then again across a worker restart`,
+          r.rows,
+        ],
+      };
+    },
+  ],
+  [
+    'fanout',
+    async () => {
+      const [N, rate] = [flag('recipients', 1000), flag('rate', 1000)];
+      const r = await runFanout(stack, N, rate);
+      const summary = {
+        figure: `${f1(r.json.mailsPerSecond)} mails/s, ${r.json.duplicates} duplicates, ${r.json.lost} lost`,
+        versus: '—',
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `3. Fan-out: one event to ${N} recipients through a local SMTP server (sender rate limit ${rate}/s)`,
+          r.rows,
+        ],
+      };
+    },
+  ],
+  [
+    'monitoring',
+    async () => {
+      const sizes = args
+        .find((a) => a.startsWith('--units='))
+        ?.split('=')[1]
+        ?.split(',')
+        .map(Number) ?? [100, 500, 2000];
+      const r = await runMonitoring(stack, sizes, flag('concurrency', 20));
+      const summary = {
+        figure: `due → ranking ${r.json.map((c) => f1(c.publishMs / 1000)).join(' / ')} s at ${sizes.join(' / ')} units; history ${r.json.map((c) => c.historyEvents).join(' / ')} events, ${Math.max(...r.json.map((c) => c.children))} children`,
+        versus: '—',
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `4. Fan-out: a monitoring cycle over ${sizes.join(', ')} units × 10 indicators, every report through the API`,
+          r.rows,
+        ],
+      };
+    },
+  ],
+  [
+    'interaction',
+    async () => {
+      const samples = flag('samples', 200);
+      const r = await runInteraction(stack, [1, 10, 50], samples);
+      const summary = {
+        figure: `p50 ${col(r.rows, 'ours p50')} ms, p99 ${col(r.rows, 'ours p99')} ms at 1 / 10 / 50 users`,
+        versus: `bare p50 ${col(r.rows, 'bare p50')} ms: ×${r.rows.map((x) => Number(x['p50 ratio']).toFixed(1)).join(' / ')}`,
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `6. Interaction latency: 签收 confirmed through the API by 1, 10 and 50 users at once (${samples} actions each), against the same Update on bare workflows`,
+          r.rows,
+        ],
+      };
+    },
+  ],
+  [
+    'history',
+    async () => {
+      const n = flag('resubmissions', 20);
+      const r = await runHistory(stack, n);
+      const summary = {
+        figure: `${r.json.events} events, ${Math.round(r.json.bytes / 1024)} KiB for a busy year`,
+        versus: 'limits 50,000 events / 50 MB',
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `7. History per item: open a simulated year (time-skipping server), monthly reports, ${n} resubmissions, then closed`,
+          r.rows,
+        ],
+      };
+    },
+  ],
+  [
+    'memory',
+    async () => {
+      const cache = flag('cache', 100);
+      const r = await runMemory(stack, [100, 1000, flag('open', 5000)], [null, cache]);
+      const summary = {
+        figure: `RSS ${col(r.rows, 'RSS MiB')} MiB (default cache, then cache ${cache}) at ${[...new Set(r.rows.map((x) => x['open items']))].join(' / ')} open items`,
+        versus: '—',
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `10. Worker memory: a worker process with open items waiting on their deadlines, default workflow cache and a cache of ${cache}`,
+          r.rows,
+        ],
+      };
+    },
+  ],
+  [
+    'reads',
+    async () => {
+      const [N, c] = [flag('rows', 100_000), flag('concurrency', 10)];
+      const r = await runReads(stack, N, 10, flag('requests', 300), c);
+      return {
+        summary: {
+          figure: `${col(r.rows, 'ours req/s')} req/s (${r.rows.map((x) => x.query).join('; ')})`,
+          versus: `bare Fastify + pg: ratios ${r.rows.map((x) => Number(x['ratio (req/s)']).toFixed(2)).join(' / ')}`,
+        },
+        correct: r.correct,
+        json: r.json,
+        print: [
+          `8. Reads at scale: ${N} items and ${N * 10} events (seeded in ${(r.seedMs / 1000).toFixed(0)} s); API vs bare Fastify + pg running the same SQL, concurrency ${c}`,
+          r.rows,
+          '9. The console on the same data (headless Chromium, cold cache) and its size',
+          r.consoleRows,
+        ],
+      };
+    },
+  ],
+  [
+    'replay',
+    async () => {
+      const r = await runReplay(flag('rounds', 5));
+      const summary = {
+        figure: `${Math.round(r.json.replayMs)} ms for ${r.json.events} events`,
+        versus: `read + decode ${Math.round(r.json.decodeMs)} ms: ×${f1(r.json.replayMs / r.json.decodeMs)}`,
+      };
+      return {
+        summary,
+        correct: r.correct,
+        json: r.json,
+        print: [
+          '5. Replay cost: every recorded history replayed against the current workflow code (the CI gate)',
+          r.rows,
+        ],
+      };
+    },
+  ],
 ];
 
 try {
@@ -118,13 +256,23 @@ try {
       for (const part of r.print) console.log(typeof part === 'string' ? `\n${part}\n` : `${table(part)}\n`);
       results[name] = r.json;
       ok &&= r.correct;
-      summaryRows.push({ benchmark: name, figure: r.summary.figure, 'baseline, same run': r.summary.versus, correct: r.correct ? 'yes' : 'NO' });
+      summaryRows.push({
+        benchmark: name,
+        figure: r.summary.figure,
+        'baseline, same run': r.summary.versus,
+        correct: r.correct ? 'yes' : 'NO',
+      });
     } catch (err) {
       // One benchmark's failure is reported and the others still run.
       console.error(`\n${name}: FAILED: ${(err as Error).stack ?? err}\n`);
       results[name] = { error: String(err) };
       ok = false;
-      summaryRows.push({ benchmark: name, figure: `FAILED: ${(err as Error).message}`, 'baseline, same run': '', correct: 'NO' });
+      summaryRows.push({
+        benchmark: name,
+        figure: `FAILED: ${(err as Error).message}`,
+        'baseline, same run': '',
+        correct: 'NO',
+      });
     }
     console.log(`(${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }

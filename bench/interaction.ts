@@ -21,13 +21,19 @@ const handler: Actor = { userId: 'i-a', name: '经办', role: 'unit_handler', un
 
 export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number) {
   const { db, client, nativeConnection } = stack;
-  await db.user.createMany({ data: [supervisor, handler].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })), skipDuplicates: true });
+  await db.user.createMany({
+    data: [supervisor, handler].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),
+    skipDuplicates: true,
+  });
   const taskQueue = 'bench-interaction';
   const { client: ours, worker, app, base } = await startOurs(stack, taskQueue);
   const bareWorker = await Worker.create({
     connection: nativeConnection,
     taskQueue: 'bench-interaction-bare',
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow.ts'), logger: new DefaultLogger('WARN') }),
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: require.resolve('./bare-workflow.ts'),
+      logger: new DefaultLogger('WARN'),
+    }),
   });
   const token = signToken({ userId: handler.userId }, BENCH_SECRET);
   const rows: Array<Record<string, string | number>> = [];
@@ -38,40 +44,83 @@ export async function runInteraction(stack: EmbeddedStack, levels: number[], sam
   };
   try {
     await worker.runUntil(async () => {
-        await bareWorker.runUntil(async () => {
-          for (const users of levels) {
-            // Items to sign, opened beforehand (not measured).
-            const ids: string[] = [];
-            await pool(Array.from({ length: samples }, (_, i) => i), 20, async (i) => {
+      await bareWorker.runUntil(async () => {
+        for (const users of levels) {
+          // Items to sign, opened beforehand (not measured).
+          const ids: string[] = [];
+          await pool(
+            Array.from({ length: samples }, (_, i) => i),
+            20,
+            async (i) => {
               const id = `IX${users}-${i}-${Date.now().toString(36)}`;
-              await openItem(ours, taskQueue, { id, problemListId: null, spec: { title: `交互测试${i}`, description: '', category: 'inspection', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: '2026-12-31' }, createdBy: supervisor, config: { maxDeclines: 2 }, policy: DEFAULT_POLICY });
+              await openItem(ours, taskQueue, {
+                id,
+                problemListId: null,
+                spec: {
+                  title: `交互测试${i}`,
+                  description: '',
+                  category: 'inspection',
+                  priority: 'normal',
+                  source: '',
+                  leadUnitId: 'unit-a',
+                  coUnitIds: [],
+                  dueDate: '2026-12-31',
+                },
+                createdBy: supervisor,
+                config: { maxDeclines: 2 },
+                policy: DEFAULT_POLICY,
+              });
               ids.push(id);
+            },
+          );
+          const oursMs: number[] = [];
+          await pool(ids, users, async (id) => {
+            const t0 = performance.now();
+            const res = await fetch(`${base}/api/items/${id}/sign`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: '{}',
             });
-            const oursMs: number[] = [];
-            await pool(ids, users, async (id) => {
-              const t0 = performance.now();
-              const res = await fetch(`${base}/api/items/${id}/sign`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
-              await res.arrayBuffer();
-              oursMs.push(performance.now() - t0);
-              if (res.status !== 200) failed++;
-            });
-            const bareIds: string[] = [];
-            await pool(Array.from({ length: samples }, (_, i) => i), 20, async (i) => {
+            await res.arrayBuffer();
+            oursMs.push(performance.now() - t0);
+            if (res.status !== 200) failed++;
+          });
+          const bareIds: string[] = [];
+          await pool(
+            Array.from({ length: samples }, (_, i) => i),
+            20,
+            async (i) => {
               const workflowId = `bare-ix-${users}-${i}-${Date.now()}`;
-              await client.workflow.executeUpdateWithStart(bareCreated, { startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, { workflowId, taskQueue: 'bench-interaction-bare', workflowIdConflictPolicy: 'FAIL' }) });
+              await client.workflow.executeUpdateWithStart(bareCreated, {
+                startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, {
+                  workflowId,
+                  taskQueue: 'bench-interaction-bare',
+                  workflowIdConflictPolicy: 'FAIL',
+                }),
+              });
               bareIds.push(workflowId);
-            });
-            const bareMs: number[] = [];
-            await pool(bareIds, users, async (workflowId) => {
-              const t0 = performance.now();
-              await client.workflow.getHandle(workflowId).executeUpdate(bareAct, { args: ['sign'] });
-              bareMs.push(performance.now() - t0);
-            });
-            const o = stat(oursMs);
-            const b = stat(bareMs);
-            rows.push({ users, 'ours p50': o.p50, 'ours p95': o.p95, 'ours p99': o.p99, 'bare p50': b.p50, 'bare p95': b.p95, 'bare p99': b.p99, 'p50 ratio': o.p50 / b.p50 });
-          }
-        });
+            },
+          );
+          const bareMs: number[] = [];
+          await pool(bareIds, users, async (workflowId) => {
+            const t0 = performance.now();
+            await client.workflow.getHandle(workflowId).executeUpdate(bareAct, { args: ['sign'] });
+            bareMs.push(performance.now() - t0);
+          });
+          const o = stat(oursMs);
+          const b = stat(bareMs);
+          rows.push({
+            users,
+            'ours p50': o.p50,
+            'ours p95': o.p95,
+            'ours p99': o.p99,
+            'bare p50': b.p50,
+            'bare p95': b.p95,
+            'bare p99': b.p99,
+            'p50 ratio': o.p50 / b.p50,
+          });
+        }
+      });
     });
   } finally {
     await app.close();

@@ -31,115 +31,163 @@ export interface LifecycleResult {
 }
 
 export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {
-const { db, client, nativeConnection } = stack;
-const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
-const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
-const verifier: Actor = { userId: 'b-v', name: '核查', role: 'verifier', unitId: 'dcs' };
-const auth = (a: Actor) => ({ authorization: `Bearer ${signToken(a, BENCH_SECRET)}`, 'content-type': 'application/json' });
-
-// --- ours: HTTP → API → Temporal → worker → PostgreSQL
-const ourQueue = 'bench-items';
-// As the product runs: payloads encrypted, users in the database, limits lifted for the load.
-await db.user.createMany({ data: [supervisor, handler, verifier].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })), skipDuplicates: true });
-const { worker, app, base } = await startOurs(stack, ourQueue);
-
-const STEPS: Array<[string, Actor, unknown]> = [
-  ['sign', handler, {}],
-  ['filePlan', handler, { plan: '整改方案' }],
-  ['submit', handler, { summary: '申请销号' }],
-  ['verifyPass', verifier, { opinion: '通过' }],
-];
-const latency: Record<string, number[]> = { create: [], ...Object.fromEntries(STEPS.map(([a]) => [a, []])) };
-
-async function timed<T>(bucket: number[], fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  const out = await fn();
-  bucket.push(performance.now() - t0);
-  return out;
-}
-
-async function post(url: string, actor: Actor, body: unknown): Promise<{ item: { id: string } }> {
-  const res = await fetch(`${base}${url}`, { method: 'POST', headers: auth(actor), body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { item: { id: string } };
-}
-
-const ids: string[] = [];
-/** n items through the whole loop, c at a time; every item's id kept for the checks after. */
-function loop(n: number, c: number, into: Record<string, number[]>) {
-  return pool(Array.from({ length: n }, (_, i) => i), c, async (i) => {
-    const { item } = await timed(into.create!, () => post('/api/items', supervisor, { title: `基准事项${i}`, leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection' }));
-    ids.push(item.id);
-    for (const [action, actor, body] of STEPS) await timed(into[action]!, () => post(`/api/items/${item.id}/${action}`, actor, body));
+  const { db, client, nativeConnection } = stack;
+  const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
+  const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
+  const verifier: Actor = { userId: 'b-v', name: '核查', role: 'verifier', unitId: 'dcs' };
+  const auth = (a: Actor) => ({
+    authorization: `Bearer ${signToken(a, BENCH_SECRET)}`,
+    'content-type': 'application/json',
   });
-}
-const fresh = (): Record<string, number[]> => ({ create: [], ...Object.fromEntries(STEPS.map(([a]) => [a, []])) });
 
-// The knee: the same loop at rising concurrency, a few items per client, until latency climbs
-// while throughput stops growing.
-const knee: Array<Record<string, string | number>> = [];
-let oursSeconds = 0;
-await worker.runUntil(async () => {
-  for (const c of KNEE_LEVELS) {
-    const lat = fresh();
-    const n = Math.max(30, c * 4);
+  // --- ours: HTTP → API → Temporal → worker → PostgreSQL
+  const ourQueue = 'bench-items';
+  // As the product runs: payloads encrypted, users in the database, limits lifted for the load.
+  await db.user.createMany({
+    data: [supervisor, handler, verifier].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),
+    skipDuplicates: true,
+  });
+  const { worker, app, base } = await startOurs(stack, ourQueue);
+
+  const STEPS: Array<[string, Actor, unknown]> = [
+    ['sign', handler, {}],
+    ['filePlan', handler, { plan: '整改方案' }],
+    ['submit', handler, { summary: '申请销号' }],
+    ['verifyPass', verifier, { opinion: '通过' }],
+  ];
+  const latency: Record<string, number[]> = { create: [], ...Object.fromEntries(STEPS.map(([a]) => [a, []])) };
+
+  async function timed<T>(bucket: number[], fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    await loop(n, c, lat);
-    const seconds = (performance.now() - t0) / 1000;
-    const confirmed = summary(Object.values(lat).flat());
-    knee.push({ concurrency: c, items: n, 'items/s': n / seconds, 'step p50 ms': confirmed.p50, 'step p99 ms': confirmed.p99 });
+    const out = await fn();
+    bucket.push(performance.now() - t0);
+    return out;
   }
-  const oursStart = performance.now();
-  await loop(N, CONCURRENCY, latency);
-  oursSeconds = (performance.now() - oursStart) / 1000;
-});
-const base1 = Number(knee[0]?.['step p50 ms'] ?? 1);
-const kneeAt = knee.find((k) => Number(k['step p50 ms']) > 2 * base1)?.concurrency ?? `> ${KNEE_LEVELS[KNEE_LEVELS.length - 1]}`;
 
-// Correctness after the run: every item closed, one event per transition, nothing twice.
-const closed = await db.item.count({ where: { id: { in: ids }, status: 'closed' } });
-const events = await db.itemEvent.count({ where: { itemId: { in: ids } } });
-const total = ids.length;
-const perItem = await db.$queryRaw<Array<{ bad: bigint }>>`
+  async function post(url: string, actor: Actor, body: unknown): Promise<{ item: { id: string } }> {
+    const res = await fetch(`${base}${url}`, { method: 'POST', headers: auth(actor), body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { item: { id: string } };
+  }
+
+  const ids: string[] = [];
+  /** n items through the whole loop, c at a time; every item's id kept for the checks after. */
+  function loop(n: number, c: number, into: Record<string, number[]>) {
+    return pool(
+      Array.from({ length: n }, (_, i) => i),
+      c,
+      async (i) => {
+        const { item } = await timed(into.create!, () =>
+          post('/api/items', supervisor, {
+            title: `基准事项${i}`,
+            leadUnitId: 'unit-a',
+            dueDate: '2026-12-31',
+            category: 'inspection',
+          }),
+        );
+        ids.push(item.id);
+        for (const [action, actor, body] of STEPS)
+          await timed(into[action]!, () => post(`/api/items/${item.id}/${action}`, actor, body));
+      },
+    );
+  }
+  const fresh = (): Record<string, number[]> => ({ create: [], ...Object.fromEntries(STEPS.map(([a]) => [a, []])) });
+
+  // The knee: the same loop at rising concurrency, a few items per client, until latency climbs
+  // while throughput stops growing.
+  const knee: Array<Record<string, string | number>> = [];
+  let oursSeconds = 0;
+  await worker.runUntil(async () => {
+    for (const c of KNEE_LEVELS) {
+      const lat = fresh();
+      const n = Math.max(30, c * 4);
+      const t0 = performance.now();
+      await loop(n, c, lat);
+      const seconds = (performance.now() - t0) / 1000;
+      const confirmed = summary(Object.values(lat).flat());
+      knee.push({
+        concurrency: c,
+        items: n,
+        'items/s': n / seconds,
+        'step p50 ms': confirmed.p50,
+        'step p99 ms': confirmed.p99,
+      });
+    }
+    const oursStart = performance.now();
+    await loop(N, CONCURRENCY, latency);
+    oursSeconds = (performance.now() - oursStart) / 1000;
+  });
+  const base1 = Number(knee[0]?.['step p50 ms'] ?? 1);
+  const kneeAt =
+    knee.find((k) => Number(k['step p50 ms']) > 2 * base1)?.concurrency ?? `> ${KNEE_LEVELS[KNEE_LEVELS.length - 1]}`;
+
+  // Correctness after the run: every item closed, one event per transition, nothing twice.
+  const closed = await db.item.count({ where: { id: { in: ids }, status: 'closed' } });
+  const events = await db.itemEvent.count({ where: { itemId: { in: ids } } });
+  const total = ids.length;
+  const perItem = await db.$queryRaw<Array<{ bad: bigint }>>`
   SELECT count(*) AS bad FROM (SELECT item_id FROM item_events WHERE item_id = ANY(${ids}) GROUP BY item_id
   HAVING count(*) <> ${STEPS.length + 1} OR max(seq) <> ${STEPS.length + 1}) x`;
-const correct = closed === total && events === total * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
+  const correct = closed === total && events === total * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
 
-// --- baseline: bare workflows, the same Updates, no API, no database
-const bareQueue = 'bench-bare';
-const bareWorker = await Worker.create({
-  connection: nativeConnection,
-  taskQueue: bareQueue,
-  workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow.ts'), logger: new DefaultLogger('WARN') }),
-});
-const bareLatency: number[] = [];
-const bareStart = performance.now();
-await bareWorker.runUntil(
-  pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
-    const workflowId = `bare-${i}-${Date.now()}`;
-    await timed(bareLatency, () =>
-      client.workflow.executeUpdateWithStart(bareCreated, {
-        startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, { workflowId, taskQueue: bareQueue, workflowIdConflictPolicy: 'FAIL' }),
-      }),
-    );
-    const handle = client.workflow.getHandle(workflowId);
-    for (const [action] of STEPS) await timed(bareLatency, () => handle.executeUpdate(bareAct, { args: [action] }));
-  }),
-);
-const bareSeconds = (performance.now() - bareStart) / 1000;
+  // --- baseline: bare workflows, the same Updates, no API, no database
+  const bareQueue = 'bench-bare';
+  const bareWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: bareQueue,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: require.resolve('./bare-workflow.ts'),
+      logger: new DefaultLogger('WARN'),
+    }),
+  });
+  const bareLatency: number[] = [];
+  const bareStart = performance.now();
+  await bareWorker.runUntil(
+    pool(
+      Array.from({ length: N }, (_, i) => i),
+      CONCURRENCY,
+      async (i) => {
+        const workflowId = `bare-${i}-${Date.now()}`;
+        await timed(bareLatency, () =>
+          client.workflow.executeUpdateWithStart(bareCreated, {
+            startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, {
+              workflowId,
+              taskQueue: bareQueue,
+              workflowIdConflictPolicy: 'FAIL',
+            }),
+          }),
+        );
+        const handle = client.workflow.getHandle(workflowId);
+        for (const [action] of STEPS) await timed(bareLatency, () => handle.executeUpdate(bareAct, { args: [action] }));
+      },
+    ),
+  );
+  const bareSeconds = (performance.now() - bareStart) / 1000;
 
-const oursRate = N / oursSeconds;
-const bareRate = N / bareSeconds;
-const rows = [
-  ...Object.entries(latency).map(([action, samples]) => ({ run: 'ours (HTTP+API+PG)', action, ...summary(samples) })),
-  { run: 'bare Temporal', action: 'every update', ...summary(bareLatency) },
-].map((r) => ({ run: r.run, action: r.action, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }));
+  const oursRate = N / oursSeconds;
+  const bareRate = N / bareSeconds;
+  const rows = [
+    ...Object.entries(latency).map(([action, samples]) => ({ run: 'ours (HTTP+API+PG)', action, ...summary(samples) })),
+    { run: 'bare Temporal', action: 'every update', ...summary(bareLatency) },
+  ].map((r) => ({ run: r.run, action: r.action, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }));
 
-await app.close();
-const summaryRows = [
-  { run: 'ours (HTTP+API+PG)', 'items/s': oursRate, seconds: oursSeconds, correct: correct ? 'yes' : `NO (closed ${closed}/${total}, events ${events})` },
-  { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
-  { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
-];
-return { rows, summary: summaryRows, knee, kneeAt, correct, json: { N, CONCURRENCY, oursRate, bareRate, ratio: oursRate / bareRate, kneeAt, knee, correct, rows } };
+  await app.close();
+  const summaryRows = [
+    {
+      run: 'ours (HTTP+API+PG)',
+      'items/s': oursRate,
+      seconds: oursSeconds,
+      correct: correct ? 'yes' : `NO (closed ${closed}/${total}, events ${events})`,
+    },
+    { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
+    { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
+  ];
+  return {
+    rows,
+    summary: summaryRows,
+    knee,
+    kneeAt,
+    correct,
+    json: { N, CONCURRENCY, oursRate, bareRate, ratio: oursRate / bareRate, kneeAt, knee, correct, rows },
+  };
 }

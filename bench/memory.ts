@@ -20,13 +20,22 @@ const supervisor: Actor = { userId: 'm-sup', name: '督查', role: 'supervisor',
 
 /** Resident memory of a process, in MiB. */
 function rssMiB(pid: number): number {
-  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runMemory(stack: EmbeddedStack, levels: number[], cacheSizes: Array<number | null>) {
-  await stack.db.user.createMany({ data: [{ id: supervisor.userId, name: supervisor.name, role: supervisor.role, unitId: supervisor.unitId }], skipDuplicates: true });
+  await stack.db.user.createMany({
+    data: [{ id: supervisor.userId, name: supervisor.name, role: supervisor.role, unitId: supervisor.unitId }],
+    skipDuplicates: true,
+  });
   const key = randomBytes(32);
   const dataConverter = dataConverterFor(key);
   const client = new Client({ connection: stack.client.connection, ...(dataConverter ? { dataConverter } : {}) });
@@ -36,13 +45,17 @@ export async function runMemory(stack: EmbeddedStack, levels: number[], cacheSiz
   for (const cache of cacheSizes) {
     const label = cache === null ? 'default cache' : `cache ${cache}`;
     const taskQueue = `bench-memory-${cache ?? 'default'}`;
-    const worker = await startProductProcess('worker/main.ts', {
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      PAYLOAD_KEY: key.toString('base64'),
-      ...(cache === null ? {} : { WORKER_MAX_CACHED_WORKFLOWS: String(cache) }),
-    }, 'worker ready');
+    const worker = await startProductProcess(
+      'worker/main.ts',
+      {
+        DATABASE_URL: stack.databaseUrl,
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        PAYLOAD_KEY: key.toString('base64'),
+        ...(cache === null ? {} : { WORKER_MAX_CACHED_WORKFLOWS: String(cache) }),
+      },
+      'worker ready',
+    );
     try {
       await sleep(3000);
       const idle = rssMiB(worker.pid!);
@@ -51,7 +64,23 @@ export async function runMemory(stack: EmbeddedStack, levels: number[], cacheSiz
       for (const level of levels) {
         const ids = Array.from({ length: level - opened }, (_, i) => `MEM-${cache ?? 'd'}-${opened + i}`);
         await pool(ids, 50, async (id) => {
-          await openItem(client, taskQueue, { id, problemListId: null, spec: { title: `内存测试${id}`, description: '', category: 'inspection', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: '2027-06-30' }, createdBy: supervisor, config: { maxDeclines: 2 }, policy: DEFAULT_POLICY });
+          await openItem(client, taskQueue, {
+            id,
+            problemListId: null,
+            spec: {
+              title: `内存测试${id}`,
+              description: '',
+              category: 'inspection',
+              priority: 'normal',
+              source: '',
+              leadUnitId: 'unit-a',
+              coUnitIds: [],
+              dueDate: '2027-06-30',
+            },
+            createdBy: supervisor,
+            config: { maxDeclines: 2 },
+            policy: DEFAULT_POLICY,
+          });
         });
         opened = level;
         const recorded = await stack.db.item.count({ where: { id: { startsWith: `MEM-${cache ?? 'd'}-` } } });
@@ -61,7 +90,13 @@ export async function runMemory(stack: EmbeddedStack, levels: number[], cacheSiz
         const rss = rssMiB(worker.pid!);
         points.push({ open: level, rssMiB: rss });
         const prev = points[points.length - 2]!;
-        rows.push({ worker: label, 'open items': level, 'recorded in PG': recorded, 'RSS MiB': Math.round(rss), 'MiB per item (since previous)': (rss - prev.rssMiB) / (level - prev.open) });
+        rows.push({
+          worker: label,
+          'open items': level,
+          'recorded in PG': recorded,
+          'RSS MiB': Math.round(rss),
+          'MiB per item (since previous)': (rss - prev.rssMiB) / (level - prev.open),
+        });
       }
       json[label] = points;
     } finally {

@@ -25,14 +25,37 @@ export async function runMonitoring(stack: EmbeddedStack, sizes: number[], concu
 async function runCycle(stack: EmbeddedStack, units: number, concurrency: number) {
   const { db } = stack;
   const ids = Array.from({ length: units }, (_, i) => `mu${units}-${String(i).padStart(4, '0')}`);
-  await db.unit.createMany({ data: ids.map((id, i) => ({ id, name: `监测单位${i}`, parentId: null, kind: i % 10 === 0 ? 'district' : 'bureau' })), skipDuplicates: true });
-  await db.user.createMany({ data: [...ids.map((id) => ({ id: `h-${id}`, name: `${id}经办`, role: 'unit_handler', unitId: id })), { id: 'b-sup', name: '督查', role: 'supervisor', unitId: null }], skipDuplicates: true });
+  await db.unit.createMany({
+    data: ids.map((id, i) => ({
+      id,
+      name: `监测单位${i}`,
+      parentId: null,
+      kind: i % 10 === 0 ? 'district' : 'bureau',
+    })),
+    skipDuplicates: true,
+  });
+  await db.user.createMany({
+    data: [
+      ...ids.map((id) => ({ id: `h-${id}`, name: `${id}经办`, role: 'unit_handler', unitId: id })),
+      { id: 'b-sup', name: '督查', role: 'supervisor', unitId: null },
+    ],
+    skipDuplicates: true,
+  });
   const plan = PlanSchema.parse({
     id: `bench-plan-${units}`,
     year: 2026,
     title: '监测基准计划',
     rules: { reportDays: 5 },
-    indicators: ids.flatMap((u) => Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, name: `指标${k}`, ownerUnitId: u, baseline: 0, target: 100, category: k < 5 ? '经济' : '民生' }))),
+    indicators: ids.flatMap((u) =>
+      Array.from({ length: PER_UNIT }, (_, k) => ({
+        code: `${u}-${k}`,
+        name: `指标${k}`,
+        ownerUnitId: u,
+        baseline: 0,
+        target: 100,
+        category: k < 5 ? '经济' : '民生',
+      })),
+    ),
   });
   await savePlan(db, plan, 'bench');
   const taskQueue = `bench-monitoring-${units}`;
@@ -42,7 +65,11 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
     // 1. Open: every unit asked for its ten values.
     const askedBefore = await db.notificationRequest.count({ where: { kind: 'report_request' } });
     const t0 = performance.now();
-    const handle = await ours.workflow.start(monitoringCycleWorkflow, { workflowId: `bench-cycle-${units}`, taskQueue, args: [{ planId: plan.id }] });
+    const handle = await ours.workflow.start(monitoringCycleWorkflow, {
+      workflowId: `bench-cycle-${units}`,
+      taskQueue,
+      args: [{ planId: plan.id }],
+    });
     for (;;) {
       const asked = (await db.notificationRequest.count({ where: { kind: 'report_request' } })) - askedBefore;
       if (asked >= units) break;
@@ -57,9 +84,19 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
     let failed = 0;
     await pool(ids, concurrency, async (u) => {
       const n = Number(u.split('-')[1]);
-      const values = Array.from({ length: PER_UNIT }, (_, k) => ({ code: `${u}-${k}`, value: (n * 7 + k * 13) % 100 === 0 ? 1 : 80 + ((n + k) % 20) }));
+      const values = Array.from({ length: PER_UNIT }, (_, k) => ({
+        code: `${u}-${k}`,
+        value: (n * 7 + k * 13) % 100 === 0 ? 1 : 80 + ((n + k) % 20),
+      }));
       const s = performance.now();
-      const res = await fetch(`${base}/api/cycles/${cycle.id}/values`, { method: 'POST', headers: { authorization: `Bearer ${signToken({ userId: `h-${u}` }, BENCH_SECRET)}`, 'content-type': 'application/json' }, body: JSON.stringify({ values }) });
+      const res = await fetch(`${base}/api/cycles/${cycle.id}/values`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${signToken({ userId: `h-${u}` }, BENCH_SECRET)}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ values }),
+      });
       latency.push(performance.now() - s);
       if (!res.ok) failed++;
       await res.arrayBuffer();
@@ -82,7 +119,13 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
     const values = await db.indicatorValue.count({ where: { planId: plan.id, period: cycle.period } });
     const items = await db.item.count({ where: { id: { startsWith: `M-${cycle.id}-` } } });
     const lat = summary(latency);
-    const correct = failed === 0 && values === units * PER_UNIT && report.indicators.length === units * PER_UNIT && report.standings.length === units && items === outcome.reds && outcome.itemsOpened === outcome.reds;
+    const correct =
+      failed === 0 &&
+      values === units * PER_UNIT &&
+      report.indicators.length === units * PER_UNIT &&
+      report.standings.length === units &&
+      items === outcome.reds &&
+      outcome.itemsOpened === outcome.reds;
     const events = history.events?.length ?? 0;
     const children = history.events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length ?? 0;
     const rows = [
@@ -99,7 +142,23 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
         correct: correct ? 'yes' : 'NO',
       },
     ];
-    return { rows, correct, json: { units, indicators: units * PER_UNIT, openMs, reportMs, reportLatency: lat, publishMs, itemsMs, reds: outcome.reds, children, historyEvents: events, correct } };
+    return {
+      rows,
+      correct,
+      json: {
+        units,
+        indicators: units * PER_UNIT,
+        openMs,
+        reportMs,
+        reportLatency: lat,
+        publishMs,
+        itemsMs,
+        reds: outcome.reds,
+        children,
+        historyEvents: events,
+        correct,
+      },
+    };
   } finally {
     await app.close();
     worker.shutdown();

@@ -21,7 +21,11 @@ export interface Ours {
 }
 
 /** The product as it runs, for a benchmark: payloads encrypted, a worker, the API listening, rate limits lifted for the load. */
-export async function startOurs(stack: EmbeddedStack, taskQueue: string, opts: { startsItems?: boolean } = {}): Promise<Ours> {
+export async function startOurs(
+  stack: EmbeddedStack,
+  taskQueue: string,
+  opts: { startsItems?: boolean } = {},
+): Promise<Ours> {
   const dataConverter = dataConverterFor(randomBytes(32));
   const client = new Client({ connection: stack.client.connection, ...(dataConverter ? { dataConverter } : {}) });
   const worker = await createWorker({

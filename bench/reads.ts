@@ -28,8 +28,22 @@ async function seed(url: string, items: number, eventsPerItem: number): Promise<
   await c.connect();
   const started = Date.now();
   try {
-    await c.query(`INSERT INTO units (id, name, parent_id, kind) SELECT 'r-' || lpad(i::text, 3, '0'), '读测单位' || i, NULL, 'bureau' FROM generate_series(0, ${UNITS - 1}) i ON CONFLICT DO NOTHING`);
-    await c.query(`INSERT INTO users (id, name, role, unit_id, active) VALUES ($1, $2, $3, $4, true), ($5, $6, $7, $8, true) ON CONFLICT DO NOTHING`, [supervisor.id, supervisor.name, supervisor.role, supervisor.unitId, handler.id, handler.name, handler.role, handler.unitId]);
+    await c.query(
+      `INSERT INTO units (id, name, parent_id, kind) SELECT 'r-' || lpad(i::text, 3, '0'), '读测单位' || i, NULL, 'bureau' FROM generate_series(0, ${UNITS - 1}) i ON CONFLICT DO NOTHING`,
+    );
+    await c.query(
+      `INSERT INTO users (id, name, role, unit_id, active) VALUES ($1, $2, $3, $4, true), ($5, $6, $7, $8, true) ON CONFLICT DO NOTHING`,
+      [
+        supervisor.id,
+        supervisor.name,
+        supervisor.role,
+        supervisor.unitId,
+        handler.id,
+        handler.name,
+        handler.role,
+        handler.unitId,
+      ],
+    );
     await c.query(`
       INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date, light, deadline_date,
                          calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at)
@@ -66,7 +80,8 @@ async function seed(url: string, items: number, eventsPerItem: number): Promise<
   return Date.now() - started;
 }
 
-const LIST_COLUMNS = 'id, title, category, priority, status, lead_unit_id, co_unit_ids, due_date, deadline_date, light, calendar_warning, decline_count, return_count, problem_list_id, created_at, updated_at';
+const LIST_COLUMNS =
+  'id, title, category, priority, status, lead_unit_id, co_unit_ids, due_date, deadline_date, light, calendar_warning, decline_count, return_count, problem_list_id, created_at, updated_at';
 
 /**
  * The baseline: Fastify and a pg pool, no token, no permission, no ORM, no schemas; the same
@@ -83,16 +98,30 @@ async function startBare(url: string) {
     return { total: count.rows[0].n, items: rows.rows };
   };
   app.get('/list', async () => list('TRUE', [], 'updated_at DESC, id ASC'));
-  app.get('/filtered', async () => list(`status = ANY($1) AND light = ANY($2)`, [['rectifying'], ['red']], 'deadline_date ASC, id ASC'));
+  app.get('/filtered', async () =>
+    list(`status = ANY($1) AND light = ANY($2)`, [['rectifying'], ['red']], 'deadline_date ASC, id ASC'),
+  );
   app.get('/search', async () => list(`title LIKE $1`, ['%河道整治%'], 'updated_at DESC, id ASC'));
   app.get('/dashboard', async () => {
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const since = new Date(Date.now() - 84 * 86_400_000);
     const [a, b, c, d, e] = await Promise.all([
-      db.query(`SELECT status, light, (status NOT IN ('closed','withdrawn') AND due_date < $1) AS overdue, count(*)::int AS n FROM items WHERE TRUE GROUP BY 1, 2, 3`, [today]),
-      db.query(`SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id WHERE TRUE AND i.status NOT IN ('closed','withdrawn') AND i.due_date < $1 GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`, [today]),
-      db.query(`SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n FROM items WHERE TRUE AND created_at >= $1 GROUP BY 1`, [since]),
-      db.query(`SELECT to_char(date_trunc('week', closed_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n FROM items WHERE TRUE AND status = 'closed' AND closed_at >= $1 GROUP BY 1`, [since]),
+      db.query(
+        `SELECT status, light, (status NOT IN ('closed','withdrawn') AND due_date < $1) AS overdue, count(*)::int AS n FROM items WHERE TRUE GROUP BY 1, 2, 3`,
+        [today],
+      ),
+      db.query(
+        `SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id WHERE TRUE AND i.status NOT IN ('closed','withdrawn') AND i.due_date < $1 GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`,
+        [today],
+      ),
+      db.query(
+        `SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n FROM items WHERE TRUE AND created_at >= $1 GROUP BY 1`,
+        [since],
+      ),
+      db.query(
+        `SELECT to_char(date_trunc('week', closed_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n FROM items WHERE TRUE AND status = 'closed' AND closed_at >= $1 GROUP BY 1`,
+        [since],
+      ),
       db.query(`SELECT count(*)::int AS n FROM items WHERE TRUE AND attention IS NOT NULL`),
     ]);
     return { counts: a.rows, overdueByUnit: b.rows, opened: c.rows, closed: d.rows, attention: e.rows[0].n };
@@ -140,7 +169,10 @@ async function load(url: string, token: string | null, requests: number, concurr
 
 /** Loads a console page in Chromium and times it: navigation to the page drawn, and the API call's share. */
 async function pageTimes(base: string, token: string, page: string, ready: string, api: string, rounds: number) {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
   const render: number[] = [];
   const server: number[] = [];
   try {
@@ -154,7 +186,8 @@ async function pageTimes(base: string, token: string, page: string, ready: strin
       await p.waitForSelector(ready, { timeout: 60_000 });
       render.push(Date.now() - t0);
       const timing = await p.evaluate((name) => {
-        const e = performance.getEntriesByType('resource').find((r) => r.name.includes(name)) as unknown as { responseEnd: number; requestStart: number } | undefined;
+        const e = performance.getEntriesByType('resource').find((r) => r.name.includes(name)) as unknown as
+          { responseEnd: number; requestStart: number } | undefined;
         return e ? e.responseEnd - e.requestStart : NaN;
       }, api);
       server.push(timing);
@@ -163,11 +196,21 @@ async function pageTimes(base: string, token: string, page: string, ready: strin
   } finally {
     await browser.close();
   }
-  const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const med = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   return { render: med(render), api: med(server) };
 }
 
-export async function runReads(stack: EmbeddedStack, items: number, eventsPerItem: number, requests: number, concurrency: number) {
+export async function runReads(
+  stack: EmbeddedStack,
+  items: number,
+  eventsPerItem: number,
+  requests: number,
+  concurrency: number,
+) {
   const url = stack.databaseUrl;
   const seedMs = await seed(url, items, eventsPerItem);
   const ours = await startOurs(stack, 'bench-reads');
@@ -177,26 +220,44 @@ export async function runReads(stack: EmbeddedStack, items: number, eventsPerIte
   const probe = 'R000123';
   const cases: Array<[string, string, string, string | null]> = [
     ['list, newest first (page 1 of 5,000)', '/api/items?page=1&pageSize=20', '/list', sup],
-    ['list, rectifying + red, most overdue first', '/api/items?status=rectifying&light=red&sort=-overdueDays', '/filtered', sup],
+    [
+      'list, rectifying + red, most overdue first',
+      '/api/items?status=rectifying&light=red&sort=-overdueDays',
+      '/filtered',
+      sup,
+    ],
     ['list, title search', `/api/items?q=${encodeURIComponent('河道整治')}`, '/search', sup],
     ['dashboard (4 aggregates + attention count)', '/api/dashboard', '/dashboard', sup],
     ['item + timeline (10 of 1M events)', `/api/items/${probe}`, `/item/${probe}`, sup],
     [`unit inbox (${items / UNITS} items of the unit)`, '/api/inbox', '/inbox', unit],
   ];
   const rows: Array<Record<string, string | number>> = [];
-  const json: Record<string, unknown> = { items, events: items * eventsPerItem, seedMs, requests, concurrency, cases: {} as Record<string, unknown> };
+  const json: Record<string, unknown> = {
+    items,
+    events: items * eventsPerItem,
+    seedMs,
+    requests,
+    concurrency,
+    cases: {} as Record<string, unknown>,
+  };
   let failed = 0;
   try {
     await ours.worker.runUntil(async () => {
       // Both sides answer the same: the same totals, the same item, the same events.
       for (const [, oursPath, barePath, token] of cases) {
-        const o: any = await (await fetch(ours.base + oursPath, { headers: { authorization: `Bearer ${token}` } })).json();
+        const o: any = await (
+          await fetch(ours.base + oursPath, { headers: { authorization: `Bearer ${token}` } })
+        ).json();
         const b: any = await (await fetch(bare.base + barePath)).json();
         const same =
-          'total' in b ? o.total === b.total && o.items.map((i: { id: string }) => i.id).join() === b.items.map((i: { id: string }) => i.id).join()
-          : 'timeline' in b ? o.timeline.length === eventsPerItem && b.timeline.length === eventsPerItem
-          : 'counts' in b ? o.total >= items && o.total === b.counts.reduce((n: number, r: { n: number }) => n + r.n, 0)
-          : o.entries.length > 0 && o.entries.length <= b.entries.length;
+          'total' in b
+            ? o.total === b.total &&
+              o.items.map((i: { id: string }) => i.id).join() === b.items.map((i: { id: string }) => i.id).join()
+            : 'timeline' in b
+              ? o.timeline.length === eventsPerItem && b.timeline.length === eventsPerItem
+              : 'counts' in b
+                ? o.total >= items && o.total === b.counts.reduce((n: number, r: { n: number }) => n + r.n, 0)
+                : o.entries.length > 0 && o.entries.length <= b.entries.length;
         if (!same) {
           failed++;
           console.error(`reads: ${oursPath} and ${barePath} disagree`);
@@ -209,7 +270,16 @@ export async function runReads(stack: EmbeddedStack, items: number, eventsPerIte
         const o = await load(ours.base + oursPath, token, requests, concurrency);
         const b = await load(bare.base + barePath, null, requests, concurrency);
         failed += o.failed + b.failed;
-        rows.push({ query: name, 'ours req/s': o.rps, 'ours p50 ms': o.p50, 'ours p99 ms': o.p99, 'bare req/s': b.rps, 'bare p50 ms': b.p50, 'bare p99 ms': b.p99, 'ratio (req/s)': o.rps / b.rps });
+        rows.push({
+          query: name,
+          'ours req/s': o.rps,
+          'ours p50 ms': o.p50,
+          'ours p99 ms': o.p99,
+          'bare req/s': b.rps,
+          'bare p50 ms': b.p50,
+          'bare p99 ms': b.p99,
+          'ratio (req/s)': o.rps / b.rps,
+        });
         (json.cases as Record<string, unknown>)[name] = { ours: o, bare: b };
       }
     });
@@ -218,17 +288,37 @@ export async function runReads(stack: EmbeddedStack, items: number, eventsPerIte
   }
 
   // The console on the same data, with the worker stopped: only the API serves.
-  const dashboard = await pageTimes(ours.base, sup, '/dashboard', '.dashboard[data-loaded="true"] canvas', '/api/dashboard', 5);
+  const dashboard = await pageTimes(
+    ours.base,
+    sup,
+    '/dashboard',
+    '.dashboard[data-loaded="true"] canvas',
+    '/api/dashboard',
+    5,
+  );
   const list = await pageTimes(ours.base, sup, '/items', 'table.items tbody tr', '/api/items', 5);
   await ours.app.close();
-  const sizes = existsSync(path.join(CONSOLE_DIST, 'sizes.json')) ? (JSON.parse(readFileSync(path.join(CONSOLE_DIST, 'sizes.json'), 'utf8')) as Array<{ file: string; bytes: number; gzip: number; entry: boolean }>) : [];
+  const sizes = existsSync(path.join(CONSOLE_DIST, 'sizes.json'))
+    ? (JSON.parse(readFileSync(path.join(CONSOLE_DIST, 'sizes.json'), 'utf8')) as Array<{
+        file: string;
+        bytes: number;
+        gzip: number;
+        entry: boolean;
+      }>)
+    : [];
   const kib = (n: number) => Math.round((n / 1024) * 10) / 10;
   const consoleRows = [
     { measure: 'dashboard: navigation → charts drawn (median of 5, cold)', value: `${dashboard.render} ms` },
-    { measure: 'dashboard: /api/dashboard in the browser (request → response end)', value: `${dashboard.api.toFixed(0)} ms` },
+    {
+      measure: 'dashboard: /api/dashboard in the browser (request → response end)',
+      value: `${dashboard.api.toFixed(0)} ms`,
+    },
     { measure: 'item list: navigation → first page of rows shown', value: `${list.render} ms` },
     { measure: 'item list: /api/items in the browser', value: `${list.api.toFixed(0)} ms` },
-    ...sizes.map((s) => ({ measure: `JS/CSS ${s.file.replace(/-[\w]+\./, '.')}${s.entry ? ' (loaded on every page)' : s.file.startsWith('charts') ? ' (dashboard only)' : ''}`, value: `${kib(s.bytes)} KiB, gzip ${kib(s.gzip)} KiB` })),
+    ...sizes.map((s) => ({
+      measure: `JS/CSS ${s.file.replace(/-[\w]+\./, '.')}${s.entry ? ' (loaded on every page)' : s.file.startsWith('charts') ? ' (dashboard only)' : ''}`,
+      value: `${kib(s.bytes)} KiB, gzip ${kib(s.gzip)} KiB`,
+    })),
   ];
   json.console = { dashboard, list, sizes };
   return { rows, consoleRows, json, correct: failed === 0, seedMs };

@@ -37,26 +37,59 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
   const dueAt = Math.ceil((Date.now() + 100_000) / 60_000) * 60_000;
   const today = shanghaiDate(Date.now());
   const hhmm = new Date(dueAt + 8 * 3600_000).toISOString().slice(11, 16);
-  if (shanghaiDate(dueAt) !== today) throw new Error('too close to midnight in Shanghai: run the timer benchmark again in a few minutes');
+  if (shanghaiDate(dueAt) !== today)
+    throw new Error('too close to midnight in Shanghai: run the timer benchmark again in a few minutes');
   const year = today.slice(0, 4);
   const shipped = await db.calendarYear.findUnique({ where: { year: Number(year) } });
   await db.calendarYear.upsert({
     where: { year: Number(year) },
-    create: { year: Number(year), holidays: [], workdays: [{ date: today, name: 'benchmark' }], source: 'benchmark', updatedBy: 'bench' },
+    create: {
+      year: Number(year),
+      holidays: [],
+      workdays: [{ date: today, name: 'benchmark' }],
+      source: 'benchmark',
+      updatedBy: 'bench',
+    },
     update: {},
   });
-  const policy: Policy = { ...DEFAULT_POLICY, id: 'bench-timers', workdayEnd: hhmm, ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }] };
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    id: 'bench-timers',
+    workdayEnd: hhmm,
+    ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }],
+  };
   const taskQueue = `bench-timers-${restart ? 'restart' : 'steady'}`;
   const newWorker = () => createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: bundle });
   const ids: string[] = [];
   let openedBy = 0;
   const opening = async () => {
-    await pool(Array.from({ length: N }, (_, i) => i), 25, async (i) => {
-      const item = await openItem(client, taskQueue, { id: `timer-${restart ? 'r' : 's'}-${i}-${dueAt}`, problemListId: null, spec: { title: `计时${i}`, description: '', category: 'other', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: [], dueDate: today }, createdBy: supervisor, config: { maxDeclines: 2 }, policy });
-      ids.push(item.id);
-    });
+    await pool(
+      Array.from({ length: N }, (_, i) => i),
+      25,
+      async (i) => {
+        const item = await openItem(client, taskQueue, {
+          id: `timer-${restart ? 'r' : 's'}-${i}-${dueAt}`,
+          problemListId: null,
+          spec: {
+            title: `计时${i}`,
+            description: '',
+            category: 'other',
+            priority: 'normal',
+            source: '',
+            leadUnitId: 'unit-a',
+            coUnitIds: [],
+            dueDate: today,
+          },
+          createdBy: supervisor,
+          config: { maxDeclines: 2 },
+          policy,
+        });
+        ids.push(item.id);
+      },
+    );
     openedBy = Date.now();
-    if (openedBy >= dueAt - (restart ? DOWN_BEFORE_MS : 0)) throw new Error('opening the items took past the due time: lower N');
+    if (openedBy >= dueAt - (restart ? DOWN_BEFORE_MS : 0))
+      throw new Error('opening the items took past the due time: lower N');
   };
   const fired = () => db.itemEvent.count({ where: { itemId: { in: ids }, action: 'escalate' } });
   const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
@@ -69,7 +102,9 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
   };
   let firedWhileDown = 0;
   if (restart) {
-    await (await newWorker()).runUntil(async () => {
+    await (
+      await newWorker()
+    ).runUntil(async () => {
       await opening();
       await sleepUntil(dueAt - DOWN_BEFORE_MS);
     });
@@ -77,12 +112,17 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
     firedWhileDown = await fired();
     await (await newWorker()).runUntil(waitForAll);
   } else {
-    await (await newWorker()).runUntil(async () => {
+    await (
+      await newWorker()
+    ).runUntil(async () => {
       await opening();
       await waitForAll();
     });
   }
-  const events = await db.itemEvent.findMany({ where: { itemId: { in: ids }, action: 'escalate' }, select: { itemId: true, payload: true } });
+  const events = await db.itemEvent.findMany({
+    where: { itemId: { in: ids }, action: 'escalate' },
+    select: { itemId: true, payload: true },
+  });
   const lateness = events.map((e) => {
     const p = e.payload as { firedAt: string; dueAt: string };
     return Date.parse(p.firedAt) - Date.parse(p.dueAt);
@@ -99,7 +139,9 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
   const correct = twice === 0 && missing === 0 && early === 0 && notifications === N && firedWhileDown === 0;
   return {
     row: {
-      round: restart ? `worker down ${DOWN_BEFORE_MS / 1000} s before due → new worker ${DOWN_AFTER_MS / 1000} s after` : 'one worker throughout',
+      round: restart
+        ? `worker down ${DOWN_BEFORE_MS / 1000} s before due → new worker ${DOWN_AFTER_MS / 1000} s after`
+        : 'one worker throughout',
       rungs: N,
       'p50 ms': s.p50,
       'p99 ms': s.p99,
@@ -110,6 +152,16 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
       correct: correct ? 'yes' : 'NO',
     },
     correct,
-    json: { N, restart, s, twice, missing, early, notifications, firedWhileDown, waitedBeforeDue: Math.round((dueAt - openedBy) / 1000) },
+    json: {
+      N,
+      restart,
+      s,
+      twice,
+      missing,
+      early,
+      notifications,
+      firedWhileDown,
+      waitedBeforeDue: Math.round((dueAt - openedBy) / 1000),
+    },
   };
 }

@@ -57,4 +57,7 @@ const files = await Promise.all(
 );
 await writeFile(path.join(dist, 'sizes.json'), JSON.stringify(files, null, 2));
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-for (const f of files) console.log(`[console] ${f.file.padEnd(32)} ${kb(f.bytes).padStart(10)}  gzip ${kb(f.gzip).padStart(9)}${f.entry ? '  (entry)' : ''}`);
+for (const f of files)
+  console.log(
+    `[console] ${f.file.padEnd(32)} ${kb(f.bytes).padStart(10)}  gzip ${kb(f.gzip).padStart(9)}${f.entry ? '  (entry)' : ''}`,
+  );

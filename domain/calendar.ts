@@ -5,9 +5,15 @@ import { z } from 'zod';
  * working days (调休) on weekends. Pure functions over YYYY-MM-DD strings in Asia/Shanghai, so
  * workflows, the API and the tests share them.
  */
-const DayEntry = z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD'), name: z.string().max(50).default('') });
+const DayEntry = z.strictObject({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD'),
+  name: z.string().max(50).default(''),
+});
 /** A year as the operator writes it: each date with its name (春节, 国庆节调休上班 …). */
-export const CalendarYearSchema = z.strictObject({ holidays: z.array(DayEntry).max(60), workdays: z.array(DayEntry).max(30) });
+export const CalendarYearSchema = z.strictObject({
+  holidays: z.array(DayEntry).max(60),
+  workdays: z.array(DayEntry).max(30),
+});
 export type CalendarYear = z.infer<typeof CalendarYearSchema>;
 
 /** The calendar as workflows carry it: dates only, small enough to sit in every item's history. */
@@ -70,7 +76,7 @@ export function shiftWorkingDays(cal: Calendar, date: string, n: number): Shifte
   const unknown = new Set<string>();
   let d = date;
   const step = n >= 0 ? 1 : -1;
-  for (let left = Math.abs(n); left > 0; ) {
+  for (let left = Math.abs(n); left > 0;) {
     d = addDays(d, step);
     const info = dayInfo(cal, d);
     if (!info.known) unknown.add(d.slice(0, 4));
@@ -84,7 +90,10 @@ export function nextWorkingDayOnOrAfter(cal: Calendar, date: string): Shifted {
   const info = dayInfo(cal, date);
   if (info.working) return { date, unknownYears: info.known ? [] : [date.slice(0, 4)] };
   const next = shiftWorkingDays(cal, date, 1);
-  return { date: next.date, unknownYears: [...new Set([...(info.known ? [] : [date.slice(0, 4)]), ...next.unknownYears])].sort() };
+  return {
+    date: next.date,
+    unknownYears: [...new Set([...(info.known ? [] : [date.slice(0, 4)]), ...next.unknownYears])].sort(),
+  };
 }
 
 /** Working days in (from, to]; negative when `to` is before `from`. */
@@ -122,5 +131,7 @@ export interface WorkHours {
 /** Inside office hours of a working day, Asia/Shanghai: outside them only urgent notices go out. */
 export function inWorkingTime(cal: Calendar, instantMs: number, hours: WorkHours): boolean {
   const date = shanghaiDate(instantMs);
-  return dayInfo(cal, date).working && instantMs >= instantAt(date, hours.start) && instantMs < instantAt(date, hours.end);
+  return (
+    dayInfo(cal, date).working && instantMs >= instantAt(date, hours.start) && instantMs < instantAt(date, hours.end)
+  );
 }

@@ -25,7 +25,10 @@ const UnitId = z.string().trim().min(1, '不能为空').max(64);
  */
 export const AttachmentSchema = z
   .strictObject({
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256')
+      .optional(),
     name: Text(200).optional(),
     ref: Text(500).optional(),
     mime: z.string().max(200).optional(),
@@ -35,7 +38,15 @@ export const AttachmentSchema = z
 export type Attachment = z.infer<typeof AttachmentSchema>;
 const Attachments = z.array(AttachmentSchema).max(50).default([]);
 
-export const CATEGORIES = ['annual_task', 'meeting_decision', 'leader_instruction', 'inspection', 'monitoring', 'complaint', 'other'] as const;
+export const CATEGORIES = [
+  'annual_task',
+  'meeting_decision',
+  'leader_instruction',
+  'inspection',
+  'monitoring',
+  'complaint',
+  'other',
+] as const;
 export const PRIORITIES = ['normal', 'high', 'urgent'] as const;
 
 export const CreateItemSchema = z.strictObject({
@@ -62,7 +73,11 @@ export const ACTION_PAYLOADS = {
   }),
   arbitrate: z.strictObject({ unitId: UnitId, ruling: Text(2000) }),
   filePlan: z.strictObject({ plan: Text(10000), attachments: Attachments }),
-  reportProgress: z.strictObject({ text: Text(5000), percent: z.number().int().min(0).max(100).optional(), attachments: Attachments }),
+  reportProgress: z.strictObject({
+    text: Text(5000),
+    percent: z.number().int().min(0).max(100).optional(),
+    attachments: Attachments,
+  }),
   coSign: z.strictObject({ note: z.string().trim().max(1000).default('') }),
   coReport: z.strictObject({ text: Text(5000), attachments: Attachments }),
   coComplete: z.strictObject({ text: Text(5000), attachments: Attachments }),
@@ -74,7 +89,12 @@ export const ACTION_PAYLOADS = {
   suspend: z.strictObject({ reason: Text(1000) }),
   resume: z.strictObject({ note: z.string().trim().max(1000).default('') }),
   withdraw: z.strictObject({ reason: Text(1000) }),
-  reinspect: z.strictObject({ relapsed: z.boolean(), findings: Text(2000), dueDate: DateString.optional(), attachments: Attachments }),
+  reinspect: z.strictObject({
+    relapsed: z.boolean(),
+    findings: Text(2000),
+    dueDate: DateString.optional(),
+    attachments: Attachments,
+  }),
 } as const;
 
 export type Action = keyof typeof ACTION_PAYLOADS;
@@ -105,7 +125,11 @@ export const ACTION_LABELS: Record<Action, string> = {
 /** What enters the workflow: an action, its payload and who does it. */
 export type Command = { [A in Action]: { action: A; payload: ActionPayload<A>; actor: Actor } }[Action];
 
-const CommandEnvelope = z.object({ action: z.enum(ACTIONS as [Action, ...Action[]]), payload: z.unknown(), actor: ActorSchema });
+const CommandEnvelope = z.object({
+  action: z.enum(ACTIONS as [Action, ...Action[]]),
+  payload: z.unknown(),
+  actor: ActorSchema,
+});
 
 /** Parses an untrusted command; throws a ZodError naming the bad field. */
 export function parseCommand(raw: unknown): Command {

@@ -1,5 +1,12 @@
 import type { Action } from './commands';
-import { instantAt, nextWorkingDayOnOrAfter, shanghaiDate, shiftWorkingDays, workingDaysBetween, type Calendar } from './calendar';
+import {
+  instantAt,
+  nextWorkingDayOnOrAfter,
+  shanghaiDate,
+  shiftWorkingDays,
+  workingDaysBetween,
+  type Calendar,
+} from './calendar';
 import { LIGHT_OF_ACTION, LIGHTS, type Light, type Policy, type Rung, type RungAction, type Step } from './policy';
 import { assertNever } from './never';
 
@@ -78,9 +85,26 @@ function noteUnknownYears(d: Deadlines, years: string[]): void {
   for (const y of years) if (!d.unknownYears.includes(y)) d.unknownYears.push(y);
 }
 
-function clock(cal: Calendar, policy: Policy, step: Step, epoch: number, start: string, deadline: { date: string; unknownYears: string[] }, d: Deadlines): Clock {
+function clock(
+  cal: Calendar,
+  policy: Policy,
+  step: Step,
+  epoch: number,
+  start: string,
+  deadline: { date: string; unknownYears: string[] },
+  d: Deadlines,
+): Clock {
   noteUnknownYears(d, deadline.unknownYears);
-  return { step, epoch, start, deadline: deadline.date, dueAt: instantAt(deadline.date, policy.workdayEnd), state: 'running', left: null, calendarVersion: cal.version };
+  return {
+    step,
+    epoch,
+    start,
+    deadline: deadline.date,
+    dueAt: instantAt(deadline.date, policy.workdayEnd),
+    state: 'running',
+    left: null,
+    calendarVersion: cal.version,
+  };
 }
 
 function nextEpoch(d: Deadlines, step: Step): number {
@@ -92,7 +116,15 @@ function startAfter(d: Deadlines, cal: Calendar, step: Step, today: string, days
 }
 
 function startClosure(d: Deadlines, cal: Calendar, today: string, dueDate: string): void {
-  d.clocks.closure = clock(cal, d.policy, 'closure', nextEpoch(d, 'closure'), today, nextWorkingDayOnOrAfter(cal, dueDate), d);
+  d.clocks.closure = clock(
+    cal,
+    d.policy,
+    'closure',
+    nextEpoch(d, 'closure'),
+    today,
+    nextWorkingDayOnOrAfter(cal, dueDate),
+    d,
+  );
 }
 
 function setState(d: Deadlines, step: Step, state: ClockState): void {
@@ -102,7 +134,17 @@ function setState(d: Deadlines, step: Step, state: ClockState): void {
 
 export function startDeadlines(policy: Policy, cal: Calendar, nowMs: number, dueDate: string): Deadlines {
   const today = shanghaiDate(nowMs);
-  const d: Deadlines = { policy, calendarVersion: cal.version, clocks: {}, fired: [], pauses: [], light: 'green', unknownYears: [], assignedOn: today, signedOn: null };
+  const d: Deadlines = {
+    policy,
+    calendarVersion: cal.version,
+    clocks: {},
+    fired: [],
+    pauses: [],
+    light: 'green',
+    unknownYears: [],
+    assignedOn: today,
+    signedOn: null,
+  };
   startAfter(d, cal, 'sign', today, policy.signDays);
   startClosure(d, cal, today, dueDate);
   return withLight(d);
@@ -114,7 +156,14 @@ export interface ItemFacts {
 }
 
 /** How an accepted transition moves the clocks. */
-export function afterTransition(prev: Deadlines, action: Action, before: ItemFacts, after: ItemFacts, cal: Calendar, nowMs: number): Deadlines {
+export function afterTransition(
+  prev: Deadlines,
+  action: Action,
+  before: ItemFacts,
+  after: ItemFacts,
+  cal: Calendar,
+  nowMs: number,
+): Deadlines {
   const d = JSON.parse(JSON.stringify(prev)) as Deadlines;
   d.calendarVersion = cal.version;
   const today = shanghaiDate(nowMs);
@@ -154,7 +203,8 @@ export function afterTransition(prev: Deadlines, action: Action, before: ItemFac
     case 'suspend':
       d.pauses.push({ from: today, to: null });
       for (const c of Object.values(d.clocks)) {
-        if (c.state === 'running') d.clocks[c.step] = { ...c, state: 'paused', left: workingDaysBetween(cal, today, c.deadline) };
+        if (c.state === 'running')
+          d.clocks[c.step] = { ...c, state: 'paused', left: workingDaysBetween(cal, today, c.deadline) };
       }
       break;
     case 'resume': {
@@ -164,7 +214,14 @@ export function afterTransition(prev: Deadlines, action: Action, before: ItemFac
         if (c.state !== 'paused') continue;
         const moved = shiftWorkingDays(cal, today, c.left ?? 0);
         noteUnknownYears(d, moved.unknownYears);
-        d.clocks[c.step] = { ...c, state: 'running', deadline: moved.date, dueAt: instantAt(moved.date, d.policy.workdayEnd), left: null, calendarVersion: cal.version };
+        d.clocks[c.step] = {
+          ...c,
+          state: 'running',
+          deadline: moved.date,
+          dueAt: instantAt(moved.date, d.policy.workdayEnd),
+          left: null,
+          calendarVersion: cal.version,
+        };
       }
       break;
     }
@@ -225,7 +282,12 @@ export function previousRung(d: Deadlines, due: DueRung): FiredRung | undefined 
   return [...d.fired].reverse().find((f) => f.step === due.clock.step && f.epoch === due.clock.epoch && !f.skipped);
 }
 
-export function fireRung(prev: Deadlines, due: DueRung, nowMs: number, skipped = false): { deadlines: Deadlines; fired: FiredRung } {
+export function fireRung(
+  prev: Deadlines,
+  due: DueRung,
+  nowMs: number,
+  skipped = false,
+): { deadlines: Deadlines; fired: FiredRung } {
   const fired: FiredRung = {
     step: due.clock.step,
     epoch: due.clock.epoch,

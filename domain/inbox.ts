@@ -9,7 +9,20 @@ import { LIGHTS, STEP_LABELS, type Light, type Step } from './policy';
  * reports too (submitting may wait for co-units); suspending, withdrawing and asking for more
  * time are always possible and put nothing in anybody's inbox.
  */
-export const OWED_ACTIONS: readonly Action[] = ['sign', 'filePlan', 'reportProgress', 'submit', 'coSign', 'coReport', 'coComplete', 'reassign', 'arbitrate', 'verifyPass', 'decideExtension', 'reinspect'];
+export const OWED_ACTIONS: readonly Action[] = [
+  'sign',
+  'filePlan',
+  'reportProgress',
+  'submit',
+  'coSign',
+  'coReport',
+  'coComplete',
+  'reassign',
+  'arbitrate',
+  'verifyPass',
+  'decideExtension',
+  'reinspect',
+];
 
 export interface InboxEntry {
   itemId: string;
@@ -39,7 +52,13 @@ function nextClock(item: Item): { step: Step; deadline: string } | null {
 }
 
 /** One row of the actor's inbox, or null when the actor owes nothing on this item. */
-export function inboxEntry(item: Item, actor: Actor, cal: Calendar, today: string, lastReturn: string | null = null): InboxEntry | null {
+export function inboxEntry(
+  item: Item,
+  actor: Actor,
+  cal: Calendar,
+  today: string,
+  lastReturn: string | null = null,
+): InboxEntry | null {
   if (isTerminal(item.status) && item.status !== 'closed') return null;
   const owes = actionsFor(item, actor).filter((a) => OWED_ACTIONS.includes(a));
   // A pending extension is the supervisor's to decide only while one is asked for.
@@ -66,5 +85,9 @@ export function inboxEntry(item: Item, actor: Actor, cal: Calendar, today: strin
 
 /** Most urgent first: fewest working days left (most overdue), then red before yellow, then id. */
 export function byUrgency(a: InboxEntry, b: InboxEntry): number {
-  return a.workingDaysLeft - b.workingDaysLeft || LIGHTS.indexOf(b.light) - LIGHTS.indexOf(a.light) || a.itemId.localeCompare(b.itemId);
+  return (
+    a.workingDaysLeft - b.workingDaysLeft ||
+    LIGHTS.indexOf(b.light) - LIGHTS.indexOf(a.light) ||
+    a.itemId.localeCompare(b.itemId)
+  );
 }

@@ -13,7 +13,17 @@ import { reinspectionPending, type Deadlines } from './deadlines';
 import type { Action, Attachment, Command, CreateItem } from './commands';
 import { assertNever } from './never';
 
-export const STATUSES = ['assigned', 'declined', 'arbitration', 'signed', 'rectifying', 'verifying', 'suspended', 'closed', 'withdrawn'] as const;
+export const STATUSES = [
+  'assigned',
+  'declined',
+  'arbitration',
+  'signed',
+  'rectifying',
+  'verifying',
+  'suspended',
+  'closed',
+  'withdrawn',
+] as const;
 export type Status = (typeof STATUSES)[number];
 
 export const STATUS_LABELS: Record<Status, string> = {
@@ -204,7 +214,9 @@ export function createItem(input: ItemInput): Item {
 }
 
 function coPartsFor(unitIds: readonly string[], leadUnitId: string): CoPart[] {
-  return [...new Set(unitIds)].filter((u) => u !== leadUnitId).map((unitId) => ({ unitId, state: 'pending', reports: 0 }));
+  return [...new Set(unitIds)]
+    .filter((u) => u !== leadUnitId)
+    .map((unitId) => ({ unitId, state: 'pending', reports: 0 }));
 }
 
 export function isTerminal(status: Status): boolean {
@@ -272,7 +284,14 @@ export function isEntitled(item: Item, action: Action, actor: Actor): boolean {
 }
 
 function refuse(item: Item, code: RefusalCode, message: string, field?: string): Refusal {
-  return { ok: false, code, message, status: item.status, allowedActions: allowedActions(item), ...(field ? { field } : {}) };
+  return {
+    ok: false,
+    code,
+    message,
+    status: item.status,
+    allowedActions: allowedActions(item),
+    ...(field ? { field } : {}),
+  };
 }
 
 /** Everything that can refuse an action before its payload is looked at; null when it may go ahead. */
@@ -294,7 +313,12 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
       return null;
     case 'coReport':
     case 'coComplete':
-      if (coPart?.state !== 'signed') return refuse(item, 'precondition_failed', coPart?.state === 'done' ? '本单位的配合任务已办结' : '请先签收配合任务');
+      if (coPart?.state !== 'signed')
+        return refuse(
+          item,
+          'precondition_failed',
+          coPart?.state === 'done' ? '本单位的配合任务已办结' : '请先签收配合任务',
+        );
       return null;
     case 'submit': {
       const open = openCoParts(item);
@@ -339,7 +363,12 @@ export function pendingExtension(item: Item): Extension | undefined {
  * The whole state machine: given an item, a command and the time, either the next item and
  * the event to record, or a refusal that says why. Pure: the workflow and the tests call it.
  */
-export function decide(item: Item, command: Command, now: string, config: ItemConfig = DEFAULT_ITEM_CONFIG): Accepted | Refusal {
+export function decide(
+  item: Item,
+  command: Command,
+  now: string,
+  config: ItemConfig = DEFAULT_ITEM_CONFIG,
+): Accepted | Refusal {
   const refused = precheck(item, command.action, command.actor);
   if (refused) return refused;
   const next = transition(item, command, now, config);
@@ -372,13 +401,16 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       return { ok: true, item: { ...base, status: 'signed' } };
     case 'decline': {
       const declines = [...item.declines, { unitId: item.leadUnitId, reason: command.payload.reason, at: now }];
-      if (item.declines.length >= config.maxDeclines) return { ok: true, item: { ...base, declines, status: 'arbitration' } };
+      if (item.declines.length >= config.maxDeclines)
+        return { ok: true, item: { ...base, declines, status: 'arbitration' } };
       return { ok: true, item: { ...base, declines, status: 'declined', declinedBy: item.leadUnitId } };
     }
     case 'reassign': {
       const { leadUnitId, coUnitIds, dueDate } = command.payload;
       if (!oversees(actor, leadUnitId)) return refuse(item, 'forbidden', '新的牵头单位不在您的管辖范围内');
-      const coParts = coUnitIds ? coPartsFor(coUnitIds, leadUnitId) : item.coParts.filter((p) => p.unitId !== leadUnitId);
+      const coParts = coUnitIds
+        ? coPartsFor(coUnitIds, leadUnitId)
+        : item.coParts.filter((p) => p.unitId !== leadUnitId);
       return { ok: true, item: { ...base, leadUnitId, coParts, dueDate: dueDate ?? item.dueDate, status: 'assigned' } };
     }
     case 'arbitrate': {
@@ -411,9 +443,19 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       return { ok: true, item: { ...base, returnCount: item.returnCount + 1, status: 'rectifying' } };
     case 'requestExtension': {
       if (command.payload.dueDate <= item.dueDate) {
-        return refuse(item, 'invalid', `申请的新期限（${command.payload.dueDate}）须晚于当前期限（${item.dueDate}）`, 'dueDate');
+        return refuse(
+          item,
+          'invalid',
+          `申请的新期限（${command.payload.dueDate}）须晚于当前期限（${item.dueDate}）`,
+          'dueDate',
+        );
       }
-      const extension: Extension = { requestedDueDate: command.payload.dueDate, reason: command.payload.reason, requestedBy: actor.userId, requestedAt: now };
+      const extension: Extension = {
+        requestedDueDate: command.payload.dueDate,
+        reason: command.payload.reason,
+        requestedBy: actor.userId,
+        requestedAt: now,
+      };
       return { ok: true, item: { ...item, extensions: [...item.extensions, extension] } };
     }
     case 'decideExtension': {
@@ -428,7 +470,10 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       if (item.status !== 'assigned' && item.status !== 'signed' && item.status !== 'rectifying') {
         return refuse(item, 'not_allowed_in_state', `当前状态为“${STATUS_LABELS[item.status]}”，不能挂起`);
       }
-      return { ok: true, item: { ...base, status: 'suspended', resumeTo: item.status, reason: command.payload.reason } };
+      return {
+        ok: true,
+        item: { ...base, status: 'suspended', resumeTo: item.status, reason: command.payload.reason },
+      };
     case 'resume':
       if (item.status !== 'suspended') return refuse(item, 'not_allowed_in_state', '事项未挂起');
       return { ok: true, item: { ...base, status: item.resumeTo } };
@@ -437,7 +482,8 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
     case 'reinspect': {
       const { relapsed, dueDate } = command.payload;
       if (!relapsed) return { ok: true, item };
-      if (!dueDate || dueDate <= now.slice(0, 10)) return refuse(item, 'invalid', '问题反弹重新整改时须给出新的整改期限（晚于今天）', 'dueDate');
+      if (!dueDate || dueDate <= now.slice(0, 10))
+        return refuse(item, 'invalid', '问题反弹重新整改时须给出新的整改期限（晚于今天）', 'dueDate');
       return { ok: true, item: { ...base, dueDate, relapseCount: item.relapseCount + 1, status: 'rectifying' } };
     }
   }

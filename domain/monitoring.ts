@@ -13,7 +13,10 @@ export type Frequency = (typeof FREQUENCIES)[number];
 export const INDICATOR_SOURCES = ['report', 'closure_rate'] as const;
 
 const Text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`);
-const Id = z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, '只能包含字母、数字和 . _ -，最长 64 个字符');
+const Id = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, '只能包含字母、数字和 . _ -，最长 64 个字符');
 const Num = z.number({ error: '应为数字' }).finite('应为有限数字');
 
 export const TaskSchema = z.strictObject({
@@ -135,9 +138,18 @@ export interface IndicatorResult {
 export const PACE_CAP = 1.5;
 
 export function evaluate(ind: Indicator, value: number | null, elapsed: number, t: Thresholds): IndicatorResult {
-  const base = { code: ind.code, name: ind.name, ownerUnitId: ind.ownerUnitId, category: ind.category, weight: ind.weight };
+  const base = {
+    code: ind.code,
+    name: ind.name,
+    ownerUnitId: ind.ownerUnitId,
+    category: ind.category,
+    weight: ind.weight,
+  };
   if (value === null) return { ...base, value: null, progress: null, pace: null, light: 'red', missing: true };
-  const progress = ind.direction === 'higher' ? (value - ind.baseline) / (ind.target - ind.baseline) : (ind.baseline - value) / (ind.baseline - ind.target);
+  const progress =
+    ind.direction === 'higher'
+      ? (value - ind.baseline) / (ind.target - ind.baseline)
+      : (ind.baseline - value) / (ind.baseline - ind.target);
   const pace = elapsed > 0 ? progress / elapsed : progress;
   const light: Light = pace >= t.green ? 'green' : pace >= t.yellow ? 'yellow' : 'red';
   // Unrounded: scores are computed from these, and rounded once, at the end (so equal work ties).
@@ -183,11 +195,16 @@ export function rankUnits(
     for (const r of rs) lights[r.light]++;
     const enough = reported.length > 0 && reported.length >= Math.ceil(rs.length * rules.minReportedShare - 1e-9);
     const weight = reported.reduce((s, r) => s + r.weight, 0);
-    const score = enough ? round(reported.reduce((s, r) => s + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) / weight) : null;
+    const score = enough
+      ? round(reported.reduce((s, r) => s + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) / weight)
+      : null;
     const byCategory: Record<string, number> = {};
     for (const cat of new Set(reported.map((r) => r.category))) {
       const rs2 = reported.filter((r) => r.category === cat);
-      byCategory[cat] = round(rs2.reduce((sum, r) => sum + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) / rs2.reduce((sum, r) => sum + r.weight, 0));
+      byCategory[cat] = round(
+        rs2.reduce((sum, r) => sum + r.weight * Math.min(r.pace ?? 0, PACE_CAP), 0) /
+          rs2.reduce((sum, r) => sum + r.weight, 0),
+      );
     }
     return {
       unitId,
@@ -198,7 +215,11 @@ export function rankUnits(
       score,
       rank: null,
       ranked: enough,
-      ...(enough ? {} : { reason: `报送指标 ${reported.length}/${rs.length}，不足 ${Math.round(rules.minReportedShare * 100)}%，不参与排名` }),
+      ...(enough
+        ? {}
+        : {
+            reason: `报送指标 ${reported.length}/${rs.length}，不足 ${Math.round(rules.minReportedShare * 100)}%，不参与排名`,
+          }),
       lights,
       toRise: null,
     };
@@ -207,7 +228,9 @@ export function rankUnits(
   const groups = new Map<string, UnitStanding[]>();
   for (const s of standings) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
   for (const members of groups.values()) {
-    const ranked = members.filter((s) => s.ranked).sort((a, b) => (b.score as number) - (a.score as number) || a.unitId.localeCompare(b.unitId));
+    const ranked = members
+      .filter((s) => s.ranked)
+      .sort((a, b) => (b.score as number) - (a.score as number) || a.unitId.localeCompare(b.unitId));
     ranked.forEach((s, i) => {
       const prev = ranked[i - 1];
       s.rank = prev && prev.score === s.score ? prev.rank : i + 1;
@@ -231,11 +254,17 @@ export function rankUnits(
         const newPace = r.pace + (gap * totalWeight) / r.weight + 1e-4;
         if (newPace > PACE_CAP) return [];
         const progress = newPace * (elapsed > 0 ? elapsed : 1);
-        const valueNeeded = ind.direction === 'higher' ? ind.baseline + progress * (ind.target - ind.baseline) : ind.baseline - progress * (ind.baseline - ind.target);
+        const valueNeeded =
+          ind.direction === 'higher'
+            ? ind.baseline + progress * (ind.target - ind.baseline)
+            : ind.baseline - progress * (ind.baseline - ind.target);
         return [{ code: r.code, valueNeeded: Math.round(valueNeeded * 100) / 100 }];
       });
       s.toRise = { scoreGap: gap, aboveUnitId: above.unitId, options };
     }
   }
-  return standings.sort((a, b) => a.group.localeCompare(b.group) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.unitId.localeCompare(b.unitId));
+  return standings.sort(
+    (a, b) =>
+      a.group.localeCompare(b.group) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.unitId.localeCompare(b.unitId),
+  );
 }

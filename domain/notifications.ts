@@ -3,24 +3,52 @@ import { assertNever } from './never';
 
 /** Every kind of notice the system sends, with its zh-CN name and whether it is urgent. */
 export const NOTIFICATION_KINDS = {
-  assigned: { label: '交办通知', urgent: false, next: '请在期限内登录系统签收，如不属于本单位职责请退回交办并说明理由。' },
+  assigned: {
+    label: '交办通知',
+    urgent: false,
+    next: '请在期限内登录系统签收，如不属于本单位职责请退回交办并说明理由。',
+  },
   remind: { label: '督办提醒', urgent: false, next: '请按期办理，避免逾期。' },
   urge: { label: '催办通知', urgent: true, next: '事项已到期，请立即办理并反馈进展。' },
   red: { label: '红灯预警', urgent: true, next: '事项已严重逾期，已报督查室，请单位负责人督促办理。' },
   interview: { label: '约谈通知', urgent: true, next: '请单位负责人按督查室安排参加约谈。' },
-  accountability: { label: '通报问责建议', urgent: true, next: '事项长期逾期，督查室建议启动通报或问责程序，请领导审定。' },
+  accountability: {
+    label: '通报问责建议',
+    urgent: true,
+    next: '事项长期逾期，督查室建议启动通报或问责程序，请领导审定。',
+  },
   returned: { label: '退回整改通知', urgent: false, next: '请按核查意见继续整改后重新申请销号。' },
   closed: { label: '销号通知', urgent: false, next: '事项已核查销号，无需再办理。' },
   extension_decided: { label: '延期审批结果', urgent: false, next: '请按审批后的期限办理。' },
   submitted: { label: '销号申请待核查', urgent: false, next: '请核查整改材料，通过则销号，不通过请退回并写明理由。' },
-  reinspection_due: { label: '回头看提醒', urgent: false, next: '请对已销号事项开展回头看，问题反弹的请重新交办整改。' },
-  calendar_unknown: { label: '工作日历缺失提醒', urgent: false, next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。' },
-  missing_address: { label: '联系人缺少邮箱', urgent: false, next: '请补充该联系人的电子邮箱，否则其将收不到邮件通知。' },
+  reinspection_due: {
+    label: '回头看提醒',
+    urgent: false,
+    next: '请对已销号事项开展回头看，问题反弹的请重新交办整改。',
+  },
+  calendar_unknown: {
+    label: '工作日历缺失提醒',
+    urgent: false,
+    next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。',
+  },
+  missing_address: {
+    label: '联系人缺少邮箱',
+    urgent: false,
+    next: '请补充该联系人的电子邮箱，否则其将收不到邮件通知。',
+  },
   digest: { label: '每日督办汇总', urgent: false, next: '请逐项登录系统办理。' },
-  report_request: { label: '数据报送通知', urgent: false, next: '请在期限内登录系统报送本期指标数据；已报送或系统可自动取得的数据不再重复报送。' },
+  report_request: {
+    label: '数据报送通知',
+    urgent: false,
+    next: '请在期限内登录系统报送本期指标数据；已报送或系统可自动取得的数据不再重复报送。',
+  },
   report_remind: { label: '报送提醒', urgent: false, next: '本期指标数据尚未报送齐全，请抓紧报送。' },
   report_chase: { label: '催报通知', urgent: true, next: '明天为报送截止日，逾期未报的指标将按红灯晾晒并立项督办。' },
-  cycle_published: { label: '监测晾晒通报', urgent: false, next: '请查看本期指标亮灯与排名情况，红灯指标已转为督办事项。' },
+  cycle_published: {
+    label: '监测晾晒通报',
+    urgent: false,
+    next: '请查看本期指标亮灯与排名情况，红灯指标已转为督办事项。',
+  },
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
@@ -42,7 +70,12 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
   const lead = [item.leadUnitId];
   const withCo = [item.leadUnitId, ...item.coParts.map((p) => p.unitId)];
   const base = { title: item.title };
-  const notice = (kind: NotificationKind, targets: string[], unitIds: string[], payload: Record<string, unknown> = {}): LifecycleNotice => ({
+  const notice = (
+    kind: NotificationKind,
+    targets: string[],
+    unitIds: string[],
+    payload: Record<string, unknown> = {},
+  ): LifecycleNotice => ({
     key: `${eventKey}/${kind}`,
     kind,
     targets,
@@ -55,12 +88,20 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
     case 'arbitrate':
       return [notice('assigned', ['handler', 'unit_leader', 'co_units'], withCo)];
     case 'verifyReturn':
-      return [notice('returned', ['handler'], lead, { reasons: (event.payload as { reasons?: string }).reasons ?? '' })];
+      return [
+        notice('returned', ['handler'], lead, { reasons: (event.payload as { reasons?: string }).reasons ?? '' }),
+      ];
     case 'verifyPass':
       return [notice('closed', ['handler', 'unit_leader'], lead)];
     case 'decideExtension': {
       const p = event.payload as { approved?: boolean; opinion?: string };
-      return [notice('extension_decided', ['handler'], lead, { approved: p.approved === true, opinion: p.opinion ?? '', dueDate: item.dueDate })];
+      return [
+        notice('extension_decided', ['handler'], lead, {
+          approved: p.approved === true,
+          opinion: p.opinion ?? '',
+          dueDate: item.dueDate,
+        }),
+      ];
     }
     case 'submit':
       return [notice('submitted', ['supervisor'], lead)];
@@ -108,12 +149,21 @@ export interface RenderedMessage {
 
 /** A reminder says what it is about: signing, the plan, a progress report or the closure. */
 export function labelFor(kind: NotificationKind, step: unknown): string {
-  if (kind === 'remind') return ({ sign: '签收提醒', plan: '整改方案提醒', progress: '进展反馈提醒', closure: '到期提醒' } as Record<string, string>)[String(step)] ?? NOTIFICATION_KINDS.remind.label;
+  if (kind === 'remind')
+    return (
+      (
+        { sign: '签收提醒', plan: '整改方案提醒', progress: '进展反馈提醒', closure: '到期提醒' } as Record<
+          string,
+          string
+        >
+      )[String(step)] ?? NOTIFICATION_KINDS.remind.label
+    );
   if (kind === 'urge' && step === 'sign') return '签收催办';
   return NOTIFICATION_KINDS[kind].label;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function deadlineLine(d: MessageData): string {
   if (d.workingDaysLeft === null) return `办理期限：${d.deadline}`;
@@ -126,7 +176,8 @@ function extraLines(d: MessageData): string[] {
   const x = d.extra;
   const lines: string[] = [];
   if (typeof x.reasons === 'string' && x.reasons) lines.push(`退回理由：${x.reasons}`);
-  if (d.kind === 'extension_decided') lines.push(`审批结果：${x.approved ? '同意延期' : '不同意延期'}${x.opinion ? `（${String(x.opinion)}）` : ''}`);
+  if (d.kind === 'extension_decided')
+    lines.push(`审批结果：${x.approved ? '同意延期' : '不同意延期'}${x.opinion ? `（${String(x.opinion)}）` : ''}`);
   if (typeof x.year === 'string') lines.push(`缺少日历数据的年份：${x.year}`);
   if (typeof x.contactName === 'string') lines.push(`联系人：${x.contactName}（${String(x.contactUnit ?? '')}）`);
   if (typeof x.due === 'string') lines.push(`回头看日期：${x.due}`);
@@ -156,7 +207,9 @@ export function renderMessage(d: MessageData): RenderedMessage {
   ];
   const text = lines.join('\n');
   const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:sans-serif;line-height:1.6">${lines
-    .map((l) => (l === '' ? '<br>' : linkLine(l, '办理入口：') ?? linkLine(l, '确认收到：') ?? `<p>${escapeHtml(l)}</p>`))
+    .map((l) =>
+      l === '' ? '<br>' : (linkLine(l, '办理入口：') ?? linkLine(l, '确认收到：') ?? `<p>${escapeHtml(l)}</p>`),
+    )
     .join('')}</body></html>`;
   return { subject, text, html };
 }
@@ -174,11 +227,27 @@ export interface DigestEntry {
 }
 
 /** One mail a day with every non-urgent notice of that day, for those who chose it. */
-export function renderDigest(recipientName: string, date: string, entries: DigestEntry[], ackLink: string): RenderedMessage {
+export function renderDigest(
+  recipientName: string,
+  date: string,
+  entries: DigestEntry[],
+  ackLink: string,
+): RenderedMessage {
   const subject = `【${NOTIFICATION_KINDS.digest.label}】${date}（共 ${entries.length} 条）`;
-  const lines = [`${recipientName}：`, '', `${date} 您有以下督办通知：`, ...entries.map((e, i) => `${i + 1}. 【${e.kindLabel}】${e.title} ${e.link}`), '', `确认收到：${ackLink}`, '', '本邮件由督查督办系统自动发送，请勿直接回复。'];
+  const lines = [
+    `${recipientName}：`,
+    '',
+    `${date} 您有以下督办通知：`,
+    ...entries.map((e, i) => `${i + 1}. 【${e.kindLabel}】${e.title} ${e.link}`),
+    '',
+    `确认收到：${ackLink}`,
+    '',
+    '本邮件由督查督办系统自动发送，请勿直接回复。',
+  ];
   const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:sans-serif;line-height:1.6"><p>${escapeHtml(recipientName)}：</p><p>${escapeHtml(date)} 您有以下督办通知：</p><ol>${entries
     .map((e) => `<li>【${escapeHtml(e.kindLabel)}】<a href="${escapeHtml(e.link)}">${escapeHtml(e.title)}</a></li>`)
-    .join('')}</ol><p>确认收到：<a href="${escapeHtml(ackLink)}">${escapeHtml(ackLink)}</a></p><p>本邮件由督查督办系统自动发送，请勿直接回复。</p></body></html>`;
+    .join(
+      '',
+    )}</ol><p>确认收到：<a href="${escapeHtml(ackLink)}">${escapeHtml(ackLink)}</a></p><p>本邮件由督查督办系统自动发送，请勿直接回复。</p></body></html>`;
   return { subject, text: lines.join('\n'), html };
 }

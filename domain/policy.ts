@@ -3,18 +3,35 @@ import { z } from 'zod';
 export const STEPS = ['sign', 'plan', 'progress', 'closure'] as const;
 export type Step = (typeof STEPS)[number];
 
-export const STEP_LABELS: Record<Step, string> = { sign: '签收', plan: '整改方案', progress: '进展反馈', closure: '办结销号' };
+export const STEP_LABELS: Record<Step, string> = {
+  sign: '签收',
+  plan: '整改方案',
+  progress: '进展反馈',
+  closure: '办结销号',
+};
 
 /** What a rung does: 提醒, 催办 (light yellow), 红灯 (escalated to the supervisor), 约谈, 通报/问责. */
 export const RUNG_ACTIONS = ['remind', 'urge', 'red', 'interview', 'accountability'] as const;
 export type RungAction = (typeof RUNG_ACTIONS)[number];
 
-export const RUNG_LABELS: Record<RungAction, string> = { remind: '提醒', urge: '催办', red: '红灯预警', interview: '约谈', accountability: '通报问责' };
+export const RUNG_LABELS: Record<RungAction, string> = {
+  remind: '提醒',
+  urge: '催办',
+  red: '红灯预警',
+  interview: '约谈',
+  accountability: '通报问责',
+};
 
 export const LIGHTS = ['green', 'yellow', 'red'] as const;
 export type Light = (typeof LIGHTS)[number];
 export const LIGHT_LABELS: Record<Light, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
-export const LIGHT_OF_ACTION: Record<RungAction, Light> = { remind: 'green', urge: 'yellow', red: 'red', interview: 'red', accountability: 'red' };
+export const LIGHT_OF_ACTION: Record<RungAction, Light> = {
+  remind: 'green',
+  urge: 'yellow',
+  red: 'red',
+  interview: 'red',
+  accountability: 'red',
+};
 
 export const TARGETS = ['handler', 'unit_leader', 'co_units', 'supervisor', 'leader'] as const;
 
@@ -59,9 +76,27 @@ export const DEFAULT_POLICY: Policy = {
     { key: 'plan-urge', step: 'plan', offset: 0, action: 'urge', targets: ['handler', 'unit_leader'] },
     { key: 'progress-remind', step: 'progress', offset: 0, action: 'remind', targets: ['handler'] },
     { key: 'closure-remind', step: 'closure', offset: -3, action: 'remind', targets: ['handler', 'co_units'] },
-    { key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler', 'unit_leader', 'co_units'] },
+    {
+      key: 'closure-urge',
+      step: 'closure',
+      offset: 0,
+      action: 'urge',
+      targets: ['handler', 'unit_leader', 'co_units'],
+    },
     { key: 'closure-red', step: 'closure', offset: 3, action: 'red', targets: ['unit_leader', 'supervisor'] },
-    { key: 'closure-interview', step: 'closure', offset: 5, action: 'interview', targets: ['unit_leader', 'supervisor'] },
-    { key: 'closure-accountability', step: 'closure', offset: 10, action: 'accountability', targets: ['supervisor', 'leader'] },
+    {
+      key: 'closure-interview',
+      step: 'closure',
+      offset: 5,
+      action: 'interview',
+      targets: ['unit_leader', 'supervisor'],
+    },
+    {
+      key: 'closure-accountability',
+      step: 'closure',
+      offset: 10,
+      action: 'accountability',
+      targets: ['supervisor', 'leader'],
+    },
   ],
 };

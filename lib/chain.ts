@@ -64,17 +64,51 @@ export interface ChainReport {
   head: string | null;
 }
 
-type EventRow = Pick<ItemEvent, 'key' | 'itemId' | 'seq' | 'action' | 'fromStatus' | 'toStatus' | 'actorUserId' | 'actorName' | 'actorRole' | 'actorUnitId' | 'at' | 'payload' | 'attachments' | 'prevHash' | 'hash'>;
+type EventRow = Pick<
+  ItemEvent,
+  | 'key'
+  | 'itemId'
+  | 'seq'
+  | 'action'
+  | 'fromStatus'
+  | 'toStatus'
+  | 'actorUserId'
+  | 'actorName'
+  | 'actorRole'
+  | 'actorUnitId'
+  | 'at'
+  | 'payload'
+  | 'attachments'
+  | 'prevHash'
+  | 'hash'
+>;
 
 /** Walks the stored events in order; `lastSeq` is what the item's snapshot says was recorded. */
 export function checkChain(itemId: string, rows: EventRow[], lastSeq: number | null): ChainReport {
   let prev: string | null = null;
-  const report = (firstBreak: ChainBreak | null): ChainReport => ({ itemId, events: rows.length, intact: firstBreak === null, firstBreak, head: prev });
+  const report = (firstBreak: ChainBreak | null): ChainReport => ({
+    itemId,
+    events: rows.length,
+    intact: firstBreak === null,
+    firstBreak,
+    head: prev,
+  });
   for (const [i, row] of rows.entries()) {
     const expectedSeq = i + 1;
-    if (row.seq !== expectedSeq) return report({ seq: expectedSeq, reason: 'missing_event', message: `第 ${expectedSeq} 条记录缺失` });
-    if (row.hash === null) return report({ seq: row.seq, reason: 'unchained', message: `第 ${row.seq} 条记录没有哈希（早于哈希链启用，或被改动）` });
-    if (row.prevHash !== prev) return report({ seq: row.seq, reason: 'link_broken', message: `第 ${row.seq} 条记录的前序哈希与第 ${row.seq - 1} 条记录不符` });
+    if (row.seq !== expectedSeq)
+      return report({ seq: expectedSeq, reason: 'missing_event', message: `第 ${expectedSeq} 条记录缺失` });
+    if (row.hash === null)
+      return report({
+        seq: row.seq,
+        reason: 'unchained',
+        message: `第 ${row.seq} 条记录没有哈希（早于哈希链启用，或被改动）`,
+      });
+    if (row.prevHash !== prev)
+      return report({
+        seq: row.seq,
+        reason: 'link_broken',
+        message: `第 ${row.seq} 条记录的前序哈希与第 ${row.seq - 1} 条记录不符`,
+      });
     const digest = contentDigest({
       key: row.key,
       itemId: row.itemId,
@@ -87,11 +121,20 @@ export function checkChain(itemId: string, rows: EventRow[], lastSeq: number | n
       payload: row.payload,
       attachments: row.attachments,
     });
-    if (linkHash(prev, digest) !== row.hash) return report({ seq: row.seq, reason: 'content_altered', message: `第 ${row.seq} 条记录的内容与其哈希不符（记录被改动）` });
+    if (linkHash(prev, digest) !== row.hash)
+      return report({
+        seq: row.seq,
+        reason: 'content_altered',
+        message: `第 ${row.seq} 条记录的内容与其哈希不符（记录被改动）`,
+      });
     prev = row.hash;
   }
   if (lastSeq !== null && lastSeq > rows.length) {
-    return report({ seq: rows.length + 1, reason: 'missing_event', message: `事项已记录到第 ${lastSeq} 条，记录表只有 ${rows.length} 条` });
+    return report({
+      seq: rows.length + 1,
+      reason: 'missing_event',
+      message: `事项已记录到第 ${lastSeq} 条，记录表只有 ${rows.length} 条`,
+    });
   }
   return report(null);
 }

@@ -27,7 +27,12 @@ const ConfigSchema = z.object({
   TEMPORAL_API_KEY: z.string().optional(),
   /** Where evidence files are kept (content-addressed); relative to DATA_DIR unless absolute. */
   EVIDENCE_DIR: z.string().default('evidence'),
-  EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  EVIDENCE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
   /** 等保 2.0 asks for at least 180 days of audit records. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(180, 'AUDIT_RETENTION_DAYS must be at least 180').default(180),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -42,8 +47,14 @@ const ConfigSchema = z.object({
    * `<name>.<build id>` and gets work only once that version is made current (README, "Deploying
    * new workflow code").
    */
-  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - only').optional(),
-  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . and - only').optional(),
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - only')
+    .optional(),
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . and - only')
+    .optional(),
   /** e.g. smtp://user:pass@mail.example.gov.cn:587; unset in the embedded default, which runs a local sink. */
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().min(3).default('督查督办系统 <duban@localhost>'),

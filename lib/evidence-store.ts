@@ -145,17 +145,22 @@ export function createEvidenceStore(root: string) {
     });
     try {
       await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
-      if (source.truncated) throw new EvidenceRejected('too_large', `文件超过 ${Math.floor(maxBytes / 1024 / 1024)} MB 的上限`);
+      if (source.truncated)
+        throw new EvidenceRejected('too_large', `文件超过 ${Math.floor(maxBytes / 1024 / 1024)} MB 的上限`);
       if (size === 0) throw new EvidenceRejected('empty', '文件为空');
       const type = await fileTypeFromFile(tmp);
       if (!type || !ALLOWED_TYPES[type.mime]) {
-        throw new EvidenceRejected('type_not_allowed', `不支持的文件类型${type ? `（${type.mime}）` : '（无法从内容识别）'}；可上传：${[...new Set(Object.values(ALLOWED_TYPES))].join('、')}`);
+        throw new EvidenceRejected(
+          'type_not_allowed',
+          `不支持的文件类型${type ? `（${type.mime}）` : '（无法从内容识别）'}；可上传：${[...new Set(Object.values(ALLOWED_TYPES))].join('、')}`,
+        );
       }
       return { sha256: hash.digest('hex'), size, mime: type.mime, tmp };
     } catch (err) {
       await rm(tmp, { force: true });
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') tooLarge = true;
-      if (tooLarge && !(err instanceof EvidenceRejected)) throw new EvidenceRejected('too_large', `文件超过 ${Math.floor(maxBytes / 1024 / 1024)} MB 的上限`);
+      if (tooLarge && !(err instanceof EvidenceRejected))
+        throw new EvidenceRejected('too_large', `文件超过 ${Math.floor(maxBytes / 1024 / 1024)} MB 的上限`);
       // Drain what is left of the upload so the request can finish with a clear answer.
       source.resume();
       throw err;

@@ -28,7 +28,11 @@ export async function actOnItem(client: Client, itemId: string, command: Command
 }
 
 /** Opens a problem list; resolves once the list is recorded and every item's workflow has started. */
-export async function openProblemList(client: Client, taskQueue: string, input: ProblemListInput): Promise<{ listId: string; itemIds: string[] }> {
+export async function openProblemList(
+  client: Client,
+  taskQueue: string,
+  input: ProblemListInput,
+): Promise<{ listId: string; itemIds: string[] }> {
   return client.workflow.execute(problemListWorkflow, {
     workflowId: problemListWorkflowId(input.listId),
     taskQueue,
@@ -39,5 +43,9 @@ export async function openProblemList(client: Client, taskQueue: string, input: 
 
 /** Starts the outbox dispatcher unless it runs already: every worker process may call this. */
 export async function ensureOutboxDispatcher(client: Client, taskQueue: string): Promise<void> {
-  await client.workflow.start(outboxDispatcherWorkflow, { workflowId: outboxDispatcherId(taskQueue), taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+  await client.workflow.start(outboxDispatcherWorkflow, {
+    workflowId: outboxDispatcherId(taskQueue),
+    taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
 }

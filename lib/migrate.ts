@@ -27,13 +27,17 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
       'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     const known = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-    const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     for (const name of names) {
       const sql = await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = known.get(name);
       if (previous !== undefined) {
-        if (previous !== checksum) throw new Error(`migration ${name} was changed after it was applied (checksum differs)`);
+        if (previous !== checksum)
+          throw new Error(`migration ${name} was changed after it was applied (checksum differs)`);
         continue;
       }
       await client.query('BEGIN');

@@ -5,7 +5,17 @@ import type { Db } from './db';
 /** Writes a validated plan and its indicators in one transaction. */
 export async function savePlan(db: Db, plan: Plan, createdBy: string): Promise<void> {
   await db.$transaction([
-    db.plan.create({ data: { id: plan.id, year: plan.year, title: plan.title, source: plan.source, rules: plan.rules as Prisma.InputJsonValue, tasks: plan.tasks as unknown as Prisma.InputJsonValue, createdBy } }),
+    db.plan.create({
+      data: {
+        id: plan.id,
+        year: plan.year,
+        title: plan.title,
+        source: plan.source,
+        rules: plan.rules as Prisma.InputJsonValue,
+        tasks: plan.tasks as unknown as Prisma.InputJsonValue,
+        createdBy,
+      },
+    }),
     db.indicator.createMany({ data: plan.indicators.map((i) => ({ planId: plan.id, ...i })) }),
   ]);
 }

@@ -1,4 +1,9 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import type { CycleRules } from '../domain/monitoring';
 import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
 
@@ -14,7 +19,10 @@ function specFor(rules: CycleRules) {
         dayOfMonth: rules.dayOfMonth,
         hour: 8,
         ...(rules.frequency === 'quarterly' ? { month: [...QUARTER_MONTHS] } : {}),
-        comment: rules.frequency === 'monthly' ? `每月${rules.dayOfMonth}日 8:00 开启监测周期` : `每季度首月${rules.dayOfMonth}日 8:00 开启监测周期`,
+        comment:
+          rules.frequency === 'monthly'
+            ? `每月${rules.dayOfMonth}日 8:00 开启监测周期`
+            : `每季度首月${rules.dayOfMonth}日 8:00 开启监测周期`,
       },
     ],
     timezone: 'Asia/Shanghai',
@@ -22,7 +30,13 @@ function specFor(rules: CycleRules) {
 }
 
 /** Creates the plan's schedule, or brings an existing one in line with the plan's rules. */
-export async function ensurePlanSchedule(client: Client, taskQueue: string, planId: string, rules: CycleRules, paused: boolean): Promise<void> {
+export async function ensurePlanSchedule(
+  client: Client,
+  taskQueue: string,
+  planId: string,
+  rules: CycleRules,
+  paused: boolean,
+): Promise<void> {
   const scheduleId = planScheduleId(planId);
   const action = {
     type: 'startWorkflow' as const,
@@ -33,7 +47,12 @@ export async function ensurePlanSchedule(client: Client, taskQueue: string, plan
   };
   const handle = client.schedule.getHandle(scheduleId);
   try {
-    await handle.update((prev) => ({ ...prev, spec: specFor(rules), action, state: { ...prev.state, paused, note: paused ? '已暂停' : '运行中' } }));
+    await handle.update((prev) => ({
+      ...prev,
+      spec: specFor(rules),
+      action,
+      state: { ...prev.state, paused, note: paused ? '已暂停' : '运行中' },
+    }));
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     await client.schedule.create({
@@ -47,10 +66,17 @@ export async function ensurePlanSchedule(client: Client, taskQueue: string, plan
   }
 }
 
-export async function describePlanSchedule(client: Client, planId: string): Promise<{ paused: boolean; nextRuns: string[]; spec: string } | null> {
+export async function describePlanSchedule(
+  client: Client,
+  planId: string,
+): Promise<{ paused: boolean; nextRuns: string[]; spec: string } | null> {
   try {
     const d: ScheduleDescription = await client.schedule.getHandle(planScheduleId(planId)).describe();
-    return { paused: d.state.paused, nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), spec: d.spec.calendars?.[0]?.comment ?? '' };
+    return {
+      paused: d.state.paused,
+      nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+      spec: d.spec.calendars?.[0]?.comment ?? '',
+    };
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return null;
     throw err;

@@ -15,16 +15,31 @@ export function temporalOptions(config: Config, address = config.TEMPORAL_ADDRES
       : config.TEMPORAL_API_KEY
         ? true
         : undefined;
-  const connection = { address, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) };
+  const connection = {
+    address,
+    ...(tls ? { tls } : {}),
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  };
   const oldKeys = (config.PAYLOAD_KEYS_OLD ?? '').split(',').filter(Boolean).map(parseKey);
   const dataConverter = dataConverterFor(config.PAYLOAD_KEY ? parseKey(config.PAYLOAD_KEY) : undefined, oldKeys);
   return { connection, dataConverter, namespace: config.TEMPORAL_NAMESPACE };
 }
 
-export async function connectClient(config: Config, address?: string, lazy = false): Promise<{ client: Client; connection: Connection }> {
+export async function connectClient(
+  config: Config,
+  address?: string,
+  lazy = false,
+): Promise<{ client: Client; connection: Connection }> {
   const o = temporalOptions(config, address);
   const connection = lazy ? Connection.lazy(o.connection) : await Connection.connect(o.connection);
-  return { connection, client: new Client({ connection, namespace: o.namespace, ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}) }) };
+  return {
+    connection,
+    client: new Client({
+      connection,
+      namespace: o.namespace,
+      ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
+    }),
+  };
 }
 
 export function connectNative(config: Config, address?: string): Promise<NativeConnection> {

@@ -15,19 +15,32 @@ export interface DevServer {
  * The Temporal CLI's dev server (real server, SQLite persistence) with our search attributes
  * registered. `dbFile` keeps its data across restarts; without it, data lives in memory.
  */
-export async function startTemporalDevServer(opts: { port: number; uiPort?: number; dbFile?: string; log?: (line: string) => void }): Promise<DevServer> {
+export async function startTemporalDevServer(opts: {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  log?: (line: string) => void;
+}): Promise<DevServer> {
   const args = ['server', 'start-dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--log-level', 'warn'];
   if (opts.dbFile) {
     // WAL journal, still synchronous=FULL: every commit is on disk, but writers no longer
     // rewrite a rollback journal on each transaction.
-    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=full');
+    args.push(
+      '--db-filename',
+      opts.dbFile,
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=full',
+    );
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   // Updates on a fresh workflow and many concurrent updates per workflow (benchmarks).
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
-  if (await portAnswers(opts.port)) throw new Error(`port ${opts.port} is already in use (another Temporal server?): stop it or set TEMPORAL_PORT`);
+  if (await portAnswers(opts.port))
+    throw new Error(`port ${opts.port} is already in use (another Temporal server?): stop it or set TEMPORAL_PORT`);
   const child = spawn(toolPath('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Do not leave the server behind when this process ends.
   const killChild = () => child.kill('SIGTERM');
@@ -46,7 +59,8 @@ export async function startTemporalDevServer(opts: { port: number; uiPort?: numb
       await conn.close();
       break;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`temporal dev server did not answer on ${address}: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`temporal dev server did not answer on ${address}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -30,7 +30,9 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     }
     runtimeInstalled = true;
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+  });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, v]) => [k, TYPES[v]!])),
@@ -42,7 +44,12 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  * No workflow cache, so no sticky task queue: the test server skips no time while a task waits on
  * the sticky queue of a worker that is gone, and a restarted worker would otherwise stall it.
  */
-export async function timeSkippingWorker(env: TestWorkflowEnvironment, db: Db, taskQueue: string, workflowBundle: WorkflowBundle): Promise<Worker> {
+export async function timeSkippingWorker(
+  env: TestWorkflowEnvironment,
+  db: Db,
+  taskQueue: string,
+  workflowBundle: WorkflowBundle,
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

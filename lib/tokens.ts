@@ -17,7 +17,14 @@ export interface TokenSubject {
 export function signToken(subject: TokenSubject, secret: string, ttlSeconds = 8 * 3600, now = Date.now()): string {
   const header = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
   const iat = Math.floor(now / 1000);
-  const payload = b64(JSON.stringify({ sub: subject.userId, ...(subject.name ? { name: subject.name } : {}), iat, exp: iat + ttlSeconds }));
+  const payload = b64(
+    JSON.stringify({
+      sub: subject.userId,
+      ...(subject.name ? { name: subject.name } : {}),
+      iat,
+      exp: iat + ttlSeconds,
+    }),
+  );
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
@@ -30,7 +37,8 @@ export const CLOCK_SKEW_SECONDS = 60;
 /** A token issued in the future, or made to live longer than any token this product issues, is refused. */
 export function lifetimeProblem(iat: number | undefined, exp: number, now: number): string | null {
   if (iat !== undefined && iat > now + CLOCK_SKEW_SECONDS) return '令牌签发时间晚于当前时间';
-  if (exp - (iat ?? now) > MAX_TOKEN_SECONDS || exp > now + MAX_TOKEN_SECONDS + CLOCK_SKEW_SECONDS) return '令牌有效期超过 90 天上限';
+  if (exp - (iat ?? now) > MAX_TOKEN_SECONDS || exp > now + MAX_TOKEN_SECONDS + CLOCK_SKEW_SECONDS)
+    return '令牌有效期超过 90 天上限';
   return null;
 }
 
@@ -49,9 +57,15 @@ export type TokenVerifier = (token: string) => Promise<TokenResult>;
 
 export function createVerifier(opts: VerifierOptions): TokenVerifier {
   const secret = opts.secret ? new TextEncoder().encode(opts.secret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 }) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl
+    ? createRemoteJWKSet(new URL(opts.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 })
+    : undefined;
   if (!secret && !jwks) throw new Error('token verification needs AUTH_SECRET or AUTH_JWKS_URL');
-  const claims = { ...(opts.issuer ? { issuer: opts.issuer } : {}), ...(opts.audience ? { audience: opts.audience } : {}), requiredClaims: ['sub', 'exp'] };
+  const claims = {
+    ...(opts.issuer ? { issuer: opts.issuer } : {}),
+    ...(opts.audience ? { audience: opts.audience } : {}),
+    requiredClaims: ['sub', 'exp'],
+  };
 
   return async (token) => {
     const parts = token.split('.');
@@ -71,7 +85,8 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
             : (() => {
                 throw new errors.JOSEAlgNotAllowed('alg');
               })();
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 64) return { ok: false, reason: '令牌缺少用户标识（sub）' };
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 64)
+        return { ok: false, reason: '令牌缺少用户标识（sub）' };
       const lifetime = lifetimeProblem(payload.iat, payload.exp as number, Date.now() / 1000);
       if (lifetime) return { ok: false, reason: lifetime };
       return { ok: true, userId: payload.sub };
@@ -84,13 +99,17 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
 function reasonFor(err: unknown): { reason: string; unavailable?: boolean } {
   if (err instanceof errors.JWTExpired) return { reason: '令牌已过期' };
   if (err instanceof errors.JWSSignatureVerificationFailed) return { reason: '令牌签名无效' };
-  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return { reason: '令牌签名算法不受支持' };
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported)
+    return { reason: '令牌签名算法不受支持' };
   if (err instanceof errors.JWKSNoMatchingKey) return { reason: '找不到签发该令牌的密钥' };
   if (err instanceof errors.JWTClaimValidationFailed) return { reason: `令牌声明无效（${err.claim}）` };
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return { reason: '无法取得单点登录的公钥', unavailable: true };
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)
+    return { reason: '无法取得单点登录的公钥', unavailable: true };
   // The key set could not be fetched (the endpoint answered other than 200).
-  if (err instanceof errors.JOSEError && /JSON Web Key Set/i.test(err.message)) return { reason: '无法取得单点登录的公钥', unavailable: true };
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSEError) return { reason: '令牌格式错误' };
+  if (err instanceof errors.JOSEError && /JSON Web Key Set/i.test(err.message))
+    return { reason: '无法取得单点登录的公钥', unavailable: true };
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSEError)
+    return { reason: '令牌格式错误' };
   // fetch failures of the JWKS endpoint
   return { reason: '无法取得单点登录的公钥', unavailable: true };
 }

@@ -8,7 +8,10 @@ const OVERSIGHT_ROLES: ReadonlySet<Role> = new Set(['supervisor', 'verifier', 'l
 const UNIT_ROLES: ReadonlySet<Role> = new Set(['unit_handler', 'unit_leader']);
 
 export const UserSchema = z.strictObject({
-  id: z.string().trim().regex(/^[A-Za-z0-9._@-]{1,64}$/, '只能包含字母、数字和 . _ @ -，最长 64 个字符'),
+  id: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._@-]{1,64}$/, '只能包含字母、数字和 . _ @ -，最长 64 个字符'),
   name: z.string().trim().min(1, '不能为空').max(64),
   role: z.enum(ROLES),
   unitId: z.string().trim().min(1).max(64).nullable().default(null),
@@ -22,17 +25,31 @@ export type UserRecord = z.output<typeof UserSchema>;
 export async function userProblems(db: Db, u: UserRecord): Promise<Array<{ field: string; reason: string }>> {
   const problems: Array<{ field: string; reason: string }> = [];
   if (UNIT_ROLES.has(u.role) && !u.unitId) problems.push({ field: 'unitId', reason: '责任单位人员必须属于一个单位' });
-  if (u.jurisdictionUnitId && !OVERSIGHT_ROLES.has(u.role)) problems.push({ field: 'jurisdictionUnitId', reason: '只有督查、核查人员和领导有管辖范围' });
+  if (u.jurisdictionUnitId && !OVERSIGHT_ROLES.has(u.role))
+    problems.push({ field: 'jurisdictionUnitId', reason: '只有督查、核查人员和领导有管辖范围' });
   const ids = [u.unitId, u.jurisdictionUnitId].filter((x): x is string => !!x);
-  const known = new Set((await db.unit.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((x) => x.id));
+  const known = new Set(
+    (await db.unit.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((x) => x.id),
+  );
   if (u.unitId && !known.has(u.unitId)) problems.push({ field: 'unitId', reason: `单位“${u.unitId}”不存在` });
-  if (u.jurisdictionUnitId && !known.has(u.jurisdictionUnitId)) problems.push({ field: 'jurisdictionUnitId', reason: `单位“${u.jurisdictionUnitId}”不存在` });
+  if (u.jurisdictionUnitId && !known.has(u.jurisdictionUnitId))
+    problems.push({ field: 'jurisdictionUnitId', reason: `单位“${u.jurisdictionUnitId}”不存在` });
   return problems;
 }
 
 export async function upsertUser(db: Db, u: UserRecord): Promise<void> {
-  const data = { name: u.name, role: u.role, unitId: u.unitId, jurisdictionUnitId: u.jurisdictionUnitId, active: u.active };
-  await db.user.upsert({ where: { id: u.id }, create: { id: u.id, ...data }, update: { ...data, updatedAt: new Date() } });
+  const data = {
+    name: u.name,
+    role: u.role,
+    unitId: u.unitId,
+    jurisdictionUnitId: u.jurisdictionUnitId,
+    active: u.active,
+  };
+  await db.user.upsert({
+    where: { id: u.id },
+    create: { id: u.id, ...data },
+    update: { ...data, updatedAt: new Date() },
+  });
 }
 
 /** The actor a signed-in user acts as, with their jurisdiction resolved to unit ids; null if unknown or disabled. */

@@ -29,7 +29,9 @@ import { bundleWorkflows, createWorker } from '../worker/create';
 
 const env = loadConfig();
 if (env.DUBAN_ENV === 'production') {
-  console.error('scripts/dev.ts runs the embedded stack, which is for development only; in production run api/server.ts and worker/main.ts (README, "Running in production").');
+  console.error(
+    'scripts/dev.ts runs the embedded stack, which is for development only; in production run api/server.ts and worker/main.ts (README, "Running in production").',
+  );
   process.exit(78);
 }
 const dataDir = path.resolve(ROOT, env.DATA_DIR);
@@ -65,7 +67,11 @@ let temporalAddress = config.TEMPORAL_ADDRESS;
 if (!process.env.TEMPORAL_ADDRESS) {
   const port = Number(process.env.TEMPORAL_PORT ?? 7233);
   log(`starting Temporal dev server on 127.0.0.1:${port} (data in ${path.join(dataDir, 'temporal.db')})`);
-  temporalServer = await startTemporalDevServer({ port, uiPort: Number(process.env.TEMPORAL_UI_PORT ?? port + 1000), dbFile: path.join(dataDir, 'temporal.db') });
+  temporalServer = await startTemporalDevServer({
+    port,
+    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? port + 1000),
+    dbFile: path.join(dataDir, 'temporal.db'),
+  });
   temporalAddress = temporalServer.address;
 }
 
@@ -97,7 +103,13 @@ const workerDone = worker.run();
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 
 const secret = config.AUTH_SECRET;
-const services = { db, temporal: client, taskQueue: config.TEMPORAL_TASK_QUEUE, maxDeclines: config.MAX_DECLINES, temporalTimeoutMs: 15_000 };
+const services = {
+  db,
+  temporal: client,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  maxDeclines: config.MAX_DECLINES,
+  temporalTimeoutMs: 15_000,
+};
 const options = appOptions(config, services);
 const users = await demoUsers();
 const app = await buildApp({ ...options, logger: { level: 'warn' }, demoSignIn: { users, secret } });
@@ -109,8 +121,20 @@ await loadDemoUsers(db);
 await purgeAudit(db, config.AUDIT_RETENTION_DAYS);
 if (config.DEMO_DATA === 'on') {
   try {
-    if (await loadDemoItems(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES, createEvidenceStore(options.evidence.dir))) log('loaded demo data: 22 annual tasks as one problem list, in several states');
-    if (await loadDemoPlans(db, client, config.TEMPORAL_TASK_QUEUE)) log('loaded demo plans: seed 002 (18 标志性成果, 莲都) and seed 003 (22 重点任务, 深圳) with monitoring schedules; one cycle published');
+    if (
+      await loadDemoItems(
+        db,
+        client,
+        config.TEMPORAL_TASK_QUEUE,
+        config.MAX_DECLINES,
+        createEvidenceStore(options.evidence.dir),
+      )
+    )
+      log('loaded demo data: 22 annual tasks as one problem list, in several states');
+    if (await loadDemoPlans(db, client, config.TEMPORAL_TASK_QUEUE))
+      log(
+        'loaded demo plans: seed 002 (18 标志性成果, 莲都) and seed 003 (22 重点任务, 深圳) with monitoring schedules; one cycle published',
+      );
   } catch (err) {
     log(`demo data could not be loaded completely: ${(err as Error).message}`);
   }

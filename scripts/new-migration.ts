@@ -21,7 +21,16 @@ const pgDir = mkdtempSync(path.join(os.tmpdir(), 'duban-diff-'));
 const pg = await startEmbeddedPostgres({ dir: pgDir, port: await freePort(), persistent: false, quiet: true });
 const sql = execFileSync(
   process.execPath,
-  [path.join(ROOT, 'node_modules/prisma/build/index.js'), 'migrate', 'diff', '--from-schema-datamodel', previous, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+  [
+    path.join(ROOT, 'node_modules/prisma/build/index.js'),
+    'migrate',
+    'diff',
+    '--from-schema-datamodel',
+    previous,
+    '--to-schema-datamodel',
+    'prisma/schema.prisma',
+    '--script',
+  ],
   { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1', DATABASE_URL: pg.url('postgres') } },
 ).toString();
 await pg.stop();

@@ -22,15 +22,29 @@ import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
 
 const { db, client, nativeConnection, temporalAddress, stop } = await startEmbeddedStack();
 const taskQueue = 'record';
-const worker = await createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: await bundleWorkflows(), temporal: client });
-await db.unit.createMany({ data: [{ id: 'unit-b', name: '市财政局', parentId: null, kind: 'bureau' }], skipDuplicates: true });
+const worker = await createWorker({
+  connection: nativeConnection,
+  taskQueue,
+  db,
+  workflowBundle: await bundleWorkflows(),
+  temporal: client,
+});
+await db.unit.createMany({
+  data: [{ id: 'unit-b', name: '市财政局', parentId: null, kind: 'bureau' }],
+  skipDuplicates: true,
+});
 const out = path.join(ROOT, 'tests', 'replay', 'histories');
 
 /** Exported with the Temporal CLI, the format the SDK's replayer reads (historyFromJSON). */
 async function save(name: string, workflowId: string): Promise<void> {
   // Recorded histories stand for items already running: keep them, add new paths beside them.
-  if (existsSync(path.join(out, `${name}.json`)) && !process.argv.includes('--force')) return console.log(`kept ${name}`);
-  const { stdout } = await promisify(execFile)(toolPath('temporal'), ['workflow', 'show', '--address', temporalAddress, '--workflow-id', workflowId, '--output', 'json'], { maxBuffer: 64 << 20 });
+  if (existsSync(path.join(out, `${name}.json`)) && !process.argv.includes('--force'))
+    return console.log(`kept ${name}`);
+  const { stdout } = await promisify(execFile)(
+    toolPath('temporal'),
+    ['workflow', 'show', '--address', temporalAddress, '--workflow-id', workflowId, '--output', 'json'],
+    { maxBuffer: 64 << 20 },
+  );
   const history = JSON.parse(stdout) as { events: unknown[] };
   await writeFile(path.join(out, `${name}.json`), JSON.stringify(history, null, 1) + '\n');
   console.log(`recorded ${name} (${history.events.length} events)`);
@@ -84,7 +98,14 @@ await worker.runUntil(async () => {
     // Overdue from the start: the closure rungs fire at once; then handled and closed, with a
     // 回头看 scheduled by policy that finds the problem back and reopens the item.
     const policy = { ...DEFAULT_POLICY, id: 'record', reinspectAfterDays: 20 };
-    const item = await openItem(client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate: '2026-01-30' }), createdBy: supervisor, config: { maxDeclines: 2 }, policy });
+    const item = await openItem(client, taskQueue, {
+      id: newItemId(),
+      problemListId: null,
+      spec: spec({ dueDate: '2026-01-30' }),
+      createdBy: supervisor,
+      config: { maxDeclines: 2 },
+      policy,
+    });
     await waitForEvents(item.id, 6);
     await act(client, item, 'sign', leadA);
     await act(client, item, 'filePlan', leadA);
@@ -121,8 +142,24 @@ await worker.runUntil(async () => {
       ],
     });
     await savePlan(db, plan, supervisor.userId);
-    await db.indicatorValue.create({ data: { planId: plan.id, code: 'R1', period: '2026-09', value: 80, note: '', attachments: [], source: 'report', submittedBy: leadA.userId, submittedAt: new Date() } });
-    await client.workflow.execute(monitoringCycleWorkflow, { workflowId: 'record-cycle', taskQueue, args: [{ planId: plan.id, openedOn: '2026-10-09' }] });
+    await db.indicatorValue.create({
+      data: {
+        planId: plan.id,
+        code: 'R1',
+        period: '2026-09',
+        value: 80,
+        note: '',
+        attachments: [],
+        source: 'report',
+        submittedBy: leadA.userId,
+        submittedAt: new Date(),
+      },
+    });
+    await client.workflow.execute(monitoringCycleWorkflow, {
+      workflowId: 'record-cycle',
+      taskQueue,
+      args: [{ planId: plan.id, openedOn: '2026-10-09' }],
+    });
     await save('monitoring-cycle', 'record-cycle');
   }
 });

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 SETUP_BROWSER=1 ./scripts/setup.sh || exit 1
 node_modules/.bin/tsc -p . && node_modules/.bin/tsc -p console || { echo "0 passed, 1 failed"; exit 1; }
 node_modules/.bin/eslint . || { echo "0 passed, 1 failed"; exit 1; }
+node_modules/.bin/prettier --check --log-level warn "**/*.{ts,tsx,mjs}" || { echo "prettier: run 'npm run format'"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p test-artifacts && rm -f test-artifacts/vitest.json
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"
 status=$?

@@ -50,10 +50,18 @@ const fail = (msg: string): never => {
 try {
   if (command === 'list') {
     for (const u of await db.user.findMany({ orderBy: { id: 'asc' } })) {
-      console.log(`${u.id}\t${u.name}\t${ROLE_LABELS[u.role as keyof typeof ROLE_LABELS] ?? u.role}\t${u.unitId ?? '-'}\t${u.jurisdictionUnitId ? `管辖 ${u.jurisdictionUnitId}` : ''}${u.active ? '' : '\t(停用)'}`);
+      console.log(
+        `${u.id}\t${u.name}\t${ROLE_LABELS[u.role as keyof typeof ROLE_LABELS] ?? u.role}\t${u.unitId ?? '-'}\t${u.jurisdictionUnitId ? `管辖 ${u.jurisdictionUnitId}` : ''}${u.active ? '' : '\t(停用)'}`,
+      );
     }
   } else if (command === 'create') {
-    const parsed = UserSchema.safeParse({ id, name: values.name, role: values.role, unitId: values.unit ?? null, jurisdictionUnitId: values.jurisdiction ?? null });
+    const parsed = UserSchema.safeParse({
+      id,
+      name: values.name,
+      role: values.role,
+      unitId: values.unit ?? null,
+      jurisdictionUnitId: values.jurisdiction ?? null,
+    });
     if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.') || 'id'}: ${i.message}`).join('\n'));
     const user = parsed.data!;
     const problems = await userProblems(db, user);
@@ -63,7 +71,8 @@ try {
   } else if (command === 'token') {
     const user = id ? await db.user.findUnique({ where: { id } }) : null;
     if (!user || !user.active) fail(`no active user ${id ?? ''}`);
-    const secret = config.AUTH_SECRET ?? readFileSync(path.resolve(ROOT, config.DATA_DIR, 'auth-secret'), 'utf8').trim();
+    const secret =
+      config.AUTH_SECRET ?? readFileSync(path.resolve(ROOT, config.DATA_DIR, 'auth-secret'), 'utf8').trim();
     const hours = Number(values.hours);
     if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 90) fail('--hours: between 0 and 2160');
     console.log(signToken({ userId: user!.id, name: user!.name }, secret, Math.round(hours * 3600)));

@@ -16,7 +16,10 @@ if (!arg) {
 const db = createDb(config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${process.env.PG_PORT ?? 54329}/duban`);
 let broken = 0;
 try {
-  const ids = arg === '--all' ? (await db.item.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((i) => i.id) : [arg];
+  const ids =
+    arg === '--all'
+      ? (await db.item.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((i) => i.id)
+      : [arg];
   for (const id of ids) {
     const report = await verifyItemChain(db, id);
     if (!report) {
@@ -28,7 +31,9 @@ try {
       console.log(`${id}: intact (${report.events} events, head ${report.head?.slice(0, 16)}…)`);
     } else {
       broken++;
-      console.log(`${id}: BROKEN at event ${report.firstBreak?.seq} (${report.firstBreak?.reason}): ${report.firstBreak?.message}`);
+      console.log(
+        `${id}: BROKEN at event ${report.firstBreak?.seq} (${report.firstBreak?.reason}): ${report.firstBreak?.message}`,
+      );
     }
   }
   console.log(`${ids.length} checked, ${broken} broken`);

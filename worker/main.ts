@@ -13,11 +13,17 @@ if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a worker
 const db = createDb(config.DATABASE_URL);
 const connection = await connectNative(config);
 const { client } = await connectClient(config);
-const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, { ratePerSecond: config.MAIL_RATE_PER_SECOND }) : undefined;
+const mailer = config.SMTP_URL
+  ? createMailer(config.SMTP_URL, { ratePerSecond: config.MAIL_RATE_PER_SECOND })
+  : undefined;
 if (!mailer) console.warn('SMTP_URL is not set: notifications are recorded and shown in the app, but not mailed');
 const worker = await createWorker({
   mailer,
-  notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL, staleSendingMs: config.NOTIFY_STALE_SENDING_MS },
+  notifications: {
+    from: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL,
+    staleSendingMs: config.NOTIFY_STALE_SENDING_MS,
+  },
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -26,7 +32,9 @@ const worker = await createWorker({
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   dataConverter: temporalOptions(config).dataConverter,
   temporal: client,
-  ...(config.WORKER_DEPLOYMENT_NAME && config.WORKER_BUILD_ID ? { deployment: { name: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID } } : {}),
+  ...(config.WORKER_DEPLOYMENT_NAME && config.WORKER_BUILD_ID
+    ? { deployment: { name: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID } }
+    : {}),
 });
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 console.log(`worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}`);

@@ -1,4 +1,10 @@
-import { ActivityFailure, CancelledFailure, sleep, TemporalFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancelledFailure,
+  sleep,
+  TemporalFailure,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { NeedsAttentionKey } from './search-attributes';
 
 /**
@@ -39,7 +45,11 @@ export function attentionGuard(onFlag?: (a: Attention) => Promise<void>) {
         } catch (err) {
           // An activity's failure arrives as an ActivityFailure; a local activity's as its cause itself.
           if (!(err instanceof TemporalFailure) || err instanceof CancelledFailure) throw err;
-          const reason = (err instanceof ActivityFailure ? `${err.activityType}: ${err.cause?.message ?? err.message}` : err.message).trim().slice(0, 500);
+          const reason = (
+            err instanceof ActivityFailure ? `${err.activityType}: ${err.cause?.message ?? err.message}` : err.message
+          )
+            .trim()
+            .slice(0, 500);
           current = { reason, since: current?.since ?? new Date().toISOString(), rounds: (current?.rounds ?? 0) + 1 };
           if (current.rounds === 1) {
             upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);

@@ -15,7 +15,15 @@ import type { NotificationDraft, RecordTransition } from '../activities/record';
 import { ActorSchema, SYSTEM_ACTOR } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
-import { afterTransition, fireRung, pendingRungs, previousRung, scheduledReinspection, startDeadlines, type Deadlines } from '../domain/deadlines';
+import {
+  afterTransition,
+  fireRung,
+  pendingRungs,
+  previousRung,
+  scheduledReinspection,
+  startDeadlines,
+  type Deadlines,
+} from '../domain/deadlines';
 import { createItem, decide, isFinished, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { attentionGuard } from './attention';
@@ -57,19 +65,33 @@ const { flagAttention } = proxyLocalActivities<Activities>({
 export const ATTENTION_PATCH = 'attention-after-retry-limit';
 
 function refusalFailure(refusal: Refusal): ApplicationFailure {
-  return ApplicationFailure.create({ message: refusal.message, type: REFUSAL_TYPE, nonRetryable: true, details: [refusal] });
+  return ApplicationFailure.create({
+    message: refusal.message,
+    type: REFUSAL_TYPE,
+    nonRetryable: true,
+    details: [refusal],
+  });
 }
 
 function parseOrRefuse(raw: unknown): Command {
   try {
     return parseCommand(raw);
   } catch (err) {
-    throw ApplicationFailure.create({ message: `invalid command: ${(err as Error).message}`, type: 'InvalidCommand', nonRetryable: true });
+    throw ApplicationFailure.create({
+      message: `invalid command: ${(err as Error).message}`,
+      type: 'InvalidCommand',
+      nonRetryable: true,
+    });
   }
 }
 
 /** Tells the supervisor, once per year, that a deadline was counted without calendar data. */
-function calendarWarnings(workflowId: string, before: Deadlines | null, after: Deadlines | null, item: Item): NotificationDraft[] {
+function calendarWarnings(
+  workflowId: string,
+  before: Deadlines | null,
+  after: Deadlines | null,
+  item: Item,
+): NotificationDraft[] {
   if (!after) return [];
   return after.unknownYears
     .filter((y) => !before?.unknownYears.includes(y))
@@ -104,7 +126,12 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
 
   // Transitions are decided synchronously, in arrival order; their records are written in the
   // same order, so the read model's sequence never goes backwards.
-  async function record(key: string, event: EventDraft, snapshot: Item, notifications: NotificationDraft[] = []): Promise<void> {
+  async function record(
+    key: string,
+    event: EventDraft,
+    snapshot: Item,
+    notifications: NotificationDraft[] = [],
+  ): Promise<void> {
     await condition(() => recordedSeq === event.seq - 1);
     await recordTransition({ key, item: snapshot, event, ...(notifications.length ? { notifications } : {}) });
     recordedSeq = event.seq;
@@ -134,7 +161,12 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
       const sa = (i: Item) => [i.status, i.leadUnitId, i.dueDate, i.deadlines?.light].join('|');
       if (sa(before) !== sa(item)) upsertSearchAttributes(itemSearchAttributes(item));
       const updateId = currentUpdateInfo()?.id ?? `seq-${result.event.seq}`;
-      await record(`${workflowId}/${updateId}`, result.event, item, calendarWarnings(workflowId, before.deadlines, item.deadlines, item));
+      await record(
+        `${workflowId}/${updateId}`,
+        result.event,
+        item,
+        calendarWarnings(workflowId, before.deadlines, item.deadlines, item),
+      );
       return item;
     },
     {
@@ -155,7 +187,16 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
 
   await record(
     `${workflowId}/create`,
-    { seq: 1, action: 'create', fromStatus: null, toStatus: item.status, actor: input.createdBy, at: item.createdAt, payload: input.spec, attachments: [] },
+    {
+      seq: 1,
+      action: 'create',
+      fromStatus: null,
+      toStatus: item.status,
+      actor: input.createdBy,
+      at: item.createdAt,
+      payload: input.spec,
+      attachments: [],
+    },
     item,
     calendarWarnings(workflowId, null, item.deadlines, item),
   );
@@ -169,20 +210,44 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   }
 
   function dueNow(cal: Calendar, now: number) {
-    return item.deadlines && !isTerminal(item.status) ? pendingRungs(item.deadlines, cal).find((r) => r.fireAt <= now) : undefined;
+    return item.deadlines && !isTerminal(item.status)
+      ? pendingRungs(item.deadlines, cal).find((r) => r.fireAt <= now)
+      : undefined;
   }
 
   /** The 回头看 day has come: the supervisor is told; the item waits for the re-inspection's result. */
   async function reinspectionDue(now: number): Promise<void> {
     const r = item.deadlines && scheduledReinspection(item.deadlines);
     if (!r || r.dueAt > now || !item.deadlines) return;
-    item = { ...item, deadlines: { ...item.deadlines, reinspection: { ...r, state: 'due' } }, seq: item.seq + 1, updatedAt: new Date(now).toISOString() };
+    item = {
+      ...item,
+      deadlines: { ...item.deadlines, reinspection: { ...r, state: 'due' } },
+      seq: item.seq + 1,
+      updatedAt: new Date(now).toISOString(),
+    };
     const key = `${workflowId}/reinspection/${r.due}`;
     await record(
       key,
-      { seq: item.seq, action: 'escalate', fromStatus: item.status, toStatus: item.status, actor: SYSTEM_ACTOR, at: new Date(now).toISOString(), payload: { key: 'reinspection-due', action: 'reinspection', due: r.due }, attachments: [] },
+      {
+        seq: item.seq,
+        action: 'escalate',
+        fromStatus: item.status,
+        toStatus: item.status,
+        actor: SYSTEM_ACTOR,
+        at: new Date(now).toISOString(),
+        payload: { key: 'reinspection-due', action: 'reinspection', due: r.due },
+        attachments: [],
+      },
       item,
-      [{ key, kind: 'reinspection_due', targets: ['supervisor'], unitIds: [item.leadUnitId], payload: { title: item.title, due: r.due } }],
+      [
+        {
+          key,
+          kind: 'reinspection_due',
+          targets: ['supervisor'],
+          unitIds: [item.leadUnitId],
+          payload: { title: item.title, due: r.due },
+        },
+      ],
     );
   }
 
@@ -190,7 +255,10 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   async function runLadder(cal: Calendar): Promise<void> {
     while (!isFinished(item) && item.deadlines) {
       const reinspection = scheduledReinspection(item.deadlines);
-      const nextAt = Math.min(pendingRungs(item.deadlines, cal)[0]?.fireAt ?? Infinity, reinspection?.dueAt ?? Infinity);
+      const nextAt = Math.min(
+        pendingRungs(item.deadlines, cal)[0]?.fireAt ?? Infinity,
+        reinspection?.dueAt ?? Infinity,
+      );
       const seen = version;
       const stop = () => version !== seen || isFinished(item);
       if (nextAt === Infinity) {
@@ -206,7 +274,14 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
         const previous = due.rung.ackGate ? previousRung(item.deadlines, due) : undefined;
         const skip = previous ? await isAcknowledged(rungKey(previous)) : false;
         const still = dueNow(cal, now);
-        if (!item.deadlines || !still || still.rung.key !== due.rung.key || still.clock.epoch !== due.clock.epoch || still.clock.step !== due.clock.step) continue;
+        if (
+          !item.deadlines ||
+          !still ||
+          still.rung.key !== due.rung.key ||
+          still.clock.epoch !== due.clock.epoch ||
+          still.clock.step !== due.clock.step
+        )
+          continue;
         const { deadlines, fired } = fireRung(item.deadlines, due, now, skip);
         const lightChanged = deadlines.light !== item.deadlines.light;
         item = { ...item, deadlines, seq: item.seq + 1, updatedAt: new Date(now).toISOString() };
@@ -219,7 +294,12 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
           toStatus: item.status,
           actor: SYSTEM_ACTOR,
           at: new Date(now).toISOString(),
-          payload: { ...fired, light: deadlines.light, dueAt: new Date(fired.dueAt).toISOString(), firedAt: new Date(fired.firedAt).toISOString() },
+          payload: {
+            ...fired,
+            light: deadlines.light,
+            dueAt: new Date(fired.dueAt).toISOString(),
+            firedAt: new Date(fired.firedAt).toISOString(),
+          },
           attachments: [],
         };
         const notification: NotificationDraft = {

@@ -40,7 +40,14 @@ export async function monitoringCycleWorkflow(input: CycleInput): Promise<CycleO
   setHandler(publishNowSignal, () => {
     publishNow = true;
   });
-  const opened = await guard.run(() => openCycle({ planId: input.planId, now: Date.now(), workflowId: workflowInfo().workflowId, ...(input.openedOn ? { openedOn: input.openedOn } : {}) }));
+  const opened = await guard.run(() =>
+    openCycle({
+      planId: input.planId,
+      now: Date.now(),
+      workflowId: workflowInfo().workflowId,
+      ...(input.openedOn ? { openedOn: input.openedOn } : {}),
+    }),
+  );
   if (opened.status === 'collecting') {
     for (const rung of opened.rungs) {
       if (await waitUntil(rung.at, () => publishNow)) break;
@@ -49,7 +56,11 @@ export async function monitoringCycleWorkflow(input: CycleInput): Promise<CycleO
     await waitUntil(opened.dueAt, () => publishNow);
   }
   const published = await guard.run(() => publishCycle({ cycleId: opened.cycleId, now: Date.now() }));
-  const itemsOpened = published.reds.length ? await guard.run(() => openRedItems({ cycleId: opened.cycleId, now: Date.now(), taskQueue: workflowInfo().taskQueue })) : 0;
+  const itemsOpened = published.reds.length
+    ? await guard.run(() =>
+        openRedItems({ cycleId: opened.cycleId, now: Date.now(), taskQueue: workflowInfo().taskQueue }),
+      )
+    : 0;
   return { cycleId: opened.cycleId, period: opened.period, reds: published.reds.length, itemsOpened };
 }
 

@@ -13,7 +13,9 @@ export const AuditPage = z
         role: z.string().nullable(),
         action: z.string(),
         target: z.string().nullable(),
-        outcome: z.string().describe('ok 成功；denied 拒绝（401/403/404）；refused 不予受理（其他 4xx）；error 出错（5xx）'),
+        outcome: z
+          .string()
+          .describe('ok 成功；denied 拒绝（401/403/404）；refused 不予受理（其他 4xx）；error 出错（5xx）'),
         status: z.number().int(),
         ip: z.string().nullable(),
         requestId: z.string().nullable(),

@@ -21,7 +21,15 @@ const AuditQuery = z.strictObject({
 export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/api/audit',
-    { config: { permission: 'audit.read', audit: true }, schema: { summary: '审计日志（安全审计员）', tags: ['audit'], querystring: AuditQuery, response: { 200: AuditPage } } },
+    {
+      config: { permission: 'audit.read', audit: true },
+      schema: {
+        summary: '审计日志（安全审计员）',
+        tags: ['audit'],
+        querystring: AuditQuery,
+        response: { 200: AuditPage },
+      },
+    },
     async (request) => {
       const q = request.query;
       const where: Prisma.AuditLogWhereInput = {
@@ -29,19 +37,39 @@ export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         ...(q.target ? { target: q.target } : {}),
         ...(q.action ? { action: { contains: likeLiteral(q.action) } } : {}),
         ...(q.outcome ? { outcome: q.outcome } : {}),
-        ...(q.from || q.to ? { at: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } } : {}),
+        ...(q.from || q.to
+          ? { at: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } }
+          : {}),
       };
       const [total, rows] = await Promise.all([
         services.db.auditLog.count({ where }),
-        services.db.auditLog.findMany({ where, orderBy: { id: 'desc' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize }),
+        services.db.auditLog.findMany({
+          where,
+          orderBy: { id: 'desc' },
+          skip: (q.page - 1) * q.pageSize,
+          take: q.pageSize,
+        }),
       ]);
-      return { total, page: q.page, pageSize: q.pageSize, entries: rows.map((r) => ({ ...r, id: r.id.toString(), at: r.at.toISOString() })) };
+      return {
+        total,
+        page: q.page,
+        pageSize: q.pageSize,
+        entries: rows.map((r) => ({ ...r, id: r.id.toString(), at: r.at.toISOString() })),
+      };
     },
   );
 
   app.get(
     '/api/items/:id/chain',
-    { config: { permission: 'item.read', audit: true }, schema: { summary: '校验事项记录的哈希链，报告第一处断裂', tags: ['audit'], params: z.object({ id: z.string().min(1).max(64) }), response: { 200: ChainReport } } },
+    {
+      config: { permission: 'item.read', audit: true },
+      schema: {
+        summary: '校验事项记录的哈希链，报告第一处断裂',
+        tags: ['audit'],
+        params: z.object({ id: z.string().min(1).max(64) }),
+        response: { 200: ChainReport },
+      },
+    },
     async (request) => {
       await loadItem(services, request.actor, request.params.id);
       const report = await verifyItemChain(services.db, request.params.id);

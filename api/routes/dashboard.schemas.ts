@@ -21,12 +21,29 @@ export const DashboardResponse = z
     closed: z.number().int().describe('已销号'),
     attention: z.number().int().describe('写入多次失败、正在定时重试的事项数'),
     closureRate: z.number().nullable().describe('销号率（已销号 ÷ 总数）；无事项时为 null'),
-    byStatus: z.array(z.object({ status: Status, label: z.string().describe('状态（中文）'), count: z.number().int() })).describe('按状态统计'),
+    byStatus: z
+      .array(z.object({ status: Status, label: z.string().describe('状态（中文）'), count: z.number().int() }))
+      .describe('按状态统计'),
     byLight: z.array(z.object({ light: Light, count: z.number().int() })).describe('未办结事项按灯色统计'),
     overdueByUnit: z
-      .array(z.object({ unitId: z.string(), unitName: z.string(), count: z.number().int().describe('超期事项数'), earliestDue: Day.describe('最早的办理期限') }))
+      .array(
+        z.object({
+          unitId: z.string(),
+          unitName: z.string(),
+          count: z.number().int().describe('超期事项数'),
+          earliestDue: Day.describe('最早的办理期限'),
+        }),
+      )
       .describe('超期事项最多的牵头单位（前 15 个）'),
-    trend: z.array(z.object({ week: Day.describe('周一'), opened: z.number().int().describe('本周立项'), closed: z.number().int().describe('本周销号') })).describe('最近 12 周的立项与销号'),
+    trend: z
+      .array(
+        z.object({
+          week: Day.describe('周一'),
+          opened: z.number().int().describe('本周立项'),
+          closed: z.number().int().describe('本周销号'),
+        }),
+      )
+      .describe('最近 12 周的立项与销号'),
   })
   .describe('督查总览');
 

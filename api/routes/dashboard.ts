@@ -4,11 +4,29 @@ import type { Services } from '../items-service';
 import { DashboardResponse, InboxResponse } from './dashboard.schemas';
 
 export const dashboardRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  app.get('/api/dashboard', { config: { permission: 'item.read' }, schema: { summary: '督查总览：按状态、灯色、单位超期统计与每周趋势', tags: ['items'], response: { 200: DashboardResponse } } }, async (request) =>
-    dashboard(services, request.actor),
+  app.get(
+    '/api/dashboard',
+    {
+      config: { permission: 'item.read' },
+      schema: {
+        summary: '督查总览：按状态、灯色、单位超期统计与每周趋势',
+        tags: ['items'],
+        response: { 200: DashboardResponse },
+      },
+    },
+    async (request) => dashboard(services, request.actor),
   );
 
-  app.get('/api/inbox', { config: { permission: 'item.read' }, schema: { summary: '待办：当前用户应办的事项，按紧急程度排序', tags: ['items'], response: { 200: InboxResponse } } }, async (request) =>
-    inbox(services, request.actor),
+  app.get(
+    '/api/inbox',
+    {
+      config: { permission: 'item.read' },
+      schema: {
+        summary: '待办：当前用户应办的事项，按紧急程度排序',
+        tags: ['items'],
+        response: { 200: InboxResponse },
+      },
+    },
+    async (request) => inbox(services, request.actor),
   );
 };

@@ -19,4 +19,6 @@ export const DemoUsersResponse = z
   })
   .describe('演示用户');
 
-export const DemoToken = z.object({ token: z.string().describe('访问令牌（JWT），放在 Authorization: Bearer 中') }).describe('登录令牌');
+export const DemoToken = z
+  .object({ token: z.string().describe('访问令牌（JWT），放在 Authorization: Bearer 中') })
+  .describe('登录令牌');

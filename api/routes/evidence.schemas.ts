@@ -22,7 +22,9 @@ export const EvidenceList = z
         uploadedBy: z.string(),
         uploadedAt: z.string(),
         reused: z.boolean().optional().describe('同一文件是否在其他事项或由其他单位提交过（仅核查人员可见）'),
-        reusedIn: z.array(z.object({ itemId: z.string(), unitId: z.string().nullable(), uploadedAt: z.string() })).optional(),
+        reusedIn: z
+          .array(z.object({ itemId: z.string(), unitId: z.string().nullable(), uploadedAt: z.string() }))
+          .optional(),
       }),
     ),
   })

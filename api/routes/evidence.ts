@@ -18,7 +18,10 @@ export interface EvidenceOptions {
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
-const FileParams = z.object({ id: z.string().min(1).max(64), sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256') });
+const FileParams = z.object({
+  id: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256'),
+});
 
 /** RFC 6266/5987: the original (Chinese) name survives, and nothing in it can break the header. */
 function contentDisposition(name: string): string {
@@ -41,11 +44,20 @@ export interface StoredUpload {
  * in the store and get their rows (one createMany). A refusal anywhere (the 11th file, one too
  * large, a wrong type in the middle) leaves no row and no file of the request behind.
  */
-export async function receiveFiles(request: FastifyRequest, services: Services, store: EvidenceStore, maxBytes: number, maxFiles: number, ownerId: string): Promise<StoredUpload[]> {
+export async function receiveFiles(
+  request: FastifyRequest,
+  services: Services,
+  store: EvidenceStore,
+  maxBytes: number,
+  maxFiles: number,
+  ownerId: string,
+): Promise<StoredUpload[]> {
   const actor = request.actor;
   const staged: Array<StagedFile & { name: string }> = [];
   try {
-    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 } })) {
+    for await (const part of request.parts({
+      limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 1000 },
+    })) {
       if (part.type !== 'file') continue;
       try {
         const file = await store.stage(part.file, maxBytes);
@@ -53,7 +65,9 @@ export async function receiveFiles(request: FastifyRequest, services: Services, 
       } catch (err) {
         if (err instanceof EvidenceRejected) {
           const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
-          throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, { fields: [{ field: `files.${staged.length}`, reason: err.message }] });
+          throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, {
+            fields: [{ field: `files.${staged.length}`, reason: err.message }],
+          });
         }
         throw err;
       }
@@ -66,13 +80,30 @@ export async function receiveFiles(request: FastifyRequest, services: Services, 
   }
   // Should this fail, the committed files stay: unreferenced, and another request may already rely on the same content.
   await services.db.evidence.createMany({
-    data: staged.map((f) => ({ sha256: f.sha256, itemId: ownerId, unitId: actor.unitId, uploadedBy: actor.userId, name: f.name, mime: f.mime, size: f.size })),
+    data: staged.map((f) => ({
+      sha256: f.sha256,
+      itemId: ownerId,
+      unitId: actor.unitId,
+      uploadedBy: actor.userId,
+      name: f.name,
+      mime: f.mime,
+      size: f.size,
+    })),
     skipDuplicates: true,
   });
-  return staged.map((f) => ({ sha256: f.sha256, name: f.name, size: f.size, mime: f.mime, ref: `evidence:${f.sha256}` }));
+  return staged.map((f) => ({
+    sha256: f.sha256,
+    name: f.name,
+    size: f.size,
+    mime: f.mime,
+    ref: `evidence:${f.sha256}`,
+  }));
 }
 
-export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app, { services, store, maxBytes, maxFiles }) => {
+export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
+  app,
+  { services, store, maxBytes, maxFiles },
+) => {
   app.post(
     '/api/items/:id/evidence',
     {
@@ -87,11 +118,17 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
     },
     async (request, reply) => {
       const actor = request.actor;
-      if (!request.isMultipart()) throw new AppError(415, 'unsupported_media_type', '请以 multipart/form-data 上传文件');
+      if (!request.isMultipart())
+        throw new AppError(415, 'unsupported_media_type', '请以 multipart/form-data 上传文件');
       const item = await loadItem(services, actor, request.params.id);
-      const party = isUnitRole(actor) && (item.leadUnitId === actor.unitId || item.coParts.some((p) => p.unitId === actor.unitId));
+      const party =
+        isUnitRole(actor) && (item.leadUnitId === actor.unitId || item.coParts.some((p) => p.unitId === actor.unitId));
       if (!party) throw forbidden('只有牵头单位和配合单位可以上传佐证材料');
-      if (isTerminal(item.status)) throw new AppError(409, 'conflict', '事项已办结，不能再上传材料', { reason: 'not_allowed_in_state', state: item.status });
+      if (isTerminal(item.status))
+        throw new AppError(409, 'conflict', '事项已办结，不能再上传材料', {
+          reason: 'not_allowed_in_state',
+          state: item.status,
+        });
 
       const files = await receiveFiles(request, services, store, maxBytes, maxFiles, item.id);
       return reply.status(201).send({ files });
@@ -100,19 +137,33 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
 
   app.get(
     '/api/items/:id/evidence',
-    { config: { permission: 'evidence.read' }, schema: { summary: '事项的佐证材料；核查人员可见同一文件是否在其他事项或由其他单位提交过', tags: ['evidence'], params: IdParams, response: { 200: EvidenceList } } },
+    {
+      config: { permission: 'evidence.read' },
+      schema: {
+        summary: '事项的佐证材料；核查人员可见同一文件是否在其他事项或由其他单位提交过',
+        tags: ['evidence'],
+        params: IdParams,
+        response: { 200: EvidenceList },
+      },
+    },
     async (request) => {
       const item = await loadItem(services, request.actor, request.params.id);
       const rows = await services.db.evidence.findMany({ where: { itemId: item.id }, orderBy: { id: 'asc' } });
       // Reuse is shown to those who verify; telling a unit would leak other items' existence.
       const showReuse = can(request.actor.role, 'verifyPass');
-      const others = showReuse && rows.length
-        ? await services.db.evidence.findMany({ where: { sha256: { in: rows.map((r) => r.sha256) }, NOT: { itemId: item.id } }, orderBy: { id: 'asc' } })
-        : [];
+      const others =
+        showReuse && rows.length
+          ? await services.db.evidence.findMany({
+              where: { sha256: { in: rows.map((r) => r.sha256) }, NOT: { itemId: item.id } },
+              orderBy: { id: 'asc' },
+            })
+          : [];
       return {
         files: rows.map((r) => {
           const elsewhere = others.filter((o) => o.sha256 === r.sha256);
-          const sameItemOtherUnits = showReuse ? rows.filter((o) => o.sha256 === r.sha256 && o.unitId !== r.unitId) : [];
+          const sameItemOtherUnits = showReuse
+            ? rows.filter((o) => o.sha256 === r.sha256 && o.unitId !== r.unitId)
+            : [];
           return {
             sha256: r.sha256,
             name: r.name,
@@ -124,7 +175,11 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
             ...(showReuse
               ? {
                   reused: elsewhere.length + sameItemOtherUnits.length > 0,
-                  reusedIn: [...elsewhere, ...sameItemOtherUnits].map((o) => ({ itemId: o.itemId, unitId: o.unitId, uploadedAt: o.createdAt.toISOString() })),
+                  reusedIn: [...elsewhere, ...sameItemOtherUnits].map((o) => ({
+                    itemId: o.itemId,
+                    unitId: o.unitId,
+                    uploadedAt: o.createdAt.toISOString(),
+                  })),
                 }
               : {}),
           };
@@ -135,19 +190,31 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (app
 
   app.get(
     '/api/items/:id/evidence/:sha256',
-    { config: { permission: 'evidence.read', audit: true }, schema: { summary: '下载佐证材料（记入审计日志）', tags: ['evidence'], params: FileParams, response: { 200: { description: '文件内容', content: { 'application/octet-stream': { schema: FileContent } } } } } },
+    {
+      config: { permission: 'evidence.read', audit: true },
+      schema: {
+        summary: '下载佐证材料（记入审计日志）',
+        tags: ['evidence'],
+        params: FileParams,
+        response: {
+          200: { description: '文件内容', content: { 'application/octet-stream': { schema: FileContent } } },
+        },
+      },
+    },
     async (request, reply) => {
       const item = await loadItem(services, request.actor, request.params.id);
       const row = await services.db.evidence.findFirst({ where: { itemId: item.id, sha256: request.params.sha256 } });
       if (!row || !(await store.exists(row.sha256))) throw notFound('文件不存在');
-      return reply
-        .header('content-type', row.mime)
-        .header('content-length', row.size)
-        // Rows from before names were fixed at upload get the same treatment on the way out.
-        .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime)))
-        .header('x-content-type-options', 'nosniff')
-        // The file's bytes, streamed; the schema documents them as the body.
-        .send(store.open(row.sha256) as unknown as string);
+      return (
+        reply
+          .header('content-type', row.mime)
+          .header('content-length', row.size)
+          // Rows from before names were fixed at upload get the same treatment on the way out.
+          .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime)))
+          .header('x-content-type-options', 'nosniff')
+          // The file's bytes, streamed; the schema documents them as the body.
+          .send(store.open(row.sha256) as unknown as string)
+      );
     },
   );
 };

@@ -7,7 +7,9 @@ import { LIGHTS, PolicySchema } from '../../domain/policy';
 const Status = z.enum(STATUSES);
 const ActionName = z.enum(ACTIONS);
 
-const ActorView = z.object({ userId: z.string(), name: z.string(), role: z.enum(ROLES), unitId: z.string().nullable() }).describe('办理人');
+const ActorView = z
+  .object({ userId: z.string(), name: z.string(), role: z.enum(ROLES), unitId: z.string().nullable() })
+  .describe('办理人');
 
 const Clock = z.object({
   step: z.string(),
@@ -68,7 +70,9 @@ export const ItemView = z
     source: z.string(),
     problemListId: z.string().nullable(),
     leadUnitId: z.string(),
-    coParts: z.array(z.object({ unitId: z.string(), state: z.enum(['pending', 'signed', 'done']), reports: z.number().int() })),
+    coParts: z.array(
+      z.object({ unitId: z.string(), state: z.enum(['pending', 'signed', 'done']), reports: z.number().int() }),
+    ),
     dueDate: z.string(),
     createdAt: z.string(),
     createdBy: ActorView,
@@ -99,7 +103,10 @@ export const ItemBody = z.object({ item: ItemView });
 export const ItemDetail = z
   .object({
     item: ItemView,
-    attention: z.object({ reason: z.string(), since: z.string().nullable() }).nullable().describe('写入失败超过重试上限、系统正在定时重试'),
+    attention: z
+      .object({ reason: z.string(), since: z.string().nullable() })
+      .nullable()
+      .describe('写入失败超过重试上限、系统正在定时重试'),
     timeline: z.array(
       z.object({
         seq: z.number().int(),
@@ -139,7 +146,9 @@ export const ItemRow = z.object({
   overdueWorkingDays: z.number().int(),
 });
 
-export const ItemPage = z.object({ total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), items: z.array(ItemRow) }).describe('事项列表的一页');
+export const ItemPage = z
+  .object({ total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), items: z.array(ItemRow) })
+  .describe('事项列表的一页');
 
 const LedgerRung = z.object({
   step: z.string(),
@@ -187,7 +196,16 @@ export const Ledger = z
     pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
     extensions: z.array(Extension),
     rungs: z.array(LedgerRung),
-    days: z.array(z.object({ date: z.string(), weekday: z.number().int(), working: z.boolean(), calendarKnown: z.boolean(), counted: z.boolean(), reason: z.string() })),
+    days: z.array(
+      z.object({
+        date: z.string(),
+        weekday: z.number().int(),
+        working: z.boolean(),
+        calendarKnown: z.boolean(),
+        counted: z.boolean(),
+        reason: z.string(),
+      }),
+    ),
   })
   .describe('期限台账');
 

@@ -6,7 +6,16 @@ import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
 import { ledgerCsv } from '../ledger';
 import { once, requestHash, sendOutcome } from '../idempotency';
-import { act, createItem, exportItems, itemDetail, itemLedger, itemView, listItems, type Services } from '../items-service';
+import {
+  act,
+  createItem,
+  exportItems,
+  itemDetail,
+  itemLedger,
+  itemView,
+  listItems,
+  type Services,
+} from '../items-service';
 import { ErrorBody } from '../contract';
 import { CsvText, ItemBody, ItemDetail, ItemPage, Ledger } from './items.schemas';
 
@@ -26,11 +35,19 @@ const ListQuerySchema = z.strictObject({
     .pipe(z.array(z.enum(LIGHTS)).optional()),
   minOverdueDays: z.coerce.number().int().min(0).max(1000).optional(),
   unit: z.string().max(64).optional(),
-  overdue: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
+  overdue: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
   problemListId: z.string().max(64).optional(),
-  attention: z.enum(['true']).optional().transform((v) => (v === undefined ? undefined : true)),
+  attention: z
+    .enum(['true'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : true)),
   q: z.string().max(100).optional(),
-  sort: z.enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', '-overdueDays']).default('-updatedAt'),
+  sort: z
+    .enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', '-overdueDays'])
+    .default('-updatedAt'),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -38,12 +55,27 @@ const ListQuerySchema = z.strictObject({
 export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/items',
-    { config: { permission: 'item.create', sendsMail: true }, schema: { summary: '立项交办：新建事项并交办给牵头单位', tags: ['items'], body: CreateItemSchema, headers: IdempotencyHeaders, response: { 201: ItemBody, 409: ErrorBody, 422: ErrorBody } } },
+    {
+      config: { permission: 'item.create', sendsMail: true },
+      schema: {
+        summary: '立项交办：新建事项并交办给牵头单位',
+        tags: ['items'],
+        body: CreateItemSchema,
+        headers: IdempotencyHeaders,
+        response: { 201: ItemBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
     async (request, reply) => {
-      const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'], requestHash('POST', request.url, request.body), async () => {
-        const item = await createItem(services, request.actor, request.body);
-        return { statusCode: 201, body: { item: itemView(item, request.actor) } };
-      });
+      const outcome = await once(
+        services.db,
+        request.actor.userId,
+        request.headers['idempotency-key'],
+        requestHash('POST', request.url, request.body),
+        async () => {
+          const item = await createItem(services, request.actor, request.body);
+          return { statusCode: 201, body: { item: itemView(item, request.actor) } };
+        },
+      );
       return sendOutcome(reply, outcome);
     },
   );
@@ -51,26 +83,55 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   for (const action of ACTIONS) {
     app.post(
       `/api/items/:id/${action}`,
-      { config: { permission: action, sendsMail: true }, schema: { summary: ACTION_LABELS[action], tags: ['actions'], params: IdParams, body: ACTION_PAYLOADS[action], headers: IdempotencyHeaders, response: { 200: ItemBody, 409: ErrorBody, 422: ErrorBody } } },
+      {
+        config: { permission: action, sendsMail: true },
+        schema: {
+          summary: ACTION_LABELS[action],
+          tags: ['actions'],
+          params: IdParams,
+          body: ACTION_PAYLOADS[action],
+          headers: IdempotencyHeaders,
+          response: { 200: ItemBody, 409: ErrorBody, 422: ErrorBody },
+        },
+      },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
-        const outcome = await once(services.db, request.actor.userId, key, requestHash('POST', request.url, request.body), async () => {
-          const updateId = key ? `${request.actor.userId}/${key}` : undefined;
-          const item = await act(services, request.actor, request.params.id, action, request.body, updateId);
-          return { statusCode: 200, body: { item: itemView(item, request.actor) } };
-        });
+        const outcome = await once(
+          services.db,
+          request.actor.userId,
+          key,
+          requestHash('POST', request.url, request.body),
+          async () => {
+            const updateId = key ? `${request.actor.userId}/${key}` : undefined;
+            const item = await act(services, request.actor, request.params.id, action, request.body, updateId);
+            return { statusCode: 200, body: { item: itemView(item, request.actor) } };
+          },
+        );
         return sendOutcome(reply, outcome);
       },
     );
   }
 
-  app.get('/api/items', { config: { permission: 'item.read' }, schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema, response: { 200: ItemPage } } }, async (request) =>
-    listItems(services, request.actor, request.query),
+  app.get(
+    '/api/items',
+    {
+      config: { permission: 'item.read' },
+      schema: { summary: '事项列表', tags: ['items'], querystring: ListQuerySchema, response: { 200: ItemPage } },
+    },
+    async (request) => listItems(services, request.actor, request.query),
   );
 
   app.get(
     '/api/items/export',
-    { config: { permission: 'item.export', audit: true }, schema: { summary: '导出事项列表（CSV，可用 Excel 打开），筛选与排序同列表', tags: ['items'], querystring: ListQuerySchema.omit({ page: true, pageSize: true }), response: { 200: { description: 'CSV', content: { 'text/csv': { schema: CsvText } } } } } },
+    {
+      config: { permission: 'item.export', audit: true },
+      schema: {
+        summary: '导出事项列表（CSV，可用 Excel 打开），筛选与排序同列表',
+        tags: ['items'],
+        querystring: ListQuerySchema.omit({ page: true, pageSize: true }),
+        response: { 200: { description: 'CSV', content: { 'text/csv': { schema: CsvText } } } },
+      },
+    },
     async (request, reply) =>
       reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -81,7 +142,21 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
 
   app.get(
     '/api/items/:id/ledger',
-    { config: { permission: 'item.read' }, schema: { summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）', tags: ['items'], params: IdParams, querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }), response: { 200: { description: '期限台账', content: { 'application/json': { schema: Ledger }, 'text/csv': { schema: CsvText } } } } } },
+    {
+      config: { permission: 'item.read' },
+      schema: {
+        summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）',
+        tags: ['items'],
+        params: IdParams,
+        querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }),
+        response: {
+          200: {
+            description: '期限台账',
+            content: { 'application/json': { schema: Ledger }, 'text/csv': { schema: CsvText } },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const ledger = await itemLedger(services, request.actor, request.params.id);
       if (request.query.format === 'json') return ledger;
@@ -92,7 +167,12 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     },
   );
 
-  app.get('/api/items/:id', { config: { permission: 'item.read' }, schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams, response: { 200: ItemDetail } } }, async (request) =>
-    itemDetail(services, request.actor, request.params.id),
+  app.get(
+    '/api/items/:id',
+    {
+      config: { permission: 'item.read' },
+      schema: { summary: '事项详情与全过程记录', tags: ['items'], params: IdParams, response: { 200: ItemDetail } },
+    },
+    async (request) => itemDetail(services, request.actor, request.params.id),
   );
 };

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/actors';
 
-export const Health = z.object({ database: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) }).describe('各依赖是否可用');
+export const Health = z
+  .object({ database: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) })
+  .describe('各依赖是否可用');
 
 export const Me = z
   .object({
@@ -12,7 +14,11 @@ export const Me = z
   })
   .describe('当前用户及其权限');
 
-export const Units = z.object({ units: z.array(z.object({ id: z.string(), name: z.string(), parentId: z.string().nullable(), kind: z.string() })) }).describe('单位树');
+export const Units = z
+  .object({
+    units: z.array(z.object({ id: z.string(), name: z.string(), parentId: z.string().nullable(), kind: z.string() })),
+  })
+  .describe('单位树');
 
 export const MetaStates = z
   .object({

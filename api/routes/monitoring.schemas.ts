@@ -15,7 +15,10 @@ const Rules = z
     frequency: z.enum(FREQUENCIES).describe('监测频次：monthly 按月，quarterly 按季'),
     dayOfMonth: z.number().int().describe('每月开启日（1–28）'),
     reportDays: z.number().int().describe('报送期限（工作日）'),
-    thresholds: z.object({ green: z.number().describe('绿灯阈值（完成进度 ÷ 时序进度）'), yellow: z.number().describe('黄灯阈值') }),
+    thresholds: z.object({
+      green: z.number().describe('绿灯阈值（完成进度 ÷ 时序进度）'),
+      yellow: z.number().describe('黄灯阈值'),
+    }),
     minReportedShare: z.number().describe('参与排名的最低报送比例'),
   })
   .describe('监测规则');
@@ -62,7 +65,11 @@ const PlanRecord = z.object({
 const Schedule = z
   .union([
     z
-      .object({ paused: z.boolean(), nextRuns: z.array(Timestamp).describe('接下来的开启时间'), spec: z.string().describe('日程说明') })
+      .object({
+        paused: z.boolean(),
+        nextRuns: z.array(Timestamp).describe('接下来的开启时间'),
+        spec: z.string().describe('日程说明'),
+      })
       .nullable()
       .describe('监测日程；null 表示没有日程'),
     z.literal('unavailable').describe('工作流服务暂时不可用，日程未能查询'),
@@ -80,11 +87,22 @@ export const PlanDetail = z
 
 export const PlanList = z
   .object({
-    plans: z.array(z.object({ id: z.string(), year: z.number().int(), title: z.string(), paused: z.boolean(), rules: Rules, createdAt: Timestamp })),
+    plans: z.array(
+      z.object({
+        id: z.string(),
+        year: z.number().int(),
+        title: z.string(),
+        paused: z.boolean(),
+        rules: Rules,
+        createdAt: Timestamp,
+      }),
+    ),
   })
   .describe('工作要点列表');
 
-export const CycleStarted = z.object({ workflowId: z.string().describe('监测周期工作流 id') }).describe('监测周期已开启');
+export const CycleStarted = z
+  .object({ workflowId: z.string().describe('监测周期工作流 id') })
+  .describe('监测周期已开启');
 
 const CycleSummary = z.object({
   id: z.string(),
@@ -135,7 +153,9 @@ const Standing = z
       .object({
         scoreGap: Computed.describe('分差（null 表示无法计算）'),
         aboveUnitId: z.string(),
-        options: z.array(z.object({ code: z.string(), valueNeeded: Computed.describe('所需达到的值（null 表示无法计算）') })),
+        options: z.array(
+          z.object({ code: z.string(), valueNeeded: Computed.describe('所需达到的值（null 表示无法计算）') }),
+        ),
       })
       .nullable()
       .describe('上升一名所需：分差，以及单独提升某一指标所需达到的值'),
@@ -152,8 +172,17 @@ const CycleReport = z
     indicators: z.array(IndicatorResult),
     notApplicable: z.array(z.string()).describe('本期无从取数、不亮灯的指标'),
     standings: z.array(Standing),
-    requests: z.array(z.object({ unitId: z.string(), asked: z.number().int(), chased: z.number().int(), completedAt: Timestamp.nullable() })),
-    reds: z.array(z.object({ code: z.string(), ownerUnitId: z.string(), itemId: z.string().describe('据此开启的督办事项') })),
+    requests: z.array(
+      z.object({
+        unitId: z.string(),
+        asked: z.number().int(),
+        chased: z.number().int(),
+        completedAt: Timestamp.nullable(),
+      }),
+    ),
+    reds: z.array(
+      z.object({ code: z.string(), ownerUnitId: z.string(), itemId: z.string().describe('据此开启的督办事项') }),
+    ),
   })
   .describe('晾晒结果（仅调用者可见单位的部分）');
 
@@ -171,12 +200,21 @@ export const CycleDetail = z
       }),
     ),
     values: z.array(
-      z.object({ code: z.string(), value: z.number(), note: z.string(), source: z.string().describe('report 单位报送，derived 系统计算'), submittedBy: z.string(), submittedAt: Timestamp }),
+      z.object({
+        code: z.string(),
+        value: z.number(),
+        note: z.string(),
+        source: z.string().describe('report 单位报送，derived 系统计算'),
+        submittedBy: z.string(),
+        submittedAt: Timestamp,
+      }),
     ),
   })
   .describe('监测周期：报送进度，晾晒结果与排名');
 
-export const PublishStarted = z.object({ cycleId: z.string(), workflowId: z.string() }).describe('已通知监测周期立即晾晒');
+export const PublishStarted = z
+  .object({ cycleId: z.string(), workflowId: z.string() })
+  .describe('已通知监测周期立即晾晒');
 
 const StoredFile = z.object({
   sha256: z.string(),
@@ -192,7 +230,13 @@ export const UnitReporting = z
   .object({
     cycleId: z.string(),
     unitId: z.string(),
-    request: z.object({ asked: z.array(z.string()).describe('本期需报送的指标'), chased: z.number().int(), completedAt: Timestamp.nullable() }).nullable(),
+    request: z
+      .object({
+        asked: z.array(z.string()).describe('本期需报送的指标'),
+        chased: z.number().int(),
+        completedAt: Timestamp.nullable(),
+      })
+      .nullable(),
     values: z.array(
       z.object({
         code: z.string(),
@@ -216,7 +260,15 @@ export const UnitLights = z
         planId: z.string(),
         period: z.string(),
         standing: Standing.nullable(),
-        indicators: z.array(z.object({ code: z.string(), name: z.string(), value: z.number().nullable(), light: Light, missing: z.boolean() })),
+        indicators: z.array(
+          z.object({
+            code: z.string(),
+            name: z.string(),
+            value: z.number().nullable(),
+            light: Light,
+            missing: z.boolean(),
+          }),
+        ),
       }),
     ),
   })

@@ -6,71 +6,221 @@ import { ErrorBody } from '../contract';
 import { AppError } from '../errors';
 import type { Services } from '../items-service';
 import { receiveFiles } from './evidence';
-import { CycleDetail, CycleList, CycleStarted, CycleUploads, PlanDetail, PlanList, PublishStarted, UnitLights, UnitReporting } from './monitoring.schemas';
-import { checkCycleUpload, CsvPlanQuery, cycleDetail, importPlan, listCycles, listPlans, planDetail, planFromCsv, publishNow, runCycle, ScheduleBody, submitValues, unitLights, updateSchedule, ValuesBody } from '../plans-service';
+import {
+  CycleDetail,
+  CycleList,
+  CycleStarted,
+  CycleUploads,
+  PlanDetail,
+  PlanList,
+  PublishStarted,
+  UnitLights,
+  UnitReporting,
+} from './monitoring.schemas';
+import {
+  checkCycleUpload,
+  CsvPlanQuery,
+  cycleDetail,
+  importPlan,
+  listCycles,
+  listPlans,
+  planDetail,
+  planFromCsv,
+  publishNow,
+  runCycle,
+  ScheduleBody,
+  submitValues,
+  unitLights,
+  updateSchedule,
+  ValuesBody,
+} from '../plans-service';
 
 const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
 const Id = z.object({ id: z.string().min(1).max(80) });
 
 /** Plans, indicators and monitoring cycles (常态化监测、定期晾晒). */
-export const monitoringRoutes: FastifyPluginAsyncZod<{ services: Services; evidence: { store: EvidenceStore; maxBytes: number; maxFiles: number } }> = async (app, { services, evidence }) => {
+export const monitoringRoutes: FastifyPluginAsyncZod<{
+  services: Services;
+  evidence: { store: EvidenceStore; maxBytes: number; maxFiles: number };
+}> = async (app, { services, evidence }) => {
   // A plan of a thousand units' indicators is a few megabytes.
-  app.post('/api/plans', { bodyLimit: PLAN_BODY_LIMIT, config: { permission: 'plan.manage' }, schema: { summary: '导入工作要点（任务与指标，JSON），逐条校验，全部通过才导入，并建立监测日程', tags: ['monitoring'], body: z.unknown(), response: { 201: PlanDetail, 409: ErrorBody } } }, async (request, reply) =>
-    reply.status(201).send(await importPlan(services, request.actor, request.body)),
+  app.post(
+    '/api/plans',
+    {
+      bodyLimit: PLAN_BODY_LIMIT,
+      config: { permission: 'plan.manage' },
+      schema: {
+        summary: '导入工作要点（任务与指标，JSON），逐条校验，全部通过才导入，并建立监测日程',
+        tags: ['monitoring'],
+        body: z.unknown(),
+        response: { 201: PlanDetail, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await importPlan(services, request.actor, request.body)),
   );
 
   app.post(
     '/api/plans/csv',
-    { bodyLimit: PLAN_BODY_LIMIT, config: { permission: 'plan.manage' }, schema: { summary: '以 CSV 导入工作要点：每行一个任务或指标（类型列为“任务”或“指标”）', tags: ['monitoring'], querystring: CsvPlanQuery, consumes: ['text/csv'], response: { 201: PlanDetail, 409: ErrorBody } } },
+    {
+      bodyLimit: PLAN_BODY_LIMIT,
+      config: { permission: 'plan.manage' },
+      schema: {
+        summary: '以 CSV 导入工作要点：每行一个任务或指标（类型列为“任务”或“指标”）',
+        tags: ['monitoring'],
+        querystring: CsvPlanQuery,
+        consumes: ['text/csv'],
+        response: { 201: PlanDetail, 409: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const { raw, rowOf } = planFromCsv(typeof request.body === 'string' ? request.body : '', request.query);
       return reply.status(201).send(await importPlan(services, request.actor, raw, rowOf));
     },
   );
 
-  app.get('/api/plans', { config: { permission: 'plan.read' }, schema: { summary: '工作要点列表', tags: ['monitoring'], response: { 200: PlanList } } }, async (request) => ({ plans: await listPlans(services, request.actor) }));
-
-  app.get('/api/plans/:id', { config: { permission: 'plan.read' }, schema: { summary: '工作要点：任务、指标与监测日程', tags: ['monitoring'], params: Id, response: { 200: PlanDetail } } }, async (request) =>
-    planDetail(services, request.actor, request.params.id),
+  app.get(
+    '/api/plans',
+    {
+      config: { permission: 'plan.read' },
+      schema: { summary: '工作要点列表', tags: ['monitoring'], response: { 200: PlanList } },
+    },
+    async (request) => ({ plans: await listPlans(services, request.actor) }),
   );
 
-  app.put('/api/plans/:id/schedule', { config: { permission: 'plan.manage' }, schema: { summary: '修改或暂停监测日程（频次、开启日、报送期限、亮灯阈值、排名最低报送比例）', tags: ['monitoring'], params: Id, body: ScheduleBody, response: { 200: PlanDetail } } }, async (request) =>
-    updateSchedule(services, request.actor, request.params.id, request.body),
+  app.get(
+    '/api/plans/:id',
+    {
+      config: { permission: 'plan.read' },
+      schema: {
+        summary: '工作要点：任务、指标与监测日程',
+        tags: ['monitoring'],
+        params: Id,
+        response: { 200: PlanDetail },
+      },
+    },
+    async (request) => planDetail(services, request.actor, request.params.id),
+  );
+
+  app.put(
+    '/api/plans/:id/schedule',
+    {
+      config: { permission: 'plan.manage' },
+      schema: {
+        summary: '修改或暂停监测日程（频次、开启日、报送期限、亮灯阈值、排名最低报送比例）',
+        tags: ['monitoring'],
+        params: Id,
+        body: ScheduleBody,
+        response: { 200: PlanDetail },
+      },
+    },
+    async (request) => updateSchedule(services, request.actor, request.params.id, request.body),
   );
 
   app.post(
     '/api/plans/:id/cycles',
-    { config: { permission: 'plan.manage' }, schema: { summary: '立即开启一个监测周期（可指定按哪一天开启，用于补开）', tags: ['monitoring'], params: Id, body: z.strictObject({ openedOn: DateString.optional() }), response: { 202: CycleStarted } } },
-    async (request, reply) => reply.status(202).send(await runCycle(services, request.actor, request.params.id, request.body.openedOn)),
+    {
+      config: { permission: 'plan.manage' },
+      schema: {
+        summary: '立即开启一个监测周期（可指定按哪一天开启，用于补开）',
+        tags: ['monitoring'],
+        params: Id,
+        body: z.strictObject({ openedOn: DateString.optional() }),
+        response: { 202: CycleStarted },
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(await runCycle(services, request.actor, request.params.id, request.body.openedOn)),
   );
 
-  app.get('/api/plans/:id/cycles', { config: { permission: 'plan.read' }, schema: { summary: '监测周期列表', tags: ['monitoring'], params: Id, response: { 200: CycleList } } }, async (request) => ({
-    cycles: await listCycles(services, request.actor, request.params.id),
-  }));
-
-  app.get('/api/cycles/:id', { config: { permission: 'plan.read' }, schema: { summary: '监测周期：报送进度，晾晒结果与排名', tags: ['monitoring'], params: Id, response: { 200: CycleDetail } } }, async (request) =>
-    cycleDetail(services, request.actor, request.params.id),
+  app.get(
+    '/api/plans/:id/cycles',
+    {
+      config: { permission: 'plan.read' },
+      schema: { summary: '监测周期列表', tags: ['monitoring'], params: Id, response: { 200: CycleList } },
+    },
+    async (request) => ({
+      cycles: await listCycles(services, request.actor, request.params.id),
+    }),
   );
 
-  app.post('/api/cycles/:id/publish', { config: { permission: 'plan.manage' }, schema: { summary: '提前晾晒：不等截止日，立即计算亮灯与排名并发布', tags: ['monitoring'], params: Id, response: { 202: PublishStarted, 409: ErrorBody } } }, async (request, reply) =>
-    reply.status(202).send(await publishNow(services, request.actor, request.params.id)),
+  app.get(
+    '/api/cycles/:id',
+    {
+      config: { permission: 'plan.read' },
+      schema: {
+        summary: '监测周期：报送进度，晾晒结果与排名',
+        tags: ['monitoring'],
+        params: Id,
+        response: { 200: CycleDetail },
+      },
+    },
+    async (request) => cycleDetail(services, request.actor, request.params.id),
+  );
+
+  app.post(
+    '/api/cycles/:id/publish',
+    {
+      config: { permission: 'plan.manage' },
+      schema: {
+        summary: '提前晾晒：不等截止日，立即计算亮灯与排名并发布',
+        tags: ['monitoring'],
+        params: Id,
+        response: { 202: PublishStarted, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await publishNow(services, request.actor, request.params.id)),
   );
 
   app.post(
     '/api/cycles/:id/evidence',
-    { config: { permission: 'indicator.report' }, schema: { summary: '上传指标数据的佐证材料（multipart），报送时以 sha256 引用', tags: ['monitoring'], params: Id, consumes: ['multipart/form-data'], response: { 201: CycleUploads, 409: ErrorBody } } },
+    {
+      config: { permission: 'indicator.report' },
+      schema: {
+        summary: '上传指标数据的佐证材料（multipart），报送时以 sha256 引用',
+        tags: ['monitoring'],
+        params: Id,
+        consumes: ['multipart/form-data'],
+        response: { 201: CycleUploads, 409: ErrorBody },
+      },
+    },
     async (request, reply) => {
-      if (!request.isMultipart()) throw new AppError(415, 'unsupported_media_type', '请以 multipart/form-data 上传文件');
+      if (!request.isMultipart())
+        throw new AppError(415, 'unsupported_media_type', '请以 multipart/form-data 上传文件');
       await checkCycleUpload(services, request.actor, request.params.id);
-      return reply.status(201).send({ files: await receiveFiles(request, services, evidence.store, evidence.maxBytes, evidence.maxFiles, request.params.id) });
+      return reply.status(201).send({
+        files: await receiveFiles(
+          request,
+          services,
+          evidence.store,
+          evidence.maxBytes,
+          evidence.maxFiles,
+          request.params.id,
+        ),
+      });
     },
   );
 
-  app.post('/api/cycles/:id/values', { config: { permission: 'indicator.report' }, schema: { summary: '报送本单位指标数据（截止前可更正）', tags: ['monitoring'], params: Id, body: ValuesBody, response: { 200: UnitReporting, 409: ErrorBody } } }, async (request) =>
-    submitValues(services, request.actor, request.params.id, request.body),
+  app.post(
+    '/api/cycles/:id/values',
+    {
+      config: { permission: 'indicator.report' },
+      schema: {
+        summary: '报送本单位指标数据（截止前可更正）',
+        tags: ['monitoring'],
+        params: Id,
+        body: ValuesBody,
+        response: { 200: UnitReporting, 409: ErrorBody },
+      },
+    },
+    async (request) => submitValues(services, request.actor, request.params.id, request.body),
   );
 
-  app.get('/api/units/:id/lights', { config: { permission: 'plan.read' }, schema: { summary: '单位历次监测亮灯情况', tags: ['monitoring'], params: Id, response: { 200: UnitLights } } }, async (request) =>
-    unitLights(services, request.actor, request.params.id),
+  app.get(
+    '/api/units/:id/lights',
+    {
+      config: { permission: 'plan.read' },
+      schema: { summary: '单位历次监测亮灯情况', tags: ['monitoring'], params: Id, response: { 200: UnitLights } },
+    },
+    async (request) => unitLights(services, request.actor, request.params.id),
   );
 };

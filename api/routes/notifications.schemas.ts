@@ -6,7 +6,11 @@ import { z } from 'zod';
  */
 
 const Timestamp = z.iso.datetime();
-const Status = z.string().describe('发送状态：pending 待发送，sending 发送中，sent 已发送，failed 发送失败，no_address 缺少邮箱，digest 待并入每日汇总，digested 已并入每日汇总');
+const Status = z
+  .string()
+  .describe(
+    '发送状态：pending 待发送，sending 发送中，sent 已发送，failed 发送失败，no_address 缺少邮箱，digest 待并入每日汇总，digested 已并入每日汇总',
+  );
 
 export const NotificationView = z
   .object({
@@ -66,7 +70,9 @@ export const MarkReadResponse = z
 export const UndeliveredResponse = z
   .union([
     z.object({ notifications: z.array(NotificationView) }).describe('督查人员、领导：所辖事项的未送达通知（完整内容）'),
-    z.object({ notifications: z.array(DeliveryView) }).describe('系统管理员：未送达通知的收件人与失败原因（不含事项内容）'),
+    z
+      .object({ notifications: z.array(DeliveryView) })
+      .describe('系统管理员：未送达通知的收件人与失败原因（不含事项内容）'),
   ])
   .describe('发送失败或缺少邮箱的通知，最近的 200 条');
 

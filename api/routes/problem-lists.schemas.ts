@@ -29,4 +29,6 @@ export const ProblemListView = z
   })
   .describe('问题清单及其进度');
 
-export const ProblemListsResponse = z.object({ lists: z.array(ProblemListView).describe('最近的 200 个清单，新的在前') }).describe('问题清单列表');
+export const ProblemListsResponse = z
+  .object({ lists: z.array(ProblemListView).describe('最近的 200 个清单，新的在前') })
+  .describe('问题清单列表');

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { badRequest } from '../errors';
 import { once, requestHash, sendOutcome } from '../idempotency';
 import type { Services } from '../items-service';
-import { createProblemList, csvRows, listProblemLists, ProblemListBody, problemListDetail } from '../problem-lists-service';
+import {
+  createProblemList,
+  csvRows,
+  listProblemLists,
+  ProblemListBody,
+  problemListDetail,
+} from '../problem-lists-service';
 import { ErrorBody } from '../contract';
 import { ProblemListsResponse, ProblemListView } from './problem-lists.schemas';
 
@@ -14,19 +20,35 @@ const IMPORTED = {
   422: ErrorBody.describe('该 Idempotency-Key 已用于另一个请求'),
 };
 
-const CsvQuery = z.strictObject({ title: z.string().trim().min(1).max(200), source: z.string().trim().max(200).default('') });
+const CsvQuery = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  source: z.string().trim().max(200).default(''),
+});
 
 export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/problem-lists',
     {
-      config: { permission: 'problemList.create', sendsMail: true }, schema: { summary: '导入问题清单（JSON），逐行校验，全部通过才导入', tags: ['problem-lists'], body: ProblemListBody, response: IMPORTED } },
+      config: { permission: 'problemList.create', sendsMail: true },
+      schema: {
+        summary: '导入问题清单（JSON），逐行校验，全部通过才导入',
+        tags: ['problem-lists'],
+        body: ProblemListBody,
+        response: IMPORTED,
+      },
+    },
     async (request, reply) => {
       const { title, source, items } = request.body;
-      const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'] as string | undefined, requestHash('POST', request.url, request.body), async () => ({
-        statusCode: 201,
-        body: await createProblemList(services, request.actor, title, source, items, (i) => `items.${i}`),
-      }));
+      const outcome = await once(
+        services.db,
+        request.actor.userId,
+        request.headers['idempotency-key'] as string | undefined,
+        requestHash('POST', request.url, request.body),
+        async () => ({
+          statusCode: 201,
+          body: await createProblemList(services, request.actor, title, source, items, (i) => `items.${i}`),
+        }),
+      );
       return sendOutcome(reply, outcome);
     },
   );
@@ -34,25 +56,56 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
   app.post(
     '/api/problem-lists/csv',
     {
-      config: { permission: 'problemList.create', sendsMail: true }, schema: { summary: '导入问题清单（CSV，首行为列名），逐行校验，全部通过才导入', tags: ['problem-lists'], querystring: CsvQuery, response: IMPORTED } },
+      config: { permission: 'problemList.create', sendsMail: true },
+      schema: {
+        summary: '导入问题清单（CSV，首行为列名），逐行校验，全部通过才导入',
+        tags: ['problem-lists'],
+        querystring: CsvQuery,
+        response: IMPORTED,
+      },
+    },
     async (request, reply) => {
-      if (typeof request.body !== 'string') throw badRequest([{ field: 'body', reason: '请以 text/csv 上传 CSV 文本' }]);
+      if (typeof request.body !== 'string')
+        throw badRequest([{ field: 'body', reason: '请以 text/csv 上传 CSV 文本' }]);
       const { rows, errors } = csvRows(request.body);
       if (errors.length > 0) throw badRequest(errors);
       if (rows.length === 0) throw badRequest([{ field: 'csv', reason: '清单至少包含一个问题' }]);
       const { title, source } = request.query;
-      const outcome = await once(services.db, request.actor.userId, request.headers['idempotency-key'] as string | undefined, requestHash('POST', request.url, request.body), async () => ({
-        statusCode: 201,
-        // Row numbers as a spreadsheet shows them: the header is row 1.
-        body: await createProblemList(services, request.actor, title, source, rows, (i) => `row${i + 2}`),
-      }));
+      const outcome = await once(
+        services.db,
+        request.actor.userId,
+        request.headers['idempotency-key'] as string | undefined,
+        requestHash('POST', request.url, request.body),
+        async () => ({
+          statusCode: 201,
+          // Row numbers as a spreadsheet shows them: the header is row 1.
+          body: await createProblemList(services, request.actor, title, source, rows, (i) => `row${i + 2}`),
+        }),
+      );
       return sendOutcome(reply, outcome);
     },
   );
 
-  app.get('/api/problem-lists', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单及其进度', tags: ['problem-lists'], response: { 200: ProblemListsResponse } } }, async (request) => ({ lists: await listProblemLists(services, request.actor) }));
+  app.get(
+    '/api/problem-lists',
+    {
+      config: { permission: 'problemList.read' },
+      schema: { summary: '问题清单及其进度', tags: ['problem-lists'], response: { 200: ProblemListsResponse } },
+    },
+    async (request) => ({ lists: await listProblemLists(services, request.actor) }),
+  );
 
-  app.get('/api/problem-lists/:id', { config: { permission: 'problemList.read' }, schema: { summary: '问题清单进度', tags: ['problem-lists'], params: z.object({ id: z.string().max(64) }), response: { 200: ProblemListView } } }, async (request) =>
-    problemListDetail(services, request.actor, request.params.id),
+  app.get(
+    '/api/problem-lists/:id',
+    {
+      config: { permission: 'problemList.read' },
+      schema: {
+        summary: '问题清单进度',
+        tags: ['problem-lists'],
+        params: z.object({ id: z.string().max(64) }),
+        response: { 200: ProblemListView },
+      },
+    },
+    async (request) => problemListDetail(services, request.actor, request.params.id),
   );
 };

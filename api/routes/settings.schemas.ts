@@ -13,7 +13,10 @@ const Year = z.string().regex(/^\d{4}$/);
 
 /** The policy as stored: the shape PolicySchema checks on every write, documented as it is sent. */
 const PolicyView = z
-  .object({ ...PolicySchema.shape, ladder: z.array(z.object(RungSchema.shape).describe('催办阶梯的一级')).describe('催办阶梯') })
+  .object({
+    ...PolicySchema.shape,
+    ladder: z.array(z.object(RungSchema.shape).describe('催办阶梯的一级')).describe('催办阶梯'),
+  })
   .describe('期限与催办规则');
 
 export const CalendarResponse = z
@@ -31,7 +34,10 @@ export const CalendarResponse = z
       )
       .describe('由管理员新增或更正的年份'),
     years: z
-      .record(Year, z.object({ holidays: z.array(Day).describe('法定节假日'), workdays: z.array(Day).describe('周末调休上班日') }))
+      .record(
+        Year,
+        z.object({ holidays: z.array(Day).describe('法定节假日'), workdays: z.array(Day).describe('周末调休上班日') }),
+      )
       .describe('生效中的日历，按年份'),
   })
   .describe('工作日历');

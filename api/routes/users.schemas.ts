@@ -19,7 +19,9 @@ const UserFields = {
 
 export const UsersResponse = z
   .object({
-    users: z.array(z.object({ ...UserFields, createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).describe('用户')),
+    users: z.array(
+      z.object({ ...UserFields, createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).describe('用户'),
+    ),
   })
   .describe('用户列表');
 
@@ -32,7 +34,11 @@ export const UnitSaved = z
         id: z.string().describe('单位编号'),
         name: z.string().describe('单位名称'),
         parentId: z.string().nullable().describe('上级单位'),
-        kind: z.enum(UNIT_KINDS).describe('单位类别：city 市，district 区，township 街道，bureau 部门，supervision 督查机构，party 党委部门，other 其他'),
+        kind: z
+          .enum(UNIT_KINDS)
+          .describe(
+            '单位类别：city 市，district 区，township 街道，bureau 部门，supervision 督查机构，party 党委部门，other 其他',
+          ),
       })
       .describe('单位'),
   })

@@ -36,10 +36,15 @@ export function whenSignedOut(fn: Listener): () => void {
 function describe(status: number, body: Record<string, unknown> | null): ApiError {
   const message = typeof body?.message === 'string' ? body.message : `服务器返回错误（${status}）`;
   const fields: Record<string, string> = {};
-  for (const f of (Array.isArray(body?.fields) ? body.fields : []) as FieldError[]) fields[f.field.replace(/^(body|querystring|params)\./, '')] = f.reason;
+  for (const f of (Array.isArray(body?.fields) ? body.fields : []) as FieldError[])
+    fields[f.field.replace(/^(body|querystring|params)\./, '')] = f.reason;
   switch (status) {
     case 400:
-      return new ApiError(status, Object.keys(fields).length ? `${message}：${Object.values(fields).join('；')}` : message, fields);
+      return new ApiError(
+        status,
+        Object.keys(fields).length ? `${message}：${Object.values(fields).join('；')}` : message,
+        fields,
+      );
     case 401:
       return new ApiError(status, `登录已失效，请重新登录（${message}）`);
     case 403:
@@ -47,7 +52,10 @@ function describe(status: number, body: Record<string, unknown> | null): ApiErro
     case 404:
       return new ApiError(status, '找不到该事项，或您无权查看');
     case 409:
-      return new ApiError(status, `操作未执行：${message}${typeof body?.stateLabel === 'string' ? `（当前状态：${body.stateLabel}）` : ''}。页面已刷新为最新状态，您填写的内容仍保留。`);
+      return new ApiError(
+        status,
+        `操作未执行：${message}${typeof body?.stateLabel === 'string' ? `（当前状态：${body.stateLabel}）` : ''}。页面已刷新为最新状态，您填写的内容仍保留。`,
+      );
     case 413:
       return new ApiError(status, `文件或内容过大：${message}`);
     case 415:
@@ -61,7 +69,12 @@ function describe(status: number, body: Record<string, unknown> | null): ApiErro
   }
 }
 
-async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function send(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const token = getToken();
   const init: RequestInit = { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
   if (body instanceof FormData) init.body = body;
@@ -93,7 +106,9 @@ export async function get<T>(path: string): Promise<T> {
  * retried request has one effect.
  */
 export async function post<T>(path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
-  return (await send('POST', path, body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {})).json() as Promise<T>;
+  return (
+    await send('POST', path, body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {})
+  ).json() as Promise<T>;
 }
 
 export async function upload<T>(path: string, files: File[]): Promise<T> {

@@ -69,7 +69,8 @@ function Page({ me, url }: { me: Me; url: URL }) {
   if ((m = match('/items/:id', path))) return <ItemPage me={me} id={m.id!} />;
   if (path === '/cycles') return <CyclesPage />;
   if ((m = match('/cycles/:id', path))) return <CyclePage id={m.id!} />;
-  if (path === '/denied') return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户、单位和日历请通过管理接口维护。</p>;
+  if (path === '/denied')
+    return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户、单位和日历请通过管理接口维护。</p>;
   return (
     <p class="notice">
       没有这个页面。<Link href="/">返回首页</Link>

@@ -24,7 +24,10 @@ let meta: Promise<Meta> | null = null;
 
 /** Units and labels change rarely: loaded once per page load. */
 export function loadUnits(): Promise<Unit[]> {
-  units ??= get<{ units: Unit[] }>('/api/units').then((r) => r.units, (err) => ((units = null), Promise.reject(err)));
+  units ??= get<{ units: Unit[] }>('/api/units').then(
+    (r) => r.units,
+    (err) => ((units = null), Promise.reject(err)),
+  );
   return units;
 }
 export function loadMeta(): Promise<Meta> {

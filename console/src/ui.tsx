@@ -61,7 +61,17 @@ export function StatusBadge({ status, label }: { status: string; label: string }
   return <span class={`status status-${status}`}>{label}</span>;
 }
 
-export function Pager({ page, pageSize, total, go }: { page: number; pageSize: number; total: number; go: (page: number) => void }) {
+export function Pager({
+  page,
+  pageSize,
+  total,
+  go,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  go: (page: number) => void;
+}) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return (
     <nav class="pager" aria-label="分页">

@@ -21,7 +21,12 @@ async function call(method: 'GET' | 'POST', url: string, actor: { userId: string
   return stack.app.inject({ method, url, headers: actor ? bearer(actor) : {}, ...(payload ? { payload } : {}) });
 }
 async function open(key: string, body: Record<string, unknown>) {
-  const r = await call('POST', '/api/items', supervisor, { title: `看板测试 ${key}`, leadUnitId: 'unit-a', dueDate: due(30), ...body });
+  const r = await call('POST', '/api/items', supervisor, {
+    title: `看板测试 ${key}`,
+    leadUnitId: 'unit-a',
+    dueDate: due(30),
+    ...body,
+  });
   expect(r.statusCode, r.body).toBe(201);
   ids[key] = r.json().item.id;
   return ids[key]!;
@@ -63,7 +68,8 @@ describe('GET /api/dashboard', () => {
       const d = (await call('GET', '/api/dashboard', actor)).json();
       const total = async (q: string) => (await call('GET', `/api/items?pageSize=1${q}`, actor)).json().total as number;
       expect(d.total).toBe(await total(''));
-      for (const s of d.byStatus) expect(s.count, `${actor.userId} ${s.status}`).toBe(await total(`&status=${s.status}`));
+      for (const s of d.byStatus)
+        expect(s.count, `${actor.userId} ${s.status}`).toBe(await total(`&status=${s.status}`));
       const openStatuses = 'assigned,declined,arbitration,signed,rectifying,verifying,suspended';
       for (const l of d.byLight) expect(l.count).toBe(await total(`&light=${l.light}&status=${openStatuses}`));
       expect(d.open).toBe(await total(`&status=${openStatuses}`));
@@ -88,7 +94,9 @@ describe('GET /api/dashboard', () => {
 describe('GET /api/inbox', () => {
   it("lists what the lead unit owes, most urgent first, with the last return's reasons", async () => {
     const { entries } = (await call('GET', '/api/inbox', leadA)).json();
-    const byKey = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, entries.find((e: { itemId: string }) => e.itemId === id)]));
+    const byKey = Object.fromEntries(
+      Object.entries(ids).map(([k, id]) => [k, entries.find((e: { itemId: string }) => e.itemId === id)]),
+    );
     expect(byKey.assigned.owes).toEqual(['sign']);
     expect(byKey.returned.owes).toEqual(['reportProgress', 'submit']);
     expect(byKey.returned.lastReturn).toBe('照片不清楚，请重新拍摄');
@@ -123,11 +131,15 @@ describe('GET /api/items/export', () => {
     expect(r.headers['content-disposition']).toMatch(/attachment; filename="items-/);
     expect(r.body.startsWith('\uFEFF编号,标题,状态,灯色,牵头单位')).toBe(true);
     const rows = r.body.trim().split('\r\n').slice(1);
-    const listed = (await call('GET', '/api/items?unit=unit-a&sort=dueDate&pageSize=100', supervisor)).json().items.map((i: { id: string }) => i.id);
+    const listed = (await call('GET', '/api/items?unit=unit-a&sort=dueDate&pageSize=100', supervisor))
+      .json()
+      .items.map((i: { id: string }) => i.id);
     expect(rows.map((row) => row.split(',')[0])).toEqual(listed);
     expect(rows.find((row) => row.startsWith(ids.closed!))).toContain('已销号');
     expect(rows.find((row) => row.startsWith(ids.co!))).toContain('市公安局');
-    const audited = await stack.db.auditLog.findFirst({ where: { action: { contains: '/api/items/export' }, userId: supervisor.userId } });
+    const audited = await stack.db.auditLog.findFirst({
+      where: { action: { contains: '/api/items/export' }, userId: supervisor.userId },
+    });
     expect(audited?.outcome).toBeTruthy();
   });
 
@@ -170,17 +182,26 @@ describe('the console, as served', () => {
     const gz = await stack.app.inject({ method: 'GET', url: entry!, headers: { 'accept-encoding': 'gzip, br' } });
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gz.rawPayload).equals(js.rawPayload)).toBe(true);
-    for (const bad of ['/assets/..%2Fsizes.json', '/assets/nope.js', '/assets/x.exe']) expect((await call('GET', bad, null)).statusCode).toBe(404);
+    for (const bad of ['/assets/..%2Fsizes.json', '/assets/nope.js', '/assets/x.exe'])
+      expect((await call('GET', bad, null)).statusCode).toBe(404);
   });
 
   it('offers demo sign-in only where the embedded default turns it on', async () => {
     expect((await call('GET', '/api/demo/users', null)).statusCode).toBe(404);
-    const demo = await testApp(stack.db, stack.t.client, 'unused', 15_000, { demoSignIn: { users: [supervisor], secret: TEST_SECRET } });
+    const demo = await testApp(stack.db, stack.t.client, 'unused', 15_000, {
+      demoSignIn: { users: [supervisor], secret: TEST_SECRET },
+    });
     try {
       const users = await demo.inject({ method: 'GET', url: '/api/demo/users' });
-      expect(users.json().users).toEqual([{ userId: supervisor.userId, name: supervisor.name, role: 'supervisor', roleLabel: '督查专员', unitId: 'dcs' }]);
-      expect((await demo.inject({ method: 'POST', url: '/api/demo/sign-in', payload: { userId: leadA.userId } })).statusCode).toBe(400);
-      const token = (await demo.inject({ method: 'POST', url: '/api/demo/sign-in', payload: { userId: supervisor.userId } })).json().token;
+      expect(users.json().users).toEqual([
+        { userId: supervisor.userId, name: supervisor.name, role: 'supervisor', roleLabel: '督查专员', unitId: 'dcs' },
+      ]);
+      expect(
+        (await demo.inject({ method: 'POST', url: '/api/demo/sign-in', payload: { userId: leadA.userId } })).statusCode,
+      ).toBe(400);
+      const token = (
+        await demo.inject({ method: 'POST', url: '/api/demo/sign-in', payload: { userId: supervisor.userId } })
+      ).json().token;
       const me = await demo.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
       expect(me.json().actor.userId).toBe(supervisor.userId);
     } finally {

@@ -28,7 +28,12 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 async function create(title: string, dueDate: string): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title, leadUnitId: 'unit-a', dueDate } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/items',
+    headers: bearer(supervisor),
+    payload: { title, leadUnitId: 'unit-a', dueDate },
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().item.id;
 }
@@ -41,7 +46,8 @@ async function until(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
   }
 }
 
-const list = async (query: string, actor: Actor = supervisor) => (await app.inject({ method: 'GET', url: `/api/items?${query}`, headers: bearer(actor) })).json();
+const list = async (query: string, actor: Actor = supervisor) =>
+  (await app.inject({ method: 'GET', url: `/api/items?${query}`, headers: bearer(actor) })).json();
 
 describe('lights and overdue working days through the API', () => {
   it('lists by light and by overdue working days, as the workflows decided', async () => {
@@ -54,12 +60,19 @@ describe('lights and overdue working days through the API', () => {
     // Rungs already past fire as soon as the item starts.
     await until(async () => (await db.item.findUniqueOrThrow({ where: { id: red } })).light === 'red');
     await until(async () => (await db.item.findUniqueOrThrow({ where: { id: yellow } })).light === 'yellow');
-    for (const [id, light] of [[red, 'red'], [yellow, 'yellow'], [green, 'green']] as const) {
+    for (const [id, light] of [
+      [red, 'red'],
+      [yellow, 'yellow'],
+      [green, 'green'],
+    ] as const) {
       const state = await t.client.workflow.getHandle(itemWorkflowId(id)).query(itemQuery);
       expect(state.deadlines?.light).toBe(light);
     }
     expect((await list('light=red')).items.map((i: { id: string }) => i.id)).toEqual([red]);
-    expect((await list('light=yellow,green&sort=dueDate')).items.map((i: { id: string }) => i.id)).toEqual([yellow, green]);
+    expect((await list('light=yellow,green&sort=dueDate')).items.map((i: { id: string }) => i.id)).toEqual([
+      yellow,
+      green,
+    ]);
     // On a weekend the item due last Friday is overdue, by 0 working days so far.
     const overdue = await list('overdue=true&sort=-overdueDays');
     expect(overdue.items.map((i: { id: string; overdueWorkingDays: number }) => [i.id, i.overdueWorkingDays])).toEqual([
@@ -68,8 +81,13 @@ describe('lights and overdue working days through the API', () => {
     ]);
     expect(overdueWorkingDays(cal, redDue, today)).toBeGreaterThanOrEqual(14);
     expect((await list('minOverdueDays=10')).items.map((i: { id: string }) => i.id)).toEqual([red]);
-    const timeline = (await app.inject({ method: 'GET', url: `/api/items/${red}`, headers: bearer(supervisor) })).json().timeline;
-    expect(timeline.filter((e: { action: string }) => e.action === 'escalate').map((e: { actionLabel: string }) => e.actionLabel)).toEqual(['提醒', '催办', '红灯预警', '约谈', '通报问责']);
+    const timeline = (await app.inject({ method: 'GET', url: `/api/items/${red}`, headers: bearer(supervisor) })).json()
+      .timeline;
+    expect(
+      timeline
+        .filter((e: { action: string }) => e.action === 'escalate')
+        .map((e: { actionLabel: string }) => e.actionLabel),
+    ).toEqual(['提醒', '催办', '红灯预警', '约谈', '通报问责']);
     expect(await db.notificationRequest.count({ where: { itemId: red, kind: { in: [...RUNG_ACTIONS] } } })).toBe(5);
     expect(await db.notificationRequest.count({ where: { itemId: red, kind: 'assigned' } })).toBe(1);
   });
@@ -80,9 +98,21 @@ describe('lights and overdue working days through the API', () => {
     const warning = await db.notificationRequest.findFirstOrThrow({ where: { itemId: id, kind: 'calendar_unknown' } });
     expect(warning).toMatchObject({ targets: ['supervisor'], payload: { year: '2031' } });
 
-    const year = { source: '国务院办公厅通知（测试）', holidays: [{ date: '2031-10-01', name: '国庆节' }], workdays: [{ date: '2031-09-27', name: '国庆节调休上班' }] };
-    expect((await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(supervisor), payload: year })).statusCode).toBe(403);
-    const bad = await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(admin), payload: { ...year, holidays: [{ date: '2030-10-01', name: 'x' }] } });
+    const year = {
+      source: '国务院办公厅通知（测试）',
+      holidays: [{ date: '2031-10-01', name: '国庆节' }],
+      workdays: [{ date: '2031-09-27', name: '国庆节调休上班' }],
+    };
+    expect(
+      (await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(supervisor), payload: year }))
+        .statusCode,
+    ).toBe(403);
+    const bad = await app.inject({
+      method: 'PUT',
+      url: '/api/calendar/2031',
+      headers: bearer(admin),
+      payload: { ...year, holidays: [{ date: '2030-10-01', name: 'x' }] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().fields[0].field).toBe('body.holidays.0.date');
     const before = (await app.inject({ method: 'GET', url: '/api/calendar', headers: bearer(leadA) })).json().version;
@@ -98,14 +128,53 @@ describe('lights and overdue working days through the API', () => {
   });
 
   it('keeps policies as versioned data', async () => {
-    const policy = { id: 'inspection-urgent', signDays: 1, planDays: 3, progressEveryDays: 5, reinspectAfterDays: 0, workdayEnd: '17:30', ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }] };
-    const first = await app.inject({ method: 'PUT', url: '/api/policies/inspection/urgent', headers: bearer(admin), payload: policy });
+    const policy = {
+      id: 'inspection-urgent',
+      signDays: 1,
+      planDays: 3,
+      progressEveryDays: 5,
+      reinspectAfterDays: 0,
+      workdayEnd: '17:30',
+      ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }],
+    };
+    const first = await app.inject({
+      method: 'PUT',
+      url: '/api/policies/inspection/urgent',
+      headers: bearer(admin),
+      payload: policy,
+    });
     expect(first.json()).toMatchObject({ version: 1 });
-    const second = await app.inject({ method: 'PUT', url: '/api/policies/inspection/urgent', headers: bearer(admin), payload: { ...policy, signDays: 2 } });
+    const second = await app.inject({
+      method: 'PUT',
+      url: '/api/policies/inspection/urgent',
+      headers: bearer(admin),
+      payload: { ...policy, signDays: 2 },
+    });
     expect(second.json()).toMatchObject({ version: 2 });
-    const res = await app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title: '紧急督查事项', leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection', priority: 'urgent' } });
-    expect(res.json().item.deadlines.policy).toMatchObject({ id: 'inspection-urgent', version: 2, signDays: 2, workdayEnd: '17:30' });
-    const bad = await app.inject({ method: 'PUT', url: '/api/policies/inspection/urgent', headers: bearer(admin), payload: { ...policy, workdayEnd: '25:00' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: bearer(supervisor),
+      payload: {
+        title: '紧急督查事项',
+        leadUnitId: 'unit-a',
+        dueDate: '2026-12-31',
+        category: 'inspection',
+        priority: 'urgent',
+      },
+    });
+    expect(res.json().item.deadlines.policy).toMatchObject({
+      id: 'inspection-urgent',
+      version: 2,
+      signDays: 2,
+      workdayEnd: '17:30',
+    });
+    const bad = await app.inject({
+      method: 'PUT',
+      url: '/api/policies/inspection/urgent',
+      headers: bearer(admin),
+      payload: { ...policy, workdayEnd: '25:00' },
+    });
     expect(bad.statusCode).toBe(400);
   });
 });

@@ -32,8 +32,18 @@ const newItem = {
   dueDate: '2026-12-31',
 };
 
-async function post(url: string, actor: typeof supervisor | null, body?: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url, headers: { ...(actor ? bearer(actor) : {}), ...headers }, ...(body === undefined ? {} : { payload: body as object }) });
+async function post(
+  url: string,
+  actor: typeof supervisor | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { ...(actor ? bearer(actor) : {}), ...headers },
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
 }
 
 async function createOne(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -67,15 +77,35 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     const { item, timeline } = detail.json();
     expect(item).toMatchObject({ status: 'closed', statusLabel: '已销号', returnCount: 1, allowedActions: [] });
     expect(timeline.map((e: { action: string }) => e.action)).toEqual(['create', ...steps.map(([a]) => a)]);
-    expect(timeline[7]).toMatchObject({ actionLabel: '核查退回', actor: { userId: verifier.userId, role: 'verifier' }, payload: { reasons: '缺少巡查制度文件' } });
-    expect(timeline[6].attachments).toEqual([{ name: '整改后照片.jpg', ref: `evidence:${photo[0]!.sha256}`, sha256: photo[0]!.sha256, mime: 'image/jpeg', size: jpeg('after').length }]);
+    expect(timeline[7]).toMatchObject({
+      actionLabel: '核查退回',
+      actor: { userId: verifier.userId, role: 'verifier' },
+      payload: { reasons: '缺少巡查制度文件' },
+    });
+    expect(timeline[6].attachments).toEqual([
+      {
+        name: '整改后照片.jpg',
+        ref: `evidence:${photo[0]!.sha256}`,
+        sha256: photo[0]!.sha256,
+        mime: 'image/jpeg',
+        size: jpeg('after').length,
+      },
+    ]);
   });
 
   it('answers 400 naming each bad field, and changes nothing', async () => {
     const before = await dbFingerprint(db);
-    const res = await post('/api/items', supervisor, { ...newItem, title: '', dueDate: '2026-02-30', priority: 'whenever' });
+    const res = await post('/api/items', supervisor, {
+      ...newItem,
+      title: '',
+      dueDate: '2026-02-30',
+      priority: 'whenever',
+    });
     expect(res.statusCode).toBe(400);
-    const fields = res.json().fields.map((f: { field: string }) => f.field).sort();
+    const fields = res
+      .json()
+      .fields.map((f: { field: string }) => f.field)
+      .sort();
     expect(fields).toEqual(['body.dueDate', 'body.priority', 'body.title']);
     const unknownUnit = await post('/api/items', supervisor, { ...newItem, leadUnitId: 'no-such-unit' });
     expect(unknownUnit.statusCode).toBe(400);
@@ -83,19 +113,34 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     const massAssignment = await post('/api/items', supervisor, { ...newItem, status: 'closed' });
     expect(massAssignment.statusCode).toBe(400);
     expect(JSON.stringify(massAssignment.json().fields)).toContain('status');
-    const badJson = await app.inject({ method: 'POST', url: '/api/items', headers: { ...bearer(supervisor), 'content-type': 'application/json' }, payload: '{"title": ' });
+    const badJson = await app.inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: { ...bearer(supervisor), 'content-type': 'application/json' },
+      payload: '{"title": ',
+    });
     expect(badJson.statusCode).toBe(400);
     expect(await dbFingerprint(db)).toBe(before);
   });
 
   it('answers 401 without a valid token', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/items' })).statusCode).toBe(401);
-    const wrong = await app.inject({ method: 'GET', url: '/api/items', headers: { authorization: `Bearer ${signToken(supervisor, 'another-secret-another-secret-another')}` } });
+    const wrong = await app.inject({
+      method: 'GET',
+      url: '/api/items',
+      headers: { authorization: `Bearer ${signToken(supervisor, 'another-secret-another-secret-another')}` },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().message).toContain('签名无效');
-    const expired = await app.inject({ method: 'GET', url: '/api/items', headers: { authorization: `Bearer ${signToken(supervisor, TEST_SECRET, 60, Date.now() - 3600_000)}` } });
+    const expired = await app.inject({
+      method: 'GET',
+      url: '/api/items',
+      headers: { authorization: `Bearer ${signToken(supervisor, TEST_SECRET, 60, Date.now() - 3600_000)}` },
+    });
     expect(expired.json().message).toContain('已过期');
-    expect((await app.inject({ method: 'GET', url: '/api/items', headers: { authorization: 'Bearer abc' } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/items', headers: { authorization: 'Bearer abc' } })).statusCode,
+    ).toBe(401);
   });
 
   it('answers 404 for an unknown item, and for an item of another unit', async () => {
@@ -105,7 +150,9 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     expect(res.json().message).toBe('事项不存在');
     const id = await createOne();
     const mid = await dbFingerprint(db);
-    expect((await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: bearer(outsider) })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: bearer(outsider) })).statusCode).toBe(
+      404,
+    );
     expect((await post(`/api/items/${id}/sign`, outsider)).statusCode).toBe(404);
     expect(await dbFingerprint(db)).toBe(mid);
     expect(before).not.toBe(mid);
@@ -116,7 +163,12 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     const before = await dbFingerprint(db);
     const res = await post(`/api/items/${id}/submit`, leadA, { summary: '提前申请销号', attachments: [] });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ error: 'conflict', reason: 'not_allowed_in_state', state: 'assigned', stateLabel: '待签收' });
+    expect(res.json()).toMatchObject({
+      error: 'conflict',
+      reason: 'not_allowed_in_state',
+      state: 'assigned',
+      stateLabel: '待签收',
+    });
     expect(res.json().allowedActions).toEqual(expect.arrayContaining(['sign', 'decline']));
     expect(await dbFingerprint(db)).toBe(before);
   });
@@ -140,30 +192,61 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     expect(await db.itemEvent.count({ where: { itemId: id } })).toBe(2);
     const reused = await post(`/api/items/${id}/filePlan`, leadA, { plan: '方案' }, { 'idempotency-key': 'sign-1' });
     expect(reused.statusCode).toBe(422);
-    const together = await Promise.all([1, 2, 3].map(() => post(`/api/items/${id}/filePlan`, leadA, { plan: '方案' }, { 'idempotency-key': 'plan-1' })));
+    const together = await Promise.all(
+      [1, 2, 3].map(() => post(`/api/items/${id}/filePlan`, leadA, { plan: '方案' }, { 'idempotency-key': 'plan-1' })),
+    );
     expect(together.filter((r) => r.statusCode === 200).length).toBeGreaterThanOrEqual(1);
     expect(together.every((r) => r.statusCode === 200 || r.statusCode === 409)).toBe(true);
     expect(await db.itemEvent.count({ where: { itemId: id, action: 'filePlan' } })).toBe(1);
   });
 
   it('lists with filters, sorting and pages; a unit sees only its own', async () => {
-    const late = await createOne({ title: '逾期未整改的问题', dueDate: '2020-01-31', leadUnitId: 'unit-b', coUnitIds: [] });
-    const page = await app.inject({ method: 'GET', url: '/api/items?overdue=true&unit=unit-b', headers: bearer(supervisor) });
+    const late = await createOne({
+      title: '逾期未整改的问题',
+      dueDate: '2020-01-31',
+      leadUnitId: 'unit-b',
+      coUnitIds: [],
+    });
+    const page = await app.inject({
+      method: 'GET',
+      url: '/api/items?overdue=true&unit=unit-b',
+      headers: bearer(supervisor),
+    });
     expect(page.statusCode).toBe(200);
     expect(page.json().items.map((i: { id: string }) => i.id)).toEqual([late]);
     expect(page.json().items[0]).toMatchObject({ overdue: true, statusLabel: '待签收' });
-    const sorted = await app.inject({ method: 'GET', url: '/api/items?sort=dueDate&pageSize=1', headers: bearer(supervisor) });
+    const sorted = await app.inject({
+      method: 'GET',
+      url: '/api/items?sort=dueDate&pageSize=1',
+      headers: bearer(supervisor),
+    });
     expect(sorted.json()).toMatchObject({ page: 1, pageSize: 1 });
     expect(sorted.json().items[0].id).toBe(late);
     expect(sorted.json().total).toBeGreaterThan(1);
     const closed = await app.inject({ method: 'GET', url: '/api/items?status=closed', headers: bearer(supervisor) });
     expect(closed.json().items.every((i: { status: string }) => i.status === 'closed')).toBe(true);
     const mine = await app.inject({ method: 'GET', url: '/api/items?pageSize=100', headers: bearer(leadA) });
-    expect(mine.json().items.every((i: { leadUnitId: string; coUnitIds: string[] }) => i.leadUnitId === 'unit-a' || i.coUnitIds.includes('unit-a'))).toBe(true);
+    expect(
+      mine
+        .json()
+        .items.every(
+          (i: { leadUnitId: string; coUnitIds: string[] }) =>
+            i.leadUnitId === 'unit-a' || i.coUnitIds.includes('unit-a'),
+        ),
+    ).toBe(true);
     expect(mine.json().items.some((i: { id: string }) => i.id === late)).toBe(false);
-    const bad = await app.inject({ method: 'GET', url: '/api/items?status=nonsense&pageSize=1000', headers: bearer(supervisor) });
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/items?status=nonsense&pageSize=1000',
+      headers: bearer(supervisor),
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().fields.map((f: { field: string }) => f.field).sort()).toEqual(['querystring.pageSize', 'querystring.status.0']);
+    expect(
+      bad
+        .json()
+        .fields.map((f: { field: string }) => f.field)
+        .sort(),
+    ).toEqual(['querystring.pageSize', 'querystring.status.0']);
   });
 
   it('serves its OpenAPI document', async () => {
@@ -171,7 +254,14 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/items', '/api/items/{id}/sign', '/api/items/{id}/verifyReturn', '/api/problem-lists']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/items',
+        '/api/items/{id}/sign',
+        '/api/items/{id}/verifyReturn',
+        '/api/problem-lists',
+      ]),
+    );
   });
 });
 
@@ -181,7 +271,12 @@ describe('when a dependency is down', () => {
     const deadApp = await testApp(db, new Client({ connection }), taskQueue, 3000);
     try {
       const before = await dbFingerprint(db);
-      const res = await deadApp.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: newItem });
+      const res = await deadApp.inject({
+        method: 'POST',
+        url: '/api/items',
+        headers: bearer(supervisor),
+        payload: newItem,
+      });
       expect(res.statusCode, res.body).toBe(503);
       expect(res.json()).toMatchObject({ error: 'unavailable', dependency: 'temporal' });
       expect(await dbFingerprint(db)).toBe(before);
@@ -197,7 +292,12 @@ describe('when a dependency is down', () => {
       const list = await deadApp.inject({ method: 'GET', url: '/api/items', headers: bearer(supervisor) });
       expect(list.statusCode, list.body).toBe(503);
       expect(list.json()).toMatchObject({ error: 'unavailable', dependency: 'database' });
-      const create = await deadApp.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: newItem });
+      const create = await deadApp.inject({
+        method: 'POST',
+        url: '/api/items',
+        headers: bearer(supervisor),
+        payload: newItem,
+      });
       expect(create.statusCode).toBe(503);
     } finally {
       await deadApp.close();

@@ -17,7 +17,13 @@ beforeAll(async () => {
 
 afterAll(() => stack?.close());
 
-const row = (title: string, extra: Record<string, unknown> = {}) => ({ title, leadUnitId: 'unit-a', dueDate: '2026-12-31', category: 'inspection', ...extra });
+const row = (title: string, extra: Record<string, unknown> = {}) => ({
+  title,
+  leadUnitId: 'unit-a',
+  dueDate: '2026-12-31',
+  category: 'inspection',
+  ...extra,
+});
 
 async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -35,7 +41,10 @@ describe('problem lists (问题清单)', () => {
       method: 'POST',
       url: '/api/problem-lists',
       headers: bearer(supervisor),
-      payload: { title: '专项督查问题清单', items: [row('问题一'), row('问题二', { dueDate: '2026-13-01' }), row('问题三', { leadUnitId: '不存在的局' })] },
+      payload: {
+        title: '专项督查问题清单',
+        items: [row('问题一'), row('问题二', { dueDate: '2026-13-01' }), row('问题三', { leadUnitId: '不存在的局' })],
+      },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().fields.map((f: { field: string }) => f.field)).toEqual(['items.1.dueDate', 'items.2.leadUnitId']);
@@ -44,7 +53,12 @@ describe('problem lists (问题清单)', () => {
   });
 
   it('opens a list from CSV with unit names, and shows progress until it is cleared', async () => {
-    const csv = ['问题描述,牵头单位,配合单位,完成时限,类别', '"楼道堆物,影响通行",市民政局,,2026-12-31,inspection', '路灯损坏,unit-b,,2020-06-30,inspection', ''].join('\r\n');
+    const csv = [
+      '问题描述,牵头单位,配合单位,完成时限,类别',
+      '"楼道堆物,影响通行",市民政局,,2026-12-31,inspection',
+      '路灯损坏,unit-b,,2020-06-30,inspection',
+      '',
+    ].join('\r\n');
     const res = await app.inject({
       method: 'POST',
       url: `/api/problem-lists/csv?title=${encodeURIComponent('2026年第四季度督查问题清单')}`,
@@ -55,21 +69,51 @@ describe('problem lists (问题清单)', () => {
     const list = res.json();
     expect(list).toMatchObject({ title: '2026年第四季度督查问题清单', total: 2 });
     const progress = await waitFor(
-      async () => (await app.inject({ method: 'GET', url: `/api/problem-lists/${list.id}`, headers: bearer(supervisor) })).json().progress,
+      async () =>
+        (await app.inject({ method: 'GET', url: `/api/problem-lists/${list.id}`, headers: bearer(supervisor) })).json()
+          .progress,
       (p) => p.opened === 2,
     );
     expect(progress).toMatchObject({ total: 2, opened: 2, closed: 0, overdue: 1, cleared: false });
 
-    const items = (await app.inject({ method: 'GET', url: `/api/items?problemListId=${list.id}&sort=dueDate`, headers: bearer(supervisor) })).json().items;
+    const items = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/items?problemListId=${list.id}&sort=dueDate`,
+        headers: bearer(supervisor),
+      })
+    ).json().items;
     expect(items.map((i: { title: string }) => i.title)).toEqual(['路灯损坏', '楼道堆物,影响通行']);
     const [lamp, hall] = items as Array<{ id: string }>;
-    await app.inject({ method: 'POST', url: `/api/items/${lamp!.id}/withdraw`, headers: bearer(supervisor), payload: { reason: '已由其他清单办理' } });
-    for (const [action, actor] of [['sign', leadA], ['filePlan', leadA], ['submit', leadA], ['verifyReturn', verifier], ['submit', leadA], ['verifyPass', verifier]] as const) {
-      const body = { filePlan: { plan: '方案' }, submit: { summary: '已整改' }, verifyReturn: { reasons: '照片不清' } }[action as string] ?? {};
-      const r = await app.inject({ method: 'POST', url: `/api/items/${hall!.id}/${action}`, headers: bearer(actor), payload: body });
+    await app.inject({
+      method: 'POST',
+      url: `/api/items/${lamp!.id}/withdraw`,
+      headers: bearer(supervisor),
+      payload: { reason: '已由其他清单办理' },
+    });
+    for (const [action, actor] of [
+      ['sign', leadA],
+      ['filePlan', leadA],
+      ['submit', leadA],
+      ['verifyReturn', verifier],
+      ['submit', leadA],
+      ['verifyPass', verifier],
+    ] as const) {
+      const body =
+        { filePlan: { plan: '方案' }, submit: { summary: '已整改' }, verifyReturn: { reasons: '照片不清' } }[
+          action as string
+        ] ?? {};
+      const r = await app.inject({
+        method: 'POST',
+        url: `/api/items/${hall!.id}/${action}`,
+        headers: bearer(actor),
+        payload: body,
+      });
       expect(r.statusCode, `${action} ${r.body}`).toBe(200);
     }
-    const done = (await app.inject({ method: 'GET', url: `/api/problem-lists/${list.id}`, headers: bearer(supervisor) })).json().progress;
+    const done = (
+      await app.inject({ method: 'GET', url: `/api/problem-lists/${list.id}`, headers: bearer(supervisor) })
+    ).json().progress;
     expect(done).toMatchObject({ total: 2, closed: 1, withdrawn: 1, returned: 1, overdue: 0, cleared: true });
   });
 

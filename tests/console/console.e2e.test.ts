@@ -25,14 +25,34 @@ const errors: string[] = [];
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  stack = await startApiStack(uniqueTaskQueue('console'), { demoSignIn: { users: [supervisor, leadA, coC], secret: TEST_SECRET } });
+  stack = await startApiStack(uniqueTaskQueue('console'), {
+    demoSignIn: { users: [supervisor, leadA, coC], secret: TEST_SECRET },
+  });
   await stack.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
   browser = await launchBrowser();
   // Two more items for the unit, one already signed (its next deadline is the plan's), so the inbox has an order to show.
-  for (const [i, due] of [[1, 20], [2, 90]] as const) {
-    const r = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title: `背景事项${i}：社区养老服务设施补短板`, leadUnitId: 'unit-a', dueDate: addDays(shanghaiDate(Date.now()), due) } });
-    if (i === 2) await stack.app.inject({ method: 'POST', url: `/api/items/${r.json().item.id}/sign`, headers: bearer(leadA), payload: {} });
+  for (const [i, due] of [
+    [1, 20],
+    [2, 90],
+  ] as const) {
+    const r = await stack.app.inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: bearer(supervisor),
+      payload: {
+        title: `背景事项${i}：社区养老服务设施补短板`,
+        leadUnitId: 'unit-a',
+        dueDate: addDays(shanghaiDate(Date.now()), due),
+      },
+    });
+    if (i === 2)
+      await stack.app.inject({
+        method: 'POST',
+        url: `/api/items/${r.json().item.id}/sign`,
+        headers: bearer(leadA),
+        payload: {},
+      });
   }
 }, 120_000);
 
@@ -42,7 +62,11 @@ afterAll(async () => {
 });
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
   contexts.push(context);
   const page = await context.newPage();
   const seen = watchErrors(page);
@@ -65,7 +89,11 @@ async function signInWithToken(page: Page, userId: string, at = '/'): Promise<vo
   await page.waitForSelector('header.top');
 }
 
-async function doAction(page: Page, action: string, fill: (form: ReturnType<Page['locator']>) => Promise<void> = async () => {}): Promise<void> {
+async function doAction(
+  page: Page,
+  action: string,
+  fill: (form: ReturnType<Page['locator']>) => Promise<void> = async () => {},
+): Promise<void> {
   const before = await page.locator('.timeline > li').count();
   const form = page.locator(`form.action-form[data-action="${action}"]`);
   if ((await form.count()) === 0) await page.click(`button[data-open-action="${action}"]`);
@@ -121,7 +149,9 @@ describe('the console, clicked through in Chromium', () => {
     expect(await row.textContent()).toMatch(/剩 \d+ 个工作日|今天到期/);
     // Most urgent first: the working days left never decrease down the list.
     const days = await unitPage.locator('table.inbox td.days').allTextContents();
-    const left = days.map((d) => (d.startsWith('已超期') ? -Number(d.match(/\d+/)![0]) : d === '今天到期' ? 0 : Number(d.match(/\d+/)![0])));
+    const left = days.map((d) =>
+      d.startsWith('已超期') ? -Number(d.match(/\d+/)![0]) : d === '今天到期' ? 0 : Number(d.match(/\d+/)![0]),
+    );
     expect(left.length).toBeGreaterThanOrEqual(3);
     expect([...left].sort((a, b) => a - b)).toEqual(left);
     await screenshot(unitPage, 'unit-inbox');
@@ -161,7 +191,9 @@ describe('the console, clicked through in Chromium', () => {
     expect(await form.locator('.field-error').textContent()).toContain('不能为空');
     expect(await status(supervisorPage)).toBe('verifying');
 
-    await doAction(supervisorPage, 'verifyReturn', (f) => f.locator('textarea[name="reasons"]').fill('3 号楼通道仍有电动车停放，请补充整改照片。'));
+    await doAction(supervisorPage, 'verifyReturn', (f) =>
+      f.locator('textarea[name="reasons"]').fill('3 号楼通道仍有电动车停放，请补充整改照片。'),
+    );
     expect(await status(supervisorPage)).toBe('rectifying');
   });
 
@@ -186,17 +218,37 @@ describe('the console, clicked through in Chromium', () => {
   it('the supervisor closes it; the timeline shows every step, with who and what', async () => {
     await supervisorPage.goto(`${base}/items/${itemId}`);
     await supervisorPage.waitForSelector('.item-page[data-status="verifying"]');
-    await doAction(supervisorPage, 'verifyPass', (f) => f.locator('textarea[name="opinion"]').fill('经现场核查，整改到位，同意销号。'));
+    await doAction(supervisorPage, 'verifyPass', (f) =>
+      f.locator('textarea[name="opinion"]').fill('经现场核查，整改到位，同意销号。'),
+    );
     expect(await status(supervisorPage)).toBe('closed');
 
-    const steps = await supervisorPage.locator('.timeline > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-action')).filter((a) => a !== 'escalate'));
+    const steps = await supervisorPage
+      .locator('.timeline > li')
+      .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-action')).filter((a) => a !== 'escalate'));
     expect(steps).toEqual(['create', 'sign', 'filePlan', 'submit', 'verifyReturn', 'submit', 'verifyPass']);
     const text = (await supervisorPage.textContent('.timeline')) ?? '';
-    for (const words of ['立项交办', '签收', '提交整改方案', '申请销号', '核查退回', '核查通过（销号）', '整改方案.pdf', '补充整改照片.pdf', '3 号楼通道仍有电动车停放', '同意销号', leadA.name, supervisor.name]) {
+    for (const words of [
+      '立项交办',
+      '签收',
+      '提交整改方案',
+      '申请销号',
+      '核查退回',
+      '核查通过（销号）',
+      '整改方案.pdf',
+      '补充整改照片.pdf',
+      '3 号楼通道仍有电动车停放',
+      '同意销号',
+      leadA.name,
+      supervisor.name,
+    ]) {
       expect(text).toContain(words);
     }
     // The page agrees with the record: the same events, in order, as PostgreSQL holds them.
-    const recorded = await stack.db.itemEvent.findMany({ where: { itemId, action: { not: 'escalate' } }, orderBy: { seq: 'asc' } });
+    const recorded = await stack.db.itemEvent.findMany({
+      where: { itemId, action: { not: 'escalate' } },
+      orderBy: { seq: 'asc' },
+    });
     expect(recorded.map((e) => e.action)).toEqual(steps);
     await screenshot(supervisorPage, 'item-page');
   });
@@ -209,9 +261,15 @@ describe('the console, clicked through in Chromium', () => {
     expect(await supervisorPage.locator('table.items tbody tr').count()).toBe(1);
     expect(new URL(supervisorPage.url()).searchParams.get('q')).toBe(title.slice(-8));
 
-    const [download] = await Promise.all([supervisorPage.waitForEvent('download'), supervisorPage.click('text=导出 CSV')]);
+    const [download] = await Promise.all([
+      supervisorPage.waitForEvent('download'),
+      supervisorPage.click('text=导出 CSV'),
+    ]);
     const csv = await readFile((await download.path())!, 'utf8');
-    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toContain('编号,标题,状态');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(itemId);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addDays, dayInfo, instantAt, nextWorkingDayOnOrAfter, shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
+import {
+  addDays,
+  dayInfo,
+  instantAt,
+  nextWorkingDayOnOrAfter,
+  shanghaiDate,
+  shiftWorkingDays,
+  workingDaysBetween,
+} from '../../domain/calendar';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 
 const cal = calendarOf(shippedYears());
@@ -71,6 +79,9 @@ describe('workingDaysBetween, counted by arithmetic', () => {
 
   it('agrees with walking the days, for any two dates from 2023 to 2027 (holidays, 调休, unknown years, both directions)', () => {
     const day = fc.integer({ min: 0, max: 5 * 366 }).map((n) => addDays('2023-01-01', n));
-    fc.assert(fc.property(day, day, (from, to) => workingDaysBetween(cal, from, to) === walk(from, to)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(day, day, (from, to) => workingDaysBetween(cal, from, to) === walk(from, to)),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { afterTransition, fireRung, overdueWorkingDays, pendingRungs, startDeadlines, type Deadlines } from '../../domain/deadlines';
+import {
+  afterTransition,
+  fireRung,
+  overdueWorkingDays,
+  pendingRungs,
+  startDeadlines,
+  type Deadlines,
+} from '../../domain/deadlines';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 
@@ -53,10 +60,19 @@ describe('deadlines and the ladder (pure)', () => {
     d = afterTransition(d, 'filePlan', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-09T02:00:00Z'));
     d = runUntil(d, at('2026-10-31T00:00:00Z'));
     expect(d.light).toBe('yellow');
-    d = afterTransition(d, 'decideExtension', facts('2026-10-30'), facts('2026-11-30'), cal, at('2026-11-02T02:00:00Z'));
+    d = afterTransition(
+      d,
+      'decideExtension',
+      facts('2026-10-30'),
+      facts('2026-11-30'),
+      cal,
+      at('2026-11-02T02:00:00Z'),
+    );
     expect(d.light).toBe('green');
     expect(d.clocks.closure).toMatchObject({ epoch: 2, deadline: '2026-11-30' });
-    const next = pendingRungs(d, cal).filter((r) => r.rung.step === 'closure').map((r) => [r.rung.key, day(r.fireAt - 1)]);
+    const next = pendingRungs(d, cal)
+      .filter((r) => r.rung.step === 'closure')
+      .map((r) => [r.rung.key, day(r.fireAt - 1)]);
     expect(next[0]).toEqual(['closure-remind', '2026-11-25']);
   });
 
@@ -72,7 +88,14 @@ describe('deadlines and the ladder (pure)', () => {
   });
 
   it('cancels everything pending on closure', () => {
-    const d = afterTransition(start, 'withdraw', facts('2026-10-30'), facts('2026-10-30'), cal, at('2026-10-08T02:00:00Z'));
+    const d = afterTransition(
+      start,
+      'withdraw',
+      facts('2026-10-30'),
+      facts('2026-10-30'),
+      cal,
+      at('2026-10-08T02:00:00Z'),
+    );
     expect(pendingRungs(d, cal)).toEqual([]);
   });
 

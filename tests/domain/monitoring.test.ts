@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { elapsedShare, evaluate, IndicatorSchema, periodFor, PlanSchema, rankUnits, ThresholdsSchema } from '../../domain/monitoring';
+import {
+  elapsedShare,
+  evaluate,
+  IndicatorSchema,
+  periodFor,
+  PlanSchema,
+  rankUnits,
+  ThresholdsSchema,
+} from '../../domain/monitoring';
 
 const t = ThresholdsSchema.parse({});
-const ind = (code: string, owner: string, baseline: number, target: number, extra: Record<string, unknown> = {}) => IndicatorSchema.parse({ code, name: code, ownerUnitId: owner, baseline, target, ...extra });
+const ind = (code: string, owner: string, baseline: number, target: number, extra: Record<string, unknown> = {}) =>
+  IndicatorSchema.parse({ code, name: code, ownerUnitId: owner, baseline, target, ...extra });
 
 describe('periods and 时序进度', () => {
   it('reports on the month or quarter before the cycle opens', () => {
@@ -40,11 +49,20 @@ describe('lights', () => {
     expect(evaluate(ind('E', 'u', 0, 10), null, june, t)).toMatchObject({ value: null, light: 'red', missing: true });
     // Exactly on the threshold counts as the better light.
     expect(evaluate(ind('F', 'u', 0, 120), 96, 1, t).light).toBe('yellow');
-    expect(evaluate(ind('G', 'u', 0, 100), 80, 1, ThresholdsSchema.parse({ green: 0.8, yellow: 0.5 })).light).toBe('green');
+    expect(evaluate(ind('G', 'u', 0, 100), 80, 1, ThresholdsSchema.parse({ green: 0.8, yellow: 0.5 })).light).toBe(
+      'green',
+    );
   });
 
   it('refuses indicators whose target contradicts their direction, naming the field', () => {
-    const r = IndicatorSchema.safeParse({ code: 'X', name: 'x', ownerUnitId: 'u', baseline: 10, target: 5, direction: 'higher' });
+    const r = IndicatorSchema.safeParse({
+      code: 'X',
+      name: 'x',
+      ownerUnitId: 'u',
+      baseline: 10,
+      target: 5,
+      direction: 'higher',
+    });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path).toEqual(['direction']);
     expect(PlanSchema.safeParse({ id: 'p', year: 2026, title: 't', extra: 1 }).success).toBe(false);
@@ -64,7 +82,17 @@ describe('rankings that are fair', () => {
     ind('D3', 'd', 0, 100),
     ind('E1', 'e', 0, 100),
   ];
-  const values: Record<string, number | null> = { A1: 90, A2: 70, B1: 80, B2: 80, C1: 80, D1: 100, D2: null, D3: null, E1: 120 };
+  const values: Record<string, number | null> = {
+    A1: 90,
+    A2: 70,
+    B1: 80,
+    B2: 80,
+    C1: 80,
+    D1: 100,
+    D2: null,
+    D3: null,
+    E1: 120,
+  };
   const results = indicators.map((i) => evaluate(i, values[i.code] ?? null, elapsed, t));
   const groups: Record<string, string> = { a: 'bureau', b: 'bureau', c: 'bureau', d: 'bureau', e: 'district' };
   const standings = rankUnits(results, indicators, (u) => groups[u]!, { minReportedShare: 0.6 }, elapsed);
@@ -87,8 +115,18 @@ describe('rankings that are fair', () => {
   });
 
   it('scores each indicator category apart, too', () => {
-    const two = [ind('M1', 'm', 0, 100, { category: '经济' }), ind('M2', 'm', 0, 100, { category: '民生', weight: 3 }), ind('M3', 'm', 0, 100, { category: '民生' })];
-    const [m] = rankUnits(two.map((i, k) => evaluate(i, [50, 100, 60][k]!, 1, t)), two, () => 'bureau', { minReportedShare: 0.6 }, 1);
+    const two = [
+      ind('M1', 'm', 0, 100, { category: '经济' }),
+      ind('M2', 'm', 0, 100, { category: '民生', weight: 3 }),
+      ind('M3', 'm', 0, 100, { category: '民生' }),
+    ];
+    const [m] = rankUnits(
+      two.map((i, k) => evaluate(i, [50, 100, 60][k]!, 1, t)),
+      two,
+      () => 'bureau',
+      { minReportedShare: 0.6 },
+      1,
+    );
     // 经济 0.5; 民生 (3 × 1.0 + 0.6) / 4 = 0.9; overall (0.5 + 3.0 + 0.6) / 5 = 0.82.
     expect(m!.byCategory).toEqual({ 经济: 0.5, 民生: 0.9 });
     expect(m!.score).toBe(0.82);

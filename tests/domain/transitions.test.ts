@@ -14,7 +14,16 @@ function baseItem(): Item {
   return createItem({
     id: 'i1',
     problemListId: null,
-    spec: { title: '整改事项', description: '', category: 'inspection', priority: 'normal', source: '', leadUnitId: 'unit-a', coUnitIds: ['unit-c'], dueDate: '2026-12-31' },
+    spec: {
+      title: '整改事项',
+      description: '',
+      category: 'inspection',
+      priority: 'normal',
+      source: '',
+      leadUnitId: 'unit-a',
+      coUnitIds: ['unit-c'],
+      dueDate: '2026-12-31',
+    },
     createdBy: supervisor,
     createdAt: NOW,
     config: { maxDeclines: 2 },
@@ -28,10 +37,16 @@ function fixture(status: Status, action: Action): Item {
   const prepared: Item = {
     ...item,
     coParts: [{ unitId: 'unit-c', state: coState, reports: 0 }],
-    extensions: action === 'decideExtension' ? [{ requestedDueDate: '2027-03-31', reason: 'x', requestedBy: 'u-a', requestedAt: NOW }] : [],
+    extensions:
+      action === 'decideExtension'
+        ? [{ requestedDueDate: '2027-03-31', reason: 'x', requestedBy: 'u-a', requestedAt: NOW }]
+        : [],
     deadlines:
       action === 'reinspect'
-        ? { ...startDeadlines(DEFAULT_POLICY, calendarOf(shippedYears()), Date.parse(NOW), '2026-12-31'), reinspection: { due: '2027-03-01', dueAt: 0, state: 'due' } }
+        ? {
+            ...startDeadlines(DEFAULT_POLICY, calendarOf(shippedYears()), Date.parse(NOW), '2026-12-31'),
+            reinspection: { due: '2027-03-01', dueAt: 0, state: 'due' },
+          }
         : null,
   };
   switch (status) {
@@ -76,7 +91,12 @@ describe('the transition table, every state × every action', () => {
           expect(result.ok, result.ok ? '' : result.message).toBe(true);
           if (!result.ok) return;
           expect(allowed).toContain(result.item.status);
-          expect(result.event).toMatchObject({ seq: item.seq + 1, action, fromStatus: status, toStatus: result.item.status });
+          expect(result.event).toMatchObject({
+            seq: item.seq + 1,
+            action,
+            fromStatus: status,
+            toStatus: result.item.status,
+          });
         } else {
           expect(result).toMatchObject({ ok: false, code: 'not_allowed_in_state', status });
         }
@@ -97,15 +117,27 @@ describe('who may act', () => {
   });
 
   it('refuses supervisor actions to unit staff and unit actions to the supervisor', () => {
-    expect(decide(fixture('verifying', 'verifyPass'), command('verifyPass', leadA), NOW)).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(decide(fixture('assigned', 'sign'), command('sign', supervisor), NOW)).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(decide(fixture('assigned', 'coSign'), command('coSign', leadA), NOW)).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(decide(fixture('verifying', 'verifyPass'), command('verifyPass', leadA), NOW)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(decide(fixture('assigned', 'sign'), command('sign', supervisor), NOW)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(decide(fixture('assigned', 'coSign'), command('coSign', leadA), NOW)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
   });
 });
 
 describe('guards', () => {
   it('holds closure while a co-unit part is open, and names the unit', () => {
-    const item: Item = { ...fixture('rectifying', 'submit'), coParts: [{ unitId: 'unit-c', state: 'signed', reports: 1 }] };
+    const item: Item = {
+      ...fixture('rectifying', 'submit'),
+      coParts: [{ unitId: 'unit-c', state: 'signed', reports: 1 }],
+    };
     const result = decide(item, command('submit', leadA), NOW);
     expect(result).toMatchObject({ ok: false, code: 'precondition_failed' });
     expect(result.ok ? '' : result.message).toContain('unit-c');
@@ -129,17 +161,28 @@ describe('guards', () => {
     const ruled = decide(item, command('arbitrate', supervisor), NOW);
     if (!ruled.ok) throw new Error(ruled.message);
     expect(ruled.item).toMatchObject({ status: 'assigned', leadUnitId: 'unit-a', ownerRuled: true });
-    expect(decide(ruled.item, command('decline', leadA), NOW)).toMatchObject({ ok: false, code: 'precondition_failed' });
+    expect(decide(ruled.item, command('decline', leadA), NOW)).toMatchObject({
+      ok: false,
+      code: 'precondition_failed',
+    });
   });
 
   it('moves the due date only when an extension is approved, and only later', () => {
     const item = fixture('rectifying', 'requestExtension');
-    const early = decide(item, parseCommand({ action: 'requestExtension', payload: { dueDate: '2026-12-01', reason: 'x' }, actor: leadA }), NOW);
+    const early = decide(
+      item,
+      parseCommand({ action: 'requestExtension', payload: { dueDate: '2026-12-01', reason: 'x' }, actor: leadA }),
+      NOW,
+    );
     expect(early).toMatchObject({ ok: false, code: 'invalid' });
     const requested = decide(item, command('requestExtension', leadA), NOW);
     if (!requested.ok) throw new Error(requested.message);
     expect(requested.item.dueDate).toBe('2026-12-31');
-    const refused = decide(requested.item, parseCommand({ action: 'decideExtension', payload: { approved: false }, actor: supervisor }), NOW);
+    const refused = decide(
+      requested.item,
+      parseCommand({ action: 'decideExtension', payload: { approved: false }, actor: supervisor }),
+      NOW,
+    );
     if (!refused.ok) throw new Error(refused.message);
     expect(refused.item.dueDate).toBe('2026-12-31');
     const again = decide(refused.item, command('requestExtension', leadA), NOW);
@@ -163,8 +206,12 @@ describe('guards', () => {
 
 describe('command payloads', () => {
   it('refuse unknown fields and name the bad field', () => {
-    expect(() => parseCommand({ action: 'decline', payload: { reason: 'x', status: 'closed' }, actor: leadA })).toThrow(/status/);
-    expect(() => parseCommand({ action: 'requestExtension', payload: { dueDate: '2026-02-30', reason: 'x' }, actor: leadA })).toThrow(/日期不存在/);
+    expect(() => parseCommand({ action: 'decline', payload: { reason: 'x', status: 'closed' }, actor: leadA })).toThrow(
+      /status/,
+    );
+    expect(() =>
+      parseCommand({ action: 'requestExtension', payload: { dueDate: '2026-02-30', reason: 'x' }, actor: leadA }),
+    ).toThrow(/日期不存在/);
     expect(Object.keys(ACTION_PAYLOADS).sort()).toEqual([...ACTIONS].sort());
   });
 });

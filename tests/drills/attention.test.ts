@@ -40,8 +40,12 @@ afterAll(async () => {
 const ATTEMPTS_PER_ROUND = 12;
 
 async function refuseEventsOf(itemId: string): Promise<void> {
-  await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION drill_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'drill: event store refuses writes'; END $$`);
-  await db.$executeRawUnsafe(`CREATE TRIGGER drill_refuse BEFORE INSERT ON item_events FOR EACH ROW WHEN (NEW.item_id = '${itemId}') EXECUTE FUNCTION drill_refuse()`);
+  await db.$executeRawUnsafe(
+    `CREATE OR REPLACE FUNCTION drill_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'drill: event store refuses writes'; END $$`,
+  );
+  await db.$executeRawUnsafe(
+    `CREATE TRIGGER drill_refuse BEFORE INSERT ON item_events FOR EACH ROW WHEN (NEW.item_id = '${itemId}') EXECUTE FUNCTION drill_refuse()`,
+  );
 }
 
 describe('a dependency down past the retry limit', () => {
@@ -56,14 +60,29 @@ describe('a dependency down past the retry limit', () => {
         return real.recordTransition(...args);
       },
     };
-    const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: await workflowBundle(), activities, maxCachedWorkflows: 0 });
-    const app = holdToContract(await buildApp({
-      services: { db, temporal: env.client, taskQueue, maxDeclines: 2, temporalTimeoutMs: 15_000 },
-      auth: { secret: TEST_SECRET, userCacheMs: 0 },
-      evidence: await testEvidenceStore(),
-    }));
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities,
+      maxCachedWorkflows: 0,
+    });
+    const app = holdToContract(
+      await buildApp({
+        services: { db, temporal: env.client, taskQueue, maxDeclines: 2, temporalTimeoutMs: 15_000 },
+        auth: { secret: TEST_SECRET, userCacheMs: 0 },
+        evidence: await testEvidenceStore(),
+      }),
+    );
     await worker.runUntil(async () => {
-      const item = await openItem(env.client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate: '2027-06-30' }), createdBy: supervisor, config: { maxDeclines: 2 } });
+      const item = await openItem(env.client, taskQueue, {
+        id: newItemId(),
+        problemListId: null,
+        spec: spec({ dueDate: '2027-06-30' }),
+        createdBy: supervisor,
+        config: { maxDeclines: 2 },
+      });
       const handle = env.client.workflow.getHandle(itemWorkflowId(item.id));
       try {
         expect(await db.itemEvent.count({ where: { itemId: item.id } })).toBe(1);
@@ -91,18 +110,24 @@ describe('a dependency down past the retry limit', () => {
         expect(detail.json().attention).toMatchObject({ reason: expect.stringMatching(/drill/) });
         const list = await app.inject({ method: 'GET', url: '/api/items?attention=true', headers: bearer(supervisor) });
         expect(list.json().items.map((i: { id: string }) => i.id)).toEqual([item.id]);
-        expect((await app.inject({ method: 'GET', url: '/api/dashboard', headers: bearer(supervisor) })).json().attention).toBe(1);
+        expect(
+          (await app.inject({ method: 'GET', url: '/api/dashboard', headers: bearer(supervisor) })).json().attention,
+        ).toBe(1);
 
         // Twenty minutes on: rounds of attempts minutes apart, not a busy loop.
         await env.sleep('20 minutes');
         const later = (await handle.query(attentionQuery))!;
-        const maxRounds = 1 + ATTENTION_PAUSES_MS.filter((_, i) => ATTENTION_PAUSES_MS.slice(0, i + 1).reduce((a, b) => a + b, 0) <= 21 * 60_000).length;
+        const maxRounds =
+          1 +
+          ATTENTION_PAUSES_MS.filter(
+            (_, i) => ATTENTION_PAUSES_MS.slice(0, i + 1).reduce((a, b) => a + b, 0) <= 21 * 60_000,
+          ).length;
         expect(later.rounds).toBeGreaterThan(flagged.rounds);
         expect(later.rounds).toBeLessThanOrEqual(maxRounds);
         expect(later.since).toBe(flagged.since);
         // Each round is one burst of the activity's attempts, and nothing else writes.
         const attemptsSoFar = writes - writesBefore;
-        expect(attemptsSoFar).toBeGreaterThanOrEqual(ATTEMPTS_PER_ROUND * (later.rounds));
+        expect(attemptsSoFar).toBeGreaterThanOrEqual(ATTEMPTS_PER_ROUND * later.rounds);
         expect(attemptsSoFar).toBeLessThanOrEqual(ATTEMPTS_PER_ROUND * (later.rounds + 1));
         expect(await db.itemEvent.count({ where: { itemId: item.id } })).toBe(1);
 
@@ -113,7 +138,10 @@ describe('a dependency down past the retry limit', () => {
         expect(await handle.query(attentionQuery)).toBeNull();
         expect((await handle.describe()).typedSearchAttributes.get(NeedsAttentionKey)).toBe(false);
         const events = await db.itemEvent.findMany({ where: { itemId: item.id }, orderBy: { seq: 'asc' } });
-        expect(events.map((e) => [e.seq, e.action])).toEqual([[1, 'create'], [2, 'sign']]);
+        expect(events.map((e) => [e.seq, e.action])).toEqual([
+          [1, 'create'],
+          [2, 'sign'],
+        ]);
         const after = await db.item.findUniqueOrThrow({ where: { id: item.id } });
         expect(after).toMatchObject({ status: 'signed', seq: 2, attention: null, attentionSince: null });
         // And the item goes on as usual.

@@ -28,7 +28,11 @@ beforeAll(async () => {
     signal: (input, next) => (sent++, next(input)),
     signalWithStart: (input, next) => (sent++, next(input)),
   };
-  const client = new Client({ connection: stack.t.connection, dataConverter: TEST_DATA_CONVERTER, interceptors: { workflow: [count] } });
+  const client = new Client({
+    connection: stack.t.connection,
+    dataConverter: TEST_DATA_CONVERTER,
+    interceptors: { workflow: [count] },
+  });
   app = await testApp(stack.db, client, tq);
 }, 60_000);
 
@@ -37,9 +41,17 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const csv = (rows: string[][]) => [['标题', '牵头单位', '完成时限', '描述'], ...rows].map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n');
+const csv = (rows: string[][]) =>
+  [['标题', '牵头单位', '完成时限', '描述'], ...rows]
+    .map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(','))
+    .join('\n');
 const postCsv = (body: string) =>
-  app.inject({ method: 'POST', url: `/api/problem-lists/csv?title=${encodeURIComponent('巡察反馈问题清单')}`, headers: { ...bearer(p.supervisor), 'content-type': 'text/csv' }, payload: body });
+  app.inject({
+    method: 'POST',
+    url: `/api/problem-lists/csv?title=${encodeURIComponent('巡察反馈问题清单')}`,
+    headers: { ...bearer(p.supervisor), 'content-type': 'text/csv' },
+    payload: body,
+  });
 
 describe('oversized requests', () => {
   it('a body over the limit: 413 in words, nothing sent to Temporal, nothing written', async () => {
@@ -48,7 +60,12 @@ describe('oversized requests', () => {
       method: 'POST',
       url: '/api/items',
       headers: { ...bearer(p.supervisor), 'content-type': 'application/json' },
-      payload: JSON.stringify({ title: '超大请求', leadUnitId: 'unit-a', dueDate: '2026-12-31', description: '长'.repeat(400_000) }),
+      payload: JSON.stringify({
+        title: '超大请求',
+        leadUnitId: 'unit-a',
+        dueDate: '2026-12-31',
+        description: '长'.repeat(400_000),
+      }),
     });
     expect(res.statusCode).toBe(413);
     expect(res.json().message).toBe('请求体过大');
@@ -78,7 +95,9 @@ describe('oversized requests', () => {
     expect(res.statusCode, res.body.slice(0, 300)).toBe(201);
     expect(sent).toBe(1);
     const listId = res.json().id as string;
-    await expect.poll(() => stack.db.item.count({ where: { problemListId: listId } }), { timeout: 120_000, interval: 500 }).toBe(1000);
+    await expect
+      .poll(() => stack.db.item.count({ where: { problemListId: listId } }), { timeout: 120_000, interval: 500 })
+      .toBe(1000);
     const one = await stack.db.item.findFirstOrThrow({ where: { problemListId: listId } });
     // Each item got the list's policy from the shared table.
     const { deadlines } = one.snapshot as unknown as Item;

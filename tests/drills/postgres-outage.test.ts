@@ -57,13 +57,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
-const post = (url: string, actor = p.supervisor, payload: Record<string, unknown> = {}) => app.inject({ method: 'POST', url, headers: bearer(actor), payload });
+const post = (url: string, actor = p.supervisor, payload: Record<string, unknown> = {}) =>
+  app.inject({ method: 'POST', url, headers: bearer(actor), payload });
 
 describe('PostgreSQL stopped under load', () => {
   it('answers 503 meanwhile, changes nothing, and records every accepted transition once when it is back', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
-      const res = await post('/api/items', p.supervisor, { title: `停库演练 ${i}`, leadUnitId: 'unit-a', dueDate: '2026-12-31' });
+      const res = await post('/api/items', p.supervisor, {
+        title: `停库演练 ${i}`,
+        leadUnitId: 'unit-a',
+        dueDate: '2026-12-31',
+      });
       expect(res.statusCode, res.body).toBe(201);
       ids.push(res.json().item.id);
     }
@@ -71,8 +76,19 @@ describe('PostgreSQL stopped under load', () => {
 
     await pg.stop();
     // Transitions sent to the workflows while the database is down: accepted, waiting to be recorded.
-    const pending = ids.map((id) => actOnItem(t.client, id, parseCommand({ action: 'filePlan', payload: { plan: '停库期间提交的整改方案' }, actor: p.leadA }), `drill-${id}`));
-    const down = await post('/api/items', p.supervisor, { title: '停库时立项', leadUnitId: 'unit-a', dueDate: '2026-12-31' });
+    const pending = ids.map((id) =>
+      actOnItem(
+        t.client,
+        id,
+        parseCommand({ action: 'filePlan', payload: { plan: '停库期间提交的整改方案' }, actor: p.leadA }),
+        `drill-${id}`,
+      ),
+    );
+    const down = await post('/api/items', p.supervisor, {
+      title: '停库时立项',
+      leadUnitId: 'unit-a',
+      dueDate: '2026-12-31',
+    });
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({ dependency: 'database' });
     const list = await app.inject({ method: 'GET', url: '/api/items', headers: bearer(p.supervisor) });
@@ -85,7 +101,10 @@ describe('PostgreSQL stopped under load', () => {
     const after = await Promise.all(pending);
     expect(after.every((item) => item.status === 'rectifying')).toBe(true);
     for (const id of ids) {
-      for (const [action, actor, body] of [['submit', p.leadA, { summary: '整改完成' }], ['verifyPass', p.verifier, {}]] as const) {
+      for (const [action, actor, body] of [
+        ['submit', p.leadA, { summary: '整改完成' }],
+        ['verifyPass', p.verifier, {}],
+      ] as const) {
         const res = await post(`/api/items/${id}/${action}`, actor, body);
         expect(res.statusCode, res.body).toBe(200);
       }
@@ -93,7 +112,10 @@ describe('PostgreSQL stopped under load', () => {
     const items = await db.item.findMany({ where: { id: { in: ids } } });
     expect(items.every((i) => i.status === 'closed')).toBe(true);
     for (const id of ids) {
-      const events = await db.itemEvent.findMany({ where: { itemId: id, action: { not: 'escalate' } }, orderBy: { seq: 'asc' } });
+      const events = await db.itemEvent.findMany({
+        where: { itemId: id, action: { not: 'escalate' } },
+        orderBy: { seq: 'asc' },
+      });
       expect(events.map((e) => e.action)).toEqual(['create', 'sign', 'filePlan', 'submit', 'verifyPass']);
     }
     // Nothing from the outage leaked in: the item refused with 503 does not exist.

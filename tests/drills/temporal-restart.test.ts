@@ -18,7 +18,13 @@ import { freePort } from '../../lib/ports';
 import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import { act, open } from '../support/items';
-import { freshDatabase, startTestWorker, TEST_DATA_CONVERTER, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import {
+  freshDatabase,
+  startTestWorker,
+  TEST_DATA_CONVERTER,
+  uniqueTaskQueue,
+  type TemporalHandles,
+} from '../support/stack';
 import * as people from '../support/actors';
 import { leadA, verifier } from '../support/actors';
 
@@ -44,7 +50,13 @@ beforeAll(async () => {
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter: TEST_DATA_CONVERTER });
-  t = { client, connection, nativeConnection, address: server.address, close: async () => (await connection.close(), await nativeConnection.close()) };
+  t = {
+    client,
+    connection,
+    nativeConnection,
+    address: server.address,
+    close: async () => (await connection.close(), await nativeConnection.close()),
+  };
   worker = await startTestWorker(t, db, taskQueue);
   running = worker.run();
 }, 120_000);
@@ -59,19 +71,34 @@ afterAll(async () => {
 }, 60_000);
 
 /** A caller that keeps trying while the server is away, with the same Update id each time. */
-async function persist(itemId: string, action: Action, actor: typeof leadA, payload: unknown, failures: { n: number }): Promise<void> {
+async function persist(
+  itemId: string,
+  action: Action,
+  actor: typeof leadA,
+  payload: unknown,
+  failures: { n: number },
+): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     try {
-      await t.client.connection.withDeadline(Date.now() + 5_000, () => act(t.client, itemId, action, actor, payload, `${itemId}/${action}`));
+      await t.client.connection.withDeadline(Date.now() + 5_000, () =>
+        act(t.client, itemId, action, actor, payload, `${itemId}/${action}`),
+      );
       return;
     } catch (err) {
       failures.n++;
       // Only Temporal's answer counts: an Update lost with the server is sent again under the same
       // id (its record in PostgreSQL, if written, is not written twice). The one exception is the
       // closing action: once the workflow has completed there is nobody left to answer.
-      const completed = await t.client.workflow.getHandle(`item-${itemId}`).describe().then((d) => d.status.name === 'COMPLETED', () => false);
-      if (completed && (await db.itemEvent.findFirst({ where: { itemId, key: { endsWith: `/${itemId}/${action}` } } }))) return;
+      const completed = await t.client.workflow
+        .getHandle(`item-${itemId}`)
+        .describe()
+        .then(
+          (d) => d.status.name === 'COMPLETED',
+          () => false,
+        );
+      if (completed && (await db.itemEvent.findFirst({ where: { itemId, key: { endsWith: `/${itemId}/${action}` } } })))
+        return;
       if (Date.now() > deadline) throw err;
       await sleep(500);
     }
@@ -115,15 +142,20 @@ describe('the Temporal server killed and restarted under load', () => {
     const items = await db.item.findMany({ where: { id: { in: ids } } });
     expect(items.map((i) => i.status)).toEqual(ids.map(() => 'closed'));
     for (const id of ids) {
-      const events = await db.itemEvent.findMany({ where: { itemId: id, action: { not: 'escalate' } }, orderBy: { seq: 'asc' } });
+      const events = await db.itemEvent.findMany({
+        where: { itemId: id, action: { not: 'escalate' } },
+        orderBy: { seq: 'asc' },
+      });
       expect(events.map((e) => e.action)).toEqual(['create', 'sign', 'filePlan', 'submit', 'verifyPass']);
     }
     const seqs = await db.itemEvent.groupBy({ by: ['itemId', 'seq'], where: { itemId: { in: ids } }, _count: true });
     expect(seqs.every((s) => s._count === 1)).toBe(true);
     // Temporal agrees: every workflow completed, at the same sequence number PostgreSQL shows.
-    for (const item of items) expect((await t.client.workflow.getHandle(`item-${item.id}`).query<{ seq: number }>('item')).seq).toBe(item.seq);
+    for (const item of items)
+      expect((await t.client.workflow.getHandle(`item-${item.id}`).query<{ seq: number }>('item')).seq).toBe(item.seq);
     // Temporal agrees: every workflow completed.
-    for (const id of ids) expect((await t.client.workflow.getHandle(`item-${id}`).describe()).status.name).toBe('COMPLETED');
+    for (const id of ids)
+      expect((await t.client.workflow.getHandle(`item-${id}`).describe()).status.name).toBe('COMPLETED');
   }, 240_000);
 });
 
@@ -135,17 +167,37 @@ describe('a transition recorded in PostgreSQL but lost with the Temporal server'
       const key = 'retry-after-lost-update';
       // What the lost Update's local activity left behind: the record one step ahead of the workflow.
       const before = (await db.item.findUniqueOrThrow({ where: { id: item.id } })).snapshot as never;
-      const lost = decide(before, parseCommand({ action: 'sign', payload: {}, actor: leadA }), new Date().toISOString());
+      const lost = decide(
+        before,
+        parseCommand({ action: 'sign', payload: {}, actor: leadA }),
+        new Date().toISOString(),
+      );
       if (!lost.ok) throw new Error('sign refused');
-      await createActivities({ db, temporal: t.client } as never).recordTransition({ key: `item-${item.id}/${leadA.userId}/${key}`, item: lost.item, event: lost.event });
+      await createActivities({ db, temporal: t.client } as never).recordTransition({
+        key: `item-${item.id}/${leadA.userId}/${key}`,
+        item: lost.item,
+        event: lost.event,
+      });
       expect((await db.item.findUniqueOrThrow({ where: { id: item.id } })).status).toBe('signed');
-      expect((await t.client.workflow.getHandle(`item-${item.id}`).query<{ status: string }>('item')).status).toBe('assigned');
+      expect((await t.client.workflow.getHandle(`item-${item.id}`).query<{ status: string }>('item')).status).toBe(
+        'assigned',
+      );
 
       // A new request is judged on the record (signed): refused.
-      const fresh = await app.inject({ method: 'POST', url: `/api/items/${item.id}/sign`, headers: bearer(leadA), payload: {} });
+      const fresh = await app.inject({
+        method: 'POST',
+        url: `/api/items/${item.id}/sign`,
+        headers: bearer(leadA),
+        payload: {},
+      });
       expect(fresh.statusCode).toBe(409);
       // The retry of the lost one goes through, and the two agree again, with one sign event.
-      const retry = await app.inject({ method: 'POST', url: `/api/items/${item.id}/sign`, headers: { ...bearer(leadA), 'idempotency-key': key }, payload: {} });
+      const retry = await app.inject({
+        method: 'POST',
+        url: `/api/items/${item.id}/sign`,
+        headers: { ...bearer(leadA), 'idempotency-key': key },
+        payload: {},
+      });
       expect(retry.statusCode, retry.body).toBe(200);
       const wf = await t.client.workflow.getHandle(`item-${item.id}`).query<{ status: string; seq: number }>('item');
       const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });

@@ -66,7 +66,9 @@ describe('a worker killed inside an activity, in the middle of a workflow task',
 
       // The write is blocked in PostgreSQL: that worker is inside the activity, inside the task.
       const blocked = await waitFor(async () => {
-        const rows = await db.$queryRaw<Array<{ name: string }>>`SELECT application_name AS name FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO items%'`;
+        const rows = await db.$queryRaw<
+          Array<{ name: string }>
+        >`SELECT application_name AS name FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO items%'`;
         return rows[0]?.name;
       }, 30_000);
       const victim = workers[Number(blocked.slice(1))]!;
@@ -78,7 +80,10 @@ describe('a worker killed inside an activity, in the middle of a workflow task',
       // The survivor takes the task over (after the dead worker's task times out) and finishes it.
       expect((await signing).status).toBe('signed');
       const events = await db.itemEvent.findMany({ where: { itemId: item.id }, orderBy: { seq: 'asc' } });
-      expect(events.map((e) => [e.seq, e.action])).toEqual([[1, 'create'], [2, 'sign']]);
+      expect(events.map((e) => [e.seq, e.action])).toEqual([
+        [1, 'create'],
+        [2, 'sign'],
+      ]);
       expect(await db.item.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ status: 'signed', seq: 2 });
       // The survivor completed the task (a task's identity is `<pid>@<host>`).
       const history = await t.client.workflow.getHandle(workflowId).fetchHistory();

@@ -46,19 +46,42 @@ describe('a worker killed while its items wait on their timers', () => {
     // calendar is data) so the closure deadline is today at that minute.
     const dueAt = Math.ceil((Date.now() + 30_000) / 60_000) * 60_000;
     const today = shanghaiDate(Date.now());
-    if (shanghaiDate(dueAt) !== today) return expect.fail('too close to midnight in Shanghai: run the drill again in a few minutes');
-    await db.calendarYear.create({ data: { year: Number(today.slice(0, 4)), holidays: [], workdays: [{ date: today, name: 'drill' }], source: 'drill', updatedBy: 'drill' } });
-    const policy: Policy = { ...DEFAULT_POLICY, id: 'drill-timers', workdayEnd: new Date(dueAt + 8 * 3600_000).toISOString().slice(11, 16), ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }] };
+    if (shanghaiDate(dueAt) !== today)
+      return expect.fail('too close to midnight in Shanghai: run the drill again in a few minutes');
+    await db.calendarYear.create({
+      data: {
+        year: Number(today.slice(0, 4)),
+        holidays: [],
+        workdays: [{ date: today, name: 'drill' }],
+        source: 'drill',
+        updatedBy: 'drill',
+      },
+    });
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      id: 'drill-timers',
+      workdayEnd: new Date(dueAt + 8 * 3600_000).toISOString().slice(11, 16),
+      ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }],
+    };
     const ids: string[] = [];
     for (let i = 0; i < N; i++) {
-      const item = await openItem(t.client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate: today }), createdBy: supervisor, config: { maxDeclines: 2 }, policy });
+      const item = await openItem(t.client, taskQueue, {
+        id: newItemId(),
+        problemListId: null,
+        spec: spec({ dueDate: today }),
+        createdBy: supervisor,
+        config: { maxDeclines: 2 },
+        policy,
+      });
       ids.push(item.id);
     }
     // Both workers hold some of the items.
     const holders = new Set<string>();
     for (const id of ids) {
       const history = await t.client.workflow.getHandle(itemWorkflowId(id)).fetchHistory();
-      for (const e of history.events ?? []) if (e.workflowTaskCompletedEventAttributes?.identity) holders.add(e.workflowTaskCompletedEventAttributes.identity);
+      for (const e of history.events ?? [])
+        if (e.workflowTaskCompletedEventAttributes?.identity)
+          holders.add(e.workflowTaskCompletedEventAttributes.identity);
     }
     expect(holders.size).toBe(2);
 
@@ -66,7 +89,12 @@ describe('a worker killed while its items wait on their timers', () => {
     await kill9(workers[0]!);
     expect(await db.itemEvent.count({ where: { itemId: { in: ids }, action: 'escalate' } })).toBe(0);
 
-    await expect.poll(() => db.itemEvent.count({ where: { itemId: { in: ids }, action: 'escalate' } }), { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(N);
+    await expect
+      .poll(() => db.itemEvent.count({ where: { itemId: { in: ids }, action: 'escalate' } }), {
+        timeout: 90_000,
+        interval: 500,
+      })
+      .toBeGreaterThanOrEqual(N);
     await new Promise((r) => setTimeout(r, 3_000));
     const events = await db.itemEvent.findMany({ where: { itemId: { in: ids }, action: 'escalate' } });
     const perItem = new Map<string, number>();
@@ -80,6 +108,8 @@ describe('a worker killed while its items wait on their timers', () => {
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
     expect(await db.notificationRequest.count({ where: { itemId: { in: ids }, kind: 'urge' } })).toBe(N);
     lateness.sort((a, b) => a - b);
-    console.log(`timer-kill drill: ${N} rungs, lateness p50 ${lateness[N >> 1]} ms, max ${lateness[N - 1]} ms (worker killed ${KILL_BEFORE_DUE_MS / 1000} s before due)`);
+    console.log(
+      `timer-kill drill: ${N} rungs, lateness p50 ${lateness[N >> 1]} ms, max ${lateness[N - 1]} ms (worker killed ${KILL_BEFORE_DUE_MS / 1000} s before due)`,
+    );
   }, 240_000);
 });

@@ -36,13 +36,20 @@ afterAll(async () => {
 /** Items opened from red indicators keep timers; end them, or the server stops skipping time for the next test. */
 async function endRedItems(): Promise<void> {
   for (const { id } of await db.item.findMany({ where: { id: { startsWith: 'M-' } }, select: { id: true } })) {
-    await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+    await env.client.workflow
+      .getHandle(itemWorkflowId(id))
+      .terminate('test over')
+      .catch(() => {});
   }
 }
 
-const handler = (unitId: string): Actor => ({ userId: `h-${unitId}`, name: `${unitId}经办`, role: 'unit_handler', unitId });
+const handler = (unitId: string): Actor => ({
+  userId: `h-${unitId}`,
+  name: `${unitId}经办`,
+  role: 'unit_handler',
+  unitId,
+});
 const services = () => ({ db }) as unknown as Services;
-
 
 // The live cycle runs first: it needs the server to skip time, which a worker gone from an earlier
 // test's task queue can stop; the year's cycles are all past due and need no skipping.
@@ -63,9 +70,16 @@ describe('a live cycle', () => {
     const tq = uniqueTaskQueue('live');
     const worker = await timeSkippingWorker(env, db, tq);
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(monitoringCycleWorkflow, { workflowId: 'live-cycle', taskQueue: tq, args: [{ planId: 'live' }] });
+      const handle = await env.client.workflow.start(monitoringCycleWorkflow, {
+        workflowId: 'live-cycle',
+        taskQueue: tq,
+        args: [{ planId: 'live' }],
+      });
       const requests = await waitFor(async () => {
-        const rows = await db.reportingRequest.findMany({ where: { cycleId: { startsWith: 'live-' } }, orderBy: { unitId: 'asc' } });
+        const rows = await db.reportingRequest.findMany({
+          where: { cycleId: { startsWith: 'live-' } },
+          orderBy: { unitId: 'asc' },
+        });
         return rows.length === 3 ? rows : null;
       });
       const cycleId = requests[0]!.cycleId;
@@ -76,19 +90,31 @@ describe('a live cycle', () => {
         ['unit-c', ['L3']],
       ]);
       // The notices are written just after the requests, in the same activity.
-      await waitFor(async () => (await db.notificationRequest.count({ where: { key: { startsWith: `${cycleId}/request/` } } })) === 3 || null);
+      await waitFor(
+        async () =>
+          (await db.notificationRequest.count({ where: { key: { startsWith: `${cycleId}/request/` } } })) === 3 || null,
+      );
 
-      await submitValues(services(), handler('unit-a'), cycleId, { values: [{ code: 'L1', value: 95, note: '' }], attachments: [] });
+      await submitValues(services(), handler('unit-a'), cycleId, {
+        values: [{ code: 'L1', value: 95, note: '' }],
+        attachments: [],
+      });
       // To just past the 报送提醒 (the end of the working day two before the due date).
       const cal = await currentCalendar(db);
       const remindAt = instantAt(shiftWorkingDays(cal, cycle.dueDate, -2).date, '24:00');
       await env.sleep(remindAt - (await env.currentTimeMs()) + 60_000);
       const reminded = await waitFor(async () => {
-        const rows = await db.notificationRequest.findMany({ where: { key: { startsWith: `${cycleId}/remind/` } }, orderBy: { key: 'asc' } });
+        const rows = await db.notificationRequest.findMany({
+          where: { key: { startsWith: `${cycleId}/remind/` } },
+          orderBy: { key: 'asc' },
+        });
         return rows.length ? rows : null;
       });
       expect(reminded.map((r) => r.unitIds[0])).toEqual(['unit-b', 'unit-c']);
-      await submitValues(services(), handler('unit-b'), cycleId, { values: [{ code: 'L2', value: 90, note: '经催报后报送' }], attachments: [] });
+      await submitValues(services(), handler('unit-b'), cycleId, {
+        values: [{ code: 'L2', value: 90, note: '经催报后报送' }],
+        attachments: [],
+      });
 
       const outcome = await handle.result();
       expect(outcome).toMatchObject({ cycleId, reds: 1, itemsOpened: 1 });
@@ -101,7 +127,11 @@ describe('a live cycle', () => {
         ['unit-c', 2, false],
       ]);
       const report = (await db.cycle.findUniqueOrThrow({ where: { id: cycleId } })).report as unknown as CycleReport;
-      expect(report.indicators.find((i) => i.code === 'L3')).toMatchObject({ light: 'red', missing: true, value: null });
+      expect(report.indicators.find((i) => i.code === 'L3')).toMatchObject({
+        light: 'red',
+        missing: true,
+        value: null,
+      });
       expect(report.standings.find((s) => s.unitId === 'unit-c')).toMatchObject({ ranked: false });
       expect(report.requests.map((r) => r.chased)).toEqual([0, 1, 2]);
       const item = await waitFor(() => db.item.findUnique({ where: { id: `M-${cycleId}-L3` } }));
@@ -109,7 +139,12 @@ describe('a live cycle', () => {
       expect(item.title).toContain('从未报送的指标');
       expect(item.description).toContain('未报送');
       // Published means closed for reporting.
-      await expect(submitValues(services(), handler('unit-c'), cycleId, { values: [{ code: 'L3', value: 1, note: '' }], attachments: [] })).rejects.toMatchObject({ statusCode: 409 });
+      await expect(
+        submitValues(services(), handler('unit-c'), cycleId, {
+          values: [{ code: 'L3', value: 1, note: '' }],
+          attachments: [],
+        }),
+      ).rejects.toMatchObject({ statusCode: 409 });
       // The history stays small however many units there are: a fixed handful of events.
       const history = await handle.fetchHistory();
       expect(history.events?.length).toBeLessThan(100);
@@ -149,15 +184,35 @@ describe('a year of monthly cycles', () => {
             ['A2', 100 - m, 'unit-a'],
             ['B1', 8 * m, 'unit-b'],
             ['X1', 12 * m, 'unit-x'],
-          ].map(([code, value, unit]) => ({ planId: 'year', code: code as string, period, value: value as number, note: '', attachments: [], source: 'report', submittedBy: `h-${unit}`, submittedAt: new Date() })),
+          ].map(([code, value, unit]) => ({
+            planId: 'year',
+            code: code as string,
+            period,
+            value: value as number,
+            note: '',
+            attachments: [],
+            source: 'report',
+            submittedBy: `h-${unit}`,
+            submittedAt: new Date(),
+          })),
         });
         const openedOn = m === 12 ? '2026-01-05' : `2025-${String(m + 1).padStart(2, '0')}-05`;
-        const outcome = await env.client.workflow.execute(monitoringCycleWorkflow, { workflowId: `year-${period}`, taskQueue: tq, args: [{ planId: 'year', openedOn }] });
+        const outcome = await env.client.workflow.execute(monitoringCycleWorkflow, {
+          workflowId: `year-${period}`,
+          taskQueue: tq,
+          args: [{ planId: 'year', openedOn }],
+        });
         expect(outcome).toMatchObject({ cycleId: `year-${period}`, period });
-        reports.push((await db.cycle.findUniqueOrThrow({ where: { id: `year-${period}` } })).report as unknown as CycleReport);
+        reports.push(
+          (await db.cycle.findUniqueOrThrow({ where: { id: `year-${period}` } })).report as unknown as CycleReport,
+        );
       }
       // A cycle run again (a retry, a second schedule firing) publishes nothing new and opens nothing twice.
-      const again = await env.client.workflow.execute(monitoringCycleWorkflow, { workflowId: 'year-2025-06-again', taskQueue: tq, args: [{ planId: 'year', openedOn: '2025-07-05' }] });
+      const again = await env.client.workflow.execute(monitoringCycleWorkflow, {
+        workflowId: 'year-2025-06-again',
+        taskQueue: tq,
+        args: [{ planId: 'year', openedOn: '2025-07-05' }],
+      });
       expect(again).toMatchObject({ cycleId: 'year-2025-06', reds: 2, itemsOpened: 0 });
     });
     await endRedItems();
@@ -167,10 +222,30 @@ describe('a year of monthly cycles', () => {
     //   January (31/365 = 0.0849): A1 (10/120)/0.0849 = 0.981 yellow; B1 (8/120)/0.0849 = 0.785 red; X1 1.177 green.
     //   June (181/365 = 0.4959):  A1 0.5/0.4959 = 1.008 green; B1 0.4/0.4959 = 0.807 yellow; A2 (6/20)/0.4959 = 0.605 red.
     //   December (1):             A1 1.0 green; B1 0.8 yellow; A2 0.6 red; X1 1.2 green.
-    expect(['A1', 'A2', 'B1', 'X1', 'C1'].map((c) => light(reports[0]!, c))).toEqual(['yellow', 'red', 'red', 'green', 'red']);
-    expect(['A1', 'A2', 'B1', 'X1', 'C1'].map((c) => light(reports[5]!, c))).toEqual(['green', 'red', 'yellow', 'green', 'red']);
-    expect(['A1', 'A2', 'B1', 'X1', 'C1'].map((c) => light(reports[11]!, c))).toEqual(['green', 'red', 'yellow', 'green', 'red']);
-    expect(reports.map((r) => r.elapsed)).toEqual([31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365].map((d) => Math.round((d / 365) * 10_000) / 10_000));
+    expect(['A1', 'A2', 'B1', 'X1', 'C1'].map((c) => light(reports[0]!, c))).toEqual([
+      'yellow',
+      'red',
+      'red',
+      'green',
+      'red',
+    ]);
+    expect(['A1', 'A2', 'B1', 'X1', 'C1'].map((c) => light(reports[5]!, c))).toEqual([
+      'green',
+      'red',
+      'yellow',
+      'green',
+      'red',
+    ]);
+    expect(['A1', 'A2', 'B1', 'X1', 'C1'].map((c) => light(reports[11]!, c))).toEqual([
+      'green',
+      'red',
+      'yellow',
+      'green',
+      'red',
+    ]);
+    expect(reports.map((r) => r.elapsed)).toEqual(
+      [31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365].map((d) => Math.round((d / 365) * 10_000) / 10_000),
+    );
 
     // Scores: a = (A1 + A2)/2 = (m/12 + m/20)/2 = m/15 = B1's m/15: a and b tie every month, x leads.
     for (const r of reports) {
@@ -182,20 +257,28 @@ describe('a year of monthly cycles', () => {
     }
     // December: x at pace 1.2, b at 0.8; b alone would need B1 past 1.2 × 120 = 144 to climb.
     const decB = reports[11]!.standings.find((st) => st.unitId === 'unit-b')!;
-    expect(decB.toRise).toEqual({ scoreGap: 0.4, aboveUnitId: 'unit-x', options: [{ code: 'B1', valueNeeded: 144.01 }] });
+    expect(decB.toRise).toEqual({
+      scoreGap: 0.4,
+      aboveUnitId: 'unit-x',
+      options: [{ code: 'B1', valueNeeded: 144.01 }],
+    });
 
     // Red indicators became items, one each per month, assigned to their owners and linked to cycle and indicator.
     const items = await waitFor(async () => {
       const rows = await db.item.findMany({ where: { id: { startsWith: 'M-year-' } }, orderBy: { id: 'asc' } });
       return rows.length === 12 * 2 + 1 ? rows : null; // A2 and C1 every month, B1 in January
     });
-    expect(items.filter((i) => i.id.endsWith('-C1')).every((i) => i.leadUnitId === 'unit-c' && i.category === 'monitoring')).toBe(true);
+    expect(
+      items.filter((i) => i.id.endsWith('-C1')).every((i) => i.leadUnitId === 'unit-c' && i.category === 'monitoring'),
+    ).toBe(true);
     const june = items.find((i) => i.id === 'M-year-2025-06-A2')!;
     expect(june).toMatchObject({ leadUnitId: 'unit-a', status: 'assigned' });
     expect(june.source).toContain('year-2025-06');
     expect(june.source).toContain('A2');
     // Nobody was asked for what they had already reported.
-    expect(await db.reportingRequest.count({ where: { cycleId: { startsWith: 'year-' }, unitId: { not: 'unit-c' } } })).toBe(0);
+    expect(
+      await db.reportingRequest.count({ where: { cycleId: { startsWith: 'year-' }, unitId: { not: 'unit-c' } } }),
+    ).toBe(0);
     expect(await db.reportingRequest.count({ where: { cycleId: { startsWith: 'year-' }, unitId: 'unit-c' } })).toBe(12);
   }, 300_000);
 });

@@ -20,7 +20,15 @@ beforeAll(async () => {
   db = fresh.db;
   dbUrl = fresh.url;
   await db.unit.create({ data: { id: 'unit-fan', name: '全市各街道', parentId: null, kind: 'township' } });
-  await db.contact.createMany({ data: Array.from({ length: RECIPIENTS }, (_, i) => ({ id: `h${i}`, unitId: 'unit-fan', role: 'handler', name: `经办人${i}`, email: `h${i}@example.gov.cn` })) });
+  await db.contact.createMany({
+    data: Array.from({ length: RECIPIENTS }, (_, i) => ({
+      id: `h${i}`,
+      unitId: 'unit-fan',
+      role: 'handler',
+      name: `经办人${i}`,
+      email: `h${i}@example.gov.cn`,
+    })),
+  });
   smtp = await testSmtp();
 });
 
@@ -48,7 +56,11 @@ describe('a worker killed with SIGKILL in the middle of a mail batch', () => {
   it('loses no mail; a resent one carries the same Message-ID', async () => {
     let w = await worker();
     // Overdue from the start: the urgent 催办 notice to all 150 handlers goes out even in quiet hours.
-    const item = await open(t.client, taskQueue, { title: '全市统一整治任务', leadUnitId: 'unit-fan', dueDate: '2020-06-30' });
+    const item = await open(t.client, taskQueue, {
+      title: '全市统一整治任务',
+      leadUnitId: 'unit-fan',
+      dueDate: '2020-06-30',
+    });
     const urge = () => smtp.received.filter((m) => m.subject === '【催办通知】全市统一整治任务');
     const deadline = Date.now() + 60_000;
     while (urge().length < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -10,7 +10,13 @@ import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import * as people from '../support/actors';
 import { act, open } from '../support/items';
 import { testSmtp, type TestSmtp } from '../support/smtp';
-import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import {
+  connectTemporal,
+  freshDatabase,
+  startTestWorker,
+  uniqueTaskQueue,
+  type TemporalHandles,
+} from '../support/stack';
 
 let t: TemporalHandles;
 let db: Db;
@@ -32,14 +38,56 @@ beforeAll(async () => {
   await seedUsers(db, Object.values(people));
   await db.contact.createMany({
     data: [
-      { id: 'c-a-h', unitId: 'unit-a', role: 'handler', name: '张经办', email: 'zhang@mz.example.gov.cn', userId: leadA.userId },
-      { id: 'c-a-l', unitId: 'unit-a', role: 'unit_leader', name: '李局长', email: 'li@mz.example.gov.cn', userId: 'u-a-leader' },
-      { id: 'c-c-h', unitId: 'unit-c', role: 'handler', name: '钱经办', email: 'qian@ga.example.gov.cn', userId: 'u-c' },
+      {
+        id: 'c-a-h',
+        unitId: 'unit-a',
+        role: 'handler',
+        name: '张经办',
+        email: 'zhang@mz.example.gov.cn',
+        userId: leadA.userId,
+      },
+      {
+        id: 'c-a-l',
+        unitId: 'unit-a',
+        role: 'unit_leader',
+        name: '李局长',
+        email: 'li@mz.example.gov.cn',
+        userId: 'u-a-leader',
+      },
+      {
+        id: 'c-c-h',
+        unitId: 'unit-c',
+        role: 'handler',
+        name: '钱经办',
+        email: 'qian@ga.example.gov.cn',
+        userId: 'u-c',
+      },
       // The same person is handler and leader of unit B: one mail, not two.
-      { id: 'c-b-h', unitId: 'unit-b', role: 'handler', name: '赵主任', email: 'zhao@cz.example.gov.cn', userId: 'u-b' },
-      { id: 'c-b-l', unitId: 'unit-b', role: 'unit_leader', name: '赵主任', email: 'ZHAO@cz.example.gov.cn', userId: 'u-b' },
+      {
+        id: 'c-b-h',
+        unitId: 'unit-b',
+        role: 'handler',
+        name: '赵主任',
+        email: 'zhao@cz.example.gov.cn',
+        userId: 'u-b',
+      },
+      {
+        id: 'c-b-l',
+        unitId: 'unit-b',
+        role: 'unit_leader',
+        name: '赵主任',
+        email: 'ZHAO@cz.example.gov.cn',
+        userId: 'u-b',
+      },
       { id: 'c-x-h', unitId: 'unit-x', role: 'handler', name: '孙经办', email: null, userId: 'u-x' },
-      { id: 'c-sup', unitId: 'dcs', role: 'supervisor', name: '王督查', email: 'wang@dcs.example.gov.cn', userId: supervisor.userId },
+      {
+        id: 'c-sup',
+        unitId: 'dcs',
+        role: 'supervisor',
+        name: '王督查',
+        email: 'wang@dcs.example.gov.cn',
+        userId: supervisor.userId,
+      },
     ],
   });
   worker = await startTestWorker(t, db, taskQueue);
@@ -67,7 +115,8 @@ beforeEach(() => {
   clock = OFFICE_HOURS;
 });
 
-const outbox = () => createNotificationActivities(db, mailer, { from: FROM, publicUrl: 'https://duban.example.gov.cn', now: () => clock });
+const outbox = () =>
+  createNotificationActivities(db, mailer, { from: FROM, publicUrl: 'https://duban.example.gov.cn', now: () => clock });
 
 async function deliverAll(): Promise<void> {
   const o = outbox();
@@ -77,7 +126,9 @@ async function deliverAll(): Promise<void> {
 
 const to = (m: { to?: unknown }) => {
   const list = Array.isArray(m.to) ? m.to : m.to ? [m.to] : [];
-  return list.flatMap((a: { value: Array<{ address?: string }> }) => a.value.map((v) => v.address!.toLowerCase())).join(',');
+  return list
+    .flatMap((a: { value: Array<{ address?: string }> }) => a.value.map((v) => v.address!.toLowerCase()))
+    .join(',');
 };
 
 describe('notifications by email through a real SMTP server', () => {
@@ -101,7 +152,11 @@ describe('notifications by email through a real SMTP server', () => {
   });
 
   it('mails one person once when two roles reach them, and reports a missing address to the supervisor', async () => {
-    const item = await open(t.client, taskQueue, { title: '路灯损坏未修复', leadUnitId: 'unit-b', coUnitIds: ['unit-x'] });
+    const item = await open(t.client, taskQueue, {
+      title: '路灯损坏未修复',
+      leadUnitId: 'unit-b',
+      coUnitIds: ['unit-x'],
+    });
     await deliverAll();
     const mails = smtp.received.filter((m) => m.subject?.includes('路灯损坏未修复'));
     expect(mails.map(to).sort()).toEqual(['wang@dcs.example.gov.cn', 'zhao@cz.example.gov.cn']);
@@ -109,8 +164,18 @@ describe('notifications by email through a real SMTP server', () => {
     expect(mails.find((m) => to(m) === 'wang@dcs.example.gov.cn')!.text).toContain('联系人：孙经办（市教育局）');
     const noAddress = await db.outboxMessage.findMany({ where: { itemId: item.id, status: 'no_address' } });
     expect(noAddress.map((r) => r.recipientName)).toEqual(['孙经办']);
-    const undelivered = await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(supervisor) });
-    expect(undelivered.json().notifications.some((n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'no_address')).toBe(true);
+    const undelivered = await app.inject({
+      method: 'GET',
+      url: '/api/notifications/undelivered',
+      headers: bearer(supervisor),
+    });
+    expect(
+      undelivered
+        .json()
+        .notifications.some(
+          (n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'no_address',
+        ),
+    ).toBe(true);
   });
 
   it('survives the SMTP server being down for a while: every mail delivered once when it is back', async () => {
@@ -146,8 +211,14 @@ describe('notifications by email through a real SMTP server', () => {
     expect(failed).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn', attempts: 1 });
     expect(failed.lastError).toContain('550');
     const res = await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(supervisor) });
-    expect(res.json().notifications.find((n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'failed')).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn' });
-    expect((await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(leadA) })).statusCode).toBe(403);
+    expect(
+      res
+        .json()
+        .notifications.find((n: { itemId: string; status: string }) => n.itemId === item.id && n.status === 'failed'),
+    ).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn' });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(leadA) })).statusCode,
+    ).toBe(403);
   });
 
   it('retries a 451 (try again later) and delivers once when the server takes it', async () => {
@@ -160,9 +231,16 @@ describe('notifications by email through a real SMTP server', () => {
     expect(await o.sendPending()).toMatchObject({ sent: 0, retried: 1 });
     clock += 600_000;
     expect(await o.sendPending()).toMatchObject({ sent: 1, retried: 0 });
-    const row = await db.outboxMessage.findFirstOrThrow({ where: { itemId: item.id, recipientEmail: 'li@mz.example.gov.cn' } });
+    const row = await db.outboxMessage.findFirstOrThrow({
+      where: { itemId: item.id, recipientEmail: 'li@mz.example.gov.cn' },
+    });
     expect(row).toMatchObject({ status: 'sent', attempts: 3 });
-    expect(smtp.received.filter((m) => m.subject?.includes('临时拒收演练')).map(to).sort()).toEqual(['li@mz.example.gov.cn', 'zhang@mz.example.gov.cn']);
+    expect(
+      smtp.received
+        .filter((m) => m.subject?.includes('临时拒收演练'))
+        .map(to)
+        .sort(),
+    ).toEqual(['li@mz.example.gov.cn', 'zhang@mz.example.gov.cn']);
   });
 
   it('gives up on a server that never answers after the data (socket timeout), and delivers once when it answers again', async () => {
@@ -214,22 +292,38 @@ describe('notifications by email through a real SMTP server', () => {
     expect(returned).toBeDefined();
     expect(to(returned!)).toBe('zhang@mz.example.gov.cn');
     expect(returned!.text).toContain('退回理由：分类投放点未设置');
-    expect(smtp.received.find((m) => m.subject === '【销号申请待核查】垃圾分类不到位' && to(m) === 'wang@dcs.example.gov.cn')).toBeDefined();
+    expect(
+      smtp.received.find(
+        (m) => m.subject === '【销号申请待核查】垃圾分类不到位' && to(m) === 'wang@dcs.example.gov.cn',
+      ),
+    ).toBeDefined();
 
-    const mine = (await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA as Actor) })).json();
+    const mine = (
+      await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA as Actor) })
+    ).json();
     const notice = mine.notifications.find((n: { subject: string }) => n.subject === '【退回整改通知】垃圾分类不到位');
     expect(notice).toMatchObject({ kindLabel: '退回整改通知', status: 'sent', readAt: null });
-    const read = await app.inject({ method: 'POST', url: `/api/notifications/${notice.id}/read`, headers: bearer(leadA) });
+    const read = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${notice.id}/read`,
+      headers: bearer(leadA),
+    });
     expect(read.json()).toMatchObject({ changed: true });
-    const after = (await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA) })).json();
+    const after = (
+      await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA) })
+    ).json();
     expect(after.unread).toBe(mine.unread - 1);
-    expect((await app.inject({ method: 'POST', url: `/api/notifications/${notice.id}/read`, headers: bearer(supervisor) })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/notifications/${notice.id}/read`, headers: bearer(supervisor) }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it('sends only urgent notices in quiet hours; the rest go out when the working day begins', async () => {
     clock = Date.parse('2026-11-24T14:00:00Z'); // 22:00 in Shanghai
     const item = await open(t.client, taskQueue, { title: '夜间到达的交办', dueDate: '2020-03-31' }); // overdue: urgent rungs fire at once
-    while ((await db.notificationRequest.count({ where: { itemId: item.id, kind: 'accountability' } })) === 0) await new Promise((r) => setTimeout(r, 50));
+    while ((await db.notificationRequest.count({ where: { itemId: item.id, kind: 'accountability' } })) === 0)
+      await new Promise((r) => setTimeout(r, 50));
     const o = outbox();
     await o.expandRequests();
     await o.sendPending();
@@ -249,7 +343,11 @@ describe('notifications by email through a real SMTP server', () => {
       const second = await open(t.client, taskQueue, { title: '汇总事项乙' });
       const o = outbox();
       await o.expandRequests();
-      expect(await db.outboxMessage.count({ where: { itemId: { in: [first.id, second.id] }, recipientEmail: 'li@mz.example.gov.cn', status: 'digest' } })).toBe(2);
+      expect(
+        await db.outboxMessage.count({
+          where: { itemId: { in: [first.id, second.id] }, recipientEmail: 'li@mz.example.gov.cn', status: 'digest' },
+        }),
+      ).toBe(2);
       await o.composeDigests();
       await o.composeDigests(); // once a day, whatever happens
       await o.sendPending();
@@ -258,7 +356,11 @@ describe('notifications by email through a real SMTP server', () => {
       expect(toLi[0]!.subject).toBe('【每日督办汇总】2026-11-24（共 2 条）');
       expect(toLi[0]!.text).toContain('1. 【交办通知】汇总事项甲');
       expect(toLi[0]!.text).toContain('2. 【交办通知】汇总事项乙');
-      expect(smtp.received.filter((m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject?.startsWith('【交办通知】汇总事项'))).toHaveLength(2);
+      expect(
+        smtp.received.filter(
+          (m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject?.startsWith('【交办通知】汇总事项'),
+        ),
+      ).toHaveLength(2);
     } finally {
       await db.contact.update({ where: { id: 'c-a-l' }, data: { digest: false } });
     }
@@ -267,15 +369,21 @@ describe('notifications by email through a real SMTP server', () => {
   it('records the acknowledgement when the link in the mail is opened', async () => {
     const item = await open(t.client, taskQueue, { title: '需确认收到的事项' });
     await deliverAll();
-    const mail = smtp.received.find((m) => m.subject === '【交办通知】需确认收到的事项' && to(m) === 'zhang@mz.example.gov.cn')!;
+    const mail = smtp.received.find(
+      (m) => m.subject === '【交办通知】需确认收到的事项' && to(m) === 'zhang@mz.example.gov.cn',
+    )!;
     const link = /确认收到：(\S+)/.exec(mail.text ?? '')![1]!;
     expect(link).toMatch(/^https:\/\/duban\.example\.gov\.cn\/api\/ack\/[0-9a-f]{32}$/);
     const res = await app.inject({ method: 'GET', url: new URL(link).pathname });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('已确认收到');
-    const row = await db.outboxMessage.findFirstOrThrow({ where: { itemId: item.id, recipientEmail: 'zhang@mz.example.gov.cn' } });
+    const row = await db.outboxMessage.findFirstOrThrow({
+      where: { itemId: item.id, recipientEmail: 'zhang@mz.example.gov.cn' },
+    });
     expect(row.readAt).not.toBeNull();
-    expect((await app.inject({ method: 'GET', url: '/api/ack/00000000000000000000000000000000' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/api/ack/00000000000000000000000000000000' })).statusCode).toBe(
+      404,
+    );
   });
 
   it('renders and delivers every kind of notice with its Chinese subject intact', async () => {
@@ -296,14 +404,25 @@ describe('notifications by email through a real SMTP server', () => {
       ['calendar_unknown', { year: '2031' }, '工作日历缺失提醒'],
     ];
     await db.notificationRequest.createMany({
-      data: kinds.map(([kind, payload], i) => ({ key: `sample/${item.id}/${i}`, itemId: item.id, kind, targets: ['handler'], unitIds: ['unit-a'], payload: { title: item.title, ...payload }, createdAt: new Date() })),
+      data: kinds.map(([kind, payload], i) => ({
+        key: `sample/${item.id}/${i}`,
+        itemId: item.id,
+        kind,
+        targets: ['handler'],
+        unitIds: ['unit-a'],
+        payload: { title: item.title, ...payload },
+        createdAt: new Date(),
+      })),
     });
     await deliverAll();
-    const subjects = smtp.received.filter((m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject?.endsWith('各类通知样例事项')).map((m) => m.subject);
+    const subjects = smtp.received
+      .filter((m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject?.endsWith('各类通知样例事项'))
+      .map((m) => m.subject);
     for (const [, , label] of kinds) expect(subjects).toContain(`【${label}】各类通知样例事项`);
     const refused = smtp.received.find((m) => m.subject === '【延期审批结果】各类通知样例事项')!;
     expect(refused.text).toContain('审批结果：不同意延期（理由不充分）');
-    expect(smtp.received.find((m) => m.subject === '【工作日历缺失提醒】各类通知样例事项')!.text).toContain('缺少日历数据的年份：2031');
+    expect(smtp.received.find((m) => m.subject === '【工作日历缺失提醒】各类通知样例事项')!.text).toContain(
+      '缺少日历数据的年份：2031',
+    );
   });
 });
-

@@ -12,7 +12,12 @@ const require = createRequire(import.meta.url);
 async function histories() {
   const dir = path.join(here, 'histories');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(await readFile(path.join(dir, f), 'utf8')) })));
+  return Promise.all(
+    files.map(async (f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: JSON.parse(await readFile(path.join(dir, f), 'utf8')),
+    })),
+  );
 }
 
 beforeAll(() => {
@@ -38,9 +43,14 @@ describe('replay of recorded histories (the determinism gate)', () => {
 
   it('fails on a deliberately non-deterministic change', async () => {
     const all = await histories();
-    const broken = await bundleWorkflowCode({ workflowsPath: require.resolve('./broken/workflows.ts'), logger: new DefaultLogger('ERROR') });
+    const broken = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./broken/workflows.ts'),
+      logger: new DefaultLogger('ERROR'),
+    });
     const item = all.find((h) => h.workflowId === 'full-loop-two-returns');
     expect(item).toBeDefined();
-    await expect(Worker.runReplayHistory({ workflowBundle: broken }, item!.history, item!.workflowId)).rejects.toThrow(/nondetermin|DeterminismViolation/i);
+    await expect(Worker.runReplayHistory({ workflowBundle: broken }, item!.history, item!.workflowId)).rejects.toThrow(
+      /nondetermin|DeterminismViolation/i,
+    );
   });
 });

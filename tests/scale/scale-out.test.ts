@@ -28,7 +28,12 @@ beforeAll(async () => {
   await seedUnits(db);
   await seedUsers(db, Object.values(p));
   const taskQueue = uniqueTaskQueue('scale');
-  const env = { DATABASE_URL: fresh.url, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: taskQueue, AUTH_SECRET: TEST_SECRET };
+  const env = {
+    DATABASE_URL: fresh.url,
+    TEMPORAL_ADDRESS: t.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AUTH_SECRET: TEST_SECRET,
+  };
   const started = await Promise.all([
     startWorkerProcess(env),
     startWorkerProcess(env),
@@ -55,13 +60,25 @@ afterAll(async () => {
  */
 let turn = 0;
 const dead = new Set<string>();
-async function call(path: string, actor: Actor, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  path: string,
+  actor: Actor,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   for (let tries = 0; tries < 10; tries++) {
     const live = apis.filter((a) => !dead.has(a.url));
     if (live.length === 0) break;
     const api = live[turn++ % live.length]!;
     try {
-      const res = await fetch(`${api.url}${path}`, { method: 'POST', headers: { ...bearer(actor), 'content-type': 'application/json', 'idempotency-key': `scale:${path}:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}` }, body: JSON.stringify(body) });
+      const res = await fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: {
+          ...bearer(actor),
+          'content-type': 'application/json',
+          'idempotency-key': `scale:${path}:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`,
+        },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     } catch {
       dead.add(api.url);
@@ -81,36 +98,50 @@ describe('two workers and two API processes', () => {
   it('share the load, and the survivors finish everything when one of each is killed', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = await call('/api/items', p.supervisor, { title: `横向扩展 ${i}`, leadUnitId: 'unit-a', dueDate: '2026-12-31' });
+      const r = await call('/api/items', p.supervisor, {
+        title: `横向扩展 ${i}`,
+        leadUnitId: 'unit-a',
+        dueDate: '2026-12-31',
+      });
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       ids.push((r.json.item as { id: string }).id);
     }
     const [first, second] = [STEPS.slice(0, 2), STEPS.slice(2)];
-    await Promise.all(ids.map(async (id) => {
-      for (const [action, actor, body] of first) expect((await call(`/api/items/${id}/${action}`, actor, body)).status).toBe(200);
-    }));
+    await Promise.all(
+      ids.map(async (id) => {
+        for (const [action, actor, body] of first)
+          expect((await call(`/api/items/${id}/${action}`, actor, body)).status).toBe(200);
+      }),
+    );
 
     // Both workers have done work: the workflow tasks were completed by two identities.
     const identities = new Set<string>();
     for (const id of ids) {
       const history = await t.client.workflow.getHandle(itemWorkflowId(id)).fetchHistory();
-      for (const e of history.events ?? []) if (e.workflowTaskCompletedEventAttributes?.identity) identities.add(e.workflowTaskCompletedEventAttributes.identity);
+      for (const e of history.events ?? [])
+        if (e.workflowTaskCompletedEventAttributes?.identity)
+          identities.add(e.workflowTaskCompletedEventAttributes.identity);
     }
     expect(identities.size).toBe(2);
 
     await kill9(workers[0]!);
     await kill9(apis[0]!.proc);
-    await Promise.all(ids.map(async (id) => {
-      for (const [action, actor, body] of second) {
-        const r = await call(`/api/items/${id}/${action}`, actor, body);
-        expect(r.status, JSON.stringify(r.json)).toBe(200);
-      }
-    }));
+    await Promise.all(
+      ids.map(async (id) => {
+        for (const [action, actor, body] of second) {
+          const r = await call(`/api/items/${id}/${action}`, actor, body);
+          expect(r.status, JSON.stringify(r.json)).toBe(200);
+        }
+      }),
+    );
 
     const items = await db.item.findMany({ where: { id: { in: ids } } });
     expect(items.every((i) => i.status === 'closed')).toBe(true);
     for (const id of ids) {
-      const events = await db.itemEvent.findMany({ where: { itemId: id, action: { not: 'escalate' } }, orderBy: { seq: 'asc' } });
+      const events = await db.itemEvent.findMany({
+        where: { itemId: id, action: { not: 'escalate' } },
+        orderBy: { seq: 'asc' },
+      });
       expect(events.map((e) => e.action)).toEqual(['create', 'sign', 'filePlan', 'submit', 'verifyPass']);
     }
   }, 240_000);

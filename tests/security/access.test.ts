@@ -17,7 +17,15 @@ import { signToken } from '../../lib/tokens';
 import { ROOT } from '../../lib/tools';
 import { itemWorkflowId } from '../../workflows/ids';
 import * as p from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, testApp, testEvidenceStore, type ApiStack, holdToContract } from '../support/api';
+import {
+  bearer,
+  startApiStack,
+  TEST_SECRET,
+  testApp,
+  testEvidenceStore,
+  type ApiStack,
+  holdToContract,
+} from '../support/api';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -30,7 +38,12 @@ afterAll(async () => stack?.close());
 
 const get = (url: string, headers: Record<string, string> = {}) => stack.app.inject({ method: 'GET', url, headers });
 async function open(leadUnitId = 'unit-a', title = '占道经营整治'): Promise<string> {
-  const res = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(p.supervisor), payload: { title, leadUnitId, dueDate: '2026-12-31' } });
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: '/api/items',
+    headers: bearer(p.supervisor),
+    payload: { title, leadUnitId, dueDate: '2026-12-31' },
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().item.id;
 }
@@ -38,13 +51,25 @@ async function open(leadUnitId = 'unit-a', title = '占道经营整治'): Promis
 describe('authentication', () => {
   it('answers 401 with the reason for a missing, malformed, wrongly signed, expired, unsigned or unknown token', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const body = Buffer.from(JSON.stringify({ sub: p.supervisor.userId, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ sub: p.supervisor.userId, exp: Math.floor(Date.now() / 1000) + 600 }),
+    ).toString('base64url');
     const cases: Array<[Record<string, string>, string]> = [
       [{}, '缺少 Authorization 请求头'],
       [{ authorization: 'Basic abc' }, 'Authorization 请求头应为'],
       [{ authorization: 'Bearer not-a-jwt' }, '令牌格式错误'],
-      [{ authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, 'another-secret-another-secret-another!!')}` }, '令牌签名无效'],
-      [{ authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, TEST_SECRET, 60, Date.now() - 3600_000)}` }, '令牌已过期'],
+      [
+        {
+          authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, 'another-secret-another-secret-another!!')}`,
+        },
+        '令牌签名无效',
+      ],
+      [
+        {
+          authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, TEST_SECRET, 60, Date.now() - 3600_000)}`,
+        },
+        '令牌已过期',
+      ],
       [{ authorization: `Bearer ${header}.${body}.` }, '令牌签名算法不受支持'],
       [{ authorization: `Bearer ${signToken({ userId: 'nobody' }, TEST_SECRET)}` }, '用户不存在或已停用'],
     ];
@@ -56,11 +81,17 @@ describe('authentication', () => {
   });
 
   it('takes role and unit from the users table, and locks a disabled user out', async () => {
-    const put = (body: Record<string, unknown>) => stack.app.inject({ method: 'PUT', url: '/api/users/u-temp', headers: bearer(p.admin), payload: body });
+    const put = (body: Record<string, unknown>) =>
+      stack.app.inject({ method: 'PUT', url: '/api/users/u-temp', headers: bearer(p.admin), payload: body });
     expect((await put({ name: '临时经办', role: 'unit_handler', unitId: 'unit-b' })).statusCode).toBe(200);
     const me = await get('/api/me', bearer({ userId: 'u-temp' }));
-    expect(me.json()).toMatchObject({ actor: { userId: 'u-temp', role: 'unit_handler', unitId: 'unit-b' }, roleLabel: '责任单位经办人' });
-    expect((await put({ name: '临时经办', role: 'unit_handler', unitId: 'unit-b', active: false })).statusCode).toBe(200);
+    expect(me.json()).toMatchObject({
+      actor: { userId: 'u-temp', role: 'unit_handler', unitId: 'unit-b' },
+      roleLabel: '责任单位经办人',
+    });
+    expect((await put({ name: '临时经办', role: 'unit_handler', unitId: 'unit-b', active: false })).statusCode).toBe(
+      200,
+    );
     const locked = await get('/api/me', bearer({ userId: 'u-temp' }));
     expect(locked.statusCode).toBe(401);
     expect(locked.json().message).toContain('已停用');
@@ -82,11 +113,28 @@ describe('authentication', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
-    const app = holdToContract(await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { jwksUrl, issuer: 'https://sso.example.gov.cn', audience: 'duban', userCacheMs: 0 }, evidence: await testEvidenceStore() }));
+    const app = holdToContract(
+      await buildApp({
+        services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 },
+        auth: { jwksUrl, issuer: 'https://sso.example.gov.cn', audience: 'duban', userCacheMs: 0 },
+        evidence: await testEvidenceStore(),
+      }),
+    );
     const sso = (key: Parameters<SignJWT['sign']>[0], iss = 'https://sso.example.gov.cn', kid = 'sso-1') =>
-      new SignJWT({ name: '张经办' }).setProtectedHeader({ alg: 'RS256', kid }).setSubject(p.leadA.userId).setIssuer(iss).setAudience('duban').setIssuedAt().setExpirationTime('10m').sign(key);
+      new SignJWT({ name: '张经办' })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setSubject(p.leadA.userId)
+        .setIssuer(iss)
+        .setAudience('duban')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(key);
     try {
-      const ok = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${await sso(privateKey)}` } });
+      const ok = await app.inject({
+        method: 'GET',
+        url: '/api/me',
+        headers: { authorization: `Bearer ${await sso(privateKey)}` },
+      });
       expect(ok.statusCode, ok.body).toBe(200);
       expect(ok.json().actor).toMatchObject({ userId: p.leadA.userId, role: 'unit_handler', unitId: 'unit-a' });
       const refused: Array<[string, string]> = [
@@ -101,8 +149,24 @@ describe('authentication', () => {
         expect(res.json().message).toContain(reason);
       }
       up = false;
-      const fresh = holdToContract(await buildApp({ services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 }, auth: { jwksUrl, userCacheMs: 0 }, evidence: await testEvidenceStore() }));
-      const down = await fresh.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${await sso(privateKey)}` } });
+      const fresh = holdToContract(
+        await buildApp({
+          services: {
+            db: stack.db,
+            temporal: stack.t.client,
+            taskQueue: tq,
+            maxDeclines: 2,
+            temporalTimeoutMs: 15_000,
+          },
+          auth: { jwksUrl, userCacheMs: 0 },
+          evidence: await testEvidenceStore(),
+        }),
+      );
+      const down = await fresh.inject({
+        method: 'GET',
+        url: '/api/me',
+        headers: { authorization: `Bearer ${await sso(privateKey)}` },
+      });
       expect(down.statusCode).toBe(503);
       expect(down.json()).toMatchObject({ dependency: 'identity' });
       await fresh.close();
@@ -127,7 +191,10 @@ describe('authorisation inside the workflow', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'ActionRefused', details: [{ code: 'forbidden' }] });
+    expect((err as WorkflowUpdateFailedError).cause).toMatchObject({
+      type: 'ActionRefused',
+      details: [{ code: 'forbidden' }],
+    });
     expect(await stack.db.itemEvent.count({ where: { itemId } })).toBe(before);
   }
 
@@ -142,9 +209,17 @@ describe('authorisation inside the workflow', () => {
     await refusedByWorkflow(id, districtSup, 'withdraw', { reason: '越权撤销' });
     // Inside it, but reassigning to a unit outside it.
     const inDistrict = await open('district-a');
-    await actOnItem(stack.t.client, inDistrict, parseCommand({ action: 'decline', payload: { reason: '非本单位职责' }, actor: p.districtHandler }));
+    await actOnItem(
+      stack.t.client,
+      inDistrict,
+      parseCommand({ action: 'decline', payload: { reason: '非本单位职责' }, actor: p.districtHandler }),
+    );
     await refusedByWorkflow(inDistrict, districtSup, 'reassign', { leadUnitId: 'unit-b' });
-    const ok = await actOnItem(stack.t.client, inDistrict, parseCommand({ action: 'reassign', payload: { leadUnitId: 'district-t' }, actor: districtSup }));
+    const ok = await actOnItem(
+      stack.t.client,
+      inDistrict,
+      parseCommand({ action: 'reassign', payload: { leadUnitId: 'district-t' }, actor: districtSup }),
+    );
     expect(ok.leadUnitId).toBe('district-t');
   });
 
@@ -155,7 +230,12 @@ describe('authorisation inside the workflow', () => {
     expect(list.items.map((i: { id: string }) => i.id)).toContain(district);
     expect(list.items.every((i: { leadUnitId: string }) => i.leadUnitId.startsWith('district'))).toBe(true);
     expect((await get(`/api/items/${city}`, bearer(p.districtSupervisor))).statusCode).toBe(404);
-    const create = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(p.districtSupervisor), payload: { title: '越界立项', leadUnitId: 'unit-b', dueDate: '2026-12-31' } });
+    const create = await stack.app.inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: bearer(p.districtSupervisor),
+      payload: { title: '越界立项', leadUnitId: 'unit-b', dueDate: '2026-12-31' },
+    });
     expect(create.statusCode).toBe(403);
     expect(create.json().message).toContain('管辖范围');
   });
@@ -165,11 +245,26 @@ describe('separation of duties', () => {
   it('lets the system administrator manage users but not read items or the audit record; the auditor reads the record and changes nothing', async () => {
     expect((await get('/api/audit', bearer(p.admin))).statusCode).toBe(403);
     expect((await get('/api/items', bearer(p.admin))).statusCode).toBe(403);
-    const grant = await stack.app.inject({ method: 'PUT', url: '/api/users/u-admin2', headers: bearer(p.admin), payload: { name: '第二审计员', role: 'auditor' } });
+    const grant = await stack.app.inject({
+      method: 'PUT',
+      url: '/api/users/u-admin2',
+      headers: bearer(p.admin),
+      payload: { name: '第二审计员', role: 'auditor' },
+    });
     expect(grant.statusCode).toBe(403);
-    const demote = await stack.app.inject({ method: 'PUT', url: `/api/users/${p.auditor.userId}`, headers: bearer(p.admin), payload: { name: '审计员', role: 'unit_handler', unitId: 'unit-a' } });
+    const demote = await stack.app.inject({
+      method: 'PUT',
+      url: `/api/users/${p.auditor.userId}`,
+      headers: bearer(p.admin),
+      payload: { name: '审计员', role: 'unit_handler', unitId: 'unit-a' },
+    });
     expect(demote.statusCode).toBe(403);
-    const self = await stack.app.inject({ method: 'PUT', url: `/api/users/${p.admin.userId}`, headers: bearer(p.admin), payload: { name: '管理员', role: 'supervisor' } });
+    const self = await stack.app.inject({
+      method: 'PUT',
+      url: `/api/users/${p.admin.userId}`,
+      headers: bearer(p.admin),
+      payload: { name: '管理员', role: 'supervisor' },
+    });
     expect(self.statusCode).toBe(403);
 
     for (const [method, url, payload] of [
@@ -181,16 +276,33 @@ describe('separation of duties', () => {
     }
     const audit = (await get('/api/audit?pageSize=200', bearer(p.auditor))).json();
     const adminTries = audit.entries.filter((e: { userId: string }) => e.userId === p.admin.userId);
-    expect(adminTries.some((e: { action: string; outcome: string; status: number }) => e.action === 'PUT /api/users/:id' && e.outcome === 'denied' && e.status === 403)).toBe(true);
-    expect(audit.entries.every((e: { at: string; ip: string; requestId: string }) => e.at && e.ip && e.requestId)).toBe(true);
+    expect(
+      adminTries.some(
+        (e: { action: string; outcome: string; status: number }) =>
+          e.action === 'PUT /api/users/:id' && e.outcome === 'denied' && e.status === 403,
+      ),
+    ).toBe(true);
+    expect(audit.entries.every((e: { at: string; ip: string; requestId: string }) => e.at && e.ip && e.requestId)).toBe(
+      true,
+    );
   });
 });
 
 describe('the audit of access', () => {
   it('records every state change with user, action, target, outcome, address and request id', async () => {
     const id = await open();
-    await stack.app.inject({ method: 'POST', url: `/api/items/${id}/sign`, headers: { ...bearer(p.leadA), 'x-request-id': 'sign-req-1' }, payload: {} });
-    await stack.app.inject({ method: 'POST', url: `/api/items/${id}/verifyPass`, headers: bearer(p.leadA), payload: {} });
+    await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${id}/sign`,
+      headers: { ...bearer(p.leadA), 'x-request-id': 'sign-req-1' },
+      payload: {},
+    });
+    await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${id}/verifyPass`,
+      headers: bearer(p.leadA),
+      payload: {},
+    });
     const rows = await stack.db.auditLog.findMany({ where: { target: id }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => [r.userId, r.action, r.outcome, r.status])).toEqual([
       [p.leadA.userId, 'POST /api/items/:id/sign', 'ok', 200],
@@ -203,14 +315,34 @@ describe('the audit of access', () => {
     const day = 86_400_000;
     await stack.db.auditLog.createMany({
       data: [
-        { at: new Date(Date.now() - 400 * day), action: 'GET /old', outcome: 'ok', status: 200, target: 'retention-400' },
-        { at: new Date(Date.now() - 200 * day), action: 'GET /old', outcome: 'ok', status: 200, target: 'retention-200' },
-        { at: new Date(Date.now() - 100 * day), action: 'GET /old', outcome: 'ok', status: 200, target: 'retention-100' },
+        {
+          at: new Date(Date.now() - 400 * day),
+          action: 'GET /old',
+          outcome: 'ok',
+          status: 200,
+          target: 'retention-400',
+        },
+        {
+          at: new Date(Date.now() - 200 * day),
+          action: 'GET /old',
+          outcome: 'ok',
+          status: 200,
+          target: 'retention-200',
+        },
+        {
+          at: new Date(Date.now() - 100 * day),
+          action: 'GET /old',
+          outcome: 'ok',
+          status: 200,
+          target: 'retention-100',
+        },
       ],
     });
     expect(await purgeAudit(stack.db, 365)).toBe(1);
     expect(await purgeAudit(stack.db, 10)).toBe(1); // never below 180 days
-    expect((await stack.db.auditLog.findMany({ where: { target: { startsWith: 'retention-' } } })).map((r) => r.target)).toEqual(['retention-100']);
+    expect(
+      (await stack.db.auditLog.findMany({ where: { target: { startsWith: 'retention-' } } })).map((r) => r.target),
+    ).toEqual(['retention-100']);
     await expect(stack.db.auditLog.deleteMany({ where: { target: 'retention-100' } })).rejects.toThrow(/append-only/);
     expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '90' })).toThrow(/at least 180/);
   });
@@ -219,23 +351,47 @@ describe('the audit of access', () => {
 describe('hardening', () => {
   it('sends security headers, no CORS, and no internals', async () => {
     const res = await get('/api/items', { ...bearer(p.supervisor), origin: 'https://evil.example.com' });
-    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await stack.app.inject({ method: 'OPTIONS', url: '/api/items', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const preflight = await stack.app.inject({
+      method: 'OPTIONS',
+      url: '/api/items',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(preflight.statusCode).toBeGreaterThanOrEqual(400);
   });
 
   it('caps bodies, pages and unknown fields before anything happens', async () => {
-    const huge = await stack.app.inject({ method: 'POST', url: '/api/items', headers: { ...bearer(p.supervisor), 'content-type': 'application/json' }, payload: JSON.stringify({ title: 'x', leadUnitId: 'unit-a', dueDate: '2026-12-31', description: 'x'.repeat(1_100_000) }) });
+    const huge = await stack.app.inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: { ...bearer(p.supervisor), 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        title: 'x',
+        leadUnitId: 'unit-a',
+        dueDate: '2026-12-31',
+        description: 'x'.repeat(1_100_000),
+      }),
+    });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().message).toBe('请求体过大');
     const page = await get('/api/items?pageSize=1000', bearer(p.supervisor));
     expect(page.statusCode).toBe(400);
     expect(page.json().fields[0].field).toBe('querystring.pageSize');
     const id = await open();
-    const mass = await stack.app.inject({ method: 'POST', url: `/api/items/${id}/sign`, headers: bearer(p.leadA), payload: { note: '', status: 'closed', leadUnitId: 'unit-x', verifier: 'u-a' } });
+    const mass = await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${id}/sign`,
+      headers: bearer(p.leadA),
+      payload: { note: '', status: 'closed', leadUnitId: 'unit-x', verifier: 'u-a' },
+    });
     expect(mass.statusCode).toBe(400);
     expect(mass.body).toMatch(/status|leadUnitId|verifier/);
     expect((await stack.db.item.findUnique({ where: { id } }))?.status).toBe('assigned');
@@ -244,7 +400,13 @@ describe('hardening', () => {
   it('limits requests per token, tighter for those that send mail', async () => {
     const app = await testApp(stack.db, stack.t.client, tq, 15_000, { limits: { perMinute: 8, mailPerMinute: 2 } });
     try {
-      const create = (actor: Actor) => app.inject({ method: 'POST', url: '/api/items', headers: bearer(actor), payload: { title: '限流测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' } });
+      const create = (actor: Actor) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/items',
+          headers: bearer(actor),
+          payload: { title: '限流测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+        });
       const before = await stack.db.item.count();
       expect((await create(p.supervisor)).statusCode).toBe(201);
       expect((await create(p.supervisor)).statusCode).toBe(201);
@@ -254,9 +416,12 @@ describe('hardening', () => {
       expect(third.headers['retry-after']).toBeDefined();
       expect(await stack.db.item.count()).toBe(before + 2);
       // Reading is counted apart, and another person has a budget of their own.
-      expect((await app.inject({ method: 'GET', url: '/api/items', headers: bearer(p.supervisor) })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/api/items', headers: bearer(p.supervisor) })).statusCode).toBe(
+        200,
+      );
       expect((await create(p.districtSupervisor)).statusCode).toBe(403);
-      for (let i = 0; i < 8; i++) expect((await app.inject({ method: 'GET', url: '/api/me', headers: bearer(p.leadA) })).statusCode).toBe(200);
+      for (let i = 0; i < 8; i++)
+        expect((await app.inject({ method: 'GET', url: '/api/me', headers: bearer(p.leadA) })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/api/me', headers: bearer(p.leadA) })).statusCode).toBe(429);
     } finally {
       await app.close();
@@ -268,12 +433,18 @@ describe('nothing readable where it should not be', () => {
   it('encrypts workflow payloads: the item’s contents are not in Temporal in clear text', async () => {
     const title = '某小区消防通道被长期占用（机密测试标题）';
     const id = await open('unit-a', title);
-    await stack.app.inject({ method: 'POST', url: `/api/items/${id}/sign`, headers: bearer(p.leadA), payload: { note: '已签收，立即整改' } });
+    await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${id}/sign`,
+      headers: bearer(p.leadA),
+      payload: { note: '已签收，立即整改' },
+    });
     // A client without the key sees what Temporal stores and shows in its web UI.
     const plain = new Client({ connection: stack.t.connection });
     const history = await plain.workflow.getHandle(itemWorkflowId(id)).fetchHistory();
     // Bytes come back base64-encoded in the JSON form of the history.
-    const bytes = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64') : Buffer.from((v as Uint8Array | undefined) ?? []));
+    const bytes = (v: unknown) =>
+      typeof v === 'string' ? Buffer.from(v, 'base64') : Buffer.from((v as Uint8Array | undefined) ?? []);
     const payloads: Array<{ metadata?: Record<string, unknown>; data?: unknown }> = [];
     JSON.stringify(history, (_k, v) => {
       if (v && typeof v === 'object' && 'metadata' in v && 'data' in v) payloads.push(v);
@@ -284,14 +455,19 @@ describe('nothing readable where it should not be', () => {
     // search attributes (status, unit id, due date, light: what lists are built from) and the
     // SDK's own bookkeeping in markers (patch ids, activity ids).
     const events = history.events ?? [];
-    const started = events.find((e) => e.workflowExecutionStartedEventAttributes)?.workflowExecutionStartedEventAttributes;
+    const started = events.find(
+      (e) => e.workflowExecutionStartedEventAttributes,
+    )?.workflowExecutionStartedEventAttributes;
     expect(started?.input?.payloads?.map(encoding)).toEqual(['binary/encrypted']);
-    const updates = events.flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads ?? []);
+    const updates = events.flatMap(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads ?? [],
+    );
     expect(updates.length).toBeGreaterThan(0);
     expect(updates.map(encoding).every((x) => x === 'binary/encrypted')).toBe(true);
     expect(payloads.filter((pl) => encoding(pl) === 'binary/encrypted').length).toBeGreaterThan(4);
     const everything = Buffer.concat([Buffer.from(JSON.stringify(history)), ...payloads.map((pl) => bytes(pl.data))]);
-    for (const secret of [title, '已签收，立即整改', '张经办']) expect(everything.includes(Buffer.from(secret))).toBe(false);
+    for (const secret of [title, '已签收，立即整改', '张经办'])
+      expect(everything.includes(Buffer.from(secret))).toBe(false);
     // With the key, the item reads as it should.
     const detail = (await get(`/api/items/${id}`, bearer(p.supervisor))).json();
     expect(detail.item.title).toBe(title);
@@ -308,21 +484,52 @@ describe('nothing readable where it should not be', () => {
       PUBLIC_URL: 'https://duban.example.gov.cn',
     });
     expect(productionProblems(base, 'api')).toEqual([]);
-    expect(productionProblems({ ...base, TEMPORAL_API_KEY: undefined }, 'worker').join()).toMatch(/TEMPORAL_ADDRESS .* neither TLS/);
-    expect(productionProblems({ ...base, DATABASE_URL: 'postgresql://duban@db.internal/duban?sslmode=require' }, 'api').join()).toMatch(/no password/);
-    expect(productionProblems({ ...base, DATABASE_URL: 'postgresql://duban:pw@db.internal/duban' }, 'api').join()).toMatch(/without sslmode/);
+    expect(productionProblems({ ...base, TEMPORAL_API_KEY: undefined }, 'worker').join()).toMatch(
+      /TEMPORAL_ADDRESS .* neither TLS/,
+    );
+    expect(
+      productionProblems(
+        { ...base, DATABASE_URL: 'postgresql://duban@db.internal/duban?sslmode=require' },
+        'api',
+      ).join(),
+    ).toMatch(/no password/);
+    expect(
+      productionProblems({ ...base, DATABASE_URL: 'postgresql://duban:pw@db.internal/duban' }, 'api').join(),
+    ).toMatch(/without sslmode/);
     expect(productionProblems({ ...base, PAYLOAD_KEY: undefined }, 'worker').join()).toMatch(/PAYLOAD_KEY/);
-    expect(productionProblems({ ...base, AUTH_SECRET: undefined }, 'api').join()).toMatch(/AUTH_SECRET or AUTH_JWKS_URL/);
+    expect(productionProblems({ ...base, AUTH_SECRET: undefined }, 'api').join()).toMatch(
+      /AUTH_SECRET or AUTH_JWKS_URL/,
+    );
     // Loopback needs no TLS.
-    expect(productionProblems({ ...base, TEMPORAL_API_KEY: undefined, TEMPORAL_ADDRESS: '127.0.0.1:7233', DATABASE_URL: 'postgresql://duban:pw@127.0.0.1/duban' }, 'worker')).toEqual([]);
+    expect(
+      productionProblems(
+        {
+          ...base,
+          TEMPORAL_API_KEY: undefined,
+          TEMPORAL_ADDRESS: '127.0.0.1:7233',
+          DATABASE_URL: 'postgresql://duban:pw@127.0.0.1/duban',
+        },
+        'worker',
+      ),
+    ).toEqual([]);
 
     // The real entry points stop before they connect to anything.
     for (const entry of ['api/server.ts', 'worker/main.ts']) {
-      const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, entry)], {
-        env: { PATH: process.env.PATH, DUBAN_ENV: 'production', DATABASE_URL: 'postgresql://duban@10.0.0.5/duban', TEMPORAL_ADDRESS: '10.0.0.6:7233', AUTH_SECRET: 'x'.repeat(40) },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const run = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, entry)],
+        {
+          env: {
+            PATH: process.env.PATH,
+            DUBAN_ENV: 'production',
+            DATABASE_URL: 'postgresql://duban@10.0.0.5/duban',
+            TEMPORAL_ADDRESS: '10.0.0.6:7233',
+            AUTH_SECRET: 'x'.repeat(40),
+          },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
       expect(run.status, `${entry}: ${run.stderr}`).toBe(78);
       expect(run.stderr).toContain('refusing to start');
       expect(run.stderr).toContain('TEMPORAL_ADDRESS 10.0.0.6:7233');

@@ -14,8 +14,13 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 async function itemWithHistory(): Promise<string> {
-  const post = (u: string, actor: typeof p.supervisor, payload: Record<string, unknown>) => stack.app.inject({ method: 'POST', url: u, headers: bearer(actor), payload });
-  const created = await post('/api/items', p.supervisor, { title: '河道垃圾清理', leadUnitId: 'unit-a', dueDate: '2026-12-31' });
+  const post = (u: string, actor: typeof p.supervisor, payload: Record<string, unknown>) =>
+    stack.app.inject({ method: 'POST', url: u, headers: bearer(actor), payload });
+  const created = await post('/api/items', p.supervisor, {
+    title: '河道垃圾清理',
+    leadUnitId: 'unit-a',
+    dueDate: '2026-12-31',
+  });
   const id = created.json().item.id as string;
   for (const [a, actor, body] of [
     ['sign', p.leadA, {}],
@@ -39,7 +44,8 @@ async function dba<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-const chain = async (id: string) => (await stack.app.inject({ method: 'GET', url: `/api/items/${id}/chain`, headers: bearer(p.auditor) })).json();
+const chain = async (id: string) =>
+  (await stack.app.inject({ method: 'GET', url: `/api/items/${id}/chain`, headers: bearer(p.auditor) })).json();
 let dbUrl = '';
 
 describe('the tamper-evident record', () => {
@@ -54,12 +60,20 @@ describe('the tamper-evident record', () => {
     expect(rows[0]!.prevHash).toBeNull();
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
     expect(new Set(rows.map((r) => r.hash)).size).toBe(rows.length);
-    expect(await chain(id)).toMatchObject({ itemId: id, events: 6, intact: true, firstBreak: null, head: rows[5]!.hash });
+    expect(await chain(id)).toMatchObject({
+      itemId: id,
+      events: 6,
+      intact: true,
+      firstBreak: null,
+      head: rows[5]!.hash,
+    });
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE of events to the application', async () => {
     const id = await itemWithHistory();
-    await expect(stack.db.$executeRaw`UPDATE item_events SET payload = '{"summary":"改过了"}' WHERE item_id = ${id} AND seq = 4`).rejects.toThrow(/append-only/);
+    await expect(
+      stack.db.$executeRaw`UPDATE item_events SET payload = '{"summary":"改过了"}' WHERE item_id = ${id} AND seq = 4`,
+    ).rejects.toThrow(/append-only/);
     await expect(stack.db.$executeRaw`DELETE FROM item_events WHERE item_id = ${id}`).rejects.toThrow(/append-only/);
     await expect(stack.db.$executeRaw`TRUNCATE item_events CASCADE`).rejects.toThrow(/append-only/);
     await expect(stack.db.$executeRaw`UPDATE audit_log SET outcome = 'ok'`).rejects.toThrow(/append-only/);
@@ -72,14 +86,21 @@ describe('the tamper-evident record', () => {
     // An owner who switches the triggers off for their session and edits the 4th event.
     await dba(async (c) => {
       await c.query(`SET session_replication_role = replica`);
-      await c.query(`UPDATE item_events SET payload = jsonb_set(payload, '{summary}', '"已彻底清理"') WHERE item_id = $1 AND seq = 4`, [id]);
+      await c.query(
+        `UPDATE item_events SET payload = jsonb_set(payload, '{summary}', '"已彻底清理"') WHERE item_id = $1 AND seq = 4`,
+        [id],
+      );
     });
     const report = await chain(id);
     expect(report).toMatchObject({ intact: false, firstBreak: { seq: 4, reason: 'content_altered' } });
     expect(report.firstBreak.message).toContain('第 4 条');
 
     // The command says the same, and fails.
-    const cli = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/verify-chain.ts'), id], { env: { ...process.env, DATABASE_URL: dbUrl }, encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/verify-chain.ts'), id],
+      { env: { ...process.env, DATABASE_URL: dbUrl }, encoding: 'utf8' },
+    );
     expect(cli.status).toBe(1);
     expect(cli.stdout).toContain(`${id}: BROKEN at event 4 (content_altered)`);
   });
@@ -111,7 +132,13 @@ describe('the tamper-evident record', () => {
 
   it('lets a unit check only its own items', async () => {
     const id = await itemWithHistory();
-    expect((await stack.app.inject({ method: 'GET', url: `/api/items/${id}/chain`, headers: bearer(p.outsider) })).statusCode).toBe(404);
-    expect((await stack.app.inject({ method: 'GET', url: `/api/items/${id}/chain`, headers: bearer(p.leadA) })).json().intact).toBe(true);
+    expect(
+      (await stack.app.inject({ method: 'GET', url: `/api/items/${id}/chain`, headers: bearer(p.outsider) }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await stack.app.inject({ method: 'GET', url: `/api/items/${id}/chain`, headers: bearer(p.leadA) })).json()
+        .intact,
+    ).toBe(true);
   });
 });

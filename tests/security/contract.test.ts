@@ -12,7 +12,18 @@ import { contractChecker, type OpenApiDoc } from '../support/contract';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
-let doc: OpenApiDoc & { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> }>> };
+let doc: OpenApiDoc & {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security?: unknown[];
+        responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
+      }
+    >
+  >;
+};
 beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('contract'));
   const res = await stack.app.inject({ method: 'GET', url: '/api/openapi.json' });
@@ -21,7 +32,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => stack?.close());
 
-const operations = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method, path, op })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method, path, op })),
+  );
 
 describe('the served OpenAPI document', () => {
   it('declares for every operation a success status with a schema, and its error statuses with the one error schema', () => {
@@ -33,24 +47,35 @@ describe('the served OpenAPI document', () => {
       for (const s of success) if (!op.responses[s]?.content) problems.push(`${key} ${s}: no body schema`);
       if (statuses.includes('default')) problems.push(`${key}: a default response`);
       for (const s of statuses.filter((x) => /^[45]\d\d$/.test(x))) {
-        const schema = op.responses[s]?.content?.['application/json']?.schema as { properties?: Record<string, unknown> } | undefined;
+        const schema = op.responses[s]?.content?.['application/json']?.schema as
+          { properties?: Record<string, unknown> } | undefined;
         // The health check's 503 is its own report of what is down.
         if (key === 'GET /api/health' && s === '503') continue;
-        if (!schema?.properties?.error || !schema.properties.message) problems.push(`${key} ${s}: not the error schema`);
+        if (!schema?.properties?.error || !schema.properties.message)
+          problems.push(`${key} ${s}: not the error schema`);
       }
-      if (!op.security || op.security.length === 0 ? !statuses.includes('429') : !statuses.includes('401')) problems.push(`${key}: missing 401/429`);
+      if (!op.security || op.security.length === 0 ? !statuses.includes('429') : !statuses.includes('401'))
+        problems.push(`${key}: missing 401/429`);
     }
     expect(problems).toEqual([]);
     expect(operations().length).toBeGreaterThan(50);
   });
 
   it('marks exactly the public operations with security: [] and lists no demo routes in a production process', async () => {
-    const open = operations().filter(({ op }) => Array.isArray(op.security) && op.security.length === 0).map((o) => o.key);
+    const open = operations()
+      .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
+      .map((o) => o.key);
     expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health']);
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/api/demo'))).toEqual([]);
     // The embedded default (demo sign-in) does list them, as public operations.
     const dev = await buildApp({
-      services: { db: stack.db, temporal: stack.t.client, taskQueue: 'unused', maxDeclines: 2, temporalTimeoutMs: 15_000 },
+      services: {
+        db: stack.db,
+        temporal: stack.t.client,
+        taskQueue: 'unused',
+        maxDeclines: 2,
+        temporalTimeoutMs: 15_000,
+      },
       auth: { secret: TEST_SECRET, userCacheMs: 0 },
       evidence: await testEvidenceStore(),
       demoSignIn: { users: [p.supervisor], secret: TEST_SECRET },
@@ -87,15 +112,33 @@ describe('the contract checker', () => {
     const nested = JSON.stringify({ ...res.json(), actor: { ...res.json().actor, jurisdiction: ['a'] } });
     expect(check('GET', '/api/me', 200, type, nested)).toEqual([expect.stringContaining('(jurisdiction)')]);
     expect(check('GET', '/api/me', 418, type, res.body)).toEqual([expect.stringContaining('status not declared')]);
-    expect(check('GET', '/api/me', 401, type, JSON.stringify({ error: 'unauthorized', message: '身份验证失败', statusCode: 401 }))).toEqual([expect.stringContaining('(statusCode)')]);
+    expect(
+      check(
+        'GET',
+        '/api/me',
+        401,
+        type,
+        JSON.stringify({ error: 'unauthorized', message: '身份验证失败', statusCode: 401 }),
+      ),
+    ).toEqual([expect.stringContaining('(statusCode)')]);
   });
 
   it('sends nothing the schema does not name: the internal item stays inside', async () => {
     // Opened by a district supervisor, whose actor inside the workflow carries his jurisdiction.
-    const created = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(p.districtSupervisor), payload: { title: '契约测试', leadUnitId: 'district-a', dueDate: '2026-12-31' } });
+    const created = await stack.app.inject({
+      method: 'POST',
+      url: '/api/items',
+      headers: bearer(p.districtSupervisor),
+      payload: { title: '契约测试', leadUnitId: 'district-a', dueDate: '2026-12-31' },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const item = created.json().item;
-    expect(item.createdBy).toEqual({ userId: p.districtSupervisor.userId, name: p.districtSupervisor.name, role: 'supervisor', unitId: p.districtSupervisor.unitId });
+    expect(item.createdBy).toEqual({
+      userId: p.districtSupervisor.userId,
+      name: p.districtSupervisor.name,
+      role: 'supervisor',
+      unitId: p.districtSupervisor.unitId,
+    });
     expect(item.allowedActions).toEqual(expect.arrayContaining(['withdraw']));
   });
 });

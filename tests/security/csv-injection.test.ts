@@ -45,13 +45,27 @@ describe('csvCell: one cell of every CSV the product writes', () => {
     const ledger = {
       deadlines: [],
       pauses: [],
-      extensions: [{ requestedAt: '2026-03-01T00:00:00.000Z', requestedDueDate: '2026-04-01', requestedBy: '=evil()', decision: { approved: true, by: '@SUM(1)', at: '2026-03-02' } }],
+      extensions: [
+        {
+          requestedAt: '2026-03-01T00:00:00.000Z',
+          requestedDueDate: '2026-04-01',
+          requestedBy: '=evil()',
+          decision: { approved: true, by: '@SUM(1)', at: '2026-03-02' },
+        },
+      ],
       rungs: [],
       coUnits: [{ unitId: '+unit', state: 'pending', deadline: '2026-04-01' }],
       days: [],
     } as unknown as Ledger;
     const rows = parseCsv(ledgerCsv(ledger));
-    expect(rows.find((r) => r[0] === 'extension')).toEqual(['extension', '2026-03-01', 'closure', 'requested 2026-04-01 by =evil()', 'approved', "'@SUM(1) 2026-03-02"]);
+    expect(rows.find((r) => r[0] === 'extension')).toEqual([
+      'extension',
+      '2026-03-01',
+      'closure',
+      'requested 2026-04-01 by =evil()',
+      'approved',
+      "'@SUM(1) 2026-03-02",
+    ]);
     expect(rows.find((r) => r[0] === 'co-unit')?.[3]).toBe("'+unit");
   });
 });
@@ -66,7 +80,12 @@ describe('GET /api/items/export with formula titles', () => {
   it('writes every formula title as text, and the typed numbers as numbers', async () => {
     const ids = new Map<string, string>();
     for (const title of [...FORMULAS, '普通标题']) {
-      const res = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' } });
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/api/items',
+        headers: bearer(supervisor),
+        payload: { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+      });
       expect(res.statusCode, res.body).toBe(201);
       ids.set(res.json().item.id, title);
     }

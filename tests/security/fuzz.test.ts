@@ -28,7 +28,12 @@ afterAll(async () => stack?.close());
 const fingerprint = () => fullFingerprint(db);
 
 async function post(actor: Actor, url: string, body: unknown) {
-  const r = await app.inject({ method: 'POST', url, headers: { ...bearer(actor), 'content-type': 'application/json' }, payload: JSON.stringify(body ?? {}) });
+  const r = await app.inject({
+    method: 'POST',
+    url,
+    headers: { ...bearer(actor), 'content-type': 'application/json' },
+    payload: JSON.stringify(body ?? {}),
+  });
   if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
   return r.json();
 }
@@ -38,9 +43,23 @@ type Fixture = 'assigned' | 'declined' | 'rectifying' | 'verifying' | 'extension
 const FIXTURE_STEPS: Record<Fixture, Array<[Action, Actor, unknown]>> = {
   assigned: [],
   declined: [['decline', p.leadA, { reason: 'x' }]],
-  rectifying: [['sign', p.leadA, {}], ['filePlan', p.leadA, { plan: 'x' }], ['coSign', p.coC, {}]],
-  verifying: [['sign', p.leadA, {}], ['coSign', p.coC, {}], ['coComplete', p.coC, { text: 'x' }], ['filePlan', p.leadA, { plan: 'x' }], ['submit', p.leadA, { summary: 'x' }]],
-  extension: [['sign', p.leadA, {}], ['filePlan', p.leadA, { plan: 'x' }], ['requestExtension', p.leadA, { dueDate: '2027-06-30', reason: 'x' }]],
+  rectifying: [
+    ['sign', p.leadA, {}],
+    ['filePlan', p.leadA, { plan: 'x' }],
+    ['coSign', p.coC, {}],
+  ],
+  verifying: [
+    ['sign', p.leadA, {}],
+    ['coSign', p.coC, {}],
+    ['coComplete', p.coC, { text: 'x' }],
+    ['filePlan', p.leadA, { plan: 'x' }],
+    ['submit', p.leadA, { summary: 'x' }],
+  ],
+  extension: [
+    ['sign', p.leadA, {}],
+    ['filePlan', p.leadA, { plan: 'x' }],
+    ['requestExtension', p.leadA, { dueDate: '2027-06-30', reason: 'x' }],
+  ],
   suspended: [['suspend', p.supervisor, { reason: 'x' }]],
 };
 
@@ -72,12 +91,22 @@ const STATE_FOR: Record<Action, Fixture> = {
 };
 
 /** Who calls each action's route: the domain's party for it (ACTION_PARTY), played by one of the test users. */
-const ACTOR_OF_PARTY: Record<Party, Actor> = { supervisor: p.supervisor, verifier: p.supervisor, lead: p.leadA, co: p.coC };
+const ACTOR_OF_PARTY: Record<Party, Actor> = {
+  supervisor: p.supervisor,
+  verifier: p.supervisor,
+  lead: p.leadA,
+  co: p.coC,
+};
 const actorFor = (action: Action): Actor => ACTOR_OF_PARTY[ACTION_PARTY[action]];
 
 /** An item in the state the action's row names. */
 async function itemFor(action: Action): Promise<string> {
-  const { item } = await post(p.supervisor, '/api/items', { title: '模糊测试', leadUnitId: 'unit-a', coUnitIds: ['unit-c'], dueDate: '2026-12-31' });
+  const { item } = await post(p.supervisor, '/api/items', {
+    title: '模糊测试',
+    leadUnitId: 'unit-a',
+    coUnitIds: ['unit-c'],
+    dueDate: '2026-12-31',
+  });
   const id = item.id as string;
   for (const [a, actor, body] of FIXTURE_STEPS[STATE_FOR[action]]) await post(actor, `/api/items/${id}/${a}`, body);
   return id;
@@ -85,32 +114,133 @@ async function itemFor(action: Action): Promise<string> {
 
 /** The keys each body may have; anything else in an object is a field the API must refuse. */
 const KNOWN_KEYS = new Set([
-  'title', 'description', 'category', 'priority', 'source', 'leadUnitId', 'coUnitIds', 'dueDate', 'note', 'reason', 'plan', 'attachments', 'text', 'percent',
-  'summary', 'opinion', 'reasons', 'approved', 'unitId', 'ruling', 'relapsed', 'findings', 'items', 'holidays', 'workdays', 'name', 'role', 'jurisdictionUnitId',
-  'active', 'parentId', 'kind', 'id', 'signDays', 'planDays', 'progressEveryDays', 'reinspectAfterDays', 'workdayEnd', 'ladder',
-  'year', 'rules', 'tasks', 'indicators', 'values', 'openedOn', 'frequency', 'dayOfMonth', 'reportDays', 'thresholds', 'minReportedShare', 'paused', 'code', 'value',
+  'title',
+  'description',
+  'category',
+  'priority',
+  'source',
+  'leadUnitId',
+  'coUnitIds',
+  'dueDate',
+  'note',
+  'reason',
+  'plan',
+  'attachments',
+  'text',
+  'percent',
+  'summary',
+  'opinion',
+  'reasons',
+  'approved',
+  'unitId',
+  'ruling',
+  'relapsed',
+  'findings',
+  'items',
+  'holidays',
+  'workdays',
+  'name',
+  'role',
+  'jurisdictionUnitId',
+  'active',
+  'parentId',
+  'kind',
+  'id',
+  'signDays',
+  'planDays',
+  'progressEveryDays',
+  'reinspectAfterDays',
+  'workdayEnd',
+  'ladder',
+  'year',
+  'rules',
+  'tasks',
+  'indicators',
+  'values',
+  'openedOn',
+  'frequency',
+  'dayOfMonth',
+  'reportDays',
+  'thresholds',
+  'minReportedShare',
+  'paused',
+  'code',
+  'value',
 ]);
 
 /** Random JSON that cannot be a valid body: not an object, or an object with a field no body has. */
 const invalidBody = fc.oneof(
-  fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 5 })),
+  fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.jsonValue(), { maxLength: 5 }),
+  ),
   fc
     .tuple(
       fc.dictionary(fc.constantFrom(...KNOWN_KEYS), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
-      fc.oneof(fc.constantFrom('__proto__', 'constructor', 'status', 'verifier'), fc.string({ minLength: 1, maxLength: 12 })).filter((k) => !KNOWN_KEYS.has(k)),
+      fc
+        .oneof(
+          fc.constantFrom('__proto__', 'constructor', 'status', 'verifier'),
+          fc.string({ minLength: 1, maxLength: 12 }),
+        )
+        .filter((k) => !KNOWN_KEYS.has(k)),
       fc.jsonValue({ maxDepth: 2 }),
     )
     // Built as JSON text so a "__proto__" key really is sent as a key.
-    .map(([known, extra, value]) => JSON.parse(`{${[...Object.entries(known).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`), `${JSON.stringify(extra)}:${JSON.stringify(value)}`].join(',')}}`) as unknown),
+    .map(
+      ([known, extra, value]) =>
+        JSON.parse(
+          `{${[...Object.entries(known).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`), `${JSON.stringify(extra)}:${JSON.stringify(value)}`].join(',')}}`,
+        ) as unknown,
+    ),
 );
 
 /** A body with the right keys and wrongly typed values (never a whole number: `{dayOfMonth: 1}` is a valid schedule change). */
-const wrongTypes = fc
-  .dictionary(
-    fc.constantFrom('title', 'leadUnitId', 'dueDate', 'reason', 'plan', 'text', 'summary', 'reasons', 'approved', 'relapsed', 'findings', 'percent', 'attachments', 'coUnitIds', 'items', 'holidays', 'role', 'kind', 'signDays', 'ladder', 'year', 'indicators', 'values', 'openedOn', 'dayOfMonth', 'paused', 'thresholds'),
-    fc.oneof(fc.constant(null), fc.dictionary(fc.string().map((k) => `x${k}`), fc.integer(), { minKeys: 1, maxKeys: 2 }), fc.array(fc.integer(), { minLength: 1, maxLength: 3 }), fc.double({ noNaN: false }).filter((x) => !Number.isInteger(x))),
-    { minKeys: 1, maxKeys: 4 },
-  );
+const wrongTypes = fc.dictionary(
+  fc.constantFrom(
+    'title',
+    'leadUnitId',
+    'dueDate',
+    'reason',
+    'plan',
+    'text',
+    'summary',
+    'reasons',
+    'approved',
+    'relapsed',
+    'findings',
+    'percent',
+    'attachments',
+    'coUnitIds',
+    'items',
+    'holidays',
+    'role',
+    'kind',
+    'signDays',
+    'ladder',
+    'year',
+    'indicators',
+    'values',
+    'openedOn',
+    'dayOfMonth',
+    'paused',
+    'thresholds',
+  ),
+  fc.oneof(
+    fc.constant(null),
+    fc.dictionary(
+      fc.string().map((k) => `x${k}`),
+      fc.integer(),
+      { minKeys: 1, maxKeys: 2 },
+    ),
+    fc.array(fc.integer(), { minLength: 1, maxLength: 3 }),
+    fc.double({ noNaN: false }).filter((x) => !Number.isInteger(x)),
+  ),
+  { minKeys: 1, maxKeys: 4 },
+);
 
 function isJson(text: string): boolean {
   try {
@@ -134,8 +264,22 @@ const items: Partial<Record<Action, string>> = {};
 describe('random and malformed request bodies', () => {
   beforeAll(async () => {
     for (const action of ACTIONS) items[action] = await itemFor(action);
-    await post(p.supervisor, '/api/plans', { id: 'fuzz-plan', year: 2026, title: '模糊测试计划', indicators: [{ code: 'F1', name: '指标', ownerUnitId: 'unit-a', baseline: 0, target: 10 }] });
-    await db.cycle.create({ data: { id: 'fuzz-plan-2026-10', planId: 'fuzz-plan', period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
+    await post(p.supervisor, '/api/plans', {
+      id: 'fuzz-plan',
+      year: 2026,
+      title: '模糊测试计划',
+      indicators: [{ code: 'F1', name: '指标', ownerUnitId: 'unit-a', baseline: 0, target: 10 }],
+    });
+    await db.cycle.create({
+      data: {
+        id: 'fuzz-plan-2026-10',
+        planId: 'fuzz-plan',
+        period: '2026-10',
+        openedAt: new Date(),
+        dueDate: '2026-12-31',
+        status: 'collecting',
+      },
+    });
     targets.push(
       { name: 'create item', method: 'POST', url: () => '/api/items', actor: p.supervisor },
       { name: 'problem list', method: 'POST', url: () => '/api/problem-lists', actor: p.supervisor },
@@ -147,7 +291,12 @@ describe('random and malformed request bodies', () => {
       { name: 'schedule', method: 'PUT', url: () => '/api/plans/fuzz-plan/schedule', actor: p.supervisor },
       { name: 'run cycle', method: 'POST', url: () => '/api/plans/fuzz-plan/cycles', actor: p.supervisor },
       { name: 'report values', method: 'POST', url: () => '/api/cycles/fuzz-plan-2026-10/values', actor: p.leadA },
-      ...ACTIONS.map((action): Target => ({ name: action, method: 'POST', url: () => `/api/items/${items[action]}/${action}`, actor: actorFor(action) })),
+      ...ACTIONS.map((action): Target => ({
+        name: action,
+        method: 'POST',
+        url: () => `/api/items/${items[action]}/${action}`,
+        actor: actorFor(action),
+      })),
     );
   }, 120_000);
 
@@ -157,9 +306,17 @@ describe('random and malformed request bodies', () => {
       const before = await fingerprint();
       await fc.assert(
         fc.asyncProperty(fc.oneof(invalidBody, wrongTypes), async (body) => {
-          const res = await app.inject({ method: target.method, url: target.url(), headers: { ...bearer(target.actor), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+          const res = await app.inject({
+            method: target.method,
+            url: target.url(),
+            headers: { ...bearer(target.actor), 'content-type': 'application/json' },
+            payload: JSON.stringify(body),
+          });
           seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
-          if (res.statusCode < 400 || res.statusCode >= 500) throw new Error(`${target.name}: ${res.statusCode} for ${JSON.stringify(body).slice(0, 200)}: ${res.body.slice(0, 200)}`);
+          if (res.statusCode < 400 || res.statusCode >= 500)
+            throw new Error(
+              `${target.name}: ${res.statusCode} for ${JSON.stringify(body).slice(0, 200)}: ${res.body.slice(0, 200)}`,
+            );
           // A 400 names the field at fault.
           if (res.statusCode === 400) expect(res.json().fields?.length ?? 0, res.body).toBeGreaterThan(0);
         }),
@@ -168,10 +325,19 @@ describe('random and malformed request bodies', () => {
       // Raw bytes that are not JSON at all.
       await fc.assert(
         // Only what really is not JSON: "{" followed by "}" would be an empty, valid body.
-        fc.asyncProperty(fc.string({ maxLength: 200 }).filter((r) => !isJson(`{${r}`)), async (raw) => {
-          const res = await app.inject({ method: target.method, url: target.url(), headers: { ...bearer(target.actor), 'content-type': 'application/json' }, payload: `{${raw}` });
-          if (res.statusCode < 400 || res.statusCode >= 500) throw new Error(`${target.name}: ${res.statusCode} for raw ${raw}`);
-        }),
+        fc.asyncProperty(
+          fc.string({ maxLength: 200 }).filter((r) => !isJson(`{${r}`)),
+          async (raw) => {
+            const res = await app.inject({
+              method: target.method,
+              url: target.url(),
+              headers: { ...bearer(target.actor), 'content-type': 'application/json' },
+              payload: `{${raw}`,
+            });
+            if (res.statusCode < 400 || res.statusCode >= 500)
+              throw new Error(`${target.name}: ${res.statusCode} for raw ${raw}`);
+          },
+        ),
         { numRuns: 10 },
       );
       expect(await fingerprint(), `${target.name} changed the database`).toBe(before);

@@ -42,12 +42,23 @@ type Column = keyof typeof COLUMNS;
 const COLS = Object.keys(COLUMNS) as Column[];
 
 /** Who sees the fixture item: its units, and oversight whose jurisdiction holds unit-a (the auditor sees all). */
-const SEES_ITEM = new Set<Column>(['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'coUnitHandler', 'leaderOwn', 'auditor']);
+const SEES_ITEM = new Set<Column>([
+  'supervisorOwn',
+  'verifierOwn',
+  'handlerOwn',
+  'unitLeaderOwn',
+  'coUnitHandler',
+  'leaderOwn',
+  'auditor',
+]);
 const LEAD = new Set<Column>(['handlerOwn', 'unitLeaderOwn']);
 
 function headersFor(col: Column): Record<string, string> {
   if (col === 'noToken') return {};
-  if (col === 'badToken') return { authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, 'not-the-secret-not-the-secret-not-the-s')}` };
+  if (col === 'badToken')
+    return {
+      authorization: `Bearer ${signToken({ userId: p.supervisor.userId }, 'not-the-secret-not-the-secret-not-the-s')}`,
+    };
   return bearer(COLUMNS[col] as Actor);
 }
 
@@ -77,7 +88,10 @@ const PLAN_ACCESS: Record<string, { sees: Column[]; manages: Column[] }> = {
   'matrix-fixture': { sees: [...CITY_OVERSIGHT, ...UNIT_A], manages: ['supervisorOwn'] },
   'matrix-empty': { sees: [...CITY_OVERSIGHT, ...UNIT_A], manages: ['supervisorOwn'] },
   // A task of the district's unit only.
-  'matrix-district': { sees: [...CITY_OVERSIGHT, ...DISTRICT_OVERSIGHT], manages: ['supervisorOwn', 'supervisorForeign'] },
+  'matrix-district': {
+    sees: [...CITY_OVERSIGHT, ...DISTRICT_OVERSIGHT],
+    manages: ['supervisorOwn', 'supervisorForeign'],
+  },
   // Tasks of unit-a and of the district's unit: the district sees its part but may not manage it.
   'matrix-mixed': { sees: [...CITY_OVERSIGHT, ...UNIT_A, ...DISTRICT_OVERSIGHT], manages: ['supervisorOwn'] },
 };
@@ -94,7 +108,10 @@ function planGate(col: Column, plan: string, manage: boolean): number | null {
 
 /** The fixture problem lists: one item led by unit-a; one led by the district's unit. */
 const lists = { city: '', district: '' };
-const LIST_SEEN_BY: Record<keyof typeof lists, Column[]> = { city: CITY_OVERSIGHT, district: [...CITY_OVERSIGHT, ...DISTRICT_OVERSIGHT] };
+const LIST_SEEN_BY: Record<keyof typeof lists, Column[]> = {
+  city: CITY_OVERSIGHT,
+  district: [...CITY_OVERSIGHT, ...DISTRICT_OVERSIGHT],
+};
 
 const fingerprint = () => fullFingerprint(stack.db);
 
@@ -110,9 +127,19 @@ async function settled(): Promise<void> {
   throw new Error('the database did not settle');
 }
 
-async function send(method: string, url: string, col: Column, body?: unknown, extraHeaders: Record<string, string> = {}) {
+async function send(
+  method: string,
+  url: string,
+  col: Column,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+) {
   const payload = body instanceof Buffer ? body : body === undefined ? undefined : JSON.stringify(body);
-  const headers = { ...headersFor(col), ...(body !== undefined && !(body instanceof Buffer) ? { 'content-type': 'application/json' } : {}), ...extraHeaders };
+  const headers = {
+    ...headersFor(col),
+    ...(body !== undefined && !(body instanceof Buffer) ? { 'content-type': 'application/json' } : {}),
+    ...extraHeaders,
+  };
   return stack.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
 }
 
@@ -133,15 +160,49 @@ type Step = [Action, Actor];
 const PATHS: Record<string, Step[]> = {
   assigned: [],
   declined: [['decline', p.leadA]],
-  arbitration: [['decline', p.leadA], ['reassign', sup], ['decline', p.leadA], ['reassign', sup], ['decline', p.leadA]],
+  arbitration: [
+    ['decline', p.leadA],
+    ['reassign', sup],
+    ['decline', p.leadA],
+    ['reassign', sup],
+    ['decline', p.leadA],
+  ],
   signed: [['sign', p.leadA]],
-  signedCo: [['sign', p.leadA], ['coSign', p.coC]],
-  rectifying: [['sign', p.leadA], ['filePlan', p.leadA]],
-  ready: [['sign', p.leadA], ['coSign', p.coC], ['coComplete', p.coC], ['filePlan', p.leadA]],
-  extension: [['sign', p.leadA], ['filePlan', p.leadA], ['requestExtension', p.leadA]],
+  signedCo: [
+    ['sign', p.leadA],
+    ['coSign', p.coC],
+  ],
+  rectifying: [
+    ['sign', p.leadA],
+    ['filePlan', p.leadA],
+  ],
+  ready: [
+    ['sign', p.leadA],
+    ['coSign', p.coC],
+    ['coComplete', p.coC],
+    ['filePlan', p.leadA],
+  ],
+  extension: [
+    ['sign', p.leadA],
+    ['filePlan', p.leadA],
+    ['requestExtension', p.leadA],
+  ],
   suspended: [['suspend', sup]],
-  verifying: [['sign', p.leadA], ['coSign', p.coC], ['coComplete', p.coC], ['filePlan', p.leadA], ['submit', p.leadA]],
-  closed: [['sign', p.leadA], ['coSign', p.coC], ['coComplete', p.coC], ['filePlan', p.leadA], ['submit', p.leadA], ['verifyPass', sup]],
+  verifying: [
+    ['sign', p.leadA],
+    ['coSign', p.coC],
+    ['coComplete', p.coC],
+    ['filePlan', p.leadA],
+    ['submit', p.leadA],
+  ],
+  closed: [
+    ['sign', p.leadA],
+    ['coSign', p.coC],
+    ['coComplete', p.coC],
+    ['filePlan', p.leadA],
+    ['submit', p.leadA],
+    ['verifyPass', sup],
+  ],
 };
 const STATE_FOR: Record<Action, keyof typeof PATHS> = {
   sign: 'assigned',
@@ -185,11 +246,21 @@ const ACTION_BODIES: Record<Action, unknown> = {
 };
 
 async function itemIn(state: keyof typeof PATHS): Promise<string> {
-  const res = await send('POST', '/api/items', 'supervisorOwn', { title: `矩阵测试（${state}）`, leadUnitId: 'unit-a', coUnitIds: ['unit-c'], dueDate: '2026-12-31' });
+  const res = await send('POST', '/api/items', 'supervisorOwn', {
+    title: `矩阵测试（${state}）`,
+    leadUnitId: 'unit-a',
+    coUnitIds: ['unit-c'],
+    dueDate: '2026-12-31',
+  });
   expect(res.statusCode, res.body).toBe(201);
   const id = res.json().item.id as string;
   for (const [action, actor] of PATHS[state]!) {
-    const r = await stack.app.inject({ method: 'POST', url: `/api/items/${id}/${action}`, headers: { ...bearer(actor), 'content-type': 'application/json' }, payload: JSON.stringify(STEP_BODIES[action] ?? {}) });
+    const r = await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${id}/${action}`,
+      headers: { ...bearer(actor), 'content-type': 'application/json' },
+      payload: JSON.stringify(STEP_BODIES[action] ?? {}),
+    });
     expect(r.statusCode, `${state}/${action}: ${r.body}`).toBe(200);
   }
   return id;
@@ -197,7 +268,17 @@ async function itemIn(state: keyof typeof PATHS): Promise<string> {
 
 /** Whether the column stands in the relation the action needs (its role permitting it). */
 function related(col: Column, action: Action): boolean {
-  const party = { sign: 'lead', decline: 'lead', filePlan: 'lead', reportProgress: 'lead', submit: 'lead', requestExtension: 'lead', coSign: 'co', coReport: 'co', coComplete: 'co' }[action as string];
+  const party = {
+    sign: 'lead',
+    decline: 'lead',
+    filePlan: 'lead',
+    reportProgress: 'lead',
+    submit: 'lead',
+    requestExtension: 'lead',
+    coSign: 'co',
+    coReport: 'co',
+    coComplete: 'co',
+  }[action as string];
   if (party === 'lead') return LEAD.has(col);
   if (party === 'co') return col === 'coUnitHandler';
   return true; // supervisor-side actions: the jurisdiction already decided visibility
@@ -243,7 +324,12 @@ function rows(): Row[] {
     readRow('/api/items/:id/ledger', 'item.read', true, () => `/api/items/${item}/ledger`),
     readRow('/api/items/:id/chain', 'item.read', true, () => `/api/items/${item}/chain`),
     readRow('/api/items/:id/evidence', 'evidence.read', true, () => `/api/items/${item}/evidence`),
-    readRow('/api/items/:id/evidence/:sha256', 'evidence.read', true, () => `/api/items/${item}/evidence/${evidenceSha}`),
+    readRow(
+      '/api/items/:id/evidence/:sha256',
+      'evidence.read',
+      true,
+      () => `/api/items/${item}/evidence/${evidenceSha}`,
+    ),
     readRow('/api/problem-lists', 'problemList.read', false, () => '/api/problem-lists'),
     readRow('/api/problem-lists/:id', 'problemList.read', false, () => '/api/problem-lists/NOPE', 404),
     ...(['city', 'district'] as const).map((which): Row => ({
@@ -256,8 +342,18 @@ function rows(): Row[] {
     readRow('/api/policies', 'settings.read', false, () => '/api/policies'),
     readRow('/api/notifications', null, false, () => '/api/notifications'),
     // Oversight gets the notices about what it sees; the admin a view without item content (tests/security/visibility.test.ts).
-    readRow('/api/notifications/undelivered', 'notifications.undelivered', false, () => '/api/notifications/undelivered'),
-    { method: 'GET', route: '/api/ack/:token', expected: () => 404, request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }) },
+    readRow(
+      '/api/notifications/undelivered',
+      'notifications.undelivered',
+      false,
+      () => '/api/notifications/undelivered',
+    ),
+    {
+      method: 'GET',
+      route: '/api/ack/:token',
+      expected: () => 404,
+      request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }),
+    },
     readRow('/api/audit', 'audit.read', false, () => '/api/audit'),
     readRow('/api/users', 'users.manage', false, () => '/api/users'),
     {
@@ -271,19 +367,29 @@ function rows(): Row[] {
       route: '/api/items',
       // The district's supervisor may open items, but not for a unit outside the district.
       expected: (c) => gate(c, 'item.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
-      request: async () => ({ url: '/api/items', body: { title: '新立项', leadUnitId: 'unit-a', dueDate: '2026-12-31' } }),
+      request: async () => ({
+        url: '/api/items',
+        body: { title: '新立项', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+      }),
     },
     {
       method: 'POST',
       route: '/api/problem-lists',
       expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
-      request: async () => ({ url: '/api/problem-lists', body: { title: '清单', items: [{ title: '问题一', leadUnitId: 'unit-a', dueDate: '2026-12-31' }] } }),
+      request: async () => ({
+        url: '/api/problem-lists',
+        body: { title: '清单', items: [{ title: '问题一', leadUnitId: 'unit-a', dueDate: '2026-12-31' }] },
+      }),
     },
     {
       method: 'POST',
       route: '/api/problem-lists/csv',
       expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
-      request: async () => ({ url: '/api/problem-lists/csv?title=CSV清单', body: Buffer.from('title,leadUnitId,dueDate\n问题一,unit-a,2026-12-31\n'), headers: { 'content-type': 'text/csv' } }),
+      request: async () => ({
+        url: '/api/problem-lists/csv?title=CSV清单',
+        body: Buffer.from('title,leadUnitId,dueDate\n问题一,unit-a,2026-12-31\n'),
+        headers: { 'content-type': 'text/csv' },
+      }),
     },
     {
       method: 'POST',
@@ -298,25 +404,39 @@ function rows(): Row[] {
       method: 'PUT',
       route: '/api/calendar/:year',
       expected: (c) => gate(c, 'settings.write', false) ?? 200,
-      request: async () => ({ url: '/api/calendar/2032', body: { holidays: [{ date: '2032-10-01', name: '国庆节' }], workdays: [], source: '测试' } }),
+      request: async () => ({
+        url: '/api/calendar/2032',
+        body: { holidays: [{ date: '2032-10-01', name: '国庆节' }], workdays: [], source: '测试' },
+      }),
     },
     {
       method: 'PUT',
       route: '/api/policies/:category/:priority',
       expected: (c) => gate(c, 'settings.write', false) ?? 200,
-      request: async () => ({ url: '/api/policies/complaint/urgent', body: (await stack.app.inject({ method: 'GET', url: '/api/policies', headers: bearer(p.admin) })).json().policies[0]?.policy ?? DEFAULT_POLICY_BODY }),
+      request: async () => ({
+        url: '/api/policies/complaint/urgent',
+        body:
+          (await stack.app.inject({ method: 'GET', url: '/api/policies', headers: bearer(p.admin) })).json().policies[0]
+            ?.policy ?? DEFAULT_POLICY_BODY,
+      }),
     },
     {
       method: 'PUT',
       route: '/api/users/:id',
       expected: (c) => gate(c, 'users.manage', false) ?? 200,
-      request: async () => ({ url: '/api/users/matrix-new', body: { name: '新用户', role: 'unit_handler', unitId: 'unit-b' } }),
+      request: async () => ({
+        url: '/api/users/matrix-new',
+        body: { name: '新用户', role: 'unit_handler', unitId: 'unit-b' },
+      }),
     },
     {
       method: 'PUT',
       route: '/api/units/:id',
       expected: (c) => gate(c, 'users.manage', false) ?? 200,
-      request: async () => ({ url: '/api/units/unit-new', body: { name: '新设单位', parentId: 'city', kind: 'bureau' } }),
+      request: async () => ({
+        url: '/api/units/unit-new',
+        body: { name: '新设单位', parentId: 'city', kind: 'bureau' },
+      }),
     },
     {
       method: 'POST',
@@ -331,18 +451,45 @@ function rows(): Row[] {
       expected: (c) => gate(c, 'plan.manage', false) ?? (c === 'supervisorForeign' ? 403 : 201),
       request: async () => ({
         url: `/api/plans/csv?id=matrix-csv-${++plans}&year=2026&title=${encodeURIComponent('CSV计划')}`,
-        body: Buffer.from('类型,序号,名称,牵头单位,指标编号,指标名称,责任单位,基期值,目标值\n任务,1,任务一,unit-a,,,,,\n指标,,,,C1,指标一,unit-a,0,100\n'),
+        body: Buffer.from(
+          '类型,序号,名称,牵头单位,指标编号,指标名称,责任单位,基期值,目标值\n任务,1,任务一,unit-a,,,,,\n指标,,,,C1,指标一,unit-a,0,100\n',
+        ),
         headers: { 'content-type': 'text/csv' },
       }),
     },
     readRow('/api/plans', 'plan.read', false, () => '/api/plans'),
     ...(['matrix-fixture', 'matrix-district', 'matrix-mixed'] as const).flatMap((plan): Row[] => [
-      { method: 'GET', route: '/api/plans/:id', expected: (c) => planGate(c, plan, false) ?? 200, request: async () => ({ url: `/api/plans/${plan}` }) },
-      { method: 'GET', route: '/api/plans/:id/cycles', expected: (c) => planGate(c, plan, false) ?? 200, request: async () => ({ url: `/api/plans/${plan}/cycles` }) },
-      { method: 'GET', route: '/api/cycles/:id', expected: (c) => planGate(c, plan, false) ?? 200, request: async () => ({ url: `/api/cycles/${plan}-2026-10` }) },
-      { method: 'PUT', route: '/api/plans/:id/schedule', expected: (c) => planGate(c, plan, true) ?? 200, request: async () => ({ url: `/api/plans/${plan}/schedule`, body: { dayOfMonth: 6 } }) },
+      {
+        method: 'GET',
+        route: '/api/plans/:id',
+        expected: (c) => planGate(c, plan, false) ?? 200,
+        request: async () => ({ url: `/api/plans/${plan}` }),
+      },
+      {
+        method: 'GET',
+        route: '/api/plans/:id/cycles',
+        expected: (c) => planGate(c, plan, false) ?? 200,
+        request: async () => ({ url: `/api/plans/${plan}/cycles` }),
+      },
+      {
+        method: 'GET',
+        route: '/api/cycles/:id',
+        expected: (c) => planGate(c, plan, false) ?? 200,
+        request: async () => ({ url: `/api/cycles/${plan}-2026-10` }),
+      },
+      {
+        method: 'PUT',
+        route: '/api/plans/:id/schedule',
+        expected: (c) => planGate(c, plan, true) ?? 200,
+        request: async () => ({ url: `/api/plans/${plan}/schedule`, body: { dayOfMonth: 6 } }),
+      },
       // The fixture cycles have no workflow collecting them: the entitled are told they cannot be published.
-      { method: 'POST', route: '/api/cycles/:id/publish', expected: (c) => planGate(c, plan, true) ?? 409, request: async () => ({ url: `/api/cycles/${plan}-2026-10/publish` }) },
+      {
+        method: 'POST',
+        route: '/api/cycles/:id/publish',
+        expected: (c) => planGate(c, plan, true) ?? 409,
+        request: async () => ({ url: `/api/cycles/${plan}-2026-10/publish` }),
+      },
     ]),
     ...(['matrix-empty', 'matrix-district', 'matrix-mixed'] as const).map((plan): Row => ({
       method: 'POST',
@@ -355,14 +502,21 @@ function rows(): Row[] {
       method: 'POST',
       route: '/api/cycles/:id/values',
       // Units report their own indicators only: the fixture's indicator belongs to unit-a. Units the plan does not involve get the unknown id's 404.
-      expected: (c) => gate(c, 'indicator.report', false) ?? (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 200 : 403),
-      request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/values', body: { values: [{ code: 'MX1', value: 42 }] } }),
+      expected: (c) =>
+        gate(c, 'indicator.report', false) ??
+        (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 200 : 403),
+      request: async () => ({
+        url: '/api/cycles/matrix-fixture-2026-10/values',
+        body: { values: [{ code: 'MX1', value: 42 }] },
+      }),
     },
     {
       method: 'POST',
       route: '/api/cycles/:id/evidence',
       // Units with indicators in the plan (unit-a's) upload; units the plan does not involve get the unknown id's 404.
-      expected: (c) => gate(c, 'indicator.report', false) ?? (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 201 : 403),
+      expected: (c) =>
+        gate(c, 'indicator.report', false) ??
+        (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 201 : 403),
       request: async (c) => {
         const { payload, headers } = multipart([{ name: '报表.jpg', content: jpeg(`matrix-cycle-${c}`) }]);
         return { url: '/api/cycles/matrix-fixture-2026-10/evidence', body: payload, headers };
@@ -371,7 +525,9 @@ function rows(): Row[] {
     {
       method: 'GET',
       route: '/api/units/:id/lights',
-      expected: (c) => gate(c, 'plan.read', false) ?? (['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'leaderOwn'].includes(c) ? 200 : 404),
+      expected: (c) =>
+        gate(c, 'plan.read', false) ??
+        (['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'leaderOwn'].includes(c) ? 200 : 404),
       request: async () => ({ url: '/api/units/unit-a/lights' }),
     },
   ];
@@ -392,7 +548,11 @@ function rows(): Row[] {
 }
 const shared: Partial<Record<Action, string>> = {};
 let plans = 0;
-const planBody = (id: string, indicators = [{ code: 'MX1', name: '矩阵指标', ownerUnitId: 'unit-a', baseline: 0, target: 100 }], leads = ['unit-a']) => ({
+const planBody = (
+  id: string,
+  indicators = [{ code: 'MX1', name: '矩阵指标', ownerUnitId: 'unit-a', baseline: 0, target: 100 }],
+  leads = ['unit-a'],
+) => ({
   id,
   year: 2026,
   title: '矩阵测试计划',
@@ -404,10 +564,14 @@ let DEFAULT_POLICY_BODY: unknown;
 describe('the access matrix', () => {
   beforeAll(async () => {
     item = await itemIn('signed');
-    const up = await stack.app.inject({ method: 'POST', url: `/api/items/${item}/evidence`, ...(() => {
-      const { payload, headers } = multipart([{ name: '现场.jpg', content: jpeg('matrix-fixture') }]);
-      return { payload, headers: { ...bearer(p.leadA), ...headers } };
-    })() });
+    const up = await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${item}/evidence`,
+      ...(() => {
+        const { payload, headers } = multipart([{ name: '现场.jpg', content: jpeg('matrix-fixture') }]);
+        return { payload, headers: { ...bearer(p.leadA), ...headers } };
+      })(),
+    });
     expect(up.statusCode, up.body).toBe(201);
     evidenceSha = up.json().files[0].sha256;
     const fixturePlans: Array<[string, Parameters<typeof planBody>[1] | undefined, string[]]> = [
@@ -417,14 +581,39 @@ describe('the access matrix', () => {
       ['matrix-mixed', [], ['unit-a', 'district-a']],
     ];
     for (const [id, indicators, leads] of fixturePlans) {
-      const r = await stack.app.inject({ method: 'POST', url: '/api/plans', headers: bearer(p.supervisor), payload: planBody(id, indicators, leads) });
+      const r = await stack.app.inject({
+        method: 'POST',
+        url: '/api/plans',
+        headers: bearer(p.supervisor),
+        payload: planBody(id, indicators, leads),
+      });
       expect(r.statusCode, r.body).toBe(201);
     }
     for (const plan of ['matrix-fixture', 'matrix-district', 'matrix-mixed']) {
-      await stack.db.cycle.create({ data: { id: `${plan}-2026-10`, planId: plan, period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
+      await stack.db.cycle.create({
+        data: {
+          id: `${plan}-2026-10`,
+          planId: plan,
+          period: '2026-10',
+          openedAt: new Date(),
+          dueDate: '2026-12-31',
+          status: 'collecting',
+        },
+      });
     }
-    for (const [which, leadUnitId] of [['city', 'unit-a'], ['district', 'district-a']] as const) {
-      const r = await stack.app.inject({ method: 'POST', url: '/api/problem-lists', headers: bearer(p.supervisor), payload: { title: `矩阵清单（${which}）`, items: [{ title: `矩阵清单问题（${which}）`, leadUnitId, dueDate: '2026-12-31' }] } });
+    for (const [which, leadUnitId] of [
+      ['city', 'unit-a'],
+      ['district', 'district-a'],
+    ] as const) {
+      const r = await stack.app.inject({
+        method: 'POST',
+        url: '/api/problem-lists',
+        headers: bearer(p.supervisor),
+        payload: {
+          title: `矩阵清单（${which}）`,
+          items: [{ title: `矩阵清单问题（${which}）`, leadUnitId, dueDate: '2026-12-31' }],
+        },
+      });
       expect(r.statusCode, r.body).toBe(201);
       lists[which] = r.json().id;
       // Seen by the district through its item: wait until the item is recorded.
@@ -439,7 +628,9 @@ describe('the access matrix', () => {
   }, 60_000);
 
   it('covers every route the API declares', async () => {
-    const declared = Object.entries((stack.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(([path, methods]) =>
+    const declared = Object.entries(
+      (stack.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths,
+    ).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     const covered = new Set(rows().map((r) => `${r.method} ${r.route}`));
@@ -460,11 +651,15 @@ describe('the access matrix', () => {
         const before = expected >= 400 ? await fingerprint() : '';
         const res = await send(row.method, req.url, col, req.body, req.headers);
         cells++;
-        if (res.statusCode !== expected) failures.push(`${row.method} ${row.route} × ${col}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        if (res.statusCode !== expected)
+          failures.push(
+            `${row.method} ${row.route} × ${col}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`,
+          );
         if (expected >= 400) {
           expect(res.statusCode).toBeLessThan(500);
           const after = await fingerprint();
-          if (after !== before) failures.push(`${row.method} ${row.route} × ${col}: refused (${res.statusCode}) but the database changed`);
+          if (after !== before)
+            failures.push(`${row.method} ${row.route} × ${col}: refused (${res.statusCode}) but the database changed`);
         }
       }
     }

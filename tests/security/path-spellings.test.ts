@@ -24,16 +24,42 @@ beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('spellings'));
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   base = { host: '127.0.0.1', port: (stack.app.server.address() as AddressInfo).port };
-  const created = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(p.supervisor), payload: { title: '拼写测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' } });
+  const created = await stack.app.inject({
+    method: 'POST',
+    url: '/api/items',
+    headers: bearer(p.supervisor),
+    payload: { title: '拼写测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+  });
   expect(created.statusCode, created.body).toBe(201);
   item = created.json().item.id;
-  const signed = await stack.app.inject({ method: 'POST', url: `/api/items/${item}/sign`, headers: bearer(p.leadA), payload: {} });
+  const signed = await stack.app.inject({
+    method: 'POST',
+    url: `/api/items/${item}/sign`,
+    headers: bearer(p.leadA),
+    payload: {},
+  });
   expect(signed.statusCode, signed.body).toBe(200);
   const { payload, headers } = multipart([{ name: '现场.jpg', content: jpeg('spellings') }]);
-  const up = await stack.app.inject({ method: 'POST', url: `/api/items/${item}/evidence`, headers: { ...bearer(p.leadA), ...headers }, payload });
+  const up = await stack.app.inject({
+    method: 'POST',
+    url: `/api/items/${item}/evidence`,
+    headers: { ...bearer(p.leadA), ...headers },
+    payload,
+  });
   expect(up.statusCode, up.body).toBe(201);
   sha = up.json().files[0].sha256;
-  const plan = await stack.app.inject({ method: 'POST', url: '/api/plans', headers: bearer(p.supervisor), payload: { id: 'spell-plan', year: 2026, title: '拼写计划', tasks: [{ no: 1, title: '任务一', leadUnitId: 'unit-a' }], indicators: [] } });
+  const plan = await stack.app.inject({
+    method: 'POST',
+    url: '/api/plans',
+    headers: bearer(p.supervisor),
+    payload: {
+      id: 'spell-plan',
+      year: 2026,
+      title: '拼写计划',
+      tasks: [{ no: 1, title: '任务一', leadUnitId: 'unit-a' }],
+      indicators: [],
+    },
+  });
   expect(plan.statusCode, plan.body).toBe(201);
 }, 120_000);
 afterAll(async () => stack?.close());
@@ -99,11 +125,19 @@ export function spellings(path: string): string[] {
 
 function raw(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ ...base, method, path, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      {
+        ...base,
+        method,
+        path,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -124,7 +158,8 @@ describe('every route, every spelling, no token', () => {
         for (const path of spellings(fill(route))) {
           const res = await raw(method.toUpperCase(), path, method === 'get' ? undefined : '{}');
           tried++;
-          if (![401, 404].includes(res.status)) bad.push(`${method.toUpperCase()} ${path} → ${res.status} ${res.body.slice(0, 120)}`);
+          if (![401, 404].includes(res.status))
+            bad.push(`${method.toUpperCase()} ${path} → ${res.status} ${res.body.slice(0, 120)}`);
         }
       }
     }
@@ -137,13 +172,33 @@ describe('every route, every spelling, no token', () => {
 
   it('the spellings include the ones that bypassed the URL check', () => {
     const s = spellings('/api/users');
-    expect(s).toEqual(expect.arrayContaining(['/%61pi/users', '/ap%69/users', '/api/%75sers', '//api/users', '/api/users/', '/api/./users', '/api%2Fusers', '/api/users;x=1', '/API/users']));
+    expect(s).toEqual(
+      expect.arrayContaining([
+        '/%61pi/users',
+        '/ap%69/users',
+        '/api/%75sers',
+        '//api/users',
+        '/api/users/',
+        '/api/./users',
+        '/api%2Fusers',
+        '/api/users;x=1',
+        '/API/users',
+      ]),
+    );
   });
 
   it('the console catch-all knows an API path under any spelling', () => {
     for (const path of spellings('/api/users')) expect(isApiPath(path), path).toBe(true);
-    for (const path of ['/x/../api/users', '//127.0.0.1:3000/api/users', '/\uff41\uff50\uff49/users', '/api%00/users', '/API;x/users']) expect(isApiPath(path), path).toBe(true);
-    for (const path of ['/', '/items/I1', '/cycles/c-2026-10', '/apiary', '/x/apis']) expect(isApiPath(path), path).toBe(false);
+    for (const path of [
+      '/x/../api/users',
+      '//127.0.0.1:3000/api/users',
+      '/\uff41\uff50\uff49/users',
+      '/api%00/users',
+      '/API;x/users',
+    ])
+      expect(isApiPath(path), path).toBe(true);
+    for (const path of ['/', '/items/I1', '/cycles/c-2026-10', '/apiary', '/x/apis'])
+      expect(isApiPath(path), path).toBe(false);
   });
 
   it('a token for a real user still works under an escaped spelling, and the role table still applies', async () => {
@@ -157,7 +212,11 @@ describe('every route, every spelling, no token', () => {
 describe('a route must declare its access', () => {
   const build = async (config: Record<string, unknown> | undefined) => {
     const app = Fastify();
-    await app.register(authPlugin, { verify: async () => ({ ok: false, reason: 'x' }), resolve: async () => null, failures: { max: 10, windowMs: 1000 } });
+    await app.register(authPlugin, {
+      verify: async () => ({ ok: false, reason: 'x' }),
+      resolve: async () => null,
+      failures: { max: 10, windowMs: 1000 },
+    });
     app.get('/api/thing', config ? { config } : {}, async () => 'thing');
     return app;
   };
@@ -170,7 +229,11 @@ describe('a route must declare its access', () => {
 
   it('every route of the real app declares one (buildApp boots), and the public ones carry security: []', () => {
     const doc = stack.app.swagger() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    const open = Object.entries(doc.paths).flatMap(([route, ms]) => Object.entries(ms).filter(([, op]) => Array.isArray(op.security) && op.security.length === 0).map(([m]) => `${m.toUpperCase()} ${route}`));
+    const open = Object.entries(doc.paths).flatMap(([route, ms]) =>
+      Object.entries(ms)
+        .filter(([, op]) => Array.isArray(op.security) && op.security.length === 0)
+        .map(([m]) => `${m.toUpperCase()} ${route}`),
+    );
     expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health']);
   });
 });

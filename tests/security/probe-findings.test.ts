@@ -17,17 +17,29 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 const post = (url: string, actor: typeof p.supervisor, payload: unknown, id?: string) =>
-  stack.app.inject({ method: 'POST', url, headers: { ...bearer(actor), 'content-type': 'application/json', ...(id ? { 'x-request-id': id } : {}) }, payload: JSON.stringify(payload) });
+  stack.app.inject({
+    method: 'POST',
+    url,
+    headers: { ...bearer(actor), 'content-type': 'application/json', ...(id ? { 'x-request-id': id } : {}) },
+    payload: JSON.stringify(payload),
+  });
 
 describe('text no database can store', () => {
   it('a NUL or a lone surrogate in a body is 400 naming the field, and opens nothing', async () => {
     const before = await dbFingerprint(stack.db);
-    for (const [title, field] of [['标题\u0000', 'body.title'], ['标题\ud800', 'body.title']] as const) {
+    for (const [title, field] of [
+      ['标题\u0000', 'body.title'],
+      ['标题\ud800', 'body.title'],
+    ] as const) {
       const res = await post('/api/items', p.supervisor, { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' });
       expect(res.statusCode).toBe(400);
       expect(res.json().fields).toEqual([{ field, reason: expect.stringContaining('空字符') }]);
     }
-    const lead = await post('/api/items', p.supervisor, { title: '正常', leadUnitId: 'unit-a\u0000', dueDate: '2026-12-31' });
+    const lead = await post('/api/items', p.supervisor, {
+      title: '正常',
+      leadUnitId: 'unit-a\u0000',
+      dueDate: '2026-12-31',
+    });
     expect(lead.statusCode).toBe(400);
     expect(lead.json().fields[0].field).toBe('body.leadUnitId');
     expect(await dbFingerprint(stack.db)).toBe(before);
@@ -42,7 +54,11 @@ describe('text no database can store', () => {
       expect(res.statusCode, url).toBe(400);
       expect(await stack.db.auditLog.count({ where: { requestId: id } }), url).toBe(1);
     }
-    const anonymous = await stack.app.inject({ method: 'GET', url: '/api/items/x%00', headers: { 'x-request-id': `nul-anon-${process.pid}` } });
+    const anonymous = await stack.app.inject({
+      method: 'GET',
+      url: '/api/items/x%00',
+      headers: { 'x-request-id': `nul-anon-${process.pid}` },
+    });
     expect(anonymous.statusCode).toBe(401);
     const [row] = await stack.db.auditLog.findMany({ where: { requestId: `nul-anon-${process.pid}` } });
     expect(row?.target).toBe('x\ufffd');
@@ -61,7 +77,12 @@ describe('dates', () => {
   });
 
   it('validation messages are in Chinese', async () => {
-    const res = await post('/api/items', p.supervisor, { title: '超长'.repeat(200), leadUnitId: 'unit-a', dueDate: '2026-12-31', extra: 1 });
+    const res = await post('/api/items', p.supervisor, {
+      title: '超长'.repeat(200),
+      leadUnitId: 'unit-a',
+      dueDate: '2026-12-31',
+      extra: 1,
+    });
     expect(res.statusCode).toBe(400);
     for (const f of res.json().fields as Array<{ reason: string }>) expect(f.reason).toMatch(/[\u4e00-\u9fff]/);
   });
@@ -69,20 +90,39 @@ describe('dates', () => {
 
 describe('a district supervisor assigns work only inside the district', () => {
   it('refuses co-units outside it when opening an item, reassigning, or importing a list', async () => {
-    const open = await post('/api/items', p.districtSupervisor, { title: '区内事项', leadUnitId: 'district-a', coUnitIds: ['unit-b'], dueDate: '2026-12-31' });
+    const open = await post('/api/items', p.districtSupervisor, {
+      title: '区内事项',
+      leadUnitId: 'district-a',
+      coUnitIds: ['unit-b'],
+      dueDate: '2026-12-31',
+    });
     expect(open.statusCode).toBe(403);
-    expect(open.json()).toMatchObject({ message: '配合单位不在您的管辖范围内', fields: [{ field: 'body.coUnitIds.0' }] });
+    expect(open.json()).toMatchObject({
+      message: '配合单位不在您的管辖范围内',
+      fields: [{ field: 'body.coUnitIds.0' }],
+    });
 
-    const ok = await post('/api/items', p.districtSupervisor, { title: '区内事项', leadUnitId: 'district-a', coUnitIds: ['district-t'], dueDate: '2026-12-31' });
+    const ok = await post('/api/items', p.districtSupervisor, {
+      title: '区内事项',
+      leadUnitId: 'district-a',
+      coUnitIds: ['district-t'],
+      dueDate: '2026-12-31',
+    });
     expect(ok.statusCode, ok.body).toBe(201);
     const id = ok.json().item.id as string;
     const declined = await post(`/api/items/${id}/decline`, p.districtHandler, { reason: '不属于本单位职责' });
     expect(declined.statusCode, declined.body).toBe(200);
-    const reassign = await post(`/api/items/${id}/reassign`, p.districtSupervisor, { leadUnitId: 'district-t', coUnitIds: ['unit-x'] });
+    const reassign = await post(`/api/items/${id}/reassign`, p.districtSupervisor, {
+      leadUnitId: 'district-t',
+      coUnitIds: ['unit-x'],
+    });
     expect(reassign.statusCode).toBe(403);
     expect(reassign.json().fields).toEqual([{ field: 'body.coUnitIds.0', reason: '该单位不在您的管辖范围内' }]);
 
-    const list = await post('/api/problem-lists', p.districtSupervisor, { title: '区清单', items: [{ title: '问题', leadUnitId: 'district-a', coUnitIds: ['unit-a'], dueDate: '2026-12-31' }] });
+    const list = await post('/api/problem-lists', p.districtSupervisor, {
+      title: '区清单',
+      items: [{ title: '问题', leadUnitId: 'district-a', coUnitIds: ['unit-a'], dueDate: '2026-12-31' }],
+    });
     expect(list.statusCode).toBe(403);
     expect(list.json().fields).toEqual([{ field: 'items.0.coUnitIds.0', reason: '配合单位不在您的管辖范围内' }]);
   });
@@ -103,7 +143,10 @@ describe('what Node refuses before it is a request', () => {
         socket.on('error', reject);
       });
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
-      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'bad_request', message: '请求格式错误，无法解析' });
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+        error: 'bad_request',
+        message: '请求格式错误，无法解析',
+      });
       await expect.poll(() => stack.db.auditLog.count({ where: { action: 'CLIENT_ERROR' } })).toBe(before + 1);
     } finally {
       await app.close();

@@ -14,7 +14,12 @@ let stack: ApiStack;
 let item = '';
 beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('refusals'));
-  const res = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(p.supervisor), payload: { title: '审计测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' } });
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: '/api/items',
+    headers: bearer(p.supervisor),
+    payload: { title: '审计测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+  });
   expect(res.statusCode, res.body).toBe(201);
   item = res.json().item.id;
 }, 60_000);
@@ -26,9 +31,17 @@ async function rowsFor(requestId: string) {
 }
 
 let n = 0;
-async function send(opts: { method?: string; url: string; headers?: Record<string, string>; payload?: string | Buffer | object }, app: App = stack.app) {
+async function send(
+  opts: { method?: string; url: string; headers?: Record<string, string>; payload?: string | Buffer | object },
+  app: App = stack.app,
+) {
   const id = `refusal-${process.pid}-${++n}`;
-  const res = await app.inject({ method: (opts.method ?? 'GET') as 'GET', url: opts.url, headers: { 'x-request-id': id, ...opts.headers }, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+  const res = await app.inject({
+    method: (opts.method ?? 'GET') as 'GET',
+    url: opts.url,
+    headers: { 'x-request-id': id, ...opts.headers },
+    ...(opts.payload !== undefined ? { payload: opts.payload } : {}),
+  });
   return { res, id };
 }
 
@@ -72,7 +85,12 @@ describe('every refusal is audited', () => {
       expect((row!.detail as { urlSha256: string }).urlSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(row!.action.length).toBeLessThan(600);
 
-      const post = await send({ method: 'POST', url: `/api/items/${'b'.repeat(len)}/sign`, headers: bearer(p.leadA), payload: {} });
+      const post = await send({
+        method: 'POST',
+        url: `/api/items/${'b'.repeat(len)}/sign`,
+        headers: bearer(p.leadA),
+        payload: {},
+      });
       expect(post.res.statusCode).toBe(414);
       expect(post.res.json()).toMatchObject({ error: 'uri_too_long', message: '请求地址过长' });
       expect(await rowsFor(post.id), `POST of ${len}`).toHaveLength(1);
@@ -87,11 +105,21 @@ describe('every refusal is audited', () => {
   });
 
   it('413 (body too large) and 415 are audited', async () => {
-    const big = await send({ method: 'POST', url: '/api/items', headers: { ...bearer(p.supervisor), 'content-type': 'application/json' }, payload: JSON.stringify({ title: 'x'.repeat(2 * 1024 * 1024) }) });
+    const big = await send({
+      method: 'POST',
+      url: '/api/items',
+      headers: { ...bearer(p.supervisor), 'content-type': 'application/json' },
+      payload: JSON.stringify({ title: 'x'.repeat(2 * 1024 * 1024) }),
+    });
     expect(big.res.statusCode).toBe(413);
     expectErrorShape(big.res.body);
     expect(await rowsFor(big.id)).toMatchObject([{ status: 413, outcome: 'refused', userId: p.supervisor.userId }]);
-    const odd = await send({ method: 'POST', url: '/api/items', headers: { ...bearer(p.supervisor), 'content-type': 'application/xml' }, payload: '<x/>' });
+    const odd = await send({
+      method: 'POST',
+      url: '/api/items',
+      headers: { ...bearer(p.supervisor), 'content-type': 'application/xml' },
+      payload: '<x/>',
+    });
     expect(odd.res.statusCode).toBe(415);
     expectErrorShape(odd.res.body);
     expect(await rowsFor(odd.id)).toHaveLength(1);
@@ -121,7 +149,10 @@ describe('tokens', () => {
   it('limits failed authentications per address, and audits the 429', async () => {
     const app = await testApp(stack.db, stack.t.client, 'unused', 15_000, { limits: { authFailures: 5 } });
     try {
-      for (let i = 0; i < 5; i++) expect((await send({ url: '/api/items', headers: { authorization: 'Bearer nope' } }, app)).res.statusCode).toBe(401);
+      for (let i = 0; i < 5; i++)
+        expect((await send({ url: '/api/items', headers: { authorization: 'Bearer nope' } }, app)).res.statusCode).toBe(
+          401,
+        );
       const blocked = await send({ url: '/api/items', headers: { authorization: 'Bearer nope' } }, app);
       expect(blocked.res.statusCode).toBe(429);
       expect(blocked.res.json().message).toMatch(/身份验证失败次数过多，请 \d+ 秒后再试/);

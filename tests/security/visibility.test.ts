@@ -20,28 +20,55 @@ beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('visibility'));
 }, 60_000);
 afterAll(async () => {
-  for (const id of PLANS) await stack?.t.client.schedule.getHandle(planScheduleId(id)).delete().catch(() => {});
+  for (const id of PLANS)
+    await stack?.t.client.schedule
+      .getHandle(planScheduleId(id))
+      .delete()
+      .catch(() => {});
   await stack?.close();
 });
 
 const ds = p.districtSupervisor;
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, actor: Actor, payload?: unknown) =>
-  stack.app.inject({ method, url, headers: { ...bearer(actor), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}) });
+  stack.app.inject({
+    method,
+    url,
+    headers: { ...bearer(actor), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
+  });
 const get = (url: string, actor: Actor) => call('GET', url, actor);
 
 /** A refusal that says no more than an unknown id would. */
-async function expectLikeUnknown(res: { statusCode: number; json: () => { error: string; message: string } }, unknownUrl: string, actor: Actor, method: 'GET' | 'POST' | 'PUT' = 'GET', payload?: unknown) {
+async function expectLikeUnknown(
+  res: { statusCode: number; json: () => { error: string; message: string } },
+  unknownUrl: string,
+  actor: Actor,
+  method: 'GET' | 'POST' | 'PUT' = 'GET',
+  payload?: unknown,
+) {
   const unknown = await call(method, unknownUrl, actor, payload);
   expect(unknown.statusCode).toBe(404);
   expect(res.statusCode).toBe(404);
   expect(res.json()).toEqual(unknown.json());
 }
 
-const indicator = (code: string, ownerUnitId: string) => ({ code, name: `指标${code}`, ownerUnitId, baseline: 0, target: 100 });
+const indicator = (code: string, ownerUnitId: string) => ({
+  code,
+  name: `指标${code}`,
+  ownerUnitId,
+  baseline: 0,
+  target: 100,
+});
 
 describe('plans, schedules and cycles', () => {
   beforeAll(async () => {
-    const city = await call('POST', '/api/plans', p.supervisor, { id: 'vis-city', year: 2026, title: '市级计划', tasks: [{ no: 1, title: '市任务', leadUnitId: 'unit-a' }], indicators: [indicator('VC1', 'unit-a')] });
+    const city = await call('POST', '/api/plans', p.supervisor, {
+      id: 'vis-city',
+      year: 2026,
+      title: '市级计划',
+      tasks: [{ no: 1, title: '市任务', leadUnitId: 'unit-a' }],
+      indicators: [indicator('VC1', 'unit-a')],
+    });
     expect(city.statusCode, city.body).toBe(201);
     const mixed = await call('POST', '/api/plans', p.supervisor, {
       id: 'vis-mixed',
@@ -54,18 +81,52 @@ describe('plans, schedules and cycles', () => {
       indicators: [indicator('VM1', 'unit-a'), indicator('VM2', 'district-a')],
     });
     expect(mixed.statusCode, mixed.body).toBe(201);
-    await stack.db.cycle.create({ data: { id: 'vis-city-2026-10', planId: 'vis-city', period: '2026-10', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
+    await stack.db.cycle.create({
+      data: {
+        id: 'vis-city-2026-10',
+        planId: 'vis-city',
+        period: '2026-10',
+        openedAt: new Date(),
+        dueDate: '2026-12-31',
+        status: 'collecting',
+      },
+    });
     // A published cycle of the shared plan, both units ranked, unit-a first.
     const lights = { green: 0, yellow: 0, red: 0 };
-    const standing = (unitId: string, rank: number, red: number) => ({ unitId, group: 'bureau', indicators: 1, reported: 1, score: 1 / rank, rank, ranked: true, lights: { ...lights, green: 1 - red, red }, byCategory: {}, toRise: null });
-    const result = (code: string, ownerUnitId: string, value: number, light: string) => ({ code, name: `指标${code}`, ownerUnitId, category: '民生', weight: 1, value, progress: value / 100, pace: value / 80, light, missing: false });
+    const standing = (unitId: string, rank: number, red: number) => ({
+      unitId,
+      group: 'bureau',
+      indicators: 1,
+      reported: 1,
+      score: 1 / rank,
+      rank,
+      ranked: true,
+      lights: { ...lights, green: 1 - red, red },
+      byCategory: {},
+      toRise: null,
+    });
+    const result = (code: string, ownerUnitId: string, value: number, light: string) => ({
+      code,
+      name: `指标${code}`,
+      ownerUnitId,
+      category: '民生',
+      weight: 1,
+      value,
+      progress: value / 100,
+      pace: value / 80,
+      light,
+      missing: false,
+    });
     const report: CycleReport = {
       cycleId: 'vis-mixed-2026-10',
       planId: 'vis-mixed',
       period: '2026-10',
       elapsed: 0.83,
       publishedAt: new Date().toISOString(),
-      indicators: [result('VM1', 'unit-a', 95, 'green'), result('VM2', 'district-a', 10, 'red')] as CycleReport['indicators'],
+      indicators: [
+        result('VM1', 'unit-a', 95, 'green'),
+        result('VM2', 'district-a', 10, 'red'),
+      ] as CycleReport['indicators'],
       notApplicable: [],
       standings: [standing('unit-a', 1, 0), standing('district-a', 2, 1)] as CycleReport['standings'],
       requests: [
@@ -74,10 +135,44 @@ describe('plans, schedules and cycles', () => {
       ],
       reds: [{ code: 'VM2', ownerUnitId: 'district-a', itemId: 'M-vis-mixed-2026-10-VM2' }],
     };
-    await stack.db.cycle.create({ data: { id: 'vis-mixed-2026-10', planId: 'vis-mixed', period: '2026-10', openedAt: new Date(), dueDate: '2026-11-04', status: 'published', publishedAt: new Date(), report: report as never } });
-    for (const [code, unitId, value] of [['VM1', 'unit-a', 95], ['VM2', 'district-a', 10]] as const) {
-      await stack.db.indicatorValue.create({ data: { planId: 'vis-mixed', code, period: '2026-10', value, note: '', attachments: [], source: 'report', submittedBy: 'test', submittedAt: new Date() } });
-      await stack.db.reportingRequest.create({ data: { cycleId: 'vis-mixed-2026-10', unitId, indicators: [code], requestedAt: new Date(), completedAt: new Date() } });
+    await stack.db.cycle.create({
+      data: {
+        id: 'vis-mixed-2026-10',
+        planId: 'vis-mixed',
+        period: '2026-10',
+        openedAt: new Date(),
+        dueDate: '2026-11-04',
+        status: 'published',
+        publishedAt: new Date(),
+        report: report as never,
+      },
+    });
+    for (const [code, unitId, value] of [
+      ['VM1', 'unit-a', 95],
+      ['VM2', 'district-a', 10],
+    ] as const) {
+      await stack.db.indicatorValue.create({
+        data: {
+          planId: 'vis-mixed',
+          code,
+          period: '2026-10',
+          value,
+          note: '',
+          attachments: [],
+          source: 'report',
+          submittedBy: 'test',
+          submittedAt: new Date(),
+        },
+      });
+      await stack.db.reportingRequest.create({
+        data: {
+          cycleId: 'vis-mixed-2026-10',
+          unitId,
+          indicators: [code],
+          requestedAt: new Date(),
+          completedAt: new Date(),
+        },
+      });
     }
   }, 60_000);
 
@@ -87,10 +182,27 @@ describe('plans, schedules and cycles', () => {
     expect(ids).not.toContain('vis-city');
     await expectLikeUnknown(await get('/api/plans/vis-city', ds), '/api/plans/no-such-plan', ds);
     await expectLikeUnknown(await get('/api/plans/vis-city/cycles', ds), '/api/plans/no-such-plan/cycles', ds);
-    await expectLikeUnknown(await call('PUT', '/api/plans/vis-city/schedule', ds, { dayOfMonth: 9 }), '/api/plans/no-such-plan/schedule', ds, 'PUT', { dayOfMonth: 9 });
-    await expectLikeUnknown(await call('POST', '/api/plans/vis-city/cycles', ds, {}), '/api/plans/no-such-plan/cycles', ds, 'POST', {});
+    await expectLikeUnknown(
+      await call('PUT', '/api/plans/vis-city/schedule', ds, { dayOfMonth: 9 }),
+      '/api/plans/no-such-plan/schedule',
+      ds,
+      'PUT',
+      { dayOfMonth: 9 },
+    );
+    await expectLikeUnknown(
+      await call('POST', '/api/plans/vis-city/cycles', ds, {}),
+      '/api/plans/no-such-plan/cycles',
+      ds,
+      'POST',
+      {},
+    );
     await expectLikeUnknown(await get('/api/cycles/vis-city-2026-10', ds), '/api/cycles/no-such-cycle', ds);
-    await expectLikeUnknown(await call('POST', '/api/cycles/vis-city-2026-10/publish', ds), '/api/cycles/no-such-cycle/publish', ds, 'POST');
+    await expectLikeUnknown(
+      await call('POST', '/api/cycles/vis-city-2026-10/publish', ds),
+      '/api/cycles/no-such-cycle/publish',
+      ds,
+      'POST',
+    );
     expect(await stack.db.plan.findUniqueOrThrow({ where: { id: 'vis-city' } })).toEqual(before);
     expect(await stack.db.cycle.count({ where: { planId: 'vis-city' } })).toBe(1);
     // The city's supervisor, whose jurisdiction is the whole tree, still does all of it.
@@ -98,27 +210,45 @@ describe('plans, schedules and cycles', () => {
   });
 
   it('cannot import a plan with a task led outside his district', async () => {
-    const res = await call('POST', '/api/plans', ds, { id: 'vis-bad', year: 2026, title: '越界计划', tasks: [{ no: 1, title: '市任务', leadUnitId: 'unit-a' }], indicators: [indicator('VB1', 'district-a')] });
+    const res = await call('POST', '/api/plans', ds, {
+      id: 'vis-bad',
+      year: 2026,
+      title: '越界计划',
+      tasks: [{ no: 1, title: '市任务', leadUnitId: 'unit-a' }],
+      indicators: [indicator('VB1', 'district-a')],
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().message).toBe('任务牵头单位不在您的管辖范围内：任务1');
     expect(await stack.db.plan.count({ where: { id: 'vis-bad' } })).toBe(0);
   });
 
   it('manages a plan wholly inside his district: imports, schedules, starts and publishes a cycle', async () => {
-    const imported = await call('POST', '/api/plans', ds, { id: 'vis-district', year: 2026, title: '区级计划', tasks: [{ no: 1, title: '区任务', leadUnitId: 'district-a' }], indicators: [indicator('VD1', 'district-a')] });
+    const imported = await call('POST', '/api/plans', ds, {
+      id: 'vis-district',
+      year: 2026,
+      title: '区级计划',
+      tasks: [{ no: 1, title: '区任务', leadUnitId: 'district-a' }],
+      indicators: [indicator('VD1', 'district-a')],
+    });
     expect(imported.statusCode, imported.body).toBe(201);
-    expect((await get('/api/plans', ds)).json().plans.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(['vis-district', 'vis-mixed']));
+    expect((await get('/api/plans', ds)).json().plans.map((x: { id: string }) => x.id)).toEqual(
+      expect.arrayContaining(['vis-district', 'vis-mixed']),
+    );
     const scheduled = await call('PUT', '/api/plans/vis-district/schedule', ds, { dayOfMonth: 7 });
     expect(scheduled.statusCode, scheduled.body).toBe(200);
     expect(scheduled.json().plan.rules).toMatchObject({ dayOfMonth: 7 });
     expect((await call('POST', '/api/plans/vis-district/cycles', ds, {})).statusCode).toBe(202);
     const cycle = await waitFor(() => stack.db.cycle.findFirst({ where: { planId: 'vis-district' } }));
     expect((await get(`/api/cycles/${cycle.id}`, ds)).statusCode).toBe(200);
-    expect((await get('/api/plans/vis-district/cycles', ds)).json().cycles.map((c: { id: string }) => c.id)).toEqual([cycle.id]);
+    expect((await get('/api/plans/vis-district/cycles', ds)).json().cycles.map((c: { id: string }) => c.id)).toEqual([
+      cycle.id,
+    ]);
     await waitFor(async () => (await stack.db.cycle.findUnique({ where: { id: cycle.id } }))?.workflowId ?? null);
     const published = await call('POST', `/api/cycles/${cycle.id}/publish`, ds);
     expect(published.statusCode, published.body).toBe(202);
-    await waitFor(async () => ((await stack.db.cycle.findUnique({ where: { id: cycle.id } }))?.status === 'published' ? true : null));
+    await waitFor(async () =>
+      (await stack.db.cycle.findUnique({ where: { id: cycle.id } }))?.status === 'published' ? true : null,
+    );
     // unit-a's staff have nothing in it.
     await expectLikeUnknown(await get('/api/plans/vis-district', p.leadA), '/api/plans/no-such-plan', p.leadA);
     await expectLikeUnknown(await get(`/api/cycles/${cycle.id}`, p.leadA), '/api/cycles/no-such-cycle', p.leadA);
@@ -178,17 +308,31 @@ describe('plans, schedules and cycles', () => {
     expect((await get('/api/units/unit-a/lights', ds)).statusCode).toBe(404);
   });
 
-  it("a unit the plan does not involve learns nothing of its cycles by reporting or uploading: 404 as for an unknown id", async () => {
+  it('a unit the plan does not involve learns nothing of its cycles by reporting or uploading: 404 as for an unknown id', async () => {
     const upload = (cycleId: string, actor: Actor) => {
       const { payload, headers } = multipart([{ name: '报表.pdf', content: pdf(`vis-${cycleId}-${actor.userId}`) }]);
-      return stack.app.inject({ method: 'POST', url: `/api/cycles/${cycleId}/evidence`, headers: { ...bearer(actor), ...headers }, payload });
+      return stack.app.inject({
+        method: 'POST',
+        url: `/api/cycles/${cycleId}/evidence`,
+        headers: { ...bearer(actor), ...headers },
+        payload,
+      });
     };
     const before = [await stack.db.indicatorValue.count(), await stack.db.evidence.count()];
     // vis-city collects, vis-mixed is published: neither state shows to a stranger.
-    for (const [cycleId, code] of [['vis-city-2026-10', 'VC1'], ['vis-mixed-2026-10', 'VM1']] as const) {
+    for (const [cycleId, code] of [
+      ['vis-city-2026-10', 'VC1'],
+      ['vis-mixed-2026-10', 'VM1'],
+    ] as const) {
       for (const stranger of [p.outsider, p.leadB]) {
         const values = { values: [{ code, value: 1 }] };
-        await expectLikeUnknown(await call('POST', `/api/cycles/${cycleId}/values`, stranger, values), '/api/cycles/no-such-cycle/values', stranger, 'POST', values);
+        await expectLikeUnknown(
+          await call('POST', `/api/cycles/${cycleId}/values`, stranger, values),
+          '/api/cycles/no-such-cycle/values',
+          stranger,
+          'POST',
+          values,
+        );
         const up = await upload(cycleId, stranger);
         expect(up.statusCode).toBe(404);
         expect(up.json()).toEqual((await upload('no-such-cycle', stranger)).json());
@@ -198,11 +342,28 @@ describe('plans, schedules and cycles', () => {
     const coUp = await upload('vis-mixed-2026-10', p.coC);
     expect(coUp.statusCode).toBe(403);
     expect(coUp.json().message).toBe('本单位在该计划中没有需报送的指标');
-    expect((await call('POST', '/api/cycles/vis-mixed-2026-10/values', p.coC, { values: [{ code: 'VM2', value: 1 }] })).statusCode).toBe(409);
+    expect(
+      (await call('POST', '/api/cycles/vis-mixed-2026-10/values', p.coC, { values: [{ code: 'VM2', value: 1 }] }))
+        .statusCode,
+    ).toBe(409);
     // Involved in the plan, while it collects, but not the indicator's owner: refused by ownership, as before.
-    await stack.db.cycle.create({ data: { id: 'vis-mixed-2026-11', planId: 'vis-mixed', period: '2026-11', openedAt: new Date(), dueDate: '2026-12-31', status: 'collecting' } });
-    for (const [actor, code] of [[p.coC, 'VM1'], [p.leadA, 'VM2']] as const) {
-      const foreign = await call('POST', '/api/cycles/vis-mixed-2026-11/values', actor, { values: [{ code, value: 1 }] });
+    await stack.db.cycle.create({
+      data: {
+        id: 'vis-mixed-2026-11',
+        planId: 'vis-mixed',
+        period: '2026-11',
+        openedAt: new Date(),
+        dueDate: '2026-12-31',
+        status: 'collecting',
+      },
+    });
+    for (const [actor, code] of [
+      [p.coC, 'VM1'],
+      [p.leadA, 'VM2'],
+    ] as const) {
+      const foreign = await call('POST', '/api/cycles/vis-mixed-2026-11/values', actor, {
+        values: [{ code, value: 1 }],
+      });
       expect(foreign.statusCode).toBe(403);
       expect(foreign.json().message).toBe('只能报送本单位负责的指标');
     }
@@ -210,7 +371,7 @@ describe('plans, schedules and cycles', () => {
     expect([await stack.db.indicatorValue.count(), await stack.db.evidence.count()]).toEqual(before);
   });
 
-  it("a unit that does not exist has no lights: 404 as for one out of sight", async () => {
+  it('a unit that does not exist has no lights: 404 as for one out of sight', async () => {
     const unknown = await get('/api/units/no-such-unit/lights', p.supervisor);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual((await get('/api/units/unit-a/lights', ds)).json());
@@ -223,18 +384,27 @@ describe('problem lists', () => {
   let cityOnly = '';
   let districtItem = '';
   const open = async (actor: Actor, title: string, rows: Array<{ leadUnitId: string; dueDate?: string }>) => {
-    const res = await call('POST', '/api/problem-lists', actor, { title, items: rows.map((r, i) => ({ title: `${title}问题${i + 1}`, dueDate: '2026-12-31', ...r })) });
+    const res = await call('POST', '/api/problem-lists', actor, {
+      title,
+      items: rows.map((r, i) => ({ title: `${title}问题${i + 1}`, dueDate: '2026-12-31', ...r })),
+    });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id as string;
   };
-  const recorded = (listId: string, n: number) => waitFor(async () => ((await stack.db.item.count({ where: { problemListId: listId } })) === n ? true : null));
+  const recorded = (listId: string, n: number) =>
+    waitFor(async () => ((await stack.db.item.count({ where: { problemListId: listId } })) === n ? true : null));
 
   beforeAll(async () => {
-    shared = await open(p.supervisor, '两区清单', [{ leadUnitId: 'unit-a', dueDate: '2020-06-30' }, { leadUnitId: 'district-a' }]);
+    shared = await open(p.supervisor, '两区清单', [
+      { leadUnitId: 'unit-a', dueDate: '2020-06-30' },
+      { leadUnitId: 'district-a' },
+    ]);
     cityOnly = await open(p.supervisor, '市级清单', [{ leadUnitId: 'unit-a' }]);
     await recorded(shared, 2);
     await recorded(cityOnly, 1);
-    districtItem = (await stack.db.item.findFirstOrThrow({ where: { problemListId: shared, leadUnitId: 'district-a' } })).id;
+    districtItem = (
+      await stack.db.item.findFirstOrThrow({ where: { problemListId: shared, leadUnitId: 'district-a' } })
+    ).id;
   }, 60_000);
 
   it("shows a district supervisor a list through his district's items, with their progress only", async () => {
@@ -242,21 +412,41 @@ describe('problem lists', () => {
     expect(mine.map((l: { id: string }) => l.id)).toContain(shared);
     expect(mine.map((l: { id: string }) => l.id)).not.toContain(cityOnly);
     const listed = mine.find((l: { id: string }) => l.id === shared);
-    expect(listed).toMatchObject({ total: 1, progress: { total: 1, opened: 1, overdue: 0, closed: 0, withdrawn: 0, cleared: false } });
-    expect((await get(`/api/problem-lists/${shared}`, ds)).json()).toMatchObject({ total: 1, progress: { total: 1, opened: 1, overdue: 0 } });
+    expect(listed).toMatchObject({
+      total: 1,
+      progress: { total: 1, opened: 1, overdue: 0, closed: 0, withdrawn: 0, cleared: false },
+    });
+    expect((await get(`/api/problem-lists/${shared}`, ds)).json()).toMatchObject({
+      total: 1,
+      progress: { total: 1, opened: 1, overdue: 0 },
+    });
     // The city sees both items, one of them overdue.
-    expect((await get(`/api/problem-lists/${shared}`, p.supervisor)).json()).toMatchObject({ total: 2, progress: { total: 2, opened: 2, overdue: 1, cleared: false } });
+    expect((await get(`/api/problem-lists/${shared}`, p.supervisor)).json()).toMatchObject({
+      total: 2,
+      progress: { total: 2, opened: 2, overdue: 1, cleared: false },
+    });
     await expectLikeUnknown(await get(`/api/problem-lists/${cityOnly}`, ds), '/api/problem-lists/LNOSUCHLIST', ds);
 
     // His item withdrawn: cleared for him, not for the city.
     const withdrawn = await call('POST', `/api/items/${districtItem}/withdraw`, ds, { reason: '重复立项' });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
-    expect((await get(`/api/problem-lists/${shared}`, ds)).json().progress).toMatchObject({ total: 1, withdrawn: 1, cleared: true });
-    expect((await get(`/api/problem-lists/${shared}`, p.supervisor)).json().progress).toMatchObject({ total: 2, withdrawn: 1, cleared: false });
+    expect((await get(`/api/problem-lists/${shared}`, ds)).json().progress).toMatchObject({
+      total: 1,
+      withdrawn: 1,
+      cleared: true,
+    });
+    expect((await get(`/api/problem-lists/${shared}`, p.supervisor)).json().progress).toMatchObject({
+      total: 2,
+      withdrawn: 1,
+      cleared: false,
+    });
   });
 
   it('shows its author a list at once, before its items are recorded', async () => {
-    const res = await call('POST', '/api/problem-lists', ds, { title: '区级清单', items: [{ title: '街道问题', leadUnitId: 'district-t', dueDate: '2026-12-31' }] });
+    const res = await call('POST', '/api/problem-lists', ds, {
+      title: '区级清单',
+      items: [{ title: '街道问题', leadUnitId: 'district-t', dueDate: '2026-12-31' }],
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect((await get(`/api/problem-lists/${res.json().id}`, ds)).statusCode).toBe(200);
     expect(res.json()).toMatchObject({ total: 1 });
@@ -271,15 +461,32 @@ describe('undelivered notifications', () => {
 
   beforeAll(async () => {
     const open = async (leadUnitId: string) => {
-      const res = await call('POST', '/api/items', p.supervisor, { title: `${SECRET}（${leadUnitId}）`, leadUnitId, dueDate: '2026-12-31' });
+      const res = await call('POST', '/api/items', p.supervisor, {
+        title: `${SECRET}（${leadUnitId}）`,
+        leadUnitId,
+        dueDate: '2026-12-31',
+      });
       expect(res.statusCode, res.body).toBe(201);
       return res.json().item.id as string;
     };
     cityItem = await open('unit-a');
     districtItem = await open('district-a');
-    await stack.db.cycle.create({ data: { id: 'vis-district-2025-01', planId: 'vis-district', period: '2025-01', openedAt: new Date(), dueDate: '2025-02-10', status: 'published' } });
+    await stack.db.cycle.create({
+      data: {
+        id: 'vis-district-2025-01',
+        planId: 'vis-district',
+        period: '2025-01',
+        openedAt: new Date(),
+        dueDate: '2025-02-10',
+        status: 'published',
+      },
+    });
     let n = 0;
-    const add = async (name: string, itemId: string, extra: { kind?: string; status?: string; digestKey?: string; key?: string } = {}) => {
+    const add = async (
+      name: string,
+      itemId: string,
+      extra: { kind?: string; status?: string; digestKey?: string; key?: string } = {},
+    ) => {
       const row = await stack.db.outboxMessage.create({
         data: {
           key: extra.key ?? `vis-${name}-${++n}`,
@@ -317,18 +524,32 @@ describe('undelivered notifications', () => {
     const res = await get('/api/notifications/undelivered', actor);
     expect(res.statusCode, res.body).toBe(200);
     const ours = new Map(Object.entries(rows).map(([name, id]) => [String(id), name]));
-    return { body: res.json().notifications as Array<Record<string, unknown>>, names: (res.json().notifications as Array<{ id: string }>).flatMap((r) => ours.get(r.id) ?? []).sort() };
+    return {
+      body: res.json().notifications as Array<Record<string, unknown>>,
+      names: (res.json().notifications as Array<{ id: string }>).flatMap((r) => ours.get(r.id) ?? []).sort(),
+    };
   };
 
   it("shows a district supervisor only the notices about his district's items and cycles", async () => {
     const { body, names } = await shown(ds);
     expect(names).toEqual(['digestDistrict', 'district', 'districtCycle']);
     expect(body.every((r) => r.itemId !== cityItem && r.itemId !== 'vis-city-2026-10')).toBe(true);
-    expect(body.find((r) => r.id === String(rows.district))).toMatchObject({ itemId: districtItem, subject: `【交办通知】${SECRET}district`, status: 'no_address' });
+    expect(body.find((r) => r.id === String(rows.district))).toMatchObject({
+      itemId: districtItem,
+      subject: `【交办通知】${SECRET}district`,
+      status: 'no_address',
+    });
   });
 
   it('shows the city supervisor all of them with their content', async () => {
-    expect((await shown(p.supervisor)).names).toEqual(['city', 'cityCycle', 'digestDistrict', 'digestMixed', 'district', 'districtCycle']);
+    expect((await shown(p.supervisor)).names).toEqual([
+      'city',
+      'cityCycle',
+      'digestDistrict',
+      'digestMixed',
+      'district',
+      'districtCycle',
+    ]);
   });
 
   it('shows the administrator who was to get each and what went wrong, never what it says or which item it is about', async () => {
@@ -340,12 +561,33 @@ describe('undelivered notifications', () => {
     const { body, names } = await shown(p.admin);
     expect(names).toEqual(['city', 'cityCycle', 'digestDistrict', 'digestMixed', 'district', 'districtCycle']);
     for (const r of body) {
-      expect(Object.keys(r).sort()).toEqual(['attempts', 'createdAt', 'id', 'kind', 'kindLabel', 'lastError', 'recipientEmail', 'recipientName', 'recipientUserId', 'status'].sort());
+      expect(Object.keys(r).sort()).toEqual(
+        [
+          'attempts',
+          'createdAt',
+          'id',
+          'kind',
+          'kindLabel',
+          'lastError',
+          'recipientEmail',
+          'recipientName',
+          'recipientUserId',
+          'status',
+        ].sort(),
+      );
     }
-    expect(body.find((r) => r.id === String(rows.city))).toMatchObject({ recipientName: '收件人city', recipientEmail: 'city@example.gov.cn', kindLabel: '交办通知', status: 'failed', attempts: 1, lastError: '550 mailbox unavailable' });
+    expect(body.find((r) => r.id === String(rows.city))).toMatchObject({
+      recipientName: '收件人city',
+      recipientEmail: 'city@example.gov.cn',
+      kindLabel: '交办通知',
+      status: 'failed',
+      attempts: 1,
+      lastError: '550 mailbox unavailable',
+    });
   });
 
   it('is refused to the roles without the permission', async () => {
-    for (const actor of [p.leadA, p.verifier, p.auditor]) expect((await get('/api/notifications/undelivered', actor)).statusCode).toBe(403);
+    for (const actor of [p.leadA, p.verifier, p.auditor])
+      expect((await get('/api/notifications/undelivered', actor)).statusCode).toBe(403);
   });
 });

@@ -25,16 +25,28 @@ describe('search text is matched literally, never as a LIKE pattern', () => {
 
   beforeAll(async () => {
     for (const title of titles) {
-      const res = await stack.app.inject({ method: 'POST', url: '/api/items', headers: bearer(supervisor), payload: { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' } });
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/api/items',
+        headers: bearer(supervisor),
+        payload: { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+      });
       expect(res.statusCode, res.body).toBe(201);
       byTitle.set(title, res.json().item.id);
     }
   }, 60_000);
 
   async function search(q: string): Promise<string[]> {
-    const res = await stack.app.inject({ method: 'GET', url: `/api/items?pageSize=100&q=${encodeURIComponent(q)}`, headers: bearer(supervisor) });
+    const res = await stack.app.inject({
+      method: 'GET',
+      url: `/api/items?pageSize=100&q=${encodeURIComponent(q)}`,
+      headers: bearer(supervisor),
+    });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json().items.map((i: { title: string }) => i.title).sort();
+    return res
+      .json()
+      .items.map((i: { title: string }) => i.title)
+      .sort();
   }
 
   it('GET /api/items?q=% and q=_ find only titles with that character', async () => {
@@ -49,9 +61,18 @@ describe('search text is matched literally, never as a LIKE pattern', () => {
   });
 
   it('the items export uses the same literal filter', async () => {
-    const res = await stack.app.inject({ method: 'GET', url: `/api/items/export?q=${encodeURIComponent('_')}`, headers: bearer(supervisor) });
+    const res = await stack.app.inject({
+      method: 'GET',
+      url: `/api/items/export?q=${encodeURIComponent('_')}`,
+      headers: bearer(supervisor),
+    });
     expect(res.statusCode, res.body).toBe(200);
-    const ids = res.body.replace(/^\uFEFF/, '').trim().split('\r\n').slice(1).map((r) => r.split(',')[0]);
+    const ids = res.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((r) => r.split(',')[0]);
     expect(ids).toEqual([byTitle.get('snake_case 命名的台账')]);
   });
 
@@ -64,7 +85,11 @@ describe('search text is matched literally, never as a LIKE pattern', () => {
       ],
     });
     const actions = async (action: string) => {
-      const res = await stack.app.inject({ method: 'GET', url: `/api/audit?pageSize=200&action=${encodeURIComponent(action)}`, headers: bearer(auditor) });
+      const res = await stack.app.inject({
+        method: 'GET',
+        url: `/api/audit?pageSize=200&action=${encodeURIComponent(action)}`,
+        headers: bearer(auditor),
+      });
       expect(res.statusCode, res.body).toBe(200);
       return res.json().entries.map((e: { action: string }) => e.action);
     };

@@ -11,8 +11,31 @@ export const leader: Actor = { userId: 'u-leader', name: '陈领导', role: 'lea
 export const admin: Actor = { userId: 'u-admin', name: '管理员', role: 'admin', unitId: null };
 export const auditor: Actor = { userId: 'u-auditor', name: '审计员', role: 'auditor', unitId: null };
 /** A district's supervisor: jurisdiction over the district's units only (seeded with jurisdictionUnitId). */
-export const districtSupervisor: Actor & { jurisdictionUnitId: string } = { userId: 'u-dsup', name: '区督查', role: 'supervisor', unitId: 'district', jurisdictionUnitId: 'district' };
-export const districtHandler: Actor = { userId: 'u-da', name: '区民政经办', role: 'unit_handler', unitId: 'district-a' };
+export const districtSupervisor: Actor & { jurisdictionUnitId: string } = {
+  userId: 'u-dsup',
+  name: '区督查',
+  role: 'supervisor',
+  unitId: 'district',
+  jurisdictionUnitId: 'district',
+};
+export const districtHandler: Actor = {
+  userId: 'u-da',
+  name: '区民政经办',
+  role: 'unit_handler',
+  unitId: 'district-a',
+};
 export const leaderX: Actor = { userId: 'u-x-leader', name: '周局长', role: 'unit_leader', unitId: 'unit-x' };
-export const districtVerifier: Actor & { jurisdictionUnitId: string } = { userId: 'u-dver', name: '区核查', role: 'verifier', unitId: 'district', jurisdictionUnitId: 'district' };
-export const districtLeader: Actor & { jurisdictionUnitId: string } = { userId: 'u-dleader', name: '区领导', role: 'leader', unitId: 'district', jurisdictionUnitId: 'district' };
+export const districtVerifier: Actor & { jurisdictionUnitId: string } = {
+  userId: 'u-dver',
+  name: '区核查',
+  role: 'verifier',
+  unitId: 'district',
+  jurisdictionUnitId: 'district',
+};
+export const districtLeader: Actor & { jurisdictionUnitId: string } = {
+  userId: 'u-dleader',
+  name: '区领导',
+  role: 'leader',
+  unitId: 'district',
+  jurisdictionUnitId: 'district',
+};

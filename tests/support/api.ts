@@ -22,7 +22,13 @@ export function bearer(actor: Pick<Actor, 'userId'>, secret = TEST_SECRET): Reco
 /** Users as the API knows them: role and unit from the database; `jurisdictionUnitId` for oversight roles. */
 export async function seedUsers(db: Db, actors: Array<Actor & { jurisdictionUnitId?: string }>): Promise<void> {
   await db.user.createMany({
-    data: actors.map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId, jurisdictionUnitId: a.jurisdictionUnitId ?? null })),
+    data: actors.map((a) => ({
+      id: a.userId,
+      name: a.name,
+      role: a.role,
+      unitId: a.unitId,
+      jurisdictionUnitId: a.jurisdictionUnitId ?? null,
+    })),
     skipDuplicates: true,
   });
 }
@@ -40,23 +46,41 @@ export function holdToContract(app: App): App {
   const inject = app.inject.bind(app) as (opts: InjectOptions) => Promise<LightMyRequestResponse>;
   const held = async (opts: InjectOptions) => {
     const res = await inject(opts);
-    const problems = check(String(opts.method ?? 'GET'), String(opts.url ?? opts.path ?? ''), res.statusCode, String(res.headers['content-type'] ?? ''), res.body);
-    if (problems?.length) throw new Error(`the response breaks the API contract:\n  ${problems.join('\n  ')}\n  body: ${res.body.slice(0, 500)}`);
+    const problems = check(
+      String(opts.method ?? 'GET'),
+      String(opts.url ?? opts.path ?? ''),
+      res.statusCode,
+      String(res.headers['content-type'] ?? ''),
+      res.body,
+    );
+    if (problems?.length)
+      throw new Error(
+        `the response breaks the API contract:\n  ${problems.join('\n  ')}\n  body: ${res.body.slice(0, 500)}`,
+      );
     return res;
   };
-  (app as { inject: unknown }).inject = (opts?: InjectOptions | string) => (opts === undefined ? inject({}) : held(typeof opts === 'string' ? { url: opts } : opts));
+  (app as { inject: unknown }).inject = (opts?: InjectOptions | string) =>
+    opts === undefined ? inject({}) : held(typeof opts === 'string' ? { url: opts } : opts);
   return app;
 }
 
-export async function testApp(db: Db, temporal: Client, taskQueue: string, temporalTimeoutMs = 15_000, extra: Partial<AppOptions> = {}): Promise<App> {
-  return holdToContract(await buildApp({
-    services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs },
-    auth: { secret: TEST_SECRET, userCacheMs: 0 },
-    evidence: await testEvidenceStore(),
-    ...extra,
-    // The suites send thousands of requests without a valid token from one address on purpose.
-    limits: { authFailures: 1_000_000, ...extra.limits },
-  }));
+export async function testApp(
+  db: Db,
+  temporal: Client,
+  taskQueue: string,
+  temporalTimeoutMs = 15_000,
+  extra: Partial<AppOptions> = {},
+): Promise<App> {
+  return holdToContract(
+    await buildApp({
+      services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs },
+      auth: { secret: TEST_SECRET, userCacheMs: 0 },
+      evidence: await testEvidenceStore(),
+      ...extra,
+      // The suites send thousands of requests without a valid token from one address on purpose.
+      limits: { authFailures: 1_000_000, ...extra.limits },
+    }),
+  );
 }
 
 /** A small unit tree: the city, its supervision office and bureaus, one district with two offices under it. */
@@ -87,13 +111,20 @@ export async function dbFingerprint(db: Db) {
     db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
     db.problemList.count(),
   ]);
-  return JSON.stringify({ items: items.map((i) => [i.id, i.status, i.dueDate, i.leadUnitId, i.returnCount, i.declineCount]), events, lists });
+  return JSON.stringify({
+    items: items.map((i) => [i.id, i.status, i.dueDate, i.leadUnitId, i.returnCount, i.declineCount]),
+    events,
+    lists,
+  });
 }
 
 /** Everything any request could change, for tests that check a refusal changed nothing. */
 export async function fullFingerprint(db: Db): Promise<string> {
   const [items, events, lists, users, units, cal, policies, evidence, idem, plans, values] = await Promise.all([
-    db.item.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true, updatedAt: true } }),
+    db.item.findMany({
+      orderBy: { id: 'asc' },
+      select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true, updatedAt: true },
+    }),
     db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
     db.problemList.count(),
     db.user.findMany({ orderBy: { id: 'asc' } }),

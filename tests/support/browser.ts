@@ -10,10 +10,15 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(ROOT, 'test-artifacts', 'console');
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run ./scripts/test.sh (it installs it) or set CHROMIUM_PATH`);
-  if (!existsSync(path.join(CONSOLE_DIST, 'index.html'))) throw new Error('the console is not built: run ./scripts/setup.sh or npm run build:console');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no chromium at ${CHROMIUM}: run ./scripts/test.sh (it installs it) or set CHROMIUM_PATH`);
+  if (!existsSync(path.join(CONSOLE_DIST, 'index.html')))
+    throw new Error('the console is not built: run ./scripts/setup.sh or npm run build:console');
   await mkdir(SCREENSHOTS, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
 }
 
 /** Fails the test on any script error in the page: a console that throws is broken even if the test clicks through. */

@@ -19,11 +19,17 @@ function closed(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closed);
   if (!schema || typeof schema !== 'object') return schema;
   const out: Schema = {};
-  for (const [k, v] of Object.entries(schema as Schema)) out[k] = k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions' ? mapValues(v as Schema, closed) : closed(v);
-  if (out.type === 'object' && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  for (const [k, v] of Object.entries(schema as Schema))
+    out[k] =
+      k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions'
+        ? mapValues(v as Schema, closed)
+        : closed(v);
+  if (out.type === 'object' && out.properties && out.additionalProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }
-const mapValues = (o: Schema, f: (v: unknown) => unknown) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+const mapValues = (o: Schema, f: (v: unknown) => unknown) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -37,7 +43,13 @@ export function contractChecker(doc: OpenApiDoc) {
   const compiled = new Map<string, ValidateFunction>();
 
   /** What is wrong with one response (empty when it keeps the contract); null when no documented operation answered it. */
-  return function check(method: string, url: string, status: number, contentType: string | undefined, body: string): string[] | null {
+  return function check(
+    method: string,
+    url: string,
+    status: number,
+    contentType: string | undefined,
+    body: string,
+  ): string[] | null {
     let path = url.split('?')[0] ?? '';
     try {
       path = decodeURIComponent(path);
@@ -67,7 +79,12 @@ export function contractChecker(doc: OpenApiDoc) {
       return [`${where}: body is not JSON`];
     }
     if (validate(json)) return [];
-    return (validate.errors ?? []).slice(0, 5).map((e) => `${where}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    return (validate.errors ?? [])
+      .slice(0, 5)
+      .map(
+        (e) =>
+          `${where}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
   };
 }
 

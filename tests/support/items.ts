@@ -25,12 +25,30 @@ export function spec(overrides: Partial<CreateItem> = {}): CreateItem {
   };
 }
 
-export async function open(client: Client, taskQueue: string, overrides: Partial<CreateItem> = {}, maxDeclines = 2): Promise<Item> {
-  return openItem(client, taskQueue, { id: newItemId(), problemListId: null, spec: spec(overrides), createdBy: supervisor, config: { maxDeclines } });
+export async function open(
+  client: Client,
+  taskQueue: string,
+  overrides: Partial<CreateItem> = {},
+  maxDeclines = 2,
+): Promise<Item> {
+  return openItem(client, taskQueue, {
+    id: newItemId(),
+    problemListId: null,
+    spec: spec(overrides),
+    createdBy: supervisor,
+    config: { maxDeclines },
+  });
 }
 
 /** Acts with the sample payload unless one is given. */
-export async function act(client: Client, item: Item | string, action: Action, actor: Actor, payload?: unknown, updateId?: string): Promise<Item> {
+export async function act(
+  client: Client,
+  item: Item | string,
+  action: Action,
+  actor: Actor,
+  payload?: unknown,
+  updateId?: string,
+): Promise<Item> {
   const id = typeof item === 'string' ? item : item.id;
   return actOnItem(client, id, parseCommand({ action, payload: payload ?? SAMPLE_PAYLOADS[action], actor }), updateId);
 }

@@ -69,5 +69,12 @@ export function uniqueTaskQueue(prefix: string): string {
 }
 
 export async function startTestWorker(t: TemporalHandles, db: Db, taskQueue: string): Promise<Worker> {
-  return createWorker({ connection: t.nativeConnection, taskQueue, db, workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER, temporal: t.client });
+  return createWorker({
+    connection: t.nativeConnection,
+    taskQueue,
+    db,
+    workflowBundle: await workflowBundle(),
+    dataConverter: TEST_DATA_CONVERTER,
+    temporal: t.client,
+  });
 }

@@ -13,10 +13,12 @@ const taskQueue = uniqueTaskQueue('crash');
 const children: ChildProcess[] = [];
 
 function startWorker(): Promise<ChildProcess> {
-  return startWorkerProcess({ DATABASE_URL: dbUrl, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: taskQueue }).then((c) => {
-    children.push(c);
-    return c;
-  });
+  return startWorkerProcess({ DATABASE_URL: dbUrl, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: taskQueue }).then(
+    (c) => {
+      children.push(c);
+      return c;
+    },
+  );
 }
 
 beforeAll(async () => {

@@ -8,7 +8,13 @@ import { DueDateKey } from '../../workflows/search-attributes';
 import { openProblemList } from '../../lib/items';
 import { coC, leadA, leadB, supervisor, verifier } from '../support/actors';
 import { act, newItemId, open, spec } from '../support/items';
-import { connectTemporal, freshDatabase, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import {
+  connectTemporal,
+  freshDatabase,
+  startTestWorker,
+  uniqueTaskQueue,
+  type TemporalHandles,
+} from '../support/stack';
 
 let t: TemporalHandles;
 let db: Db;
@@ -63,9 +69,25 @@ describe('item workflow on a real Temporal server', () => {
     const handle = t.client.workflow.getHandle(itemWorkflowId(item.id));
     expect((await handle.result()).status).toBe('closed');
     const log = await events(item.id);
-    expect(log.map((e) => e.action)).toEqual(['create', 'sign', 'filePlan', 'reportProgress', 'submit', 'verifyReturn', 'submit', 'verifyReturn', 'submit', 'verifyPass']);
+    expect(log.map((e) => e.action)).toEqual([
+      'create',
+      'sign',
+      'filePlan',
+      'reportProgress',
+      'submit',
+      'verifyReturn',
+      'submit',
+      'verifyReturn',
+      'submit',
+      'verifyPass',
+    ]);
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
-    expect(log[5]).toMatchObject({ actorUserId: verifier.userId, actorRole: 'verifier', fromStatus: 'verifying', toStatus: 'rectifying' });
+    expect(log[5]).toMatchObject({
+      actorUserId: verifier.userId,
+      actorRole: 'verifier',
+      fromStatus: 'verifying',
+      toStatus: 'rectifying',
+    });
     const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });
     expect(row).toMatchObject({ status: 'closed', returnCount: 2, seq: 10 });
     expect(row.closedAt).not.toBeNull();
@@ -76,7 +98,10 @@ describe('item workflow on a real Temporal server', () => {
     await expectRefused(act(t.client, item, 'submit', leadA), 'not_allowed_in_state');
     await expectRefused(act(t.client, item, 'sign', leadB), 'forbidden');
     const history = await t.client.workflow.getHandle(itemWorkflowId(item.id)).fetchHistory();
-    const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'act') ?? [];
+    const accepted =
+      history.events?.filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'act',
+      ) ?? [];
     expect(accepted).toHaveLength(0);
     expect((await events(item.id)).map((e) => e.action)).toEqual(['create']);
   });
@@ -93,7 +118,10 @@ describe('item workflow on a real Temporal server', () => {
     const item = await open(t.client, taskQueue);
     await act(t.client, item, 'sign', leadA);
     await act(t.client, item, 'requestExtension', leadA, { dueDate: '2027-03-31', reason: '需协调资金' });
-    await expectRefused(act(t.client, item, 'requestExtension', leadA, { dueDate: '2027-04-30', reason: '再延' }), 'precondition_failed');
+    await expectRefused(
+      act(t.client, item, 'requestExtension', leadA, { dueDate: '2027-04-30', reason: '再延' }),
+      'precondition_failed',
+    );
     const decided = await act(t.client, item, 'decideExtension', supervisor, { approved: true, opinion: '同意延期' });
     expect(decided.dueDate).toBe('2027-03-31');
     expect((await db.item.findUniqueOrThrow({ where: { id: item.id } })).dueDate).toBe('2027-03-31');

@@ -43,7 +43,11 @@ async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, endItems =
       return await fn();
     } finally {
       if (endItems) {
-        for (const id of opened.splice(0)) await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+        for (const id of opened.splice(0))
+          await env.client.workflow
+            .getHandle(itemWorkflowId(id))
+            .terminate('test over')
+            .catch(() => {});
       }
     }
   });
@@ -54,14 +58,23 @@ async function today(): Promise<string> {
 }
 
 async function openWith(taskQueue: string, dueDate: string, policy: Policy = DEFAULT_POLICY): Promise<Item> {
-  const item = await openItem(env.client, taskQueue, { id: newItemId(), problemListId: null, spec: spec({ dueDate }), createdBy: supervisor, config: { maxDeclines: 2 }, policy });
+  const item = await openItem(env.client, taskQueue, {
+    id: newItemId(),
+    problemListId: null,
+    spec: spec({ dueDate }),
+    createdBy: supervisor,
+    config: { maxDeclines: 2 },
+    policy,
+  });
   opened.push(item.id);
   return item;
 }
 
 async function rungs(itemId: string) {
   const events = await db.itemEvent.findMany({ where: { itemId, action: 'escalate' }, orderBy: { seq: 'asc' } });
-  return events.map((e) => e.payload as { key: string; dueAt: string; firedAt: string; light: string; epoch: number; deadline: string });
+  return events.map(
+    (e) => e.payload as { key: string; dueAt: string; firedAt: string; light: string; epoch: number; deadline: string },
+  );
 }
 
 const state = (id: string) => env.client.workflow.getHandle(itemWorkflowId(id)).query(itemQuery);
@@ -72,11 +85,20 @@ describe('the deadline ledger', () => {
     // The API reads the time from the test server's clock, which has moved on by weeks.
     let clockMs = Date.now();
     await seedUsers(db, [supervisor]);
-    const app = holdToContract(await buildApp({
-      services: { db, temporal: env.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000, now: () => clockMs },
-      auth: { secret: TEST_SECRET, userCacheMs: 0 },
-      evidence: await testEvidenceStore(),
-    }));
+    const app = holdToContract(
+      await buildApp({
+        services: {
+          db,
+          temporal: env.client,
+          taskQueue: tq,
+          maxDeclines: 2,
+          temporalTimeoutMs: 15_000,
+          now: () => clockMs,
+        },
+        auth: { secret: TEST_SECRET, userCacheMs: 0 },
+        evidence: await testEvidenceStore(),
+      }),
+    );
     try {
       await withWorker(tq, async () => {
         const due = shiftWorkingDays(cal, await today(), 30).date;
@@ -97,7 +119,11 @@ describe('the deadline ledger', () => {
         await env.sleep('3 days');
 
         clockMs = (await env.currentTimeMs()) as number;
-        const res = await app.inject({ method: 'GET', url: `/api/items/${item.id}/ledger`, headers: bearer(supervisor) });
+        const res = await app.inject({
+          method: 'GET',
+          url: `/api/items/${item.id}/ledger`,
+          headers: bearer(supervisor),
+        });
         expect(res.statusCode, res.body).toBe(200);
         const ledger = res.json();
         const end = await today();
@@ -105,8 +131,12 @@ describe('the deadline ledger', () => {
         const expectedDays: string[] = [];
         for (let d = addDays(ledger.clocks.fromAssignment.start, 1); d <= end; d = addDays(d, 1)) expectedDays.push(d);
         expect(ledger.days.map((d: { date: string }) => d.date)).toEqual(expectedDays);
-        const suspended = ledger.days.filter((d: { reason: string }) => d.reason === 'suspended').map((d: { date: string }) => d.date);
-        expect(suspended).toEqual(expectedDays.filter((d) => d > pausedFrom && d <= pausedTo && dayInfo(cal, d).working));
+        const suspended = ledger.days
+          .filter((d: { reason: string }) => d.reason === 'suspended')
+          .map((d: { date: string }) => d.date);
+        expect(suspended).toEqual(
+          expectedDays.filter((d) => d > pausedFrom && d <= pausedTo && dayInfo(cal, d).working),
+        );
         expect(suspended.length).toBeGreaterThan(0);
         const counted = ledger.days.filter((d: { counted: boolean }) => d.counted).length;
         expect(ledger.clocks.fromAssignment.workingDaysCounted).toBe(counted);
@@ -114,13 +144,27 @@ describe('the deadline ledger', () => {
         expect(ledger.clocks.fromSigning.start).toBe(ledger.clocks.fromAssignment.start);
         expect(ledger.pauses).toEqual([{ from: pausedFrom, to: pausedTo }]);
         expect(ledger.extensions).toHaveLength(1);
-        expect(ledger.extensions[0]).toMatchObject({ requestedDueDate: newDue, decision: { approved: true, by: supervisor.userId } });
-        expect(ledger.deadlines.find((d: { step: string }) => d.step === 'closure')).toMatchObject({ epoch: 2, deadline: newDue, calendarVersion: cal.version });
+        expect(ledger.extensions[0]).toMatchObject({
+          requestedDueDate: newDue,
+          decision: { approved: true, by: supervisor.userId },
+        });
+        expect(ledger.deadlines.find((d: { step: string }) => d.step === 'closure')).toMatchObject({
+          epoch: 2,
+          deadline: newDue,
+          calendarVersion: cal.version,
+        });
         expect(ledger.policy).toEqual({ id: 'default', version: 1 });
 
-        const csv = await app.inject({ method: 'GET', url: `/api/items/${item.id}/ledger?format=csv`, headers: bearer(supervisor) });
+        const csv = await app.inject({
+          method: 'GET',
+          url: `/api/items/${item.id}/ledger?format=csv`,
+          headers: bearer(supervisor),
+        });
         expect(csv.headers['content-type']).toContain('text/csv');
-        const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+        const lines = csv.body
+          .replace(/^\uFEFF/, '')
+          .trim()
+          .split('\r\n');
         expect(lines.filter((l) => l.startsWith('day,')).length).toBe(expectedDays.length);
         expect(lines.some((l) => l.startsWith('pause,') && l.includes(pausedFrom))).toBe(true);
         expect(lines.some((l) => l.startsWith('extension,') && l.includes('approved'))).toBe(true);
@@ -139,7 +183,15 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       const item = await openWith(tq, due);
       await env.sleep('60 days');
       const fired = await rungs(item.id);
-      expect(fired.map((f) => f.key)).toEqual(['sign-remind', 'sign-urge', 'closure-remind', 'closure-urge', 'closure-red', 'closure-interview', 'closure-accountability']);
+      expect(fired.map((f) => f.key)).toEqual([
+        'sign-remind',
+        'sign-urge',
+        'closure-remind',
+        'closure-urge',
+        'closure-red',
+        'closure-interview',
+        'closure-accountability',
+      ]);
       for (const f of fired) {
         const late = Date.parse(f.firedAt) - Date.parse(f.dueAt);
         expect(late).toBeGreaterThanOrEqual(0);
@@ -152,8 +204,19 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       expect((await state(item.id)).deadlines?.light).toBe('red');
       const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });
       expect(row.light).toBe('red');
-      const requests = await db.notificationRequest.findMany({ where: { itemId: item.id, kind: { in: [...RUNG_ACTIONS] } }, orderBy: { id: 'asc' } });
-      expect(requests.map((r) => r.kind)).toEqual(['remind', 'urge', 'remind', 'urge', 'red', 'interview', 'accountability']);
+      const requests = await db.notificationRequest.findMany({
+        where: { itemId: item.id, kind: { in: [...RUNG_ACTIONS] } },
+        orderBy: { id: 'asc' },
+      });
+      expect(requests.map((r) => r.kind)).toEqual([
+        'remind',
+        'urge',
+        'remind',
+        'urge',
+        'red',
+        'interview',
+        'accountability',
+      ]);
       expect(requests[4]!.targets).toEqual(['unit_leader', 'supervisor']);
     });
   });
@@ -199,7 +262,10 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       while (workingDaysBetween(cal, suspendedOn, await today()) < 10) await env.sleep('1 day');
       expect((await rungs(item.id)).length).toBe(before);
       const resumed = await act(env.client, item, 'resume', supervisor);
-      expect(resumed.deadlines?.clocks.closure).toMatchObject({ state: 'running', deadline: shiftWorkingDays(cal, await today(), left).date });
+      expect(resumed.deadlines?.clocks.closure).toMatchObject({
+        state: 'running',
+        deadline: shiftWorkingDays(cal, await today(), left).date,
+      });
       expect(resumed.deadlines?.pauses).toEqual([{ from: suspendedOn, to: await today() }]);
     });
   });
@@ -239,11 +305,25 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
         await env.sleep('50 days'); // the whole closure ladder, even across the Spring Festival
       });
       const keys = (await rungs(item.id)).map((f) => f.key);
-      expect(keys).toEqual(['sign-remind', 'sign-urge', 'closure-remind', 'closure-urge', 'closure-red', 'closure-interview', 'closure-accountability']);
+      expect(keys).toEqual([
+        'sign-remind',
+        'sign-urge',
+        'closure-remind',
+        'closure-urge',
+        'closure-red',
+        'closure-interview',
+        'closure-accountability',
+      ]);
       expect(new Set(keys).size).toBe(keys.length);
-      expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: { in: [...RUNG_ACTIONS] } } })).toBe(keys.length);
+      expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: { in: [...RUNG_ACTIONS] } } })).toBe(
+        keys.length,
+      );
     } finally {
-      for (const id of opened.splice(0)) await env.client.workflow.getHandle(itemWorkflowId(id)).terminate('test over').catch(() => {});
+      for (const id of opened.splice(0))
+        await env.client.workflow
+          .getHandle(itemWorkflowId(id))
+          .terminate('test over')
+          .catch(() => {});
     }
   });
 
@@ -272,15 +352,28 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
     const policy: Policy = { ...DEFAULT_POLICY, id: 'with-reinspection', reinspectAfterDays: 20 };
     await withWorker(tq, async () => {
       const item = await openWith(tq, shiftWorkingDays(cal, await today(), 10).date, policy);
-      for (const [action, actor] of [['sign', leadA], ['filePlan', leadA], ['submit', leadA], ['verifyPass', verifier]] as const) await act(env.client, item, action, actor);
+      for (const [action, actor] of [
+        ['sign', leadA],
+        ['filePlan', leadA],
+        ['submit', leadA],
+        ['verifyPass', verifier],
+      ] as const)
+        await act(env.client, item, action, actor);
       const closed = await state(item.id);
       expect(closed.status).toBe('closed');
-      expect(closed.deadlines?.reinspection).toMatchObject({ state: 'scheduled', due: shiftWorkingDays(cal, await today(), 20).date });
+      expect(closed.deadlines?.reinspection).toMatchObject({
+        state: 'scheduled',
+        due: shiftWorkingDays(cal, await today(), 20).date,
+      });
       await env.sleep('60 days'); // 20 working days, even across the Spring Festival
       expect((await state(item.id)).deadlines?.reinspection?.state).toBe('due');
       expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: 'reinspection_due' } })).toBe(1);
       const newDue = shiftWorkingDays(cal, await today(), 15).date;
-      const reopened = await act(env.client, item, 'reinspect', verifier, { relapsed: true, findings: '回头看发现消防通道再次被占用', dueDate: newDue });
+      const reopened = await act(env.client, item, 'reinspect', verifier, {
+        relapsed: true,
+        findings: '回头看发现消防通道再次被占用',
+        dueDate: newDue,
+      });
       expect(reopened).toMatchObject({ status: 'rectifying', leadUnitId: 'unit-a', relapseCount: 1, dueDate: newDue });
       expect(reopened.deadlines?.clocks.closure).toMatchObject({ epoch: 2, deadline: newDue, state: 'running' });
       const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });
@@ -290,7 +383,9 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       await act(env.client, item, 'reinspect', verifier, { relapsed: false, findings: '整改成果巩固' });
       const final = await env.client.workflow.getHandle(itemWorkflowId(item.id)).result();
       expect(final).toMatchObject({ status: 'closed', relapseCount: 1 });
-      const actions = (await db.itemEvent.findMany({ where: { itemId: item.id }, orderBy: { seq: 'asc' } })).map((e) => e.action);
+      const actions = (await db.itemEvent.findMany({ where: { itemId: item.id }, orderBy: { seq: 'asc' } })).map(
+        (e) => e.action,
+      );
       expect(actions.filter((a) => a === 'reinspect')).toHaveLength(2);
     });
   });
@@ -305,8 +400,23 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
         { key: 'closure-red', step: 'closure', offset: 2, action: 'red', targets: ['supervisor'], ackGate: true },
       ],
     };
-    await db.contact.createMany({ data: [{ id: 'ack-a', unitId: 'unit-a', role: 'handler', name: '张经办', email: 'zhang@example.gov.cn', userId: leadA.userId }], skipDuplicates: true });
-    const notifications = createNotificationActivities(db, undefined, { from: 'x <x@example.gov.cn>', publicUrl: 'http://localhost' });
+    await db.contact.createMany({
+      data: [
+        {
+          id: 'ack-a',
+          unitId: 'unit-a',
+          role: 'handler',
+          name: '张经办',
+          email: 'zhang@example.gov.cn',
+          userId: leadA.userId,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const notifications = createNotificationActivities(db, undefined, {
+      from: 'x <x@example.gov.cn>',
+      publicUrl: 'http://localhost',
+    });
     await withWorker(tq, async () => {
       const due = shiftWorkingDays(cal, await today(), 3).date;
       const acked = await openWith(tq, due, gated);
@@ -335,4 +445,3 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
     });
   });
 });
-

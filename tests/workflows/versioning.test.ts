@@ -15,7 +15,14 @@ import { recordedUpdate } from '../../workflows/messages';
 import { createWorker } from '../../worker/create';
 import { leadA } from '../support/actors';
 import { act, open } from '../support/items';
-import { connectTemporal, freshDatabase, TEST_DATA_CONVERTER, uniqueTaskQueue, workflowBundle, type TemporalHandles } from '../support/stack';
+import {
+  connectTemporal,
+  freshDatabase,
+  TEST_DATA_CONVERTER,
+  uniqueTaskQueue,
+  workflowBundle,
+  type TemporalHandles,
+} from '../support/stack';
 
 let t: TemporalHandles;
 let db: Db;
@@ -33,7 +40,16 @@ afterAll(async () => {
 });
 
 function versionedWorker(buildId: string): Promise<Worker> {
-  return workflowBundle().then((bundle) => createWorker({ connection: t.nativeConnection, taskQueue, db, workflowBundle: bundle, dataConverter: TEST_DATA_CONVERTER, deployment: { name: deployment, buildId } }));
+  return workflowBundle().then((bundle) =>
+    createWorker({
+      connection: t.nativeConnection,
+      taskQueue,
+      db,
+      workflowBundle: bundle,
+      dataConverter: TEST_DATA_CONVERTER,
+      deployment: { name: deployment, buildId },
+    }),
+  );
 }
 
 /** `temporal worker deployment set-current-version`, retried until the version's pollers have registered it. */
@@ -41,7 +57,18 @@ async function makeCurrent(buildId: string): Promise<void> {
   const until = Date.now() + 30_000;
   for (;;) {
     try {
-      await promisify(execFile)(toolPath('temporal'), ['worker', 'deployment', 'set-current-version', '--address', t.address, '--deployment-name', deployment, '--build-id', buildId, '--yes']);
+      await promisify(execFile)(toolPath('temporal'), [
+        'worker',
+        'deployment',
+        'set-current-version',
+        '--address',
+        t.address,
+        '--deployment-name',
+        deployment,
+        '--build-id',
+        buildId,
+        '--yes',
+      ]);
       return;
     } catch (err) {
       if (Date.now() > until) throw err;

@@ -6,11 +6,22 @@ import { ErrorBox, LightBadge, Link, Loading, useLoad, useUnits } from '../ui';
 
 interface Detail {
   cycle: { id: string; planId: string; period: string; status: string; dueDate: string; publishedAt: string | null };
-  report: { elapsed: number; standings: UnitStanding[]; indicators: IndicatorResult[]; reds: Array<{ code: string; itemId: string }> } | null;
+  report: {
+    elapsed: number;
+    standings: UnitStanding[];
+    indicators: IndicatorResult[];
+    reds: Array<{ code: string; itemId: string }>;
+  } | null;
   requests: Array<{ unitId: string; asked: number; chased: number; completedAt: string | null }>;
 }
 
-const GROUP_LABELS: Record<string, string> = { district: '区（县、市）', bureau: '政府部门', party: '党群部门', township: '乡镇（街道）', city: '市级单位' };
+const GROUP_LABELS: Record<string, string> = {
+  district: '区（县、市）',
+  bureau: '政府部门',
+  party: '党群部门',
+  township: '乡镇（街道）',
+  city: '市级单位',
+};
 
 /** 晾晒 board: the ranking of one cycle by group, the lights of every indicator, who has reported. */
 export function CyclePage({ id }: { id: string }) {
@@ -30,7 +41,9 @@ export function CyclePage({ id }: { id: string }) {
       <h1>
         {cycle.period} 晾晒{' '}
         <small class="muted">
-          {report ? `已于 ${cycle.publishedAt ? dateTime(cycle.publishedAt) : ''} 晾晒，时序进度 ${percent(report.elapsed)}` : `报送中，截止 ${cycle.dueDate}`}
+          {report
+            ? `已于 ${cycle.publishedAt ? dateTime(cycle.publishedAt) : ''} 晾晒，时序进度 ${percent(report.elapsed)}`
+            : `报送中，截止 ${cycle.dueDate}`}
         </small>
       </h1>
       <p>
@@ -62,12 +75,18 @@ export function CyclePage({ id }: { id: string }) {
                     <td>{unitName(s.unitId)}</td>
                     <td>{s.score === null ? (s.reason ?? '—') : s.score.toFixed(4)}</td>
                     <td>
-                      <span class="light light-green">{s.lights.green}</span> <span class="light light-yellow">{s.lights.yellow}</span> <span class="light light-red">{s.lights.red}</span>
+                      <span class="light light-green">{s.lights.green}</span>{' '}
+                      <span class="light light-yellow">{s.lights.yellow}</span>{' '}
+                      <span class="light light-red">{s.lights.red}</span>
                     </td>
                     <td>
                       {s.reported} / {s.indicators}
                     </td>
-                    <td>{s.toRise ? `${typeof s.toRise.scoreGap === 'number' ? s.toRise.scoreGap.toFixed(4) : '—'}（${unitName(s.toRise.aboveUnitId)}）` : '—'}</td>
+                    <td>
+                      {s.toRise
+                        ? `${typeof s.toRise.scoreGap === 'number' ? s.toRise.scoreGap.toFixed(4) : '—'}（${unitName(s.toRise.aboveUnitId)}）`
+                        : '—'}
+                    </td>
                   </tr>
                 ))}
             </tbody>
@@ -100,7 +119,13 @@ export function CyclePage({ id }: { id: string }) {
                   <td>
                     <LightBadge light={r.light} />
                   </td>
-                  <td>{redItem.get(r.code) ? <Link href={`/items/${encodeURIComponent(redItem.get(r.code)!)}`}>查看</Link> : ''}</td>
+                  <td>
+                    {redItem.get(r.code) ? (
+                      <Link href={`/items/${encodeURIComponent(redItem.get(r.code)!)}`}>查看</Link>
+                    ) : (
+                      ''
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

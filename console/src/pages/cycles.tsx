@@ -23,7 +23,12 @@ const CYCLE_STATUS: Record<string, string> = { collecting: '报送中', publishe
 export function CyclesPage() {
   const plans = useLoad(async () => {
     const { plans } = await get<{ plans: Plan[] }>('/api/plans');
-    return Promise.all(plans.map(async (p) => ({ plan: p, cycles: (await get<{ cycles: Cycle[] }>(`/api/plans/${encodeURIComponent(p.id)}/cycles`)).cycles })));
+    return Promise.all(
+      plans.map(async (p) => ({
+        plan: p,
+        cycles: (await get<{ cycles: Cycle[] }>(`/api/plans/${encodeURIComponent(p.id)}/cycles`)).cycles,
+      })),
+    );
   }, []);
   if (!plans.data) return plans.error ? <ErrorBox error={plans.error} /> : <Loading />;
   return (
@@ -33,7 +38,10 @@ export function CyclesPage() {
       {plans.data.map(({ plan, cycles }) => (
         <section class="card" key={plan.id}>
           <h2>
-            {plan.title} <small class="muted">{plan.year} 年{plan.paused ? '，监测已暂停' : ''}</small>
+            {plan.title}{' '}
+            <small class="muted">
+              {plan.year} 年{plan.paused ? '，监测已暂停' : ''}
+            </small>
           </h2>
           {cycles.length === 0 ? (
             <p class="muted">尚无监测周期。</p>

@@ -28,7 +28,12 @@ function horizontalBars(bars: Array<[string, number]>, color: string, labelWidth
     tooltip: {},
     grid: { left: labelWidth, right: 20, top: 10, bottom: 30 },
     xAxis: { type: 'value', minInterval: 1 },
-    yAxis: { type: 'category', data: bars.map(([label]) => label), inverse: true, axisLabel: { width: labelWidth - 10, overflow: 'truncate' } },
+    yAxis: {
+      type: 'category',
+      data: bars.map(([label]) => label),
+      inverse: true,
+      axisLabel: { width: labelWidth - 10, overflow: 'truncate' },
+    },
     series: [{ type: 'bar', barMaxWidth: 24, data: bars.map(([, n]) => n), itemStyle: { color } }],
   };
 }
@@ -57,13 +62,18 @@ export function DashboardPage(_props: { me: Me }) {
   const unitIds = Object.fromEntries(d.overdueByUnit.map((u) => [u.unitName, u.unitId]));
   return (
     <div class="dashboard" data-loaded={loading ? undefined : 'true'}>
-      <h1>督查总览 <small class="muted">截至 {d.today}</small></h1>
+      <h1>
+        督查总览 <small class="muted">截至 {d.today}</small>
+      </h1>
       <div class="kpis">
         <Link href="/items" class="kpi">
           <span>事项总数</span>
           <strong data-kpi="total">{d.total.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link href={`/items${query({ status: 'assigned,declined,arbitration,signed,rectifying,verifying,suspended' })}`} class="kpi">
+        <Link
+          href={`/items${query({ status: 'assigned,declined,arbitration,signed,rectifying,verifying,suspended' })}`}
+          class="kpi"
+        >
           <span>在办</span>
           <strong data-kpi="open">{d.open.toLocaleString('zh-CN')}</strong>
         </Link>
@@ -71,9 +81,14 @@ export function DashboardPage(_props: { me: Me }) {
           <span>已超期</span>
           <strong data-kpi="overdue">{d.overdue.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link href={`/items${query({ light: 'red', status: 'assigned,declined,arbitration,signed,rectifying,verifying,suspended' })}`} class="kpi bad">
+        <Link
+          href={`/items${query({ light: 'red', status: 'assigned,declined,arbitration,signed,rectifying,verifying,suspended' })}`}
+          class="kpi bad"
+        >
           <span>红灯</span>
-          <strong data-kpi="red">{(d.byLight.find((l) => l.light === 'red')?.count ?? 0).toLocaleString('zh-CN')}</strong>
+          <strong data-kpi="red">
+            {(d.byLight.find((l) => l.light === 'red')?.count ?? 0).toLocaleString('zh-CN')}
+          </strong>
         </Link>
         <Link href={`/items${query({ status: 'closed' })}`} class="kpi good">
           <span>已销号（销号率）</span>
@@ -93,7 +108,11 @@ export function DashboardPage(_props: { me: Me }) {
           <h2>事项状态</h2>
           <Chart
             label="事项状态分布"
-            option={horizontalBars(d.byStatus.map((s) => [s.label, s.count]), '#3064c8', 80)}
+            option={horizontalBars(
+              d.byStatus.map((s) => [s.label, s.count]),
+              '#3064c8',
+              80,
+            )}
             onClick={(name) => navigate(`/items${query({ status: statusNames[name] })}`)}
           />
         </section>
@@ -108,7 +127,11 @@ export function DashboardPage(_props: { me: Me }) {
                 {
                   type: 'pie',
                   radius: ['40%', '70%'],
-                  data: d.byLight.map((l) => ({ name: LIGHT_LABELS[l.light], value: l.count, itemStyle: { color: LIGHT_COLORS[l.light] } })),
+                  data: d.byLight.map((l) => ({
+                    name: LIGHT_LABELS[l.light],
+                    value: l.count,
+                    itemStyle: { color: LIGHT_COLORS[l.light] },
+                  })),
                 },
               ],
             }}
@@ -121,8 +144,14 @@ export function DashboardPage(_props: { me: Me }) {
           ) : (
             <Chart
               label="各单位超期事项数"
-              option={horizontalBars(d.overdueByUnit.map((u) => [u.unitName, u.count]), '#d4380d', 150)}
-              onClick={(name) => navigate(`/items${query({ unit: unitIds[name], overdue: 'true', sort: '-overdueDays' })}`)}
+              option={horizontalBars(
+                d.overdueByUnit.map((u) => [u.unitName, u.count]),
+                '#d4380d',
+                150,
+              )}
+              onClick={(name) =>
+                navigate(`/items${query({ unit: unitIds[name], overdue: 'true', sort: '-overdueDays' })}`)
+              }
             />
           )}
         </section>
@@ -159,7 +188,9 @@ export function DashboardPage(_props: { me: Me }) {
               {d.overdueByUnit.map((u) => (
                 <tr key={u.unitId}>
                   <td>
-                    <Link href={`/items${query({ unit: u.unitId, overdue: 'true', sort: '-overdueDays' })}`}>{u.unitName}</Link>
+                    <Link href={`/items${query({ unit: u.unitId, overdue: 'true', sort: '-overdueDays' })}`}>
+                      {u.unitName}
+                    </Link>
                   </td>
                   <td>{u.count}</td>
                   <td>{u.earliestDue}</td>

@@ -34,7 +34,11 @@ export function InboxPage({ me }: { me: Me }) {
           </thead>
           <tbody>
             {entries.map((e) => (
-              <tr key={e.itemId} data-item={e.itemId} class={e.workingDaysLeft < 0 ? 'overdue' : e.workingDaysLeft <= 2 ? 'soon' : ''}>
+              <tr
+                key={e.itemId}
+                data-item={e.itemId}
+                class={e.workingDaysLeft < 0 ? 'overdue' : e.workingDaysLeft <= 2 ? 'soon' : ''}
+              >
                 <td class="days">{daysLeft(e.workingDaysLeft)}</td>
                 <td>
                   <Link href={`/items/${encodeURIComponent(e.itemId)}`}>{e.title}</Link>

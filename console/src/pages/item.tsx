@@ -63,7 +63,11 @@ const FORMS: Record<Action, Field[]> = {
     { name: 'ruling', label: '裁定意见', kind: 'textarea', required: true },
   ],
   filePlan: [{ name: 'plan', label: '整改方案（措施、责任人、时间节点）', kind: 'textarea', required: true }, FILES],
-  reportProgress: [{ name: 'text', label: '进展情况', kind: 'textarea', required: true }, { name: 'percent', label: '完成比例（%）', kind: 'percent' }, FILES],
+  reportProgress: [
+    { name: 'text', label: '进展情况', kind: 'textarea', required: true },
+    { name: 'percent', label: '完成比例（%）', kind: 'percent' },
+    FILES,
+  ],
   coSign: [{ name: 'note', label: '签收意见', kind: 'textarea' }],
   coReport: [{ name: 'text', label: '配合工作进展', kind: 'textarea', required: true }, FILES],
   coComplete: [{ name: 'text', label: '配合工作完成情况', kind: 'textarea', required: true }, FILES],
@@ -106,7 +110,19 @@ const DANGER = new Set(['decline', 'verifyReturn', 'withdraw', 'suspend']);
 
 type Values = Record<string, string>;
 
-function ActionForm({ item, action, label, units, onDone }: { item: ItemView; action: string; label: string; units: Unit[]; onDone: (succeeded: boolean) => void }) {
+function ActionForm({
+  item,
+  action,
+  label,
+  units,
+  onDone,
+}: {
+  item: ItemView;
+  action: string;
+  label: string;
+  units: Unit[];
+  onDone: (succeeded: boolean) => void;
+}) {
   // The action's name comes from the server: one this console does not know has no fields.
   const fields = (FORMS as Partial<Record<string, Field[]>>)[action] ?? [];
   // What the user typed stays here through errors and reloads of the item.
@@ -134,7 +150,10 @@ function ActionForm({ item, action, label, units, onDone }: { item: ItemView; ac
         } else if (v !== '' || f.required) body[f.name] = v;
       }
       if (fields.some((f) => f.kind === 'files') && files.length > 0) {
-        const uploaded = await upload<{ files: Array<{ sha256: string }> }>(`/api/items/${encodeURIComponent(item.id)}/evidence`, files);
+        const uploaded = await upload<{ files: Array<{ sha256: string }> }>(
+          `/api/items/${encodeURIComponent(item.id)}/evidence`,
+          files,
+        );
         body.attachments = uploaded.files.map((f) => ({ sha256: f.sha256 }));
       }
       await post(`/api/items/${encodeURIComponent(item.id)}/${action}`, body, key);
@@ -171,7 +190,9 @@ function ActionForm({ item, action, label, units, onDone }: { item: ItemView; ac
             {f.kind === 'textarea' && <textarea id={id} name={f.name} rows={3} value={v} onInput={onInput} />}
             {f.kind === 'text' && <input id={id} name={f.name} value={v} onInput={onInput} />}
             {f.kind === 'date' && <input id={id} name={f.name} type="date" value={v} onInput={onInput} />}
-            {f.kind === 'percent' && <input id={id} name={f.name} type="number" min={0} max={100} value={v} onInput={onInput} />}
+            {f.kind === 'percent' && (
+              <input id={id} name={f.name} type="number" min={0} max={100} value={v} onInput={onInput} />
+            )}
             {f.kind === 'unit' && (
               <select id={id} name={f.name} value={v} onChange={onInput}>
                 <option value="">请选择单位</option>
@@ -187,8 +208,16 @@ function ActionForm({ item, action, label, units, onDone }: { item: ItemView; ac
             )}
             {f.kind === 'files' && (
               <>
-                <input id={id} name="file" type="file" multiple onChange={(e) => setFiles([...((e.target as HTMLInputElement).files ?? [])])} />
-                {files.length > 0 && <p class="muted">已选择：{files.map((x) => `${x.name}（${fileSize(x.size)}）`).join('、')}</p>}
+                <input
+                  id={id}
+                  name="file"
+                  type="file"
+                  multiple
+                  onChange={(e) => setFiles([...((e.target as HTMLInputElement).files ?? [])])}
+                />
+                {files.length > 0 && (
+                  <p class="muted">已选择：{files.map((x) => `${x.name}（${fileSize(x.size)}）`).join('、')}</p>
+                )}
               </>
             )}
             {fieldError && <p class="field-error">{fieldError}</p>}
@@ -212,16 +241,43 @@ function Payload({ payload }: { payload: Record<string, unknown> }) {
           {String(payload[k])}
         </p>
       ))}
-      {typeof payload.dueDate === 'string' && <p class="payload"><span class="muted">时限：</span>{payload.dueDate}</p>}
-      {typeof payload.approved === 'boolean' && <p class="payload"><span class="muted">结果：</span>{payload.approved ? '同意' : '不同意'}</p>}
-      {typeof payload.percent === 'number' && <p class="payload"><span class="muted">完成比例：</span>{payload.percent}%</p>}
+      {typeof payload.dueDate === 'string' && (
+        <p class="payload">
+          <span class="muted">时限：</span>
+          {payload.dueDate}
+        </p>
+      )}
+      {typeof payload.approved === 'boolean' && (
+        <p class="payload">
+          <span class="muted">结果：</span>
+          {payload.approved ? '同意' : '不同意'}
+        </p>
+      )}
+      {typeof payload.percent === 'number' && (
+        <p class="payload">
+          <span class="muted">完成比例：</span>
+          {payload.percent}%
+        </p>
+      )}
     </>
   );
 }
 
 export function ItemPage({ me, id }: { me: Me; id: string }) {
-  const detail = useLoad(() => get<{ item: ItemView; timeline: TimelineEntry[]; attention: { reason: string; since: string | null } | null }>(`/api/items/${encodeURIComponent(id)}`), [id]);
-  const evidence = useLoad(() => (me.permissions.includes('evidence.read') ? get<{ files: EvidenceFile[] }>(`/api/items/${encodeURIComponent(id)}/evidence`) : Promise.resolve({ files: [] })), [id, detail.data]);
+  const detail = useLoad(
+    () =>
+      get<{ item: ItemView; timeline: TimelineEntry[]; attention: { reason: string; since: string | null } | null }>(
+        `/api/items/${encodeURIComponent(id)}`,
+      ),
+    [id],
+  );
+  const evidence = useLoad(
+    () =>
+      me.permissions.includes('evidence.read')
+        ? get<{ files: EvidenceFile[] }>(`/api/items/${encodeURIComponent(id)}/evidence`)
+        : Promise.resolve({ files: [] }),
+    [id, detail.data],
+  );
   const { units, unitName } = useUnits();
   const meta = useLoad(loadMeta, []);
   const [open, setOpen] = useState<string | null>(null);
@@ -230,7 +286,8 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
   if (!detail.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
   const { item, timeline, attention } = detail.data;
   const actionLabel = (a: string) => meta.data?.actions[a] ?? a;
-  const fetchFile = (sha: string, name: string) => download(`/api/items/${encodeURIComponent(item.id)}/evidence/${sha}`, name).catch((e: ApiError) => setFileError(e));
+  const fetchFile = (sha: string, name: string) =>
+    download(`/api/items/${encodeURIComponent(item.id)}/evidence/${sha}`, name).catch((e: ApiError) => setFileError(e));
   const clocks = Object.entries(item.deadlines?.clocks ?? {}).filter(([, c]) => c.state !== 'done');
   const pendingExtension = item.extensions.find((e) => !e.decision);
   const lastReturn = [...timeline].reverse().find((t) => t.action === 'verifyReturn');
@@ -241,12 +298,14 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
         <Link href="/items">事项列表</Link> / <span class="mono">{item.id}</span>
       </p>
       <h1>
-        {item.title} <StatusBadge status={item.status} label={item.statusLabel} /> {item.deadlines && <LightBadge light={item.deadlines.light} />}
+        {item.title} <StatusBadge status={item.status} label={item.statusLabel} />{' '}
+        {item.deadlines && <LightBadge light={item.deadlines.light} />}
       </h1>
       <ErrorBox error={detail.error ?? fileError} />
       {attention && (
         <p class="notice bad" data-attention title={attention.reason}>
-          本事项的记录自 {attention.since ? dateTime(attention.since) : '不久前'} 起多次写入失败，系统正在定时重试，已办理的操作不会丢失；请联系运维人员。
+          本事项的记录自 {attention.since ? dateTime(attention.since) : '不久前'}{' '}
+          起多次写入失败，系统正在定时重试，已办理的操作不会丢失；请联系运维人员。
         </p>
       )}
       <div class="columns">
@@ -258,7 +317,14 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               {item.coParts.length > 0 && (
                 <>
                   <dt>配合单位</dt>
-                  <dd>{item.coParts.map((p) => `${unitName(p.unitId)}（${p.state === 'done' ? '已办结' : p.state === 'signed' ? '已签收' : '待签收'}）`).join('、')}</dd>
+                  <dd>
+                    {item.coParts
+                      .map(
+                        (p) =>
+                          `${unitName(p.unitId)}（${p.state === 'done' ? '已办结' : p.state === 'signed' ? '已签收' : '待签收'}）`,
+                      )
+                      .join('、')}
+                  </dd>
                 </>
               )}
               <dt>类别 / 优先级</dt>
@@ -272,7 +338,9 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               </dd>
               {clocks.map(([step, c]) => (
                 <>
-                  <dt key={step}>{{ sign: '签收', plan: '整改方案', progress: '进展反馈', closure: '办结销号' }[step] ?? step}期限</dt>
+                  <dt key={step}>
+                    {{ sign: '签收', plan: '整改方案', progress: '进展反馈', closure: '办结销号' }[step] ?? step}期限
+                  </dt>
                   <dd>
                     {c.deadline}
                     {c.state === 'paused' ? '（暂停计时）' : c.state === 'held' ? '（核查中，暂停计时）' : ''}
@@ -297,7 +365,9 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               )}
             </dl>
             {item.description && <p class="description">{item.description}</p>}
-            {item.holdingUp.length > 0 && <p class="notice">等待配合单位办结：{item.holdingUp.map(unitName).join('、')}</p>}
+            {item.holdingUp.length > 0 && (
+              <p class="notice">等待配合单位办结：{item.holdingUp.map(unitName).join('、')}</p>
+            )}
             {pendingExtension && (
               <p class="notice">
                 延期申请待审批：申请延至 {pendingExtension.requestedDueDate}，理由：{pendingExtension.reason}
@@ -362,7 +432,12 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
             ) : (
               <div class="actions">
                 {item.allowedActions.map((a) => (
-                  <button key={a} class={open === a ? 'primary' : ''} onClick={() => setOpen(open === a ? null : a)} data-open-action={a}>
+                  <button
+                    key={a}
+                    class={open === a ? 'primary' : ''}
+                    onClick={() => setOpen(open === a ? null : a)}
+                    data-open-action={a}
+                  >
                     {actionLabel(a)}
                   </button>
                 ))}
@@ -401,7 +476,15 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
             </section>
           )}
           <section class="card">
-            <button class="link" onClick={() => void download(`/api/items/${encodeURIComponent(item.id)}/ledger?format=csv`, `ledger-${item.id}.csv`).catch((e: ApiError) => setFileError(e))}>
+            <button
+              class="link"
+              onClick={() =>
+                void download(
+                  `/api/items/${encodeURIComponent(item.id)}/ledger?format=csv`,
+                  `ledger-${item.id}.csv`,
+                ).catch((e: ApiError) => setFileError(e))
+              }
+            >
               下载期限台账（CSV）
             </button>
           </section>

@@ -24,7 +24,14 @@ interface Row {
 }
 
 const FILTERS = ['status', 'light', 'unit', 'overdue', 'attention', 'q', 'sort', 'page', 'pageSize'] as const;
-const SORTS: Record<string, string> = { '-updatedAt': '最近更新', '-overdueDays': '超期最久', dueDate: '到期最早', '-dueDate': '到期最晚', '-createdAt': '最新立项', createdAt: '最早立项' };
+const SORTS: Record<string, string> = {
+  '-updatedAt': '最近更新',
+  '-overdueDays': '超期最久',
+  dueDate: '到期最早',
+  '-dueDate': '到期最晚',
+  '-createdAt': '最新立项',
+  createdAt: '最早立项',
+};
 
 /** The list: filters live in the address, so a filtered list can be bookmarked, shared and gone back to. */
 export function ItemsPage({ me, url }: { me: Me; url: URL }) {
@@ -67,25 +74,56 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
           set({ q });
         }}
       >
-        <input type="search" name="q" placeholder="按标题搜索" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
-        <select name="status" value={params.status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value })} aria-label="状态">
+        <input
+          type="search"
+          name="q"
+          placeholder="按标题搜索"
+          value={q}
+          onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+        />
+        <select
+          name="status"
+          value={params.status}
+          onChange={(e) => set({ status: (e.target as HTMLSelectElement).value })}
+          aria-label="状态"
+        >
           <option value="">全部状态</option>
           <option value="assigned,declined,arbitration,signed,rectifying,verifying,suspended">全部在办</option>
           <Options entries={Object.entries(meta.data?.statuses ?? {})} />
         </select>
-        <select name="light" value={params.light} onChange={(e) => set({ light: (e.target as HTMLSelectElement).value })} aria-label="灯色">
+        <select
+          name="light"
+          value={params.light}
+          onChange={(e) => set({ light: (e.target as HTMLSelectElement).value })}
+          aria-label="灯色"
+        >
           <option value="">全部灯色</option>
           <Options entries={Object.entries(LIGHT_LABELS)} />
         </select>
-        <select name="unit" value={params.unit} onChange={(e) => set({ unit: (e.target as HTMLSelectElement).value })} aria-label="单位">
+        <select
+          name="unit"
+          value={params.unit}
+          onChange={(e) => set({ unit: (e.target as HTMLSelectElement).value })}
+          aria-label="单位"
+        >
           <option value="">全部单位</option>
           <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
         <label class="check">
-          <input type="checkbox" name="overdue" checked={params.overdue === 'true'} onChange={(e) => set({ overdue: (e.target as HTMLInputElement).checked ? 'true' : '' })} />
+          <input
+            type="checkbox"
+            name="overdue"
+            checked={params.overdue === 'true'}
+            onChange={(e) => set({ overdue: (e.target as HTMLInputElement).checked ? 'true' : '' })}
+          />
           仅超期
         </label>
-        <select name="sort" value={params.sort || '-updatedAt'} onChange={(e) => set({ sort: (e.target as HTMLSelectElement).value })} aria-label="排序">
+        <select
+          name="sort"
+          value={params.sort || '-updatedAt'}
+          onChange={(e) => set({ sort: (e.target as HTMLSelectElement).value })}
+          aria-label="排序"
+        >
           <Options entries={Object.entries(SORTS)} />
         </select>
         <button type="submit">搜索</button>
@@ -128,7 +166,11 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
                   <td>
                     <Link href={`/items/${encodeURIComponent(i.id)}`}>{i.title}</Link>
                     {i.returnCount > 0 && <span class="tag">退回 {i.returnCount} 次</span>}
-                    {i.attention && <span class="tag bad" title="记录写入多次失败，系统正在定时重试">需关注</span>}
+                    {i.attention && (
+                      <span class="tag bad" title="记录写入多次失败，系统正在定时重试">
+                        需关注
+                      </span>
+                    )}
                   </td>
                   <td>
                     <StatusBadge status={i.status} label={i.statusLabel} />

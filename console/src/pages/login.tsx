@@ -11,14 +11,25 @@ interface DemoUser {
 }
 
 /** Sign-in with a token (from the SSO or `npm run user -- token`), or, in the embedded demo, by picking a user. */
-export function LoginPage({ next, onSignedIn, error }: { next: string; onSignedIn: (token: string) => void; error: ApiError | null }) {
+export function LoginPage({
+  next,
+  onSignedIn,
+  error,
+}: {
+  next: string;
+  onSignedIn: (token: string) => void;
+  error: ApiError | null;
+}) {
   const [token, setTokenText] = useState('');
   const [demo, setDemo] = useState<DemoUser[] | null>(null);
   const [problem, setProblem] = useState<ApiError | null>(error);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    get<{ users: DemoUser[] }>('/api/demo/users').then((r) => setDemo(r.users), () => setDemo(null));
+    get<{ users: DemoUser[] }>('/api/demo/users').then(
+      (r) => setDemo(r.users),
+      () => setDemo(null),
+    );
   }, []);
 
   const done = (t: string) => {
@@ -49,7 +60,14 @@ export function LoginPage({ next, onSignedIn, error }: { next: string; onSignedI
       <ErrorBox error={problem} />
       <form onSubmit={submitToken} class="card">
         <label for="token">登录令牌</label>
-        <textarea id="token" name="token" rows={3} value={token} onInput={(e) => setTokenText((e.target as HTMLTextAreaElement).value)} placeholder="粘贴统一身份认证签发的令牌" />
+        <textarea
+          id="token"
+          name="token"
+          rows={3}
+          value={token}
+          onInput={(e) => setTokenText((e.target as HTMLTextAreaElement).value)}
+          placeholder="粘贴统一身份认证签发的令牌"
+        />
         <button type="submit" class="primary">
           登录
         </button>

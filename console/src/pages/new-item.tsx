@@ -20,7 +20,16 @@ export function NewItemPage(_props: { me: Me }) {
     setBusy(true);
     setError(null);
     try {
-      const body = { title: v.title ?? '', description: v.description ?? '', category: v.category, priority: v.priority, source: v.source ?? '', leadUnitId: v.leadUnitId ?? '', coUnitIds: co, dueDate: v.dueDate ?? '' };
+      const body = {
+        title: v.title ?? '',
+        description: v.description ?? '',
+        category: v.category,
+        priority: v.priority,
+        source: v.source ?? '',
+        leadUnitId: v.leadUnitId ?? '',
+        coUnitIds: co,
+        dueDate: v.dueDate ?? '',
+      };
       const r = await post<{ item: { id: string } }>('/api/items', body, key);
       navigate(`/items/${encodeURIComponent(r.item.id)}`);
     } catch (err) {
@@ -46,7 +55,13 @@ export function NewItemPage(_props: { me: Me }) {
       </div>
       <div class="field">
         <label for="description">具体要求</label>
-        <textarea id="description" name="description" rows={4} value={v.description ?? ''} onInput={set('description')} />
+        <textarea
+          id="description"
+          name="description"
+          rows={4}
+          value={v.description ?? ''}
+          onInput={set('description')}
+        />
       </div>
       <div class="row">
         <div class="field">
@@ -81,12 +96,20 @@ export function NewItemPage(_props: { me: Me }) {
       </div>
       <div class="field">
         <label for="coUnitIds">配合单位（可多选）</label>
-        <select id="coUnitIds" name="coUnitIds" multiple size={5} onChange={(e) => setCo([...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value))}>
-          {units.filter((u) => u.id !== v.leadUnitId).map((u) => (
-            <option key={u.id} value={u.id} selected={co.includes(u.id)}>
-              {u.name}
-            </option>
-          ))}
+        <select
+          id="coUnitIds"
+          name="coUnitIds"
+          multiple
+          size={5}
+          onChange={(e) => setCo([...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value))}
+        >
+          {units
+            .filter((u) => u.id !== v.leadUnitId)
+            .map((u) => (
+              <option key={u.id} value={u.id} selected={co.includes(u.id)}>
+                {u.name}
+              </option>
+            ))}
         </select>
       </div>
       <div class="field">
