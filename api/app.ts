@@ -16,7 +16,7 @@ import { actorCache } from '../lib/users';
 import { auditPlugin, writeAudit, writeClientErrorAudit } from './audit';
 import { declareErrors } from './contract';
 import { authPlugin, publicRoutes } from './auth';
-import { AppError, badRequest, clientErrorResponse, errorHandler, frameworkError, unsafeTextField } from './errors';
+import { AppError, badRequest, clientErrorResponse, errorHandler, frameworkError, unsafeInput } from './errors';
 import type { Services } from './items-service';
 import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
@@ -59,6 +59,9 @@ export const DEFAULT_LIMITS: Limits = {
   evidenceFiles: 10,
   authFailures: 100,
 };
+
+/** The router's limit on one path parameter (Fastify's default). */
+const MAX_PARAM_LENGTH = 100;
 
 /** Where the interactive API documentation is served (from the same OpenAPI document). */
 export const DOCS_PATH = '/api/docs';
@@ -121,11 +124,15 @@ export async function buildApp(opts: AppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'not_found', message: `没有这个接口：${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // The router sends a GET whose parameter passes its length limit here: it is a 414 all the same.
+    if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
+      return reply.status(414).send({ error: 'uri_too_long', message: '请求地址过长' });
+    }
+    const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+    return reply.status(404).send({ error: 'not_found', message: `没有这个接口：${request.method} ${shown}` });
+  });
 
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   // Actions without a payload may be sent with no body at all.
@@ -133,8 +140,8 @@ export async function buildApp(opts: AppOptions) {
     if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};
     // A NUL or a lone surrogate anywhere (path, query, body) cannot be stored by PostgreSQL nor
     // carried faithfully through JSON: refused here, before any handler or workflow sees it.
-    const field = unsafeTextField({ params: request.params, querystring: request.query, body: request.body });
-    if (field) throw badRequest([{ field, reason: '含有空字符（NUL）或无效的 Unicode 字符' }]);
+    const unsafe = unsafeInput({ params: request.params, querystring: request.query, body: request.body });
+    if (unsafe) throw badRequest([unsafe]);
   });
   // No CORS headers are ever sent: browsers refuse cross-origin calls; the console is same-origin.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -195,7 +202,20 @@ export async function buildApp(opts: AppOptions) {
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(async (docs) => {
     publicRoutes(docs);
-    await docs.register(swaggerUi, { routePrefix: DOCS_PATH, staticCSP: true, uiConfig: { deepLinking: false } });
+    await docs.register(swaggerUi, {
+      routePrefix: DOCS_PATH,
+      staticCSP: true,
+      // Its own scripts only, but its inline styles allowed; and no upgrade to https, which would
+      // blank the page wherever the API is served over plain http (the embedded default).
+      transformStaticCSP: (header: string) =>
+        header
+          .replace(/upgrade-insecure-requests;?\s*/g, '')
+          .replace(
+            /style-src ([^;]*)/,
+            (_m, v: string) => `style-src ${v.includes("'unsafe-inline'") ? v : `${v} 'unsafe-inline'`}`,
+          ),
+      uiConfig: { deepLinking: false },
+    });
   });
   await app.ready();
   return app;

@@ -56,7 +56,8 @@ export function errorStatuses(route: Pick<RouteOptions, 'method' | 'url' | 'conf
   if (schema.params) [400, 404, 414].forEach((s) => out.add(s));
   if (schema.querystring || schema.headers) out.add(400);
   const methods = [route.method].flat();
-  if (methods.some((m) => m === 'POST' || m === 'PUT')) [400, 413, 415].forEach((s) => out.add(s));
+  // 409: a write racing another that created the same thing.
+  if (methods.some((m) => m === 'POST' || m === 'PUT')) [400, 409, 413, 415].forEach((s) => out.add(s));
   return [...out].sort((a, b) => a - b);
 }
 

@@ -126,16 +126,27 @@ export function fromTemporal(err: unknown): AppError | null {
   return null;
 }
 
-/** The first place (`body.items.0.title`) where a value holds a NUL or a lone UTF-16 surrogate, or null. */
-export function unsafeTextField(value: unknown, at = ''): string | null {
-  if (typeof value === 'string')
-    return /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value) ? at : null;
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const inKey = unsafeTextField(k, at);
-      if (inKey !== null) return inKey || k;
-      const found = unsafeTextField(v, at ? `${at}.${k}` : k);
-      if (found !== null) return found;
+const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Deeper than any body the API takes; walked without recursion, so no depth can overflow the stack. */
+const MAX_DEPTH = 64;
+
+/**
+ * The first place (`body.items.0.title`) where a value holds a NUL or a lone UTF-16 surrogate, or
+ * nests deeper than any body the API takes, with the reason in words; null when there is none.
+ */
+export function unsafeInput(value: unknown): FieldError | null {
+  const stack: Array<{ value: unknown; at: string; depth: number }> = [{ value, at: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value: v, at, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (UNSAFE_TEXT.test(v)) return { field: at, reason: '含有空字符（NUL）或无效的 Unicode 字符' };
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_DEPTH) return { field: at, reason: `嵌套层数超过 ${MAX_DEPTH} 层` };
+      for (const [k, child] of Object.entries(v)) {
+        const here = at ? `${at}.${k}` : k;
+        if (UNSAFE_TEXT.test(k)) return { field: here, reason: '含有空字符（NUL）或无效的 Unicode 字符' };
+        stack.push({ value: child, at: here, depth: depth + 1 });
+      }
     }
   }
   return null;
@@ -155,6 +166,16 @@ export function clientErrorResponse(code: string | undefined): { status: number;
     text: `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
   };
 }
+
+/** A unique key PostgreSQL refused: two requests created the same thing at once, and the other won. */
+function isDuplicate(err: unknown): boolean {
+  return chain(err).some((e) => {
+    const x = e as { code?: unknown };
+    return x.code === 'P2002' || x.code === '23505';
+  });
+}
+const duplicate = () =>
+  new AppError(409, 'conflict', '该记录已存在（可能是同时提交了两次），请刷新后查看', { reason: 'already_exists' });
 
 /** A request the router refused before any route ran (bad escape, over-long parameter). */
 export function frameworkError(err: FastifyError): AppError {
@@ -183,7 +204,8 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   const appError =
     err instanceof AppError
       ? err
-      : (fromTemporal(err) ?? (isDatabaseUnavailable(err) ? unavailable('database') : null));
+      : (fromTemporal(err) ??
+        (isDatabaseUnavailable(err) ? unavailable('database') : isDuplicate(err) ? duplicate() : null));
   if (appError) {
     request.log.warn({ code: appError.code, msg: appError.message }, 'request refused');
     return reply.status(appError.statusCode).send(appError.body());

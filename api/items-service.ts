@@ -16,7 +16,7 @@ import {
 } from '../domain/item';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../lib/items';
-import { itemWorkflowId } from '../workflows/ids';
+import { itemWorkflowId, transitionKey } from '../workflows/ids';
 import { policyFor } from '../lib/policies';
 import { currentCalendar } from '../lib/calendar-store';
 import { overdueWorkingDays } from '../domain/deadlines';
@@ -201,7 +201,7 @@ export async function act(
  */
 async function recordedButUnconfirmed(s: Services, itemId: string, updateId: string | undefined): Promise<boolean> {
   if (!updateId) return false;
-  return (await s.db.itemEvent.count({ where: { key: `${itemWorkflowId(itemId)}/${updateId}` } })) > 0;
+  return (await s.db.itemEvent.count({ where: { key: transitionKey(itemWorkflowId(itemId), updateId) } })) > 0;
 }
 
 /**

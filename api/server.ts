@@ -1,7 +1,7 @@
 /** An API process for production: every endpoint from the environment, nothing embedded. */
 import { buildApp } from './app';
 import { purgeAudit } from './audit';
-import { appOptions } from './options';
+import { apiServices, appOptions } from '../lib/compose';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { refuseExposedProduction } from '../lib/exposure';
@@ -17,13 +17,7 @@ await migrate(config.DATABASE_URL);
 const db = createDb(config.DATABASE_URL);
 // Lazy: the API starts, and answers 503, while Temporal is still unreachable.
 const { client: temporal, connection } = await connectClient(config, undefined, true);
-const services = {
-  db,
-  temporal,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  maxDeclines: config.MAX_DECLINES,
-  temporalTimeoutMs: 15_000,
-};
+const services = apiServices(config, { db, temporal });
 const app = await buildApp({ ...appOptions(config, services), logger: { level: 'info' } });
 await app.listen({ host: config.API_HOST, port: config.API_PORT });
 const purge = async () => {

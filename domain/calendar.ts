@@ -6,7 +6,11 @@ import { z } from 'zod';
  * workflows, the API and the tests share them.
  */
 const DayEntry = z.strictObject({
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD'),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
+    // A day that does not exist (02-30) would make every later count of working days fail.
+    .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, '日期不存在'),
   name: z.string().max(50).default(''),
 });
 /** A year as the operator writes it: each date with its name (春节, 国庆节调休上班 …). */

@@ -1,13 +1,28 @@
 import { z } from 'zod';
 
+/** How long the API waits for Temporal on one call before it answers 503 (`TEMPORAL_TIMEOUT_MS`). */
+export const DEFAULT_TEMPORAL_TIMEOUT_MS = 15_000;
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
 /** Every setting comes from the environment, parsed once at boot; a bad value stops the process. */
 const ConfigSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('duban-items'),
+  /** How long the API waits for Temporal on one call (start, update, query) before it answers 503. */
+  TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(DEFAULT_TEMPORAL_TIMEOUT_MS),
+  /** The embedded default only: its PostgreSQL's port when DATABASE_URL is unset (also where the CLIs look). */
+  PG_PORT: Port.default(54329),
+  /** The embedded default only: its Temporal dev server's port when TEMPORAL_ADDRESS is unset. */
+  TEMPORAL_PORT: Port.default(7233),
+  /** The embedded default only: the dev server's web UI; unset, TEMPORAL_PORT + 1000. */
+  TEMPORAL_UI_PORT: Port.optional(),
+  /** The embedded default only: its local SMTP sink's port when SMTP_URL is unset. */
+  SMTP_SINK_PORT: Port.default(2525),
   API_HOST: z.string().default('127.0.0.1'),
-  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_PORT: Port.default(3000),
   /** development (the embedded default) or production (refuses to start with anything exposed or unset). */
   DUBAN_ENV: z.enum(['development', 'production']).default('development'),
   AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
@@ -64,12 +79,12 @@ const ConfigSchema = z.object({
   /** After this long a message claimed by a worker that died is sent again (the duplicate window's far end). */
   NOTIFY_STALE_SENDING_MS: z.coerce.number().int().min(1000).default(120_000),
 });
-export type Config = z.infer<typeof ConfigSchema>;
 
 const VersionedSchema = ConfigSchema.refine((c) => !c.WORKER_DEPLOYMENT_NAME === !c.WORKER_BUILD_ID, {
   message: 'set both WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID, or neither',
   path: ['WORKER_BUILD_ID'],
-});
+}).transform((c) => ({ ...c, TEMPORAL_UI_PORT: c.TEMPORAL_UI_PORT ?? c.TEMPORAL_PORT + 1000 }));
+export type Config = z.output<typeof VersionedSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = VersionedSchema.safeParse(env);

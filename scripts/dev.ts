@@ -10,12 +10,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildApp } from '../api/app';
 import { purgeAudit } from '../api/audit';
-import { appOptions } from '../api/options';
+import { apiServices, appOptions, workerOptions } from '../lib/compose';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoPlans, loadDemoUnits, loadDemoUsers } from '../lib/demo';
 import { createEvidenceStore } from '../lib/evidence-store';
-import { connectClient, connectNative, temporalOptions } from '../lib/temporal-connect';
+import { connectClient, connectNative } from '../lib/temporal-connect';
 import { ensureOutboxDispatcher } from '../lib/items';
 import { createMailer } from '../lib/mailer';
 import { startSmtpSink } from '../lib/smtp-sink';
@@ -53,7 +53,7 @@ const config = {
 let pg: EmbeddedPg | undefined;
 let databaseUrl = config.DATABASE_URL;
 if (!databaseUrl) {
-  const port = Number(process.env.PG_PORT ?? 54329);
+  const port = config.PG_PORT;
   log(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.join(dataDir, 'postgres')})`);
   pg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port, quiet: true });
   await pg.createDatabase('duban');
@@ -65,11 +65,11 @@ log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database sch
 let temporalServer: DevServer | undefined;
 let temporalAddress = config.TEMPORAL_ADDRESS;
 if (!process.env.TEMPORAL_ADDRESS) {
-  const port = Number(process.env.TEMPORAL_PORT ?? 7233);
+  const port = config.TEMPORAL_PORT;
   log(`starting Temporal dev server on 127.0.0.1:${port} (data in ${path.join(dataDir, 'temporal.db')})`);
   temporalServer = await startTemporalDevServer({
     port,
-    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? port + 1000),
+    uiPort: config.TEMPORAL_UI_PORT,
     dbFile: path.join(dataDir, 'temporal.db'),
   });
   temporalAddress = temporalServer.address;
@@ -80,37 +80,27 @@ let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
 let smtpUrl = config.SMTP_URL;
 const mailDir = path.join(dataDir, 'mail');
 if (!smtpUrl) {
-  sink = await startSmtpSink({ port: Number(process.env.SMTP_SINK_PORT ?? 2525), dir: mailDir });
+  sink = await startSmtpSink({ port: config.SMTP_SINK_PORT, dir: mailDir });
   smtpUrl = sink.url;
 }
 const mailer = createMailer(smtpUrl, { ratePerSecond: config.MAIL_RATE_PER_SECOND });
 const db = createDb(databaseUrl);
 const nativeConnection = await connectNative(config, temporalAddress);
 const { client, connection } = await connectClient(config, temporalAddress);
-const worker = await createWorker({
-  connection: nativeConnection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  db,
-  workflowBundle: await bundleWorkflows(),
-  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-  dataConverter: temporalOptions(config, temporalAddress).dataConverter,
-  temporal: client,
-  mailer,
-  notifications: { from: config.MAIL_FROM, publicUrl: config.PUBLIC_URL },
-});
+const worker = await createWorker(
+  workerOptions(config, {
+    connection: nativeConnection,
+    db,
+    temporal: client,
+    workflowBundle: await bundleWorkflows(),
+    mailer,
+  }),
+);
 const workerDone = worker.run();
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 
 const secret = config.AUTH_SECRET;
-const services = {
-  db,
-  temporal: client,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  maxDeclines: config.MAX_DECLINES,
-  temporalTimeoutMs: 15_000,
-};
-const options = appOptions(config, services);
+const options = appOptions(config, apiServices(config, { db, temporal: client }));
 const users = await demoUsers();
 const app = await buildApp({ ...options, logger: { level: 'warn' }, demoSignIn: { users, secret } });
 const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });

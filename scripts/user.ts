@@ -42,7 +42,7 @@ if (values.help || !command) {
   process.exit(command ? 0 : 2);
 }
 
-const db = createDb(config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${process.env.PG_PORT ?? 54329}/duban`);
+const db = createDb(config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${config.PG_PORT}/duban`);
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(2);

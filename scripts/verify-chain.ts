@@ -13,7 +13,7 @@ if (!arg) {
   console.error('usage: npm run chain:verify -- <itemId> | --all');
   process.exit(2);
 }
-const db = createDb(config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${process.env.PG_PORT ?? 54329}/duban`);
+const db = createDb(config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${config.PG_PORT}/duban`);
 let broken = 0;
 try {
   const ids =

@@ -1,6 +1,7 @@
+import { workerOptions } from '../lib/compose';
 import { loadConfig } from '../lib/config';
 import { refuseExposedProduction } from '../lib/exposure';
-import { connectClient, connectNative, temporalOptions } from '../lib/temporal-connect';
+import { connectClient, connectNative } from '../lib/temporal-connect';
 import { createDb } from '../lib/db';
 import { ensureOutboxDispatcher } from '../lib/items';
 import { createMailer } from '../lib/mailer';
@@ -17,25 +18,9 @@ const mailer = config.SMTP_URL
   ? createMailer(config.SMTP_URL, { ratePerSecond: config.MAIL_RATE_PER_SECOND })
   : undefined;
 if (!mailer) console.warn('SMTP_URL is not set: notifications are recorded and shown in the app, but not mailed');
-const worker = await createWorker({
-  mailer,
-  notifications: {
-    from: config.MAIL_FROM,
-    publicUrl: config.PUBLIC_URL,
-    staleSendingMs: config.NOTIFY_STALE_SENDING_MS,
-  },
-  connection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  db,
-  workflowBundle: await bundleWorkflows(),
-  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-  dataConverter: temporalOptions(config).dataConverter,
-  temporal: client,
-  ...(config.WORKER_DEPLOYMENT_NAME && config.WORKER_BUILD_ID
-    ? { deployment: { name: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID } }
-    : {}),
-});
+const worker = await createWorker(
+  workerOptions(config, { connection, db, temporal: client, workflowBundle: await bundleWorkflows(), mailer }),
+);
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 console.log(`worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}`);
 await worker.run();

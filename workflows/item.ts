@@ -27,6 +27,7 @@ import {
 import { createItem, decide, isFinished, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { attentionGuard } from './attention';
+import { transitionKey } from './ids';
 import { itemSearchAttributes } from './item-search-attributes';
 import { actUpdate, attentionQuery, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
 
@@ -162,7 +163,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
       if (sa(before) !== sa(item)) upsertSearchAttributes(itemSearchAttributes(item));
       const updateId = currentUpdateInfo()?.id ?? `seq-${result.event.seq}`;
       await record(
-        `${workflowId}/${updateId}`,
+        transitionKey(workflowId, updateId),
         result.event,
         item,
         calendarWarnings(workflowId, before.deadlines, item.deadlines, item),
@@ -186,7 +187,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   }
 
   await record(
-    `${workflowId}/create`,
+    transitionKey(workflowId, 'create'),
     {
       seq: 1,
       action: 'create',

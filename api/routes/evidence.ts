@@ -44,6 +44,20 @@ export interface StoredUpload {
  * in the store and get their rows (one createMany). A refusal anywhere (the 11th file, one too
  * large, a wrong type in the middle) leaves no row and no file of the request behind.
  */
+/** A multipart body the parser could not read (no boundary, cut short) is the client's error, not ours. */
+function malformedMultipart(err: unknown): AppError | null {
+  const message = err instanceof Error ? err.message : '';
+  if (
+    err instanceof AppError ||
+    !/boundary|unexpected end of (form|multipart)|malformed part header|multipart/i.test(message)
+  )
+    return null;
+  return badRequest(
+    [{ field: 'files', reason: 'multipart/form-data 请求体不完整或缺少 boundary' }],
+    '上传的表单格式有误',
+  );
+}
+
 export async function receiveFiles(
   request: FastifyRequest,
   services: Services,
@@ -76,7 +90,7 @@ export async function receiveFiles(
     await store.commit(staged);
   } catch (err) {
     await store.discard(staged);
-    throw err;
+    throw malformedMultipart(err) ?? err;
   }
   // Should this fail, the committed files stay: unreferenced, and another request may already rely on the same content.
   await services.db.evidence.createMany({

@@ -165,6 +165,8 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{
         summary: '提前晾晒：不等截止日，立即计算亮灯与排名并发布',
         tags: ['monitoring'],
         params: Id,
+        // No body is needed; one with fields is refused like every other unknown field.
+        body: z.strictObject({}),
         response: { 202: PublishStarted, 409: ErrorBody },
       },
     },

@@ -103,6 +103,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
         summary: '标记为已读（即确认收到）',
         tags: ['notifications'],
         params: z.object({ id: z.string().regex(/^\d{1,18}$/) }),
+        body: z.strictObject({}),
         response: { 200: MarkReadResponse },
       },
     },

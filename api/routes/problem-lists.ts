@@ -9,6 +9,7 @@ import {
   listProblemLists,
   ProblemListBody,
   problemListDetail,
+  MAX_LIST_ROWS,
 } from '../problem-lists-service';
 import { ErrorBody } from '../contract';
 import { ProblemListsResponse, ProblemListView } from './problem-lists.schemas';
@@ -70,6 +71,11 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       const { rows, errors } = csvRows(request.body);
       if (errors.length > 0) throw badRequest(errors);
       if (rows.length === 0) throw badRequest([{ field: 'csv', reason: '清单至少包含一个问题' }]);
+      // The JSON import's cap, before a single unit is looked up or a workflow started.
+      if (rows.length > MAX_LIST_ROWS)
+        throw badRequest([
+          { field: 'csv', reason: `清单最多 ${MAX_LIST_ROWS} 个问题，本次 ${rows.length} 个，请拆分导入` },
+        ]);
       const { title, source } = request.query;
       const outcome = await once(
         services.db,

@@ -48,7 +48,12 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
       schema: {
         summary: '新增或更正一年的节假日安排',
         tags: ['settings'],
-        params: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+        params: z.object({
+          year: z
+            .string()
+            .regex(/^20\d{2}$/, '年份应为 2000 至 2099 之间的四位数字')
+            .transform(Number),
+        }),
         body: CalendarYearSchema.extend({ source: z.string().trim().min(1).max(200) }),
         response: { 200: CalendarYearSaved },
       },

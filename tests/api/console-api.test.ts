@@ -4,6 +4,7 @@
  * served (CSP, cached assets, the fallback to index.html, demo sign-in only when enabled).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { CONSOLE_DIST } from '../../api/console';
 import { addDays, shanghaiDate } from '../../domain/calendar';
 import { coC, districtSupervisor, leadA, leadB, outsider, supervisor, verifier } from '../support/actors';
@@ -188,7 +189,7 @@ describe('the console, as served', () => {
 
   it('offers demo sign-in only where the embedded default turns it on', async () => {
     expect((await call('GET', '/api/demo/users', null)).statusCode).toBe(404);
-    const demo = await testApp(stack.db, stack.t.client, 'unused', 15_000, {
+    const demo = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
       demoSignIn: { users: [supervisor], secret: TEST_SECRET },
     });
     try {

@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import type { Db } from '../../lib/db';
 import { openItem } from '../../lib/items';
 import { ATTENTION_PAUSES_MS } from '../../workflows/attention';
@@ -70,7 +71,13 @@ describe('a dependency down past the retry limit', () => {
     });
     const app = holdToContract(
       await buildApp({
-        services: { db, temporal: env.client, taskQueue, maxDeclines: 2, temporalTimeoutMs: 15_000 },
+        services: {
+          db,
+          temporal: env.client,
+          taskQueue,
+          maxDeclines: 2,
+          temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
+        },
         auth: { secret: TEST_SECRET, userCacheMs: 0 },
         evidence: await testEvidenceStore(),
       }),

@@ -10,7 +10,7 @@ import { buildApp } from '../../api/app';
 import { purgeAudit } from '../../api/audit';
 import type { Actor } from '../../domain/actors';
 import { parseCommand } from '../../domain/commands';
-import { loadConfig } from '../../lib/config';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS, loadConfig } from '../../lib/config';
 import { productionProblems } from '../../lib/exposure';
 import { actOnItem } from '../../lib/items';
 import { signToken } from '../../lib/tokens';
@@ -115,7 +115,13 @@ describe('authentication', () => {
     const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
     const app = holdToContract(
       await buildApp({
-        services: { db: stack.db, temporal: stack.t.client, taskQueue: tq, maxDeclines: 2, temporalTimeoutMs: 15_000 },
+        services: {
+          db: stack.db,
+          temporal: stack.t.client,
+          taskQueue: tq,
+          maxDeclines: 2,
+          temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
+        },
         auth: { jwksUrl, issuer: 'https://sso.example.gov.cn', audience: 'duban', userCacheMs: 0 },
         evidence: await testEvidenceStore(),
       }),
@@ -156,7 +162,7 @@ describe('authentication', () => {
             temporal: stack.t.client,
             taskQueue: tq,
             maxDeclines: 2,
-            temporalTimeoutMs: 15_000,
+            temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
           },
           auth: { jwksUrl, userCacheMs: 0 },
           evidence: await testEvidenceStore(),
@@ -398,7 +404,9 @@ describe('hardening', () => {
   });
 
   it('limits requests per token, tighter for those that send mail', async () => {
-    const app = await testApp(stack.db, stack.t.client, tq, 15_000, { limits: { perMinute: 8, mailPerMinute: 2 } });
+    const app = await testApp(stack.db, stack.t.client, tq, DEFAULT_TEMPORAL_TIMEOUT_MS, {
+      limits: { perMinute: 8, mailPerMinute: 2 },
+    });
     try {
       const create = (actor: Actor) =>
         app.inject({

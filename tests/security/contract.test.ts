@@ -5,6 +5,7 @@
  * (tests/support/contract.ts) refuses an undeclared field or status.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { buildApp, DOCS_PATH } from '../../api/app';
 import * as p from '../support/actors';
 import { bearer, startApiStack, TEST_SECRET, testEvidenceStore, type ApiStack } from '../support/api';
@@ -74,7 +75,7 @@ describe('the served OpenAPI document', () => {
         temporal: stack.t.client,
         taskQueue: 'unused',
         maxDeclines: 2,
-        temporalTimeoutMs: 15_000,
+        temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
       },
       auth: { secret: TEST_SECRET, userCacheMs: 0 },
       evidence: await testEvidenceStore(),

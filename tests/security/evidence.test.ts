@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../api/app';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { verifyItemChain } from '../../lib/chain';
 import { ALLOWED_TYPES, safeFileName } from '../../lib/evidence-store';
 import * as p from '../support/actors';
@@ -25,7 +26,7 @@ beforeAll(async () => {
         temporal: stack.t.client,
         taskQueue: 'unused',
         maxDeclines: 2,
-        temporalTimeoutMs: 15_000,
+        temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
       },
       auth: { secret: TEST_SECRET, userCacheMs: 0 },
       evidence: store,

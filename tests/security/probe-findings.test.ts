@@ -6,8 +6,11 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import * as p from '../support/actors';
+import { DOCS_PATH } from '../../api/app';
 import { bearer, dbFingerprint, startApiStack, testApp, type ApiStack } from '../support/api';
+import { jpeg, multipart } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -154,7 +157,9 @@ describe('what Node refuses before it is a request', () => {
   });
 
   it('a failed-authentication 429 says when to come back', async () => {
-    const app = await testApp(stack.db, stack.t.client, 'unused', 15_000, { limits: { authFailures: 1 } });
+    const app = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
+      limits: { authFailures: 1 },
+    });
     try {
       expect((await app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
       const blocked = await app.inject({ method: 'GET', url: '/api/me' });
@@ -163,5 +168,129 @@ describe('what Node refuses before it is a request', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the second probe', () => {
+  it('a calendar year with a day that does not exist is refused, and the calendar stays readable', async () => {
+    const put = (year: string, date: string) =>
+      stack.app.inject({
+        method: 'PUT',
+        url: `/api/calendar/${year}`,
+        headers: bearer(p.admin),
+        payload: { holidays: [{ date }], workdays: [], source: '测试' },
+      });
+    const bad = await put('2030', '2030-02-30');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().fields).toEqual([{ field: 'body.holidays.0.date', reason: '日期不存在' }]);
+    for (const year of ['2e3', '0x7ee', '2030.0', '2100'])
+      expect((await put(year, '2030-10-01')).statusCode, year).toBe(400);
+    expect((await stack.app.inject({ method: 'GET', url: '/api/calendar', headers: bearer(p.leadA) })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('a body nested deeper than any the API takes is 400, not a stack overflow', async () => {
+    const deep = `{"userId":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/api/problem-lists',
+      headers: { ...bearer(p.supervisor), 'content-type': 'application/json' },
+      payload: deep,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().fields[0].reason).toContain('嵌套层数');
+  });
+
+  it('a malformed multipart upload is 400, not 500', async () => {
+    const created = await post('/api/items', p.supervisor, {
+      title: '上传格式',
+      leadUnitId: 'unit-a',
+      dueDate: '2026-12-31',
+    });
+    const id = created.json().item.id as string;
+    expect((await post(`/api/items/${id}/sign`, p.leadA, {})).statusCode).toBe(200);
+    const { payload } = multipart([{ name: '照片.jpg', content: jpeg('cut-short') }], 'xyz');
+    for (const [type, body] of [
+      ['multipart/form-data', payload],
+      ['multipart/form-data; boundary=', payload],
+      ['multipart/form-data; boundary=xyz', payload.subarray(0, payload.length - 20)],
+    ] as const) {
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: `/api/items/${id}/evidence`,
+        headers: { ...bearer(p.leadA), 'content-type': type },
+        payload: body,
+      });
+      expect(res.statusCode, type).toBe(400);
+    }
+    expect(await stack.db.evidence.count({ where: { itemId: id } })).toBe(0);
+  });
+
+  it('the same plan imported ten times at once: one 201, the rest 409, never 500', async () => {
+    const body = {
+      id: 'race-plan',
+      year: 2026,
+      title: '并发计划',
+      tasks: [{ no: 1, title: '任务一', leadUnitId: 'unit-a' }],
+      indicators: [],
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        stack.app.inject({ method: 'POST', url: '/api/plans', headers: bearer(p.supervisor), payload: body }),
+      ),
+    );
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
+  });
+
+  it('a CSV problem list over 1,000 rows is refused at once', async () => {
+    const csv = [
+      '问题描述,牵头单位,完成时限',
+      ...Array.from({ length: 1001 }, (_, i) => `问题${i},unit-a,2026-12-31`),
+    ].join('\n');
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: `/api/problem-lists/csv?title=x`,
+      headers: { ...bearer(p.supervisor), 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().fields[0].reason).toContain('最多 1000 个问题');
+  });
+
+  it('a GET whose parameter is over the length limit is 414, and a 404 does not echo a long path', async () => {
+    const long = await stack.app.inject({
+      method: 'GET',
+      url: `/api/items/${'A'.repeat(101)}`,
+      headers: bearer(p.supervisor),
+    });
+    expect(long.statusCode).toBe(414);
+    const unknown = await stack.app.inject({
+      method: 'GET',
+      url: `/api/${'x'.repeat(90)}/${'y'.repeat(90)}/${'z'.repeat(90)}`,
+      headers: bearer(p.supervisor),
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message.length).toBeLessThan(240);
+  });
+
+  it('a route that takes no body refuses one with fields', async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/api/notifications/1/read',
+      headers: bearer(p.leadA),
+      payload: { status: 'unread' },
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('the docs page may use its inline styles and is not forced onto https', async () => {
+    const page = await stack.app.inject({ method: 'GET', url: `${DOCS_PATH}/` });
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(csp).toMatch(/style-src [^;]*'unsafe-inline'/);
+    expect(csp).toMatch(/script-src 'self'/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../api/app';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { lifetimeProblem, MAX_TOKEN_SECONDS, signToken } from '../../lib/tokens';
 import * as p from '../support/actors';
 import { bearer, startApiStack, TEST_SECRET, testApp, type ApiStack } from '../support/api';
@@ -147,7 +148,9 @@ describe('tokens', () => {
   });
 
   it('limits failed authentications per address, and audits the 429', async () => {
-    const app = await testApp(stack.db, stack.t.client, 'unused', 15_000, { limits: { authFailures: 5 } });
+    const app = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
+      limits: { authFailures: 5 },
+    });
     try {
       for (let i = 0; i < 5; i++)
         expect((await send({ url: '/api/items', headers: { authorization: 'Bearer nope' } }, app)).res.statusCode).toBe(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { InjectOptions, Response as LightMyRequestResponse } from 'light-my-request';
 import { buildApp, type App, type AppOptions } from '../../api/app';
 import { contractChecker, type OpenApiDoc } from './contract';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { createEvidenceStore } from '../../lib/evidence-store';
 import * as people from './actors';
 import type { Actor } from '../../domain/actors';
@@ -68,7 +69,7 @@ export async function testApp(
   db: Db,
   temporal: Client,
   taskQueue: string,
-  temporalTimeoutMs = 15_000,
+  temporalTimeoutMs = DEFAULT_TEMPORAL_TIMEOUT_MS,
   extra: Partial<AppOptions> = {},
 ): Promise<App> {
   return holdToContract(
@@ -157,7 +158,7 @@ export async function startApiStack(taskQueue: string, extra: Partial<AppOptions
   await seedUsers(db, Object.values(people));
   const worker = await startTestWorker(t, db, taskQueue);
   const running = worker.run();
-  const app = await testApp(db, t.client, taskQueue, 15_000, extra);
+  const app = await testApp(db, t.client, taskQueue, DEFAULT_TEMPORAL_TIMEOUT_MS, extra);
   return {
     t,
     db,

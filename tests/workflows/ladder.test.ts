@@ -5,6 +5,7 @@ import { addDays, dayInfo, shanghaiDate, shiftWorkingDays, workingDaysBetween } 
 import { buildApp } from '../../api/app';
 import { bearer, seedUsers, TEST_SECRET, testEvidenceStore, holdToContract } from '../support/api';
 import type { Item } from '../../domain/item';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { itemWorkflowId } from '../../workflows/ids';
@@ -92,7 +93,7 @@ describe('the deadline ledger', () => {
           temporal: env.client,
           taskQueue: tq,
           maxDeclines: 2,
-          temporalTimeoutMs: 15_000,
+          temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
           now: () => clockMs,
         },
         auth: { secret: TEST_SECRET, userCacheMs: 0 },
