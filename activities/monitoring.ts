@@ -15,7 +15,7 @@ import {
 } from '../domain/monitoring';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
-import { openItem } from '../lib/items';
+import { openItem } from '../workflows/client/items';
 import { policyFor } from '../lib/policies';
 import { type Prisma } from '../generated/prisma/client';
 

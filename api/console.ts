@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT } from '../lib/tools';
+import { ROOT } from '../lib/root';
 
 /** Where `npm run build:console` (run by setup) writes the console. */
 export const CONSOLE_DIST = path.join(ROOT, 'console', 'dist');

@@ -15,7 +15,7 @@ import {
   type Status,
 } from '../domain/item';
 import type { Db } from '../lib/db';
-import { actOnItem, openItem } from '../lib/items';
+import { actOnItem, openItem } from '../workflows/client/items';
 import { itemWorkflowId, transitionKey } from '../workflows/ids';
 import { policyFor } from '../lib/policies';
 import { currentCalendar } from '../lib/calendar-store';

@@ -6,7 +6,7 @@ import type { Prisma } from '../generated/prisma/client';
 import type { CycleReport } from '../activities/monitoring';
 import { parseCsv } from '../lib/csv';
 import { deletePlan, savePlan } from '../lib/plans';
-import { describePlanSchedule, ensurePlanSchedule } from '../lib/schedules';
+import { describePlanSchedule, ensurePlanSchedule } from '../workflows/client/schedules';
 import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
 import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
 import type { Services } from './items-service';

@@ -6,7 +6,7 @@ import { can } from '../domain/permissions';
 import { CreateItemSchema, type CreateItem } from '../domain/commands';
 
 import { parseCsv } from '../lib/csv';
-import { openProblemList } from '../lib/items';
+import { openProblemList } from '../workflows/client/items';
 import { policyFor } from '../lib/policies';
 import type { Policy } from '../domain/policy';
 import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';

@@ -1,7 +1,7 @@
 /** An API process for production: every endpoint from the environment, nothing embedded. */
 import { buildApp } from './app';
 import { purgeAudit } from './audit';
-import { apiServices, appOptions } from '../lib/compose';
+import { apiServices, appOptions } from '../app/compose';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { refuseExposedProduction } from '../lib/exposure';

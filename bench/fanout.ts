@@ -6,11 +6,11 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { createNotificationActivities } from '../activities/notifications';
 import type { Actor } from '../domain/actors';
-import { openItem } from '../lib/items';
+import { openItem } from '../workflows/client/items';
 import { createMailer } from '../lib/mailer';
-import { freePort } from '../lib/ports';
+import { freePort } from '../dev/ports';
 import { bundleWorkflows, createWorker } from '../worker/create';
-import type { EmbeddedStack } from '../lib/embedded-stack';
+import type { EmbeddedStack } from '../dev/embedded-stack';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 

@@ -7,9 +7,9 @@ import { DEFAULT_POLICY } from '../domain/policy';
 import { parseCommand } from '../domain/commands';
 import { addDays, shanghaiDate } from '../domain/calendar';
 import type { Actor } from '../domain/actors';
-import type { EmbeddedStack } from '../lib/embedded-stack';
-import { actOnItem, openItem } from '../lib/items';
-import { timeSkippingEnv, timeSkippingWorker } from '../lib/time-skipping';
+import type { EmbeddedStack } from '../dev/embedded-stack';
+import { actOnItem, openItem } from '../workflows/client/items';
+import { timeSkippingEnv, timeSkippingWorker } from '../dev/time-skipping';
 import { itemWorkflowId } from '../workflows/ids';
 import { bundleWorkflows } from '../worker/create';
 

@@ -8,9 +8,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../lib/tools';
+import { ROOT } from '../lib/root';
 import { runLifecycle } from './lifecycle';
-import { startEmbeddedStack } from '../lib/embedded-stack';
+import { startEmbeddedStack } from '../dev/embedded-stack';
 import { table } from './stats';
 import { runTimers } from './timers';
 import { runFanout } from './fanout';

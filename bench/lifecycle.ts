@@ -13,7 +13,7 @@ import type { Actor } from '../domain/actors';
 import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
-import type { EmbeddedStack } from '../lib/embedded-stack';
+import type { EmbeddedStack } from '../dev/embedded-stack';
 import { pool, summary } from './stats';
 
 const require = createRequire(import.meta.url);

@@ -10,10 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY } from '../domain/policy';
-import type { EmbeddedStack } from '../lib/embedded-stack';
-import { openItem } from '../lib/items';
+import type { EmbeddedStack } from '../dev/embedded-stack';
+import { openItem } from '../workflows/client/items';
 import { dataConverterFor } from '../lib/payload-codec';
-import { startProductProcess } from '../lib/product-process';
+import { startProductProcess } from '../dev/product-process';
 import { pool } from './stats';
 
 const supervisor: Actor = { userId: 'm-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };

@@ -7,7 +7,7 @@
  */
 import type { CycleReport } from '../activities/monitoring';
 import { PlanSchema } from '../domain/monitoring';
-import type { EmbeddedStack } from '../lib/embedded-stack';
+import type { EmbeddedStack } from '../dev/embedded-stack';
 import { savePlan } from '../lib/plans';
 import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';

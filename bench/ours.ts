@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildApp, type App } from '../api/app';
-import type { EmbeddedStack } from '../lib/embedded-stack';
+import type { EmbeddedStack } from '../dev/embedded-stack';
 import { createEvidenceStore } from '../lib/evidence-store';
 import { dataConverterFor } from '../lib/payload-codec';
 import { bundleWorkflows, createWorker } from '../worker/create';

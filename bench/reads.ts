@@ -12,7 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { CONSOLE_DIST } from '../api/console';
-import type { EmbeddedStack } from '../lib/embedded-stack';
+import type { EmbeddedStack } from '../dev/embedded-stack';
 import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
 import { percentile, pool } from './stats';

@@ -6,7 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT } from '../lib/tools';
+import { ROOT } from '../lib/root';
 import { bundleWorkflows } from '../worker/create';
 
 export async function runReplay(rounds: number) {

@@ -6,10 +6,10 @@
 import { shanghaiDate } from '../domain/calendar';
 import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy';
-import { openItem } from '../lib/items';
+import { openItem } from '../workflows/client/items';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { bundleWorkflows, createWorker } from '../worker/create';
-import type { EmbeddedStack } from '../lib/embedded-stack';
+import type { EmbeddedStack } from '../dev/embedded-stack';
 import { pool, summary } from './stats';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };

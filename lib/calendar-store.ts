@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CalendarYearSchema, type Calendar, type CalendarYear } from '../domain/calendar';
 import type { Db } from './db';
-import { ROOT } from './tools';
+import { ROOT } from './root';
 
 let shipped: Record<string, CalendarYear> | undefined;
 

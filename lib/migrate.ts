@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { ROOT } from './tools';
+import { ROOT } from './root';
 
 const MIGRATIONS_DIR = path.join(ROOT, 'prisma', 'migrations');
 

@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
-import { freePort } from '../lib/ports';
-import { ROOT } from '../lib/tools';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { freePort } from '../dev/ports';
+import { ROOT } from '../lib/root';
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) throw new Error('usage: npm run db:new-migration -- <name_in_snake_case>');

@@ -17,7 +17,7 @@ import { ROLES, ROLE_LABELS } from '../domain/actors';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { signToken } from '../lib/tokens';
-import { ROOT } from '../lib/tools';
+import { ROOT } from '../lib/root';
 import { upsertUser, userProblems, UserSchema } from '../lib/users';
 
 const config = loadConfig();

@@ -1,9 +1,9 @@
-import { workerOptions } from '../lib/compose';
+import { workerOptions } from '../app/compose';
 import { loadConfig } from '../lib/config';
 import { refuseExposedProduction } from '../lib/exposure';
 import { connectClient, connectNative } from '../lib/temporal-connect';
 import { createDb } from '../lib/db';
-import { ensureOutboxDispatcher } from '../lib/items';
+import { ensureOutboxDispatcher } from '../workflows/client/items';
 import { createMailer } from '../lib/mailer';
 import { bundleWorkflows, createWorker } from './create';
 

@@ -1,12 +1,12 @@
 /**
- * The config schema holds every setting, and the one composition root (lib/compose.ts) carries
+ * The config schema holds every setting, and the one composition root (app/compose.ts) carries
  * them to the API and the worker, whichever process builds them: the production API and worker
  * and the embedded default (scripts/dev.ts) call the same functions tested here.
  */
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { apiServices, workerOptions } from '../../lib/compose';
+import { apiServices, workerOptions } from '../../app/compose';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS, loadConfig } from '../../lib/config';
 import type { Db } from '../../lib/db';
 

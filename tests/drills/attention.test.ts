@@ -13,7 +13,7 @@ import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import type { Db } from '../../lib/db';
-import { openItem } from '../../lib/items';
+import { openItem } from '../../workflows/client/items';
 import { ATTENTION_PAUSES_MS } from '../../workflows/attention';
 import { itemWorkflowId } from '../../workflows/ids';
 import { attentionQuery, itemQuery } from '../../workflows/messages';

@@ -14,8 +14,8 @@ import { createActivities } from '../../activities';
 import { parseCommand, type Action } from '../../domain/commands';
 import { decide } from '../../domain/item';
 import type { Db } from '../../lib/db';
-import { freePort } from '../../lib/ports';
-import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
+import { freePort } from '../../dev/ports';
+import { startTemporalDevServer, type DevServer } from '../../dev/temporal-dev-server';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import { act, open } from '../support/items';
 import {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shanghaiDate } from '../../domain/calendar';
 import { DEFAULT_POLICY, type Policy } from '../../domain/policy';
 import type { Db } from '../../lib/db';
-import { openItem } from '../../lib/items';
+import { openItem } from '../../workflows/client/items';
 import { itemWorkflowId } from '../../workflows/ids';
 import { supervisor } from '../support/actors';
 import { newItemId, spec } from '../support/items';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actors';
 import type { Db } from '../../lib/db';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 import { itemWorkflowId } from '../../workflows/ids';
 import * as p from '../support/actors';
 import { bearer, seedUnits, seedUsers, TEST_SECRET } from '../support/api';

@@ -12,9 +12,9 @@ import type { Actor } from '../../domain/actors';
 import { parseCommand } from '../../domain/commands';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS, loadConfig } from '../../lib/config';
 import { productionProblems } from '../../lib/exposure';
-import { actOnItem } from '../../lib/items';
+import { actOnItem } from '../../workflows/client/items';
 import { signToken } from '../../lib/tokens';
-import { ROOT } from '../../lib/tools';
+import { ROOT } from '../../lib/root';
 import { itemWorkflowId } from '../../workflows/ids';
 import * as p from '../support/actors';
 import {

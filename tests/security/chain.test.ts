@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../lib/tools';
+import { ROOT } from '../../lib/root';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { uniqueTaskQueue } from '../support/stack';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../activities/monitoring';
 import type { Actor } from '../../domain/actors';
-import { planScheduleId } from '../../lib/schedules';
+import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { multipart, pdf } from '../support/files';

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSOLE_DIST } from '../../api/console';
-import { ROOT } from '../../lib/tools';
+import { ROOT } from '../../lib/root';
 
 /** Debian's chromium (scripts/setup.sh installs it for the tests); playwright cannot fetch its own here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

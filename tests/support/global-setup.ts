@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 import { migrate } from '../../lib/migrate';
-import { startTemporalDevServer } from '../../lib/temporal-dev-server';
-import { freePort } from '../../lib/ports';
+import { startTemporalDevServer } from '../../dev/temporal-dev-server';
+import { freePort } from '../../dev/ports';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Actor } from '../../domain/actors';
 import { parseCommand, type Action, type CreateItem } from '../../domain/commands';
 import type { Item } from '../../domain/item';
-import { actOnItem, openItem } from '../../lib/items';
+import { actOnItem, openItem } from '../../workflows/client/items';
 import { supervisor } from './actors';
 import { SAMPLE_PAYLOADS } from './payloads';
 

@@ -1,6 +1,6 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { freePort } from '../../lib/ports';
+import { freePort } from '../../dev/ports';
 
 export interface TestSmtp {
   url: string;

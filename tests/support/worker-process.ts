@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { startProductProcess } from '../../lib/product-process';
+import { startProductProcess } from '../../dev/product-process';
 import { TEST_PAYLOAD_KEY } from './stack';
 
 /** A worker process, as production runs it. */

@@ -5,7 +5,7 @@ import type { Db } from '../../lib/db';
 import { itemWorkflowId } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { DueDateKey } from '../../workflows/search-attributes';
-import { openProblemList } from '../../lib/items';
+import { openProblemList } from '../../workflows/client/items';
 import { coC, leadA, leadB, supervisor, verifier } from '../support/actors';
 import { act, newItemId, open, spec } from '../support/items';
 import {

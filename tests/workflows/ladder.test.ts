@@ -14,7 +14,7 @@ import { leadA, supervisor, verifier } from '../support/actors';
 import { act, newItemId, spec } from '../support/items';
 import { freshDatabase, uniqueTaskQueue } from '../support/stack';
 import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
-import { openItem } from '../../lib/items';
+import { openItem } from '../../workflows/client/items';
 import { DEFAULT_POLICY, RUNG_ACTIONS, type Policy } from '../../domain/policy';
 import { createNotificationActivities } from '../../activities/notifications';
 

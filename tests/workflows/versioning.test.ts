@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../lib/db';
-import { toolPath } from '../../lib/tools';
+import { toolPath } from '../../dev/tools';
 import { itemWorkflowId } from '../../workflows/ids';
 import { recordedUpdate } from '../../workflows/messages';
 import { createWorker } from '../../worker/create';

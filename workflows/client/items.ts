@@ -1,11 +1,11 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Command } from '../domain/commands';
-import type { Item } from '../domain/item';
-import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
-import { itemWorkflow, type ItemWorkflowInput } from '../workflows/item';
-import { actUpdate, recordedUpdate } from '../workflows/messages';
-import { problemListWorkflow, type ProblemListInput } from '../workflows/problem-list';
-import { outboxDispatcherId, outboxDispatcherWorkflow } from '../workflows/outbox-dispatcher';
+import type { Command } from '../../domain/commands';
+import type { Item } from '../../domain/item';
+import { itemWorkflowId, problemListWorkflowId } from '../ids';
+import { itemWorkflow, type ItemWorkflowInput } from '../item';
+import { actUpdate, recordedUpdate } from '../messages';
+import { problemListWorkflow, type ProblemListInput } from '../problem-list';
+import { outboxDispatcherId, outboxDispatcherWorkflow } from '../outbox-dispatcher';
 
 /**
  * The client side of an item: start its workflow and wait until its creation is recorded

@@ -1,7 +1,8 @@
 /**
  * One composition root: what the API, the worker and the embedded default build from the parsed
  * config. api/server.ts, worker/main.ts and scripts/dev.ts all call these, so a setting added to
- * the config schema once reaches every process. (Imports from above are types only.)
+ * the config schema once reaches every process. It sits above api/, worker/ and lib/, which never
+ * import it; only the process entries do.
  */
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
@@ -9,12 +10,12 @@ import path from 'node:path';
 import type { AppOptions } from '../api/app';
 import type { Services } from '../api/items-service';
 import type { WorkerOptions } from '../worker/create';
-import type { Config } from './config';
-import type { Db } from './db';
-import { createEvidenceStore } from './evidence-store';
-import type { Mailer } from './mailer';
-import { temporalOptions } from './temporal-connect';
-import { ROOT } from './tools';
+import type { Config } from '../lib/config';
+import type { Db } from '../lib/db';
+import { createEvidenceStore } from '../lib/evidence-store';
+import type { Mailer } from '../lib/mailer';
+import { temporalOptions } from '../lib/temporal-connect';
+import { ROOT } from '../lib/root';
 
 /** The API's services: the database, the Temporal client, and the settings its handlers read. */
 export function apiServices(config: Config, deps: { db: Db; temporal: Client }): Services {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './tools';
+import { ROOT } from '../lib/root';
 
 /**
  * tsx as a loader of the process itself (`node --import <loader> file.ts`): tsx's CLI would run

@@ -4,8 +4,8 @@ import {
   type Client,
   type ScheduleDescription,
 } from '@temporalio/client';
-import type { CycleRules } from '../domain/monitoring';
-import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
+import type { CycleRules } from '../../domain/monitoring';
+import { monitoringCycleWorkflow } from '../monitoring-cycle';
 
 /** One Temporal Schedule per plan opens its monitoring cycles: `temporal schedule list` shows them. */
 export const planScheduleId = (planId: string): string => `plan-${planId}`;

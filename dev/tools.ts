@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT } from '../lib/root';
 
 /** Binaries that npm cannot give us; scripts/setup.sh installs them under .tools/. */
 export function toolPath(name: 'temporal' | 'temporal-test-server'): string {

@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import type { Db } from './db';
+import type { Db } from '../lib/db';
 import { toolPath } from './tools';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;

@@ -3,15 +3,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../domain/actors';
 import { parseCommand, type Action, type Attachment } from '../domain/commands';
-import type { EvidenceStore } from './evidence-store';
+import type { EvidenceStore } from '../lib/evidence-store';
 import { PlanSchema } from '../domain/monitoring';
-import { savePlan } from './plans';
-import { ensurePlanSchedule } from './schedules';
+import { savePlan } from '../lib/plans';
+import { ensurePlanSchedule } from '../workflows/client/schedules';
 import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
 import { Readable } from 'node:stream';
-import type { Db } from './db';
-import { actOnItem, openProblemList } from './items';
-import { ROOT } from './tools';
+import type { Db } from '../lib/db';
+import { actOnItem, openProblemList } from '../workflows/client/items';
+import { ROOT } from '../lib/root';
 
 interface DemoUnit {
   id: string;

@@ -3,9 +3,9 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, type Db } from './db';
+import { createDb, type Db } from '../lib/db';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { migrate } from './migrate';
+import { migrate } from '../lib/migrate';
 import { freePort } from './ports';
 import { startTemporalDevServer } from './temporal-dev-server';
 
