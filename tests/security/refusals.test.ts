@@ -77,14 +77,21 @@ describe('every refusal is audited', () => {
 
   it('a path of any length is recorded, clipped, with the hash of the whole URL; an over-long parameter is 414 in words', async () => {
     for (const len of [3000, 10_000]) {
-      const { res, id } = await send({ url: `/api/items/${'a'.repeat(len)}`, headers: bearer(p.supervisor) });
+      // A long path of ordinary segments reaches no route: 404, recorded.
+      const path = `/api/items${'/aaaaaaaaa'.repeat(len / 10)}`;
+      const { res, id } = await send({ url: path, headers: bearer(p.supervisor) });
       expect(res.statusCode).toBe(404);
       expectErrorShape(res.body);
       const [row] = await rowsFor(id);
       expect(row, `GET of ${len}`).toBeDefined();
-      expect((row!.detail as { urlLength: number; urlSha256: string }).urlLength).toBe(len + '/api/items/'.length);
+      expect((row!.detail as { urlLength: number; urlSha256: string }).urlLength).toBe(path.length);
       expect((row!.detail as { urlSha256: string }).urlSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(row!.action.length).toBeLessThan(600);
+
+      // One parameter over the router's limit: 414, recorded, whatever the method.
+      const get = await send({ url: `/api/items/${'a'.repeat(len)}`, headers: bearer(p.supervisor) });
+      expect(get.res.statusCode).toBe(414);
+      expect(await rowsFor(get.id), `GET of ${len}`).toHaveLength(1);
 
       const post = await send({
         method: 'POST',
