@@ -16,7 +16,15 @@ import { actorCache } from '../lib/users';
 import { auditPlugin, writeAudit, writeClientErrorAudit } from './audit';
 import { declareErrors } from './contract';
 import { authPlugin, publicRoutes } from './auth';
-import { AppError, badRequest, clientErrorResponse, errorHandler, frameworkError, unsafeInput } from './errors';
+import {
+  AppError,
+  badRequest,
+  clientErrorResponse,
+  errorHandler,
+  frameworkError,
+  unsafeInput,
+  uriTooLong,
+} from './errors';
 import type { Services } from './items-service';
 import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
@@ -60,7 +68,7 @@ export const DEFAULT_LIMITS: Limits = {
   authFailures: 100,
 };
 
-/** The router's limit on one path parameter (Fastify's default). */
+/** The router's limit on one path parameter: past it, 414. */
 const MAX_PARAM_LENGTH = 100;
 
 /** Where the interactive API documentation is served (from the same OpenAPI document). */
@@ -98,6 +106,7 @@ export async function buildApp(opts: AppOptions) {
     logger: opts.logger ?? false,
     bodyLimit: limits.bodyBytes,
     requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A malformed escape or an over-long path parameter never reaches a route: answered in the
     // product's error shape and audited like every other refusal.
     frameworkErrors: (err, request, reply: FastifyReply) => {
@@ -128,7 +137,8 @@ export async function buildApp(opts: AppOptions) {
     const path = request.url.split('?')[0] ?? '';
     // The router sends a GET whose parameter passes its length limit here: it is a 414 all the same.
     if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
-      return reply.status(414).send({ error: 'uri_too_long', message: '请求地址过长' });
+      const error = uriTooLong();
+      return reply.status(error.statusCode).send(error.body());
     }
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
     return reply.status(404).send({ error: 'not_found', message: `没有这个接口：${request.method} ${shown}` });

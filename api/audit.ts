@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../lib/db';
+import { UNSAFE_TEXT } from './errors';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,9 +22,9 @@ function outcomeOf(status: number): string {
 const TARGET_CHARS = 200;
 const URL_CHARS = 500;
 
-/** PostgreSQL text holds no NUL and JSON no lone surrogate: such characters are kept visible as U+FFFD. */
-const storable = (s: string) =>
-  s.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+/** What PostgreSQL or JSON cannot hold is kept visible as U+FFFD. */
+const UNSAFE_TEXT_ALL = new RegExp(UNSAFE_TEXT.source, 'g');
+const storable = (s: string) => s.replace(UNSAFE_TEXT_ALL, '\ufffd');
 const clip = (s: string, n: number) => storable(s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** Whether a request leaves a row: every change, every read marked `audit`, and every refusal. */

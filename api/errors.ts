@@ -126,7 +126,8 @@ export function fromTemporal(err: unknown): AppError | null {
   return null;
 }
 
-const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A NUL, or a UTF-16 surrogate without its pair: neither PostgreSQL text nor JSON carries them faithfully. */
+export const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Deeper than any body the API takes; walked without recursion, so no depth can overflow the stack. */
 const MAX_DEPTH = 64;
 
@@ -177,9 +178,11 @@ function isDuplicate(err: unknown): boolean {
 const duplicate = () =>
   new AppError(409, 'conflict', '该记录已存在（可能是同时提交了两次），请刷新后查看', { reason: 'already_exists' });
 
+export const uriTooLong = () => new AppError(414, 'uri_too_long', '请求地址过长');
+
 /** A request the router refused before any route ran (bad escape, over-long parameter). */
 export function frameworkError(err: FastifyError): AppError {
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new AppError(414, 'uri_too_long', '请求地址过长');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return uriTooLong();
   if (err.code === 'FST_ERR_BAD_URL')
     return new AppError(400, 'bad_request', '请求地址含有无效的转义字符', {
       fields: [{ field: 'url', reason: '无效的百分号转义' }],

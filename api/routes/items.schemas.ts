@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ROLES } from '../../domain/actors';
 import { ACTIONS } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
-import { LIGHTS, PolicySchema } from '../../domain/policy';
+import { LIGHTS } from '../../domain/policy';
+import { PolicyView } from './settings.schemas';
 
 const Status = z.enum(STATUSES);
 const ActionName = z.enum(ACTIONS);
@@ -37,7 +38,7 @@ const FiredRung = z.object({
 /** The deadlines as a client needs them: the policy the item was opened under, the clocks, the light, the ladder so far. */
 const DeadlinesView = z
   .object({
-    policy: z.object(PolicySchema.shape),
+    policy: PolicyView,
     calendarVersion: z.string(),
     clocks: z.record(z.string(), Clock),
     fired: z.array(FiredRung),

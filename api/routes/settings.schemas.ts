@@ -12,7 +12,7 @@ const Day = z.iso.date();
 const Year = z.string().regex(/^\d{4}$/);
 
 /** The policy as stored: the shape PolicySchema checks on every write, documented as it is sent. */
-const PolicyView = z
+export const PolicyView = z
   .object({
     ...PolicySchema.shape,
     ladder: z.array(z.object(RungSchema.shape).describe('催办阶梯的一级')).describe('催办阶梯'),

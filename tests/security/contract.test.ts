@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
-import { buildApp, DOCS_PATH } from '../../api/app';
+import { DOCS_PATH } from '../../api/app';
 import * as p from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, testEvidenceStore, type ApiStack } from '../support/api';
+import { bearer, startApiStack, TEST_SECRET, testApp, type ApiStack } from '../support/api';
 import { contractChecker, type OpenApiDoc } from '../support/contract';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -69,16 +69,7 @@ describe('the served OpenAPI document', () => {
     expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health']);
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/api/demo'))).toEqual([]);
     // The embedded default (demo sign-in) does list them, as public operations.
-    const dev = await buildApp({
-      services: {
-        db: stack.db,
-        temporal: stack.t.client,
-        taskQueue: 'unused',
-        maxDeclines: 2,
-        temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
-      },
-      auth: { secret: TEST_SECRET, userCacheMs: 0 },
-      evidence: await testEvidenceStore(),
+    const dev = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
       demoSignIn: { users: [p.supervisor], secret: TEST_SECRET },
     });
     try {

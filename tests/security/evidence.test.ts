@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../api/app';
+import type { App } from '../../api/app';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { verifyItemChain } from '../../lib/chain';
 import { ALLOWED_TYPES, safeFileName } from '../../lib/evidence-store';
 import * as p from '../support/actors';
-import { bearer, startApiStack, testEvidenceStore, TEST_SECRET, type ApiStack, holdToContract } from '../support/api';
+import { bearer, startApiStack, testApp, testEvidenceStore, type ApiStack } from '../support/api';
 import { attach, jpeg, pdf, upload, type Part } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 import type { Actor } from '../../domain/actors';
@@ -19,20 +19,10 @@ beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('evidence'));
   store = await testEvidenceStore();
   // A small limit so "oversize" is quick to show.
-  app = holdToContract(
-    await buildApp({
-      services: {
-        db: stack.db,
-        temporal: stack.t.client,
-        taskQueue: 'unused',
-        maxDeclines: 2,
-        temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
-      },
-      auth: { secret: TEST_SECRET, userCacheMs: 0 },
-      evidence: store,
-      limits: { evidenceBytes: 4096 },
-    }),
-  );
+  app = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
+    evidence: store,
+    limits: { evidenceBytes: 4096 },
+  });
 }, 60_000);
 afterAll(async () => {
   await app?.close();
