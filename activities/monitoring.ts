@@ -13,6 +13,8 @@ import {
   type IndicatorResult,
   type UnitStanding,
 } from '../domain/monitoring';
+import type { NotificationDraft } from '../domain/notifications';
+import { cycleSubject, subjectColumns, type Subject } from '../domain/subject';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { openItem } from '../workflows/client/items';
@@ -165,7 +167,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       });
       await notify(
         db,
-        cycleId,
+        cycleSubject(cycleId),
         [...asked.entries()].map(([unitId, inds]) => ({
           key: `${cycleId}/request/${unitId}`,
           kind: 'report_request',
@@ -208,7 +210,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
         (await db.indicator.findMany({ where: { planId: cycle.planId } })).map((i) => [i.code, i.name]),
       );
       const kind = rung === 'remind' ? 'report_remind' : 'report_chase';
-      const drafts = open.map((r) => ({
+      const drafts: NotificationDraft[] = open.map((r) => ({
         key: `${cycleId}/${rung}/${r.unitId}`,
         kind,
         targets: rung === 'remind' ? ['handler'] : ['handler', 'unit_leader'],
@@ -224,8 +226,8 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       // Inserted notices and the chase count move together, and a retry adds neither.
       return db.$executeRaw`
         WITH ins AS (
-          INSERT INTO notification_requests (key, item_id, kind, targets, unit_ids, payload, created_at)
-          SELECT n.key, ${cycleId}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(now)}
+          INSERT INTO notification_requests (key, subject_kind, subject_id, kind, targets, unit_ids, payload, created_at)
+          SELECT n.key, 'cycle', ${cycleId}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(now)}
           FROM jsonb_to_recordset(${JSON.stringify(drafts.map((d) => ({ key: d.key, kind: d.kind, targets: d.targets, unit_ids: d.unitIds, payload: d.payload })))}::jsonb)
             AS n(key text, kind text, targets jsonb, unit_ids jsonb, payload jsonb)
           ON CONFLICT (key) DO NOTHING
@@ -299,7 +301,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const link = `/cycles/${cycleId}`;
       await notify(
         db,
-        cycleId,
+        cycleSubject(cycleId),
         [
           {
             key: `${cycleId}/published`,
@@ -314,7 +316,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
               standing: `红灯指标 ${reds.length} 个`,
             },
           },
-          ...standings.map((s) => ({
+          ...standings.map((s): NotificationDraft => ({
             key: `${cycleId}/published/${s.unitId}`,
             kind: 'cycle_published',
             targets: ['handler', 'unit_leader'],
@@ -403,20 +405,13 @@ async function owing(
     .filter((r) => r.missing.length > 0);
 }
 
-interface Draft {
-  key: string;
-  kind: string;
-  targets: string[];
-  unitIds: string[];
-  payload: Record<string, unknown>;
-}
-
-async function notify(db: Db, cycleId: string, drafts: Draft[], now: number): Promise<void> {
+/** Stores the notices about a subject; a retry stores none twice (the key). */
+async function notify(db: Db, subject: Subject, drafts: NotificationDraft[], now: number): Promise<void> {
   if (drafts.length === 0) return;
   await db.notificationRequest.createMany({
     data: drafts.map((d) => ({
       key: d.key,
-      itemId: cycleId,
+      ...subjectColumns(subject),
       kind: d.kind,
       targets: d.targets,
       unitIds: d.unitIds,

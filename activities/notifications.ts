@@ -9,6 +9,7 @@ import {
   renderMessage,
   type NotificationKind,
 } from '../domain/notifications';
+import { cycleSubject, itemSubject, subjectColumns, subjectOf, subjectPath, type Subject } from '../domain/subject';
 import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { MailError, type Mailer } from '../lib/mailer';
@@ -29,7 +30,8 @@ const DEFAULT_WORK_HOURS: WorkHours = { start: '08:30', end: '18:00' };
 
 interface RequestRow {
   key: string;
-  item_id: string;
+  subject_kind: string;
+  subject_id: string;
   kind: string;
   targets: string[];
   unit_ids: string[];
@@ -79,6 +81,57 @@ export function messageIdFor(key: string): string {
 }
 
 /**
+ * What a message says of its subject: its title, the unit answering for it, the deadline in
+ * force, whether working days are still counted towards it, and its page in the console.
+ */
+interface About {
+  subject: Subject;
+  title: string;
+  unitId: string;
+  /** A calendar date. */
+  deadline: string;
+  /** False once there is nothing left to do (a closed or withdrawn item): no days left or overdue are shown. */
+  counting: boolean;
+  /** Under the public URL. */
+  path: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** An item's notice speaks of the item as recorded; a rung's notice names the deadline it is about. */
+function aboutItem(item: Item, payload: Record<string, unknown>): About {
+  const subject = itemSubject(item.id);
+  return {
+    subject,
+    title: item.title,
+    unitId: item.leadUnitId,
+    deadline: str(payload.deadline) ?? item.deadlines?.clocks.closure?.deadline ?? item.dueDate,
+    counting: item.status !== 'closed' && item.status !== 'withdrawn',
+    path: str(payload.link) ?? subjectPath(subject),
+  };
+}
+
+/**
+ * A monitoring cycle's notice carries what it says in its payload: the title and the reporting
+ * deadline (and its page); it is addressed to the unit it names first (none: a notice to
+ * supervisors and leaders). Without a title or a deadline there is nothing to say.
+ */
+function aboutCycle(cycleId: string, unitIds: string[], payload: Record<string, unknown>): About | undefined {
+  const subject = cycleSubject(cycleId);
+  const title = str(payload.title);
+  const deadline = str(payload.deadline);
+  if (title === undefined || deadline === undefined) return undefined;
+  return {
+    subject,
+    title,
+    unitId: unitIds[0] ?? '',
+    deadline,
+    counting: true,
+    path: str(payload.link) ?? subjectPath(subject),
+  };
+}
+
+/**
  * The outbox: requests (one per event) become messages (one per event and recipient), and
  * messages are sent. Both steps are idempotent and safe to run in several workers at once.
  */
@@ -88,35 +141,27 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
   const ackLinkFor = (token: string) => `${opts.publicUrl}/api/ack/${token}`;
 
   /** Resolves each pending request's recipients and writes one outbox row per person. */
-  /** Notices of a monitoring cycle are about the cycle, not an item: their payload carries title, deadline and link. */
-  function monitoringSubject(req: RequestRow): Item | undefined {
-    const p = req.payload as { title?: unknown; deadline?: unknown; link?: unknown };
-    if (typeof p.title !== 'string' || typeof p.deadline !== 'string' || typeof p.link !== 'string') return undefined;
-    return {
-      id: req.item_id,
-      title: p.title,
-      leadUnitId: req.unit_ids[0] ?? '',
-      status: 'assigned',
-      deadlines: null,
-      dueDate: p.deadline,
-    } as unknown as Item;
-  }
-
   async function expandRequests(limit = 200): Promise<number> {
     const cal = await currentCalendar(db);
     return db.$transaction(async (tx) => {
       const requests = await tx.$queryRaw<RequestRow[]>`
-        SELECT key, item_id, kind, targets, unit_ids, payload FROM notification_requests
+        SELECT key, subject_kind, subject_id, kind, targets, unit_ids, payload FROM notification_requests
         WHERE status = 'pending' ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       if (requests.length === 0) return 0;
       const items = new Map(
         (
           await tx.item.findMany({
-            where: { id: { in: requests.map((r) => r.item_id) } },
+            where: { id: { in: requests.filter((r) => r.subject_kind === 'item').map((r) => r.subject_id) } },
             select: { id: true, snapshot: true },
           })
         ).map((i) => [i.id, i.snapshot as unknown as Item]),
       );
+      const aboutRequest = (req: RequestRow): About | undefined => {
+        const subject = subjectOf({ subjectKind: req.subject_kind, subjectId: req.subject_id });
+        if (subject.kind === 'cycle') return aboutCycle(subject.id, req.unit_ids, req.payload);
+        const item = items.get(subject.id);
+        return item && aboutItem(item, req.payload);
+      };
       const unitIds = [...new Set(requests.flatMap((r) => r.unit_ids))];
       const units = new Map((await tx.unit.findMany({ where: { id: { in: unitIds } } })).map((u) => [u.id, u.name]));
       const contacts = (await tx.contact.findMany({
@@ -125,8 +170,8 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       const supervisors = contacts.filter((c) => c.role === 'supervisor');
       const rows: Prisma.OutboxMessageCreateManyInput[] = [];
       for (const req of requests) {
-        const item = items.get(req.item_id) ?? monitoringSubject(req);
-        if (!item || !isKind(req.kind)) continue;
+        const about = aboutRequest(req);
+        if (!about || !isKind(req.kind)) continue;
         const kind: NotificationKind = req.kind;
         const [lead, ...co] = req.unit_ids;
         const wanted: ContactRow[] = [];
@@ -147,17 +192,13 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           seen.add(k);
           return true;
         });
-        const deadline =
-          typeof req.payload.deadline === 'string'
-            ? req.payload.deadline
-            : (item.deadlines?.clocks.closure?.deadline ?? item.dueDate);
+        const { deadline } = about;
         const today = shanghaiDate(now());
-        const left =
-          item.status === 'closed' || item.status === 'withdrawn'
-            ? null
-            : today <= deadline
-              ? workingDaysBetween(cal, today, deadline)
-              : -workingDaysBetween(cal, deadline, today);
+        const left = !about.counting
+          ? null
+          : today <= deadline
+            ? workingDaysBetween(cal, today, deadline)
+            : -workingDaysBetween(cal, deadline, today);
         const render = (
           recipientName: string,
           k: NotificationKind,
@@ -167,12 +208,12 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           renderMessage({
             kind: k,
             recipientName,
-            itemId: item.id,
-            title: item.title,
-            unitName: units.get(item.leadUnitId) ?? item.leadUnitId,
+            subjectId: about.subject.id,
+            title: about.title,
+            unitName: units.get(about.unitId) ?? about.unitId,
             deadline,
             workingDaysLeft: left,
-            link: `${opts.publicUrl}${typeof req.payload.link === 'string' ? req.payload.link : `/items/${item.id}`}`,
+            link: `${opts.publicUrl}${about.path}`,
             ...(ackToken ? { ackLink: ackLinkFor(ackToken) } : {}),
             extra,
           });
@@ -183,7 +224,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           rows.push({
             key: `${req.key}/${c.email?.toLowerCase() ?? `contact:${c.id}`}`,
             requestKey: req.key,
-            itemId: item.id,
+            ...subjectColumns(about.subject),
             kind,
             urgent,
             recipientEmail: c.email,
@@ -208,7 +249,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
               rows.push({
                 key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`,
                 requestKey: req.key,
-                itemId: item.id,
+                ...subjectColumns(about.subject),
                 kind: 'missing_address',
                 urgent: false,
                 recipientEmail: s.email,
@@ -312,11 +353,12 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           recipient_name: string;
           user_id: string | null;
           kind: string;
-          item_id: string;
+          subject_kind: string;
+          subject_id: string;
           subject: string;
         }>
       >`
-        SELECT id, recipient_email, recipient_name, user_id, kind, item_id, subject FROM outbox WHERE status = 'digest' ORDER BY id FOR UPDATE SKIP LOCKED`;
+        SELECT id, recipient_email, recipient_name, user_id, kind, subject_kind, subject_id, subject FROM outbox WHERE status = 'digest' ORDER BY id FOR UPDATE SKIP LOCKED`;
       const byRecipient = new Map<string, typeof waiting>();
       for (const w of waiting)
         byRecipient.set(w.recipient_email.toLowerCase(), [
@@ -329,7 +371,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         const entries = rows.map((r) => ({
           kindLabel: isKind(r.kind) ? NOTIFICATION_KINDS[r.kind].label : r.kind,
           title: r.subject.replace(/^【[^】]*】/, ''),
-          link: `${opts.publicUrl}/items/${r.item_id}`,
+          link: `${opts.publicUrl}${subjectPath(subjectOf({ subjectKind: r.subject_kind, subjectId: r.subject_id }))}`,
         }));
         const msg = renderDigest(rows[0]!.recipient_name, date, entries, ackLinkFor(token));
         const created = await tx.outboxMessage.createMany({
@@ -337,7 +379,9 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             {
               key,
               requestKey: key,
-              itemId: rows[0]!.item_id,
+              // A digest is filed under its first entry's subject; who may read it is judged by all of them (api/visibility.ts).
+              subjectKind: rows[0]!.subject_kind,
+              subjectId: rows[0]!.subject_id,
               kind: 'digest',
               urgent: false,
               recipientEmail: rows[0]!.recipient_email,

@@ -3,17 +3,11 @@ import type { EventDraft, Item } from '../domain/item';
 import { Prisma } from '../generated/prisma/client';
 import type { Calendar } from '../domain/calendar';
 import { currentCalendar } from '../lib/calendar-store';
-import { lifecycleNotices } from '../domain/notifications';
+import { lifecycleNotices, type NotificationDraft } from '../domain/notifications';
 import { contentDigest } from '../lib/chain';
 
-/** A request to tell people something; the notification sender delivers it. */
-export interface NotificationDraft {
-  key: string;
-  kind: string;
-  targets: string[];
-  unitIds: string[];
-  payload: Record<string, unknown>;
-}
+/** Workflow code names the notices it hands to `recordTransition` from here. */
+export type { NotificationDraft };
 
 export interface RecordTransition {
   /** `<workflow id>/<update id>`: the same for every retry of this activity. */
@@ -84,8 +78,8 @@ export function createRecordActivities(db: Db) {
       const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)];
       const notify = notifications.length
         ? Prisma.sql`, notified AS (
-            INSERT INTO notification_requests (key, item_id, kind, targets, unit_ids, payload, created_at)
-            SELECT n.key, ${item.id}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(event.at)}
+            INSERT INTO notification_requests (key, subject_kind, subject_id, kind, targets, unit_ids, payload, created_at)
+            SELECT n.key, 'item', ${item.id}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(event.at)}
             FROM jsonb_to_recordset(${JSON.stringify(notifications.map((n) => ({ key: n.key, kind: n.kind, targets: n.targets, unit_ids: n.unitIds, payload: n.payload })))}::jsonb)
               AS n(key text, kind text, targets jsonb, unit_ids jsonb, payload jsonb)
             ON CONFLICT (key) DO NOTHING

@@ -25,7 +25,7 @@ import {
   unsafeInput,
   uriTooLong,
 } from './errors';
-import type { Services } from './items-service';
+import type { Services } from './services';
 import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
 import { dashboardRoutes } from './routes/dashboard';

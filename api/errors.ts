@@ -3,6 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   isGrpcServiceError,
+  type Client,
 } from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -112,7 +113,11 @@ export function isTemporalUnavailable(err: unknown): boolean {
   });
 }
 
-/** Maps what Temporal said about an update or a start to the client's answer. */
+/**
+ * Maps what Temporal said about an update, a start or a signal to the client's answer: the one
+ * mapping, applied by `withTemporal` at the call (so a caller can react, say, to a 404) and by
+ * the error handler to anything that reaches it unmapped.
+ */
 export function fromTemporal(err: unknown): AppError | null {
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
@@ -124,6 +129,22 @@ export function fromTemporal(err: unknown): AppError | null {
   if (err instanceof WorkflowNotFoundError) return notFound();
   if (isTemporalUnavailable(err)) return unavailable('temporal');
   return null;
+}
+
+/**
+ * Every call the API makes to Temporal: bounded by a deadline (`timeoutMs`, default the services'
+ * `temporalTimeoutMs`), its failures mapped by `fromTemporal` (503 when Temporal is unreachable).
+ */
+export async function withTemporal<T>(
+  s: { temporal: Client; temporalTimeoutMs: number },
+  fn: () => Promise<T>,
+  timeoutMs = s.temporalTimeoutMs,
+): Promise<T> {
+  try {
+    return await s.temporal.connection.withDeadline(Date.now() + timeoutMs, fn);
+  } catch (err) {
+    throw fromTemporal(err) ?? err;
+  }
 }
 
 /** A NUL, or a UTF-16 surrogate without its pair: neither PostgreSQL text nor JSON carries them faithfully. */
@@ -190,6 +211,14 @@ export function frameworkError(err: FastifyError): AppError {
   return new AppError(400, 'bad_request', '请求格式错误', { fields: [{ field: 'url', reason: '无法解析' }] });
 }
 
+/** What an error means to the client, when it is one the product expects; null for anything else (a 500). */
+function knownError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  return (
+    fromTemporal(err) ?? (isDatabaseUnavailable(err) ? unavailable('database') : isDuplicate(err) ? duplicate() : null)
+  );
+}
+
 /** The one error handler: expected errors as they are, anything else a 500 with no internals. */
 export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -204,11 +233,7 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
     }));
     return reply.status(400).send(badRequest(fields).body());
   }
-  const appError =
-    err instanceof AppError
-      ? err
-      : (fromTemporal(err) ??
-        (isDatabaseUnavailable(err) ? unavailable('database') : isDuplicate(err) ? duplicate() : null));
+  const appError = knownError(err);
   if (appError) {
     request.log.warn({ code: appError.code, msg: appError.message }, 'request refused');
     return reply.status(appError.statusCode).send(appError.body());

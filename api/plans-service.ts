@@ -1,20 +1,22 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { isUnitRole, oversees, type Actor } from '../domain/actors';
-import { CycleRulesSchema, PlanSchema, TaskSchema, type CycleRules, type Plan } from '../domain/monitoring';
+import { CycleRulesSchema, PlanSchema, type Plan } from '../domain/monitoring';
 import type { Prisma } from '../generated/prisma/client';
-import type { CycleReport } from '../activities/monitoring';
-import { parseCsv } from '../lib/csv';
 import { deletePlan, savePlan } from '../lib/plans';
-import { describePlanSchedule, ensurePlanSchedule } from '../workflows/client/schedules';
+import { ensurePlanSchedule } from '../workflows/client/schedules';
 import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
-import { AppError, badRequest, forbidden, fromTemporal, notFound, type FieldError } from './errors';
-import type { Services } from './items-service';
-import { planAccessById, seesEverything, seesTask, seesUnit, type PlanAccess } from './visibility';
+import { AppError, badRequest, forbidden, withTemporal, type FieldError } from './errors';
+import { unitReporting, visibleCycle } from './read/cycles';
+import { planDetail, visiblePlan } from './read/plans';
+import type { Services } from './services';
+import type { PlanAccess } from './visibility';
 
 /**
- * Plans (工作要点), their indicators and monitoring cycles. Import checks every row and imports
- * nothing unless all are good; units are named by id or by name.
+ * Plans (工作要点), their indicators and monitoring cycles: importing, scheduling, running and
+ * publishing cycles, reporting values (their reads are in read/plans.ts and read/cycles.ts).
+ * Import checks every row and imports nothing unless all are good; units are named by id or by
+ * name.
  */
 async function resolveUnits(
   s: Services,
@@ -80,149 +82,18 @@ export async function importPlan(
     throw new AppError(409, 'conflict', `计划“${plan.id}”已存在`, { reason: 'already_exists' });
   await savePlan(s.db, plan, actor.userId);
   try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
-      ensurePlanSchedule(s.temporal, s.taskQueue, plan.id, plan.rules, false),
-    );
+    await withTemporal(s, () => ensurePlanSchedule(s.temporal, s.taskQueue, plan.id, plan.rules, false));
   } catch (err) {
     // No plan without its schedule: undo, and say which dependency failed.
     await deletePlan(s.db, plan.id);
-    throw fromTemporal(err) ?? err;
+    throw err;
   }
   return planDetail(s, actor, plan.id);
-}
-
-const CSV_FIELDS: Record<string, string> = {
-  类型: 'type',
-  type: 'type',
-  序号: 'no',
-  no: 'no',
-  名称: 'title',
-  title: 'title',
-  指标名称: 'name',
-  name: 'name',
-  牵头单位: 'leadUnitId',
-  leadUnitId: 'leadUnitId',
-  配合单位: 'coUnitIds',
-  coUnitIds: 'coUnitIds',
-  指标编号: 'code',
-  code: 'code',
-  责任单位: 'ownerUnitId',
-  ownerUnitId: 'ownerUnitId',
-  计量单位: 'measure',
-  measure: 'measure',
-  基期值: 'baseline',
-  baseline: 'baseline',
-  目标值: 'target',
-  target: 'target',
-  方向: 'direction',
-  direction: 'direction',
-  权重: 'weight',
-  weight: 'weight',
-  类别: 'category',
-  category: 'category',
-};
-
-/** A plan from CSV: one row per task (类型=任务) or indicator (类型=指标); errors name the row ("row3") and field. */
-export function planFromCsv(
-  text: string,
-  head: { id: string; year: number; title: string; source: string },
-): { raw: unknown; rowOf: (kind: 'tasks' | 'indicators', i: number) => string } {
-  const [header, ...rows] = parseCsv(text).filter((r) => r.some((c) => c.trim() !== ''));
-  if (!header) throw badRequest([{ field: 'body', reason: 'CSV 为空' }]);
-  const fields = header.map((h) => CSV_FIELDS[h.trim()]);
-  const unknown = header.filter((_h, i) => !fields[i]);
-  if (unknown.length) throw badRequest(unknown.map((h) => ({ field: `header.${h}`, reason: '不认识的列' })));
-  const tasks: unknown[] = [];
-  const indicators: unknown[] = [];
-  const lines: Record<'tasks' | 'indicators', number[]> = { tasks: [], indicators: [] };
-  const errors: FieldError[] = [];
-  rows.forEach((cells, r) => {
-    const row: Record<string, unknown> = {};
-    fields.forEach((f, i) => {
-      const v = (cells[i] ?? '').trim();
-      if (!f || v === '') return;
-      if (f === 'coUnitIds')
-        row[f] = v
-          .split(/[;；、|]/)
-          .map((x) => x.trim())
-          .filter(Boolean);
-      else if (['no', 'baseline', 'target', 'weight'].includes(f)) row[f] = Number.isFinite(Number(v)) ? Number(v) : v;
-      else if (f === 'direction')
-        row[f] = ({ 越高越好: 'higher', 越低越好: 'lower' } as Record<string, string>)[v] ?? v;
-      else row[f] = v;
-    });
-    const type = row.type;
-    delete row.type;
-    if (type === '任务' || type === 'task') {
-      lines.tasks.push(r + 2);
-      tasks.push(row);
-    } else if (type === '指标' || type === 'indicator') {
-      lines.indicators.push(r + 2);
-      indicators.push(row);
-    } else errors.push({ field: `row${r + 2}.type`, reason: '类型应为“任务”或“指标”' });
-  });
-  if (errors.length) throw badRequest(errors, `计划有 ${errors.length} 处错误，未导入任何内容`);
-  return { raw: { ...head, tasks, indicators }, rowOf: (kind, i) => `row${lines[kind][i]}` };
-}
-
-export const CsvPlanQuery = z.strictObject({
-  id: PlanSchema.shape.id,
-  year: z.coerce.number().int().min(2000).max(2100),
-  title: z.string().trim().min(1).max(200),
-  source: z.string().trim().max(300).default(''),
-});
-
-/** A plan the actor may see, else 404 exactly like an unknown id (a foreign plan's id cannot be probed). */
-async function visiblePlan(s: Services, actor: Actor, id: string) {
-  const plan = await s.db.plan.findUnique({ where: { id } });
-  const access: PlanAccess = plan ? ((await planAccessById(s.db, actor, [id])).get(id) ?? 'none') : 'none';
-  if (!plan || access === 'none') throw notFound('计划不存在');
-  return { plan, access };
 }
 
 /** Scheduling and publishing act on every unit of the plan: refused when one lies outside the jurisdiction. */
 function mustManage(access: PlanAccess, what: string): void {
   if (access !== 'manage') throw forbidden(`该计划涉及您管辖范围以外的单位，您不能${what}`);
-}
-
-export async function listPlans(s: Services, actor: Actor) {
-  const [plans, access] = await Promise.all([
-    s.db.plan.findMany({ orderBy: [{ year: 'desc' }, { id: 'asc' }] }),
-    planAccessById(s.db, actor),
-  ]);
-  return plans
-    .filter((p) => (access.get(p.id) ?? 'none') !== 'none')
-    .map((p) => ({
-      id: p.id,
-      year: p.year,
-      title: p.title,
-      paused: p.paused,
-      rules: p.rules as CycleRules,
-      createdAt: p.createdAt.toISOString(),
-    }));
-}
-
-export async function planDetail(s: Services, actor: Actor, id: string) {
-  const { plan } = await visiblePlan(s, actor, id);
-  const indicators = (await s.db.indicator.findMany({ where: { planId: id }, orderBy: { code: 'asc' } })).filter((i) =>
-    seesUnit(actor, i.ownerUnitId),
-  );
-  const tasks = z
-    .array(TaskSchema)
-    .parse(plan.tasks)
-    .filter((t) => seesTask(actor, t));
-  let schedule: Awaited<ReturnType<typeof describePlanSchedule>> | 'unavailable' = 'unavailable';
-  try {
-    schedule = await s.temporal.connection.withDeadline(Date.now() + 3000, () => describePlanSchedule(s.temporal, id));
-  } catch {
-    // The plan still shows while Temporal is unreachable; the schedule says so.
-  }
-  return {
-    plan: { ...plan, rules: plan.rules as CycleRules, tasks, createdAt: plan.createdAt.toISOString() },
-    indicators,
-    schedule,
-    tasks,
-  };
 }
 
 export const ScheduleBody = CycleRulesSchema.partial().extend({ paused: z.boolean().optional() }).strict();
@@ -232,13 +103,7 @@ export async function updateSchedule(s: Services, actor: Actor, id: string, body
   mustManage(access, '修改其监测日程');
   const { paused = plan.paused, ...changes } = body;
   const rules = CycleRulesSchema.parse({ ...(plan.rules as object), ...changes });
-  try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
-      ensurePlanSchedule(s.temporal, s.taskQueue, id, rules, paused),
-    );
-  } catch (err) {
-    throw fromTemporal(err) ?? err;
-  }
+  await withTemporal(s, () => ensurePlanSchedule(s.temporal, s.taskQueue, id, rules, paused));
   await s.db.plan.update({ where: { id }, data: { rules: rules as Prisma.InputJsonValue, paused } });
   return planDetail(s, actor, id);
 }
@@ -247,104 +112,15 @@ export async function updateSchedule(s: Services, actor: Actor, id: string, body
 export async function runCycle(s: Services, actor: Actor, id: string, openedOn: string | undefined) {
   mustManage((await visiblePlan(s, actor, id)).access, '开启其监测周期');
   const workflowId = `cycle-${id}-${openedOn ?? 'now'}-${openedOn ? 'rerun' : Date.now()}`;
-  try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
-      s.temporal.workflow.start(monitoringCycleWorkflow, {
-        workflowId,
-        taskQueue: s.taskQueue,
-        args: [{ planId: id, ...(openedOn ? { openedOn } : {}) }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      }),
-    );
-  } catch (err) {
-    throw fromTemporal(err) ?? err;
-  }
+  await withTemporal(s, () =>
+    s.temporal.workflow.start(monitoringCycleWorkflow, {
+      workflowId,
+      taskQueue: s.taskQueue,
+      args: [{ planId: id, ...(openedOn ? { openedOn } : {}) }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }),
+  );
   return { workflowId };
-}
-
-export async function listCycles(s: Services, actor: Actor, planId: string) {
-  await visiblePlan(s, actor, planId);
-  const cycles = await s.db.cycle.findMany({
-    where: { planId },
-    orderBy: { period: 'desc' },
-    select: { id: true, period: true, status: true, dueDate: true, openedAt: true, publishedAt: true },
-  });
-  return cycles.map((c) => ({
-    ...c,
-    openedAt: c.openedAt.toISOString(),
-    publishedAt: c.publishedAt?.toISOString() ?? null,
-  }));
-}
-
-/** A cycle whose plan the actor may see, else 404 exactly like an unknown id. */
-async function visibleCycle(s: Services, actor: Actor, id: string) {
-  const cycle = await s.db.cycle.findUnique({ where: { id } });
-  const access: PlanAccess = cycle
-    ? ((await planAccessById(s.db, actor, [cycle.planId])).get(cycle.planId) ?? 'none')
-    : 'none';
-  if (!cycle || access === 'none') throw notFound('监测周期不存在');
-  return { cycle, access };
-}
-
-/**
- * Only the rows of the caller's units: their indicators, values, lights, reporting and ranking
- * entries. A ranking entry keeps the rank it has among all the plan's units: that is the
- * published result, and ranking a district's units among themselves would misstate it.
- */
-function scopedReport(
-  report: CycleReport | null,
-  sees: (unitId: string | undefined) => boolean,
-  ownerOf: Map<string, string>,
-): CycleReport | null {
-  if (!report) return null;
-  return {
-    ...report,
-    indicators: report.indicators.filter((i) => sees(i.ownerUnitId)),
-    notApplicable: report.notApplicable.filter((code) => sees(ownerOf.get(code))),
-    standings: report.standings.filter((st) => sees(st.unitId)),
-    requests: report.requests.filter((r) => sees(r.unitId)),
-    reds: report.reds.filter((r) => sees(r.ownerUnitId)),
-  };
-}
-
-export async function cycleDetail(s: Services, actor: Actor, id: string) {
-  const { cycle } = await visibleCycle(s, actor, id);
-  const [requests, values, owners] = await Promise.all([
-    s.db.reportingRequest.findMany({ where: { cycleId: id }, orderBy: { unitId: 'asc' } }),
-    s.db.indicatorValue.findMany({ where: { planId: cycle.planId, period: cycle.period }, orderBy: { code: 'asc' } }),
-    s.db.indicator.findMany({ where: { planId: cycle.planId }, select: { code: true, ownerUnitId: true } }),
-  ]);
-  const ownerOf = new Map(owners.map((o) => [o.code, o.ownerUnitId]));
-  const all = seesEverything(actor);
-  const sees = (unitId: string | undefined) => all || (unitId !== undefined && seesUnit(actor, unitId));
-  return {
-    cycle: {
-      ...cycle,
-      openedAt: cycle.openedAt.toISOString(),
-      publishedAt: cycle.publishedAt?.toISOString() ?? null,
-      report: undefined,
-    },
-    report: scopedReport(cycle.report as unknown as CycleReport | null, sees, ownerOf),
-    requests: requests
-      .filter((r) => sees(r.unitId))
-      .map((r) => ({
-        unitId: r.unitId,
-        asked: r.indicators.length,
-        indicators: r.indicators,
-        chased: r.chased,
-        completedAt: r.completedAt?.toISOString() ?? null,
-      })),
-    values: values
-      .filter((v) => sees(ownerOf.get(v.code)))
-      .map((v) => ({
-        code: v.code,
-        value: v.value,
-        note: v.note,
-        source: v.source,
-        submittedBy: v.submittedBy,
-        submittedAt: v.submittedAt.toISOString(),
-      })),
-  };
 }
 
 /** 提前晾晒: publish before the due date (every unit has reported, say). */
@@ -355,13 +131,7 @@ export async function publishNow(s: Services, actor: Actor, id: string) {
   if (cycle.status !== 'collecting' || !cycle.workflowId)
     throw new AppError(409, 'conflict', '本期已晾晒或未在收集数据', { reason: 'cycle_not_collecting' });
   const workflowId = cycle.workflowId;
-  try {
-    await s.temporal.connection.withDeadline(Date.now() + s.temporalTimeoutMs, () =>
-      s.temporal.workflow.getHandle(workflowId).signal(publishNowSignal),
-    );
-  } catch (err) {
-    throw fromTemporal(err) ?? err;
-  }
+  await withTemporal(s, () => s.temporal.workflow.getHandle(workflowId).signal(publishNowSignal));
   return { cycleId: id, workflowId };
 }
 
@@ -424,7 +194,12 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
   if (notOwn.length) throw new AppError(403, 'forbidden', '只能报送本单位负责的指标', { fields: notOwn });
   const files = body.attachments.length
     ? await s.db.evidence.findMany({
-        where: { itemId: cycleId, unitId: actor.unitId, sha256: { in: body.attachments.map((a) => a.sha256) } },
+        where: {
+          subjectKind: 'cycle',
+          subjectId: cycleId,
+          unitId: actor.unitId,
+          sha256: { in: body.attachments.map((a) => a.sha256) },
+        },
       })
     : [];
   body.attachments.forEach((a, i) => {
@@ -462,37 +237,6 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
   return unitReporting(s, cycleId, cycle.planId, cycle.period, actor.unitId as string);
 }
 
-/** An evidence file a value refers to, as `submitValues` stores it (derived values have none). */
-type StoredAttachment = { name: string; ref: string; sha256: string; mime: string; size: number };
-
-/** What one unit owes and has reported for a cycle (the answer to its submission: small however big the plan). */
-async function unitReporting(s: Services, cycleId: string, planId: string, period: string, unitId: string) {
-  const [request, owned] = await Promise.all([
-    s.db.reportingRequest.findUnique({ where: { cycleId_unitId: { cycleId, unitId } } }),
-    s.db.indicator.findMany({ where: { planId, ownerUnitId: unitId }, select: { code: true } }),
-  ]);
-  const values = await s.db.indicatorValue.findMany({
-    where: { planId, period, code: { in: owned.map((o) => o.code) } },
-    orderBy: { code: 'asc' },
-  });
-  return {
-    cycleId,
-    unitId,
-    request: request
-      ? { asked: request.indicators, chased: request.chased, completedAt: request.completedAt?.toISOString() ?? null }
-      : null,
-    values: values.map((v) => ({
-      code: v.code,
-      value: v.value,
-      note: v.note,
-      attachments: v.attachments as StoredAttachment[],
-      source: v.source,
-      submittedBy: v.submittedBy,
-      submittedAt: v.submittedAt.toISOString(),
-    })),
-  };
-}
-
 /** Evidence for a cycle's values is uploaded by a unit that owns indicators of the plan, while the cycle collects. */
 export async function checkCycleUpload(s: Services, actor: Actor, cycleId: string): Promise<void> {
   // Before the other checks: a unit the plan does not involve learns nothing of the cycle, not even that it exists.
@@ -504,33 +248,4 @@ export async function checkCycleUpload(s: Services, actor: Actor, cycleId: strin
     throw forbidden('本单位在该计划中没有需报送的指标');
   if (cycle.status !== 'collecting')
     throw new AppError(409, 'conflict', '本期已晾晒，不能再上传', { reason: 'cycle_published' });
-}
-
-/** A unit's lights cycle by cycle, from the published reports. */
-export async function unitLights(s: Services, actor: Actor, unitId: string) {
-  if (!seesUnit(actor, unitId) || !(await s.db.unit.findUnique({ where: { id: unitId }, select: { id: true } })))
-    throw notFound('单位不存在');
-  const cycles = await s.db.cycle.findMany({
-    where: { status: 'published' },
-    orderBy: [{ planId: 'asc' }, { period: 'asc' }],
-  });
-  return {
-    unitId,
-    // A cycle marked published without a report stored has no lights to show (and must not fail the others).
-    cycles: cycles
-      .filter((c) => c.report !== null)
-      .map((c) => {
-        const report = c.report as unknown as CycleReport;
-        return {
-          cycleId: c.id,
-          planId: c.planId,
-          period: c.period,
-          standing: report.standings.find((st) => st.unitId === unitId) ?? null,
-          indicators: report.indicators
-            .filter((i) => i.ownerUnitId === unitId)
-            .map((i) => ({ code: i.code, name: i.name, value: i.value, light: i.light, missing: i.missing })),
-        };
-      })
-      .filter((c) => c.indicators.length > 0),
-  };
 }

@@ -1,7 +1,7 @@
 import { isUnitRole, oversees, type Actor } from '../domain/actors';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
+import { cycleSubject, itemSubject, subjectOf, type Subject } from '../domain/subject';
 import type { Db } from '../lib/db';
-import { visibleTo } from './items-service';
 
 /**
  * One visibility rule for every resource, written once. A unit's staff see what concerns their
@@ -11,24 +11,69 @@ import { visibleTo } from './items-service';
  * (domain/permissions.ts); this module decides which rows. A resource the caller may not see is
  * answered exactly like an unknown id (404), so ids cannot be probed.
  *
- * - items: `visibleTo` (items-service.ts): led or co-handled by the unit; led by a unit in the
- *   jurisdiction. The dashboard's SQL copy (`visibleSql`) follows it.
+ * - items: `itemScope` decides, once; `itemsVisibleTo` renders the decision as a Prisma filter
+ *   and `itemsVisibleSql` as SQL for the aggregates Prisma cannot express (the dashboard, the
+ *   inbox). Led or co-handled by the unit; led by a unit in the jurisdiction.
  * - plans and their cycles: a plan involves the units that lead its tasks and own its
  *   indicators; it is visible when one of them is (for a unit also as a task's co-unit), and it
  *   shows only those units' rows. It may be managed only when every unit it involves is in the
  *   jurisdiction: one district must not reschedule or publish another's.
  * - problem lists: visible when one of their items is, or to whoever opened them; their
  *   progress counts the visible items only.
- * - notifications: visible when the item (or, for a monitoring notice, the cycle) they are about
- *   is; a digest only when everything folded into it is.
+ * - notifications: visible when their subject is: the item, as items are; the monitoring cycle,
+ *   as its plan is; a digest only when everything folded into it is.
  */
 
+/** Which items an actor sees: the one decision, rendered for Prisma and for SQL below. */
+export type ItemScope =
+  /** Oversight without a jurisdiction, the auditor: every item. */
+  | { kind: 'all' }
+  /** A unit's staff: the items the unit leads or co-handles. */
+  | { kind: 'unit'; unitId: string }
+  /** Oversight with a jurisdiction: the items led by a unit in it (none when it is empty). */
+  | { kind: 'leadIn'; unitIds: readonly string[] };
+
+export function itemScope(actor: Actor): ItemScope {
+  if (isUnitRole(actor))
+    // Unit staff without a unit see nothing: a lead unit in no unit at all.
+    return actor.unitId === null ? { kind: 'leadIn', unitIds: [] } : { kind: 'unit', unitId: actor.unitId };
+  if (actor.jurisdiction) return { kind: 'leadIn', unitIds: actor.jurisdiction };
+  return { kind: 'all' };
+}
+
+/** The scope as a Prisma filter on items. */
+export function scopeWhere(scope: ItemScope): Prisma.ItemWhereInput {
+  switch (scope.kind) {
+    case 'all':
+      return {};
+    case 'unit':
+      return { OR: [{ leadUnitId: scope.unitId }, { coUnitIds: { has: scope.unitId } }] };
+    case 'leadIn':
+      return { leadUnitId: { in: [...scope.unitIds] } };
+  }
+}
+
+/** The scope as an SQL condition on the `items` table (unqualified column names). */
+export function scopeSql(scope: ItemScope): Prisma.Sql {
+  switch (scope.kind) {
+    case 'all':
+      return Prisma.sql`TRUE`;
+    case 'unit':
+      return Prisma.sql`(lead_unit_id = ${scope.unitId} OR ${scope.unitId} = ANY(co_unit_ids))`;
+    case 'leadIn':
+      return Prisma.sql`lead_unit_id = ANY(${[...scope.unitIds]}::text[])`;
+  }
+}
+
 /** Items the actor may see, as a Prisma filter. */
-export const itemsVisibleTo = visibleTo;
+export const itemsVisibleTo = (actor: Actor): Prisma.ItemWhereInput => scopeWhere(itemScope(actor));
+
+/** Items the actor may see, as SQL. */
+export const itemsVisibleSql = (actor: Actor): Prisma.Sql => scopeSql(itemScope(actor));
 
 /** Whether the actor's view is not narrowed at all (oversight without a jurisdiction). */
 export function seesEverything(actor: Actor): boolean {
-  return !isUnitRole(actor) && actor.jurisdiction === undefined;
+  return itemScope(actor).kind === 'all';
 }
 
 /** A row that belongs to one unit: an indicator, its value and light, a ranking entry, a reporting request. */
@@ -99,31 +144,34 @@ export async function problemListsVisibleTo(
   if (seesEverything(actor)) return {};
   const lists = await db.item.groupBy({
     by: ['problemListId'],
-    where: { AND: [onlyId ? { problemListId: onlyId } : { problemListId: { not: null } }, visibleTo(actor)] },
+    where: { AND: [onlyId ? { problemListId: onlyId } : { problemListId: { not: null } }, itemsVisibleTo(actor)] },
   });
   const ids = lists.flatMap((l) => (l.problemListId ? [l.problemListId] : []));
   return { OR: [{ id: { in: ids } }, { createdBy: actor.userId }] };
 }
 
-/** Of these ids (items, or cycles for monitoring notices), the ones whose subject the actor may see. */
-async function visibleSubjects(db: Db, actor: Actor, ids: string[]): Promise<Set<string>> {
+/** Of these subjects, the ones the actor may see, as `kind:id` keys: an item as items are seen, a cycle as its plan is. */
+async function visibleSubjects(db: Db, actor: Actor, subjects: Subject[]): Promise<Set<string>> {
+  const ids = (kind: Subject['kind']) => [...new Set(subjects.filter((s) => s.kind === kind).map((s) => s.id))];
   const [items, cycles] = await Promise.all([
-    db.item.findMany({ where: { AND: [{ id: { in: ids } }, visibleTo(actor)] }, select: { id: true } }),
-    db.cycle.findMany({ where: { id: { in: ids } }, select: { id: true, planId: true } }),
+    db.item.findMany({ where: { AND: [{ id: { in: ids('item') } }, itemsVisibleTo(actor)] }, select: { id: true } }),
+    db.cycle.findMany({ where: { id: { in: ids('cycle') } }, select: { id: true, planId: true } }),
   ]);
   const plans = await planAccessById(db, actor, [...new Set(cycles.map((c) => c.planId))]);
   return new Set([
-    ...items.map((i) => i.id),
-    ...cycles.filter((c) => (plans.get(c.planId) ?? 'none') !== 'none').map((c) => c.id),
+    ...items.map((i) => subjectKey(itemSubject(i.id))),
+    ...cycles.filter((c) => (plans.get(c.planId) ?? 'none') !== 'none').map((c) => subjectKey(cycleSubject(c.id))),
   ]);
 }
 
+const subjectKey = (s: Subject) => `${s.kind}:${s.id}`;
+
 /**
- * The notices (outbox rows) the actor may read. A row's `itemId` names an item, or the cycle
- * for a monitoring cycle's notices; a digest names only its first entry, so it is judged by
- * every row folded into it: one entry the actor may not see hides the whole digest.
+ * The notices (outbox rows) the actor may read: those whose subject (an item, or a monitoring
+ * cycle) the actor may see. A digest is filed under its first entry's subject only, so it is
+ * judged by every row folded into it: one entry the actor may not see hides the whole digest.
  */
-export async function visibleNotices<T extends { key: string; kind: string; itemId: string }>(
+export async function visibleNotices<T extends { key: string; kind: string; subjectKind: string; subjectId: string }>(
   db: Db,
   actor: Actor,
   rows: T[],
@@ -133,15 +181,15 @@ export async function visibleNotices<T extends { key: string; kind: string; item
   const parts = digests.length
     ? await db.outboxMessage.findMany({
         where: { digestKey: { in: digests } },
-        select: { digestKey: true, itemId: true },
+        select: { digestKey: true, subjectKind: true, subjectId: true },
       })
     : [];
-  const partsOf = new Map<string, string[]>();
-  for (const p of parts) if (p.digestKey) partsOf.set(p.digestKey, [...(partsOf.get(p.digestKey) ?? []), p.itemId]);
-  const seen = await visibleSubjects(db, actor, [
-    ...new Set([...rows.map((r) => r.itemId), ...parts.map((p) => p.itemId)]),
-  ]);
+  const partsOf = new Map<string, Subject[]>();
+  for (const p of parts) if (p.digestKey) partsOf.set(p.digestKey, [...(partsOf.get(p.digestKey) ?? []), subjectOf(p)]);
+  const seen = await visibleSubjects(db, actor, [...rows.map(subjectOf), ...parts.map(subjectOf)]);
   return rows.filter((r) =>
-    (r.kind === 'digest' ? (partsOf.get(r.key) ?? [r.itemId]) : [r.itemId]).every((id) => seen.has(id)),
+    (r.kind === 'digest' ? (partsOf.get(r.key) ?? [subjectOf(r)]) : [subjectOf(r)]).every((s) =>
+      seen.has(subjectKey(s)),
+    ),
   );
 }

@@ -1,14 +1,17 @@
 /**
  * One composition root: what the API, the worker and the embedded default build from the parsed
- * config. api/server.ts, worker/main.ts and scripts/dev.ts all call these, so a setting added to
- * the config schema once reaches every process. It sits above api/, worker/ and lib/, which never
- * import it; only the process entries do.
+ * config. api/server.ts, worker/main.ts and scripts/dev.ts all call these, and so do the tests
+ * and the benchmarks (from `configWith(...)`: the schema's defaults and what they set on purpose),
+ * so a setting added to the config schema once reaches every process and every test. It sits
+ * above api/, worker/ and lib/, which never import it; only the process entries, tests and
+ * benchmarks do.
  */
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import path from 'node:path';
 import type { AppOptions } from '../api/app';
 import type { Services } from '../api/items-service';
+import { loadWorkflowBundle, type WorkflowCode } from '../worker/bundle';
 import type { WorkerOptions } from '../worker/create';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -48,6 +51,14 @@ export function appOptions(config: Config, services: Services, overrides: { auth
     },
     hsts: config.DUBAN_ENV === 'production',
   };
+}
+
+/**
+ * The workflow code the worker runs: the prebuilt bundle at WORKFLOW_BUNDLE when it was built from
+ * the workflow sources as they are, otherwise workflows/ bundled now.
+ */
+export function workflowCode(config: Config): Promise<WorkflowCode> {
+  return loadWorkflowBundle(path.resolve(ROOT, config.WORKFLOW_BUNDLE));
 }
 
 /** The worker's options: queue, cache, payload codec, notifications and versioning from the config. */

@@ -9,7 +9,9 @@ import type { Actor } from '../domain/actors';
 import { openItem } from '../workflows/client/items';
 import { createMailer } from '../lib/mailer';
 import { freePort } from '../dev/ports';
-import { bundleWorkflows, createWorker } from '../worker/create';
+import { createWorker } from '../worker/create';
+import { workerOptions, workflowCode } from '../app/compose';
+import { configWith } from '../lib/config';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
@@ -51,12 +53,15 @@ export async function runFanout(stack: EmbeddedStack, recipients: number, ratePe
     publicUrl: 'http://127.0.0.1:3000',
     now: () => Date.parse('2026-11-24T02:00:00Z'),
   });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    taskQueue: 'bench-fanout',
-    db,
-    workflowBundle: await bundleWorkflows(),
-  });
+  const config = configWith({ TEMPORAL_TASK_QUEUE: 'bench-fanout' });
+  const worker = await createWorker(
+    workerOptions(config, {
+      connection: nativeConnection,
+      db,
+      temporal: client,
+      workflowBundle: (await workflowCode(config)).bundle,
+    }),
+  );
   const result = await worker.runUntil(async () => {
     const item = await openItem(client, 'bench-fanout', {
       id: `fan-${Date.now()}`,
@@ -81,7 +86,7 @@ export async function runFanout(stack: EmbeddedStack, recipients: number, ratePe
       if (r.sent + r.retried + r.failed === 0) break;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const rows = await db.outboxMessage.count({ where: { itemId: item.id, kind: 'assigned' } });
+    const rows = await db.outboxMessage.count({ where: { subjectKind: 'item', subjectId: item.id, kind: 'assigned' } });
     return { seconds, rows };
   });
   mailer.close();

@@ -9,9 +9,11 @@ import { addDays, shanghaiDate } from '../domain/calendar';
 import type { Actor } from '../domain/actors';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { actOnItem, openItem } from '../workflows/client/items';
-import { timeSkippingEnv, timeSkippingWorker } from '../dev/time-skipping';
+import { timeSkippingEnv } from '../dev/time-skipping';
 import { itemWorkflowId } from '../workflows/ids';
-import { bundleWorkflows } from '../worker/create';
+import { createWorker } from '../worker/create';
+import { workerOptions, workflowCode } from '../app/compose';
+import { configWith } from '../lib/config';
 
 const supervisor: Actor = { userId: 'h-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const lead: Actor = { userId: 'h-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
@@ -20,7 +22,20 @@ const verifier: Actor = { userId: 'h-v', name: '核查', role: 'verifier', unitI
 export async function runHistory(stack: EmbeddedStack, resubmissions: number) {
   const env = await timeSkippingEnv();
   try {
-    const worker = await timeSkippingWorker(env, stack.db, 'bench-history', await bundleWorkflows());
+    // No workflow cache on the time-skipping server (see dev/time-skipping.ts); its client encrypts nothing.
+    const config = configWith({
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      TEMPORAL_TASK_QUEUE: 'bench-history',
+      WORKER_MAX_CACHED_WORKFLOWS: '0',
+    });
+    const worker = await createWorker(
+      workerOptions(config, {
+        connection: env.nativeConnection,
+        db: stack.db,
+        temporal: env.client,
+        workflowBundle: (await workflowCode(config)).bundle,
+      }),
+    );
     return await worker.runUntil(async () => {
       const start = shanghaiDate(await env.currentTimeMs());
       const id = `H${Date.now().toString(36)}`;

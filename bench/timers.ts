@@ -8,14 +8,16 @@ import type { Actor } from '../domain/actors';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy';
 import { openItem } from '../workflows/client/items';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { bundleWorkflows, createWorker } from '../worker/create';
+import { createWorker } from '../worker/create';
+import { workerOptions, workflowCode } from '../app/compose';
+import { configWith } from '../lib/config';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { pool, summary } from './stats';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 
 export async function runTimers(stack: EmbeddedStack, N: number) {
-  const bundle = await bundleWorkflows();
+  const bundle = (await workflowCode(configWith())).bundle;
   const steady = await round(stack, bundle, N, false);
   const restarted = await round(stack, bundle, N, true);
   const correct = steady.correct && restarted.correct;
@@ -59,7 +61,9 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
     ladder: [{ key: 'closure-urge', step: 'closure', offset: 0, action: 'urge', targets: ['handler'] }],
   };
   const taskQueue = `bench-timers-${restart ? 'restart' : 'steady'}`;
-  const newWorker = () => createWorker({ connection: nativeConnection, taskQueue, db, workflowBundle: bundle });
+  const config = configWith({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const newWorker = () =>
+    createWorker(workerOptions(config, { connection: nativeConnection, db, temporal: client, workflowBundle: bundle }));
   const ids: string[] = [];
   let openedBy = 0;
   const opening = async () => {
@@ -131,7 +135,9 @@ async function round(stack: EmbeddedStack, bundle: WorkflowBundle, N: number, re
   for (const e of events) perItem.set(e.itemId, (perItem.get(e.itemId) ?? 0) + 1);
   const twice = [...perItem.values()].filter((n) => n > 1).length;
   const missing = N - perItem.size;
-  const notifications = await db.notificationRequest.count({ where: { itemId: { in: ids }, kind: 'urge' } });
+  const notifications = await db.notificationRequest.count({
+    where: { subjectKind: 'item', subjectId: { in: ids }, kind: 'urge' },
+  });
   const early = lateness.filter((l) => l < 0).length;
   if (!shipped) await db.calendarYear.delete({ where: { year: Number(year) } });
   const s = summary(lateness);

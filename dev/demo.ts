@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../domain/actors';
 import { parseCommand, type Action, type Attachment } from '../domain/commands';
+import { itemSubject, subjectColumns } from '../domain/subject';
 import type { EvidenceStore } from '../lib/evidence-store';
 import { PlanSchema } from '../domain/monitoring';
 import { savePlan } from '../lib/plans';
@@ -160,7 +161,17 @@ async function demoEvidence(
 ): Promise<Attachment> {
   const stored = await store.put(Readable.from([demoPdf(name)]), 1024 * 1024);
   await db.evidence.createMany({
-    data: [{ sha256: stored.sha256, itemId, unitId, uploadedBy: userId, name, mime: stored.mime, size: stored.size }],
+    data: [
+      {
+        sha256: stored.sha256,
+        ...subjectColumns(itemSubject(itemId)),
+        unitId,
+        uploadedBy: userId,
+        name,
+        mime: stored.mime,
+        size: stored.size,
+      },
+    ],
     skipDuplicates: true,
   });
   return { name, ref: `evidence:${stored.sha256}`, sha256: stored.sha256, mime: stored.mime, size: stored.size };

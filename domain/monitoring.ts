@@ -268,3 +268,82 @@ export function rankUnits(
       a.group.localeCompare(b.group) || (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.unitId.localeCompare(b.unitId),
   );
 }
+
+/**
+ * A published report (晾晒) as it is stored on the cycle, for reading it back instead of casting
+ * it. Types only, not the import's rules. Reports published before per-category scores and
+ * not-applicable indicators existed lack `byCategory` and `notApplicable`: read as empty. A
+ * score that overflowed (±Infinity, NaN: an absurd value or baseline) was written by JSON as
+ * null, so the scores computed at publication may be null (`StoredStanding`).
+ */
+export const IndicatorResultSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  ownerUnitId: z.string(),
+  category: z.string(),
+  weight: z.number(),
+  value: z.number().nullable(),
+  progress: z.number().nullable(),
+  pace: z.number().nullable(),
+  light: z.enum(['green', 'yellow', 'red']),
+  missing: z.boolean(),
+});
+
+/** A number computed at publication, as JSON stored it: null where it overflowed. */
+const Computed = z.number().nullable();
+
+/** A unit's standing as stored: `UnitStanding`, its computed scores null where they overflowed. */
+export type StoredStanding = Omit<UnitStanding, 'byCategory' | 'toRise'> & {
+  byCategory: Record<string, number | null>;
+  toRise: {
+    scoreGap: number | null;
+    aboveUnitId: string;
+    options: Array<{ code: string; valueNeeded: number | null }>;
+  } | null;
+};
+
+export const UnitStandingSchema = z.object({
+  unitId: z.string(),
+  group: z.string(),
+  indicators: z.number(),
+  reported: z.number(),
+  score: z.number().nullable(),
+  rank: z.number().nullable(),
+  ranked: z.boolean(),
+  reason: z.string().optional(),
+  lights: z.object({ green: z.number(), yellow: z.number(), red: z.number() }),
+  byCategory: z.record(z.string(), Computed).default({}),
+  toRise: z
+    .object({
+      scoreGap: Computed,
+      aboveUnitId: z.string(),
+      options: z.array(z.object({ code: z.string(), valueNeeded: Computed })),
+    })
+    .nullable(),
+});
+
+export const CycleReportSchema = z.object({
+  cycleId: z.string(),
+  planId: z.string(),
+  period: z.string(),
+  elapsed: z.number(),
+  publishedAt: z.string(),
+  indicators: z.array(IndicatorResultSchema),
+  /** Derived indicators with nothing to derive from this period: not lit. */
+  notApplicable: z.array(z.string()).default([]),
+  standings: z.array(UnitStandingSchema),
+  requests: z.array(
+    z.object({ unitId: z.string(), asked: z.number(), chased: z.number(), completedAt: z.string().nullable() }),
+  ),
+  reds: z.array(z.object({ code: z.string(), ownerUnitId: z.string(), itemId: z.string() })),
+});
+/** A published report as read back from the cycle. */
+export type CycleReport = z.output<typeof CycleReportSchema>;
+
+// Compile-time: the schemas yield exactly the result type above and the stored standing, both ways;
+// and every standing `rankUnits` computes is one that can be stored.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const indicatorResultMatches: Same<z.output<typeof IndicatorResultSchema>, IndicatorResult> = true;
+const standingMatches: Same<z.output<typeof UnitStandingSchema>, StoredStanding> = true;
+const computedIsStorable: [UnitStanding] extends [StoredStanding] ? true : false = true;
+void [indicatorResultMatches, standingMatches, computedIsStorable];

@@ -57,16 +57,24 @@ export function isKind(kind: string): kind is NotificationKind {
   return kind in NOTIFICATION_KINDS;
 }
 
-export interface LifecycleNotice {
+/**
+ * A request to tell people something, before it is stored: the one shape of a notice, whoever
+ * drafts it (an item's transition, a rung of its ladder, a monitoring cycle). What it is about is
+ * not part of it: whoever stores it knows its subject (domain/subject.ts).
+ */
+export interface NotificationDraft {
+  /** Unique per notice, so a retry stores nothing twice. */
   key: string;
   kind: NotificationKind;
+  /** Who, relative to the units: handler, unit_leader, co_units (handlers of units after the first), supervisor, leader. */
   targets: string[];
+  /** The first is the unit the notice is for (an item's lead unit); the rest, co-units. */
   unitIds: string[];
   payload: Record<string, unknown>;
 }
 
 /** The notices an accepted transition sends, besides the ladder's own. */
-export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item): LifecycleNotice[] {
+export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item): NotificationDraft[] {
   const lead = [item.leadUnitId];
   const withCo = [item.leadUnitId, ...item.coParts.map((p) => p.unitId)];
   const base = { title: item.title };
@@ -75,7 +83,7 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
     targets: string[],
     unitIds: string[],
     payload: Record<string, unknown> = {},
-  ): LifecycleNotice => ({
+  ): NotificationDraft => ({
     key: `${eventKey}/${kind}`,
     kind,
     targets,
@@ -128,7 +136,8 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
 export interface MessageData {
   kind: NotificationKind;
   recipientName: string;
-  itemId: string;
+  /** The id of the item (or the cycle) the notice is about. */
+  subjectId: string;
   title: string;
   unitName: string;
   /** The deadline in force, a calendar date. */
@@ -194,7 +203,7 @@ export function renderMessage(d: MessageData): RenderedMessage {
   const lines = [
     `${d.recipientName}：`,
     '',
-    `督办事项：${d.title}（编号 ${d.itemId}）`,
+    `督办事项：${d.title}（编号 ${d.subjectId}）`,
     `责任单位：${d.unitName}`,
     deadlineLine(d),
     ...extraLines(d),

@@ -58,6 +58,12 @@ const ConfigSchema = z.object({
   DEMO_DATA: z.enum(['on', 'off']).default('on'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   /**
+   * The prebuilt workflow bundle (`npm run build:workflows`, run by scripts/setup.sh); relative to
+   * the repository unless absolute. A worker runs it when it was built from the workflow sources
+   * as they are, and otherwise bundles workflows/ itself at boot.
+   */
+  WORKFLOW_BUNDLE: z.string().min(1).default('generated/workflow-bundle.js'),
+  /**
    * Worker versioning (Temporal worker deployments): both set, the worker polls as version
    * `<name>.<build id>` and gets work only once that version is made current (README, "Deploying
    * new workflow code").
@@ -85,6 +91,8 @@ const VersionedSchema = ConfigSchema.refine((c) => !c.WORKER_DEPLOYMENT_NAME ===
   path: ['WORKER_BUILD_ID'],
 }).transform((c) => ({ ...c, TEMPORAL_UI_PORT: c.TEMPORAL_UI_PORT ?? c.TEMPORAL_PORT + 1000 }));
 export type Config = z.output<typeof VersionedSchema>;
+/** Settings as the environment spells them, by name: what `configWith` takes. */
+export type ConfigEnv = { [K in keyof z.input<typeof ConfigSchema>]?: string };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = VersionedSchema.safeParse(env);
@@ -93,4 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/**
+ * The schema's defaults with these settings and nothing from the environment: how tests and
+ * benchmarks build the config they hand to the composition root (app/compose.ts).
+ */
+export function configWith(settings: ConfigEnv = {}): Config {
+  return loadConfig(settings);
 }

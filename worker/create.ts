@@ -1,26 +1,12 @@
-import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { createRequire } from 'node:module';
-import { createActivities } from '../activities';
+import { createActivities, type Activities } from '../activities';
 import type { Db } from '../lib/db';
 import type { Mailer } from '../lib/mailer';
 import type { NotificationOptions } from '../activities/notifications';
 
-const require = createRequire(import.meta.url);
-
-export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: quietBundlerLogger });
-}
-
-const quietBundlerLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (msg: string) => console.warn(msg),
-  error: (msg: string) => console.error(msg),
-};
+export { bundleWorkflows } from './bundle';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -37,6 +23,8 @@ export interface WorkerOptions {
   dataConverter?: DataConverter;
   /** Worker versioning: this worker is that version of that deployment. */
   deployment?: { name: string; buildId: string };
+  /** The activities to register; by default built from db, mailer, notifications and temporal (a drill wraps them). */
+  activities?: Activities;
 }
 
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -45,12 +33,14 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({
-      db: opts.db,
-      ...(opts.mailer ? { mailer: opts.mailer } : {}),
-      ...(opts.notifications ? { notifications: opts.notifications } : {}),
-      ...(opts.temporal ? { temporal: opts.temporal } : {}),
-    }),
+    activities:
+      opts.activities ??
+      createActivities({
+        db: opts.db,
+        ...(opts.mailer ? { mailer: opts.mailer } : {}),
+        ...(opts.notifications ? { notifications: opts.notifications } : {}),
+        ...(opts.temporal ? { temporal: opts.temporal } : {}),
+      }),
     // A deploy must not cut a running activity off mid-write.
     shutdownGraceTime: '10 seconds',
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),

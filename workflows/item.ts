@@ -12,19 +12,21 @@ import {
 import { z } from 'zod';
 import type { Activities } from '../activities';
 import type { NotificationDraft, RecordTransition } from '../activities/record';
-import { ActorSchema, SYSTEM_ACTOR } from '../domain/actors';
+import { ActorSchema } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
+import { CREATE_ID, calendarNotices, creationEvent, rungId, type KeyOf } from '../domain/events';
+import { createItem, decide, isFinished, type EventDraft, type Item, type Refusal } from '../domain/item';
 import {
-  afterTransition,
-  fireRung,
-  pendingRungs,
-  previousRung,
-  scheduledReinspection,
-  startDeadlines,
-  type Deadlines,
-} from '../domain/deadlines';
-import { createItem, decide, isFinished, isTerminal, type EventDraft, type Item, type Refusal } from '../domain/item';
+  climb,
+  dueRung,
+  gatingRung,
+  moveClocks,
+  nextWakeAt,
+  reinspectionDue,
+  startClocks,
+  stillDue,
+} from '../domain/ladder';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { attentionGuard } from './attention';
 import { transitionKey } from './ids';
@@ -86,232 +88,180 @@ function parseOrRefuse(raw: unknown): Command {
   }
 }
 
-/** Tells the supervisor, once per year, that a deadline was counted without calendar data. */
-function calendarWarnings(
-  workflowId: string,
-  before: Deadlines | null,
-  after: Deadlines | null,
-  item: Item,
-): NotificationDraft[] {
-  if (!after) return [];
-  return after.unknownYears
-    .filter((y) => !before?.unknownYears.includes(y))
-    .map((year) => ({
-      key: `${workflowId}/calendar-unknown/${year}`,
-      kind: 'calendar_unknown',
-      targets: ['supervisor'],
-      unitIds: [item.leadUnitId],
-      payload: { year, title: item.title },
-    }));
+/** The guarded steps that reach PostgreSQL (see `startRun`). */
+interface Steps {
+  recordTransition(r: RecordTransition): Promise<void>;
+  loadCalendar(): Promise<Calendar>;
+  isAcknowledged(key: string): Promise<boolean>;
+}
+
+/** What one item's workflow holds while it runs: the queries read it; the handlers and the ladder move it. */
+interface Run {
+  readonly input: z.output<typeof ItemWorkflowInputSchema>;
+  /** `<workflow id>/<id>` for each step's id (`transitionKey`). */
+  readonly keyOf: KeyOf;
+  readonly guard: ReturnType<typeof attentionGuard>;
+  readonly steps: Steps;
+  item: Item;
+  /** The seq of the last transition written to PostgreSQL. */
+  recordedSeq: number;
+  /** Bumped on every accepted transition, so the timer loop recomputes what is due next. */
+  version: number;
+  calendar: Calendar | null;
+  /** False while the calendar loads: actions wait, so every one is decided with deadlines in place. */
+  ready: boolean;
 }
 
 /** One workflow per item: holds its state, decides every transition, runs its deadlines, records each step. */
 export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   const input = ItemWorkflowInputSchema.parse(rawInput);
+  const run = startRun(input);
+  upsertSearchAttributes(itemSearchAttributes(run.item));
+  handleMessages(run);
+
+  if (patched(LADDER_PATCH)) {
+    run.ready = false;
+    run.calendar = await run.steps.loadCalendar();
+    run.item = startClocks(run.item, input.policy ?? DEFAULT_POLICY, run.calendar, Date.now());
+    upsertSearchAttributes(itemSearchAttributes(run.item));
+    run.ready = true;
+  }
+
+  await record(
+    run,
+    run.keyOf(CREATE_ID),
+    creationEvent(run.item, input.createdBy, input.spec),
+    run.item,
+    calendarNotices(run.item, null, run.keyOf),
+  );
+
+  if (run.calendar) await runLadder(run, run.calendar);
+  await condition(() => isFinished(run.item) && allHandlersFinished());
+  return run.item;
+}
+
+/**
+ * The item as opened, and the steps that reach PostgreSQL: with attempt limits and
+ * `attentionGuard`, unless the item was started before them.
+ */
+function startRun(input: Run['input']): Run {
   const { workflowId } = workflowInfo();
   const guarded = patched(ATTENTION_PATCH);
   const guard = attentionGuard((a) => flagAttention({ itemId: input.id, reason: a.reason, since: a.since }));
   const acts = guarded ? limited : unlimited;
   const step = <T>(call: () => Promise<T>): Promise<T> => (guarded ? guard.run(call) : call());
-  const recordTransition = (r: RecordTransition) => step(() => acts.recordTransition(r));
-  const loadCalendar = () => step(() => acts.loadCalendar());
-  const isAcknowledged = (key: string) => step(() => acts.isAcknowledged(key));
-  let item = createItem({ ...input, createdAt: new Date().toISOString() });
-  let recordedSeq = 0;
-  /** Bumped on every accepted transition, so the timer loop recomputes what is due next. */
-  let version = 0;
+  return {
+    input,
+    keyOf: (id) => transitionKey(workflowId, id),
+    guard,
+    steps: {
+      recordTransition: (r) => step(() => acts.recordTransition(r)),
+      loadCalendar: () => step(() => acts.loadCalendar()),
+      isAcknowledged: (key) => step(() => acts.isAcknowledged(key)),
+    },
+    item: createItem({ ...input, createdAt: new Date().toISOString() }),
+    recordedSeq: 0,
+    version: 0,
+    calendar: null,
+    ready: true,
+  };
+}
 
-  let calendar: Calendar | null = null;
-  /** False while the calendar loads: actions wait, so every one is decided with deadlines in place. */
-  let ready = true;
-
-  // Transitions are decided synchronously, in arrival order; their records are written in the
-  // same order, so the read model's sequence never goes backwards.
-  async function record(
-    key: string,
-    event: EventDraft,
-    snapshot: Item,
-    notifications: NotificationDraft[] = [],
-  ): Promise<void> {
-    await condition(() => recordedSeq === event.seq - 1);
-    await recordTransition({ key, item: snapshot, event, ...(notifications.length ? { notifications } : {}) });
-    recordedSeq = event.seq;
-  }
-
-  upsertSearchAttributes(itemSearchAttributes(item));
-  setHandler(itemQuery, () => item);
-  setHandler(attentionQuery, () => guard.current());
+/** The queries and Updates, registered before the first await so that update-with-start finds them. */
+function handleMessages(run: Run): void {
+  setHandler(itemQuery, () => run.item);
+  setHandler(attentionQuery, () => run.guard.current());
   setHandler(recordedUpdate, async () => {
-    await condition(() => recordedSeq >= item.seq);
-    return item;
+    await condition(() => run.recordedSeq >= run.item.seq);
+    return run.item;
   });
-  setHandler(
-    actUpdate,
-    async (raw) => {
-      const command = parseOrRefuse(raw);
-      await condition(() => ready);
-      const now = Date.now();
-      const result = decide(item, command, new Date(now).toISOString(), input.config);
-      if (!result.ok) throw refusalFailure(result);
-      const before = item;
-      item = result.item;
-      if (calendar && before.deadlines) {
-        item = { ...item, deadlines: afterTransition(before.deadlines, command.action, before, item, calendar, now) };
-      }
-      version++;
-      const sa = (i: Item) => [i.status, i.leadUnitId, i.dueDate, i.deadlines?.light].join('|');
-      if (sa(before) !== sa(item)) upsertSearchAttributes(itemSearchAttributes(item));
-      const updateId = currentUpdateInfo()?.id ?? `seq-${result.event.seq}`;
-      await record(
-        transitionKey(workflowId, updateId),
-        result.event,
-        item,
-        calendarWarnings(workflowId, before.deadlines, item.deadlines, item),
-      );
-      return item;
-    },
-    {
-      validator: (raw) => {
-        const result = decide(item, parseOrRefuse(raw), new Date().toISOString(), input.config);
-        if (!result.ok) throw refusalFailure(result);
-      },
-    },
-  );
+  setHandler(actUpdate, (raw) => act(run, raw), { validator: (raw) => validate(run, raw) });
+}
 
-  if (patched(LADDER_PATCH)) {
-    ready = false;
-    calendar = await loadCalendar();
-    item = { ...item, deadlines: startDeadlines(input.policy ?? DEFAULT_POLICY, calendar, Date.now(), item.dueDate) };
-    upsertSearchAttributes(itemSearchAttributes(item));
-    ready = true;
-  }
+/** The Update's validator: a refused action never enters history. */
+function validate(run: Run, raw: unknown): void {
+  const result = decide(run.item, parseOrRefuse(raw), new Date().toISOString(), run.input.config);
+  if (!result.ok) throw refusalFailure(result);
+}
 
+/**
+ * An action: decided (domain), its clocks moved, shown in the search attributes, recorded; answers
+ * the new state once PostgreSQL has it.
+ */
+async function act(run: Run, raw: unknown): Promise<Item> {
+  const command = parseOrRefuse(raw);
+  await condition(() => run.ready);
+  const now = Date.now();
+  const result = decide(run.item, command, new Date(now).toISOString(), run.input.config);
+  if (!result.ok) throw refusalFailure(result);
+  const before = run.item;
+  advance(run, run.calendar ? moveClocks(before, result.item, command.action, run.calendar, now) : result.item);
+  run.version++;
+  const updateId = currentUpdateInfo()?.id ?? `seq-${result.event.seq}`;
   await record(
-    transitionKey(workflowId, 'create'),
-    {
-      seq: 1,
-      action: 'create',
-      fromStatus: null,
-      toStatus: item.status,
-      actor: input.createdBy,
-      at: item.createdAt,
-      payload: input.spec,
-      attachments: [],
-    },
-    item,
-    calendarWarnings(workflowId, null, item.deadlines, item),
+    run,
+    run.keyOf(updateId),
+    result.event,
+    run.item,
+    calendarNotices(run.item, before.deadlines, run.keyOf),
   );
+  return run.item;
+}
 
-  if (calendar) await runLadder(calendar);
-  await condition(() => isFinished(item) && allHandlersFinished());
-  return item;
+/** The item moves on; the search attributes follow when one of them changed. */
+function advance(run: Run, next: Item): void {
+  const shown = (i: Item) => [i.status, i.leadUnitId, i.dueDate, i.deadlines?.light].join('|');
+  const changed = shown(run.item) !== shown(next);
+  run.item = next;
+  if (changed) upsertSearchAttributes(itemSearchAttributes(next));
+}
 
-  function rungKey(f: { step: string; epoch: number; key: string }): string {
-    return `${workflowId}/rung/${f.step}/${f.epoch}/${f.key}`;
-  }
+/**
+ * Writes one step to PostgreSQL. Steps are decided synchronously, in arrival order; their records
+ * are written in the same order, so the read model's sequence never goes backwards.
+ */
+async function record(
+  run: Run,
+  key: string,
+  event: EventDraft,
+  snapshot: Item,
+  notifications: NotificationDraft[] = [],
+): Promise<void> {
+  await condition(() => run.recordedSeq === event.seq - 1);
+  await run.steps.recordTransition({ key, item: snapshot, event, ...(notifications.length ? { notifications } : {}) });
+  run.recordedSeq = event.seq;
+}
 
-  function dueNow(cal: Calendar, now: number) {
-    return item.deadlines && !isTerminal(item.status)
-      ? pendingRungs(item.deadlines, cal).find((r) => r.fireAt <= now)
-      : undefined;
-  }
-
-  /** The 回头看 day has come: the supervisor is told; the item waits for the re-inspection's result. */
-  async function reinspectionDue(now: number): Promise<void> {
-    const r = item.deadlines && scheduledReinspection(item.deadlines);
-    if (!r || r.dueAt > now || !item.deadlines) return;
-    item = {
-      ...item,
-      deadlines: { ...item.deadlines, reinspection: { ...r, state: 'due' } },
-      seq: item.seq + 1,
-      updatedAt: new Date(now).toISOString(),
-    };
-    const key = `${workflowId}/reinspection/${r.due}`;
-    await record(
-      key,
-      {
-        seq: item.seq,
-        action: 'escalate',
-        fromStatus: item.status,
-        toStatus: item.status,
-        actor: SYSTEM_ACTOR,
-        at: new Date(now).toISOString(),
-        payload: { key: 'reinspection-due', action: 'reinspection', due: r.due },
-        attachments: [],
-      },
-      item,
-      [
-        {
-          key,
-          kind: 'reinspection_due',
-          targets: ['supervisor'],
-          unitIds: [item.leadUnitId],
-          payload: { title: item.title, due: r.due },
-        },
-      ],
-    );
-  }
-
-  /** The escalation ladder as durable timers: sleep until the next rung, fire what is due, repeat. */
-  async function runLadder(cal: Calendar): Promise<void> {
-    while (!isFinished(item) && item.deadlines) {
-      const reinspection = scheduledReinspection(item.deadlines);
-      const nextAt = Math.min(
-        pendingRungs(item.deadlines, cal)[0]?.fireAt ?? Infinity,
-        reinspection?.dueAt ?? Infinity,
-      );
-      const seen = version;
-      const stop = () => version !== seen || isFinished(item);
-      if (nextAt === Infinity) {
-        await condition(stop);
-        continue;
-      }
-      if (await condition(stop, Math.max(1, nextAt - Date.now()))) continue;
-      const now = Date.now();
-      await reinspectionDue(now);
-      // Recomputed after each record: an update may have moved the clocks meanwhile.
-      for (let due = dueNow(cal, now); due && item.deadlines; due = dueNow(cal, now)) {
-        // An acknowledgement-gated rung climbs only if the notice before it went unacknowledged.
-        const previous = due.rung.ackGate ? previousRung(item.deadlines, due) : undefined;
-        const skip = previous ? await isAcknowledged(rungKey(previous)) : false;
-        const still = dueNow(cal, now);
-        if (
-          !item.deadlines ||
-          !still ||
-          still.rung.key !== due.rung.key ||
-          still.clock.epoch !== due.clock.epoch ||
-          still.clock.step !== due.clock.step
-        )
-          continue;
-        const { deadlines, fired } = fireRung(item.deadlines, due, now, skip);
-        const lightChanged = deadlines.light !== item.deadlines.light;
-        item = { ...item, deadlines, seq: item.seq + 1, updatedAt: new Date(now).toISOString() };
-        if (lightChanged) upsertSearchAttributes(itemSearchAttributes(item));
-        const key = rungKey(fired);
-        const event: EventDraft = {
-          seq: item.seq,
-          action: 'escalate',
-          fromStatus: item.status,
-          toStatus: item.status,
-          actor: SYSTEM_ACTOR,
-          at: new Date(now).toISOString(),
-          payload: {
-            ...fired,
-            light: deadlines.light,
-            dueAt: new Date(fired.dueAt).toISOString(),
-            firedAt: new Date(fired.firedAt).toISOString(),
-          },
-          attachments: [],
-        };
-        const notification: NotificationDraft = {
-          key,
-          kind: fired.action,
-          targets: fired.targets,
-          unitIds: [item.leadUnitId, ...(fired.targets.includes('co_units') ? item.coParts.map((p) => p.unitId) : [])],
-          payload: { title: item.title, step: fired.step, deadline: fired.deadline, light: deadlines.light },
-        };
-        await record(key, event, item, skip ? [] : [notification]);
-      }
+/** The escalation ladder as durable timers: sleep until the next rung or 回头看, take what is due, repeat. */
+async function runLadder(run: Run, cal: Calendar): Promise<void> {
+  while (!isFinished(run.item) && run.item.deadlines) {
+    const nextAt = nextWakeAt(run.item, cal);
+    const seen = run.version;
+    const stop = () => run.version !== seen || isFinished(run.item);
+    if (nextAt === Infinity) {
+      await condition(stop);
+      continue;
+    }
+    if (await condition(stop, Math.max(1, nextAt - Date.now()))) continue;
+    const now = Date.now();
+    await takeReinspection(run, now);
+    // Recomputed after each record: an update may have moved the clocks meanwhile.
+    for (let due = dueRung(run.item, cal, now); due; due = dueRung(run.item, cal, now)) {
+      // An acknowledgement-gated rung climbs only if the notice before it went unacknowledged.
+      const gate = gatingRung(run.item, due);
+      const acknowledged = gate ? await run.steps.isAcknowledged(run.keyOf(rungId(gate))) : false;
+      if (!stillDue(run.item, cal, now, due)) continue;
+      const fired = climb(run.item, due, now, acknowledged, run.keyOf);
+      advance(run, fired.item);
+      await record(run, fired.key, fired.event, run.item, fired.notices);
     }
   }
+}
+
+/** The 回头看 day has come: the supervisor is told; the item waits for the re-inspection's result. */
+async function takeReinspection(run: Run, now: number): Promise<void> {
+  const due = reinspectionDue(run.item, now, run.keyOf);
+  if (!due) return;
+  advance(run, due.item);
+  await record(run, due.key, due.event, run.item, due.notices);
 }

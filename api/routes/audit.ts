@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { verifyItemChain } from '../../lib/chain';
-import type { Prisma } from '../../generated/prisma/client';
-import { notFound } from '../errors';
-import { likeLiteral, loadItem, type Services } from '../items-service';
+import { auditPage, itemChain } from '../read/audit';
+import type { Services } from '../services';
 import { AuditPage, ChainReport } from './audit.schemas';
 
 const AuditQuery = z.strictObject({
@@ -30,33 +28,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         response: { 200: AuditPage },
       },
     },
-    async (request) => {
-      const q = request.query;
-      const where: Prisma.AuditLogWhereInput = {
-        ...(q.userId ? { userId: q.userId } : {}),
-        ...(q.target ? { target: q.target } : {}),
-        ...(q.action ? { action: { contains: likeLiteral(q.action) } } : {}),
-        ...(q.outcome ? { outcome: q.outcome } : {}),
-        ...(q.from || q.to
-          ? { at: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } }
-          : {}),
-      };
-      const [total, rows] = await Promise.all([
-        services.db.auditLog.count({ where }),
-        services.db.auditLog.findMany({
-          where,
-          orderBy: { id: 'desc' },
-          skip: (q.page - 1) * q.pageSize,
-          take: q.pageSize,
-        }),
-      ]);
-      return {
-        total,
-        page: q.page,
-        pageSize: q.pageSize,
-        entries: rows.map((r) => ({ ...r, id: r.id.toString(), at: r.at.toISOString() })),
-      };
-    },
+    async (request) => auditPage(services, request.query),
   );
 
   app.get(
@@ -70,11 +42,6 @@ export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         response: { 200: ChainReport },
       },
     },
-    async (request) => {
-      await loadItem(services, request.actor, request.params.id);
-      const report = await verifyItemChain(services.db, request.params.id);
-      if (!report) throw notFound();
-      return report;
-    },
+    async (request) => itemChain(services, request.actor, request.params.id),
   );
 };

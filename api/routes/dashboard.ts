@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { dashboard, inbox } from '../dashboard-service';
-import type { Services } from '../items-service';
+import { dashboard } from '../read/dashboard';
+import { inbox } from '../read/inbox';
+import type { Services } from '../services';
 import { DashboardResponse, InboxResponse } from './dashboard.schemas';
 
 export const dashboardRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {

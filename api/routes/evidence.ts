@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isUnitRole } from '../../domain/actors';
 import { isTerminal } from '../../domain/item';
 import { can } from '../../domain/permissions';
+import { itemSubject, subjectColumns, type Subject } from '../../domain/subject';
 import { EvidenceRejected, safeFileName, type EvidenceStore, type StagedFile } from '../../lib/evidence-store';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import { loadItem, type Services } from '../items-service';
@@ -38,7 +39,7 @@ export interface StoredUpload {
 }
 
 /**
- * Receives every file part of a multipart request and records them against `ownerId` (an item,
+ * Receives every file part of a multipart request and records them against `subject` (an item,
  * or a monitoring cycle) for the uploading unit. One rule for every upload, and all or nothing:
  * the files are staged first, and only once the whole request is accepted do they become visible
  * in the store and get their rows (one createMany). A refusal anywhere (the 11th file, one too
@@ -64,7 +65,7 @@ export async function receiveFiles(
   store: EvidenceStore,
   maxBytes: number,
   maxFiles: number,
-  ownerId: string,
+  subject: Subject,
 ): Promise<StoredUpload[]> {
   const actor = request.actor;
   const staged: Array<StagedFile & { name: string }> = [];
@@ -96,7 +97,7 @@ export async function receiveFiles(
   await services.db.evidence.createMany({
     data: staged.map((f) => ({
       sha256: f.sha256,
-      itemId: ownerId,
+      ...subjectColumns(subject),
       unitId: actor.unitId,
       uploadedBy: actor.userId,
       name: f.name,
@@ -144,7 +145,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
           state: item.status,
         });
 
-      const files = await receiveFiles(request, services, store, maxBytes, maxFiles, item.id);
+      const files = await receiveFiles(request, services, store, maxBytes, maxFiles, itemSubject(item.id));
       return reply.status(201).send({ files });
     },
   );
@@ -162,13 +163,14 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
     },
     async (request) => {
       const item = await loadItem(services, request.actor, request.params.id);
-      const rows = await services.db.evidence.findMany({ where: { itemId: item.id }, orderBy: { id: 'asc' } });
+      const ofItem = subjectColumns(itemSubject(item.id));
+      const rows = await services.db.evidence.findMany({ where: ofItem, orderBy: { id: 'asc' } });
       // Reuse is shown to those who verify; telling a unit would leak other items' existence.
       const showReuse = can(request.actor.role, 'verifyPass');
       const others =
         showReuse && rows.length
           ? await services.db.evidence.findMany({
-              where: { sha256: { in: rows.map((r) => r.sha256) }, NOT: { itemId: item.id } },
+              where: { sha256: { in: rows.map((r) => r.sha256) }, NOT: ofItem },
               orderBy: { id: 'asc' },
             })
           : [];
@@ -190,7 +192,8 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
               ? {
                   reused: elsewhere.length + sameItemOtherUnits.length > 0,
                   reusedIn: [...elsewhere, ...sameItemOtherUnits].map((o) => ({
-                    itemId: o.itemId,
+                    // As it always was: the id of the item (or the monitoring cycle) it was uploaded to.
+                    itemId: o.subjectId,
                     unitId: o.unitId,
                     uploadedAt: o.createdAt.toISOString(),
                   })),
@@ -217,7 +220,9 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
     },
     async (request, reply) => {
       const item = await loadItem(services, request.actor, request.params.id);
-      const row = await services.db.evidence.findFirst({ where: { itemId: item.id, sha256: request.params.sha256 } });
+      const row = await services.db.evidence.findFirst({
+        where: { ...subjectColumns(itemSubject(item.id)), sha256: request.params.sha256 },
+      });
       if (!row || !(await store.exists(row.sha256))) throw notFound('文件不存在');
       return (
         reply

@@ -4,18 +4,12 @@ import { z } from 'zod';
 import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, CreateItemSchema } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
-import { ledgerCsv } from '../ledger';
 import { once, requestHash, sendOutcome } from '../idempotency';
-import {
-  act,
-  createItem,
-  exportItems,
-  itemDetail,
-  itemLedger,
-  itemView,
-  listItems,
-  type Services,
-} from '../items-service';
+import { act, createItem } from '../items-service';
+import { exportItems, listItems } from '../read/item-list';
+import { itemDetail, itemView } from '../read/items';
+import { itemLedger, ledgerCsv } from '../read/ledger';
+import type { Services } from '../services';
 import { ErrorBody } from '../contract';
 import { CsvText, ItemBody, ItemDetail, ItemPage, Ledger } from './items.schemas';
 

@@ -3,7 +3,9 @@ import { ACTION_LABELS } from '../../domain/commands';
 import { STATUS_LABELS, TRANSITIONS } from '../../domain/item';
 import { ROLE_LABELS } from '../../domain/actors';
 import { PERMISSIONS } from '../../domain/permissions';
-import type { Services } from '../items-service';
+import { health } from '../read/health';
+import { listUnits } from '../read/users';
+import type { Services } from '../services';
 import { Health, Me, MetaStates, Units } from './meta.schemas';
 
 export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -14,18 +16,7 @@ export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: { summary: '健康检查', tags: ['meta'], response: { 200: Health, 503: Health } },
     },
     async (_request, reply) => {
-      const [db, temporal] = await Promise.all([
-        services.db.$queryRaw`SELECT 1`.then(
-          () => true,
-          () => false,
-        ),
-        services.temporal.connection
-          .withDeadline(Date.now() + 2000, () => services.temporal.workflowService.getSystemInfo({}))
-          .then(
-            () => true,
-            () => false,
-          ),
-      ]);
+      const { database: db, temporal } = await health(services);
       return reply
         .status(db && temporal ? 200 : 503)
         .send({ database: db ? 'up' : 'down', temporal: temporal ? 'up' : 'down' });
@@ -49,9 +40,7 @@ export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   app.get(
     '/api/units',
     { config: { permission: 'signedIn' }, schema: { summary: '单位列表', tags: ['meta'], response: { 200: Units } } },
-    async () => ({
-      units: await services.db.unit.findMany({ orderBy: [{ kind: 'asc' }, { id: 'asc' }] }),
-    }),
+    async () => ({ units: await listUnits(services) }),
   );
 
   app.get(

@@ -4,8 +4,9 @@ import { DateString } from '../../domain/commands';
 import type { EvidenceStore } from '../../lib/evidence-store';
 import { ErrorBody } from '../contract';
 import { AppError } from '../errors';
-import type { Services } from '../items-service';
+import type { Services } from '../services';
 import { receiveFiles } from './evidence';
+import { cycleSubject } from '../../domain/subject';
 import {
   CycleDetail,
   CycleList,
@@ -17,23 +18,19 @@ import {
   UnitLights,
   UnitReporting,
 } from './monitoring.schemas';
+import { CsvPlanQuery, planFromCsv } from '../plan-csv';
 import {
   checkCycleUpload,
-  CsvPlanQuery,
-  cycleDetail,
   importPlan,
-  listCycles,
-  listPlans,
-  planDetail,
-  planFromCsv,
   publishNow,
   runCycle,
   ScheduleBody,
   submitValues,
-  unitLights,
   updateSchedule,
   ValuesBody,
 } from '../plans-service';
+import { cycleDetail, listCycles, unitLights } from '../read/cycles';
+import { listPlans, planDetail } from '../read/plans';
 
 const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
 const Id = z.object({ id: z.string().min(1).max(80) });
@@ -196,7 +193,7 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{
           evidence.store,
           evidence.maxBytes,
           evidence.maxFiles,
-          request.params.id,
+          cycleSubject(request.params.id),
         ),
       });
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBJECT_KINDS } from '../../domain/subject';
 
 /**
  * What the notification routes send, as the OpenAPI document promises it: each response is
@@ -6,6 +7,15 @@ import { z } from 'zod';
  */
 
 const Timestamp = z.iso.datetime();
+
+/** What a notice is about (domain/subject.ts). Not `subject`: that is the mail's subject line, as it always was. */
+const About = z
+  .object({
+    kind: z.enum(SUBJECT_KINDS).describe('item 督办事项，cycle 监测周期'),
+    id: z.string().describe('事项编号或监测周期编号'),
+  })
+  .describe('通知所涉对象');
+
 const Status = z
   .string()
   .describe(
@@ -17,7 +27,8 @@ export const NotificationView = z
     id: z.string().describe('通知编号'),
     kind: z.string().describe('通知类型'),
     kindLabel: z.string().describe('通知类型（中文）'),
-    itemId: z.string().describe('所涉事项'),
+    itemId: z.string().describe('所涉事项；监测周期的通知为周期编号（以 about 区分）'),
+    about: About,
     subject: z.string().describe('标题'),
     text: z.string().describe('正文（纯文本）'),
     status: Status,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NOTIFICATION_KINDS, isKind } from '../../domain/notifications';
 import { can } from '../../domain/permissions';
+import { subjectOf } from '../../domain/subject';
 import { notFound } from '../errors';
 import type { Services } from '../items-service';
 import { visibleNotices } from '../visibility';
@@ -10,7 +11,8 @@ import { AckPage, MarkReadResponse, MyNotificationsResponse, UndeliveredResponse
 const view = (m: {
   id: bigint;
   kind: string;
-  itemId: string;
+  subjectKind: string;
+  subjectId: string;
   subject: string;
   text: string;
   status: string;
@@ -25,7 +27,9 @@ const view = (m: {
   id: String(m.id),
   kind: m.kind,
   kindLabel: isKind(m.kind) ? NOTIFICATION_KINDS[m.kind].label : m.kind,
-  itemId: m.itemId,
+  // As it always was: the subject's id, a cycle's too (`about` says which it is).
+  itemId: m.subjectId,
+  about: subjectOf(m),
   subject: m.subject,
   text: m.text,
   status: m.status,
@@ -147,7 +151,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<{ services: Services }> =
           where: { status: { in: UNDELIVERED }, ...(before !== undefined ? { id: { lt: before } } : {}) },
           orderBy: { id: 'desc' },
           take: 1000,
-          select: { id: true, key: true, kind: true, itemId: true },
+          select: { id: true, key: true, kind: true, subjectKind: true, subjectId: true },
         });
         ids.push(...(await visibleNotices(services.db, actor, batch)).map((r) => r.id));
         if (batch.length < 1000) break;

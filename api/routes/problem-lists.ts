@@ -2,15 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequest } from '../errors';
 import { once, requestHash, sendOutcome } from '../idempotency';
-import type { Services } from '../items-service';
-import {
-  createProblemList,
-  csvRows,
-  listProblemLists,
-  ProblemListBody,
-  problemListDetail,
-  MAX_LIST_ROWS,
-} from '../problem-lists-service';
+import { createProblemList, csvRows, ProblemListBody, MAX_LIST_ROWS } from '../problem-lists-service';
+import { listProblemLists, problemListDetail } from '../read/problem-lists';
+import type { Services } from '../services';
 import { ErrorBody } from '../contract';
 import { ProblemListsResponse, ProblemListView } from './problem-lists.schemas';
 

@@ -88,14 +88,22 @@ describe('lights and overdue working days through the API', () => {
         .filter((e: { action: string }) => e.action === 'escalate')
         .map((e: { actionLabel: string }) => e.actionLabel),
     ).toEqual(['提醒', '催办', '红灯预警', '约谈', '通报问责']);
-    expect(await db.notificationRequest.count({ where: { itemId: red, kind: { in: [...RUNG_ACTIONS] } } })).toBe(5);
-    expect(await db.notificationRequest.count({ where: { itemId: red, kind: 'assigned' } })).toBe(1);
+    expect(
+      await db.notificationRequest.count({
+        where: { subjectKind: 'item', subjectId: red, kind: { in: [...RUNG_ACTIONS] } },
+      }),
+    ).toBe(5);
+    expect(
+      await db.notificationRequest.count({ where: { subjectKind: 'item', subjectId: red, kind: 'assigned' } }),
+    ).toBe(1);
   });
 
   it('flags a deadline in a year the calendar does not know, warns the supervisor, and lets the operator add the year', async () => {
     const id = await create('跨年度事项', '2031-06-30');
     await until(async () => (await db.item.findUnique({ where: { id } }))?.calendarWarning === true);
-    const warning = await db.notificationRequest.findFirstOrThrow({ where: { itemId: id, kind: 'calendar_unknown' } });
+    const warning = await db.notificationRequest.findFirstOrThrow({
+      where: { subjectKind: 'item', subjectId: id, kind: 'calendar_unknown' },
+    });
     expect(warning).toMatchObject({ targets: ['supervisor'], payload: { year: '2031' } });
 
     const year = {

@@ -7,11 +7,11 @@
  * flag once the write goes through. Run on the time-skipping server: the pauses are minutes.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
+import { workerOptions } from '../../app/compose';
+import { createWorker } from '../../worker/create';
 import type { Db } from '../../lib/db';
 import { openItem } from '../../workflows/client/items';
 import { ATTENTION_PAUSES_MS } from '../../workflows/attention';
@@ -19,10 +19,10 @@ import { itemWorkflowId } from '../../workflows/ids';
 import { attentionQuery, itemQuery } from '../../workflows/messages';
 import { NeedsAttentionKey } from '../../workflows/search-attributes';
 import { leadA, supervisor } from '../support/actors';
-import { bearer, seedUsers, TEST_SECRET, testEvidenceStore, holdToContract } from '../support/api';
+import { bearer, seedUsers, testAppOptions, holdToContract } from '../support/api';
 import { act, newItemId, spec } from '../support/items';
 import { freshDatabase, uniqueTaskQueue, workflowBundle } from '../support/stack';
-import { timeSkippingEnv } from '../support/time-skipping';
+import { timeSkippingConfig, timeSkippingEnv } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -61,27 +61,13 @@ describe('a dependency down past the retry limit', () => {
         return real.recordTransition(...args);
       },
     };
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle: await workflowBundle(),
+    const config = timeSkippingConfig(env, taskQueue);
+    const deps = { db, temporal: env.client };
+    const worker = await createWorker({
+      ...workerOptions(config, { ...deps, connection: env.nativeConnection, workflowBundle: await workflowBundle() }),
       activities,
-      maxCachedWorkflows: 0,
     });
-    const app = holdToContract(
-      await buildApp({
-        services: {
-          db,
-          temporal: env.client,
-          taskQueue,
-          maxDeclines: 2,
-          temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
-        },
-        auth: { secret: TEST_SECRET, userCacheMs: 0 },
-        evidence: await testEvidenceStore(),
-      }),
-    );
+    const app = holdToContract(await buildApp(await testAppOptions(config, deps)));
     await worker.runUntil(async () => {
       const item = await openItem(env.client, taskQueue, {
         id: newItemId(),

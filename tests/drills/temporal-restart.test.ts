@@ -4,8 +4,7 @@
  * with the same Update id; the worker reconnects on its own. Every item ends closed with exactly
  * one recorded event per transition: nothing lost, nothing done twice.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,9 +18,9 @@ import { startTemporalDevServer, type DevServer } from '../../dev/temporal-dev-s
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import { act, open } from '../support/items';
 import {
+  connectTemporal,
   freshDatabase,
   startTestWorker,
-  TEST_DATA_CONVERTER,
   uniqueTaskQueue,
   type TemporalHandles,
 } from '../support/stack';
@@ -47,16 +46,7 @@ beforeAll(async () => {
   ({ db } = await freshDatabase());
   await seedUnits(db);
   await seedUsers(db, Object.values(people));
-  const connection = await Connection.connect({ address: server.address });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection, dataConverter: TEST_DATA_CONVERTER });
-  t = {
-    client,
-    connection,
-    nativeConnection,
-    address: server.address,
-    close: async () => (await connection.close(), await nativeConnection.close()),
-  };
+  t = await connectTemporal(server.address);
   worker = await startTestWorker(t, db, taskQueue);
   running = worker.run();
 }, 120_000);

@@ -106,7 +106,9 @@ describe('a worker killed while its items wait on their timers', () => {
       return Date.parse(p.firedAt) - Date.parse(p.dueAt);
     });
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
-    expect(await db.notificationRequest.count({ where: { itemId: { in: ids }, kind: 'urge' } })).toBe(N);
+    expect(
+      await db.notificationRequest.count({ where: { subjectKind: 'item', subjectId: { in: ids }, kind: 'urge' } }),
+    ).toBe(N);
     lateness.sort((a, b) => a - b);
     console.log(
       `timer-kill drill: ${N} rungs, lateness p50 ${lateness[N >> 1]} ms, max ${lateness[N - 1]} ms (worker killed ${KILL_BEFORE_DUE_MS / 1000} s before due)`,

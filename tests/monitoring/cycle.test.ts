@@ -6,7 +6,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../activities/monitoring';
-import type { Services } from '../../api/items-service';
+import type { Services } from '../../api/services';
 import { submitValues } from '../../api/plans-service';
 import { instantAt, shiftWorkingDays } from '../../domain/calendar';
 import { PlanSchema } from '../../domain/monitoring';
@@ -111,6 +111,10 @@ describe('a live cycle', () => {
         return rows.length ? rows : null;
       });
       expect(reminded.map((r) => r.unitIds[0])).toEqual(['unit-b', 'unit-c']);
+      expect(reminded.map((r) => [r.subjectKind, r.subjectId])).toEqual([
+        ['cycle', cycleId],
+        ['cycle', cycleId],
+      ]);
       await submitValues(services(), handler('unit-b'), cycleId, {
         values: [{ code: 'L2', value: 90, note: '经催报后报送' }],
         attachments: [],

@@ -71,12 +71,14 @@ describe('a worker killed with SIGKILL in the middle of a mail batch', () => {
     w = await worker();
     const end = Date.now() + 90_000;
     while (Date.now() < end) {
-      const sent = await db.outboxMessage.count({ where: { itemId: item.id, kind: 'urge', status: 'sent' } });
+      const sent = await db.outboxMessage.count({
+        where: { subjectKind: 'item', subjectId: item.id, kind: 'urge', status: 'sent' },
+      });
       if (sent === RECIPIENTS) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 500));
-    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id, kind: 'urge' } });
+    const rows = await db.outboxMessage.findMany({ where: { subjectKind: 'item', subjectId: item.id, kind: 'urge' } });
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(RECIPIENTS);
     const mails = urge();
     const byRecipient = new Map<string, Set<string>>();

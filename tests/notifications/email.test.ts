@@ -162,7 +162,9 @@ describe('notifications by email through a real SMTP server', () => {
     expect(mails.map(to).sort()).toEqual(['wang@dcs.example.gov.cn', 'zhao@cz.example.gov.cn']);
     expect(mails.find((m) => to(m) === 'wang@dcs.example.gov.cn')!.subject).toBe('【联系人缺少邮箱】路灯损坏未修复');
     expect(mails.find((m) => to(m) === 'wang@dcs.example.gov.cn')!.text).toContain('联系人：孙经办（市教育局）');
-    const noAddress = await db.outboxMessage.findMany({ where: { itemId: item.id, status: 'no_address' } });
+    const noAddress = await db.outboxMessage.findMany({
+      where: { subjectKind: 'item', subjectId: item.id, status: 'no_address' },
+    });
     expect(noAddress.map((r) => r.recipientName)).toEqual(['孙经办']);
     const undelivered = await app.inject({
       method: 'GET',
@@ -185,7 +187,7 @@ describe('notifications by email through a real SMTP server', () => {
     await o.expandRequests();
     const down = await o.sendPending();
     expect(down).toMatchObject({ sent: 0, retried: 2 });
-    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id } });
+    const rows = await db.outboxMessage.findMany({ where: { subjectKind: 'item', subjectId: item.id } });
     expect(rows.every((r) => r.status === 'pending' && r.attempts === 1 && r.lastError)).toBe(true);
     // Still down at the next attempt.
     clock += 6_000;
@@ -207,7 +209,9 @@ describe('notifications by email through a real SMTP server', () => {
     expect(await o.sendPending()).toMatchObject({ sent: 1, failed: 1 });
     clock += 3600_000;
     expect(await o.sendPending()).toMatchObject({ sent: 0, failed: 0, retried: 0 });
-    const failed = await db.outboxMessage.findFirstOrThrow({ where: { itemId: item.id, status: 'failed' } });
+    const failed = await db.outboxMessage.findFirstOrThrow({
+      where: { subjectKind: 'item', subjectId: item.id, status: 'failed' },
+    });
     expect(failed).toMatchObject({ recipientEmail: 'li@mz.example.gov.cn', attempts: 1 });
     expect(failed.lastError).toContain('550');
     const res = await app.inject({ method: 'GET', url: '/api/notifications/undelivered', headers: bearer(supervisor) });
@@ -232,7 +236,7 @@ describe('notifications by email through a real SMTP server', () => {
     clock += 600_000;
     expect(await o.sendPending()).toMatchObject({ sent: 1, retried: 0 });
     const row = await db.outboxMessage.findFirstOrThrow({
-      where: { itemId: item.id, recipientEmail: 'li@mz.example.gov.cn' },
+      where: { subjectKind: 'item', subjectId: item.id, recipientEmail: 'li@mz.example.gov.cn' },
     });
     expect(row).toMatchObject({ status: 'sent', attempts: 3 });
     expect(
@@ -252,7 +256,7 @@ describe('notifications by email through a real SMTP server', () => {
     expect(await o.sendPending()).toMatchObject({ sent: 0, retried: 2 });
     // The mailer's own timeout (2 s here, MAIL_TIMEOUT_MS in production) ended the wait, not the test's.
     expect(Date.now() - started).toBeLessThan(15_000);
-    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id } });
+    const rows = await db.outboxMessage.findMany({ where: { subjectKind: 'item', subjectId: item.id } });
     expect(rows.every((r) => r.status === 'pending' && /timeout/i.test(r.lastError ?? ''))).toBe(true);
     smtp.afterData = 'answer';
     clock += 600_000;
@@ -271,7 +275,7 @@ describe('notifications by email through a real SMTP server', () => {
     expect(await o.sendPending()).toMatchObject({ sent: 2 });
     // SMTP cannot tell "kept but not acknowledged" from "lost": the server holds two copies of
     // each, and the shared Message-ID lets the recipient's mail system drop the second.
-    const rows = await db.outboxMessage.findMany({ where: { itemId: item.id } });
+    const rows = await db.outboxMessage.findMany({ where: { subjectKind: 'item', subjectId: item.id } });
     for (const row of rows) {
       const copies = smtp.received.filter((m) => to(m) === row.recipientEmail && m.subject?.includes('断线演练'));
       expect(copies).toHaveLength(2);
@@ -322,7 +326,11 @@ describe('notifications by email through a real SMTP server', () => {
   it('sends only urgent notices in quiet hours; the rest go out when the working day begins', async () => {
     clock = Date.parse('2026-11-24T14:00:00Z'); // 22:00 in Shanghai
     const item = await open(t.client, taskQueue, { title: '夜间到达的交办', dueDate: '2020-03-31' }); // overdue: urgent rungs fire at once
-    while ((await db.notificationRequest.count({ where: { itemId: item.id, kind: 'accountability' } })) === 0)
+    while (
+      (await db.notificationRequest.count({
+        where: { subjectKind: 'item', subjectId: item.id, kind: 'accountability' },
+      })) === 0
+    )
       await new Promise((r) => setTimeout(r, 50));
     const o = outbox();
     await o.expandRequests();
@@ -330,7 +338,11 @@ describe('notifications by email through a real SMTP server', () => {
     const night = smtp.received.filter((m) => m.subject?.includes('夜间到达的交办')).map((m) => m.subject);
     expect(night.length).toBeGreaterThan(0);
     expect(night.every((s) => /催办通知|红灯预警|约谈通知|通报问责建议/.test(s!))).toBe(true);
-    expect(await db.outboxMessage.count({ where: { itemId: item.id, kind: 'assigned', status: 'pending' } })).toBe(2);
+    expect(
+      await db.outboxMessage.count({
+        where: { subjectKind: 'item', subjectId: item.id, kind: 'assigned', status: 'pending' },
+      }),
+    ).toBe(2);
     clock = Date.parse('2026-11-25T00:31:00Z'); // 08:31 the next working day
     await o.sendPending();
     expect(smtp.received.filter((m) => m.subject === '【交办通知】夜间到达的交办')).toHaveLength(2);
@@ -345,7 +357,12 @@ describe('notifications by email through a real SMTP server', () => {
       await o.expandRequests();
       expect(
         await db.outboxMessage.count({
-          where: { itemId: { in: [first.id, second.id] }, recipientEmail: 'li@mz.example.gov.cn', status: 'digest' },
+          where: {
+            subjectKind: 'item',
+            subjectId: { in: [first.id, second.id] },
+            recipientEmail: 'li@mz.example.gov.cn',
+            status: 'digest',
+          },
         }),
       ).toBe(2);
       await o.composeDigests();
@@ -378,7 +395,7 @@ describe('notifications by email through a real SMTP server', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('已确认收到');
     const row = await db.outboxMessage.findFirstOrThrow({
-      where: { itemId: item.id, recipientEmail: 'zhang@mz.example.gov.cn' },
+      where: { subjectKind: 'item', subjectId: item.id, recipientEmail: 'zhang@mz.example.gov.cn' },
     });
     expect(row.readAt).not.toBeNull();
     expect((await app.inject({ method: 'GET', url: '/api/ack/00000000000000000000000000000000' })).statusCode).toBe(
@@ -406,7 +423,8 @@ describe('notifications by email through a real SMTP server', () => {
     await db.notificationRequest.createMany({
       data: kinds.map(([kind, payload], i) => ({
         key: `sample/${item.id}/${i}`,
-        itemId: item.id,
+        subjectKind: 'item',
+        subjectId: item.id,
         kind,
         targets: ['handler'],
         unitIds: ['unit-a'],
@@ -424,5 +442,68 @@ describe('notifications by email through a real SMTP server', () => {
     expect(smtp.received.find((m) => m.subject === '【工作日历缺失提醒】各类通知样例事项')!.text).toContain(
       '缺少日历数据的年份：2031',
     );
+  });
+
+  it("speaks of a monitoring cycle's notice as the cycle's: its title, deadline and page, in the mail and the digest", async () => {
+    const cycleId = 'mail-plan-2026-10';
+    await db.cycle.create({
+      data: {
+        id: cycleId,
+        planId: 'mail-plan',
+        period: '2026-10',
+        openedAt: new Date(clock),
+        dueDate: '2026-11-27',
+        status: 'collecting',
+      },
+    });
+    await db.contact.update({ where: { id: 'c-a-l' }, data: { digest: true } });
+    try {
+      await db.notificationRequest.create({
+        data: {
+          key: `${cycleId}/request/unit-a`,
+          subjectKind: 'cycle',
+          subjectId: cycleId,
+          kind: 'report_request',
+          targets: ['handler', 'unit_leader'],
+          unitIds: ['unit-a'],
+          payload: {
+            title: '监测计划：2026-10 指标数据报送',
+            deadline: '2026-11-27',
+            link: `/cycles/${cycleId}`,
+            period: '2026-10',
+          },
+          createdAt: new Date(clock),
+        },
+      });
+      // Wednesday: Tuesday's digest went out in the test before.
+      clock = Date.parse('2026-11-25T02:00:00Z');
+      const o = outbox();
+      await o.expandRequests();
+      const rows = await db.outboxMessage.findMany({ where: { subjectKind: 'cycle', subjectId: cycleId } });
+      expect(rows.map((r) => [r.recipientEmail, r.status]).sort()).toEqual([
+        ['li@mz.example.gov.cn', 'digest'],
+        ['zhang@mz.example.gov.cn', 'pending'],
+      ]);
+      await o.composeDigests();
+      await o.sendPending();
+      const mail = smtp.received.find(
+        (m) => to(m) === 'zhang@mz.example.gov.cn' && m.subject === '【数据报送通知】监测计划：2026-10 指标数据报送',
+      )!;
+      expect(mail.text).toContain(`（编号 ${cycleId}）`);
+      expect(mail.text).toContain('办理期限：2026-11-27（剩余 2 个工作日）');
+      expect(mail.text).toContain(`办理入口：https://duban.example.gov.cn/cycles/${cycleId}`);
+      const digest = smtp.received.find((m) => m.subject?.startsWith('【每日督办汇总】2026-11-25'))!;
+      expect(to(digest)).toBe('li@mz.example.gov.cn');
+      expect(digest.text).toContain(
+        `【数据报送通知】监测计划：2026-10 指标数据报送 https://duban.example.gov.cn/cycles/${cycleId}`,
+      );
+      // The digest is filed under its (only) entry's subject.
+      const folded = await db.outboxMessage.findUniqueOrThrow({
+        where: { key: 'digest/li@mz.example.gov.cn/2026-11-25' },
+      });
+      expect([folded.subjectKind, folded.subjectId]).toEqual(['cycle', cycleId]);
+    } finally {
+      await db.contact.update({ where: { id: 'c-a-l' }, data: { digest: false } });
+    }
   });
 });

@@ -10,7 +10,7 @@ import { buildApp } from '../../api/app';
 import { purgeAudit } from '../../api/audit';
 import type { Actor } from '../../domain/actors';
 import { parseCommand } from '../../domain/commands';
-import { DEFAULT_TEMPORAL_TIMEOUT_MS, loadConfig } from '../../lib/config';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS, loadConfig, type ConfigEnv } from '../../lib/config';
 import { productionProblems } from '../../lib/exposure';
 import { actOnItem } from '../../workflows/client/items';
 import { signToken } from '../../lib/tokens';
@@ -22,10 +22,11 @@ import {
   startApiStack,
   TEST_SECRET,
   testApp,
-  testEvidenceStore,
+  testAppOptions,
   type ApiStack,
   holdToContract,
 } from '../support/api';
+import { testConfig } from '../support/config';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -113,18 +114,14 @@ describe('authentication', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    // Single sign-on only: no token secret of the app's own.
+    const ssoConfig = (settings: ConfigEnv) =>
+      testConfig({ TEMPORAL_TASK_QUEUE: tq, AUTH_SECRET: undefined, AUTH_JWKS_URL: jwksUrl, ...settings });
+    const deps = { db: stack.db, temporal: stack.t.client };
     const app = holdToContract(
-      await buildApp({
-        services: {
-          db: stack.db,
-          temporal: stack.t.client,
-          taskQueue: tq,
-          maxDeclines: 2,
-          temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
-        },
-        auth: { jwksUrl, issuer: 'https://sso.example.gov.cn', audience: 'duban', userCacheMs: 0 },
-        evidence: await testEvidenceStore(),
-      }),
+      await buildApp(
+        await testAppOptions(ssoConfig({ AUTH_ISSUER: 'https://sso.example.gov.cn', AUTH_AUDIENCE: 'duban' }), deps),
+      ),
     );
     const sso = (key: Parameters<SignJWT['sign']>[0], iss = 'https://sso.example.gov.cn', kid = 'sso-1') =>
       new SignJWT({ name: '张经办' })
@@ -155,19 +152,7 @@ describe('authentication', () => {
         expect(res.json().message).toContain(reason);
       }
       up = false;
-      const fresh = holdToContract(
-        await buildApp({
-          services: {
-            db: stack.db,
-            temporal: stack.t.client,
-            taskQueue: tq,
-            maxDeclines: 2,
-            temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
-          },
-          auth: { jwksUrl, userCacheMs: 0 },
-          evidence: await testEvidenceStore(),
-        }),
-      );
+      const fresh = holdToContract(await buildApp(await testAppOptions(ssoConfig({}), deps)));
       const down = await fresh.inject({
         method: 'GET',
         url: '/api/me',

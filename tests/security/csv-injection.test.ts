@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ledgerCsv, type Ledger } from '../../api/ledger';
+import { ledgerCsv, type Ledger } from '../../api/read/ledger';
 import { csvCell, parseCsv, toCsv } from '../../lib/csv';
 import { supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';

@@ -99,7 +99,7 @@ describe('evidence files', () => {
     expect(res.statusCode, res.body).toBe(413);
     expect(res.json().message).toContain('上限');
     expect(filesUnder(store.dir).length).toBe(before);
-    expect(await stack.db.evidence.count({ where: { itemId: id } })).toBe(0);
+    expect(await stack.db.evidence.count({ where: { subjectKind: 'item', subjectId: id } })).toBe(0);
   });
 
   it('decides the type from the content, not the name: a disguised file is refused with 415', async () => {
@@ -121,7 +121,7 @@ describe('evidence files', () => {
       expect(res.statusCode, `${fake.name}: ${res.body}`).toBe(415);
       expect(res.json().message).toContain('不支持的文件类型');
     }
-    expect(await stack.db.evidence.count({ where: { itemId: id } })).toBe(0);
+    expect(await stack.db.evidence.count({ where: { subjectKind: 'item', subjectId: id } })).toBe(0);
   });
 
   it('keeps a path-like name as a plain name and writes nothing outside the store', async () => {
@@ -326,7 +326,8 @@ describe('the names of uploaded files', () => {
     await stack.db.evidence.create({
       data: {
         sha256: sha(content),
-        itemId: id,
+        subjectKind: 'item',
+        subjectId: id,
         unitId: 'unit-a',
         uploadedBy: p.leadA.userId,
         name: 'old\u202Elmth.html',
@@ -428,7 +429,10 @@ describe('a refused upload stores nothing', () => {
     expect(res.json().files.map((f: { sha256: string; name: string }) => [f.sha256, f.name])).toEqual(
       files.map((f) => [sha(f.content), f.name]),
     );
-    const rows = await stack.db.evidence.findMany({ where: { itemId: id }, orderBy: { id: 'asc' } });
+    const rows = await stack.db.evidence.findMany({
+      where: { subjectKind: 'item', subjectId: id },
+      orderBy: { id: 'asc' },
+    });
     expect(rows.map((r) => [r.sha256, r.name, r.mime, r.unitId, r.uploadedBy])).toEqual([
       [sha(files[0]!.content), '照片.jpg', 'image/jpeg', 'unit-a', p.leadA.userId],
       [sha(files[1]!.content), '方案.pdf', 'application/pdf', 'unit-a', p.leadA.userId],

@@ -224,7 +224,7 @@ describe('the second probe', () => {
       });
       expect(res.statusCode, type).toBe(400);
     }
-    expect(await stack.db.evidence.count({ where: { itemId: id } })).toBe(0);
+    expect(await stack.db.evidence.count({ where: { subjectKind: 'item', subjectId: id } })).toBe(0);
   });
 
   it('the same plan imported ten times at once: one 201, the rest 409, never 500', async () => {

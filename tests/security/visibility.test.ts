@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleReport } from '../../activities/monitoring';
 import type { Actor } from '../../domain/actors';
+import { cycleSubject, itemSubject, subjectColumns, type Subject } from '../../domain/subject';
 import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
@@ -484,14 +485,14 @@ describe('undelivered notifications', () => {
     let n = 0;
     const add = async (
       name: string,
-      itemId: string,
+      subject: Subject,
       extra: { kind?: string; status?: string; digestKey?: string; key?: string } = {},
     ) => {
       const row = await stack.db.outboxMessage.create({
         data: {
           key: extra.key ?? `vis-${name}-${++n}`,
           requestKey: `vis-${name}`,
-          itemId,
+          ...subjectColumns(subject),
           kind: extra.kind ?? 'assigned',
           urgent: false,
           recipientEmail: extra.status === 'no_address' ? null : `${name}@example.gov.cn`,
@@ -508,16 +509,31 @@ describe('undelivered notifications', () => {
       });
       rows[name] = row.id;
     };
-    await add('city', cityItem);
-    await add('district', districtItem, { status: 'no_address' });
-    await add('cityCycle', 'vis-city-2026-10', { kind: 'cycle_published' });
-    await add('districtCycle', 'vis-district-2025-01', { kind: 'report_request' });
+    await add('city', itemSubject(cityItem));
+    await add('district', itemSubject(districtItem), { status: 'no_address' });
+    await add('cityCycle', cycleSubject('vis-city-2026-10'), { kind: 'cycle_published' });
+    await add('districtCycle', cycleSubject('vis-district-2025-01'), { kind: 'report_request' });
     // Digests: one of the district's notices only; one mixing both districts.
-    await add('digestDistrict', districtItem, { kind: 'digest', key: 'digest/d@example.gov.cn/2026-11-01' });
-    await add('partD', districtItem, { status: 'digested', digestKey: 'digest/d@example.gov.cn/2026-11-01' });
-    await add('digestMixed', districtItem, { kind: 'digest', key: 'digest/m@example.gov.cn/2026-11-01' });
-    await add('partM1', districtItem, { status: 'digested', digestKey: 'digest/m@example.gov.cn/2026-11-01' });
-    await add('partM2', cityItem, { status: 'digested', digestKey: 'digest/m@example.gov.cn/2026-11-01' });
+    await add('digestDistrict', itemSubject(districtItem), {
+      kind: 'digest',
+      key: 'digest/d@example.gov.cn/2026-11-01',
+    });
+    await add('partD', itemSubject(districtItem), {
+      status: 'digested',
+      digestKey: 'digest/d@example.gov.cn/2026-11-01',
+    });
+    await add('digestMixed', itemSubject(districtItem), {
+      kind: 'digest',
+      key: 'digest/m@example.gov.cn/2026-11-01',
+    });
+    await add('partM1', itemSubject(districtItem), {
+      status: 'digested',
+      digestKey: 'digest/m@example.gov.cn/2026-11-01',
+    });
+    await add('partM2', itemSubject(cityItem), {
+      status: 'digested',
+      digestKey: 'digest/m@example.gov.cn/2026-11-01',
+    });
   }, 60_000);
 
   const shown = async (actor: Actor) => {
@@ -538,6 +554,12 @@ describe('undelivered notifications', () => {
       itemId: districtItem,
       subject: `【交办通知】${SECRET}district`,
       status: 'no_address',
+    });
+    // What each is about, by kind: an item's notice and a cycle's.
+    expect(body.find((r) => r.id === String(rows.district))?.about).toEqual({ kind: 'item', id: districtItem });
+    expect(body.find((r) => r.id === String(rows.districtCycle))).toMatchObject({
+      itemId: 'vis-district-2025-01',
+      about: { kind: 'cycle', id: 'vis-district-2025-01' },
     });
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { likeLiteral } from '../../api/items-service';
+import { likeLiteral } from '../../api/read/like';
 import { auditor, supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { uniqueTaskQueue } from '../support/stack';

@@ -4,16 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InjectOptions, Response as LightMyRequestResponse } from 'light-my-request';
 import { buildApp, type App, type AppOptions } from '../../api/app';
+import { apiServices, appOptions } from '../../app/compose';
 import { contractChecker, type OpenApiDoc } from './contract';
-import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
+import type { Config } from '../../lib/config';
 import { createEvidenceStore } from '../../lib/evidence-store';
 import * as people from './actors';
 import type { Actor } from '../../domain/actors';
 import type { Db } from '../../lib/db';
 import { connectTemporal, freshDatabase, startTestWorker, type TemporalHandles } from './stack';
 import { signToken } from '../../lib/tokens';
+import { TEST_SECRET, testConfig } from './config';
 
-export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
+export { TEST_SECRET } from './config';
 
 /** A token for a user; the user must exist in the database (seedUsers) for the API to accept it. */
 export function bearer(actor: Pick<Actor, 'userId'>, secret = TEST_SECRET): Record<string, string> {
@@ -65,21 +67,39 @@ export function holdToContract(app: App): App {
   return app;
 }
 
+/**
+ * The app's options as the composition root builds them from `config`, with a fresh evidence
+ * folder; `services` adds to the API's services what a test sets on purpose (its clock).
+ */
+export async function testAppOptions(
+  config: Config,
+  deps: { db: Db; temporal: Client },
+  services: Partial<AppOptions['services']> = {},
+): Promise<AppOptions> {
+  return {
+    ...appOptions(config, { ...apiServices(config, deps), ...services }),
+    evidence: await testEvidenceStore(),
+  };
+}
+
 export async function testApp(
   db: Db,
   temporal: Client,
   taskQueue: string,
-  temporalTimeoutMs = DEFAULT_TEMPORAL_TIMEOUT_MS,
+  temporalTimeoutMs?: number,
   extra: Partial<AppOptions> = {},
 ): Promise<App> {
+  const config = testConfig({
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...(temporalTimeoutMs === undefined ? {} : { TEMPORAL_TIMEOUT_MS: String(temporalTimeoutMs) }),
+  });
+  const options = await testAppOptions(config, { db, temporal });
   return holdToContract(
     await buildApp({
-      services: { db, temporal, taskQueue, maxDeclines: 2, temporalTimeoutMs },
-      auth: { secret: TEST_SECRET, userCacheMs: 0 },
-      evidence: await testEvidenceStore(),
+      ...options,
       ...extra,
       // The suites send thousands of requests without a valid token from one address on purpose.
-      limits: { authFailures: 1_000_000, ...extra.limits },
+      limits: { ...options.limits, authFailures: 1_000_000, ...extra.limits },
     }),
   );
 }
@@ -158,7 +178,7 @@ export async function startApiStack(taskQueue: string, extra: Partial<AppOptions
   await seedUsers(db, Object.values(people));
   const worker = await startTestWorker(t, db, taskQueue);
   const running = worker.run();
-  const app = await testApp(db, t.client, taskQueue, DEFAULT_TEMPORAL_TIMEOUT_MS, extra);
+  const app = await testApp(db, t.client, taskQueue, undefined, extra);
   return {
     t,
     db,

@@ -5,6 +5,7 @@ import { parseCommand, type Action, type CreateItem } from '../../domain/command
 import type { Item } from '../../domain/item';
 import { actOnItem, openItem } from '../../workflows/client/items';
 import { supervisor } from './actors';
+import { testConfig } from './config';
 import { SAMPLE_PAYLOADS } from './payloads';
 
 export function newItemId(): string {
@@ -29,7 +30,7 @@ export async function open(
   client: Client,
   taskQueue: string,
   overrides: Partial<CreateItem> = {},
-  maxDeclines = 2,
+  maxDeclines = testConfig().MAX_DECLINES,
 ): Promise<Item> {
   return openItem(client, taskQueue, {
     id: newItemId(),

@@ -1,14 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker, type WorkflowBundle, DefaultLogger } from '@temporalio/worker';
+import type { Client, Connection } from '@temporalio/client';
+import { type NativeConnection, Runtime, type Worker, type WorkflowBundle, DefaultLogger } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { workerOptions, workflowCode } from '../../app/compose';
+import type { ConfigEnv } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db';
-import { bundleWorkflows, createWorker } from '../../worker/create';
+import { connectClient, connectNative } from '../../lib/temporal-connect';
+import { createWorker } from '../../worker/create';
 import { EncryptionCodec, parseKey } from '../../lib/payload-codec';
+import { TEST_PAYLOAD_KEY, testConfig } from './config';
 
-/** Tests run with payload encryption on, as the product does: one key for clients, workers and worker processes. */
-export const TEST_PAYLOAD_KEY = Buffer.alloc(32, 7).toString('base64');
+export { TEST_PAYLOAD_KEY } from './config';
+/** For a test's own clients: the payload codec the tests' config gives the workers and worker processes. */
 export const TEST_DATA_CONVERTER = { payloadCodecs: [new EncryptionCodec(parseKey(TEST_PAYLOAD_KEY))] };
 
 let runtimeInstalled = false;
@@ -33,9 +37,12 @@ export async function freshDatabase(): Promise<{ url: string; db: Db; name: stri
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
-/** Workflow code is bundled once per test file. */
+/**
+ * The workflow code, loaded once per test file as a worker process loads it: the prebuilt bundle
+ * when it is current (scripts/setup.sh builds it), otherwise bundled here.
+ */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflows();
+  bundle ??= workflowCode(testConfig()).then((code) => code.bundle);
   return bundle;
 }
 
@@ -47,13 +54,14 @@ export interface TemporalHandles {
   close(): Promise<void>;
 }
 
-export async function connectTemporal(): Promise<TemporalHandles> {
+/** A client and a worker connection to the tests' Temporal server (or the one at `address`), from the tests' config. */
+export async function connectTemporal(address: string = inject('temporalAddress')): Promise<TemporalHandles> {
   installRuntime();
-  const address = inject('temporalAddress');
-  const connection = await Connection.connect({ address });
-  const nativeConnection = await NativeConnection.connect({ address });
+  const config = testConfig({ TEMPORAL_ADDRESS: address });
+  const { client, connection } = await connectClient(config);
+  const nativeConnection = await connectNative(config);
   return {
-    client: new Client({ connection, dataConverter: TEST_DATA_CONVERTER }),
+    client,
     connection,
     nativeConnection,
     address,
@@ -68,13 +76,20 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function startTestWorker(t: TemporalHandles, db: Db, taskQueue: string): Promise<Worker> {
-  return createWorker({
-    connection: t.nativeConnection,
-    taskQueue,
-    db,
-    workflowBundle: await workflowBundle(),
-    dataConverter: TEST_DATA_CONVERTER,
-    temporal: t.client,
-  });
+/** A worker on `taskQueue` as the composition root builds it from the tests' config and these settings. */
+export async function startTestWorker(
+  t: TemporalHandles,
+  db: Db,
+  taskQueue: string,
+  settings: ConfigEnv = {},
+): Promise<Worker> {
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ...settings });
+  return createWorker(
+    workerOptions(config, {
+      connection: t.nativeConnection,
+      db,
+      temporal: t.client,
+      workflowBundle: await workflowBundle(),
+    }),
+  );
 }

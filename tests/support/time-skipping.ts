@@ -1,12 +1,37 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { workerOptions } from '../../app/compose';
+import type { Config, ConfigEnv } from '../../lib/config';
 import type { Db } from '../../lib/db';
-import { timeSkippingWorker as worker } from '../../dev/time-skipping';
+import { createWorker } from '../../worker/create';
+import { testConfig } from './config';
 import { workflowBundle } from './stack';
 
 export { timeSkippingEnv } from '../../dev/time-skipping';
 
-/** A time-skipping worker with the test files' shared workflow bundle. */
+/**
+ * The tests' config for the time-skipping server: its namespace, no payload encryption (its client
+ * has none), and no workflow cache, so no sticky task queue: the test server skips no time while a
+ * task waits on the sticky queue of a worker that is gone, and a restarted worker would stall it.
+ */
+export function timeSkippingConfig(env: TestWorkflowEnvironment, taskQueue: string, settings: ConfigEnv = {}): Config {
+  return testConfig({
+    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PAYLOAD_KEY: undefined,
+    WORKER_MAX_CACHED_WORKFLOWS: '0',
+    ...settings,
+  });
+}
+
+/** A time-skipping worker, as the composition root builds it, with the test files' shared workflow bundle. */
 export async function timeSkippingWorker(env: TestWorkflowEnvironment, db: Db, taskQueue: string): Promise<Worker> {
-  return worker(env, db, taskQueue, await workflowBundle());
+  return createWorker(
+    workerOptions(timeSkippingConfig(env, taskQueue), {
+      connection: env.nativeConnection,
+      db,
+      temporal: env.client,
+      workflowBundle: await workflowBundle(),
+    }),
+  );
 }

@@ -1,15 +1,23 @@
 import type { ChildProcess } from 'node:child_process';
 import { startProductProcess } from '../../dev/product-process';
-import { TEST_PAYLOAD_KEY } from './stack';
+import type { ConfigEnv } from '../../lib/config';
+import { TEST_PAYLOAD_KEY } from './config';
 
-/** A worker process, as production runs it. */
-export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  return startProductProcess('worker/main.ts', { PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env }, 'worker ready');
+/** The settings a product process gets on top of the environment: the tests' payload key and these, by name. */
+function settings(env: ConfigEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
+/** A worker process, as production runs it: worker/main.ts builds itself through app/compose.ts. */
+export function startWorkerProcess(env: ConfigEnv): Promise<ChildProcess> {
+  return startProductProcess('worker/main.ts', settings(env), 'worker ready');
 }
 
 /** An API process, as production runs it (listening on API_PORT). */
-export function startApiProcess(env: Record<string, string>): Promise<ChildProcess> {
-  return startProductProcess('api/server.ts', { PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env }, 'Server listening');
+export function startApiProcess(env: ConfigEnv): Promise<ChildProcess> {
+  return startProductProcess('api/server.ts', settings(env), 'Server listening');
 }
 
 export async function kill9(child: ChildProcess): Promise<void> {

@@ -3,9 +3,8 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, dayInfo, shanghaiDate, shiftWorkingDays, workingDaysBetween } from '../../domain/calendar';
 import { buildApp } from '../../api/app';
-import { bearer, seedUsers, TEST_SECRET, testEvidenceStore, holdToContract } from '../support/api';
+import { bearer, seedUsers, testAppOptions, holdToContract } from '../support/api';
 import type { Item } from '../../domain/item';
-import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { itemWorkflowId } from '../../workflows/ids';
@@ -13,7 +12,7 @@ import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor, verifier } from '../support/actors';
 import { act, newItemId, spec } from '../support/items';
 import { freshDatabase, uniqueTaskQueue } from '../support/stack';
-import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
+import { timeSkippingConfig, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { openItem } from '../../workflows/client/items';
 import { DEFAULT_POLICY, RUNG_ACTIONS, type Policy } from '../../domain/policy';
 import { createNotificationActivities } from '../../activities/notifications';
@@ -87,18 +86,9 @@ describe('the deadline ledger', () => {
     let clockMs = Date.now();
     await seedUsers(db, [supervisor]);
     const app = holdToContract(
-      await buildApp({
-        services: {
-          db,
-          temporal: env.client,
-          taskQueue: tq,
-          maxDeclines: 2,
-          temporalTimeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS,
-          now: () => clockMs,
-        },
-        auth: { secret: TEST_SECRET, userCacheMs: 0 },
-        evidence: await testEvidenceStore(),
-      }),
+      await buildApp(
+        await testAppOptions(timeSkippingConfig(env, tq), { db, temporal: env.client }, { now: () => clockMs }),
+      ),
     );
     try {
       await withWorker(tq, async () => {
@@ -206,7 +196,7 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       const row = await db.item.findUniqueOrThrow({ where: { id: item.id } });
       expect(row.light).toBe('red');
       const requests = await db.notificationRequest.findMany({
-        where: { itemId: item.id, kind: { in: [...RUNG_ACTIONS] } },
+        where: { subjectKind: 'item', subjectId: item.id, kind: { in: [...RUNG_ACTIONS] } },
         orderBy: { id: 'asc' },
       });
       expect(requests.map((r) => r.kind)).toEqual([
@@ -316,9 +306,11 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
         'closure-accountability',
       ]);
       expect(new Set(keys).size).toBe(keys.length);
-      expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: { in: [...RUNG_ACTIONS] } } })).toBe(
-        keys.length,
-      );
+      expect(
+        await db.notificationRequest.count({
+          where: { subjectKind: 'item', subjectId: item.id, kind: { in: [...RUNG_ACTIONS] } },
+        }),
+      ).toBe(keys.length);
     } finally {
       for (const id of opened.splice(0))
         await env.client.workflow
@@ -368,7 +360,11 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       });
       await env.sleep('60 days'); // 20 working days, even across the Spring Festival
       expect((await state(item.id)).deadlines?.reinspection?.state).toBe('due');
-      expect(await db.notificationRequest.count({ where: { itemId: item.id, kind: 'reinspection_due' } })).toBe(1);
+      expect(
+        await db.notificationRequest.count({
+          where: { subjectKind: 'item', subjectId: item.id, kind: 'reinspection_due' },
+        }),
+      ).toBe(1);
       const newDue = shiftWorkingDays(cal, await today(), 15).date;
       const reopened = await act(env.client, item, 'reinspect', verifier, {
         relapsed: true,
@@ -441,8 +437,12 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
         ['closure-red', false],
       ]);
       expect(b.deadlines?.light).toBe('red');
-      expect(await db.notificationRequest.count({ where: { itemId: acked.id, kind: 'red' } })).toBe(0);
-      expect(await db.notificationRequest.count({ where: { itemId: ignored.id, kind: 'red' } })).toBe(1);
+      expect(
+        await db.notificationRequest.count({ where: { subjectKind: 'item', subjectId: acked.id, kind: 'red' } }),
+      ).toBe(0);
+      expect(
+        await db.notificationRequest.count({ where: { subjectKind: 'item', subjectId: ignored.id, kind: 'red' } }),
+      ).toBe(1);
     });
   });
 });

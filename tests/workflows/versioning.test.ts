@@ -12,15 +12,13 @@ import type { Db } from '../../lib/db';
 import { toolPath } from '../../dev/tools';
 import { itemWorkflowId } from '../../workflows/ids';
 import { recordedUpdate } from '../../workflows/messages';
-import { createWorker } from '../../worker/create';
 import { leadA } from '../support/actors';
 import { act, open } from '../support/items';
 import {
   connectTemporal,
   freshDatabase,
-  TEST_DATA_CONVERTER,
+  startTestWorker,
   uniqueTaskQueue,
-  workflowBundle,
   type TemporalHandles,
 } from '../support/stack';
 
@@ -40,16 +38,7 @@ afterAll(async () => {
 });
 
 function versionedWorker(buildId: string): Promise<Worker> {
-  return workflowBundle().then((bundle) =>
-    createWorker({
-      connection: t.nativeConnection,
-      taskQueue,
-      db,
-      workflowBundle: bundle,
-      dataConverter: TEST_DATA_CONVERTER,
-      deployment: { name: deployment, buildId },
-    }),
-  );
+  return startTestWorker(t, db, taskQueue, { WORKER_DEPLOYMENT_NAME: deployment, WORKER_BUILD_ID: buildId });
 }
 
 /** `temporal worker deployment set-current-version`, retried until the version's pollers have registered it. */

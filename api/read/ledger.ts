@@ -1,11 +1,21 @@
-import { addDays, dayInfo, type Calendar } from '../domain/calendar';
-import { overdueWorkingDays, pendingRungs } from '../domain/deadlines';
-import type { Item } from '../domain/item';
-import { STEP_LABELS, RUNG_LABELS } from '../domain/policy';
-import { toCsv } from '../lib/csv';
+import type { Actor } from '../../domain/actors';
+import { addDays, dayInfo, type Calendar } from '../../domain/calendar';
+import { overdueWorkingDays, pendingRungs } from '../../domain/deadlines';
+import type { Item } from '../../domain/item';
+import { STEP_LABELS, RUNG_LABELS } from '../../domain/policy';
+import { currentCalendar } from '../../lib/calendar-store';
+import { toCsv } from '../../lib/csv';
+import { today, type Services } from '../services';
+import { loadItem } from './items';
 
 /** Longest span a ledger accounts for day by day (ten years). */
 const MAX_DAYS = 3660;
+
+/** The ledger of an item the caller may see (else 404), counted with today's calendar. */
+export async function itemLedger(s: Services, actor: Actor, id: string) {
+  const item = await loadItem(s, actor, id);
+  return buildLedger(item, await currentCalendar(s.db), today(s));
+}
 
 /**
  * The deadline ledger of one item: every deadline with the calendar and policy versions used,

@@ -1,21 +1,9 @@
-import { isUnitRole, type Actor } from '../domain/actors';
-import { addDays, shanghaiDate } from '../domain/calendar';
-import { byUrgency, inboxEntry, type InboxEntry } from '../domain/inbox';
-import { STATUS_LABELS, STATUSES, type Item, type Status } from '../domain/item';
-import { LIGHTS } from '../domain/policy';
-import { Prisma } from '../generated/prisma/client';
-import { currentCalendar } from '../lib/calendar-store';
-import type { Services } from './items-service';
-
-/** `visibleTo` as SQL, for the aggregate queries Prisma cannot express. Keep the two in step. */
-function visibleSql(actor: Actor): Prisma.Sql {
-  if (isUnitRole(actor)) {
-    const unit = actor.unitId ?? '\u0000';
-    return Prisma.sql`(lead_unit_id = ${unit} OR ${unit} = ANY(co_unit_ids))`;
-  }
-  if (actor.jurisdiction) return Prisma.sql`lead_unit_id = ANY(${actor.jurisdiction}::text[])`;
-  return Prisma.sql`TRUE`;
-}
+import type { Actor } from '../../domain/actors';
+import { addDays } from '../../domain/calendar';
+import { STATUS_LABELS, STATUSES } from '../../domain/item';
+import { LIGHTS } from '../../domain/policy';
+import { today as todayOf, type Services } from '../services';
+import { itemsVisibleSql } from '../visibility';
 
 const TREND_WEEKS = 12;
 
@@ -30,8 +18,8 @@ function mondayOf(date: string): string {
  * weekly trend of items opened and closed. Four aggregate queries, whatever the number of items.
  */
 export async function dashboard(s: Services, actor: Actor) {
-  const today = shanghaiDate(s.now?.() ?? Date.now());
-  const vis = visibleSql(actor);
+  const today = todayOf(s);
+  const vis = itemsVisibleSql(actor);
   const firstWeek = addDays(mondayOf(today), -7 * (TREND_WEEKS - 1));
   const since = new Date(`${firstWeek}T00:00:00+08:00`);
   const [counts, overdueRows, opened, closed, [attention]] = await Promise.all([
@@ -88,39 +76,4 @@ export async function dashboard(s: Services, actor: Actor) {
     })),
     trend: weeks.map((week) => ({ week, opened: openedBy.get(week) ?? 0, closed: closedBy.get(week) ?? 0 })),
   };
-}
-
-const UNIT_STATUSES: Status[] = ['assigned', 'signed', 'rectifying'];
-const OVERSIGHT_STATUSES: Status[] = ['declined', 'arbitration', 'verifying'];
-const INBOX_CANDIDATES = 500;
-
-/**
- * What the actor owes, most urgent first: for a unit, items to sign, plan, rectify and submit
- * (its part as co-unit too); for oversight, items to reassign, rule on, verify, extensions to
- * decide and re-inspections due. The candidates come from SQL; the owed actions from the same
- * rules the workflow applies.
- */
-export async function inbox(s: Services, actor: Actor): Promise<{ entries: InboxEntry[]; truncated: boolean }> {
-  const today = shanghaiDate(s.now?.() ?? Date.now());
-  const statuses = isUnitRole(actor) ? UNIT_STATUSES : OVERSIGHT_STATUSES;
-  const rows = await s.db.$queryRaw<Array<{ snapshot: Item }>>`
-    SELECT snapshot FROM items
-    WHERE ${visibleSql(actor)} AND (
-      status = ANY(${statuses}::text[])
-      OR (status IN ('signed', 'rectifying') AND jsonb_path_exists(snapshot, '$.extensions[*] ? (!exists(@.decision))'))
-      OR (status = 'closed' AND snapshot #>> '{deadlines,reinspection,state}' = 'due'))
-    ORDER BY coalesce(deadline_date, due_date), id
-    LIMIT ${INBOX_CANDIDATES + 1}`;
-  const truncated = rows.length > INBOX_CANDIDATES;
-  const items = rows.slice(0, INBOX_CANDIDATES).map((r) => r.snapshot);
-  const returned = items.filter((i) => i.returnCount > 0).map((i) => i.id);
-  const reasons = returned.length
-    ? await s.db.$queryRaw<Array<{ item_id: string; reasons: string }>>`
-        SELECT DISTINCT ON (item_id) item_id, payload->>'reasons' AS reasons FROM item_events
-        WHERE item_id = ANY(${returned}::text[]) AND action = 'verifyReturn' ORDER BY item_id, seq DESC`
-    : [];
-  const lastReturn = new Map(reasons.map((r) => [r.item_id, r.reasons]));
-  const cal = await currentCalendar(s.db);
-  const entries = items.flatMap((item) => inboxEntry(item, actor, cal, today, lastReturn.get(item.id) ?? null) ?? []);
-  return { entries: entries.sort(byUrgency), truncated };
 }

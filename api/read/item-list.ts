@@ -1,0 +1,180 @@
+/** The item list and its CSV export: columns of the `items` table, never the snapshots. */
+import type { Actor } from '../../domain/actors';
+import { shanghaiDate, shiftWorkingDays, type Calendar } from '../../domain/calendar';
+import { overdueWorkingDays } from '../../domain/deadlines';
+import { isTerminal, STATUS_LABELS, TERMINAL, type Status } from '../../domain/item';
+import { LIGHT_LABELS, type Light } from '../../domain/policy';
+import type { Prisma } from '../../generated/prisma/client';
+import { currentCalendar } from '../../lib/calendar-store';
+import { toCsv } from '../../lib/csv';
+import { today, type Services } from '../services';
+import { itemsVisibleTo } from '../visibility';
+import { isOverdue } from './items';
+import { likeLiteral } from './like';
+
+export interface ListQuery {
+  status?: Status[];
+  light?: Light[];
+  /** Only items at least this many working days past their closure deadline. */
+  minOverdueDays?: number;
+  unit?: string;
+  overdue?: boolean;
+  problemListId?: string;
+  /** Only items whose writes failed past their attempt limit and are being retried. */
+  attention?: boolean;
+  q?: string;
+  sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | '-overdueDays';
+  page: number;
+  pageSize: number;
+}
+
+export function listWhere(
+  actor: Actor,
+  q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>,
+  cal: Calendar,
+  today = shanghaiDate(Date.now()),
+): Prisma.ItemWhereInput {
+  const and: Prisma.ItemWhereInput[] = [itemsVisibleTo(actor)];
+  if (q.status?.length) and.push({ status: { in: q.status } });
+  if (q.light?.length) and.push({ light: { in: q.light } });
+  // N or more working days overdue ⇔ the deadline is on or before the N-th working day before today.
+  if (q.minOverdueDays !== undefined) {
+    const latest = q.minOverdueDays === 0 ? today : shiftWorkingDays(cal, today, -q.minOverdueDays).date;
+    and.push({
+      deadlineDate: q.minOverdueDays === 0 ? { lt: today } : { lte: latest },
+      status: { notIn: [...TERMINAL] },
+    });
+  }
+  if (q.unit) and.push({ OR: [{ leadUnitId: q.unit }, { coUnitIds: { has: q.unit } }] });
+  if (q.overdue === true) and.push({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } });
+  if (q.overdue === false) and.push({ OR: [{ dueDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
+  if (q.problemListId) and.push({ problemListId: q.problemListId });
+  if (q.attention === true) and.push({ attention: { not: null } });
+  if (q.q) and.push({ title: { contains: likeLiteral(q.q) } });
+  return { AND: and };
+}
+
+/** One page of the list, its rows as the list shows them; the count is the caller's to ask for. */
+async function listPage(
+  s: Services,
+  cal: Calendar,
+  todayDate: string,
+  where: Prisma.ItemWhereInput,
+  q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'>,
+) {
+  // Most overdue first is the earliest deadline first.
+  const [field, direction] =
+    q.sort === '-overdueDays'
+      ? (['deadlineDate', 'asc'] as const)
+      : ([
+          q.sort.replace('-', '') as 'dueDate' | 'createdAt' | 'updatedAt',
+          q.sort.startsWith('-') ? 'desc' : 'asc',
+        ] as const);
+  const rows = await s.db.item.findMany({
+    where,
+    orderBy: [{ [field]: direction }, { id: 'asc' }],
+    skip: (q.page - 1) * q.pageSize,
+    take: q.pageSize,
+    select: {
+      id: true,
+      title: true,
+      category: true,
+      priority: true,
+      status: true,
+      leadUnitId: true,
+      coUnitIds: true,
+      dueDate: true,
+      deadlineDate: true,
+      light: true,
+      calendarWarning: true,
+      attention: true,
+      declineCount: true,
+      returnCount: true,
+      problemListId: true,
+      createdAt: true,
+      updatedAt: true,
+    },
+  });
+  return rows.map((r) => ({
+    ...r,
+    status: r.status as Status,
+    statusLabel: STATUS_LABELS[r.status as Status],
+    overdue: isOverdue(r, todayDate),
+    overdueWorkingDays: isTerminal(r.status as Status)
+      ? 0
+      : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  }));
+}
+
+export async function listItems(s: Services, actor: Actor, q: ListQuery) {
+  const cal = await currentCalendar(s.db);
+  const todayDate = today(s);
+  const where = listWhere(actor, q, cal, todayDate);
+  const [total, items] = await Promise.all([s.db.item.count({ where }), listPage(s, cal, todayDate, where, q)]);
+  return { total, page: q.page, pageSize: q.pageSize, items };
+}
+
+const EXPORT_BATCH = 2000;
+export const EXPORT_MAX_ROWS = 100_000;
+
+/**
+ * The list as CSV (UTF-8 with a byte-order mark, so Excel opens it in Chinese), with the list's
+ * filters and order, in batches so 100,000 rows never sit in memory at once.
+ */
+export async function* exportItems(
+  s: Services,
+  actor: Actor,
+  q: Omit<ListQuery, 'page' | 'pageSize'>,
+): AsyncGenerator<string> {
+  yield (
+    '\uFEFF' +
+    toCsv([
+      [
+        '编号',
+        '标题',
+        '状态',
+        '灯色',
+        '牵头单位',
+        '配合单位',
+        '类别',
+        '优先级',
+        '办结时限',
+        '现行期限',
+        '超期工作日',
+        '退回次数',
+        '立项时间',
+        '更新时间',
+      ],
+    ])
+  );
+  const units = new Map((await s.db.unit.findMany({ select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+  const name = (id: string) => units.get(id) ?? id;
+  // The calendar, today and the filter once for the whole export; no count.
+  const cal = await currentCalendar(s.db);
+  const todayDate = today(s);
+  const where = listWhere(actor, q, cal, todayDate);
+  for (let page = 1; (page - 1) * EXPORT_BATCH < EXPORT_MAX_ROWS; page++) {
+    const items = await listPage(s, cal, todayDate, where, { sort: q.sort, page, pageSize: EXPORT_BATCH });
+    yield toCsv(
+      items.map((i) => [
+        i.id,
+        i.title,
+        i.statusLabel,
+        LIGHT_LABELS[i.light as Light] ?? i.light,
+        name(i.leadUnitId),
+        i.coUnitIds.map(name).join('、'),
+        i.category,
+        i.priority,
+        i.dueDate,
+        i.deadlineDate,
+        i.overdueWorkingDays,
+        i.returnCount,
+        i.createdAt,
+        i.updatedAt,
+      ]),
+    ).replace(/^\r\n$/, '');
+    if (items.length < EXPORT_BATCH) return;
+  }
+}

@@ -1,0 +1,70 @@
+/** One item as the caller sees it: its recorded state, and the timeline of what happened to it. */
+import type { Actor } from '../../domain/actors';
+import { shanghaiDate } from '../../domain/calendar';
+import { ACTION_LABELS, type Action } from '../../domain/commands';
+import { actionsFor, holdingUp, isTerminal, STATUS_LABELS, type Item, type Status } from '../../domain/item';
+import { parseItem } from '../../domain/item-schema';
+import { RUNG_LABELS, type RungAction } from '../../domain/policy';
+import { notFound } from '../errors';
+import type { Services } from '../services';
+import { itemsVisibleTo } from '../visibility';
+
+export function isOverdue(item: { status: string; dueDate: string }, today = shanghaiDate(Date.now())): boolean {
+  return !isTerminal(item.status as Status) && item.dueDate < today;
+}
+
+/** The item as the API shows it: with its labels and what the caller may do now. */
+export function itemView(item: Item, actor: Actor) {
+  return {
+    ...item,
+    statusLabel: STATUS_LABELS[item.status],
+    overdue: isOverdue(item),
+    holdingUp: holdingUp(item),
+    allowedActions: actionsFor(item, actor),
+  };
+}
+
+/** The recorded item with its attention mark, if the caller may see it; else 404, exactly like an unknown id. */
+export async function loadItemRow(s: Services, actor: Actor, id: string) {
+  const row = await s.db.item.findFirst({
+    where: { AND: [{ id }, itemsVisibleTo(actor)] },
+    select: { snapshot: true, attention: true, attentionSince: true },
+  });
+  if (!row) throw notFound();
+  return { item: parseItem(row.snapshot), attention: row.attention, attentionSince: row.attentionSince };
+}
+
+export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
+  return (await loadItemRow(s, actor, id)).item;
+}
+
+function escalationLabel(p: { action: RungAction; skipped?: boolean }): string {
+  const label = RUNG_LABELS[p.action] ?? '回头看到期';
+  return p.skipped ? `${label}（前一通知已确认，未升级）` : label;
+}
+
+export async function itemDetail(s: Services, actor: Actor, id: string) {
+  const { item, attention, attentionSince } = await loadItemRow(s, actor, id);
+  const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
+  return {
+    item: itemView(item, actor),
+    /** A write of this item failed past its attempt limit; the system retries it on a timer. */
+    attention: attention ? { reason: attention, since: attentionSince?.toISOString() ?? null } : null,
+    timeline: events.map((e) => ({
+      seq: e.seq,
+      action: e.action,
+      actionLabel:
+        e.action === 'create'
+          ? '立项交办'
+          : e.action === 'escalate'
+            ? escalationLabel(e.payload as { action: RungAction; skipped?: boolean })
+            : ACTION_LABELS[e.action as Action],
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },
+      at: e.at.toISOString(),
+      payload: e.payload,
+      attachments: e.attachments,
+    })),
+  };
+}

@@ -1,0 +1,77 @@
+/** The operator's data: a year of the calendar, a deadline policy. Each is used from then on, no code change. */
+import type { Actor } from '../domain/actors';
+import type { CalendarYear } from '../domain/calendar';
+import { PolicySchema, type Policy } from '../domain/policy';
+import type { Prisma } from '../generated/prisma/client';
+import { currentCalendar } from '../lib/calendar-store';
+import { badRequest, type FieldError } from './errors';
+import type { Services } from './services';
+
+/** A year's holidays and working weekends, each date in that year and none both; answers the calendar's new version. */
+export async function saveCalendarYear(
+  s: Services,
+  actor: Actor,
+  year: number,
+  { holidays, workdays, source }: CalendarYear & { source: string },
+) {
+  const errors: FieldError[] = [];
+  holidays.forEach(
+    (h, i) =>
+      !h.date.startsWith(`${year}-`) && errors.push({ field: `body.holidays.${i}.date`, reason: `不属于 ${year} 年` }),
+  );
+  workdays.forEach(
+    (w, i) =>
+      !w.date.startsWith(`${year}-`) && errors.push({ field: `body.workdays.${i}.date`, reason: `不属于 ${year} 年` }),
+  );
+  const both = holidays.filter((h) => workdays.some((w) => w.date === h.date));
+  both.forEach((h) => errors.push({ field: 'body.workdays', reason: `${h.date} 不能既是假日又是调休工作日` }));
+  if (errors.length) throw badRequest(errors);
+  await s.db.calendarYear.upsert({
+    where: { year },
+    create: {
+      year,
+      holidays: holidays as unknown as Prisma.InputJsonValue,
+      workdays: workdays as unknown as Prisma.InputJsonValue,
+      source,
+      updatedBy: actor.userId,
+    },
+    update: {
+      holidays: holidays as unknown as Prisma.InputJsonValue,
+      workdays: workdays as unknown as Prisma.InputJsonValue,
+      source,
+      updatedBy: actor.userId,
+      updatedAt: new Date(),
+    },
+  });
+  return { version: (await currentCalendar(s.db)).version, year };
+}
+
+/** A new version of the policy for a category and priority (`*` for any); items opened before keep theirs. */
+export async function savePolicy<C extends string, P extends string>(
+  s: Services,
+  actor: Actor,
+  category: C,
+  priority: P,
+  body: Omit<Policy, 'version'>,
+) {
+  const existing = await s.db.deadlinePolicy.findUnique({ where: { category_priority: { category, priority } } });
+  const version = (existing?.version ?? 0) + 1;
+  const policy = PolicySchema.parse({ ...body, version });
+  await s.db.deadlinePolicy.upsert({
+    where: { category_priority: { category, priority } },
+    create: {
+      category,
+      priority,
+      version,
+      policy: policy as unknown as Prisma.InputJsonValue,
+      updatedBy: actor.userId,
+    },
+    update: {
+      version,
+      policy: policy as unknown as Prisma.InputJsonValue,
+      updatedBy: actor.userId,
+      updatedAt: new Date(),
+    },
+  });
+  return { category, priority, version, policy };
+}
