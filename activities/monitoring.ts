@@ -3,15 +3,15 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Actor } from '../domain/actors';
 import { instantAt, shanghaiDate, shiftWorkingDays, type Calendar } from '../domain/calendar';
 import {
+  CycleReportSchema,
   CycleRulesSchema,
   elapsedShare,
   evaluate,
   periodEnd,
   periodFor,
   rankUnits,
+  type CycleReport,
   type Indicator,
-  type IndicatorResult,
-  type UnitStanding,
 } from '../domain/monitoring';
 import type { NotificationDraft } from '../domain/notifications';
 import { cycleSubject, subjectColumns, type Subject } from '../domain/subject';
@@ -45,20 +45,6 @@ export interface OpenedCycle {
 export interface PublishedCycle {
   cycleId: string;
   reds: Array<{ code: string; ownerUnitId: string; itemId: string }>;
-}
-
-export interface CycleReport {
-  cycleId: string;
-  planId: string;
-  period: string;
-  elapsed: number;
-  publishedAt: string;
-  indicators: IndicatorResult[];
-  /** Derived indicators with nothing to derive from this period: not lit. */
-  notApplicable: string[];
-  standings: UnitStanding[];
-  requests: Array<{ unitId: string; asked: number; chased: number; completedAt: string | null }>;
-  reds: PublishedCycle['reds'];
 }
 
 /** The system opens items for red indicators in the supervision office's name. */
@@ -243,7 +229,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
      */
     async publishCycle({ cycleId, now }: { cycleId: string; now: number }): Promise<PublishedCycle> {
       const cycle = await db.cycle.findUniqueOrThrow({ where: { id: cycleId } });
-      if (cycle.status === 'published') return { cycleId, reds: (cycle.report as unknown as CycleReport).reds };
+      if (cycle.status === 'published') return { cycleId, reds: CycleReportSchema.parse(cycle.report).reds };
       const plan = await db.plan.findUniqueOrThrow({ where: { id: cycle.planId } });
       const rules = CycleRulesSchema.parse(plan.rules);
       const indicators = (await db.indicator.findMany({ where: { planId: plan.id }, orderBy: { code: 'asc' } })).map(
@@ -276,6 +262,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
           completedAt: r.completedAt?.toISOString() ?? null,
         }),
       );
+      // Typed as the schema reads it back: whatever is written here, the schema reads and names.
       const report: CycleReport = {
         cycleId,
         planId: plan.id,
@@ -295,7 +282,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       if (updated.count === 0)
         return {
           cycleId,
-          reds: ((await db.cycle.findUniqueOrThrow({ where: { id: cycleId } })).report as unknown as CycleReport).reds,
+          reds: CycleReportSchema.parse((await db.cycle.findUniqueOrThrow({ where: { id: cycleId } })).report).reds,
         };
       const title = `${plan.title}：${cycle.period} 监测晾晒`;
       const link = `/cycles/${cycleId}`;
@@ -349,7 +336,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
     }): Promise<number> {
       if (!temporal) throw new Error('openRedItems needs a Temporal client (createActivities({ temporal }))');
       const cycle = await db.cycle.findUniqueOrThrow({ where: { id: cycleId } });
-      const report = cycle.report as unknown as CycleReport;
+      const report = CycleReportSchema.parse(cycle.report);
       const plan = await db.plan.findUniqueOrThrow({ where: { id: cycle.planId } });
       const cal: Calendar = await currentCalendar(db);
       const policy = await policyFor(db, 'monitoring', 'high');

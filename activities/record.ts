@@ -6,9 +6,6 @@ import { currentCalendar } from '../lib/calendar-store';
 import { lifecycleNotices, type NotificationDraft } from '../domain/notifications';
 import { contentDigest } from '../lib/chain';
 
-/** Workflow code names the notices it hands to `recordTransition` from here. */
-export type { NotificationDraft };
-
 export interface RecordTransition {
   /** `<workflow id>/<update id>`: the same for every retry of this activity. */
   key: string;

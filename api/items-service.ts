@@ -16,10 +16,6 @@ import { AppError, badRequest, conflict, forbidden, fromRefusal, withTemporal, t
 import { loadItem } from './read/items';
 import type { Services } from './services';
 
-/** Until api/routes/evidence.ts, api/routes/notifications.ts and app/compose.ts import them from their new homes. */
-export type { Services } from './services';
-export { loadItem } from './read/items';
-
 async function checkUnits(db: Db, fields: Array<[string, string]>): Promise<void> {
   if (fields.length === 0) return;
   const ids = [...new Set(fields.map(([, id]) => id))];

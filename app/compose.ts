@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import path from 'node:path';
 import type { AppOptions } from '../api/app';
-import type { Services } from '../api/items-service';
+import type { Services } from '../api/services';
 import { loadWorkflowBundle, type WorkflowCode } from '../worker/bundle';
 import type { WorkerOptions } from '../worker/create';
 import type { Config } from '../lib/config';

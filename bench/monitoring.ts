@@ -5,8 +5,7 @@
  * → lights, ranking and red items. Times each phase; counts the cycle workflow's history events
  * and child workflows (none by design: the units' values go to PostgreSQL, not to workflows).
  */
-import type { CycleReport } from '../activities/monitoring';
-import { PlanSchema } from '../domain/monitoring';
+import { PlanSchema, type CycleReport } from '../domain/monitoring';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { savePlan } from '../lib/plans';
 import { signToken } from '../lib/tokens';

@@ -85,7 +85,7 @@ const LIST_COLUMNS =
 
 /**
  * The baseline: Fastify and a pg pool, no token, no permission, no ORM, no schemas; the same
- * statements the product's queries come to (as Prisma and dashboard-service.ts write them).
+ * statements the product's queries come to (as Prisma and api/read/dashboard.ts write them).
  */
 async function startBare(url: string) {
   const db = new pg.Pool({ connectionString: url, max: 10 });

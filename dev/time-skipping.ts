@@ -1,10 +1,8 @@
 // CommonJS: a default import works under plain Node ESM (benchmarks) as well as in vitest.
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import type { Db } from '../lib/db';
 import { toolPath } from './tools';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -38,24 +36,4 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, v]) => [k, TYPES[v]!])),
   });
   return env;
-}
-
-/**
- * No workflow cache, so no sticky task queue: the test server skips no time while a task waits on
- * the sticky queue of a worker that is gone, and a restarted worker would otherwise stall it.
- */
-export async function timeSkippingWorker(
-  env: TestWorkflowEnvironment,
-  db: Db,
-  taskQueue: string,
-  workflowBundle: WorkflowBundle,
-): Promise<Worker> {
-  return Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle,
-    activities: createActivities({ db, temporal: env.client }),
-    maxCachedWorkflows: 0,
-  });
 }

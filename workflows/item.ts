@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import type { NotificationDraft, RecordTransition } from '../activities/record';
+import type { RecordTransition } from '../activities/record';
 import { ActorSchema } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
 import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
@@ -27,6 +27,7 @@ import {
   startClocks,
   stillDue,
 } from '../domain/ladder';
+import type { NotificationDraft } from '../domain/notifications';
 import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { attentionGuard } from './attention';
 import { transitionKey } from './ids';

@@ -5,7 +5,7 @@ import type { EvidenceStore } from '../../lib/evidence-store';
 import { ErrorBody } from '../contract';
 import { AppError } from '../errors';
 import type { Services } from '../services';
-import { receiveFiles } from './evidence';
+import { receiveFiles } from '../evidence-service';
 import { cycleSubject } from '../../domain/subject';
 import {
   CycleDetail,

@@ -13,6 +13,7 @@ import { createActivities } from '../../activities';
 import { parseCommand, type Action } from '../../domain/commands';
 import { decide } from '../../domain/item';
 import type { Db } from '../../lib/db';
+import { itemWorkflowId, transitionKey } from '../../workflows/ids';
 import { freePort } from '../../dev/ports';
 import { startTemporalDevServer, type DevServer } from '../../dev/temporal-dev-server';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
@@ -164,7 +165,7 @@ describe('a transition recorded in PostgreSQL but lost with the Temporal server'
       );
       if (!lost.ok) throw new Error('sign refused');
       await createActivities({ db, temporal: t.client } as never).recordTransition({
-        key: `item-${item.id}/${leadA.userId}/${key}`,
+        key: transitionKey(itemWorkflowId(item.id), `${leadA.userId}/${key}`),
         item: lost.item,
         event: lost.event,
       });

@@ -5,11 +5,10 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleReport } from '../../activities/monitoring';
 import type { Services } from '../../api/services';
 import { submitValues } from '../../api/plans-service';
 import { instantAt, shiftWorkingDays } from '../../domain/calendar';
-import { PlanSchema } from '../../domain/monitoring';
+import { PlanSchema, type CycleReport } from '../../domain/monitoring';
 import { currentCalendar } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { savePlan } from '../../lib/plans';

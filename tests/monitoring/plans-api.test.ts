@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleReport } from '../../activities/monitoring';
+import type { CycleReport } from '../../domain/monitoring';
 import { planScheduleId } from '../../workflows/client/schedules';
 import { ROOT } from '../../lib/root';
 import { toolPath } from '../../dev/tools';

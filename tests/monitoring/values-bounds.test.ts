@@ -4,7 +4,7 @@
  * the unit's lights.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleReport } from '../../activities/monitoring';
+import type { CycleReport } from '../../domain/monitoring';
 import type { Actor } from '../../domain/actors';
 import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';

@@ -5,7 +5,7 @@
  * without reading what the notices say.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleReport } from '../../activities/monitoring';
+import type { CycleReport } from '../../domain/monitoring';
 import type { Actor } from '../../domain/actors';
 import { cycleSubject, itemSubject, subjectColumns, type Subject } from '../../domain/subject';
 import { planScheduleId } from '../../workflows/client/schedules';

@@ -7,13 +7,14 @@ import { bearer, seedUsers, testAppOptions, holdToContract } from '../support/ap
 import type { Item } from '../../domain/item';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
-import { itemWorkflowId } from '../../workflows/ids';
+import { itemWorkflowId, transitionKey } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor, verifier } from '../support/actors';
 import { act, newItemId, spec } from '../support/items';
 import { freshDatabase, uniqueTaskQueue } from '../support/stack';
 import { timeSkippingConfig, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { openItem } from '../../workflows/client/items';
+import { rungId } from '../../domain/events';
 import { DEFAULT_POLICY, RUNG_ACTIONS, type Policy } from '../../domain/policy';
 import { createNotificationActivities } from '../../activities/notifications';
 
@@ -421,7 +422,10 @@ describe('the escalation ladder on durable timers (time-skipping server)', () =>
       await env.sleep(acked.deadlines!.clocks.closure!.dueAt - ((await env.currentTimeMs()) as number) + 3600_000);
       expect((await state(acked.id)).deadlines?.light).toBe('yellow');
       await notifications.expandRequests();
-      const urgeKey = `${itemWorkflowId(acked.id)}/rung/closure/1/closure-urge`;
+      const urgeKey = transitionKey(
+        itemWorkflowId(acked.id),
+        rungId({ step: 'closure', epoch: 1, key: 'closure-urge' }),
+      );
       const read = await db.outboxMessage.updateMany({ where: { requestKey: urgeKey }, data: { readAt: new Date() } });
       expect(read.count).toBe(1);
       await env.sleep('25 days');
