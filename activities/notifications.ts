@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { createHash, randomBytes } from 'node:crypto';
 import { inWorkingTime, shanghaiDate, workingDaysBetween, type WorkHours } from '../domain/calendar';
 import type { Item } from '../domain/item';
+import { parseItem } from '../domain/item-schema';
 import {
   isKind,
   NOTIFICATION_KINDS,
@@ -9,9 +10,12 @@ import {
   renderMessage,
   type NotificationKind,
 } from '../domain/notifications';
+import { CONTACT_ROLE_LABELS, type ContactRole } from '../domain/contacts';
 import { cycleSubject, itemSubject, subjectColumns, subjectOf, subjectPath, type Subject } from '../domain/subject';
 import { currentCalendar } from '../lib/calendar-store';
+import { cancelNoticesOfFinishedItems } from './cancel-notices';
 import type { Db } from '../lib/db';
+import { unitLabels } from '../lib/unit-names';
 import { MailError, type Mailer } from '../lib/mailer';
 import type { Prisma } from '../generated/prisma/client';
 
@@ -131,6 +135,130 @@ function aboutCycle(cycleId: string, unitIds: string[], payload: Record<string, 
   };
 }
 
+/** One person (or an empty seat) a notice goes to. */
+interface Recipient {
+  /** Who it is, for keys and de-duplication when there is no address: `contact:<id>`, `unit:<id>:<role>`, `user:<id>`. */
+  key: string;
+  name: string;
+  email: string | null;
+  userId: string | null;
+  digest: boolean;
+  /** The unit the seat belongs to (null: oversight). */
+  unitId: string | null;
+  /** Why no mail can go (when `email` is null): shown in the undelivered list and told to the supervisor. */
+  missing: string | null;
+}
+
+interface ResolverData {
+  contacts: ContactRow[];
+  users: Map<string, { id: string; name: string; active: boolean; jurisdictionUnitId: string | null }>;
+  units: Map<string, string>;
+  parentOf: Map<string, string | null>;
+}
+
+/**
+ * Who a notice reaches, from the address book (`contacts`). A target nobody fills is an empty
+ * seat: a recipient without an address ("缺少联系人"), so the notice is listed as undelivered and
+ * the supervisor told, never dropped. A contact whose user is disabled fills no seat. Supervisors
+ * and leaders are those over the unit: a contact linked to a user with a jurisdiction covers
+ * that subtree only; any other covers every unit.
+ */
+export function recipientResolver({ contacts, users, units, parentOf }: ResolverData) {
+  const live = (c: ContactRow) => !c.userId || users.get(c.userId)?.active !== false;
+  const ancestors = (unitId: string | undefined): Set<string> | null => {
+    if (!unitId) return null;
+    const out = new Set<string>();
+    for (let at: string | null | undefined = unitId, i = 0; at && i < 1000; at = parentOf.get(at), i++) out.add(at);
+    return out;
+  };
+  const covers = (c: ContactRow, over: Set<string> | null) => {
+    const j = c.userId ? users.get(c.userId)?.jurisdictionUnitId : null;
+    return !j || over === null || over.has(j);
+  };
+  const person = (c: ContactRow): Recipient => ({
+    key: `contact:${c.id}`,
+    name: c.name,
+    email: c.email,
+    userId: c.userId,
+    digest: c.digest,
+    unitId: c.unitId,
+    missing: c.email ? null : '缺少邮箱',
+  });
+  const seat = (unitId: string | null, role: ContactRole): Recipient => {
+    const label = CONTACT_ROLE_LABELS[role];
+    return {
+      key: unitId ? `unit:${unitId}:${role}` : `oversight:${role}`,
+      name: unitId ? `${units.get(unitId) ?? unitId}${label}（未登记）` : `${label}（未登记）`,
+      email: null,
+      userId: null,
+      digest: false,
+      unitId,
+      missing: `缺少联系人：${unitId ? '该单位' : ''}未登记${label}`,
+    };
+  };
+  const inUnit = (unitId: string, role: ContactRole): Recipient[] => {
+    const found = contacts.filter((c) => c.unitId === unitId && c.role === role && live(c));
+    return found.length ? found.map(person) : [seat(unitId, role)];
+  };
+  const over = (role: 'supervisor' | 'leader', unitId: string | undefined): ContactRow[] => {
+    const up = ancestors(unitId);
+    return contacts.filter((c) => c.role === role && live(c) && covers(c, up));
+  };
+  return {
+    /** The recipients of a notice's targets, one per person (by address, or by seat without one). */
+    recipients(targets: string[], unitIds: string[]): Recipient[] {
+      const [lead, ...co] = unitIds;
+      const wanted: Recipient[] = [];
+      for (const target of targets) {
+        if (target === 'handler' && lead) wanted.push(...inUnit(lead, 'handler'));
+        if (target === 'unit_leader' && lead) wanted.push(...inUnit(lead, 'unit_leader'));
+        if (target === 'co_units') for (const u of co) wanted.push(...inUnit(u, 'handler'));
+        if (target === 'supervisor' || target === 'leader') {
+          const found = over(target, lead);
+          wanted.push(...(found.length ? found.map(person) : [seat(null, target)]));
+        }
+      }
+      // One person reached through two roles gets one message.
+      const seen = new Set<string>();
+      return wanted.filter((r) => {
+        const k = r.email?.toLowerCase() ?? r.key;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    },
+    /**
+     * Whom to tell that a recipient of `unitId` cannot be reached: the supervisors over the unit
+     * and whoever opened the item (a user without a contact is told in the app only).
+     */
+    tellers(unitId: string | undefined, openerUserId: string | undefined): Recipient[] {
+      const found = over('supervisor', unitId).map(person);
+      if (openerUserId && !found.some((r) => r.userId === openerUserId)) {
+        const own = contacts.find((c) => c.userId === openerUserId && c.role === 'supervisor' && live(c));
+        const user = users.get(openerUserId);
+        if (own) found.push(person(own));
+        else if (user?.active)
+          found.push({
+            key: `user:${user.id}`,
+            name: user.name,
+            email: null,
+            userId: user.id,
+            digest: false,
+            unitId: null,
+            missing: '缺少邮箱',
+          });
+      }
+      const seen = new Set<string>();
+      return found.filter((r) => {
+        const k = r.email?.toLowerCase() ?? r.key;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    },
+  };
+}
+
 /**
  * The outbox: requests (one per event) become messages (one per event and recipient), and
  * messages are sent. Both steps are idempotent and safe to run in several workers at once.
@@ -154,7 +282,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             where: { id: { in: requests.filter((r) => r.subject_kind === 'item').map((r) => r.subject_id) } },
             select: { id: true, snapshot: true },
           })
-        ).map((i) => [i.id, i.snapshot as unknown as Item]),
+        ).map((i) => [i.id, parseItem(i.snapshot)]),
       );
       const aboutRequest = (req: RequestRow): About | undefined => {
         const subject = subjectOf({ subjectKind: req.subject_kind, subjectId: req.subject_id });
@@ -163,35 +291,51 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         return item && aboutItem(item, req.payload);
       };
       const unitIds = [...new Set(requests.flatMap((r) => r.unit_ids))];
-      const units = new Map((await tx.unit.findMany({ where: { id: { in: unitIds } } })).map((u) => [u.id, u.name]));
+      // The whole tree, small: names, and the ancestors that say whose jurisdiction a unit is in.
+      const allUnits = await tx.unit.findMany({ select: { id: true, name: true, parentId: true } });
+      // Named to people by label: qualified by the parent's name where two units share a name.
+      const units = unitLabels(allUnits);
+      const parentOf = new Map(allUnits.map((u) => [u.id, u.parentId]));
       const contacts = (await tx.contact.findMany({
         where: { OR: [{ unitId: { in: unitIds } }, { role: { in: ['supervisor', 'leader'] } }] },
+        orderBy: { id: 'asc' },
       })) as ContactRow[];
-      const supervisors = contacts.filter((c) => c.role === 'supervisor');
+      const openers = [...items.values()].map((i) => i.createdBy?.userId).filter((x): x is string => !!x);
+      const users = new Map(
+        (
+          await tx.user.findMany({
+            where: { id: { in: [...new Set([...contacts.flatMap((c) => (c.userId ? [c.userId] : [])), ...openers])] } },
+            select: { id: true, name: true, active: true, jurisdictionUnitId: true },
+          })
+        ).map((u) => [u.id, u]),
+      );
+      const resolver = recipientResolver({ contacts, users, units, parentOf });
       const rows: Prisma.OutboxMessageCreateManyInput[] = [];
       for (const req of requests) {
         const about = aboutRequest(req);
-        if (!about || !isKind(req.kind)) continue;
-        const kind: NotificationKind = req.kind;
-        const [lead, ...co] = req.unit_ids;
-        const wanted: ContactRow[] = [];
-        for (const target of req.targets) {
-          if (target === 'handler') wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'handler'));
-          if (target === 'unit_leader')
-            wanted.push(...contacts.filter((c) => c.unitId === lead && c.role === 'unit_leader'));
-          if (target === 'co_units')
-            wanted.push(...contacts.filter((c) => c.unitId !== null && co.includes(c.unitId) && c.role === 'handler'));
-          if (target === 'supervisor') wanted.push(...supervisors);
-          if (target === 'leader') wanted.push(...contacts.filter((c) => c.role === 'leader'));
+        if (!about || !isKind(req.kind)) {
+          // Never dropped without trace: a notice that cannot be written is listed as undelivered.
+          rows.push({
+            key: `${req.key}/unrenderable`,
+            requestKey: req.key,
+            ...subjectColumns(subjectOf({ subjectKind: req.subject_kind, subjectId: req.subject_id })),
+            kind: req.kind,
+            urgent: false,
+            recipientEmail: null,
+            recipientName: '（无法确定收件人）',
+            userId: null,
+            subject: '',
+            text: '',
+            html: '',
+            status: 'failed',
+            lastError: '无法生成通知：所涉事项或监测周期不存在，或通知类型未知',
+            ackToken: null,
+            nextAttemptAt: new Date(now()),
+          });
+          continue;
         }
-        // One person reached through two roles gets one message.
-        const seen = new Set<string>();
-        const recipients = wanted.filter((c) => {
-          const k = c.email?.toLowerCase() ?? `contact:${c.id}`;
-          if (seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        });
+        const kind: NotificationKind = req.kind;
+        const recipients = resolver.recipients(req.targets, req.unit_ids);
         const { deadline } = about;
         const today = shanghaiDate(now());
         const left = !about.counting
@@ -217,12 +361,13 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             ...(ackToken ? { ackLink: ackLinkFor(ackToken) } : {}),
             extra,
           });
+        const opener = about.subject.kind === 'item' ? items.get(about.subject.id)?.createdBy?.userId : undefined;
         for (const c of recipients) {
           const ackToken = c.email ? randomBytes(16).toString('hex') : null;
           const msg = render(c.name, kind, req.payload, ackToken);
           const urgent = NOTIFICATION_KINDS[kind].urgent;
           rows.push({
-            key: `${req.key}/${c.email?.toLowerCase() ?? `contact:${c.id}`}`,
+            key: `${req.key}/${c.email?.toLowerCase() ?? c.key}`,
             requestKey: req.key,
             ...subjectColumns(about.subject),
             kind,
@@ -233,34 +378,39 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             ...msg,
             // Urgent kinds always go at once; the rest wait for the daily digest of those who chose it.
             status: !c.email ? 'no_address' : c.digest && !urgent ? 'digest' : 'pending',
+            lastError: c.email ? null : c.missing,
             ackToken,
             nextAttemptAt: new Date(now()),
           });
-          if (!c.email) {
-            // Never silently dropped: the supervisor is told whose address is missing.
-            for (const s of supervisors.filter((s) => s.email)) {
-              const token = randomBytes(16).toString('hex');
-              const m = render(
-                s.name,
-                'missing_address',
-                { contactName: c.name, contactUnit: units.get(c.unitId ?? '') ?? '' },
-                token,
-              );
-              rows.push({
-                key: `${req.key}/missing/${c.id}/${s.email!.toLowerCase()}`,
-                requestKey: req.key,
-                ...subjectColumns(about.subject),
-                kind: 'missing_address',
-                urgent: false,
-                recipientEmail: s.email,
-                recipientName: s.name,
-                userId: s.userId,
-                ...m,
-                status: 'pending',
-                ackToken: token,
-                nextAttemptAt: new Date(now()),
-              });
-            }
+          if (c.email) continue;
+          // Never silently dropped: the supervisors over the unit, and whoever opened the item, are
+          // told whose address is missing, once per unit and condition (the key has no request in it).
+          const unitLabel = c.unitId ? (units.get(c.unitId) ?? c.unitId) : '督查及领导';
+          for (const s of resolver.tellers(c.unitId ?? req.unit_ids[0], opener)) {
+            if (s.key === c.key) continue;
+            const token = s.email ? randomBytes(16).toString('hex') : null;
+            const m = render(
+              s.name,
+              'missing_address',
+              { contactName: c.name, contactUnit: unitLabel, missingReason: c.missing },
+              token,
+            );
+            rows.push({
+              key: `missing/${c.unitId ?? '-'}/${c.key}/${s.email?.toLowerCase() ?? s.key}`,
+              requestKey: req.key,
+              ...subjectColumns(about.subject),
+              kind: 'missing_address',
+              urgent: false,
+              recipientEmail: s.email,
+              recipientName: s.name,
+              userId: s.userId,
+              ...m,
+              // A supervisor without an address is told in the app (and is listed as undelivered in turn).
+              status: s.email ? 'pending' : 'no_address',
+              lastError: s.email ? null : s.missing,
+              ackToken: token,
+              nextAttemptAt: new Date(now()),
+            });
           }
         }
       }
@@ -422,8 +572,11 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       failed: number;
       more: boolean;
     }> {
+      // A withdrawn or closed item's notices still waiting are cancelled (kept, marked), not sent.
+      await cancelNoticesOfFinishedItems(db);
       const expanded = await expandRequests();
       await composeDigests();
+      if (expanded) await cancelNoticesOfFinishedItems(db);
       const r = mailer ? await sendPending() : { sent: 0, retried: 0, failed: 0 };
       return { expanded, ...r, more: expanded === 200 || r.sent + r.failed === 50 };
     },

@@ -16,6 +16,7 @@ import { actorCache } from '../lib/users';
 import { auditPlugin, writeAudit, writeClientErrorAudit } from './audit';
 import { declareErrors } from './contract';
 import { authPlugin, publicRoutes } from './auth';
+import { isStoredReplay } from './idempotency';
 import {
   AppError,
   badRequest,
@@ -28,6 +29,7 @@ import {
 import type { Services } from './services';
 import { consoleRoutes } from './console';
 import { auditRoutes } from './routes/audit';
+import { contactRoutes } from './routes/contacts';
 import { dashboardRoutes } from './routes/dashboard';
 import { demoRoutes, type DemoSignIn } from './routes/demo';
 import { evidenceRoutes } from './routes/evidence';
@@ -184,6 +186,19 @@ export async function buildApp(opts: AppOptions) {
     timeWindow: 60_000,
     keyGenerator: (request) =>
       `${request.actor ? `u:${request.actor.userId}` : `ip:${request.ip}`}|${request.routeOptions.config?.sendsMail ? 'mail' : 'any'}`,
+    // A retry answered from the stored outcome of its Idempotency-Key is not counted: it repeats
+    // nothing (the console retries with the same key after a lost answer).
+    allowList: (request) =>
+      request.method === 'POST' && request.headers['idempotency-key'] !== undefined
+        ? isStoredReplay(
+            opts.services.db,
+            request.actor?.userId,
+            request.headers['idempotency-key'],
+            'POST',
+            request.url,
+            request.body,
+          )
+        : false,
     errorResponseBuilder: (_request, context) =>
       new AppError(429, 'too_many_requests', `请求过于频繁，请 ${Math.ceil(context.ttl / 1000)} 秒后再试`),
   });
@@ -202,6 +217,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(ackRoutes, { services: opts.services });
   await app.register(auditRoutes, { services: opts.services });
   await app.register(userRoutes, { services: opts.services });
+  await app.register(contactRoutes, { services: opts.services });
   await app.register(monitoringRoutes, {
     services: opts.services,
     evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles },

@@ -14,6 +14,21 @@ export const ErrorBody = z
       .array(z.object({ field: z.string(), reason: z.string() }))
       .optional()
       .describe('出错的字段及原因'),
+    rows: z
+      .array(
+        z.object({
+          row: z.number().int().describe('CSV：文件中的行号（列名行为第 1 行）；JSON：第几项（从 1 起）'),
+          errors: z.array(
+            z.object({
+              field: z.string().describe('字段（英文名，如 dueDate、coUnitIds[1]）'),
+              column: z.string().describe('CSV 中的列名，或字段的中文名'),
+              reason: z.string().describe('原因（中文）'),
+            }),
+          ),
+        }),
+      )
+      .optional()
+      .describe('导入被拒时，按行列出的全部错误（未导入任何内容）'),
     reason: z.string().optional().describe('冲突的具体原因代码'),
     state: z.string().optional().describe('事项当前状态'),
     stateLabel: z.string().optional().describe('事项当前状态（中文）'),

@@ -222,15 +222,19 @@ function knownError(err: unknown): AppError | null {
 /** The one error handler: expected errors as they are, anything else a 500 with no internals. */
 export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const fields = err.validation.map((v) => ({
-      field: [
+    const fields = err.validation.flatMap((v) => {
+      const at = [
         err.validationContext ?? 'body',
         ...String(v.instancePath ?? '')
           .split('/')
           .filter(Boolean),
-      ].join('.'),
-      reason: v.message ?? 'invalid',
-    }));
+      ].join('.');
+      // An unknown key is named as the field it is, not as the object that holds it.
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(keys) && keys.length > 0)
+        return keys.map((k) => ({ field: `${at}.${String(k)}`, reason: `未知字段“${String(k)}”` }));
+      return [{ field: at, reason: v.message ?? 'invalid' }];
+    });
     return reply.status(400).send(badRequest(fields).body());
   }
   const appError = knownError(err);

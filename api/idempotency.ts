@@ -72,3 +72,24 @@ async function finish(db: Db, userId: string, key: string, outcome: Outcome): Pr
     data: { state: 'done', responseStatus: outcome.statusCode, responseBody: outcome.body as Prisma.InputJsonValue },
   });
 }
+
+/**
+ * Whether a request is the replay of an answer already stored under its Idempotency-Key (same
+ * user, key and request): the rate limiter does not count it, since it costs one lookup and
+ * changes nothing. A key still in progress, reused for another request, or unknown is counted.
+ */
+export async function isStoredReplay(
+  db: Db,
+  userId: string | undefined,
+  key: unknown,
+  method: string,
+  url: string,
+  body: unknown,
+): Promise<boolean> {
+  if (!userId || typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) return false;
+  const row = await db.idempotencyKey.findUnique({
+    where: { actorUserId_key: { actorUserId: userId, key } },
+    select: { state: true, requestHash: true, responseStatus: true },
+  });
+  return row?.state === 'done' && row.responseStatus !== null && row.requestHash === requestHash(method, url, body);
+}

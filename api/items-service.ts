@@ -6,12 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { oversees, type Actor } from '../domain/actors';
 import { can } from '../domain/permissions';
 import type { Attachment } from '../domain/commands';
-import { ACTION_LABELS, parseCommand, type Action, type CreateItem } from '../domain/commands';
+import { ACTION_LABELS, parseCommand, type Action, type CreateItem, type OpenItem } from '../domain/commands';
+import type { Calendar } from '../domain/calendar';
+import { checkLaterDueDate, resolveDueDate } from '../domain/due-date';
+import { currentCalendar } from '../lib/calendar-store';
 import { actionsFor, decide, STATUS_LABELS, type Item } from '../domain/item';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../workflows/client/items';
 import { itemWorkflowId, transitionKey } from '../workflows/ids';
 import { policyFor } from '../lib/policies';
+import { withUnitNames } from '../lib/unit-names';
 import { AppError, badRequest, conflict, forbidden, fromRefusal, withTemporal, type FieldError } from './errors';
 import { loadItem } from './read/items';
 import type { Services } from './services';
@@ -38,8 +42,54 @@ export function unitFields(
   ];
 }
 
-export async function createItem(s: Services, actor: Actor, spec: CreateItem): Promise<Item> {
+const DUE_FIELD_LABELS = { dueDate: '截止日期', dueInWorkingDays: '工作日数', openedOn: '原系统立项日期' } as const;
+
+/**
+ * The item a request opens: its due date resolved by the calendar (a date before the next
+ * working day refused, `dueInWorkingDays` counted from today), and for a backdated import the day
+ * it was opened in the older system. A refusal names the field under `prefix`.
+ */
+export function resolveOpenItem(
+  cal: Calendar,
+  nowMs: number,
+  body: OpenItem,
+  prefix: string,
+): { ok: true; spec: CreateItem; backdated?: { openedOn: string } } | { ok: false; errors: FieldError[] } {
+  const { dueDate, dueInWorkingDays, backdated, openedOn, ...rest } = body;
+  if (backdated && openedOn === undefined)
+    return {
+      ok: false,
+      errors: [{ field: `${prefix}.openedOn`, reason: '补录原系统事项（backdated）须给出原系统立项日期' }],
+    };
+  if (!backdated && openedOn !== undefined)
+    return {
+      ok: false,
+      errors: [{ field: `${prefix}.openedOn`, reason: '只有补录原系统事项（backdated: true）可以给出立项日期' }],
+    };
+  const resolved = resolveDueDate(cal, nowMs, {
+    dueDate,
+    dueInWorkingDays,
+    openedOn: backdated ? openedOn : undefined,
+  });
+  if (!resolved.ok) return { ok: false, errors: [{ field: `${prefix}.${resolved.field}`, reason: resolved.reason }] };
+  return {
+    ok: true,
+    spec: { ...rest, dueDate: resolved.dueDate },
+    ...(backdated && openedOn ? { backdated: { openedOn } } : {}),
+  };
+}
+
+function dueDateRefusal(errors: FieldError[]) {
+  const first = errors[0]!;
+  const name = first.field.split('.').pop() as keyof typeof DUE_FIELD_LABELS;
+  return badRequest(errors, `${DUE_FIELD_LABELS[name] ?? first.field}有误：${first.reason}`);
+}
+
+export async function createItem(s: Services, actor: Actor, body: OpenItem): Promise<Item> {
   if (!can(actor.role, 'item.create')) throw forbidden('只有督查人员可以立项交办');
+  const opened = resolveOpenItem(await currentCalendar(s.db), s.now?.() ?? Date.now(), body, 'body');
+  if (!opened.ok) throw dueDateRefusal(opened.errors);
+  const { spec, backdated } = opened;
   await checkUnits(s.db, unitFields(spec));
   checkJurisdiction(actor, unitFields(spec));
   const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
@@ -52,8 +102,17 @@ export async function createItem(s: Services, actor: Actor, spec: CreateItem): P
       createdBy: actor,
       config: { maxDeclines: s.maxDeclines },
       policy,
+      ...(backdated ? { backdated } : {}),
     }),
   );
+}
+
+/** A new due date given to a running item (extension, reassignment, relapse) is not before the next working day either. */
+async function checkActionDueDate(s: Services, command: { payload: unknown }): Promise<void> {
+  const dueDate = (command.payload as { dueDate?: unknown }).dueDate;
+  if (typeof dueDate !== 'string') return;
+  const reason = checkLaterDueDate(await currentCalendar(s.db), s.now?.() ?? Date.now(), dueDate);
+  if (reason) throw dueDateRefusal([{ field: 'body.dueDate', reason }]);
 }
 
 /** Oversight with a jurisdiction assigns work only to units in it: the lead unit and every co-unit. */
@@ -81,6 +140,7 @@ export async function act(
   const item = await loadItem(s, actor, id);
   if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
   const command = parseCommand({ action, payload: await withEvidence(s, item, payload), actor });
+  await checkActionDueDate(s, command);
   if (action === 'reassign' && command.action === 'reassign') {
     const fields = unitFields({ leadUnitId: command.payload.leadUnitId, coUnitIds: command.payload.coUnitIds ?? [] });
     await checkUnits(s.db, fields);
@@ -93,7 +153,8 @@ export async function act(
   // The same rules the workflow applies, checked first on the recorded state: a refused
   // request never reaches Temporal. The workflow's validator still has the last word.
   const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
-  if (!precheck.ok && !(await recordedButUnconfirmed(s, id, updateId))) throw fromRefusal(precheck);
+  if (!precheck.ok && !(await recordedButUnconfirmed(s, id, updateId)))
+    throw fromRefusal(await withUnitNames(s.db, precheck));
   try {
     return await withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
   } catch (err) {

@@ -7,6 +7,8 @@ import { deletePlan, savePlan } from '../lib/plans';
 import { ensurePlanSchedule } from '../workflows/client/schedules';
 import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
 import { AppError, badRequest, forbidden, withTemporal, type FieldError } from './errors';
+import { importRefusal, issueErrors, unitLookup, ZH, type RowError, type RowPlace, type UnitLookup } from './imports';
+import { jsonPlanRows, type PlanRows } from './plan-csv';
 import { unitReporting, visibleCycle } from './read/cycles';
 import { planDetail, visiblePlan } from './read/plans';
 import type { Services } from './services';
@@ -15,63 +17,94 @@ import type { PlanAccess } from './visibility';
 /**
  * Plans (工作要点), their indicators and monitoring cycles: importing, scheduling, running and
  * publishing cycles, reporting values (their reads are in read/plans.ts and read/cycles.ts).
- * Import checks every row and imports nothing unless all are good; units are named by id or by
- * name.
+ * Import checks every row in one pass and imports nothing unless all are good; units are named
+ * by id or by name.
  */
-async function resolveUnits(
-  s: Services,
-  plan: Plan,
-  label: (kind: 'tasks' | 'indicators', i: number) => string,
-): Promise<{ plan: Plan; errors: FieldError[] }> {
-  const units = await s.db.unit.findMany({ select: { id: true, name: true } });
-  const byKey = new Map<string, string>();
-  for (const u of units) byKey.set(u.id, u.id).set(u.name, u.id);
-  const errors: FieldError[] = [];
-  const unit = (key: string, field: string) => {
-    const id = byKey.get(key);
-    if (!id) errors.push({ field, reason: `单位“${key}”不存在` });
-    return id ?? key;
+
+/** A plan-level field (id, year, title) in error, outside any row. */
+const PLAN_PLACE = { key: 'body', row: 0, said: '计划' };
+
+/**
+ * Every row of a plan checked in one pass — shape (in Chinese), units by id or name, duplicate
+ * indicator codes — and every error returned: `rows` for tasks and indicators, `fields` for
+ * the plan's own fields. The plan, units as ids, only when there is none.
+ */
+function checkPlan(
+  raw: unknown,
+  rows: PlanRows,
+  unit: UnitLookup,
+): { plan?: Plan; errors: RowError[]; fields: FieldError[] } {
+  const parsed = PlanSchema.safeParse(raw, ZH);
+  const errors: RowError[] = [...rows.errors];
+  const fields: FieldError[] = [];
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const [kind, i, ...rest] = issue.path;
+    if ((kind === 'tasks' || kind === 'indicators') && typeof i === 'number')
+      errors.push(...issueErrors([{ ...issue, path: rest }], rows.place(kind, i), rows.columnOf));
+    else
+      for (const e of issueErrors([issue], PLAN_PLACE, (f) => f))
+        fields.push({
+          field: e.field ? `body.${e.field}` : 'body',
+          reason: e.field ? `${e.field}：${e.reason}` : e.reason,
+        });
+  }
+  const failed = new Set(errors.map((e) => `${e.place.key}.${e.field}`));
+  const body = (raw && typeof raw === 'object' ? raw : {}) as { tasks?: unknown; indicators?: unknown };
+  const list = (v: unknown) =>
+    Array.isArray(v)
+      ? (v as unknown[]).map((x) => (x && typeof x === 'object' ? x : {}) as Record<string, unknown>)
+      : [];
+  const resolve = (key: unknown, place: RowPlace, field: string, column: string): string | undefined => {
+    if (typeof key !== 'string' || key.trim() === '' || failed.has(`${place.key}.${field}`)) return undefined;
+    const found = unit(key);
+    if ('id' in found) return found.id;
+    errors.push({ place, field, column: rows.columnOf(column), reason: found.reason });
+    return undefined;
   };
-  const tasks = plan.tasks.map((t, i) => ({
-    ...t,
-    leadUnitId: unit(t.leadUnitId, `${label('tasks', i)}.leadUnitId`),
-    coUnitIds: t.coUnitIds.map((c, j) => unit(c, `${label('tasks', i)}.coUnitIds.${j}`)),
-  }));
-  const seen = new Map<string, number>();
-  const indicators = plan.indicators.map((ind, i) => {
-    const first = seen.get(ind.code);
-    if (first !== undefined)
-      errors.push({
-        field: `${label('indicators', i)}.code`,
-        reason: `指标编号“${ind.code}”与${label('indicators', first)}重复`,
-      });
-    seen.set(ind.code, i);
-    return { ...ind, ownerUnitId: unit(ind.ownerUnitId, `${label('indicators', i)}.ownerUnitId`) };
+  const tasks = list(body.tasks).map((t, i) => {
+    const place = rows.place('tasks', i);
+    return {
+      leadUnitId: resolve(t.leadUnitId, place, 'leadUnitId', 'leadUnitId'),
+      coUnitIds: Array.isArray(t.coUnitIds)
+        ? (t.coUnitIds as unknown[]).map((c, j) => resolve(c, place, `coUnitIds[${j}]`, 'coUnitIds'))
+        : [],
+    };
   });
-  return { plan: { ...plan, tasks, indicators }, errors };
+  const seen = new Map<string, RowPlace>();
+  const owners = list(body.indicators).map((ind, i) => {
+    const place = rows.place('indicators', i);
+    if (typeof ind.code === 'string') {
+      const first = seen.get(ind.code.trim());
+      if (first)
+        errors.push({
+          place,
+          field: 'code',
+          column: rows.columnOf('code'),
+          reason: `指标编号“${ind.code.trim()}”与${first.said}重复`,
+        });
+      else seen.set(ind.code.trim(), place);
+    }
+    return resolve(ind.ownerUnitId, place, 'ownerUnitId', 'ownerUnitId');
+  });
+  if (!parsed.success || errors.length > 0 || fields.length > 0) return { errors, fields };
+  const plan = {
+    ...parsed.data,
+    tasks: parsed.data.tasks.map((t, i) => ({
+      ...t,
+      leadUnitId: tasks[i]!.leadUnitId!,
+      coUnitIds: tasks[i]!.coUnitIds as string[],
+    })),
+    indicators: parsed.data.indicators.map((ind, i) => ({ ...ind, ownerUnitId: owners[i]! })),
+  };
+  return { plan, errors, fields };
 }
 
-export async function importPlan(
-  s: Services,
-  actor: Actor,
-  raw: unknown,
-  label: (kind: 'tasks' | 'indicators', i: number) => string = (k, i) => `body.${k}.${i}`,
-) {
-  const parsed = PlanSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw badRequest(
-      parsed.error.issues.map((i) => ({
-        field:
-          i.path.length >= 2 && (i.path[0] === 'tasks' || i.path[0] === 'indicators')
-            ? [label(i.path[0], Number(i.path[1])), ...i.path.slice(2)].join('.')
-            : ['body', ...i.path].join('.'),
-        reason: i.message,
-      })),
-      '计划有误，未导入任何内容',
-    );
-  }
-  const { plan, errors } = await resolveUnits(s, parsed.data, label);
-  if (errors.length) throw badRequest(errors, `计划有 ${errors.length} 处错误，未导入任何内容`);
+export async function importPlan(s: Services, actor: Actor, raw: unknown, rows: PlanRows = jsonPlanRows) {
+  const { plan, errors, fields } = checkPlan(raw, rows, await unitLookup(s.db));
+  if (!plan)
+    throw errors.length > 0
+      ? importRefusal(errors, '计划', '内容', fields)
+      : badRequest(fields, '计划有误，未导入任何内容');
   // Importing starts the plan's schedule: only for one the importer could manage afterwards.
   const outsideTasks = plan.tasks.filter((t) => !oversees(actor, t.leadUnitId));
   if (outsideTasks.length)

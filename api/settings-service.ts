@@ -4,7 +4,7 @@ import type { CalendarYear } from '../domain/calendar';
 import { PolicySchema, type Policy } from '../domain/policy';
 import type { Prisma } from '../generated/prisma/client';
 import { currentCalendar } from '../lib/calendar-store';
-import { badRequest, type FieldError } from './errors';
+import { badRequest, notFound, type FieldError } from './errors';
 import type { Services } from './services';
 
 /** A year's holidays and working weekends, each date in that year and none both; answers the calendar's new version. */
@@ -71,7 +71,37 @@ export async function savePolicy<C extends string, P extends string>(
       policy: policy as unknown as Prisma.InputJsonValue,
       updatedBy: actor.userId,
       updatedAt: new Date(),
+      deletedAt: null,
+      deletedBy: null,
     },
   });
   return { category, priority, version, policy };
+}
+
+/**
+ * Removes the override for a category and priority: items opened from now on get the next most
+ * specific policy (in the end the shipped default); items already opened keep theirs. The row is
+ * kept, marked removed, so the override's version goes on if it is set again and the record of
+ * it stays (the request itself is in the audit log).
+ */
+export async function deletePolicy<C extends string, P extends string>(
+  s: Services,
+  actor: Actor,
+  category: C,
+  priority: P,
+) {
+  const deletedAt = new Date();
+  const removed = await s.db.deadlinePolicy.updateManyAndReturn({
+    where: { category, priority, deletedAt: null },
+    data: { deletedAt, deletedBy: actor.userId },
+  });
+  if (removed.length === 0)
+    throw notFound(`没有类别为“${category}”、优先级为“${priority}”的覆盖规则（系统默认规则不可删除）`);
+  return {
+    category,
+    priority,
+    version: removed[0]!.version,
+    deletedBy: actor.userId,
+    deletedAt: deletedAt.toISOString(),
+  };
 }

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../domain/actors';
 import { parseCommand, type Action, type Attachment } from '../domain/commands';
+import { shanghaiDate, shiftWorkingDays } from '../domain/calendar';
+import { currentCalendar } from '../lib/calendar-store';
 import { itemSubject, subjectColumns } from '../domain/subject';
 import type { EvidenceStore } from '../lib/evidence-store';
 import { PlanSchema } from '../domain/monitoring';
@@ -188,7 +190,20 @@ export async function loadDemoItems(
   const { tasks } = await readDemo<{ tasks: DemoTask[] }>('shenzhen-2014-tasks.json');
   const units = new Map((await demoUnits()).map((u) => [u.id, u]));
   const listId = 'DEMO-2026';
-  const overdue = new Set([8, 9]);
+  // Real dates, counted from today by the calendar: the items opened today are due in 10 to 20
+  // working days. Two items show escalation: they began in an older system (a backdated import,
+  // opened 40 working days ago, due 4 and 1 working days ago), so the rungs whose time had passed
+  // before the import are recorded as not applicable, never sent; only later rungs fire, each on
+  // its own day.
+  const cal = await currentCalendar(db);
+  const today = shanghaiDate(Date.now());
+  const inWorkingDays = (n: number) => shiftWorkingDays(cal, today, n).date;
+  const overdue = new Map([
+    [8, inWorkingDays(-4)],
+    [9, inWorkingDays(-1)],
+  ]);
+  const openedBefore = inWorkingDays(-40);
+  const dueOf = (no: number) => overdue.get(no) ?? inWorkingDays(no <= 3 ? 10 : 12 + (no % 5) * 2);
   const { itemIds } = await openProblemList(client, taskQueue, {
     listId,
     title: '2026年社会建设工作要点重点任务督办清单',
@@ -205,8 +220,9 @@ export async function loadDemoItems(
         source: '年度重点任务',
         leadUnitId: t.leadUnitId,
         coUnitIds: t.coUnitIds,
-        dueDate: overdue.has(t.no) ? '2026-10-30' : '2026-12-31',
+        dueDate: dueOf(t.no),
       },
+      ...(overdue.has(t.no) ? { backdated: { openedOn: openedBefore } } : {}),
     })),
   });
   await waitForRecorded(db, itemIds);
@@ -245,7 +261,10 @@ export async function loadDemoItems(
   // 4: extension requested
   await step(4, 'sign', lead(4));
   await step(4, 'filePlan', lead(4), plan);
-  await step(4, 'requestExtension', lead(4), { dueDate: '2027-03-31', reason: '涉及多部门联合立法，需延期' });
+  await step(4, 'requestExtension', lead(4), {
+    dueDate: shiftWorkingDays(cal, dueOf(tasks[4]!.no), 20).date,
+    reason: '涉及多部门联合立法，需延期',
+  });
   // 5: suspended
   await step(5, 'sign', lead(5));
   await step(5, 'suspend', DEMO_SUPERVISOR, { reason: '等待上级政策出台' });

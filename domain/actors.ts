@@ -26,8 +26,25 @@ export const ActorSchema = z.object({
 });
 export type Actor = z.infer<typeof ActorSchema>;
 
-/** Timers and other things the workflow does on its own are recorded under this actor. */
-export const SYSTEM_ACTOR: Actor = { userId: 'system', name: '系统', role: 'admin', unitId: null };
+/**
+ * Who acts in a recorded event: a person in one of the roles, or the system itself. `system` is
+ * no role anyone holds (it is not in `ROLES`, so no user, token or permission can carry it); it
+ * exists only in the event log.
+ */
+export const EVENT_ROLES = [...ROLES, 'system'] as const;
+export type EventRole = (typeof EVENT_ROLES)[number];
+
+export const EVENT_ROLE_LABELS: Record<EventRole, string> = { ...ROLE_LABELS, system: '系统' };
+
+/** The actor an event records: an `Actor`, or the system. */
+export type EventActor = Omit<Actor, 'role'> & { role: EventRole };
+
+/**
+ * Timers and other things the workflow does on its own (ladder rungs, a 回头看 falling due) are
+ * recorded under this actor. Events recorded before it existed name the system with the role
+ * `admin`; they stay as they were.
+ */
+export const SYSTEM_ACTOR: EventActor = { userId: 'system', name: '系统', role: 'system', unitId: null };
 
 export function isUnitRole(actor: Pick<Actor, 'role'>): boolean {
   return actor.role === 'unit_handler' || actor.role === 'unit_leader';

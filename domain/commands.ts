@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActorSchema, type Actor } from './actors';
+import { MAX_DUE_WORKING_DAYS } from './due-date';
 
 /**
  * A calendar date, YYYY-MM-DD, that really exists (2026-02-30 is refused), in 2000–2099: the
@@ -60,6 +61,29 @@ export const CreateItemSchema = z.strictObject({
   dueDate: DateString,
 });
 export type CreateItem = z.infer<typeof CreateItemSchema>;
+
+/**
+ * Opening an item as a client asks for it: the due date as a date or as a number of working
+ * days from today (exactly one; the API resolves it by the calendar and refuses a date before
+ * the next working day), and, for items that began in an older system, the backdated mode with
+ * the day they were opened there (their passed rungs are recorded as not applicable, never sent).
+ */
+export const OpenItemSchema = CreateItemSchema.extend({
+  dueDate: DateString.optional(),
+  dueInWorkingDays: z
+    .number('应为整数')
+    .int('应为整数')
+    .min(1, '至少 1 个工作日')
+    .max(MAX_DUE_WORKING_DAYS, `不能超过 ${MAX_DUE_WORKING_DAYS} 个工作日`)
+    .optional(),
+  backdated: z.boolean().optional(),
+  openedOn: DateString.optional(),
+});
+export type OpenItem = z.infer<typeof OpenItemSchema>;
+
+/** A backdated import: the day the item was opened in the older system. */
+export const BackdatedSchema = z.object({ openedOn: DateString });
+export type Backdated = z.infer<typeof BackdatedSchema>;
 
 /** The payload of every action, keyed by action name. Unknown fields are refused (no mass assignment). */
 export const ACTION_PAYLOADS = {

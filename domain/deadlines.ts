@@ -44,6 +44,8 @@ export interface FiredRung {
   targets: string[];
   /** An acknowledgement-gated rung whose previous notice had been acknowledged: it did not climb. */
   skipped?: boolean;
+  /** A backdated import: the rung's time had passed before the item entered this system; recorded, never sent (不适用). */
+  notApplicable?: boolean;
 }
 
 export interface Pause {
@@ -287,6 +289,7 @@ export function fireRung(
   due: DueRung,
   nowMs: number,
   skipped = false,
+  notApplicable = false,
 ): { deadlines: Deadlines; fired: FiredRung } {
   const fired: FiredRung = {
     step: due.clock.step,
@@ -298,6 +301,7 @@ export function fireRung(
     firedAt: nowMs,
     targets: due.rung.targets,
     ...(skipped ? { skipped: true } : {}),
+    ...(notApplicable ? { notApplicable: true } : {}),
   };
   return { deadlines: withLight({ ...prev, fired: [...prev.fired, fired] }), fired };
 }

@@ -42,8 +42,17 @@ export function calendarNoticeId(year: string): string {
   return `calendar-unknown/${year}`;
 }
 
-/** The event of opening the item: seq 1, from no state, by whoever opened it, with what they opened. */
-export function creationEvent(item: Item, openedBy: Actor, spec: CreateItem): EventDraft {
+/**
+ * The event of opening the item: seq 1, from no state, by whoever opened it, with what they opened;
+ * for a backdated import also the day it began in the older system and the rungs recorded as not
+ * applicable (absent otherwise: the payload stays the spec alone).
+ */
+export function creationEvent(
+  item: Item,
+  openedBy: Actor,
+  spec: CreateItem,
+  backdated?: { openedOn: string; notApplicable: FiredRung[] },
+): EventDraft {
   return {
     seq: 1,
     action: 'create',
@@ -51,7 +60,20 @@ export function creationEvent(item: Item, openedBy: Actor, spec: CreateItem): Ev
     toStatus: item.status,
     actor: openedBy,
     at: item.createdAt,
-    payload: spec,
+    payload: backdated
+      ? {
+          ...spec,
+          backdated: {
+            openedOn: backdated.openedOn,
+            notApplicable: backdated.notApplicable.map((f) => ({
+              step: f.step,
+              key: f.key,
+              action: f.action,
+              dueAt: new Date(f.dueAt).toISOString(),
+            })),
+          },
+        }
+      : spec,
     attachments: [],
   };
 }

@@ -68,6 +68,7 @@ export const DeadlinesSchema = z.object({
       firedAt: z.number(),
       targets: z.array(z.string()),
       skipped: z.boolean().optional(),
+      notApplicable: z.boolean().optional(),
     }),
   ),
   pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),

@@ -7,7 +7,7 @@
  * workflow chooses the new behaviour behind `patched()`, and it must pass the replay gate
  * (tests/replay/replay.test.ts). Adding an action: README, "Adding an action".
  */
-import { isUnitRole, oversees, type Actor } from './actors';
+import { isUnitRole, oversees, type Actor, type EventActor } from './actors';
 import { can } from './permissions';
 import { reinspectionPending, type Deadlines } from './deadlines';
 import type { Action, Attachment, Command, CreateItem } from './commands';
@@ -239,6 +239,16 @@ export interface Refusal {
   allowedActions: Action[];
   /** For `invalid`: the payload field at fault. */
   field?: string;
+  /**
+   * The co-units whose open part holds up closure, by id: the workflow knows no unit names, so
+   * whoever shows the refusal to people words it again with their names (`coUnitsOpenMessage`).
+   */
+  openCoUnits?: string[];
+}
+
+/** The refusal of a submission while co-units' parts are open, naming them as given (names for people). */
+export function coUnitsOpenMessage(units: readonly string[]): string {
+  return `配合单位尚未办结：${units.join('、')}`;
 }
 
 export interface Accepted {
@@ -254,7 +264,8 @@ export interface EventDraft {
   action: Action | 'create' | 'escalate';
   fromStatus: Status | null;
   toStatus: Status;
-  actor: Actor;
+  /** A person, or the system for what the workflow does on its own (`escalate`). */
+  actor: EventActor;
   at: string;
   payload: unknown;
   attachments: Attachment[];
@@ -322,7 +333,8 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
       return null;
     case 'submit': {
       const open = openCoParts(item);
-      if (open.length > 0) return refuse(item, 'precondition_failed', `配合单位尚未办结：${open.join('、')}`);
+      if (open.length > 0)
+        return { ...refuse(item, 'precondition_failed', coUnitsOpenMessage(open)), openCoUnits: open };
       return null;
     }
     case 'requestExtension':

@@ -37,6 +37,32 @@ export function startClocks(item: Item, policy: Policy, cal: Calendar, nowMs: nu
   return { ...item, deadlines: startDeadlines(policy, cal, nowMs, item.dueDate) };
 }
 
+/**
+ * A backdated import (an item that began in an older system on `openedOn`): the closure clock
+ * counts from that day, and every rung whose time had passed by `nowMs` is recorded as not
+ * applicable (不适用): on record so it never fires, counted for the light (the item is as late
+ * as it is), never sent. The sign clock runs from today: the unit has not seen the item here yet.
+ */
+export function startBackdated(item: Item, cal: Calendar, openedOn: string, nowMs: number): Item {
+  if (!item.deadlines) return item;
+  let d: Deadlines = {
+    ...item.deadlines,
+    assignedOn: openedOn,
+    clocks: {
+      ...item.deadlines.clocks,
+      ...(item.deadlines.clocks.closure ? { closure: { ...item.deadlines.clocks.closure, start: openedOn } } : {}),
+    },
+  };
+  for (const due of pendingRungs(d, cal).filter((r) => r.fireAt <= nowMs))
+    d = fireRung(d, due, nowMs, false, true).deadlines;
+  return { ...item, deadlines: d };
+}
+
+/** The rungs a backdated import recorded as not applicable. */
+export function notApplicableRungs(item: Item): FiredRung[] {
+  return item.deadlines?.fired.filter((f) => f.notApplicable) ?? [];
+}
+
 /** `after` (what `decide` accepted from `before`) with its clocks moved by the action; as it is without deadlines. */
 export function moveClocks(before: Item, after: Item, action: Action, cal: Calendar, nowMs: number): Item {
   if (!before.deadlines) return after;

@@ -34,7 +34,7 @@ export const NOTIFICATION_KINDS = {
   missing_address: {
     label: '联系人缺少邮箱',
     urgent: false,
-    next: '请补充该联系人的电子邮箱，否则其将收不到邮件通知。',
+    next: '请联系系统管理员在通讯录中补充该联系人的电子邮箱（或为该单位登记联系人），否则其收不到邮件通知；补充后的下一条通知即可送达。同一单位同一情况只提醒一次。',
   },
   digest: { label: '每日督办汇总', urgent: false, next: '请逐项登录系统办理。' },
   report_request: {
@@ -189,6 +189,7 @@ function extraLines(d: MessageData): string[] {
     lines.push(`审批结果：${x.approved ? '同意延期' : '不同意延期'}${x.opinion ? `（${String(x.opinion)}）` : ''}`);
   if (typeof x.year === 'string') lines.push(`缺少日历数据的年份：${x.year}`);
   if (typeof x.contactName === 'string') lines.push(`联系人：${x.contactName}（${String(x.contactUnit ?? '')}）`);
+  if (typeof x.missingReason === 'string') lines.push(`情况：${x.missingReason}`);
   if (typeof x.due === 'string') lines.push(`回头看日期：${x.due}`);
   if (typeof x.period === 'string') lines.push(`监测期：${x.period}`);
   if (Array.isArray(x.indicators) && x.indicators.length) lines.push(`需报送指标：${x.indicators.join('、')}`);

@@ -20,6 +20,10 @@ export const OPERATIONS = [
   'settings.read',
   'settings.write',
   'users.manage',
+  /** The address book (通讯录): read the contacts of the units one sees (a unit: its own). */
+  'contacts.read',
+  /** Add, change, delete and import contacts, and the addresses on users: the system administrator. */
+  'contacts.manage',
   'audit.read',
   'plan.manage',
   'plan.read',
@@ -30,6 +34,7 @@ export type Permission = Action | Operation;
 
 const UNIT_WORK: readonly Permission[] = [
   'item.read',
+  'contacts.read',
   'plan.read',
   'indicator.report',
   'evidence.upload',
@@ -67,6 +72,7 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'evidence.read',
     'notifications.read',
     'notifications.undelivered',
+    'contacts.read',
     'settings.read',
     'plan.manage',
     'plan.read',
@@ -97,9 +103,17 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'evidence.read',
     'notifications.read',
     'notifications.undelivered',
+    'contacts.read',
     'settings.read',
   ]),
-  admin: new Set<Permission>(['settings.read', 'settings.write', 'users.manage', 'notifications.undelivered']),
+  admin: new Set<Permission>([
+    'settings.read',
+    'settings.write',
+    'users.manage',
+    'contacts.read',
+    'contacts.manage',
+    'notifications.undelivered',
+  ]),
   auditor: new Set<Permission>(['audit.read', 'item.read']),
 };
 

@@ -1,10 +1,21 @@
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF; a UTF-8 BOM is dropped. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+/**
+ * RFC 4180 CSV, record by record with the number a spreadsheet shows for it (the first record is
+ * row 1; a blank record counts, a quoted line break does not start a new row): quoted fields,
+ * doubled quotes, CRLF or LF; a UTF-8 BOM is dropped; spaces before an opening quote are allowed.
+ * Blank records are left out of the answer.
+ */
+export function parseCsvRecords(text: string): Array<{ row: number; cells: string[] }> {
+  const records: Array<{ row: number; cells: string[] }> = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
   const src = text.replace(/^\uFEFF/, '');
+  const end = () => {
+    row.push(field);
+    records.push({ row: records.length + 1, cells: row });
+    row = [];
+    field = '';
+  };
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (quoted) {
@@ -13,23 +24,24 @@ export function parseCsv(text: string): string[][] {
         i++;
       } else if (c === '"') quoted = false;
       else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (c === ',') {
       row.push(field);
       field = '';
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && src[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
+      end();
     } else field += c;
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+  if (field !== '' || row.length > 0) end();
+  return records.filter((r) => r.cells.some((f) => f.trim() !== ''));
+}
+
+/** The non-blank records of a CSV, as cells. */
+export function parseCsv(text: string): string[][] {
+  return parseCsvRecords(text).map((r) => r.cells);
 }
 
 /** First characters that make Excel, WPS or LibreOffice read a cell as a formula (OWASP, "CSV Injection"). */

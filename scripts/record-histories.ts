@@ -120,6 +120,23 @@ await worker.runUntil(async () => {
     await save('overdue-ladder-reinspection', itemWorkflowId(item.id));
   }
   {
+    // A backdated import (issue 16): the rungs passed before it are recorded as not applicable,
+    // none fired; then signed and withdrawn.
+    const item = await openItem(client, taskQueue, {
+      id: newItemId(),
+      problemListId: null,
+      spec: spec({ dueDate: '2026-01-30' }),
+      createdBy: supervisor,
+      config: { maxDeclines: 2 },
+      policy: DEFAULT_POLICY,
+      backdated: { openedOn: '2025-12-01' },
+    });
+    await act(client, item, 'sign', leadA);
+    await act(client, item, 'withdraw', supervisor, { reason: '已在原系统办结' });
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+    await save('backdated-import', itemWorkflowId(item.id));
+  }
+  {
     const listId = newItemId();
     await openProblemList(client, taskQueue, {
       listId,

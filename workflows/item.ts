@@ -14,7 +14,7 @@ import type { Activities } from '../activities';
 import type { RecordTransition } from '../activities/record';
 import { ActorSchema } from '../domain/actors';
 import type { Calendar } from '../domain/calendar';
-import { CreateItemSchema, parseCommand, type Command } from '../domain/commands';
+import { BackdatedSchema, CreateItemSchema, parseCommand, type Command } from '../domain/commands';
 import { CREATE_ID, calendarNotices, creationEvent, rungId, type KeyOf } from '../domain/events';
 import { createItem, decide, isFinished, type EventDraft, type Item, type Refusal } from '../domain/item';
 import {
@@ -23,7 +23,9 @@ import {
   gatingRung,
   moveClocks,
   nextWakeAt,
+  notApplicableRungs,
   reinspectionDue,
+  startBackdated,
   startClocks,
   stillDue,
 } from '../domain/ladder';
@@ -42,6 +44,11 @@ export const ItemWorkflowInputSchema = z.object({
   config: z.object({ maxDeclines: z.number().int().min(0).max(10) }),
   /** The deadline policy in force when the item was opened; the item keeps it. */
   policy: PolicySchema.optional(),
+  /**
+   * A backdated import of an item that began in an older system: absent for every other item
+   * (which then runs exactly as before). Rungs whose time had passed are recorded as not applicable.
+   */
+  backdated: BackdatedSchema.optional(),
 });
 export type ItemWorkflowInput = z.input<typeof ItemWorkflowInputSchema>;
 
@@ -124,6 +131,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
     run.ready = false;
     run.calendar = await run.steps.loadCalendar();
     run.item = startClocks(run.item, input.policy ?? DEFAULT_POLICY, run.calendar, Date.now());
+    if (input.backdated) run.item = startBackdated(run.item, run.calendar, input.backdated.openedOn, Date.now());
     upsertSearchAttributes(itemSearchAttributes(run.item));
     run.ready = true;
   }
@@ -131,7 +139,12 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
   await record(
     run,
     run.keyOf(CREATE_ID),
-    creationEvent(run.item, input.createdBy, input.spec),
+    creationEvent(
+      run.item,
+      input.createdBy,
+      input.spec,
+      input.backdated && { openedOn: input.backdated.openedOn, notApplicable: notApplicableRungs(run.item) },
+    ),
     run.item,
     calendarNotices(run.item, null, run.keyOf),
   );

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { attentionGuard } from './attention';
 import { ActorSchema } from '../domain/actors';
-import { CreateItemSchema } from '../domain/commands';
+import { BackdatedSchema, CreateItemSchema } from '../domain/commands';
 import { PolicySchema } from '../domain/policy';
 import { itemWorkflowId } from './ids';
 import { itemWorkflow } from './item';
@@ -22,6 +22,8 @@ export const ProblemListInputSchema = z
           spec: CreateItemSchema,
           policy: PolicySchema.optional(),
           policyKey: z.string().max(200).optional(),
+          /** A backdated import of an item that began in an older system (see the item workflow). */
+          backdated: BackdatedSchema.optional(),
         }),
       )
       .min(1)
@@ -67,7 +69,7 @@ export async function problemListWorkflow(raw: ProblemListInput): Promise<{ list
     await Promise.all(
       input.items
         .slice(i, i + batch)
-        .map(({ id, spec, policyKey, policy = policyKey ? input.policies?.[policyKey] : undefined }) =>
+        .map(({ id, spec, policyKey, backdated, policy = policyKey ? input.policies?.[policyKey] : undefined }) =>
           startChild(itemWorkflow, {
             workflowId: itemWorkflowId(id),
             taskQueue: workflowInfo().taskQueue,
@@ -80,6 +82,7 @@ export async function problemListWorkflow(raw: ProblemListInput): Promise<{ list
                 createdBy: input.createdBy,
                 config: input.config,
                 ...(policy ? { policy } : {}),
+                ...(backdated ? { backdated } : {}),
               },
             ],
           }),

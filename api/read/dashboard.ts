@@ -2,6 +2,7 @@ import type { Actor } from '../../domain/actors';
 import { addDays } from '../../domain/calendar';
 import { STATUS_LABELS, STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
+import { loadUnitLabels } from '../../lib/unit-names';
 import { today as todayOf, type Services } from '../services';
 import { itemsVisibleSql } from '../visibility';
 
@@ -22,7 +23,7 @@ export async function dashboard(s: Services, actor: Actor) {
   const vis = itemsVisibleSql(actor);
   const firstWeek = addDays(mondayOf(today), -7 * (TREND_WEEKS - 1));
   const since = new Date(`${firstWeek}T00:00:00+08:00`);
-  const [counts, overdueRows, opened, closed, [attention]] = await Promise.all([
+  const [counts, overdueRows, opened, closed, [attention], labels] = await Promise.all([
     s.db.$queryRaw<Array<{ status: string; light: string; overdue: boolean; n: number }>>`
       SELECT status, light, (status NOT IN ('closed', 'withdrawn') AND due_date < ${today}) AS overdue, count(*)::int AS n
       FROM items WHERE ${vis} GROUP BY 1, 2, 3`,
@@ -38,6 +39,7 @@ export async function dashboard(s: Services, actor: Actor) {
       SELECT to_char(date_trunc('week', closed_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n
       FROM items WHERE ${vis} AND status = 'closed' AND closed_at >= ${since} GROUP BY 1`,
     s.db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM items WHERE ${vis} AND attention IS NOT NULL`,
+    loadUnitLabels(s.db),
   ]);
 
   const byStatus = new Map<string, number>();
@@ -70,7 +72,8 @@ export async function dashboard(s: Services, actor: Actor) {
     byLight: LIGHTS.map((light) => ({ light, count: byLight.get(light) ?? 0 })),
     overdueByUnit: overdueRows.map((r) => ({
       unitId: r.unit_id,
-      unitName: r.name ?? r.unit_id,
+      // Qualified by its parent's name where another unit bears the same name.
+      unitName: labels.get(r.unit_id) ?? r.name ?? r.unit_id,
       count: r.n,
       earliestDue: r.worst,
     })),

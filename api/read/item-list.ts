@@ -7,6 +7,7 @@ import { LIGHT_LABELS, type Light } from '../../domain/policy';
 import type { Prisma } from '../../generated/prisma/client';
 import { currentCalendar } from '../../lib/calendar-store';
 import { toCsv } from '../../lib/csv';
+import { loadUnitLabels } from '../../lib/unit-names';
 import { today, type Services } from '../services';
 import { itemsVisibleTo } from '../visibility';
 import { isOverdue } from './items';
@@ -149,7 +150,7 @@ export async function* exportItems(
       ],
     ])
   );
-  const units = new Map((await s.db.unit.findMany({ select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+  const units = await loadUnitLabels(s.db);
   const name = (id: string) => units.get(id) ?? id;
   // The calendar, today and the filter once for the whole export; no count.
   const cal = await currentCalendar(s.db);

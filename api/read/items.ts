@@ -1,5 +1,5 @@
 /** One item as the caller sees it: its recorded state, and the timeline of what happened to it. */
-import type { Actor } from '../../domain/actors';
+import { EVENT_ROLE_LABELS, SYSTEM_ACTOR, type Actor, type EventRole } from '../../domain/actors';
 import { shanghaiDate } from '../../domain/calendar';
 import { ACTION_LABELS, type Action } from '../../domain/commands';
 import { actionsFor, holdingUp, isTerminal, STATUS_LABELS, type Item, type Status } from '../../domain/item';
@@ -55,16 +55,36 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
       action: e.action,
       actionLabel:
         e.action === 'create'
-          ? '立项交办'
+          ? (e.payload as { backdated?: unknown } | null)?.backdated
+            ? '立项交办（补录原系统事项）'
+            : '立项交办'
           : e.action === 'escalate'
             ? escalationLabel(e.payload as { action: RungAction; skipped?: boolean })
             : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,
-      actor: { userId: e.actorUserId, name: e.actorName, role: e.actorRole, unitId: e.actorUnitId },
+      actor: eventActorView(e),
       at: e.at.toISOString(),
       payload: e.payload,
       attachments: e.attachments,
     })),
+  };
+}
+
+/**
+ * Who took a step, as the timeline shows it. What the workflow did on its own is the system's:
+ * recorded with the role `system`, or — before that role existed — as user `system` with the
+ * role `admin`; both are labelled 系统 (the record itself stays as written).
+ */
+function eventActorView(e: { actorUserId: string; actorName: string; actorRole: string; actorUnitId: string | null }) {
+  const role = e.actorRole as EventRole;
+  const system = role === 'system' || e.actorUserId === SYSTEM_ACTOR.userId;
+  return {
+    userId: e.actorUserId,
+    name: e.actorName,
+    role,
+    roleLabel: system ? EVENT_ROLE_LABELS.system : (EVENT_ROLE_LABELS[role] ?? e.actorRole),
+    system,
+    unitId: e.actorUnitId,
   };
 }

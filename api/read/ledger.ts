@@ -90,8 +90,9 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
     rungs: [
       ...(d?.fired ?? []).map((f) => ({
         ...f,
-        label: RUNG_LABELS[f.action],
-        status: 'fired' as const,
+        label: f.notApplicable ? `${RUNG_LABELS[f.action]}（不适用：补录前已过期）` : RUNG_LABELS[f.action],
+        // A backdated import's rungs whose time had passed before it: recorded, never sent.
+        status: f.notApplicable ? ('not_applicable' as const) : ('fired' as const),
         dueAt: new Date(f.dueAt).toISOString(),
         firedAt: new Date(f.firedAt).toISOString(),
       })),

@@ -35,6 +35,7 @@ export const noticeView = (m: {
   recipientEmail: m.recipientEmail,
   attempts: m.attempts,
   lastError: m.lastError,
+  reason: undeliveredReason(m),
   createdAt: m.createdAt.toISOString(),
   sentAt: m.sentAt?.toISOString() ?? null,
   readAt: m.readAt?.toISOString() ?? null,
@@ -65,10 +66,19 @@ const deliveryView = (m: {
   recipientUserId: m.userId,
   attempts: m.attempts,
   lastError: m.lastError,
+  reason: undeliveredReason(m),
   createdAt: m.createdAt.toISOString(),
 });
 
 const UNDELIVERED = ['failed', 'no_address'];
+
+/** Why a notice did not go, in words: a missing address or contact, or the mail server's refusal. */
+export function undeliveredReason(m: { status: string; lastError: string | null }): string | null {
+  if (m.status === 'no_address') return m.lastError ?? '缺少邮箱';
+  if (m.status === 'failed')
+    return m.lastError?.startsWith('无法生成') ? m.lastError : `发送失败：${m.lastError ?? '邮件服务器拒收'}`;
+  return null;
+}
 const UNDELIVERED_SHOWN = 200;
 
 /** The caller's notices, newest first (only the unread ones if asked), and how many are unread. */
@@ -76,7 +86,8 @@ export async function myNotifications(s: Services, actor: Actor, query: { unread
   const where = { userId: actor.userId, ...(query.unread === 'true' ? { readAt: null } : {}) };
   const [messages, unread] = await Promise.all([
     s.db.outboxMessage.findMany({ where, orderBy: { id: 'desc' }, take: query.limit }),
-    s.db.outboxMessage.count({ where: { userId: actor.userId, readAt: null } }),
+    // A notice cancelled before it was sent (its item finished) is listed, but asks nothing of anyone.
+    s.db.outboxMessage.count({ where: { userId: actor.userId, readAt: null, status: { not: 'cancelled' } } }),
   ]);
   return { unread, notifications: messages.map(noticeView) };
 }

@@ -1,6 +1,6 @@
 /** The working-day calendar and the deadline policies as they stand. */
 import type { CATEGORIES, PRIORITIES } from '../../domain/commands';
-import type { Policy } from '../../domain/policy';
+import { DEFAULT_POLICY, type Policy } from '../../domain/policy';
 import { currentCalendar, shippedYears } from '../../lib/calendar-store';
 import type { Services } from '../services';
 
@@ -22,15 +22,37 @@ export async function calendarView(s: Services) {
 }
 
 /**
- * Every policy row. Rows are written only by `savePolicy` (settings-service.ts), from checked
- * parameters and a policy PolicySchema parsed; the route's serialiser checks them again on the way out.
+ * The policies as an administrator needs to see them: the shipped default first (in force unless
+ * a `*`/`*` override replaces it), then every override in force. Rows are written only by
+ * `savePolicy` (settings-service.ts), from checked parameters and a policy PolicySchema parsed;
+ * the route's serialiser checks them again on the way out. Removed overrides are not listed.
  */
 export async function listPolicies(s: Services) {
-  return (await s.db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] })).map((p) => ({
-    ...p,
+  const rows = await s.db.deadlinePolicy.findMany({
+    where: { deletedAt: null },
+    orderBy: [{ category: 'asc' }, { priority: 'asc' }],
+  });
+  const overrides = rows.map((p) => ({
+    kind: 'override' as const,
+    kindLabel: '覆盖规则',
     category: p.category as (typeof CATEGORIES)[number] | '*',
     priority: p.priority as (typeof PRIORITIES)[number] | '*',
+    version: p.version,
     policy: p.policy as unknown as Policy,
+    inForce: true,
+    updatedBy: p.updatedBy,
     updatedAt: p.updatedAt.toISOString(),
   }));
+  const shipped = {
+    kind: 'default' as const,
+    kindLabel: '系统默认',
+    category: '*' as const,
+    priority: '*' as const,
+    version: DEFAULT_POLICY.version,
+    policy: DEFAULT_POLICY,
+    inForce: !rows.some((p) => p.category === '*' && p.priority === '*'),
+    updatedBy: null,
+    updatedAt: null,
+  };
+  return [shipped, ...overrides];
 }

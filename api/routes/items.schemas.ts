@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../domain/actors';
+import { EVENT_ROLES, ROLES } from '../../domain/actors';
 import { ACTIONS } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
@@ -33,6 +33,7 @@ const FiredRung = z.object({
   firedAt: z.number(),
   targets: z.array(z.string()),
   skipped: z.boolean().optional(),
+  notApplicable: z.boolean().optional(),
 });
 
 /** The deadlines as a client needs them: the policy the item was opened under, the clocks, the light, the ladder so far. */
@@ -115,7 +116,18 @@ export const ItemDetail = z
         actionLabel: z.string(),
         fromStatus: z.string().nullable(),
         toStatus: z.string(),
-        actor: z.object({ userId: z.string(), name: z.string(), role: z.string(), unitId: z.string().nullable() }),
+        actor: z
+          .object({
+            userId: z.string(),
+            name: z.string(),
+            role: z
+              .enum(EVENT_ROLES)
+              .describe('角色；system 为系统自动执行（催办阶梯、回头看到期等），早期记录中系统以 admin 记'),
+            roleLabel: z.string().describe('角色（中文）；系统自动执行的步骤为“系统”'),
+            system: z.boolean().describe('是否为系统自动执行的步骤'),
+            unitId: z.string().nullable(),
+          })
+          .describe('办理人'),
         at: z.string(),
         payload: z.unknown().describe('该步骤的内容（意见、理由、方案等）'),
         attachments: z.unknown().describe('该步骤引用的佐证材料'),
@@ -157,12 +169,13 @@ const LedgerRung = z.object({
   key: z.string(),
   action: z.string(),
   label: z.string(),
-  status: z.enum(['fired', 'pending']),
+  status: z.enum(['fired', 'pending', 'not_applicable']),
   deadline: z.string(),
   dueAt: z.string(),
   firedAt: z.string().nullable(),
   targets: z.array(z.string()),
   skipped: z.boolean().optional(),
+  notApplicable: z.boolean().optional(),
 });
 
 export const Ledger = z

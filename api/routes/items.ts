@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, CreateItemSchema } from '../../domain/commands';
+import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, OpenItemSchema } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
 import { once, requestHash, sendOutcome } from '../idempotency';
@@ -54,7 +54,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: {
         summary: '立项交办：新建事项并交办给牵头单位',
         tags: ['items'],
-        body: CreateItemSchema,
+        body: OpenItemSchema,
         headers: IdempotencyHeaders,
         response: { 201: ItemBody, 409: ErrorBody, 422: ErrorBody },
       },

@@ -16,7 +16,17 @@ export const Me = z
 
 export const Units = z
   .object({
-    units: z.array(z.object({ id: z.string(), name: z.string(), parentId: z.string().nullable(), kind: z.string() })),
+    units: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        label: z
+          .string()
+          .describe('向人显示的名称：名称唯一时即名称，与其他单位同名时带上级单位名称，如“嘉兴市/市发展改革委”'),
+        parentId: z.string().nullable(),
+        kind: z.string(),
+      }),
+    ),
   })
   .describe('单位树');
 

@@ -19,7 +19,7 @@ const About = z
 const Status = z
   .string()
   .describe(
-    '发送状态：pending 待发送，sending 发送中，sent 已发送，failed 发送失败，no_address 缺少邮箱，digest 待并入每日汇总，digested 已并入每日汇总',
+    '发送状态：pending 待发送，sending 发送中，sent 已发送，failed 发送失败，no_address 缺少邮箱，digest 待并入每日汇总，digested 已并入每日汇总，cancelled 事项已撤销或销号、发送前取消（原因见 lastError）',
   );
 
 export const NotificationView = z
@@ -36,6 +36,10 @@ export const NotificationView = z
     recipientEmail: z.string().nullable().describe('收件邮箱；缺少时为 null'),
     attempts: z.number().int().describe('已尝试发送的次数'),
     lastError: z.string().nullable().describe('最近一次发送失败的原因'),
+    reason: z
+      .string()
+      .nullable()
+      .describe('未送达的原因（如“缺少邮箱”“缺少联系人：该单位未登记经办人”“发送失败：…”）；已送达或待发送为 null'),
     createdAt: Timestamp,
     sentAt: Timestamp.nullable().describe('发送时间'),
     readAt: Timestamp.nullable().describe('已读（确认收到）时间'),
@@ -54,6 +58,10 @@ const DeliveryView = z
     recipientUserId: z.string().nullable().describe('收件人的用户编号（非系统用户为 null）'),
     attempts: z.number().int().describe('已尝试发送的次数'),
     lastError: z.string().nullable().describe('最近一次发送失败的原因'),
+    reason: z
+      .string()
+      .nullable()
+      .describe('未送达的原因（如“缺少邮箱”“缺少联系人：该单位未登记经办人”“发送失败：…”）；已送达或待发送为 null'),
     createdAt: Timestamp,
   })
   .describe('未送达的通知（仅收件人与失败原因，不含事项内容）');

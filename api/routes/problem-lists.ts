@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequest } from '../errors';
 import { once, requestHash, sendOutcome } from '../idempotency';
-import { createProblemList, csvRows, ProblemListBody, MAX_LIST_ROWS } from '../problem-lists-service';
+import { csvItemRows, jsonItemRows } from '../item-rows';
+import { createProblemList, ProblemListBody, MAX_LIST_ROWS } from '../problem-lists-service';
 import { listProblemLists, problemListDetail } from '../read/problem-lists';
 import type { Services } from '../services';
 import { ErrorBody } from '../contract';
@@ -18,6 +19,8 @@ const IMPORTED = {
 const CsvQuery = z.strictObject({
   title: z.string().trim().min(1).max(200),
   source: z.string().trim().max(200).default(''),
+  /** `true`: the rows are items that began in an older system (补录), each with its 立项日期; past due dates allowed. */
+  backdated: z.enum(['true', 'false']).optional(),
 });
 
 export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -41,7 +44,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         requestHash('POST', request.url, request.body),
         async () => ({
           statusCode: 201,
-          body: await createProblemList(services, request.actor, title, source, items, (i) => `items.${i}`),
+          body: await createProblemList(services, request.actor, title, source, jsonItemRows(items)),
         }),
       );
       return sendOutcome(reply, outcome);
@@ -62,15 +65,16 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     async (request, reply) => {
       if (typeof request.body !== 'string')
         throw badRequest([{ field: 'body', reason: '请以 text/csv 上传 CSV 文本' }]);
-      const { rows, errors } = csvRows(request.body);
-      if (errors.length > 0) throw badRequest(errors);
+      const { rows, errors } = csvItemRows(request.body);
+      if (errors.length > 0) throw badRequest(errors, 'CSV 的列名有误，未导入任何问题');
       if (rows.length === 0) throw badRequest([{ field: 'csv', reason: '清单至少包含一个问题' }]);
       // The JSON import's cap, before a single unit is looked up or a workflow started.
       if (rows.length > MAX_LIST_ROWS)
         throw badRequest([
           { field: 'csv', reason: `清单最多 ${MAX_LIST_ROWS} 个问题，本次 ${rows.length} 个，请拆分导入` },
         ]);
-      const { title, source } = request.query;
+      const { title, source, backdated } = request.query;
+      if (backdated === 'true') for (const row of rows) (row.raw as Record<string, unknown>).backdated = true;
       const outcome = await once(
         services.db,
         request.actor.userId,
@@ -79,7 +83,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         async () => ({
           statusCode: 201,
           // Row numbers as a spreadsheet shows them: the header is row 1.
-          body: await createProblemList(services, request.actor, title, source, rows, (i) => `row${i + 2}`),
+          body: await createProblemList(services, request.actor, title, source, rows),
         }),
       );
       return sendOutcome(reply, outcome);

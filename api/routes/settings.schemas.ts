@@ -51,21 +51,42 @@ const Priority = z.enum([...PRIORITIES, '*']).describe('优先级；* 表示任�
 export type PolicyCategory = z.infer<typeof Category>;
 export type PolicyPriority = z.infer<typeof Priority>;
 
+export const POLICY_KINDS = ['default', 'override'] as const;
+
 export const PoliciesResponse = z
   .object({
-    policies: z.array(
-      z.object({
-        category: Category,
-        priority: Priority,
-        version: z.number().int().describe('版本：新版本只用于此后立项的事项'),
-        policy: PolicyView,
-        updatedBy: z.string().describe('修改人（用户编号）'),
-        updatedAt: Timestamp,
-      }),
-    ),
+    policies: z
+      .array(
+        z.object({
+          kind: z
+            .enum(POLICY_KINDS)
+            .describe('default 系统默认规则（随产品发布，不可删除）；override 管理员设置的覆盖规则（可删除）'),
+          kindLabel: z.string().describe('系统默认 / 覆盖规则'),
+          category: Category,
+          priority: Priority,
+          version: z.number().int().describe('版本：新版本只用于此后立项的事项'),
+          policy: PolicyView,
+          inForce: z
+            .boolean()
+            .describe('是否生效：系统默认规则在设有“* / *”覆盖规则时不再生效；覆盖规则总是生效（越具体者优先）'),
+          updatedBy: z.string().nullable().describe('修改人（用户编号）；系统默认规则为 null'),
+          updatedAt: Timestamp.nullable().describe('修改时间；系统默认规则为 null'),
+        }),
+      )
+      .describe('系统默认规则在前，其后为每条覆盖规则'),
   })
-  .describe('期限与催办规则');
+  .describe('期限与催办规则：立项时取最具体的覆盖规则（类别、优先级，* 表示任意），都没有则取系统默认规则');
 
 export const PolicySaved = z
   .object({ category: Category, priority: Priority, version: z.number().int().describe('新版本'), policy: PolicyView })
   .describe('已保存的规则');
+
+export const PolicyDeleted = z
+  .object({
+    category: Category,
+    priority: Priority,
+    version: z.number().int().describe('被删除的版本（再次设置时版本号接续）'),
+    deletedBy: z.string().describe('删除人（用户编号）'),
+    deletedAt: Timestamp,
+  })
+  .describe('已删除的覆盖规则：此后立项的事项改用次具体的规则或系统默认规则，已立项的事项不受影响');

@@ -5,8 +5,8 @@ import { PolicySchema } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
 import { calendarView, listPolicies } from '../read/settings';
 import type { Services } from '../services';
-import { saveCalendarYear, savePolicy } from '../settings-service';
-import { CalendarResponse, CalendarYearSaved, PoliciesResponse, PolicySaved } from './settings.schemas';
+import { deletePolicy, saveCalendarYear, savePolicy } from '../settings-service';
+import { CalendarResponse, CalendarYearSaved, PoliciesResponse, PolicyDeleted, PolicySaved } from './settings.schemas';
 
 /** The working-day calendar and the deadline policies: data the operator maintains, no code change. */
 export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -62,5 +62,19 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
     },
     async (request) =>
       savePolicy(services, request.actor, request.params.category, request.params.priority, request.body),
+  );
+
+  app.delete(
+    '/api/policies/:category/:priority',
+    {
+      config: { permission: 'settings.write' },
+      schema: {
+        summary: '删除某类别、优先级的覆盖规则（此后立项的事项改用次具体的规则或系统默认规则）',
+        tags: ['settings'],
+        params: z.object({ category: z.enum([...CATEGORIES, '*']), priority: z.enum([...PRIORITIES, '*']) }),
+        response: { 200: PolicyDeleted },
+      },
+    },
+    async (request) => deletePolicy(services, request.actor, request.params.category, request.params.priority),
   );
 };

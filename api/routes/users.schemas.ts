@@ -15,6 +15,9 @@ const UserFields = {
   unitId: z.string().nullable().describe('所属单位'),
   jurisdictionUnitId: z.string().nullable().describe('管辖范围（单位子树的根）；null 为全部'),
   active: z.boolean().describe('是否启用'),
+  email: z.string().nullable().describe('电子邮箱（通知发往此处）；没有为 null'),
+  mobile: z.string().nullable().describe('手机号码；没有为 null'),
+  imId: z.string().nullable().describe('即时通讯账号（浙政钉 / 钉钉）；没有为 null'),
 };
 
 export const UsersResponse = z

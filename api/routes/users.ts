@@ -1,12 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { EmailField, ImIdField, MobileField } from '../../domain/contacts';
 import { UserSchema } from '../../lib/users';
 import { listUsers } from '../read/users';
 import type { Services } from '../services';
 import { saveUnit, saveUser } from '../users-service';
 import { UNIT_KINDS, UnitSaved, UserSaved, UsersResponse } from './users.schemas';
 
-const UserBody = UserSchema.omit({ id: true });
+/** A user, and the addresses the user is told at (optional: left out, they stay as they are). */
+const UserBody = UserSchema.omit({ id: true }).extend({
+  email: EmailField.optional(),
+  mobile: MobileField.optional(),
+  imId: ImIdField.optional(),
+});
 const UnitBody = z.strictObject({
   name: z.string().trim().min(1, '不能为空').max(100),
   parentId: z.string().trim().min(1).max(64).nullable().default(null),
@@ -29,7 +35,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     {
       config: { permission: 'users.manage' },
       schema: {
-        summary: '新建或修改用户（系统管理员；令牌由命令行签发）',
+        summary: '新建或修改用户及其邮箱、手机（系统管理员；令牌由命令行签发）',
         tags: ['users'],
         params: z.object({ id: UserSchema.shape.id }),
         body: UserBody,

@@ -33,7 +33,7 @@ export function whenSignedOut(fn: Listener): () => void {
   return () => onUnauthorized.delete(fn);
 }
 
-function describe(status: number, body: Record<string, unknown> | null): ApiError {
+function describe(status: number, body: Record<string, unknown> | null, path = ''): ApiError {
   const message = typeof body?.message === 'string' ? body.message : `服务器返回错误（${status}）`;
   const fields: Record<string, string> = {};
   for (const f of (Array.isArray(body?.fields) ? body.fields : []) as FieldError[])
@@ -50,7 +50,8 @@ function describe(status: number, body: Record<string, unknown> | null): ApiErro
     case 403:
       return new ApiError(status, `没有权限：${message}`);
     case 404:
-      return new ApiError(status, '找不到该事项，或您无权查看');
+      // Items and plans answer an unknown id and a hidden one alike; other resources say what is missing.
+      return new ApiError(status, path.startsWith('/api/contacts') ? message : '找不到该事项，或您无权查看');
     case 409:
       return new ApiError(
         status,
@@ -78,6 +79,7 @@ async function send(
   const token = getToken();
   const init: RequestInit = { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
   if (body instanceof FormData) init.body = body;
+  else if (typeof body === 'string' && headers['content-type']) init.body = body;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
@@ -90,7 +92,7 @@ async function send(
   }
   if (!res.ok) {
     const parsed = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-    const err = describe(res.status, parsed);
+    const err = describe(res.status, parsed, path);
     if (res.status === 401 && path !== '/api/demo/sign-in') onUnauthorized.forEach((fn) => fn());
     throw err;
   }
@@ -109,6 +111,19 @@ export async function post<T>(path: string, body?: unknown, idempotencyKey?: str
   return (
     await send('POST', path, body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {})
   ).json() as Promise<T>;
+}
+
+export async function put<T>(path: string, body: unknown): Promise<T> {
+  return (await send('PUT', path, body)).json() as Promise<T>;
+}
+
+export async function del<T>(path: string): Promise<T> {
+  return (await send('DELETE', path)).json() as Promise<T>;
+}
+
+/** A CSV file's text, as the import routes take it. */
+export async function postCsv<T>(path: string, text: string): Promise<T> {
+  return (await send('POST', path, text, { 'content-type': 'text/csv; charset=utf-8' })).json() as Promise<T>;
 }
 
 export async function upload<T>(path: string, files: File[]): Promise<T> {

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, getToken, setToken, whenSignedOut } from './api';
+import { ContactsPage } from './pages/contacts';
 import { CyclePage } from './pages/cycle';
 import { CyclesPage } from './pages/cycles';
 import { DashboardPage } from './pages/dashboard';
@@ -16,6 +17,7 @@ import { ErrorBox, Link, Loading } from './ui';
 function home(me: Me): string {
   if (isUnitRole(me)) return '/inbox';
   if (can(me, 'item.read')) return me.actor.role === 'auditor' ? '/items' : '/dashboard';
+  if (can(me, 'contacts.manage')) return '/contacts';
   return '/denied';
 }
 
@@ -26,6 +28,7 @@ function Nav({ me, path }: { me: Me; path: string }) {
     ['/items', '事项列表', can(me, 'item.read')],
     ['/items/new', '立项交办', can(me, 'item.create')],
     ['/cycles', '监测晾晒', can(me, 'plan.read')],
+    ['/contacts', '通讯录', can(me, 'contacts.read')],
   ];
   const signOut = () => {
     setToken(null);
@@ -68,6 +71,7 @@ function Page({ me, url }: { me: Me; url: URL }) {
   if (path === '/items/new') return <NewItemPage me={me} />;
   if ((m = match('/items/:id', path))) return <ItemPage me={me} id={m.id!} />;
   if (path === '/cycles') return <CyclesPage />;
+  if (path === '/contacts') return <ContactsPage me={me} />;
   if ((m = match('/cycles/:id', path))) return <CyclePage id={m.id!} />;
   if (path === '/denied')
     return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户、单位和日历请通过管理接口维护。</p>;

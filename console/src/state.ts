@@ -24,8 +24,9 @@ let meta: Promise<Meta> | null = null;
 
 /** Units and labels change rarely: loaded once per page load. */
 export function loadUnits(): Promise<Unit[]> {
-  units ??= get<{ units: Unit[] }>('/api/units').then(
-    (r) => r.units,
+  // A unit is shown by its label: its name, or with its parent's where two units share a name.
+  units ??= get<{ units: Array<Unit & { label?: string }> }>('/api/units').then(
+    (r) => r.units.map((u) => ({ ...u, name: u.label ?? u.name })),
     (err) => ((units = null), Promise.reject(err)),
   );
   return units;

@@ -47,21 +47,25 @@ describe('problem lists (问题清单)', () => {
       },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().fields.map((f: { field: string }) => f.field)).toEqual(['items.1.dueDate', 'items.2.leadUnitId']);
+    expect(res.json().fields.map((f: { field: string }) => f.field)).toEqual([
+      'items[1].dueDate',
+      'items[2].leadUnitId',
+    ]);
     expect(res.json().message).toContain('未导入任何问题');
     expect(await dbFingerprint(db)).toBe(before);
   });
 
   it('opens a list from CSV with unit names, and shows progress until it is cleared', async () => {
     const csv = [
-      '问题描述,牵头单位,配合单位,完成时限,类别',
-      '"楼道堆物,影响通行",市民政局,,2026-12-31,inspection',
-      '路灯损坏,unit-b,,2020-06-30,inspection',
+      // Past due dates only for items imported as begun in an older system (issue 16): backdated, with 立项日期.
+      '问题描述,牵头单位,配合单位,完成时限,类别,立项日期',
+      '"楼道堆物,影响通行",市民政局,,2026-12-31,inspection,2026-11-02',
+      '路灯损坏,unit-b,,2020-06-30,inspection,2020-01-02',
       '',
     ].join('\r\n');
     const res = await app.inject({
       method: 'POST',
-      url: `/api/problem-lists/csv?title=${encodeURIComponent('2026年第四季度督查问题清单')}`,
+      url: `/api/problem-lists/csv?backdated=true&title=${encodeURIComponent('2026年第四季度督查问题清单')}`,
       headers: { ...bearer(supervisor), 'content-type': 'text/csv' },
       payload: csv,
     });

@@ -72,18 +72,13 @@ describe('plans and their schedules', () => {
     const res = await post('/api/plans/csv?id=csv-plan&year=2026&title=CSV计划', csv, p.supervisor, {
       'content-type': 'text/csv',
     });
+    // Every error of every row in one answer: the unit is checked in the same pass as the fields.
     expect(res.statusCode).toBe(400);
     expect(res.json().fields).toEqual([
-      { field: 'row4.direction', reason: expect.stringContaining('目标值与方向不符') },
+      { field: 'row4.direction', reason: expect.stringContaining('第 4 行“方向”：目标值与方向不符') },
+      { field: 'row5.ownerUnitId', reason: '第 5 行“责任单位”：单位“不存在的局”不存在' },
     ]);
-    const units = await post(
-      '/api/plans/csv?id=csv-plan&year=2026&title=CSV计划',
-      csv.replace('2,3,越低越好', '2,1,越低越好'),
-      p.supervisor,
-      { 'content-type': 'text/csv' },
-    );
-    expect(units.statusCode).toBe(400);
-    expect(units.json().fields).toEqual([{ field: 'row5.ownerUnitId', reason: '单位“不存在的局”不存在' }]);
+    expect(res.json().rows.map((r: { row: number }) => r.row)).toEqual([4, 5]);
     expect(await stack.db.plan.count({ where: { id: 'csv-plan' } })).toBe(0);
     expect(await stack.db.indicator.count({ where: { planId: 'csv-plan' } })).toBe(0);
     await expect(stack.t.client.schedule.getHandle(planScheduleId('csv-plan')).describe()).rejects.toThrow();

@@ -4,6 +4,7 @@ import { createNotificationActivities } from '../../activities/notifications';
 import type { Actor } from '../../domain/actors';
 import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
+import type { NotificationKind } from '../../domain/notifications';
 import { createMailer, type Mailer } from '../../lib/mailer';
 import { leadA, supervisor, verifier } from '../support/actors';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
@@ -405,21 +406,34 @@ describe('notifications by email through a real SMTP server', () => {
 
   it('renders and delivers every kind of notice with its Chinese subject intact', async () => {
     const item = await open(t.client, taskQueue, { title: '各类通知样例事项' });
-    const kinds: Array<[string, Record<string, unknown>, string]> = [
-      ['remind', { step: 'sign' }, '签收提醒'],
-      ['remind', { step: 'progress' }, '进展反馈提醒'],
-      ['remind', { step: 'closure' }, '到期提醒'],
-      ['urge', { step: 'closure' }, '催办通知'],
-      ['red', {}, '红灯预警'],
-      ['interview', {}, '约谈通知'],
-      ['accountability', {}, '通报问责建议'],
-      ['returned', { reasons: '材料不全' }, '退回整改通知'],
-      ['closed', {}, '销号通知'],
-      ['extension_decided', { approved: false, opinion: '理由不充分' }, '延期审批结果'],
-      ['submitted', {}, '销号申请待核查'],
-      ['reinspection_due', { due: '2027-01-15' }, '回头看提醒'],
-      ['calendar_unknown', { year: '2031' }, '工作日历缺失提醒'],
-    ];
+    // Every kind answers here (a new kind is a compile error until it does): its samples, or the test that renders it.
+    const samples: Record<NotificationKind, Array<[Record<string, unknown>, string]> | string> = {
+      assigned: [[{}, '交办通知']],
+      remind: [
+        [{ step: 'sign' }, '签收提醒'],
+        [{ step: 'progress' }, '进展反馈提醒'],
+        [{ step: 'closure' }, '到期提醒'],
+      ],
+      urge: [[{ step: 'closure' }, '催办通知']],
+      red: [[{}, '红灯预警']],
+      interview: [[{}, '约谈通知']],
+      accountability: [[{}, '通报问责建议']],
+      returned: [[{ reasons: '材料不全' }, '退回整改通知']],
+      closed: [[{}, '销号通知']],
+      extension_decided: [[{ approved: false, opinion: '理由不充分' }, '延期审批结果']],
+      submitted: [[{}, '销号申请待核查']],
+      reinspection_due: [[{ due: '2027-01-15' }, '回头看提醒']],
+      calendar_unknown: [[{ year: '2031' }, '工作日历缺失提醒']],
+      report_request: [[{ period: '2026-10' }, '数据报送通知']],
+      report_remind: [[{ period: '2026-10' }, '报送提醒']],
+      report_chase: [[{ period: '2026-10' }, '催报通知']],
+      cycle_published: [[{ period: '2026-10' }, '监测晾晒通报']],
+      missing_address: 'to supervisors, about a contact: tests/notifications/contacts.test.ts',
+      digest: 'a fold of other notices: the daily digest test above',
+    };
+    const kinds = Object.entries(samples).flatMap(([kind, s]) =>
+      typeof s === 'string' ? [] : s.map(([payload, label]) => [kind, payload, label] as const),
+    );
     await db.notificationRequest.createMany({
       data: kinds.map(([kind, payload], i) => ({
         key: `sample/${item.id}/${i}`,

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS, type Action } from '../../domain/commands';
+import { ACTION_PAYLOADS, ACTIONS, type Action } from '../../domain/commands';
 import type { Actor } from '../../domain/actors';
 import { ACTION_PARTY, type Party } from '../../domain/item';
 import * as p from '../support/actors';
@@ -112,8 +112,9 @@ async function itemFor(action: Action): Promise<string> {
   return id;
 }
 
-/** The keys each body may have; anything else in an object is a field the API must refuse. */
+/** The keys each body may have (every action's from its schema, the other bodies' listed); anything else is a field the API must refuse. */
 const KNOWN_KEYS = new Set([
+  ...Object.values(ACTION_PAYLOADS).flatMap((schema) => Object.keys(schema.shape)),
   'title',
   'description',
   'category',
@@ -122,6 +123,8 @@ const KNOWN_KEYS = new Set([
   'leadUnitId',
   'coUnitIds',
   'dueDate',
+  'dueInWorkingDays',
+  'backdated',
   'note',
   'reason',
   'plan',

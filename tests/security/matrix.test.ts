@@ -8,6 +8,7 @@ import type { Action } from '../../domain/commands';
 import { ACTIONS } from '../../domain/commands';
 import { can, type Permission } from '../../domain/permissions';
 import type { Actor } from '../../domain/actors';
+import { ACTION_PARTY } from '../../domain/item';
 import { signToken } from '../../lib/tokens';
 import * as p from '../support/actors';
 import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
@@ -268,17 +269,7 @@ async function itemIn(state: keyof typeof PATHS): Promise<string> {
 
 /** Whether the column stands in the relation the action needs (its role permitting it). */
 function related(col: Column, action: Action): boolean {
-  const party = {
-    sign: 'lead',
-    decline: 'lead',
-    filePlan: 'lead',
-    reportProgress: 'lead',
-    submit: 'lead',
-    requestExtension: 'lead',
-    coSign: 'co',
-    coReport: 'co',
-    coComplete: 'co',
-  }[action as string];
+  const party = ACTION_PARTY[action];
   if (party === 'lead') return LEAD.has(col);
   if (party === 'co') return col === 'coUnitHandler';
   return true; // supervisor-side actions: the jurisdiction already decided visibility
@@ -415,10 +406,28 @@ function rows(): Row[] {
       expected: (c) => gate(c, 'settings.write', false) ?? 200,
       request: async () => ({
         url: '/api/policies/complaint/urgent',
-        body:
-          (await stack.app.inject({ method: 'GET', url: '/api/policies', headers: bearer(p.admin) })).json().policies[0]
-            ?.policy ?? DEFAULT_POLICY_BODY,
+        body: DEFAULT_POLICY_BODY,
       }),
+    },
+    {
+      method: 'DELETE',
+      route: '/api/policies/:category/:priority',
+      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      // An override to remove is there before every cell (for a refusal it is there already: nothing changes).
+      request: async () => {
+        await stack.db.deadlinePolicy.upsert({
+          where: { category_priority: { category: 'complaint', priority: 'normal' } },
+          create: {
+            category: 'complaint',
+            priority: 'normal',
+            version: 1,
+            policy: { ...(DEFAULT_POLICY_BODY as object), version: 1 },
+            updatedBy: p.admin.userId,
+          },
+          update: { deletedAt: null, deletedBy: null },
+        });
+        return { url: '/api/policies/complaint/normal' };
+      },
     },
     {
       method: 'PUT',
@@ -427,6 +436,41 @@ function rows(): Row[] {
       request: async () => ({
         url: '/api/users/matrix-new',
         body: { name: '新用户', role: 'unit_handler', unitId: 'unit-b' },
+      }),
+    },
+    readRow('/api/contacts', 'contacts.read', false, () => '/api/contacts'),
+    {
+      method: 'POST',
+      route: '/api/contacts',
+      expected: (c) => gate(c, 'contacts.manage', false) ?? 201,
+      request: async () => ({
+        url: '/api/contacts',
+        body: { name: '矩阵联系人', role: 'handler', unitId: 'unit-b', email: 'matrix@example.gov.cn' },
+      }),
+    },
+    {
+      method: 'PUT',
+      route: '/api/contacts/:id',
+      expected: (c) => gate(c, 'contacts.manage', false) ?? 200,
+      request: async () => ({
+        url: '/api/contacts/matrix-contact',
+        body: { name: '矩阵经办', role: 'handler', unitId: 'unit-a', mobile: '13800138000' },
+      }),
+    },
+    {
+      method: 'DELETE',
+      route: '/api/contacts/:id',
+      expected: (c) => gate(c, 'contacts.manage', false) ?? 200,
+      request: async () => ({ url: '/api/contacts/matrix-contact-gone' }),
+    },
+    {
+      method: 'POST',
+      route: '/api/contacts/csv',
+      expected: (c) => gate(c, 'contacts.manage', false) ?? 200,
+      request: async () => ({
+        url: '/api/contacts/csv',
+        body: Buffer.from('姓名,单位,角色,邮箱\n矩阵导入,unit-b,经办人,csv@example.gov.cn\n'),
+        headers: { 'content-type': 'text/csv' },
       }),
     },
     {
@@ -622,6 +666,12 @@ describe('the access matrix', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    await stack.db.contact.createMany({
+      data: [
+        { id: 'matrix-contact', unitId: 'unit-a', role: 'handler', name: '矩阵经办' },
+        { id: 'matrix-contact-gone', unitId: 'unit-a', role: 'unit_leader', name: '待删联系人' },
+      ],
+    });
     const { DEFAULT_POLICY } = await import('../../domain/policy');
     const { version: _v, ...rest } = DEFAULT_POLICY;
     DEFAULT_POLICY_BODY = rest;

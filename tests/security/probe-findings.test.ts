@@ -127,7 +127,9 @@ describe('a district supervisor assigns work only inside the district', () => {
       items: [{ title: '问题', leadUnitId: 'district-a', coUnitIds: ['unit-a'], dueDate: '2026-12-31' }],
     });
     expect(list.statusCode).toBe(403);
-    expect(list.json().fields).toEqual([{ field: 'items.0.coUnitIds.0', reason: '配合单位不在您的管辖范围内' }]);
+    expect(list.json().fields).toEqual([
+      { field: 'items[0].coUnitIds[0]', reason: '第 1 项：配合单位不在您的管辖范围内' },
+    ]);
   });
 });
 

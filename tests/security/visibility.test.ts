@@ -384,7 +384,11 @@ describe('problem lists', () => {
   let shared = '';
   let cityOnly = '';
   let districtItem = '';
-  const open = async (actor: Actor, title: string, rows: Array<{ leadUnitId: string; dueDate?: string }>) => {
+  const open = async (
+    actor: Actor,
+    title: string,
+    rows: Array<{ leadUnitId: string; dueDate?: string; backdated?: boolean; openedOn?: string }>,
+  ) => {
     const res = await call('POST', '/api/problem-lists', actor, {
       title,
       items: rows.map((r, i) => ({ title: `${title}问题${i + 1}`, dueDate: '2026-12-31', ...r })),
@@ -397,7 +401,8 @@ describe('problem lists', () => {
 
   beforeAll(async () => {
     shared = await open(p.supervisor, '两区清单', [
-      { leadUnitId: 'unit-a', dueDate: '2020-06-30' },
+      // Past due dates are refused except for items imported from an older system (issue 16).
+      { leadUnitId: 'unit-a', dueDate: '2020-06-30', backdated: true, openedOn: '2020-01-02' },
       { leadUnitId: 'district-a' },
     ]);
     cityOnly = await open(p.supervisor, '市级清单', [{ leadUnitId: 'unit-a' }]);
@@ -591,6 +596,7 @@ describe('undelivered notifications', () => {
           'kind',
           'kindLabel',
           'lastError',
+          'reason',
           'recipientEmail',
           'recipientName',
           'recipientUserId',

@@ -141,24 +141,26 @@ export async function dbFingerprint(db: Db) {
 
 /** Everything any request could change, for tests that check a refusal changed nothing. */
 export async function fullFingerprint(db: Db): Promise<string> {
-  const [items, events, lists, users, units, cal, policies, evidence, idem, plans, values] = await Promise.all([
-    db.item.findMany({
-      orderBy: { id: 'asc' },
-      select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true, updatedAt: true },
-    }),
-    db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
-    db.problemList.count(),
-    db.user.findMany({ orderBy: { id: 'asc' } }),
-    db.unit.findMany({ orderBy: { id: 'asc' } }),
-    db.calendarYear.findMany({ orderBy: { year: 'asc' } }),
-    db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] }),
-    db.evidence.count(),
-    db.idempotencyKey.count(),
-    db.plan.findMany({ orderBy: { id: 'asc' }, select: { id: true, rules: true, paused: true } }),
-    db.indicatorValue.findMany({ orderBy: [{ planId: 'asc' }, { code: 'asc' }, { period: 'asc' }] }),
-  ]);
+  const [items, events, lists, users, units, cal, policies, evidence, idem, plans, values, contacts] =
+    await Promise.all([
+      db.item.findMany({
+        orderBy: { id: 'asc' },
+        select: { id: true, status: true, seq: true, leadUnitId: true, dueDate: true, updatedAt: true },
+      }),
+      db.itemEvent.count({ where: { action: { not: 'escalate' } } }),
+      db.problemList.count(),
+      db.user.findMany({ orderBy: { id: 'asc' } }),
+      db.unit.findMany({ orderBy: { id: 'asc' } }),
+      db.calendarYear.findMany({ orderBy: { year: 'asc' } }),
+      db.deadlinePolicy.findMany({ orderBy: [{ category: 'asc' }, { priority: 'asc' }] }),
+      db.evidence.count(),
+      db.idempotencyKey.count(),
+      db.plan.findMany({ orderBy: { id: 'asc' }, select: { id: true, rules: true, paused: true } }),
+      db.indicatorValue.findMany({ orderBy: [{ planId: 'asc' }, { code: 'asc' }, { period: 'asc' }] }),
+      db.contact.findMany({ orderBy: { id: 'asc' } }),
+    ]);
   // Notices follow events one for one; the ladder's own (timers) are left out like its events.
-  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, idem, plans, values });
+  return JSON.stringify({ items, events, lists, users, units, cal, policies, evidence, idem, plans, values, contacts });
 }
 
 export interface ApiStack {

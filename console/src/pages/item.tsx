@@ -1,4 +1,5 @@
-import type { Action } from '../../../domain/commands';
+import type { z } from 'zod';
+import type { Action, ACTION_PAYLOADS } from '../../../domain/commands';
 import type { Item } from '../../../domain/item';
 import { useState } from 'preact/hooks';
 import { ApiError, download, get, newKey, post, upload } from '../api';
@@ -94,17 +95,30 @@ const FORMS: Record<Action, Field[]> = {
 };
 
 /** The texts an event's payload may carry, labelled for the timeline. */
-const PAYLOAD_TEXTS: Array<[string, string]> = [
-  ['note', '说明'],
-  ['reason', '理由'],
-  ['reasons', '退回原因'],
-  ['plan', '整改方案'],
-  ['text', '进展'],
-  ['summary', '整改情况'],
-  ['opinion', '意见'],
-  ['ruling', '裁定'],
-  ['findings', '回头看情况'],
-];
+/** Every field any action's payload has: a new one is a compile error here until it is given a label, or null. */
+type PayloadField = { [A in Action]: keyof z.input<(typeof ACTION_PAYLOADS)[A]> }[Action];
+
+/** How the timeline shows an event's payload: its text fields with their labels; null: not shown as text. */
+const PAYLOAD_LABELS: Record<PayloadField, string | null> = {
+  note: '说明',
+  reason: '理由',
+  reasons: '退回原因',
+  plan: '整改方案',
+  text: '进展',
+  summary: '整改情况',
+  opinion: '意见',
+  ruling: '裁定',
+  findings: '回头看情况',
+  leadUnitId: null,
+  coUnitIds: null,
+  dueDate: null,
+  unitId: null,
+  attachments: null,
+  percent: null,
+  approved: null,
+  relapsed: null,
+};
+const PAYLOAD_TEXTS = Object.entries(PAYLOAD_LABELS).filter((e): e is [string, string] => e[1] !== null);
 
 const DANGER = new Set(['decline', 'verifyReturn', 'withdraw', 'suspend']);
 

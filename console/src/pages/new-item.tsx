@@ -8,7 +8,7 @@ import { ErrorBox, Options, useUnits } from '../ui';
 /** 立项交办: open an item and assign it to its lead unit (and co-units). */
 export function NewItemPage(_props: { me: Me }) {
   const { units } = useUnits();
-  const [v, setV] = useState<Record<string, string>>({ category: 'other', priority: 'normal' });
+  const [v, setV] = useState<Record<string, string>>({ category: 'other', priority: 'normal', dueMode: 'date' });
   const [co, setCo] = useState<string[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -28,7 +28,10 @@ export function NewItemPage(_props: { me: Me }) {
         source: v.source ?? '',
         leadUnitId: v.leadUnitId ?? '',
         coUnitIds: co,
-        dueDate: v.dueDate ?? '',
+        // The deadline as a date or as a number of working days from today; the server answers with the date it means.
+        ...(v.dueMode === 'days'
+          ? { dueInWorkingDays: /^\d+$/.test(v.dueInWorkingDays ?? '') ? Number(v.dueInWorkingDays) : Number.NaN }
+          : { dueDate: v.dueDate ?? '' }),
       };
       const r = await post<{ item: { id: string } }>('/api/items', body, key);
       navigate(`/items/${encodeURIComponent(r.item.id)}`);
@@ -77,12 +80,42 @@ export function NewItemPage(_props: { me: Me }) {
           </select>
         </div>
         <div class="field">
-          <label for="dueDate">
-            办结时限<span class="req">*</span>
-          </label>
-          <input id="dueDate" name="dueDate" type="date" value={v.dueDate ?? ''} onInput={set('dueDate')} />
-          {fieldError('dueDate')}
+          <label for="dueMode">办结时限按</label>
+          <select id="dueMode" name="dueMode" value={v.dueMode} onChange={set('dueMode')}>
+            <option value="date">截止日期</option>
+            <option value="days">工作日数（自今日起）</option>
+          </select>
         </div>
+        {v.dueMode === 'days' ? (
+          <div class="field">
+            <label for="dueInWorkingDays">
+              工作日数<span class="req">*</span>
+            </label>
+            <input
+              id="dueInWorkingDays"
+              name="dueInWorkingDays"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={250}
+              step={1}
+              value={v.dueInWorkingDays ?? ''}
+              onInput={set('dueInWorkingDays')}
+            />
+            <small class="muted">不含今日，节假日和周末不计，调休上班日计入</small>
+            {fieldError('dueInWorkingDays')}
+            {fieldError('dueDate')}
+          </div>
+        ) : (
+          <div class="field">
+            <label for="dueDate">
+              办结时限<span class="req">*</span>
+            </label>
+            <input id="dueDate" name="dueDate" type="date" value={v.dueDate ?? ''} onInput={set('dueDate')} />
+            <small class="muted">不得早于下一个工作日</small>
+            {fieldError('dueDate')}
+          </div>
+        )}
       </div>
       <div class="field">
         <label for="leadUnitId">
