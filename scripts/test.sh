@@ -15,7 +15,11 @@ node -e '
   const fs = require("fs");
   let r = { numPassedTests: 0, numFailedTests: 1, success: false };
   try { r = JSON.parse(fs.readFileSync("test-artifacts/vitest.json", "utf8")); } catch {}
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-  process.exit(r.numFailedTests === 0 && r.success !== false && r.numPassedTests > 0 ? 0 : 1);
+  // A file whose set-up fails reports its tests as skipped, not failed: they count as failed
+  // here (no test is skipped on purpose), and so does a file that failed before any test ran.
+  const unrun = (r.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
+  const failed = r.numFailedTests + (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) + unrun;
+  console.log(`${r.numPassedTests} passed, ${failed} failed`);
+  process.exit(failed === 0 && r.success !== false && r.numPassedTests > 0 ? 0 : 1);
 ' || status=1
 exit $status
