@@ -19,7 +19,7 @@ import {
   type ContactRole,
 } from '../domain/contacts';
 import type { Prisma } from '../generated/prisma/client';
-import { parseCsv } from '../lib/csv';
+import { parseCsvRecords } from '../lib/csv';
 import type { Db } from '../lib/db';
 import { unitResolver } from '../lib/unit-names';
 import { badRequest, notFound, type FieldError } from './errors';
@@ -160,7 +160,10 @@ const NO = new Set(['否', 'n', 'no', 'false', '0']);
  * role and name, or adds one; an empty address cell keeps what is stored.
  */
 export async function importContacts(s: Services, text: string) {
-  const [header, ...body] = parseCsv(text);
+  // Each row keeps its number in the file (a blank line counts), as the problem-list import does.
+  const [headerRecord, ...records] = parseCsvRecords(text);
+  const header = headerRecord?.cells;
+  const body = records.map((r) => r.cells);
   if (!header) throw badRequest([{ field: 'csv', reason: '文件为空' }]);
   const cols = header.map(
     (h) =>
@@ -209,7 +212,7 @@ export async function importContacts(s: Services, text: string) {
   }> = [];
   const firstRowOf = new Map<string, number>();
   body.forEach((cells, i) => {
-    const row = i + 2;
+    const row = records[i]!.row;
     const r: CsvRow = { name: '', unit: '', role: '', email: '', mobile: '', imId: '', userId: '', digest: '' };
     cols.forEach((c, j) => {
       if (c) r[c] = (cells[j] ?? '').trim();

@@ -83,7 +83,11 @@ const UNDELIVERED_SHOWN = 200;
 
 /** The caller's notices, newest first (only the unread ones if asked), and how many are unread. */
 export async function myNotifications(s: Services, actor: Actor, query: { unread?: 'true' | 'false'; limit: number }) {
-  const where = { userId: actor.userId, ...(query.unread === 'true' ? { readAt: null } : {}) };
+  // Unread means what still asks something of the reader: a cancelled notice does not (its item finished).
+  const where = {
+    userId: actor.userId,
+    ...(query.unread === 'true' ? { readAt: null, status: { not: 'cancelled' } } : {}),
+  };
   const [messages, unread] = await Promise.all([
     s.db.outboxMessage.findMany({ where, orderBy: { id: 'desc' }, take: query.limit }),
     // A notice cancelled before it was sent (its item finished) is listed, but asks nothing of anyone.

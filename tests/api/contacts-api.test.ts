@@ -169,6 +169,12 @@ describe('contacts from a CSV file', () => {
     expect(await count()).toBe(before);
   });
 
+  it('names a row by its line in the file, counting blank lines (as a spreadsheet shows it)', async () => {
+    const res = await csv('姓名,单位,角色,邮箱\n甲,市财政局,经办人,jia@example.gov.cn\n\n\n乙,市财政局,经办人,yi@\n');
+    expect(res.statusCode).toBe(400);
+    expect(reasons(res.json())).toEqual({ 'row5.email': '第 5 行“邮箱”：邮箱格式不正确（例如 zhang@example.gov.cn）' });
+  });
+
   it('names the columns it does not know, and the ones it needs', async () => {
     const res = await csv('姓名,部门,邮箱\n甲,市财政局,jia@example.gov.cn\n');
     expect(res.statusCode).toBe(400);

@@ -135,6 +135,10 @@ describe('a finished item’s waiting notices are cancelled, not sent', () => {
       (n) => n.itemId === item.id,
     );
     expect(shown).toMatchObject({ status: 'cancelled', kindLabel: '交办通知' });
+    // It asks nothing of the reader: not among the unread ones, nor counted.
+    const unread = await app.inject({ method: 'GET', url: '/api/notifications?unread=true', headers: bearer(leadA) });
+    expect(unread.json().notifications.some((n: { itemId: string }) => n.itemId === item.id)).toBe(false);
+    expect(unread.json().unread).toBe(unread.json().notifications.length);
     // Another round sends nothing either.
     await outbox().dispatchOutbox();
     expect(mailsAbout(title)).toEqual([]);
