@@ -1,27 +1,11 @@
 import { CATEGORIES, PRIORITIES } from './commands';
+import { CATEGORY_LABELS, PRIORITY_LABELS, type Category, type Priority } from './labels';
 
 /**
  * How offices write what an import carries (a list of units in one cell, a date, a category in
  * words): pure readers that turn it into what the domain takes. Each leaves what it cannot read
  * as it was, so the schema that checks it next names the field and the value.
  */
-
-export type Category = (typeof CATEGORIES)[number];
-export type Priority = (typeof PRIORITIES)[number];
-
-/** The category as the product shows it (the console's labels). */
-export const CATEGORY_LABELS: Record<Category, string> = {
-  annual_task: '年度重点任务',
-  meeting_decision: '会议议定事项',
-  leader_instruction: '领导批示',
-  inspection: '督查检查发现',
-  monitoring: '监测预警',
-  complaint: '群众反映',
-  other: '其他',
-};
-
-/** The priority as the product shows it (the console's labels). */
-export const PRIORITY_LABELS: Record<Priority, string> = { normal: '一般', high: '重要', urgent: '紧急' };
 
 /** Other words offices use for the same category or priority. */
 const CATEGORY_WORDS: Record<string, Category> = {

@@ -1,15 +1,13 @@
+import {
+  CATEGORY_LABELS as DOMAIN_CATEGORY_LABELS,
+  PRIORITY_LABELS as DOMAIN_PRIORITY_LABELS,
+} from '../../domain/labels';
+
 /** Labels and formats shown to people; the state and action labels come from the API itself. */
 
-export const CATEGORY_LABELS: Record<string, string> = {
-  annual_task: '年度重点任务',
-  meeting_decision: '会议议定事项',
-  leader_instruction: '领导批示',
-  inspection: '督查检查发现',
-  monitoring: '监测预警',
-  complaint: '群众反映',
-  other: '其他',
-};
-export const PRIORITY_LABELS: Record<string, string> = { normal: '一般', high: '重要', urgent: '紧急' };
+// Written once in domain/, where the imports read them back; keyed by any string here, as the API sends it.
+export const CATEGORY_LABELS: Record<string, string> = DOMAIN_CATEGORY_LABELS;
+export const PRIORITY_LABELS: Record<string, string> = DOMAIN_PRIORITY_LABELS;
 export const LIGHT_LABELS: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
 
 export function dateTime(iso: string): string {
