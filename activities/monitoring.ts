@@ -19,6 +19,7 @@ import { currentCalendar } from '../lib/calendar-store';
 import type { Db } from '../lib/db';
 import { openItem } from '../workflows/client/items';
 import { policyFor } from '../lib/policies';
+import { indicatorOf } from '../lib/plans';
 import { type Prisma } from '../generated/prisma/client';
 
 export interface OpenCycleInput {
@@ -52,22 +53,6 @@ const MONITOR: Actor = { userId: 'system-monitor', name: '监测系统', role: '
 
 export function redItemId(cycleId: string, code: string): string {
   return `M-${cycleId}-${code}`.slice(0, 64);
-}
-
-function toIndicator(row: {
-  code: string;
-  name: string;
-  ownerUnitId: string;
-  measure: string;
-  baseline: number;
-  target: number;
-  direction: string;
-  weight: number;
-  category: string;
-  source: string;
-  invented: boolean;
-}): Indicator {
-  return { ...row, direction: row.direction as Indicator['direction'], source: row.source as Indicator['source'] };
 }
 
 /** Share of the owner unit's items due within the year so far that were closed by their due date (in %). */
@@ -114,7 +99,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
         skipDuplicates: true,
       });
 
-      const indicators = (await db.indicator.findMany({ where: { planId } })).map(toIndicator);
+      const indicators = (await db.indicator.findMany({ where: { planId } })).map(indicatorOf);
       for (const ind of indicators.filter((i) => i.source === 'closure_rate')) {
         const value = await closureRate(db, ind.ownerUnitId, year, end);
         if (value === null) continue;
@@ -233,7 +218,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const plan = await db.plan.findUniqueOrThrow({ where: { id: cycle.planId } });
       const rules = CycleRulesSchema.parse(plan.rules);
       const indicators = (await db.indicator.findMany({ where: { planId: plan.id }, orderBy: { code: 'asc' } })).map(
-        toIndicator,
+        indicatorOf,
       );
       const values = new Map(
         (await db.indicatorValue.findMany({ where: { planId: plan.id, period: cycle.period } })).map((v) => [

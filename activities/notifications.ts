@@ -154,16 +154,20 @@ interface ResolverData {
   users: Map<string, { id: string; name: string; active: boolean; jurisdictionUnitId: string | null }>;
   units: Map<string, string>;
   parentOf: Map<string, string | null>;
+  /** Each unit's kind (`supervision`: a 督查室, whose contacts oversee the level it belongs to). */
+  kindOf?: Map<string, string>;
 }
 
 /**
  * Who a notice reaches, from the address book (`contacts`). A target nobody fills is an empty
  * seat: a recipient without an address ("缺少联系人"), so the notice is listed as undelivered and
  * the supervisor told, never dropped. A contact whose user is disabled fills no seat. Supervisors
- * and leaders are those over the unit: a contact linked to a user with a jurisdiction covers
- * that subtree only; any other covers every unit.
+ * and leaders are those over the unit: a contact linked to a user covers the user's jurisdiction
+ * (all units when the user has none); a contact of nobody's covers the subtree of the unit it is
+ * placed in — of its parent when that is a supervision office (督查室), which oversees the level
+ * it belongs to — and every unit when it is placed at the root or in no unit.
  */
-export function recipientResolver({ contacts, users, units, parentOf }: ResolverData) {
+export function recipientResolver({ contacts, users, units, parentOf, kindOf }: ResolverData) {
   const live = (c: ContactRow) => !c.userId || users.get(c.userId)?.active !== false;
   const ancestors = (unitId: string | undefined): Set<string> | null => {
     if (!unitId) return null;
@@ -171,8 +175,14 @@ export function recipientResolver({ contacts, users, units, parentOf }: Resolver
     for (let at: string | null | undefined = unitId, i = 0; at && i < 1000; at = parentOf.get(at), i++) out.add(at);
     return out;
   };
+  /** The root of the subtree a contact of nobody's oversees; null for everything. */
+  const placedOver = (unitId: string | null): string | null => {
+    const at = unitId && kindOf?.get(unitId) === 'supervision' ? (parentOf.get(unitId) ?? null) : unitId;
+    return at && parentOf.get(at) ? at : null;
+  };
   const covers = (c: ContactRow, over: Set<string> | null) => {
-    const j = c.userId ? users.get(c.userId)?.jurisdictionUnitId : null;
+    const linked = c.userId ? users.get(c.userId) : undefined;
+    const j = linked ? linked.jurisdictionUnitId : placedOver(c.unitId);
     return !j || over === null || over.has(j);
   };
   const person = (c: ContactRow): Recipient => ({
@@ -292,7 +302,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       };
       const unitIds = [...new Set(requests.flatMap((r) => r.unit_ids))];
       // The whole tree, small: names, and the ancestors that say whose jurisdiction a unit is in.
-      const allUnits = await tx.unit.findMany({ select: { id: true, name: true, parentId: true } });
+      const allUnits = await tx.unit.findMany({ select: { id: true, name: true, parentId: true, kind: true } });
       // Named to people by label: qualified by the parent's name where two units share a name.
       const units = unitLabels(allUnits);
       const parentOf = new Map(allUnits.map((u) => [u.id, u.parentId]));
@@ -309,7 +319,8 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           })
         ).map((u) => [u.id, u]),
       );
-      const resolver = recipientResolver({ contacts, users, units, parentOf });
+      const kindOf = new Map(allUnits.map((u) => [u.id, u.kind]));
+      const resolver = recipientResolver({ contacts, users, units, parentOf, kindOf });
       const rows: Prisma.OutboxMessageCreateManyInput[] = [];
       for (const req of requests) {
         const about = aboutRequest(req);
@@ -366,8 +377,13 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
           const ackToken = c.email ? randomBytes(16).toString('hex') : null;
           const msg = render(c.name, kind, req.payload, ackToken);
           const urgent = NOTIFICATION_KINDS[kind].urgent;
+          const recipientKey = c.email?.toLowerCase() ?? c.key;
           rows.push({
-            key: `${req.key}/${c.email?.toLowerCase() ?? c.key}`,
+            // A year without calendar data is told to each recipient once, whichever item counted in it first.
+            key:
+              kind === 'calendar_unknown'
+                ? `calendar-unknown/${String((req.payload as { year?: unknown }).year)}/${recipientKey}`
+                : `${req.key}/${recipientKey}`,
             requestKey: req.key,
             ...subjectColumns(about.subject),
             kind,

@@ -44,6 +44,7 @@ function itemRow(item: Item) {
     createdAt: new Date(item.createdAt),
     updatedAt: new Date(item.updatedAt),
     closedAt: item.status === 'closed' ? new Date(item.closedAt) : null,
+    closedLateWorkingDays: item.status === 'closed' ? (item.deadlines?.closing?.lateWorkingDays ?? null) : null,
   };
 }
 
@@ -89,10 +90,11 @@ export function createRecordActivities(db: Db) {
       await db.$executeRaw`
         WITH snapshot AS (
           INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
-                             light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at)
+                             light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at,
+                             closed_late_working_days)
           VALUES (${item.id}, ${r.title}, ${r.description}, ${r.category}, ${r.priority}, ${r.source}, ${r.status}, ${r.leadUnitId},
                   ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.deadlineDate}, ${r.calendarWarning}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
-                  ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt})
+                  ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt}, ${r.closedLateWorkingDays})
           ON CONFLICT (id) DO UPDATE SET
             title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, priority = EXCLUDED.priority,
             source = EXCLUDED.source, status = EXCLUDED.status, lead_unit_id = EXCLUDED.lead_unit_id, co_unit_ids = EXCLUDED.co_unit_ids,
@@ -100,7 +102,7 @@ export function createRecordActivities(db: Db) {
             calendar_warning = EXCLUDED.calendar_warning, decline_count = EXCLUDED.decline_count,
             return_count = EXCLUDED.return_count, problem_list_id = EXCLUDED.problem_list_id, seq = EXCLUDED.seq,
             snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at,
-            attention = NULL, attention_since = NULL
+            closed_late_working_days = EXCLUDED.closed_late_working_days, attention = NULL, attention_since = NULL
           WHERE items.seq < EXCLUDED.seq
           RETURNING id
         )${notify}
@@ -124,6 +126,19 @@ export function createRecordActivities(db: Db) {
     /** The working-day calendar in force (shipped years plus the operator's), dates only. */
     async loadCalendar(): Promise<Calendar> {
       return currentCalendar(db);
+    },
+
+    /**
+     * Items whose workflow still counts deadlines (open, or closed with a 回头看 to come), by id
+     * after `after`: a calendar rollout signals them page by page.
+     */
+    async runningItemIds({ after, limit }: { after: string | null; limit: number }): Promise<string[]> {
+      const rows = await db.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM items
+        WHERE id > ${after ?? ''} AND status <> 'withdrawn'
+          AND (status <> 'closed' OR snapshot #>> '{deadlines,reinspection,state}' IN ('scheduled', 'due'))
+        ORDER BY id LIMIT ${limit}`;
+      return rows.map((r) => r.id);
     },
 
     async recordProblemList(list: RecordProblemList): Promise<void> {

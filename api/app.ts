@@ -40,6 +40,7 @@ import { ackRoutes, notificationRoutes } from './routes/notifications';
 import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
 import { userRoutes } from './routes/users';
+import { notUtf8 } from './imports';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -146,7 +147,12 @@ export async function buildApp(opts: AppOptions) {
     return reply.status(404).send({ error: 'not_found', message: `没有这个接口：${request.method} ${shown}` });
   });
 
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // A CSV that is not UTF-8 (Excel's GBK or UTF-16) is refused as such, before its NULs are (imports.ts).
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+    const refusal = notUtf8(String(body));
+    if (refusal) done(refusal, undefined);
+    else done(null, body);
+  });
   // Actions without a payload may be sent with no body at all.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};

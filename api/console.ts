@@ -15,9 +15,13 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** The console's own scripts and styles only; ECharts styles its canvas inline. */
+/**
+ * The console's own scripts and styles only; ECharts styles its canvas inline. Frames only of
+ * blob: URLs: an evidence PDF, fetched with the token and shown in the browser's viewer
+ * (console/src/files.tsx); such a document inherits this policy, so it can run no script.
+ */
 const CONSOLE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-src blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const NOT_BUILT = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>督查督办</title><p>控制台尚未构建，请先运行 <code>npm run build:console</code>（./scripts/setup.sh 会自动构建）。</p></html>`;
 

@@ -19,10 +19,10 @@ import {
   type ContactRole,
 } from '../domain/contacts';
 import type { Prisma } from '../generated/prisma/client';
-import { parseCsvRecords } from '../lib/csv';
 import type { Db } from '../lib/db';
 import { unitResolver } from '../lib/unit-names';
-import { badRequest, notFound, type FieldError } from './errors';
+import { AppError, badRequest, notFound, type FieldError } from './errors';
+import { readCsvTable } from './imports';
 import { contactView, unitNamer } from './read/contacts';
 import type { Services } from './services';
 
@@ -70,17 +70,52 @@ async function view(s: Services, c: Parameters<typeof contactView>[0]) {
 
 const newId = () => `c-${randomBytes(6).toString('hex')}`;
 
+/**
+ * The same person in the same seat twice (same unit, role, name and email, the email in any
+ * case): refused, 409, naming the contact already there. `except` is the contact being changed.
+ */
+async function refuseDuplicate(db: Db, c: ContactInput, except?: string): Promise<void> {
+  const email = addressOf(c.email, 'email');
+  const twin = await db.contact.findFirst({
+    where: {
+      unitId: c.unitId,
+      role: c.role,
+      name: c.name,
+      email: email === null ? null : { equals: email, mode: 'insensitive' },
+      ...(except ? { NOT: { id: except } } : {}),
+    },
+    select: { id: true },
+  });
+  if (twin)
+    throw new AppError(
+      409,
+      'conflict',
+      `已有同一单位、同一角色、同一姓名和邮箱的联系人“${c.name}”（编号 ${twin.id}），请修改该联系人，不要重复登记`,
+      { reason: 'duplicate_contact' },
+    );
+}
+
 export async function createContact(s: Services, body: ContactInput) {
   const problems = await contactProblems(s.db, body);
   if (problems.length) throw badRequest(problems);
+  await refuseDuplicate(s.db, body);
   const saved = await s.db.contact.create({ data: { id: newId(), ...stored(body) } });
   return { contact: await view(s, saved) };
 }
 
 export async function updateContact(s: Services, id: string, body: ContactInput) {
-  if (!(await s.db.contact.findUnique({ where: { id }, select: { id: true } }))) throw notFound('联系人不存在');
+  const existing = await s.db.contact.findUnique({ where: { id }, select: { id: true, unitId: true, userId: true } });
+  if (!existing) throw notFound('联系人不存在');
   const problems = await contactProblems(s.db, body);
+  // A user's own contact is kept in step with the user (syncUserContact): moved here, the user
+  // would be in one unit and told as a member of another.
+  if (existing.userId && body.unitId !== existing.unitId)
+    problems.push({
+      field: 'body.unitId',
+      reason: `该联系人属于系统用户“${existing.userId}”，不能在通讯录中改换单位：请修改该用户的所属单位`,
+    });
   if (problems.length) throw badRequest(problems);
+  await refuseDuplicate(s.db, body, id);
   const saved = await s.db.contact.update({ where: { id }, data: { ...stored(body), updatedAt: new Date() } });
   return { contact: await view(s, saved) };
 }
@@ -91,40 +126,16 @@ export async function deleteContact(s: Services, id: string) {
   return { deleted: id };
 }
 
-/** The columns an office's spreadsheet may carry, by the words it uses. */
-const CSV_COLUMNS: Record<string, keyof CsvRow> = {
-  姓名: 'name',
-  name: 'name',
-  单位: 'unit',
-  单位名称: 'unit',
-  所属单位: 'unit',
-  单位编号: 'unit',
-  unit: 'unit',
-  unitid: 'unit',
-  角色: 'role',
-  身份: 'role',
-  role: 'role',
-  邮箱: 'email',
-  电子邮箱: 'email',
-  电子邮件: 'email',
-  email: 'email',
-  'e-mail': 'email',
-  手机: 'mobile',
-  手机号: 'mobile',
-  手机号码: 'mobile',
-  移动电话: 'mobile',
-  mobile: 'mobile',
-  即时通讯: 'imId',
-  即时通讯账号: 'imId',
-  浙政钉: 'imId',
-  钉钉: 'imId',
-  imid: 'imId',
-  用户: 'userId',
-  用户编号: 'userId',
-  账号: 'userId',
-  userid: 'userId',
-  每日汇总: 'digest',
-  digest: 'digest',
+/** The columns an office's spreadsheet may carry, by the words it uses (the field's own name is taken too). */
+const CSV_COLUMNS: Record<keyof CsvRow, readonly string[]> = {
+  name: ['姓名'],
+  unit: ['单位', '单位名称', '所属单位', '单位编号', 'unitId'],
+  role: ['角色', '身份'],
+  email: ['邮箱', '电子邮箱', '电子邮件', 'e-mail'],
+  mobile: ['手机', '手机号', '手机号码', '移动电话'],
+  imId: ['即时通讯', '即时通讯账号', '浙政钉', '钉钉'],
+  userId: ['用户', '用户编号', '账号'],
+  digest: ['每日汇总'],
 };
 const COLUMN_LABELS = {
   name: '姓名',
@@ -154,41 +165,34 @@ const YES = new Set(['是', 'y', 'yes', 'true', '1']);
 const NO = new Set(['否', 'n', 'no', 'false', '0']);
 
 /**
- * Imports contacts from CSV (首行为列名: 姓名, 单位, 角色, 邮箱, 手机, 即时通讯, 用户编号, 每日汇总).
- * Every error of every row comes back in one answer, naming the row (the header is row 1) and
- * the column; only a wholly valid file is imported. A row updates the contact of the same unit,
- * role and name, or adds one; an empty address cell keeps what is stored.
+ * Imports contacts from CSV (列名: 姓名, 单位, 角色, 邮箱, 手机, 即时通讯, 用户编号, 每日汇总; a title row
+ * above them may stay). Every error of every row comes back in one answer, naming the row (as the
+ * file counts it) and the column; only a wholly valid file is imported. A row updates the contact
+ * of the same unit, role and name, or adds one; an empty address cell keeps what is stored.
  */
 export async function importContacts(s: Services, text: string) {
-  // Each row keeps its number in the file (a blank line counts), as the problem-list import does.
-  const [headerRecord, ...records] = parseCsvRecords(text);
-  const header = headerRecord?.cells;
-  const body = records.map((r) => r.cells);
-  if (!header) throw badRequest([{ field: 'csv', reason: '文件为空' }]);
-  const cols = header.map(
-    (h) =>
-      CSV_COLUMNS[
-        h
-          .trim()
-          .replace(/[*＊]$/, '')
-          .trim()
-          .toLowerCase()
-      ],
-  );
-  const unknown = header.filter((_, i) => !cols[i]);
+  // Read as the problem-list import reads its file: a title row above the header passed over,
+  // notes such as `（必填）` or a `*` in a column name ignored, each row keeping its number in the
+  // file (the header is row 1, a blank line counts); a file that is not UTF-8 refused at once.
+  const table = readCsvTable<keyof CsvRow>(text, CSV_COLUMNS, { label: (f) => COLUMN_LABELS[f] });
+  if (table.errors.some((e) => e.field === 'csv')) throw badRequest(table.errors, '通讯录文件有误');
   const errors: FieldError[] = [];
-  if (unknown.length)
+  // Every column it does not know in one sentence, with the columns it does.
+  if (table.unknown.length)
     errors.push({
       field: 'csv.header',
-      reason: `无法识别的列：${unknown.map((h) => `“${h}”`).join('、')}（可用的列：${Object.values(COLUMN_LABELS).join('、')}）`,
+      reason: `无法识别的列：${table.unknown.map((h) => `“${h}”`).join('、')}（可用的列：${Object.values(COLUMN_LABELS).join('、')}）`,
     });
+  errors.push(...table.errors.filter((e) => !(e.field === 'csv.header' && e.reason.endsWith('无法识别'))));
   for (const need of ['name', 'role'] as const)
-    if (!cols.includes(need)) errors.push({ field: 'csv.header', reason: `缺少“${COLUMN_LABELS[need]}”列` });
+    if (table.columns[need] === undefined)
+      errors.push({ field: 'csv.header', reason: `缺少“${COLUMN_LABELS[need]}”列` });
   if (errors.length) throw badRequest(errors, '通讯录文件有误');
-  if (body.length === 0) throw badRequest([{ field: 'csv', reason: '文件中没有联系人' }], '通讯录文件有误');
-  if (body.length > MAX_CONTACT_ROWS)
+  const records = table.rows;
+  if (records.length === 0) throw badRequest([{ field: 'csv', reason: '文件中没有联系人' }], '通讯录文件有误');
+  if (records.length > MAX_CONTACT_ROWS)
     throw badRequest(
-      [{ field: 'csv', reason: `一次最多导入 ${MAX_CONTACT_ROWS} 位联系人，本次 ${body.length} 位，请拆分导入` }],
+      [{ field: 'csv', reason: `一次最多导入 ${MAX_CONTACT_ROWS} 位联系人，本次 ${records.length} 位，请拆分导入` }],
       '通讯录文件有误',
     );
 
@@ -198,7 +202,7 @@ export async function importContacts(s: Services, text: string) {
     (
       await s.db.user.findMany({
         where: {
-          id: { in: body.flatMap((cells) => cells.filter((_, i) => cols[i] === 'userId').map((v) => v.trim())) },
+          id: { in: records.flatMap(({ cells }) => (cells.userId ? [cells.userId] : [])) },
         },
         select: { id: true },
       })
@@ -211,12 +215,10 @@ export async function importContacts(s: Services, text: string) {
     keep: Set<'email' | 'mobile' | 'imId' | 'userId' | 'digest'>;
   }> = [];
   const firstRowOf = new Map<string, number>();
-  body.forEach((cells, i) => {
-    const row = records[i]!.row;
+  for (const { place, cells } of records) {
+    const { row } = place;
     const r: CsvRow = { name: '', unit: '', role: '', email: '', mobile: '', imId: '', userId: '', digest: '' };
-    cols.forEach((c, j) => {
-      if (c) r[c] = (cells[j] ?? '').trim();
-    });
+    Object.assign(r, cells);
     const bad = (col: keyof CsvRow, reason: string) =>
       errors.push({ field: `row${row}.${col}`, reason: `第 ${row} 行“${COLUMN_LABELS[col]}”：${reason}` });
     const before = errors.length;
@@ -251,7 +253,7 @@ export async function importContacts(s: Services, text: string) {
       if (first !== undefined) bad('name', `与第 ${first} 行重复（同一单位、同一角色、同一姓名）`);
       else firstRowOf.set(key, row);
     }
-    if (errors.length > before || !role) return;
+    if (errors.length > before || !role) continue;
     const keep = new Set<'email' | 'mobile' | 'imId' | 'userId' | 'digest'>();
     if (!r.email) keep.add('email');
     if (!r.mobile) keep.add('mobile');
@@ -272,7 +274,7 @@ export async function importContacts(s: Services, text: string) {
         digest: digest ?? false,
       },
     });
-  });
+  }
   if (errors.length) throw badRequest(errors, `通讯录文件有 ${errors.length} 处错误，未导入任何联系人`);
 
   // One read of the contacts the file may update, then one write a row: a file of 5,000 rows

@@ -30,6 +30,21 @@ export interface StoredUpload {
   ref: string;
 }
 
+/**
+ * Photos in HEIC/HEIF (an iPhone's default, many Android phones'): no browser but Safari shows
+ * them, so a verifier could not look at one. Refused in words the person holding the phone can act
+ * on; the console refuses them before uploading with the same words (console/src/files.tsx).
+ */
+const HEIC_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence']);
+const HEIC_IN_MESSAGE = /（image\/hei[cf](-sequence)?）/;
+export const HEIC_REFUSAL = '暂不支持 HEIC 格式的照片，请在手机设置中将相机格式改为“兼容性最佳”或先转换为 JPG 后上传';
+
+function heicRefused(filename: string | undefined, index: number): AppError {
+  return new AppError(400, 'heic_not_supported', `${safeFileName(filename)}：${HEIC_REFUSAL}`, {
+    fields: [{ field: `files.${index}`, reason: HEIC_REFUSAL }],
+  });
+}
+
 /** A multipart body the parser could not read (no boundary, cut short) is the client's error, not ours. */
 function malformedMultipart(err: unknown): AppError | null {
   const message = err instanceof Error ? err.message : '';
@@ -68,8 +83,15 @@ export async function receiveFiles(
       if (part.type !== 'file') continue;
       try {
         const file = await store.stage(part.file, maxBytes);
+        if (HEIC_TYPES.has(file.mime)) {
+          await store.discard([file]);
+          throw heicRefused(part.filename, staged.length);
+        }
         staged.push({ ...file, name: safeFileName(part.filename, file.mime) });
       } catch (err) {
+        // The store refuses HEIF (brand mif1) as an unknown type: it is a phone's photo all the same.
+        if (err instanceof EvidenceRejected && err.reason === 'type_not_allowed' && HEIC_IN_MESSAGE.test(err.message))
+          throw heicRefused(part.filename, staged.length);
         if (err instanceof EvidenceRejected) {
           const status = err.reason === 'too_large' ? 413 : err.reason === 'type_not_allowed' ? 415 : 400;
           throw new AppError(status, err.reason, `${safeFileName(part.filename)}：${err.message}`, {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Db } from '../lib/db';
 import { parseCsvRecords } from '../lib/csv';
 import { unitResolver, type UnitLookup as UnitRef } from '../lib/unit-names';
-import { AppError, type FieldError } from './errors';
+import { AppError, badRequest, type FieldError } from './errors';
 
 /** Where a row sits: its key in `fields` (`row3`, `items[0]`), its number as people count it, and how to say it. */
 export interface RowPlace {
@@ -136,6 +136,30 @@ export interface CsvTable<F extends string> {
   columns: Partial<Record<F, string>>;
   /** What is wrong with the header (empty when the rows can be read). */
   errors: FieldError[];
+  /** The header's names that are no known column (each also in `errors`). */
+  unknown: string[];
+}
+
+export const NOT_UTF8 = '文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”';
+
+/**
+ * The refusal of a CSV that was not UTF-8, before a cell of it is read: Excel's “CSV” is GBK on a
+ * Chinese Windows, and its “Unicode text” UTF-16. The body arrives decoded as UTF-8, so a byte
+ * sequence that is no UTF-8 (GBK) is a U+FFFD, and UTF-16 brings NUL characters (and its byte
+ * order mark, FF FE or FE FF, two U+FFFD). Read on, such a file only gave unknown columns (and
+ * the NULs a refusal that spoke of NUL characters). The API's text/csv parser applies it to every
+ * CSV body; `readCsvTable` again, for a caller that reads a file of its own.
+ */
+export function notUtf8(text: string, field = 'body'): AppError | null {
+  return text.includes('\u0000') || text.includes('\uFFFD')
+    ? badRequest([{ field, reason: NOT_UTF8 }], NOT_UTF8)
+    : null;
+}
+
+/** Throws `notUtf8`'s refusal, if any. */
+export function assertUtf8(text: string, field = 'body'): void {
+  const refusal = notUtf8(text, field);
+  if (refusal) throw refusal;
 }
 
 /**
@@ -143,6 +167,7 @@ export interface CsvTable<F extends string> {
  * named in `ignored` (序号) are skipped. The header is the first row whose named cells are all
  * known, among the first five (a title row above it is passed over); each later row keeps its
  * number in the file. Unknown, duplicate or missing required columns are reported together.
+ * A file that is not UTF-8 (GBK, UTF-16) is refused at once (`assertUtf8`).
  */
 export function readCsvTable<F extends string>(
   text: string,
@@ -160,18 +185,22 @@ export function readCsvTable<F extends string>(
     }
     return undefined;
   };
+  assertUtf8(text);
   const records = parseCsvRecords(text);
-  if (records.length === 0) return { rows: [], columns: {}, errors: [{ field: 'csv', reason: '文件为空' }] };
+  if (records.length === 0)
+    return { rows: [], columns: {}, errors: [{ field: 'csv', reason: '文件为空' }], unknown: [] };
   const known = (cells: string[]) => cells.every((c) => c.trim() === '' || fieldOf(c) !== undefined);
   const at = records.slice(0, 5).findIndex((r) => known(r.cells) && r.cells.filter((c) => c.trim()).length > 1);
   const headerAt = at === -1 ? 0 : at;
   const header = records[headerAt]!;
   const errors: FieldError[] = [];
+  const unknown: string[] = [];
   const columns: Partial<Record<F, string>> = {};
   const byIndex: Array<F | undefined> = header.cells.map((name, i) => {
     const f = fieldOf(name);
     if (name.trim() === '') return undefined;
     if (f === undefined) {
+      unknown.push(name.trim());
       errors.push({ field: `csv.header`, reason: `第 ${i + 1} 列“${name.trim()}”无法识别` });
       return undefined;
     }
@@ -202,7 +231,7 @@ export function readCsvTable<F extends string>(
     });
     return { place: csvRow(row), cells: out };
   });
-  return { rows, columns, errors };
+  return { rows, columns, errors, unknown };
 }
 
 export type UnitLookup = (key: string) => UnitRef;

@@ -136,6 +136,29 @@ function explainItem(issue: z.core.$ZodIssue, field: string): string | undefined
   return undefined;
 }
 
+const DUE_FIELDS = ['dueDate', 'dueInWorkingDays', 'backdated', 'openedOn'] as const;
+const DueFieldsSchema = OpenItemSchema.pick({ dueDate: true, dueInWorkingDays: true, backdated: true, openedOn: true });
+
+/**
+ * A row's due-date fields on their own, when none of them failed and the rest of the row did:
+ * an item as `resolveOpenItem` reads it (it looks at nothing else), for its errors only.
+ */
+function dueFieldsOf(row: Record<string, unknown>, failed: ReadonlySet<string>): OpenItem | undefined {
+  if (DUE_FIELDS.some((f) => failed.has(f))) return undefined;
+  const due = DueFieldsSchema.safeParse(Object.fromEntries(DUE_FIELDS.map((f) => [f, row[f]])), ZH);
+  if (!due.success) return undefined;
+  return {
+    title: '',
+    description: '',
+    category: 'other',
+    priority: 'normal',
+    source: '',
+    leadUnitId: '',
+    coUnitIds: [],
+    ...due.data,
+  };
+}
+
 /** An item the import opens: its spec with units as ids, and for a backdated row the day it began. */
 export interface CheckedItem {
   spec: CreateItem;
@@ -194,16 +217,18 @@ function checkItemRow(
   const co = Array.isArray(fieldsOf.coUnitIds)
     ? fieldsOf.coUnitIds.map((c, j) => unit(c, `coUnitIds[${j}]`, 'coUnitIds'))
     : [];
-  if (!parsed.success) return { errors };
   // The due date by the calendar: not before the next working day, or N working days from
-  // today; a backdated row (an item that began in an older system) may be past due.
-  const opened = resolveOpenItem(cal, nowMs, parsed.data, '_');
-  if (!opened.ok)
+  // today; a backdated row (an item that began in an older system) may be past due. Checked
+  // even when another field of the row failed (an unknown key, an empty title), so that the
+  // row's every error is told at once: the due-date fields alone are enough to check it.
+  const dueFields = parsed.success ? parsed.data : dueFieldsOf(fieldsOf, failed);
+  const opened = dueFields && resolveOpenItem(cal, nowMs, dueFields, '_');
+  if (opened && !opened.ok)
     for (const e of opened.errors) {
       const field = e.field.replace(/^_\./, '');
       errors.push({ place, field, column: columnOf(field), reason: e.reason });
     }
-  if (errors.length > 0 || !opened.ok) return { errors };
+  if (!parsed.success || errors.length > 0 || !opened?.ok) return { errors };
   const spec = { ...opened.spec, leadUnitId: lead!, coUnitIds: co as string[] };
   return { item: { spec, ...(opened.backdated ? { backdated: opened.backdated } : {}) }, errors };
 }

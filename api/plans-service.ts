@@ -1,6 +1,9 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { isUnitRole, oversees, type Actor } from '../domain/actors';
+import { shanghaiDate } from '../domain/calendar';
+import type { NotificationDraft } from '../domain/notifications';
+import { loadUnitLabels } from '../lib/unit-names';
 import { CycleRulesSchema, PlanSchema, type Plan } from '../domain/monitoring';
 import type { Prisma } from '../generated/prisma/client';
 import { deletePlan, savePlan } from '../lib/plans';
@@ -9,7 +12,7 @@ import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitori
 import { AppError, badRequest, forbidden, withTemporal, type FieldError } from './errors';
 import { importRefusal, issueErrors, unitLookup, ZH, type RowError, type RowPlace, type UnitLookup } from './imports';
 import { jsonPlanRows, type PlanRows } from './plan-csv';
-import { unitReporting, visibleCycle } from './read/cycles';
+import { reportForm, StoredDraftFiles, StoredDraftValues, unitReporting, visibleCycle } from './read/cycles';
 import { planDetail, visiblePlan } from './read/plans';
 import type { Services } from './services';
 import type { PlanAccess } from './visibility';
@@ -266,8 +269,205 @@ export async function submitValues(s: Services, actor: Actor, cycleId: string, b
           data: { completedAt: now },
         });
     }
+    await clearSubmitted(tx, cycleId, actor.unitId as string, body);
   });
   return unitReporting(s, cycleId, cycle.planId, cycle.period, actor.unitId as string);
+}
+
+/**
+ * What a submission reported leaves the unit's draft (保存草稿): its values and files. What is
+ * left (a value not submitted yet) stays a draft; an emptied draft is deleted.
+ */
+async function clearSubmitted(
+  tx: Prisma.TransactionClient,
+  cycleId: string,
+  unitId: string,
+  body: z.infer<typeof ValuesBody>,
+): Promise<void> {
+  const key = { cycleId_unitId: { cycleId, unitId } };
+  const draft = await tx.reportDraft.findUnique({ where: key });
+  if (!draft) return;
+  const codes = new Set(body.values.map((v) => v.code));
+  const files = new Set(body.attachments.map((a) => a.sha256));
+  const values = StoredDraftValues.parse(draft.values).filter(
+    (v) => !codes.has(v.code) && (v.value !== null || v.note !== ''),
+  );
+  const attachments = StoredDraftFiles.parse(draft.attachments).filter((a) => !files.has(a.sha256));
+  if (values.length === 0) await tx.reportDraft.delete({ where: key });
+  else await tx.reportDraft.update({ where: key, data: { values, attachments } });
+}
+
+/**
+ * A draft of the unit's values (保存草稿): every field of the form, a value left empty as null,
+ * checked like a submission (a number within the bounds, the unit's own indicators, files
+ * uploaded by the unit to the cycle). It replaces the unit's previous draft.
+ */
+export const DraftBody = z.strictObject({
+  attachments: ValuesBody.shape.attachments,
+  values: z
+    .array(
+      z.strictObject({
+        code: z.string().trim().min(1).max(64),
+        value: ReportedValue.nullable().default(null),
+        note: z.string().trim().max(1000).default(''),
+      }),
+    )
+    .max(200),
+});
+
+/** Saves the unit's draft for the cycle, while the cycle collects; not a report: not lit, not on the board. */
+export async function saveDraft(s: Services, actor: Actor, cycleId: string, body: z.infer<typeof DraftBody>) {
+  // Before the state check: a unit the plan does not involve learns nothing of the cycle.
+  const { cycle } = await visibleCycle(s, actor, cycleId);
+  if (!isUnitRole(actor) || !actor.unitId) throw forbidden('只有指标的责任单位才能保存草稿');
+  if (cycle.status !== 'collecting')
+    throw new AppError(409, 'conflict', '本期已晾晒，不能再保存草稿', { reason: 'cycle_published' });
+  const unitId = actor.unitId;
+  await checkOwnValues(s, actor, cycle.planId, body.values);
+  const files = body.attachments.length
+    ? await s.db.evidence.findMany({
+        where: {
+          subjectKind: 'cycle',
+          subjectId: cycleId,
+          unitId,
+          sha256: { in: body.attachments.map((a) => a.sha256) },
+        },
+        select: { sha256: true },
+      })
+    : [];
+  const errors: FieldError[] = [];
+  body.attachments.forEach((a, i) => {
+    if (!files.some((f) => f.sha256 === a.sha256))
+      errors.push({ field: `body.attachments.${i}.sha256`, reason: '该文件未由本单位上传到本期，请先上传' });
+  });
+  if (errors.length) throw badRequest(errors);
+  const key = { cycleId_unitId: { cycleId, unitId } };
+  const data = {
+    values: body.values,
+    attachments: [...new Set(body.attachments.map((a) => a.sha256))].map((sha256) => ({ sha256 })),
+    savedBy: actor.userId,
+    savedAt: new Date(s.now?.() ?? Date.now()),
+  };
+  if (body.values.length === 0 && body.attachments.length === 0)
+    await s.db.reportDraft.deleteMany({ where: { cycleId, unitId } });
+  else await s.db.reportDraft.upsert({ where: key, create: { cycleId, unitId, ...data }, update: data });
+  return reportForm(s, actor, cycleId);
+}
+
+/** Values only for the unit's own indicators that it reports (not derived ones), each once. */
+async function checkOwnValues(s: Services, actor: Actor, planId: string, values: Array<{ code: string }>) {
+  const indicators = new Map(
+    (await s.db.indicator.findMany({ where: { planId, code: { in: values.map((v) => v.code) } } })).map((i) => [
+      i.code,
+      i,
+    ]),
+  );
+  const errors: FieldError[] = [];
+  const notOwn: FieldError[] = [];
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    const ind = indicators.get(v.code);
+    if (seen.has(v.code)) errors.push({ field: `body.values.${i}.code`, reason: `指标“${v.code}”重复` });
+    seen.add(v.code);
+    if (!ind) errors.push({ field: `body.values.${i}.code`, reason: `没有编号为“${v.code}”的指标` });
+    else if (!isUnitRole(actor) || ind.ownerUnitId !== actor.unitId)
+      notOwn.push({ field: `body.values.${i}.code`, reason: '该指标不由本单位报送' });
+    else if (ind.source !== 'report')
+      errors.push({ field: `body.values.${i}.code`, reason: '该指标由系统自动取数，无需报送' });
+  });
+  if (notOwn.length) throw new AppError(403, 'forbidden', '只能报送本单位负责的指标', { fields: notOwn });
+  if (errors.length) throw badRequest(errors);
+}
+
+export const RemindBody = z.strictObject({
+  unitIds: z.array(z.string().trim().min(1).max(64)).min(1, '请选择要催报的单位').max(500),
+});
+
+/**
+ * 催报 from the cycle's page: a supervisor tells units in the jurisdiction that still owe values
+ * for the cycle, one notice (督查室催报, to the handler and the unit's leader) per unit and day
+ * however often asked, each counted in the unit's `chased`. Refused as a whole when a unit has
+ * already reported everything it owes (409), lies outside the jurisdiction (403) or owes nothing
+ * in the plan (400).
+ */
+export async function remindUnits(s: Services, actor: Actor, cycleId: string, body: z.infer<typeof RemindBody>) {
+  const { cycle } = await visibleCycle(s, actor, cycleId);
+  const labels = await loadUnitLabels(s.db);
+  const name = (u: string) => labels.get(u) ?? u;
+  // Before the state check: one who may not chase a unit learns nothing more of the cycle.
+  const outside = body.unitIds.filter((u) => !oversees(actor, u));
+  if (outside.length) throw forbidden(`以下单位不在您的管辖范围内，不能催报：${outside.map(name).join('、')}`);
+  if (cycle.status !== 'collecting')
+    throw new AppError(409, 'conflict', '本期已晾晒，不能再催报', { reason: 'cycle_published' });
+  const indicators = await s.db.indicator.findMany({
+    where: { planId: cycle.planId, ownerUnitId: { in: body.unitIds }, source: 'report' },
+    select: { code: true, name: true, ownerUnitId: true },
+  });
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  body.unitIds.forEach((u, i) => {
+    if (seen.has(u)) errors.push({ field: `body.unitIds.${i}`, reason: `单位“${name(u)}”重复` });
+    else if (!indicators.some((ind) => ind.ownerUnitId === u))
+      errors.push({ field: `body.unitIds.${i}`, reason: `${name(u)}在本计划中没有需报送的指标` });
+    seen.add(u);
+  });
+  if (errors.length) throw badRequest(errors);
+  const have = new Set(
+    (
+      await s.db.indicatorValue.findMany({
+        where: { planId: cycle.planId, period: cycle.period, code: { in: indicators.map((i) => i.code) } },
+        select: { code: true },
+      })
+    ).map((v) => v.code),
+  );
+  const missing = new Map(
+    body.unitIds.map((u) => [u, indicators.filter((i) => i.ownerUnitId === u && !have.has(i.code))]),
+  );
+  const done = body.unitIds.filter((u) => missing.get(u)!.length === 0);
+  if (done.length)
+    throw new AppError(409, 'conflict', `已报齐本期指标，无需催报：${done.map(name).join('、')}`, {
+      reason: 'already_reported',
+    });
+  const plan = await s.db.plan.findUniqueOrThrow({ where: { id: cycle.planId }, select: { title: true } });
+  const now = s.now?.() ?? Date.now();
+  const day = shanghaiDate(now);
+  const drafts: NotificationDraft[] = body.unitIds.map((unitId) => ({
+    key: `${cycleId}/urged/${unitId}/${day}`,
+    kind: 'report_urged',
+    targets: ['handler', 'unit_leader'],
+    unitIds: [unitId],
+    payload: {
+      title: `${plan.title}：${cycle.period} 指标数据报送`,
+      deadline: cycle.dueDate,
+      link: `/cycles/${cycleId}`,
+      period: cycle.period,
+      indicators: missing.get(unitId)!.map((i) => i.name),
+      by: actor.name,
+    },
+  }));
+  // The notices and the chase counts move together; a second 催报 the same day adds neither.
+  const sent = await s.db.$queryRaw<Array<{ unit_id: string }>>`
+    WITH ins AS (
+      INSERT INTO notification_requests (key, subject_kind, subject_id, kind, targets, unit_ids, payload, created_at)
+      SELECT n.key, 'cycle', ${cycleId}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(now)}
+      FROM jsonb_to_recordset(${JSON.stringify(drafts.map((d) => ({ key: d.key, kind: d.kind, targets: d.targets, unit_ids: d.unitIds, payload: d.payload })))}::jsonb)
+        AS n(key text, kind text, targets jsonb, unit_ids jsonb, payload jsonb)
+      ON CONFLICT (key) DO NOTHING
+      RETURNING unit_ids[1] AS unit_id
+    ), chased AS (
+      UPDATE reporting_requests SET chased = chased + 1 WHERE cycle_id = ${cycleId} AND unit_id IN (SELECT unit_id FROM ins)
+    )
+    SELECT unit_id FROM ins`;
+  const fresh = new Set(sent.map((r) => r.unit_id));
+  return {
+    cycleId,
+    date: day,
+    units: body.unitIds.map((unitId) => ({
+      unitId,
+      sent: fresh.has(unitId),
+      missing: missing.get(unitId)!.map((i) => i.code),
+    })),
+  };
 }
 
 /** Evidence for a cycle's values is uploaded by a unit that owns indicators of the plan, while the cycle collects. */

@@ -1,6 +1,7 @@
 /** Users and units: the system administrator's writes. */
 import type { Actor } from '../domain/actors';
 import { contactRoleOf } from '../domain/contacts';
+import { cleanUnitName, unitNameKey } from '../domain/office-text';
 import { upsertUser, userProblems, type UserRecord } from '../lib/users';
 import { syncUserContact } from './contacts-service';
 import { badRequest, forbidden } from './errors';
@@ -39,7 +40,9 @@ export async function saveUnit<K extends string>(
   s: Services,
   unit: { id: string; name: string; parentId: string | null; kind: K },
 ) {
-  const { id, name, parentId, kind } = unit;
+  const { id, parentId, kind } = unit;
+  const name = cleanUnitName(unit.name);
+  if (name === '') throw badRequest([{ field: 'body.name', reason: '不能为空（已去除首尾空白和不可见字符）' }]);
   if (parentId) {
     const units = await s.db.unit.findMany({ select: { id: true, parentId: true } });
     if (!units.some((u) => u.id === parentId))
@@ -50,13 +53,20 @@ export async function saveUnit<K extends string>(
       if (at === id) throw badRequest([{ field: 'body.parentId', reason: '不能把单位挂到它自己的下级单位之下' }]);
     }
   }
-  // Unique among siblings only: two cities may each have a 市发展改革委, one city not two.
-  const clash = await s.db.unit.findFirst({ where: { name, parentId, NOT: { id } } });
+  // Unique among siblings only: two cities may each have a 市发展改革委, one city not two. Compared
+  // as lookups compare names (`（）` as `()`), so that an import can always tell siblings apart.
+  const key = unitNameKey(name);
+  const clash = (await s.db.unit.findMany({ where: { parentId, NOT: { id } }, select: { id: true, name: true } })).find(
+    (u) => unitNameKey(u.name) === key,
+  );
   if (clash) {
     const parent = parentId ? await s.db.unit.findUnique({ where: { id: parentId }, select: { name: true } }) : null;
     const where = parent ? `上级单位“${parent.name}”下` : '顶级单位中';
     throw badRequest([
-      { field: 'body.name', reason: `${where}已有同名单位“${name}”（编号 ${clash.id}），同一上级下的单位名称不能重复` },
+      {
+        field: 'body.name',
+        reason: `${where}已有同名单位“${clash.name}”（编号 ${clash.id}），同一上级下的单位名称不能重复`,
+      },
     ]);
   }
   const saved = await s.db.unit.upsert({

@@ -119,6 +119,11 @@ export const ACTION_PAYLOADS = {
     dueDate: DateString.optional(),
     attachments: Attachments,
   }),
+  instruct: z.strictObject({ instruction: Text(2000), binding: z.boolean().default(false) }),
+  acknowledgeInstruction: z.strictObject({ note: z.string().trim().max(1000).default('') }),
+  initial: z.strictObject({ note: z.string().trim().max(500).default('') }),
+  decideAccountability: z.strictObject({ approved: z.boolean(), reason: Text(1000) }),
+  remindCoUnits: z.strictObject({ note: z.string().trim().max(500).default('') }),
 } as const;
 
 export type Action = keyof typeof ACTION_PAYLOADS;
@@ -144,6 +149,11 @@ export const ACTION_LABELS: Record<Action, string> = {
   resume: '恢复',
   withdraw: '撤销',
   reinspect: '回头看',
+  instruct: '领导批示',
+  acknowledgeInstruction: '确认领导批示',
+  initial: '圈阅',
+  decideAccountability: '通报问责决定',
+  remindCoUnits: '提醒配合单位',
 };
 
 /** What enters the workflow: an action, its payload and who does it. */

@@ -31,6 +31,57 @@ export interface Clock {
   left: number | null;
   /** Co-units owe their parts by the closure deadline too. */
   calendarVersion: string;
+  /** The day the clock was last held (the unit handed in): a closure's lateness counts to this day. */
+  heldOn?: string;
+}
+
+/** Why a deadline stopped being the one in force: an action, or a calendar change applied to the item. */
+export type EndedBy = Action | 'calendar';
+
+/** A deadline that was replaced (a new epoch, a calendar change): the ledger keeps every one. */
+export interface PastClock extends Clock {
+  endedOn: string;
+  endedBy: EndedBy;
+  /** Who took the action that replaced it (absent for the system's own steps). */
+  endedByUserId?: string;
+}
+
+/** One rung of the plan as it stood: when it was due, fired or not. */
+export interface PlannedRung {
+  step: Step;
+  epoch: number;
+  key: string;
+  action: RungAction;
+  deadline: string;
+  dueAt: number;
+}
+
+/** How the item stood against its closure deadline when it closed, kept with it. */
+export interface Closing {
+  closedOn: string;
+  deadline: string;
+  /** The day the accepted result was handed in: the unit is late to this day, not to the verification. */
+  handedInOn: string;
+  lateWorkingDays: number;
+  /** The rungs still to come on the clocks in force: what would have followed. */
+  plan: PlannedRung[];
+}
+
+/** What a calendar change moved on one item (a deadline, a rung, the 回头看), day to day. */
+export interface Move {
+  kind: 'deadline' | 'rung' | 'reinspection';
+  step: Step | null;
+  key: string | null;
+  from: string;
+  to: string;
+}
+
+/** A new calendar applied to a running item: both versions, and what moved. */
+export interface Recalendar {
+  at: number;
+  from: string;
+  to: string;
+  moves: Move[];
 }
 
 export interface FiredRung {
@@ -71,14 +122,24 @@ export interface Deadlines {
   unknownYears: string[];
   /** The two clocks: from assignment (交办) and from signing (签收). */
   assignedOn: string;
+  /** The due date the item was opened with (absent on items from before it was kept). */
+  openedDueDate?: string;
   signedOn: string | null;
   reinspection?: Reinspection;
   relapses?: number;
+  /** Every deadline replaced so far, oldest first (absent on items from before it was kept). */
+  past?: PastClock[];
+  /** Set when the item closed. */
+  closing?: Closing;
+  /** Calendar changes applied while the item ran. */
+  recalendared?: Recalendar[];
 }
 
 export interface DueRung {
   rung: Rung;
   clock: Clock;
+  /** The working day the rung falls on; it fires at that day's end of work (`fireAt`). */
+  day: string;
   fireAt: number;
 }
 
@@ -113,25 +174,40 @@ function nextEpoch(d: Deadlines, step: Step): number {
   return (d.clocks[step]?.epoch ?? 0) + 1;
 }
 
-function startAfter(d: Deadlines, cal: Calendar, step: Step, today: string, days: number): void {
-  d.clocks[step] = clock(cal, d.policy, step, nextEpoch(d, step), today, shiftWorkingDays(cal, today, days), d);
+/** Who and what replaced a clock, on the day it happened; null while the clocks are first set. */
+type Replacing = { on: string; by: EndedBy; userId?: string } | null;
+
+function replace(d: Deadlines, next: Clock, replacing: Replacing): void {
+  const old = d.clocks[next.step];
+  if (old && replacing)
+    d.past = [
+      ...(d.past ?? []),
+      {
+        ...old,
+        endedOn: replacing.on,
+        endedBy: replacing.by,
+        ...(replacing.userId ? { endedByUserId: replacing.userId } : {}),
+      },
+    ];
+  d.clocks[next.step] = next;
 }
 
-function startClosure(d: Deadlines, cal: Calendar, today: string, dueDate: string): void {
-  d.clocks.closure = clock(
-    cal,
-    d.policy,
-    'closure',
-    nextEpoch(d, 'closure'),
-    today,
-    nextWorkingDayOnOrAfter(cal, dueDate),
+function startAfter(d: Deadlines, cal: Calendar, step: Step, today: string, days: number, r: Replacing): void {
+  replace(d, clock(cal, d.policy, step, nextEpoch(d, step), today, shiftWorkingDays(cal, today, days), d), r);
+}
+
+function startClosure(d: Deadlines, cal: Calendar, today: string, dueDate: string, r: Replacing): void {
+  replace(
     d,
+    clock(cal, d.policy, 'closure', nextEpoch(d, 'closure'), today, nextWorkingDayOnOrAfter(cal, dueDate), d),
+    r,
   );
 }
 
-function setState(d: Deadlines, step: Step, state: ClockState): void {
+function setState(d: Deadlines, step: Step, state: ClockState, today?: string): void {
   const c = d.clocks[step];
-  if (c && c.state !== 'done') d.clocks[step] = { ...c, state };
+  if (c && c.state !== 'done')
+    d.clocks[step] = { ...c, state, ...(state === 'held' && today ? { heldOn: today } : {}) };
 }
 
 export function startDeadlines(policy: Policy, cal: Calendar, nowMs: number, dueDate: string): Deadlines {
@@ -145,11 +221,12 @@ export function startDeadlines(policy: Policy, cal: Calendar, nowMs: number, due
     light: 'green',
     unknownYears: [],
     assignedOn: today,
+    openedDueDate: dueDate,
     signedOn: null,
   };
-  startAfter(d, cal, 'sign', today, policy.signDays);
-  startClosure(d, cal, today, dueDate);
-  return withLight(d);
+  startAfter(d, cal, 'sign', today, policy.signDays, null);
+  startClosure(d, cal, today, dueDate, null);
+  return withLight(flagUnknownYears(d, cal));
 }
 
 export interface ItemFacts {
@@ -165,42 +242,44 @@ export function afterTransition(
   after: ItemFacts,
   cal: Calendar,
   nowMs: number,
+  byUserId?: string,
 ): Deadlines {
   const d = JSON.parse(JSON.stringify(prev)) as Deadlines;
   d.calendarVersion = cal.version;
   const today = shanghaiDate(nowMs);
+  const r: Replacing = { on: today, by: action, ...(byUserId ? { userId: byUserId } : {}) };
   switch (action) {
     case 'sign':
       setState(d, 'sign', 'done');
       d.signedOn = today;
-      startAfter(d, cal, 'plan', today, d.policy.planDays);
+      startAfter(d, cal, 'plan', today, d.policy.planDays, r);
       break;
     case 'decline':
       setState(d, 'sign', 'held');
       break;
     case 'reassign':
     case 'arbitrate':
-      startAfter(d, cal, 'sign', today, d.policy.signDays);
-      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate);
+      startAfter(d, cal, 'sign', today, d.policy.signDays, r);
+      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate, r);
       break;
     case 'filePlan':
       setState(d, 'plan', 'done');
-      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays, r);
       break;
     case 'reportProgress':
-      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays, r);
       break;
     case 'submit':
-      setState(d, 'progress', 'held');
-      setState(d, 'closure', 'held');
+      setState(d, 'progress', 'held', today);
+      setState(d, 'closure', 'held', today);
       break;
     case 'verifyReturn':
       setState(d, 'closure', 'running');
-      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+      startAfter(d, cal, 'progress', today, d.policy.progressEveryDays, r);
       break;
     case 'decideExtension':
       // Approval sets the later date that was asked for; a refusal leaves the due date as it was.
-      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate);
+      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate, r);
       break;
     case 'suspend':
       d.pauses.push({ from: today, to: null });
@@ -228,6 +307,7 @@ export function afterTransition(
       break;
     }
     case 'verifyPass':
+      d.closing = closingOf(d, cal, today, nowMs);
       for (const step of Object.keys(d.clocks) as Step[]) setState(d, step, 'done');
       if (d.policy.reinspectAfterDays > 0) {
         const due = shiftWorkingDays(cal, today, d.policy.reinspectAfterDays);
@@ -245,20 +325,64 @@ export function afterTransition(
       // The problem was back: the item is reopened for rectification.
       if (after.status === 'rectifying') {
         d.relapses = (d.relapses ?? 0) + 1;
-        startClosure(d, cal, today, after.dueDate);
-        startAfter(d, cal, 'progress', today, d.policy.progressEveryDays);
+        startClosure(d, cal, today, after.dueDate, r);
+        startAfter(d, cal, 'progress', today, d.policy.progressEveryDays, r);
       }
       break;
     case 'coSign':
     case 'coReport':
     case 'coComplete':
     case 'requestExtension':
+    case 'instruct':
+    case 'acknowledgeInstruction':
+    case 'initial':
+    case 'decideAccountability':
+    case 'remindCoUnits':
       // No clock moves: a co-unit's part and an extension still to be decided leave every deadline as it is.
       break;
     default:
       assertNever(action);
   }
-  return withLight(d);
+  return withLight(flagUnknownYears(d, cal));
+}
+
+/** The closure deadline in force at closing, how late the result was handed in, and what would have fired next. */
+function closingOf(d: Deadlines, cal: Calendar, today: string, nowMs: number): Closing | undefined {
+  const c = d.clocks.closure;
+  if (!c) return undefined;
+  const handedInOn = c.state === 'held' ? (c.heldOn ?? today) : today;
+  return {
+    closedOn: today,
+    deadline: c.deadline,
+    handedInOn,
+    lateWorkingDays: overdueWorkingDays(cal, c.deadline, handedInOn),
+    plan: rungPlan(d, cal, ['running', 'held'])
+      .filter((r) => r.fireAt > nowMs)
+      .map((r) => ({
+        step: r.clock.step,
+        epoch: r.clock.epoch,
+        key: r.rung.key,
+        action: r.rung.action,
+        deadline: r.clock.deadline,
+        dueAt: r.fireAt,
+      })),
+  };
+}
+
+/**
+ * The item's unknown years as they stand under `cal`: those already noted that `cal` still lacks,
+ * and every year a pending rung or the 回头看 is counted in (a rung ten working days past a
+ * December deadline counts January too).
+ */
+export function flagUnknownYears(d: Deadlines, cal: Calendar): Deadlines {
+  const years = new Set(d.unknownYears.filter((y) => !cal.years[y]));
+  const note = (date: string) => !cal.years[date.slice(0, 4)] && years.add(date.slice(0, 4));
+  for (const r of rungPlan(d, cal, ['running', 'held', 'paused'])) {
+    note(r.clock.deadline);
+    for (const y of shiftWorkingDays(cal, r.clock.deadline, r.rung.offset).unknownYears) years.add(y);
+  }
+  if (d.reinspection && d.reinspection.state !== 'done') note(d.reinspection.due);
+  return { ...d, unknownYears: [...years].sort() };
 }
 
 function firedIn(d: Deadlines, c: Clock, key: string): boolean {
@@ -267,13 +391,18 @@ function firedIn(d: Deadlines, c: Clock, key: string): boolean {
 
 /** The rungs still to fire on running clocks, earliest first. */
 export function pendingRungs(d: Deadlines, cal: Calendar): DueRung[] {
+  return rungPlan(d, cal, ['running']);
+}
+
+/** The rungs not yet fired on the clocks in the given states, earliest first. */
+function rungPlan(d: Deadlines, cal: Calendar, states: ClockState[]): DueRung[] {
   const out: DueRung[] = [];
   for (const c of Object.values(d.clocks)) {
-    if (c.state !== 'running') continue;
+    if (!states.includes(c.state)) continue;
     for (const rung of d.policy.ladder) {
       if (rung.step !== c.step || firedIn(d, c, rung.key)) continue;
       const day = rung.offset === 0 ? c.deadline : shiftWorkingDays(cal, c.deadline, rung.offset).date;
-      out.push({ rung, clock: c, fireAt: instantAt(day, d.policy.workdayEnd) });
+      out.push({ rung, clock: c, day, fireAt: instantAt(day, d.policy.workdayEnd) });
     }
   }
   return out.sort((a, b) => a.fireAt - b.fireAt || a.rung.offset - b.rung.offset);
@@ -329,4 +458,75 @@ export function scheduledReinspection(d: Deadlines): Reinspection | null {
 
 export function reinspectionPending(d: Deadlines | null): boolean {
   return !!d?.reinspection && d.reinspection.state !== 'done';
+}
+
+/**
+ * A clock's deadline under another calendar. A closure deadline set by the due date stays on the
+ * due date (moved to the next working day of the new calendar); any other deadline keeps the
+ * number of working days it was counted from its start.
+ */
+function deadlineUnder(c: Clock, from: Calendar, to: Calendar, dueDate: string): string {
+  if (c.step === 'closure' && c.deadline === nextWorkingDayOnOrAfter(from, dueDate).date)
+    return nextWorkingDayOnOrAfter(to, dueDate).date;
+  return shiftWorkingDays(to, c.start, workingDaysBetween(from, c.start, c.deadline)).date;
+}
+
+function planDays(d: Deadlines, cal: Calendar): Map<string, { r: DueRung; day: string }> {
+  return new Map(
+    rungPlan(d, cal, ['running', 'held']).map((r) => [
+      `${r.clock.step}/${r.clock.epoch}/${r.rung.key}`,
+      { r, day: r.day },
+    ]),
+  );
+}
+
+/**
+ * The item's deadlines under calendar `to` (they were counted with `from`): every deadline in
+ * force, the rungs still to fire and the 回头看 move to their days under the new calendar; rungs
+ * already fired stay fired (same step, epoch and key: none fires twice), a paused clock keeps the
+ * working days it had left. The change is kept with both versions and what moved.
+ */
+export function recalendar(
+  prev: Deadlines,
+  from: Calendar,
+  to: Calendar,
+  dueDate: string,
+  closedOn: string | null,
+  nowMs: number,
+): Deadlines {
+  const d = JSON.parse(JSON.stringify(prev)) as Deadlines;
+  const moves: Move[] = [];
+  const today = shanghaiDate(nowMs);
+  for (const c of Object.values(prev.clocks)) {
+    if (c.state === 'done' || c.state === 'paused') continue;
+    const deadline = deadlineUnder(c, from, to, dueDate);
+    if (deadline === c.deadline) {
+      d.clocks[c.step] = { ...c, calendarVersion: to.version };
+      continue;
+    }
+    moves.push({ kind: 'deadline', step: c.step, key: null, from: c.deadline, to: deadline });
+    replace(
+      d,
+      { ...c, deadline, dueAt: instantAt(deadline, d.policy.workdayEnd), calendarVersion: to.version },
+      { on: today, by: 'calendar' },
+    );
+  }
+  const r = prev.reinspection;
+  if (r?.state === 'scheduled' && closedOn) {
+    const due = shiftWorkingDays(to, closedOn, workingDaysBetween(from, closedOn, r.due)).date;
+    if (due !== r.due) {
+      moves.push({ kind: 'reinspection', step: null, key: null, from: r.due, to: due });
+      d.reinspection = { ...r, due, dueAt: instantAt(due, '00:00') };
+    }
+  }
+  const before = planDays(prev, from);
+  for (const [id, now] of planDays(d, to)) {
+    const was = before.get(id);
+    if (was && was.day !== now.day)
+      moves.push({ kind: 'rung', step: now.r.clock.step, key: now.r.rung.key, from: was.day, to: now.day });
+  }
+  d.calendarVersion = to.version;
+  d.unknownYears = d.unknownYears.filter((y) => !to.years[y]);
+  d.recalendared = [...(prev.recalendared ?? []), { at: nowMs, from: prev.calendarVersion, to: to.version, moves }];
+  return withLight(flagUnknownYears(d, to));
 }

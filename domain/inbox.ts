@@ -22,6 +22,9 @@ export const OWED_ACTIONS: readonly Action[] = [
   'verifyPass',
   'decideExtension',
   'reinspect',
+  'verifyReturn',
+  'acknowledgeInstruction',
+  'decideAccountability',
 ];
 
 export interface InboxEntry {
@@ -41,6 +44,8 @@ export interface InboxEntry {
   returnCount: number;
   /** The reasons of the last return, for the unit to see what to fix. */
   lastReturn: string | null;
+  /** Sent back by the verifier and not handed in again: the unit's first business. */
+  returned: boolean;
 }
 
 /** The running clock due first, or null (items without a ladder, or one that only holds). */
@@ -80,12 +85,14 @@ export function inboxEntry(
     light: item.deadlines?.light ?? 'green',
     returnCount: item.returnCount,
     lastReturn,
+    returned: item.status === 'rectifying' && lastReturn !== null && effective.includes('reportProgress'),
   };
 }
 
-/** Most urgent first: fewest working days left (most overdue), then red before yellow, then id. */
+/** Most urgent first: returned items, then fewest working days left (most overdue), then red before yellow, then id. */
 export function byUrgency(a: InboxEntry, b: InboxEntry): number {
   return (
+    Number(b.returned) - Number(a.returned) ||
     a.workingDaysLeft - b.workingDaysLeft ||
     LIGHTS.indexOf(b.light) - LIGHTS.indexOf(a.light) ||
     a.itemId.localeCompare(b.itemId)

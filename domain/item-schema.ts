@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from './actors';
-import type { Deadlines } from './deadlines';
+import { ACTIONS } from './commands';
+import type { Deadlines, EndedBy } from './deadlines';
 import type { Item } from './item';
 import { LIGHTS, RUNG_ACTIONS, STEPS, TARGETS, type Policy } from './policy';
 
@@ -51,6 +52,16 @@ const ClockSchema = z.object({
   state: z.enum(['running', 'held', 'paused', 'done']),
   left: z.number().nullable(),
   calendarVersion: z.string(),
+  heldOn: z.string().optional(),
+});
+
+const PlannedRungSchema = z.object({
+  step: z.enum(STEPS),
+  epoch: z.number(),
+  key: z.string(),
+  action: z.enum(RUNG_ACTIONS),
+  deadline: z.string(),
+  dueAt: z.number(),
 });
 
 export const DeadlinesSchema = z.object({
@@ -75,11 +86,49 @@ export const DeadlinesSchema = z.object({
   light: z.enum(LIGHTS),
   unknownYears: z.array(z.string()),
   assignedOn: z.string(),
+  openedDueDate: z.string().optional(),
   signedOn: z.string().nullable(),
   reinspection: z
     .object({ due: z.string(), dueAt: z.number(), state: z.enum(['scheduled', 'due', 'done']) })
     .optional(),
   relapses: z.number().optional(),
+  /** Absent on items from before each was kept: the replaced deadlines, the closing, calendar changes. */
+  past: z
+    .array(
+      ClockSchema.extend({
+        endedOn: z.string(),
+        endedBy: z.enum(['calendar', ...ACTIONS] satisfies EndedBy[] as [EndedBy, ...EndedBy[]]),
+        endedByUserId: z.string().optional(),
+      }),
+    )
+    .optional(),
+  closing: z
+    .object({
+      closedOn: z.string(),
+      deadline: z.string(),
+      handedInOn: z.string(),
+      lateWorkingDays: z.number(),
+      plan: z.array(PlannedRungSchema),
+    })
+    .optional(),
+  recalendared: z
+    .array(
+      z.object({
+        at: z.number(),
+        from: z.string(),
+        to: z.string(),
+        moves: z.array(
+          z.object({
+            kind: z.enum(['deadline', 'rung', 'reinspection']),
+            step: z.enum(STEPS).nullable(),
+            key: z.string().nullable(),
+            from: z.string(),
+            to: z.string(),
+          }),
+        ),
+      }),
+    )
+    .optional(),
 });
 
 const ItemCoreShape = {
@@ -104,6 +153,7 @@ const ItemCoreShape = {
   relapseCount: z.number().default(0),
   extensions: z.array(
     z.object({
+      dueDateBefore: z.string().optional(),
       requestedDueDate: z.string(),
       reason: z.string(),
       requestedBy: z.string(),
@@ -113,6 +163,33 @@ const ItemCoreShape = {
   ),
   plan: z.string().nullable(),
   progressReports: z.number(),
+  /** Absent before the leader's work existed: 批示, 圈阅, decisions on a proposed 通报问责. */
+  instructions: z
+    .array(
+      z.object({
+        text: z.string(),
+        binding: z.boolean(),
+        by: z.string(),
+        byName: z.string(),
+        at: z.string(),
+        acknowledged: z.object({ by: z.string(), at: z.string(), note: z.string() }).optional(),
+      }),
+    )
+    .default([]),
+  initials: z.array(z.object({ by: z.string(), byName: z.string(), at: z.string(), note: z.string() })).default([]),
+  accountabilityDecisions: z
+    .array(
+      z.object({
+        step: z.enum(STEPS),
+        epoch: z.number(),
+        key: z.string(),
+        approved: z.boolean(),
+        reason: z.string(),
+        by: z.string(),
+        at: z.string(),
+      }),
+    )
+    .default([]),
   /** Absent before the deadline ladder existed. */
   deadlines: DeadlinesSchema.nullable().default(null),
 };

@@ -9,7 +9,8 @@
  */
 import { isUnitRole, oversees, type Actor, type EventActor } from './actors';
 import { can } from './permissions';
-import { reinspectionPending, type Deadlines } from './deadlines';
+import { reinspectionPending, type Deadlines, type FiredRung } from './deadlines';
+import type { Step as ClockStep } from './policy';
 import type { Action, Attachment, Command, CreateItem } from './commands';
 import { assertNever } from './never';
 
@@ -53,9 +54,11 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
     coSign: ['assigned'],
     suspend: ['suspended'],
     withdraw: ['withdrawn'],
+    remindCoUnits: ['assigned'],
+    ...leaderWork('assigned'),
   },
-  declined: { reassign: ['assigned'], withdraw: ['withdrawn'] },
-  arbitration: { arbitrate: ['assigned'], withdraw: ['withdrawn'] },
+  declined: { reassign: ['assigned'], withdraw: ['withdrawn'], ...leaderWork('declined') },
+  arbitration: { arbitrate: ['assigned'], withdraw: ['withdrawn'], ...leaderWork('arbitration') },
   signed: {
     filePlan: ['rectifying'],
     coSign: ['signed'],
@@ -65,6 +68,8 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
     decideExtension: ['signed'],
     suspend: ['suspended'],
     withdraw: ['withdrawn'],
+    remindCoUnits: ['signed'],
+    ...leaderWork('signed'),
   },
   rectifying: {
     reportProgress: ['rectifying'],
@@ -76,15 +81,35 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
     decideExtension: ['rectifying'],
     suspend: ['suspended'],
     withdraw: ['withdrawn'],
+    remindCoUnits: ['rectifying'],
+    ...leaderWork('rectifying'),
   },
-  verifying: { verifyPass: ['closed'], verifyReturn: ['rectifying'], withdraw: ['withdrawn'] },
-  suspended: { resume: ['assigned', 'signed', 'rectifying'], withdraw: ['withdrawn'] },
-  closed: { reinspect: ['closed', 'rectifying'] },
+  verifying: {
+    verifyPass: ['closed'],
+    verifyReturn: ['rectifying'],
+    withdraw: ['withdrawn'],
+    ...leaderWork('verifying'),
+  },
+  suspended: { resume: ['assigned', 'signed', 'rectifying'], withdraw: ['withdrawn'], ...leaderWork('suspended') },
+  closed: { reinspect: ['closed', 'rectifying'], ...leaderWork('closed') },
   withdrawn: {},
 };
 
+/**
+ * A leader's work on an item, and the unit's confirmation of a binding 批示: open in every state
+ * but withdrawn, and leaving the state as it is.
+ */
+function leaderWork<S extends Status>(status: S) {
+  return {
+    instruct: [status],
+    acknowledgeInstruction: [status],
+    initial: [status],
+    decideAccountability: [status],
+  } as const;
+}
+
 /** Who may take each action: the supervisor side, the lead unit, or a co-unit for its own part. */
-export type Party = 'supervisor' | 'verifier' | 'lead' | 'co';
+export type Party = 'supervisor' | 'verifier' | 'lead' | 'co' | 'leader';
 export const ACTION_PARTY: Record<Action, Party> = {
   sign: 'lead',
   decline: 'lead',
@@ -104,6 +129,11 @@ export const ACTION_PARTY: Record<Action, Party> = {
   resume: 'supervisor',
   withdraw: 'supervisor',
   reinspect: 'verifier',
+  instruct: 'leader',
+  acknowledgeInstruction: 'lead',
+  initial: 'leader',
+  decideAccountability: 'leader',
+  remindCoUnits: 'lead',
 };
 
 export interface CoPart {
@@ -118,7 +148,38 @@ export interface Decline {
   at: string;
 }
 
+/** A leader's 批示; a binding one waits for the lead unit to confirm it. */
+export interface Instruction {
+  text: string;
+  binding: boolean;
+  by: string;
+  byName: string;
+  at: string;
+  acknowledged?: { by: string; at: string; note: string };
+}
+
+/** A leader's 圈阅: read and initialled. */
+export interface Initial {
+  by: string;
+  byName: string;
+  at: string;
+  note: string;
+}
+
+/** A leader's decision on a proposed 通报问责: the fired rung it answers, and the decision. */
+export interface AccountabilityDecision {
+  step: ClockStep;
+  epoch: number;
+  key: string;
+  approved: boolean;
+  reason: string;
+  by: string;
+  at: string;
+}
+
 export interface Extension {
+  /** The due date in force when the extension was asked for (absent on requests from before it was kept). */
+  dueDateBefore?: string;
   requestedDueDate: string;
   reason: string;
   requestedBy: string;
@@ -151,6 +212,9 @@ interface ItemCore {
   extensions: Extension[];
   plan: string | null;
   progressReports: number;
+  instructions: Instruction[];
+  initials: Initial[];
+  accountabilityDecisions: AccountabilityDecision[];
   /** Deadlines and the escalation ladder; null for items opened before the ladder existed. */
   deadlines: Deadlines | null;
 }
@@ -208,6 +272,9 @@ export function createItem(input: ItemInput): Item {
     extensions: [],
     plan: null,
     progressReports: 0,
+    instructions: [],
+    initials: [],
+    accountabilityDecisions: [],
     deadlines: null,
     status: 'assigned',
   };
@@ -280,6 +347,41 @@ export function actionsFor(item: Item, actor: Actor): Action[] {
   return allowedActions(item).filter((action) => precheck(item, action, actor) === null);
 }
 
+/** An action the actor could take in this state but not yet, and why: said, instead of a button that is not there. */
+export interface Blocked {
+  action: Action;
+  reason: string;
+  /** For a submission: the co-units whose parts are open (named for people by whoever shows it). */
+  openCoUnits?: string[];
+}
+
+/**
+ * Actions whose precondition only says nothing has been asked of the actor yet (no extension
+ * asked, no 回头看 due, no 批示 to confirm, no 通报问责 proposed, no co-unit open): not shown as
+ * blocked, they would be on every item.
+ */
+const WAIT_TO_BE_ASKED: ReadonlySet<Action> = new Set<Action>([
+  'decideExtension',
+  'reinspect',
+  'acknowledgeInstruction',
+  'decideAccountability',
+  'remindCoUnits',
+]);
+
+/**
+ * The actions this state allows and the actor is entitled to, refused by a precondition the
+ * actor should know of (co-units still to finish, an extension already asked, the unit ruled
+ * responsible): each with the refusal's reason.
+ */
+export function blockedActions(item: Item, actor: Actor): Blocked[] {
+  return allowedActions(item).flatMap((action) => {
+    if (WAIT_TO_BE_ASKED.has(action)) return [];
+    const refusal = precheck(item, action, actor);
+    if (!refusal || refusal.code !== 'precondition_failed') return [];
+    return [{ action, reason: refusal.message, ...(refusal.openCoUnits ? { openCoUnits: refusal.openCoUnits } : {}) }];
+  });
+}
+
 /** The role table allows the action, and the actor stands in the right relation to the item. */
 export function isEntitled(item: Item, action: Action, actor: Actor): boolean {
   if (!can(actor.role, action)) return false;
@@ -291,6 +393,8 @@ export function isEntitled(item: Item, action: Action, actor: Actor): boolean {
       return isUnitRole(actor) && actor.unitId === item.leadUnitId;
     case 'co':
       return isUnitRole(actor) && item.coParts.some((p) => p.unitId === actor.unitId);
+    case 'leader':
+      return actor.role === 'leader' && oversees(actor, item.leadUnitId);
   }
 }
 
@@ -346,6 +450,17 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
     case 'reinspect':
       if (!reinspectionPending(item.deadlines)) return refuse(item, 'precondition_failed', '该事项没有待进行的回头看');
       return null;
+    case 'acknowledgeInstruction':
+      if (!pendingInstruction(item)) return refuse(item, 'precondition_failed', '没有待确认的领导批示');
+      return null;
+    case 'decideAccountability':
+      if (!pendingAccountability(item)) return refuse(item, 'precondition_failed', '没有待决定的通报问责建议');
+      return null;
+    case 'remindCoUnits':
+      if (openCoParts(item).length === 0) return refuse(item, 'precondition_failed', '没有尚未办结的配合单位');
+      return null;
+    case 'instruct':
+    case 'initial':
     case 'sign':
     case 'reassign':
     case 'arbitrate':
@@ -364,6 +479,20 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
 
 export function openCoParts(item: Item): string[] {
   return item.coParts.filter((p) => p.state !== 'done').map((p) => p.unitId);
+}
+
+/** The earliest binding 批示 the lead unit has not confirmed yet. */
+export function pendingInstruction(item: Item): Instruction | undefined {
+  return item.instructions.find((i) => i.binding && !i.acknowledged);
+}
+
+/** The earliest 通报问责 proposed by the ladder (a fired, sent accountability rung) that no leader has decided. */
+export function pendingAccountability(item: Item): FiredRung | undefined {
+  const decided = (f: FiredRung) =>
+    item.accountabilityDecisions.some((d) => d.step === f.step && d.epoch === f.epoch && d.key === f.key);
+  return item.deadlines?.fired.find(
+    (f) => f.action === 'accountability' && !f.skipped && !f.notApplicable && !decided(f),
+  );
 }
 
 export function pendingExtension(item: Item): Extension | undefined {
@@ -463,6 +592,7 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
         );
       }
       const extension: Extension = {
+        dueDateBefore: item.dueDate,
         requestedDueDate: command.payload.dueDate,
         reason: command.payload.reason,
         requestedBy: actor.userId,
@@ -491,6 +621,40 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       return { ok: true, item: { ...base, status: item.resumeTo } };
     case 'withdraw':
       return { ok: true, item: { ...base, status: 'withdrawn', reason: command.payload.reason } };
+    case 'instruct': {
+      const { instruction: text, binding } = command.payload;
+      const instruction: Instruction = { text, binding, by: actor.userId, byName: actor.name, at: now };
+      return { ok: true, item: { ...item, instructions: [...item.instructions, instruction] } };
+    }
+    case 'acknowledgeInstruction': {
+      const pending = pendingInstruction(item);
+      if (!pending) return refuse(item, 'precondition_failed', '没有待确认的领导批示');
+      const acknowledged = { by: actor.userId, at: now, note: command.payload.note };
+      const instructions = item.instructions.map((i) => (i === pending ? { ...i, acknowledged } : i));
+      return { ok: true, item: { ...item, instructions } };
+    }
+    case 'initial': {
+      const initial: Initial = { by: actor.userId, byName: actor.name, at: now, note: command.payload.note };
+      return { ok: true, item: { ...item, initials: [...item.initials, initial] } };
+    }
+    case 'decideAccountability': {
+      const rung = pendingAccountability(item);
+      if (!rung) return refuse(item, 'precondition_failed', '没有待决定的通报问责建议');
+      const { approved, reason } = command.payload;
+      const decision: AccountabilityDecision = {
+        step: rung.step,
+        epoch: rung.epoch,
+        key: rung.key,
+        approved,
+        reason,
+        by: actor.userId,
+        at: now,
+      };
+      return { ok: true, item: { ...item, accountabilityDecisions: [...item.accountabilityDecisions, decision] } };
+    }
+    case 'remindCoUnits':
+      // Nothing changes but the record: the event, and the notice to the co-units still open.
+      return { ok: true, item };
     case 'reinspect': {
       const { relapsed, dueDate } = command.payload;
       if (!relapsed) return { ok: true, item };

@@ -4,17 +4,19 @@
  * Pure, on `Item`s: the workflow only sleeps, asks whether a notice was acknowledged, and records.
  */
 import type { Action } from './commands';
-import type { Calendar } from './calendar';
+import { parseDate, shanghaiDate, type Calendar } from './calendar';
 import {
   afterTransition,
   fireRung,
   pendingRungs,
   previousRung,
+  recalendar,
   scheduledReinspection,
   startDeadlines,
   type Deadlines,
   type DueRung,
   type FiredRung,
+  type Move,
 } from './deadlines';
 import {
   escalation,
@@ -26,8 +28,8 @@ import {
   type KeyOf,
   type SystemStep,
 } from './events';
-import { isTerminal, type Item } from './item';
-import type { Policy } from './policy';
+import { isFinished, isTerminal, type Item } from './item';
+import type { Light, Policy } from './policy';
 
 /** An item whose deadlines run (opened after the ladder existed). */
 export type ItemWithDeadlines = Item & { deadlines: Deadlines };
@@ -64,9 +66,16 @@ export function notApplicableRungs(item: Item): FiredRung[] {
 }
 
 /** `after` (what `decide` accepted from `before`) with its clocks moved by the action; as it is without deadlines. */
-export function moveClocks(before: Item, after: Item, action: Action, cal: Calendar, nowMs: number): Item {
+export function moveClocks(
+  before: Item,
+  after: Item,
+  action: Action,
+  cal: Calendar,
+  nowMs: number,
+  byUserId?: string,
+): Item {
   if (!before.deadlines) return after;
-  return { ...after, deadlines: afterTransition(before.deadlines, action, before, after, cal, nowMs) };
+  return { ...after, deadlines: afterTransition(before.deadlines, action, before, after, cal, nowMs, byUserId) };
 }
 
 /** When the workflow must next wake for the ladder: the earliest pending rung or 回头看; Infinity for nothing. */
@@ -143,4 +152,93 @@ export function reinspectionDue(item: Item, nowMs: number, keyOf: KeyOf): System
     due: r.due,
   });
   return { ...step, key, notices: [reinspectionNotice(key, step.item, r.due)] };
+}
+
+/** The id of a calendar change applied to the item: its step's seq and the version (a calendar may come back). */
+export function recalendarId(seq: number, version: string): string {
+  return `calendar/${seq}/${version}`;
+}
+
+/**
+ * Calendar `to` applied to a running item whose deadlines were counted with `from`: its pending
+ * dates recomputed (`recalendar`), on record as a system step with both versions and what moved.
+ * Null when the item has no deadlines, is finished, already counts with `to`, or nothing of it
+ * would change.
+ */
+export function applyCalendar(
+  item: Item,
+  from: Calendar,
+  to: Calendar,
+  nowMs: number,
+  keyOf: KeyOf,
+): SystemStep | null {
+  if (!item.deadlines || isFinished(item) || from.version === to.version) return null;
+  const closedOn = item.status === 'closed' ? shanghaiDate(Date.parse(item.closedAt)) : null;
+  const deadlines = recalendar(item.deadlines, from, to, item.dueDate, closedOn, nowMs);
+  const change = deadlines.recalendared![deadlines.recalendared!.length - 1]!;
+  // Nothing of the item's moves (a year it never counts in): no step on record, it just counts with `to` from now on.
+  if (change.moves.length === 0 && deadlines.unknownYears.join() === item.deadlines.unknownYears.join()) return null;
+  const step = escalation(item, deadlines, nowMs, {
+    key: 'calendar-change',
+    action: 'calendar',
+    from: change.from,
+    to: change.to,
+    moves: change.moves,
+    unknownYears: deadlines.unknownYears,
+  });
+  return { ...step, key: keyOf(recalendarId(step.item.seq, to.version)), notices: [] };
+}
+
+/** What applying a calendar would do to one running item: what moves, by how much, and the light. */
+export interface CalendarImpact {
+  itemId: string;
+  title: string;
+  leadUnitId: string;
+  status: Item['status'];
+  moves: Array<Move & { days: number }>;
+  /** Rungs whose new day has already passed: they fire as soon as the calendar is applied. */
+  firesAtOnce: string[];
+  lightBefore: Light;
+  lightAfter: Light;
+  unknownYearsBefore: string[];
+  unknownYearsAfter: string[];
+}
+
+/**
+ * The impact of replacing calendar `from` with `to` on an item, as `applyCalendar` would apply it
+ * at `nowMs`; null when nothing about the item would change. The light after counts the rungs
+ * that would fire at once (an acknowledgement gate is not looked up: the worst case is shown).
+ */
+export function calendarImpact(item: Item, from: Calendar, to: Calendar, nowMs: number): CalendarImpact | null {
+  const applied = applyCalendar(item, from, to, nowMs, (id) => id);
+  if (!applied?.item.deadlines || !item.deadlines) return null;
+  let after = applied.item.deadlines;
+  const firesAtOnce: string[] = [];
+  for (const due of pendingRungs(after, to).filter((r) => r.fireAt <= nowMs)) {
+    firesAtOnce.push(due.rung.key);
+    after = fireRung(after, due, nowMs).deadlines;
+  }
+  const moves = after.recalendared![after.recalendared!.length - 1]!.moves.map((m) => ({
+    ...m,
+    days: Math.round((parseDate(m.to) - parseDate(m.from)) / 86_400_000),
+  }));
+  const before = item.deadlines;
+  const unchanged =
+    moves.length === 0 &&
+    firesAtOnce.length === 0 &&
+    after.light === before.light &&
+    after.unknownYears.join() === before.unknownYears.join();
+  if (unchanged) return null;
+  return {
+    itemId: item.id,
+    title: item.title,
+    leadUnitId: item.leadUnitId,
+    status: item.status,
+    moves,
+    firesAtOnce,
+    lightBefore: before.light,
+    lightAfter: after.light,
+    unknownYearsBefore: before.unknownYears,
+    unknownYearsAfter: after.unknownYears,
+  };
 }

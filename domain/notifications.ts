@@ -1,4 +1,4 @@
-import type { EventDraft, Item } from './item';
+import { openCoParts, type EventDraft, type Item } from './item';
 import { assertNever } from './never';
 
 /** Every kind of notice the system sends, with its zh-CN name and whether it is urgent. */
@@ -29,7 +29,7 @@ export const NOTIFICATION_KINDS = {
   calendar_unknown: {
     label: '工作日历缺失提醒',
     urgent: false,
-    next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。',
+    next: '请系统管理员补充该年度的节假日安排，相关期限已暂按周一至周五计算。同一年度只提醒一次：涉及该年的其他事项在事项列表中标有“日历待补”。',
   },
   missing_address: {
     label: '联系人缺少邮箱',
@@ -44,6 +44,29 @@ export const NOTIFICATION_KINDS = {
   },
   report_remind: { label: '报送提醒', urgent: false, next: '本期指标数据尚未报送齐全，请抓紧报送。' },
   report_chase: { label: '催报通知', urgent: true, next: '明天为报送截止日，逾期未报的指标将按红灯晾晒并立项督办。' },
+  /** 催报 sent by a supervisor from the cycle's page (POST /api/cycles/:id/remind), at most once a day per unit. */
+  report_urged: {
+    label: '督查室催报',
+    urgent: true,
+    next: '督查室提醒：本单位本期指标数据尚未报送齐全，请尽快登录系统报送；截止日后仍未报送的指标将按红灯晾晒并立项督办。',
+  },
+  instruction: {
+    label: '领导批示',
+    urgent: false,
+    next: '请按领导批示要求办理；批示注明须确认的，请登录系统确认。',
+  },
+  instruction_acknowledged: { label: '领导批示已确认', urgent: false, next: '责任单位已确认领导批示，请跟踪落实。' },
+  initialled: { label: '领导圈阅', urgent: false, next: '领导已圈阅该事项，请继续按期办理。' },
+  accountability_decided: {
+    label: '通报问责决定',
+    urgent: true,
+    next: '请按领导决定办理：同意的，由督查室启动通报或问责程序；不同意的，请继续督促整改。',
+  },
+  co_unit_reminder: {
+    label: '配合任务提醒',
+    urgent: false,
+    next: '牵头单位提醒：请尽快完成本单位承担的配合任务并在系统中办结，以免影响事项销号。',
+  },
   cycle_published: {
     label: '监测晾晒通报',
     urgent: false,
@@ -113,6 +136,42 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
     }
     case 'submit':
       return [notice('submitted', ['supervisor'], lead)];
+    case 'instruct': {
+      const p = event.payload as { instruction?: string; binding?: boolean };
+      return [
+        notice('instruction', ['supervisor', 'handler', 'unit_leader'], lead, {
+          instruction: p.instruction ?? '',
+          binding: p.binding === true,
+        }),
+      ];
+    }
+    case 'acknowledgeInstruction':
+      return [
+        notice('instruction_acknowledged', ['supervisor', 'leader'], lead, {
+          note: (event.payload as { note?: string }).note ?? '',
+        }),
+      ];
+    case 'initial':
+      return [
+        notice('initialled', ['supervisor', 'handler'], lead, {
+          note: (event.payload as { note?: string }).note ?? '',
+        }),
+      ];
+    case 'decideAccountability': {
+      const p = event.payload as { approved?: boolean; reason?: string };
+      return [
+        notice('accountability_decided', ['supervisor', 'handler', 'unit_leader'], lead, {
+          approved: p.approved === true,
+          reason: p.reason ?? '',
+        }),
+      ];
+    }
+    case 'remindCoUnits':
+      return [
+        notice('co_unit_reminder', ['co_units'], [item.leadUnitId, ...openCoParts(item)], {
+          note: (event.payload as { note?: string }).note ?? '',
+        }),
+      ];
     // No lifecycle notice (a rung of the ladder, `escalate`, carries its own).
     case 'escalate':
     case 'sign':
@@ -194,6 +253,10 @@ function extraLines(d: MessageData): string[] {
   if (typeof x.period === 'string') lines.push(`监测期：${x.period}`);
   if (Array.isArray(x.indicators) && x.indicators.length) lines.push(`需报送指标：${x.indicators.join('、')}`);
   if (typeof x.standing === 'string') lines.push(`本单位情况：${x.standing}`);
+  if (d.kind === 'instruction') lines.push(`批示内容：${String(x.instruction ?? '')}${x.binding ? '（须确认）' : ''}`);
+  if (d.kind === 'accountability_decided')
+    lines.push(`领导决定：${x.approved ? '同意通报问责' : '不同意通报问责'}（${String(x.reason ?? '')}）`);
+  if (typeof x.note === 'string' && x.note) lines.push(`说明：${x.note}`);
   return lines;
 }
 

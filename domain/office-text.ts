@@ -66,17 +66,37 @@ const OPENING: Record<string, string> = {
 };
 const SEPARATORS = new Set(['、', '，', ',', ';', '；']);
 
+/** Characters a copy from a web page or a chat often carries along, invisible: zero-width spaces and joiners, BOM, word joiner. */
+const ZERO_WIDTH = /[\u200B-\u200D\uFEFF\u2060]/g;
+
+/**
+ * A unit name as it is stored and looked up: without zero-width characters and without the
+ * whitespace around it (full-width spaces too). A name that is empty after this is no name.
+ */
+export function cleanUnitName(text: string): string {
+  return text.replace(ZERO_WIDTH, '').trim();
+}
+
+/**
+ * The form two unit names are compared in (never stored): cleaned, and with full-width round
+ * brackets as ASCII ones, so `嘉兴市各县（市、区）社会建设委员会` and `嘉兴市各县(市、区)社会建设委员会`
+ * name the same unit.
+ */
+export function unitNameKey(text: string): string {
+  return cleanUnitName(text).replace(/（/g, '(').replace(/）/g, ')');
+}
+
 /**
  * A list of units as offices write it in one cell: `市民政局、市财政局；嘉兴市各县(市、区)社会建设委员会`.
  * Split on 、 ， , ; ； only outside brackets — () （） [] 【】 〔〕 《》 — and quotes — “” "" ‘’ —,
- * each name trimmed and out of its quotes, empty ones dropped. A bracket left open keeps the rest of the cell in that
+ * each name trimmed (zero-width characters dropped) and out of its quotes, empty ones dropped. A bracket left open keeps the rest of the cell in that
  * name, so a name is never cut in two by a separator it contains.
  */
 export function splitUnitList(text: string): string[] {
   const out: string[] = [];
   const open: string[] = []; // the closers we are waiting for, innermost last
   let name = '';
-  for (const c of text) {
+  for (const c of text.replace(ZERO_WIDTH, '')) {
     if (open.length > 0 && c === open[open.length - 1]) open.pop();
     else if (c === '"' && open[open.length - 1] !== '"') open.push('"');
     else if (OPENING[c] !== undefined) open.push(OPENING[c]);

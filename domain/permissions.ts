@@ -49,6 +49,8 @@ const UNIT_WORK: readonly Permission[] = [
   'coComplete',
   'submit',
   'requestExtension',
+  'acknowledgeInstruction',
+  'remindCoUnits',
 ];
 const VERIFY: readonly Permission[] = ['verifyPass', 'verifyReturn', 'reinspect'];
 
@@ -105,6 +107,9 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'notifications.undelivered',
     'contacts.read',
     'settings.read',
+    'instruct',
+    'initial',
+    'decideAccountability',
   ]),
   admin: new Set<Permission>([
     'settings.read',

@@ -34,11 +34,16 @@ export function calendarOf(years: Record<string, CalendarYear>): Calendar {
   return { version: createHash('sha256').update(JSON.stringify(dates)).digest('hex').slice(0, 12), years: dates };
 }
 
-/** The calendar in force: the shipped years, overridden or extended by the operator's rows. */
-export async function currentCalendar(db: Db): Promise<Calendar> {
+/** The years in force: the shipped ones, overridden or extended by the operator's rows. */
+export async function calendarYears(db: Db): Promise<Record<string, CalendarYear>> {
   const rows = await db.calendarYear.findMany();
   const years = shippedYears();
   for (const r of rows)
     years[String(r.year)] = CalendarYearSchema.parse({ holidays: r.holidays, workdays: r.workdays });
-  return calendarOf(years);
+  return years;
+}
+
+/** The calendar in force. */
+export async function currentCalendar(db: Db): Promise<Calendar> {
+  return calendarOf(await calendarYears(db));
 }

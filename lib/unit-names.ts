@@ -6,6 +6,7 @@
  * the qualified forms to choose from.
  */
 import { coUnitsOpenMessage, type Refusal } from '../domain/item';
+import { cleanUnitName, unitNameKey } from '../domain/office-text';
 import type { Db } from './db';
 
 export interface NamedUnit {
@@ -29,14 +30,18 @@ function pathOf(byId: Map<string, NamedUnit>, unit: NamedUnit): string[] {
   return names;
 }
 
+/** A path's last `n` names, compared as unit names are (zero-width characters, spaces, brackets). */
+const tailKey = (path: readonly string[], n: number) => path.slice(-n).map(unitNameKey).join(UNIT_PATH_SEPARATOR);
+
 /**
  * Each unit's label: its name when no other unit bears it, else its name under as many of its
- * parents' names as tell it apart from the others of that name.
+ * parents' names as tell it apart from the others of that name. Names are compared as a lookup
+ * compares them (`（）` and `()` alike), so two units a lookup cannot tell apart are labelled apart.
  */
 export function unitLabels(units: readonly NamedUnit[]): Map<string, string> {
   const byId = new Map(units.map((u) => [u.id, u]));
   const byName = new Map<string, NamedUnit[]>();
-  for (const u of units) byName.set(u.name, [...(byName.get(u.name) ?? []), u]);
+  for (const u of units) byName.set(unitNameKey(u.name), [...(byName.get(unitNameKey(u.name)) ?? []), u]);
   const labels = new Map<string, string>();
   for (const group of byName.values()) {
     if (group.length === 1) {
@@ -49,9 +54,9 @@ export function unitLabels(units: readonly NamedUnit[]): Map<string, string> {
     group.forEach((u, i) => {
       const path = paths[i]!;
       for (let n = 2; n <= longest; n++) {
-        const tail = path.slice(-n).join(UNIT_PATH_SEPARATOR);
-        if (paths.every((p, j) => j === i || p.slice(-n).join(UNIT_PATH_SEPARATOR) !== tail) || n >= path.length) {
-          labels.set(u.id, tail);
+        const tail = tailKey(path, n);
+        if (paths.every((p, j) => j === i || tailKey(p, n) !== tail) || n >= path.length) {
+          labels.set(u.id, path.slice(-n).join(UNIT_PATH_SEPARATOR));
           return;
         }
       }
@@ -68,39 +73,66 @@ export async function loadUnitLabels(db: Pick<Db, 'unit'>): Promise<Map<string, 
 
 export type UnitLookup = { id: string } | { reason: string };
 
+/** A reference copied with the quotes a hint wrote it in (`“嘉兴市/市发展改革委”`), without them. */
+function unquoted(ref: string): string {
+  const m = /^(?:“(.*)”|"(.*)"|‘(.*)’)$/s.exec(ref);
+  return m ? cleanUnitName(m[1] ?? m[2] ?? m[3] ?? '') : ref;
+}
+
 /**
  * Resolves what an import names a unit by: its id, its name when only one unit bears it, or a
- * qualified name (`嘉兴市/市发展改革委`, the parents' names as far up as needed). A name several
- * units bear is refused, naming the qualified forms to write instead; an unknown one too.
+ * qualified name (`嘉兴市/市发展改革委`, the parents' names as far up as needed). Names are compared
+ * without zero-width characters and surrounding spaces, and with `（）` read as `()`. A name
+ * several units bear is refused, naming for each a form that this lookup resolves to it (the
+ * shortest qualified name that does, else its id); an unknown one too.
  */
 export function unitResolver(units: readonly NamedUnit[]): (ref: string) => UnitLookup {
   const byId = new Map(units.map((u) => [u.id, u]));
-  const labels = unitLabels(units);
-  const paths = units.map((u) => ({ id: u.id, path: pathOf(byId, u) }));
+  const paths = new Map(units.map((u) => [u.id, pathOf(byId, u)]));
+  // Every unit under its name (a tail of one name) and under each qualified form of it (longer tails).
+  const byName = new Map<string, string[]>();
+  const byTail = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, id: string) => {
+    const ids = map.get(key);
+    if (ids) ids.push(id);
+    else map.set(key, [id]);
+  };
+  for (const [id, path] of paths) {
+    add(byName, tailKey(path, 1), id);
+    for (let n = 2; n <= path.length; n++) add(byTail, tailKey(path, n), id);
+  }
+  /** The units a reference names: by name as it stands (it may hold the separator itself), else by a qualified name. */
+  const candidates = (ref: string): string[] => {
+    const key = unitNameKey(ref);
+    const named = byName.get(key);
+    if (named) return named;
+    const parts = ref.split(UNIT_PATH_SEPARATOR).map(unitNameKey).filter(Boolean);
+    return byTail.get(parts.join(UNIT_PATH_SEPARATOR)) ?? [];
+  };
+  /** How to write this unit so that it is found and no other: its shortest qualified name that is, else its id. */
+  const unambiguous = (id: string): string => {
+    const path = paths.get(id)!;
+    for (let n = 2; n <= path.length; n++) {
+      const form = path.slice(-n).join(UNIT_PATH_SEPARATOR);
+      const found = candidates(form);
+      if (found.length === 1 && found[0] === id) return `“${form}”`;
+    }
+    return `单位编号“${id}”`;
+  };
   return (raw) => {
-    const ref = raw.trim();
+    const ref = cleanUnitName(raw);
     if (byId.has(ref)) return { id: ref };
     if (ref === '') return { reason: '单位不能为空' };
-    const parts = ref
-      .split(UNIT_PATH_SEPARATOR)
-      .map((p) => p.trim())
-      .filter(Boolean);
-    // A name as it stands (it may hold the separator itself); else a qualified name, which
-    // matches the tail of a unit's path of names.
-    const named = units.filter((u) => u.name === ref);
-    const matches = named.length
-      ? named.map((u) => ({ id: u.id }))
-      : paths.filter(
-          (p) =>
-            p.path.length >= parts.length &&
-            parts.every((name, i) => p.path[p.path.length - parts.length + i] === name),
-        );
-    if (matches.length === 1) return { id: matches[0]!.id };
+    let matches = candidates(ref);
+    // Not found as written: perhaps copied from a hint with its quotes.
+    const bare = unquoted(ref);
+    if (matches.length === 0 && bare !== ref) {
+      if (byId.has(bare)) return { id: bare };
+      matches = candidates(bare);
+    }
+    if (matches.length === 1) return { id: matches[0]! };
     if (matches.length === 0) return { reason: `单位“${ref}”不存在` };
-    const forms = matches
-      .map((m) => `“${labels.get(m.id)}”`)
-      .slice(0, 5)
-      .join('、');
+    const forms = matches.slice(0, 5).map(unambiguous).join('、');
     return {
       reason: `单位名称“${ref}”不唯一（有 ${matches.length} 个同名单位），请写明上级单位，如${forms}，或使用单位编号`,
     };

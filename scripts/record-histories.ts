@@ -14,6 +14,7 @@ import { DEFAULT_POLICY } from '../domain/policy';
 import { ROOT } from '../lib/root';
 import { toolPath } from '../dev/tools';
 import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
+import { calendarSignal } from '../workflows/messages';
 import { bundleWorkflows, createWorker } from '../worker/create';
 import { coC, leadA, leadB, supervisor, verifier } from '../tests/support/actors';
 import { act, newItemId, open, spec } from '../tests/support/items';
@@ -135,6 +136,29 @@ await worker.runUntil(async () => {
     await act(client, item, 'withdraw', supervisor, { reason: '已在原系统办结' });
     await client.workflow.getHandle(itemWorkflowId(item.id)).result();
     await save('backdated-import', itemWorkflowId(item.id));
+  }
+  {
+    // A calendar change applied to a running item (issue 16): due 24 December 2026, its last rungs
+    // counted into 2027; the year added with a holiday, the item signalled and recomputed; withdrawn.
+    const item = await open(client, taskQueue, { dueDate: '2026-12-24' });
+    await db.calendarYear.create({
+      data: {
+        year: 2027,
+        holidays: [{ date: '2027-01-01', name: '元旦' }],
+        workdays: [],
+        source: 'record-histories',
+        updatedBy: 'record',
+      },
+    });
+    try {
+      await client.workflow.getHandle(itemWorkflowId(item.id)).signal(calendarSignal);
+      await waitForEvents(item.id, 2);
+    } finally {
+      await db.calendarYear.delete({ where: { year: 2027 } });
+    }
+    await act(client, item, 'withdraw', supervisor, { reason: '重复立项' });
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+    await save('calendar-change', itemWorkflowId(item.id));
   }
   {
     const listId = newItemId();

@@ -10,3 +10,4 @@ export const itemWorkflowId = (itemId: string): string => `item-${itemId}`;
 export const transitionKey = (workflowId: string, updateId: string): string => `${workflowId}/${updateId}`;
 export const problemListWorkflowId = (listId: string): string => `problem-list-${listId}`;
 export const ITEM_TASK_QUEUE = 'duban-items';
+export const calendarRolloutWorkflowId = (version: string): string => `calendar-rollout-${version}`;

@@ -3,3 +3,4 @@ export { itemWorkflow } from './item';
 export { problemListWorkflow } from './problem-list';
 export { outboxDispatcherWorkflow } from './outbox-dispatcher';
 export { monitoringCycleWorkflow } from './monitoring-cycle';
+export { calendarRolloutWorkflow } from './calendar-rollout';

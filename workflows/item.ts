@@ -18,6 +18,7 @@ import { BackdatedSchema, CreateItemSchema, parseCommand, type Command } from '.
 import { CREATE_ID, calendarNotices, creationEvent, rungId, type KeyOf } from '../domain/events';
 import { createItem, decide, isFinished, type EventDraft, type Item, type Refusal } from '../domain/item';
 import {
+  applyCalendar,
   climb,
   dueRung,
   gatingRung,
@@ -34,7 +35,7 @@ import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { attentionGuard } from './attention';
 import { transitionKey } from './ids';
 import { itemSearchAttributes } from './item-search-attributes';
-import { actUpdate, attentionQuery, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
+import { actUpdate, attentionQuery, calendarSignal, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
 
 export const ItemWorkflowInputSchema = z.object({
   id: z.string().min(1).max(64),
@@ -118,6 +119,8 @@ interface Run {
   calendar: Calendar | null;
   /** False while the calendar loads: actions wait, so every one is decided with deadlines in place. */
   ready: boolean;
+  /** The calendar changed since it was loaded: the ladder applies the new one before it sleeps again. */
+  calendarChanged: boolean;
 }
 
 /** One workflow per item: holds its state, decides every transition, runs its deadlines, records each step. */
@@ -149,7 +152,7 @@ export async function itemWorkflow(rawInput: ItemWorkflowInput): Promise<Item> {
     calendarNotices(run.item, null, run.keyOf),
   );
 
-  if (run.calendar) await runLadder(run, run.calendar);
+  if (run.calendar) await runLadder(run);
   await condition(() => isFinished(run.item) && allHandlersFinished());
   return run.item;
 }
@@ -178,6 +181,7 @@ function startRun(input: Run['input']): Run {
     version: 0,
     calendar: null,
     ready: true,
+    calendarChanged: false,
   };
 }
 
@@ -190,6 +194,10 @@ function handleMessages(run: Run): void {
     return run.item;
   });
   setHandler(actUpdate, (raw) => act(run, raw), { validator: (raw) => validate(run, raw) });
+  setHandler(calendarSignal, () => {
+    run.calendarChanged = true;
+    run.version++;
+  });
 }
 
 /** The Update's validator: a refused action never enters history. */
@@ -209,7 +217,12 @@ async function act(run: Run, raw: unknown): Promise<Item> {
   const result = decide(run.item, command, new Date(now).toISOString(), run.input.config);
   if (!result.ok) throw refusalFailure(result);
   const before = run.item;
-  advance(run, run.calendar ? moveClocks(before, result.item, command.action, run.calendar, now) : result.item);
+  advance(
+    run,
+    run.calendar
+      ? moveClocks(before, result.item, command.action, run.calendar, now, command.actor.userId)
+      : result.item,
+  );
   run.version++;
   const updateId = currentUpdateInfo()?.id ?? `seq-${result.event.seq}`;
   await record(
@@ -247,8 +260,13 @@ async function record(
 }
 
 /** The escalation ladder as durable timers: sleep until the next rung or 回头看, take what is due, repeat. */
-async function runLadder(run: Run, cal: Calendar): Promise<void> {
-  while (!isFinished(run.item) && run.item.deadlines) {
+async function runLadder(run: Run): Promise<void> {
+  while (!isFinished(run.item) && run.item.deadlines && run.calendar) {
+    if (run.calendarChanged) {
+      await takeCalendar(run, run.calendar);
+      continue;
+    }
+    const cal = run.calendar;
     const nextAt = nextWakeAt(run.item, cal);
     const seen = run.version;
     const stop = () => run.version !== seen || isFinished(run.item);
@@ -270,6 +288,24 @@ async function runLadder(run: Run, cal: Calendar): Promise<void> {
       await record(run, fired.key, fired.event, run.item, fired.notices);
     }
   }
+}
+
+/**
+ * The calendar in force now replaces the one the item counted with: its pending dates move, the
+ * change is on record with both versions. Actions wait meanwhile, so none is decided half-way.
+ */
+async function takeCalendar(run: Run, from: Calendar): Promise<void> {
+  run.calendarChanged = false;
+  run.ready = false;
+  const to = await run.steps.loadCalendar();
+  const step = applyCalendar(run.item, from, to, Date.now(), run.keyOf);
+  run.calendar = to;
+  run.ready = true;
+  if (!step) return;
+  const before = run.item.deadlines;
+  advance(run, step.item);
+  run.version++;
+  await record(run, step.key, step.event, run.item, calendarNotices(run.item, before, run.keyOf));
 }
 
 /** The 回头看 day has come: the supervisor is told; the item waits for the re-inspection's result. */

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Item } from '../domain/item';
 import type { Command } from '../domain/commands';
 import type { Attention } from './attention';
@@ -14,3 +14,5 @@ export const attentionQuery = defineQuery<Attention | null>('attention');
 
 /** The failure type a refused command carries, with a `Refusal` as its details. */
 export const REFUSAL_TYPE = 'ActionRefused';
+/** The working-day calendar changed: the item loads it and recomputes its pending dates (no answer: a rollout signals many). */
+export const calendarSignal = defineSignal('calendarChanged');

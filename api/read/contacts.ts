@@ -60,12 +60,29 @@ export interface ContactQuery {
   role?: ContactRole;
   /** Only those without an email address. */
   missing?: 'email';
+  /** At most this many contacts (the gaps are all listed). */
+  limit: number;
+  /** Skip this many contacts first, in the list's order. */
+  offset: number;
 }
 
+/** The most contacts one page holds, and how many it holds unless asked otherwise. */
+export const CONTACT_PAGE_MAX = 500;
+export const CONTACT_PAGE_DEFAULT = 100;
+
 /**
- * The contacts the actor may read (filtered), and the gaps of the units the actor sees: a unit
- * role nobody fills (未登记) or filled by nobody with an email (缺少邮箱). A notice to such a seat
- * is listed as undelivered; the gaps say so before it happens.
+ * Units no notice is addressed to as a unit: the root of the tree when it is the city itself
+ * (the items are its units') and the supervision offices (督查室), who open the items. Their
+ * handler and leader seats are no gaps.
+ */
+const neverAssigned = (u: { parentId: string | null; kind: string }) =>
+  u.kind === 'supervision' || (u.parentId === null && u.kind === 'city');
+
+/**
+ * One page of the contacts the actor may read (filtered; `total` counts them all), and the gaps
+ * of the units the actor sees: a unit role nobody fills (未登记) or filled by nobody with an email
+ * (缺少邮箱). A notice to such a seat is listed as undelivered; the gaps say so before it happens.
+ * Units that are never given an item (the city at the root, a supervision office) have no gaps.
  */
 export async function listContacts(s: Services, actor: Actor, query: ContactQuery) {
   const where: Prisma.ContactWhereInput = {
@@ -76,9 +93,16 @@ export async function listContacts(s: Services, actor: Actor, query: ContactQuer
       query.missing === 'email' ? { email: null } : {},
     ],
   };
-  const [rows, units, all] = await Promise.all([
-    s.db.contact.findMany({ where, orderBy: [{ unitId: 'asc' }, { role: 'asc' }, { name: 'asc' }], take: 5000 }),
-    s.db.unit.findMany({ select: { id: true, name: true, parentId: true }, orderBy: { id: 'asc' } }),
+  const [total, rows, units, all] = await Promise.all([
+    s.db.contact.count({ where }),
+    s.db.contact.findMany({
+      where,
+      // The id last, so that pages neither repeat nor skip a contact.
+      orderBy: [{ unitId: 'asc' }, { role: 'asc' }, { name: 'asc' }, { id: 'asc' }],
+      skip: query.offset,
+      take: query.limit,
+    }),
+    s.db.unit.findMany({ select: { id: true, name: true, parentId: true, kind: true }, orderBy: { id: 'asc' } }),
     s.db.contact.findMany({
       where: contactsVisibleTo(actor),
       select: { unitId: true, role: true, email: true, userId: true },
@@ -93,8 +117,10 @@ export async function listContacts(s: Services, actor: Actor, query: ContactQuer
       })
     ).map((u) => u.id),
   );
-  const seenUnits = units.filter((u) =>
-    isUnitRole(actor) ? u.id === actor.unitId : seesEverything(actor) || (actor.jurisdiction ?? []).includes(u.id),
+  const seenUnits = units.filter(
+    (u) =>
+      !neverAssigned(u) &&
+      (isUnitRole(actor) ? u.id === actor.unitId : seesEverything(actor) || (actor.jurisdiction ?? []).includes(u.id)),
   );
   const gaps: Array<{ unitId: string; unitName: string; role: ContactRole; roleLabel: string; reason: string }> = [];
   for (const u of seenUnits) {
@@ -107,7 +133,13 @@ export async function listContacts(s: Services, actor: Actor, query: ContactQuer
       if (reason) gaps.push({ unitId: u.id, unitName: name(u.id), role, roleLabel: CONTACT_ROLE_LABELS[role], reason });
     }
   }
-  return { contacts: rows.map((c) => contactView(c, name)), gaps };
+  return {
+    total,
+    limit: query.limit,
+    offset: query.offset,
+    contacts: rows.map((c) => contactView(c, name)),
+    gaps,
+  };
 }
 
 /** The addresses each user carries: those of the contact the user is told as (see contacts-service). */

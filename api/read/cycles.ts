@@ -1,17 +1,27 @@
 /** Monitoring cycles as the caller sees them: reporting, values, the published report, a unit's lights. */
 import { z } from 'zod';
 import type { Actor } from '../../domain/actors';
+import { isUnitRole } from '../../domain/actors';
+import { shanghaiDate } from '../../domain/calendar';
 import {
   CycleReportSchema,
+  CycleRulesSchema,
+  elapsedShare,
+  evaluate,
   IndicatorResultSchema,
+  periodEnd,
   UnitStandingSchema,
   type CycleReport,
+  type Indicator,
+  type Light,
+  type Thresholds,
 } from '../../domain/monitoring';
 import { Prisma } from '../../generated/prisma/client';
 import { notFound } from '../errors';
 import type { Services } from '../services';
 import { planAccessById, seesEverything, seesUnit, type PlanAccess } from '../visibility';
 import { visiblePlan } from './plans';
+import { indicatorOf } from '../../lib/plans';
 
 export async function listCycles(s: Services, actor: Actor, planId: string) {
   await visiblePlan(s, actor, planId);
@@ -58,16 +68,29 @@ function scopedReport(
   };
 }
 
+/** The notices that chase a unit for its values: the cycle's 报送提醒 and 催报 rungs, and a supervisor's 催报. */
+const CHASE_KINDS = ['report_remind', 'report_chase', 'report_urged'];
+
 export async function cycleDetail(s: Services, actor: Actor, id: string) {
   const { cycle } = await visibleCycle(s, actor, id);
-  const [requests, values, owners] = await Promise.all([
+  const [requests, values, owners, chases] = await Promise.all([
     s.db.reportingRequest.findMany({ where: { cycleId: id }, orderBy: { unitId: 'asc' } }),
     s.db.indicatorValue.findMany({ where: { planId: cycle.planId, period: cycle.period }, orderBy: { code: 'asc' } }),
-    s.db.indicator.findMany({ where: { planId: cycle.planId }, select: { code: true, ownerUnitId: true } }),
+    s.db.indicator.findMany({
+      where: { planId: cycle.planId },
+      select: { code: true, ownerUnitId: true, source: true },
+    }),
+    s.db.notificationRequest.findMany({
+      where: { subjectKind: 'cycle', subjectId: id, kind: { in: CHASE_KINDS } },
+      select: { kind: true, unitIds: true, createdAt: true },
+    }),
   ]);
   const ownerOf = new Map(owners.map((o) => [o.code, o.ownerUnitId]));
   const all = seesEverything(actor);
   const sees = (unitId: string | undefined) => all || (unitId !== undefined && seesUnit(actor, unitId));
+  const units = reportingByUnit(owners, values, requests, chases, shanghaiDate(s.now?.() ?? Date.now())).filter((u) =>
+    sees(u.unitId),
+  );
   return {
     cycle: {
       ...cycle,
@@ -95,6 +118,178 @@ export async function cycleDetail(s: Services, actor: Actor, id: string) {
         submittedBy: v.submittedBy,
         submittedAt: v.submittedAt.toISOString(),
       })),
+    units,
+  };
+}
+
+/**
+ * Who has reported and who has not, per unit that owns indicators to report (derived ones are
+ * not owed): how many it owes and has reported for the period, when it last reported, how often
+ * it was chased and when last, and whether a supervisor chased it today (once a day at most).
+ */
+function reportingByUnit(
+  indicators: Array<{ code: string; ownerUnitId: string; source: string }>,
+  values: Array<{ code: string; submittedAt: Date }>,
+  requests: Array<{ unitId: string; chased: number }>,
+  chases: Array<{ kind: string; unitIds: string[]; createdAt: Date }>,
+  today: string,
+) {
+  const valueOf = new Map(values.map((v) => [v.code, v]));
+  const units = new Map<
+    string,
+    {
+      unitId: string;
+      owed: number;
+      reported: number;
+      lastReportedAt: string | null;
+      chased: number;
+      lastChasedAt: string | null;
+      urgedToday: boolean;
+    }
+  >();
+  for (const ind of indicators) {
+    if (ind.source !== 'report') continue;
+    const u = units.get(ind.ownerUnitId) ?? {
+      unitId: ind.ownerUnitId,
+      owed: 0,
+      reported: 0,
+      lastReportedAt: null,
+      chased: requests.find((r) => r.unitId === ind.ownerUnitId)?.chased ?? 0,
+      lastChasedAt: null,
+      urgedToday: false,
+    };
+    units.set(ind.ownerUnitId, u);
+    u.owed++;
+    const v = valueOf.get(ind.code);
+    if (!v) continue;
+    u.reported++;
+    const at = v.submittedAt.toISOString();
+    if (!u.lastReportedAt || at > u.lastReportedAt) u.lastReportedAt = at;
+  }
+  for (const c of chases) {
+    const u = units.get(c.unitIds[0] ?? '');
+    if (!u) continue;
+    const at = c.createdAt.toISOString();
+    if (!u.lastChasedAt || at > u.lastChasedAt) u.lastChasedAt = at;
+    if (c.kind === 'report_urged' && shanghaiDate(c.createdAt.getTime()) === today) u.urgedToday = true;
+  }
+  return [...units.values()].sort((a, b) => a.unitId.localeCompare(b.unitId));
+}
+
+/** A unit's draft as stored (report_drafts): values, possibly empty, with their notes; files by SHA-256. */
+export const StoredDraftValues = z.array(
+  z.object({ code: z.string(), value: z.number().nullable(), note: z.string() }),
+);
+export const StoredDraftFiles = z.array(z.object({ sha256: z.string() }));
+
+/**
+ * The value at which an indicator's pace reaches `threshold` at 时序进度 `elapsed` (pace =
+ * progress ÷ elapsed, as `evaluate` lights it): baseline + threshold × elapsed × (target −
+ * baseline), to two decimals on the safe side (up when higher is better, down when lower is),
+ * and checked with `evaluate` itself, so that the figure shown, typed in, gets that light.
+ */
+export function valueForPace(ind: Indicator, elapsed: number, threshold: number): number {
+  const exact = ind.baseline + threshold * (elapsed > 0 ? elapsed : 1) * (ind.target - ind.baseline);
+  const step = ind.direction === 'higher' ? 1 : -1;
+  let cents = ind.direction === 'higher' ? Math.ceil(exact * 100) : Math.floor(exact * 100);
+  const at = { green: threshold, yellow: threshold };
+  for (let i = 0; i < 3 && evaluate(ind, cents / 100, elapsed, at).light !== 'green'; i++) cents += step;
+  return cents / 100;
+}
+
+/** The light a value would get now (for a draft: what it would be lit at publication, period unchanged). */
+export const lightFor = (ind: Indicator, value: number | null, elapsed: number, t: Thresholds): Light | null =>
+  value === null ? null : evaluate(ind, value, elapsed, t).light;
+
+/**
+ * The caller's unit's report form for a cycle: the indicators it reports (owner unit its own,
+ * reported by the unit, not derived), each with its measure, target, baseline, direction, the
+ * value of the latest earlier period, 时序进度 and the values that keep it green and yellow now;
+ * what it has submitted (with the light) and its draft (with the light each value would get).
+ */
+export async function reportForm(s: Services, actor: Actor, cycleId: string) {
+  const { cycle } = await visibleCycle(s, actor, cycleId);
+  const unitId = isUnitRole(actor) ? actor.unitId : null;
+  const plan = await s.db.plan.findUniqueOrThrow({ where: { id: cycle.planId }, select: { rules: true } });
+  const { thresholds } = CycleRulesSchema.parse(plan.rules);
+  const elapsed = elapsedShare(periodEnd(cycle.period));
+  const rows = unitId
+    ? await s.db.indicator.findMany({
+        where: { planId: cycle.planId, ownerUnitId: unitId, source: 'report' },
+        orderBy: { code: 'asc' },
+      })
+    : [];
+  const codes = rows.map((r) => r.code);
+  const [values, draft] = await Promise.all([
+    s.db.indicatorValue.findMany({ where: { planId: cycle.planId, code: { in: codes } } }),
+    unitId ? s.db.reportDraft.findUnique({ where: { cycleId_unitId: { cycleId, unitId } } }) : null,
+  ]);
+  const draftFiles = draft ? StoredDraftFiles.parse(draft.attachments) : [];
+  const files = draftFiles.length
+    ? await s.db.evidence.findMany({
+        where: { subjectKind: 'cycle', subjectId: cycleId, sha256: { in: draftFiles.map((f) => f.sha256) } },
+      })
+    : [];
+  const indicators = rows.map(indicatorOf);
+  const byCode = new Map(indicators.map((i) => [i.code, i]));
+  return {
+    cycleId,
+    period: cycle.period,
+    status: cycle.status,
+    dueDate: cycle.dueDate,
+    unitId,
+    elapsed: Math.round(elapsed * 10_000) / 10_000,
+    thresholds,
+    indicators: indicators.map((ind) => {
+      const mine = values.filter((v) => v.code === ind.code);
+      // Periods of one plan are all months or all quarters: their strings sort in time order.
+      const previous = mine.filter((v) => v.period < cycle.period).sort((a, b) => (a.period < b.period ? 1 : -1))[0];
+      const current = mine.find((v) => v.period === cycle.period);
+      return {
+        code: ind.code,
+        name: ind.name,
+        measure: ind.measure,
+        baseline: ind.baseline,
+        target: ind.target,
+        direction: ind.direction,
+        category: ind.category,
+        expected: valueForPace(ind, elapsed, thresholds.green),
+        yellowLine: valueForPace(ind, elapsed, thresholds.yellow),
+        previous: previous ? { period: previous.period, value: previous.value } : null,
+        submitted: current
+          ? {
+              value: current.value,
+              note: current.note,
+              attachments: (current.attachments as StoredAttachment[]).map(({ sha256, name, size, mime, ref }) => ({
+                sha256,
+                name,
+                size,
+                mime,
+                ref,
+              })),
+              submittedBy: current.submittedBy,
+              submittedAt: current.submittedAt.toISOString(),
+              light: lightFor(ind, current.value, elapsed, thresholds)!,
+            }
+          : null,
+      };
+    }),
+    draft: draft
+      ? {
+          values: StoredDraftValues.parse(draft.values).map((v) => {
+            const ind = byCode.get(v.code);
+            return { ...v, light: ind ? lightFor(ind, v.value, elapsed, thresholds) : null };
+          }),
+          attachments: draftFiles.flatMap((a) => {
+            const f = files.find((x) => x.sha256 === a.sha256);
+            return f
+              ? [{ sha256: f.sha256, name: f.name, size: f.size, mime: f.mime, ref: `evidence:${f.sha256}` }]
+              : [];
+          }),
+          savedBy: draft.savedBy,
+          savedAt: draft.savedAt.toISOString(),
+        }
+      : null,
   };
 }
 

@@ -1,12 +1,22 @@
 import type { Actor } from '../../domain/actors';
 import { addDays } from '../../domain/calendar';
-import { STATUS_LABELS, STATUSES } from '../../domain/item';
+import { overdueWorkingDays } from '../../domain/deadlines';
+import { STATUS_LABELS, STATUSES, type Status } from '../../domain/item';
+import { can } from '../../domain/permissions';
 import { LIGHTS } from '../../domain/policy';
+import { Prisma } from '../../generated/prisma/client';
+import { currentCalendar } from '../../lib/calendar-store';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { today as todayOf, type Services } from '../services';
-import { itemsVisibleSql } from '../visibility';
+import { itemScope, itemsVisibleSql, planAccessById } from '../visibility';
 
 const TREND_WEEKS = 12;
+/** The red items the overview names, most overdue first. */
+const RED_ITEMS = 10;
+/** Plans whose latest 晾晒 the overview shows, latest published first. */
+const CYCLES = 10;
+/** Units named at each end of a 晾晒's ranking. */
+const ENDS = 3;
 
 /** Monday of the week a date falls in (weeks as 督查 reports count them). */
 function mondayOf(date: string): string {
@@ -15,22 +25,117 @@ function mondayOf(date: string): string {
 }
 
 /**
- * The supervisor's overview: items by status and light, overdue items by lead unit, and the
- * weekly trend of items opened and closed. Four aggregate queries, whatever the number of items.
+ * The 通报问责 proposals waiting for the actor's decision: items he sees (for a leader, those led
+ * by a unit in his jurisdiction), not withdrawn, with a fired, sent `accountability` rung no
+ * decision answers (same step, epoch and key) — `pendingAccountability` in SQL, the items his 待办
+ * lists with 通报问责决定. Only for a role that decides them (null otherwise). The first condition
+ * is the predicate of the partial index `items_accountability_fired_idx`, word for word: only the
+ * few items with a fired rung have their snapshots read.
+ */
+function accountabilityPending(s: Services, actor: Actor, vis: Prisma.Sql): Promise<number | null> {
+  if (!can(actor.role, 'decideAccountability')) return Promise.resolve(null);
+  return s.db.$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM items
+    WHERE ${vis} AND status <> 'withdrawn'
+      AND jsonb_path_exists(snapshot, '$.deadlines.fired[*] ? (@.action == "accountability")')
+      AND EXISTS (
+        SELECT 1 FROM jsonb_array_elements(snapshot #> '{deadlines,fired}') f
+        WHERE f->>'action' = 'accountability'
+          AND f->'skipped' IS DISTINCT FROM 'true'::jsonb
+          AND f->'notApplicable' IS DISTINCT FROM 'true'::jsonb
+          AND NOT EXISTS (
+            SELECT 1 FROM jsonb_array_elements(coalesce(snapshot->'accountabilityDecisions', '[]'::jsonb)) d
+            WHERE d->>'step' = f->>'step' AND d->'epoch' = f->'epoch' AND d->>'key' = f->>'key'))`.then(
+    ([r]) => r?.n ?? 0,
+  );
+}
+
+interface CycleRow {
+  id: string;
+  plan_id: string;
+  plan_title: string;
+  period: string;
+  published_at: Date | null;
+  units: number;
+  green: number;
+  yellow: number;
+  red: number;
+  ranked: number;
+  ends: Array<{ unitId: string; group: string; rank: number; score: number; pos: number }> | null;
+}
+
+/**
+ * The latest published 晾晒 of each plan the actor sees, as the cycle page shows it to him: only
+ * the standings of his units (their lights summed; the best and worst by score, each with the
+ * rank it has in its group among all the plan's units). Read from the stored reports in SQL, so
+ * only the figures leave the database; cycles where none of his units stands are left out.
+ */
+async function latestCycles(s: Services, actor: Actor) {
+  const scope = itemScope(actor);
+  let plans = Prisma.sql`TRUE`;
+  if (scope.kind !== 'all') {
+    const access = await planAccessById(s.db, actor);
+    const ids = [...access].filter(([, a]) => a !== 'none').map(([id]) => id);
+    if (ids.length === 0) return [];
+    plans = Prisma.sql`plan_id = ANY(${ids}::text[])`;
+  }
+  // The rows of a unit, as `seesUnit` decides: its own for a unit, the jurisdiction's for oversight.
+  const units =
+    scope.kind === 'all'
+      ? Prisma.sql`TRUE`
+      : Prisma.sql`e.value->>'unitId' = ANY(${scope.kind === 'unit' ? [scope.unitId] : [...scope.unitIds]}::text[])`;
+  return s.db.$queryRaw<CycleRow[]>`
+    WITH latest AS (
+      SELECT DISTINCT ON (plan_id) id, plan_id, period, published_at, report FROM cycles
+      WHERE status = 'published' AND report IS NOT NULL AND ${plans}
+      ORDER BY plan_id, period DESC),
+    st AS (
+      SELECT l.id, e.value AS s FROM latest l CROSS JOIN LATERAL jsonb_array_elements(l.report->'standings') e
+      WHERE ${units}),
+    agg AS (
+      SELECT id, count(*)::int AS units,
+             coalesce(sum((s#>>'{lights,green}')::int), 0)::int AS green,
+             coalesce(sum((s#>>'{lights,yellow}')::int), 0)::int AS yellow,
+             coalesce(sum((s#>>'{lights,red}')::int), 0)::int AS red
+      FROM st GROUP BY id),
+    ranked AS (
+      SELECT id, s->>'unitId' AS unit_id, s->>'group' AS grp, (s->>'rank')::int AS rnk, (s->>'score')::float8 AS score,
+             row_number() OVER (PARTITION BY id ORDER BY (s->>'score')::float8 DESC, s->>'unitId') AS pos,
+             count(*) OVER (PARTITION BY id) AS n
+      FROM st WHERE s->'ranked' = 'true'::jsonb AND jsonb_typeof(s->'score') = 'number' AND jsonb_typeof(s->'rank') = 'number'),
+    ends AS (
+      SELECT id, max(n)::int AS ranked,
+             jsonb_agg(jsonb_build_object('unitId', unit_id, 'group', grp, 'rank', rnk, 'score', score, 'pos', pos) ORDER BY pos)
+               FILTER (WHERE pos <= ${ENDS} OR pos > n - ${ENDS}) AS ends
+      FROM ranked GROUP BY id)
+    SELECT l.id, l.plan_id, p.title AS plan_title, l.period, l.published_at,
+           a.units, a.green, a.yellow, a.red, coalesce(e.ranked, 0)::int AS ranked, e.ends
+    FROM latest l JOIN plans p ON p.id = l.plan_id JOIN agg a ON a.id = l.id LEFT JOIN ends e ON e.id = l.id
+    ORDER BY l.published_at DESC NULLS LAST, l.plan_id
+    LIMIT ${CYCLES}`;
+}
+
+/**
+ * The overview: items by status and light, overdue items by lead unit, the weekly trend of items
+ * opened and closed; the red items most overdue, the latest 晾晒 of each plan, and for a leader
+ * the 通报问责 proposals waiting for him. Aggregate or limited queries, whatever the number of items.
  */
 export async function dashboard(s: Services, actor: Actor) {
   const today = todayOf(s);
   const vis = itemsVisibleSql(actor);
   const firstWeek = addDays(mondayOf(today), -7 * (TREND_WEEKS - 1));
   const since = new Date(`${firstWeek}T00:00:00+08:00`);
-  const [counts, overdueRows, opened, closed, [attention], labels] = await Promise.all([
-    s.db.$queryRaw<Array<{ status: string; light: string; overdue: boolean; n: number }>>`
-      SELECT status, light, (status NOT IN ('closed', 'withdrawn') AND due_date < ${today}) AS overdue, count(*)::int AS n
-      FROM items WHERE ${vis} GROUP BY 1, 2, 3`,
+  const [counts, overdueRows, opened, closed, [attention], labels, reds, cal, pending, cycles] = await Promise.all([
+    // Overdue by the closure deadline in force (a due date on a rest day counts to the next working day).
+    s.db.$queryRaw<Array<{ status: string; light: string; overdue: boolean; late: boolean; n: number }>>`
+      SELECT status, light,
+             (status NOT IN ('closed', 'withdrawn') AND coalesce(deadline_date, due_date) < ${today}) AS overdue,
+             coalesce(closed_late_working_days > 0, false) AS late, count(*)::int AS n
+      FROM items WHERE ${vis} GROUP BY 1, 2, 3, 4`,
     s.db.$queryRaw<Array<{ unit_id: string; name: string | null; n: number; worst: string }>>`
       SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst
       FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id
-      WHERE ${vis} AND i.status NOT IN ('closed', 'withdrawn') AND i.due_date < ${today}
+      WHERE ${vis} AND i.status NOT IN ('closed', 'withdrawn') AND coalesce(i.deadline_date, i.due_date) < ${today}
       GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`,
     s.db.$queryRaw<Array<{ week: string; n: number }>>`
       SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS week, count(*)::int AS n
@@ -40,16 +145,36 @@ export async function dashboard(s: Services, actor: Actor) {
       FROM items WHERE ${vis} AND status = 'closed' AND closed_at >= ${since} GROUP BY 1`,
     s.db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM items WHERE ${vis} AND attention IS NOT NULL`,
     loadUnitLabels(s.db),
+    // Earliest deadline first, as the list sorts 超期最久 (a pre-ladder item by its due date).
+    s.db.$queryRaw<
+      Array<{
+        id: string;
+        title: string;
+        status: string;
+        lead_unit_id: string;
+        due_date: string;
+        deadline_date: string | null;
+      }>
+    >`
+      SELECT id, title, status, lead_unit_id, due_date, deadline_date FROM items
+      WHERE ${vis} AND status NOT IN ('closed', 'withdrawn') AND light = 'red'
+      ORDER BY coalesce(deadline_date, due_date), id LIMIT ${RED_ITEMS}`,
+    currentCalendar(s.db),
+    accountabilityPending(s, actor, vis),
+    latestCycles(s, actor),
   ]);
+  const unitName = (id: string) => labels.get(id) ?? id;
 
   const byStatus = new Map<string, number>();
   const byLight = new Map<string, number>(LIGHTS.map((l) => [l, 0]));
   let total = 0;
   let open = 0;
   let overdue = 0;
+  let closedLate = 0;
   for (const r of counts) {
     total += r.n;
     byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + r.n);
+    if (r.status === 'closed' && r.late) closedLate += r.n;
     if (r.status === 'closed' || r.status === 'withdrawn') continue;
     open += r.n;
     byLight.set(r.light, (byLight.get(r.light) ?? 0) + r.n);
@@ -65,6 +190,7 @@ export async function dashboard(s: Services, actor: Actor) {
     open,
     overdue,
     closed: closedCount,
+    closedLate,
     /** Items whose writes failed past their attempt limit and are being retried on a timer. */
     attention: attention?.n ?? 0,
     closureRate: total === 0 ? null : closedCount / total,
@@ -78,5 +204,43 @@ export async function dashboard(s: Services, actor: Actor) {
       earliestDue: r.worst,
     })),
     trend: weeks.map((week) => ({ week, opened: openedBy.get(week) ?? 0, closed: closedBy.get(week) ?? 0 })),
+    redItems: reds.map((r) => {
+      const deadline = r.deadline_date ?? r.due_date;
+      return {
+        id: r.id,
+        title: r.title,
+        status: r.status as Status,
+        statusLabel: STATUS_LABELS[r.status as Status],
+        leadUnitId: r.lead_unit_id,
+        leadUnitName: unitName(r.lead_unit_id),
+        deadline,
+        overdueWorkingDays: overdueWorkingDays(cal, deadline, today),
+      };
+    }),
+    accountabilityPending: pending,
+    cycles: cycles.map((c) => {
+      const ends = c.ends ?? [];
+      // The best half at most at the top, the rest at the bottom: with few units, nobody twice.
+      const topCount = Math.min(ENDS, Math.ceil(c.ranked / 2));
+      const unit = (e: (typeof ends)[number]) => ({
+        unitId: e.unitId,
+        unitName: unitName(e.unitId),
+        group: e.group,
+        rank: e.rank,
+        score: e.score,
+      });
+      return {
+        cycleId: c.id,
+        planId: c.plan_id,
+        planTitle: c.plan_title,
+        period: c.period,
+        publishedAt: c.published_at?.toISOString() ?? null,
+        units: c.units,
+        lights: { green: c.green, yellow: c.yellow, red: c.red },
+        ranked: c.ranked,
+        top: ends.filter((e) => e.pos <= topCount).map(unit),
+        bottom: ends.filter((e) => e.pos > Math.max(topCount, c.ranked - ENDS)).map(unit),
+      };
+    }),
   };
 }

@@ -7,6 +7,7 @@ import { today as todayOf, type Services } from '../services';
 import { itemsVisibleSql } from '../visibility';
 
 const UNIT_STATUSES: Status[] = ['assigned', 'signed', 'rectifying'];
+// A binding 批示 to confirm and a proposed 通报问责 to decide can wait on an item in any state: matched on the snapshot.
 const OVERSIGHT_STATUSES: Status[] = ['declined', 'arbitration', 'verifying'];
 const INBOX_CANDIDATES = 500;
 
@@ -24,7 +25,9 @@ export async function inbox(s: Services, actor: Actor): Promise<{ entries: Inbox
     WHERE ${itemsVisibleSql(actor)} AND (
       status = ANY(${statuses}::text[])
       OR (status IN ('signed', 'rectifying') AND jsonb_path_exists(snapshot, '$.extensions[*] ? (!exists(@.decision))'))
-      OR (status = 'closed' AND snapshot #>> '{deadlines,reinspection,state}' = 'due'))
+      OR (status = 'closed' AND snapshot #>> '{deadlines,reinspection,state}' = 'due')
+      OR (status <> 'withdrawn' AND jsonb_path_exists(snapshot, '$.instructions[*] ? (@.binding == true && !exists(@.acknowledged))'))
+      OR (status <> 'withdrawn' AND jsonb_path_exists(snapshot, '$.deadlines.fired[*] ? (@.action == "accountability")')))
     ORDER BY coalesce(deadline_date, due_date), id
     LIMIT ${INBOX_CANDIDATES + 1}`;
   const truncated = rows.length > INBOX_CANDIDATES;

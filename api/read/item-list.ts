@@ -23,6 +23,8 @@ export interface ListQuery {
   problemListId?: string;
   /** Only items whose writes failed past their attempt limit and are being retried. */
   attention?: boolean;
+  /** Closed items handed in after their deadline (true), or on time (false). */
+  closedLate?: boolean;
   q?: string;
   sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | '-overdueDays';
   page: number;
@@ -47,8 +49,10 @@ export function listWhere(
     });
   }
   if (q.unit) and.push({ OR: [{ leadUnitId: q.unit }, { coUnitIds: { has: q.unit } }] });
-  if (q.overdue === true) and.push({ dueDate: { lt: today }, status: { notIn: [...TERMINAL] } });
-  if (q.overdue === false) and.push({ OR: [{ dueDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
+  if (q.overdue === true) and.push({ deadlineDate: { lt: today }, status: { notIn: [...TERMINAL] } });
+  if (q.overdue === false) and.push({ OR: [{ deadlineDate: { gte: today } }, { status: { in: [...TERMINAL] } }] });
+  if (q.closedLate === true) and.push({ closedLateWorkingDays: { gt: 0 } });
+  if (q.closedLate === false) and.push({ closedLateWorkingDays: 0 });
   if (q.problemListId) and.push({ problemListId: q.problemListId });
   if (q.attention === true) and.push({ attention: { not: null } });
   if (q.q) and.push({ title: { contains: likeLiteral(q.q) } });
@@ -88,6 +92,7 @@ async function listPage(
       deadlineDate: true,
       light: true,
       calendarWarning: true,
+      closedLateWorkingDays: true,
       attention: true,
       declineCount: true,
       returnCount: true,

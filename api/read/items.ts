@@ -2,15 +2,35 @@
 import { EVENT_ROLE_LABELS, SYSTEM_ACTOR, type Actor, type EventRole } from '../../domain/actors';
 import { shanghaiDate } from '../../domain/calendar';
 import { ACTION_LABELS, type Action } from '../../domain/commands';
-import { actionsFor, holdingUp, isTerminal, STATUS_LABELS, type Item, type Status } from '../../domain/item';
+import {
+  actionsFor,
+  blockedActions,
+  holdingUp,
+  isTerminal,
+  STATUS_LABELS,
+  type Item,
+  type Status,
+} from '../../domain/item';
 import { parseItem } from '../../domain/item-schema';
 import { RUNG_LABELS, type RungAction } from '../../domain/policy';
 import { notFound } from '../errors';
 import type { Services } from '../services';
 import { itemsVisibleTo } from '../visibility';
 
-export function isOverdue(item: { status: string; dueDate: string }, today = shanghaiDate(Date.now())): boolean {
-  return !isTerminal(item.status as Status) && item.dueDate < today;
+/**
+ * Past its closure deadline in force (the due date, moved to the next working day when it falls
+ * on a rest day; the due date itself for rows from before that was kept) and still open.
+ */
+export function isOverdue(
+  item: { status: string; dueDate: string; deadlineDate?: string | null },
+  today = shanghaiDate(Date.now()),
+): boolean {
+  return !isTerminal(item.status as Status) && (item.deadlineDate ?? item.dueDate) < today;
+}
+
+/** The closure deadline in force: the working day the due date counts to. */
+function deadlineDate(item: Item): string {
+  return item.deadlines?.clocks.closure?.deadline ?? item.dueDate;
 }
 
 /** The item as the API shows it: with its labels and what the caller may do now. */
@@ -18,9 +38,14 @@ export function itemView(item: Item, actor: Actor) {
   return {
     ...item,
     statusLabel: STATUS_LABELS[item.status],
-    overdue: isOverdue(item),
+    deadlineDate: deadlineDate(item),
+    light: item.deadlines?.light ?? 'green',
+    calendarWarning: (item.deadlines?.unknownYears.length ?? 0) > 0,
+    closedLateWorkingDays: item.status === 'closed' ? (item.deadlines?.closing?.lateWorkingDays ?? null) : null,
+    overdue: isOverdue({ status: item.status, dueDate: item.dueDate, deadlineDate: deadlineDate(item) }),
     holdingUp: holdingUp(item),
     allowedActions: actionsFor(item, actor),
+    blockedActions: blockedActions(item, actor).map((b) => ({ ...b, label: ACTION_LABELS[b.action] })),
   };
 }
 
@@ -38,7 +63,8 @@ export async function loadItem(s: Services, actor: Actor, id: string): Promise<I
   return (await loadItemRow(s, actor, id)).item;
 }
 
-function escalationLabel(p: { action: RungAction; skipped?: boolean }): string {
+function escalationLabel(p: { action: RungAction | 'calendar'; skipped?: boolean }): string {
+  if (p.action === 'calendar') return '工作日历变更，期限重算';
   const label = RUNG_LABELS[p.action] ?? '回头看到期';
   return p.skipped ? `${label}（前一通知已确认，未升级）` : label;
 }
@@ -59,7 +85,7 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
             ? '立项交办（补录原系统事项）'
             : '立项交办'
           : e.action === 'escalate'
-            ? escalationLabel(e.payload as { action: RungAction; skipped?: boolean })
+            ? escalationLabel(e.payload as { action: RungAction | 'calendar'; skipped?: boolean })
             : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,

@@ -1,6 +1,7 @@
 import type { Actor } from '../../domain/actors';
 import { addDays, dayInfo, type Calendar } from '../../domain/calendar';
-import { overdueWorkingDays, pendingRungs } from '../../domain/deadlines';
+import { ACTION_LABELS } from '../../domain/commands';
+import { overdueWorkingDays, pendingRungs, type Clock } from '../../domain/deadlines';
 import type { Item } from '../../domain/item';
 import { STEP_LABELS, RUNG_LABELS } from '../../domain/policy';
 import { currentCalendar } from '../../lib/calendar-store';
@@ -70,16 +71,37 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
       fromSigning: { start: d?.signedOn ?? null, workingDaysCounted: counted(d?.signedOn ?? null) },
     },
     overdueWorkingDays: closure && closure.state !== 'done' ? overdueWorkingDays(cal, closure.deadline, today) : 0,
-    deadlines: Object.values(d?.clocks ?? {}).map((c) => ({
-      step: c.step,
-      stepLabel: STEP_LABELS[c.step],
-      epoch: c.epoch,
-      start: c.start,
-      deadline: c.deadline,
-      state: c.state,
-      workingDaysLeftWhenPaused: c.left,
-      calendarVersion: c.calendarVersion,
-    })),
+    openedDueDate: d?.openedDueDate ?? null,
+    dueDate: item.dueDate,
+    closedLateWorkingDays: item.status === 'closed' ? (d?.closing?.lateWorkingDays ?? null) : null,
+    closing: d?.closing
+      ? {
+          closedOn: d.closing.closedOn,
+          deadline: d.closing.deadline,
+          handedInOn: d.closing.handedInOn,
+          lateWorkingDays: d.closing.lateWorkingDays,
+        }
+      : null,
+    // Every deadline ever in force, oldest first: the replaced ones with what replaced them, by whom, when.
+    deadlines: [
+      ...(d?.past ?? []).map((c) => ({
+        ...clockRow(c),
+        inForce: false,
+        endedOn: c.endedOn,
+        endedBy: c.endedBy,
+        endedByLabel: c.endedBy === 'calendar' ? '工作日历变更' : ACTION_LABELS[c.endedBy],
+        endedByUserId: c.endedByUserId ?? null,
+      })),
+      ...Object.values(d?.clocks ?? {}).map((c) => ({
+        ...clockRow(c),
+        inForce: true,
+        endedOn: null,
+        endedBy: null,
+        endedByLabel: null,
+        endedByUserId: null,
+      })),
+    ],
+    calendarChanges: (d?.recalendared ?? []).map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
     coUnits: item.coParts.map((p) => ({
       unitId: p.unitId,
       state: p.state,
@@ -108,8 +130,30 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
         firedAt: null,
         targets: r.rung.targets,
       })),
+      // A closed item: the rungs that had not come yet when it closed, as they stood.
+      ...(d?.closing?.plan ?? []).map((r) => ({
+        ...r,
+        label: `${RUNG_LABELS[r.action]}（办结时未到期）`,
+        status: 'not_reached' as const,
+        dueAt: new Date(r.dueAt).toISOString(),
+        firedAt: null,
+        targets: [],
+      })),
     ],
     days,
+  };
+}
+
+function clockRow(c: Clock) {
+  return {
+    step: c.step,
+    stepLabel: STEP_LABELS[c.step],
+    epoch: c.epoch,
+    start: c.start,
+    deadline: c.deadline,
+    state: c.state,
+    workingDaysLeftWhenPaused: c.left,
+    calendarVersion: c.calendarVersion,
   };
 }
 
@@ -128,16 +172,26 @@ export function ledgerCsv(l: Ledger): string {
       x.deadline,
       x.step,
       `epoch ${x.epoch}, from ${x.start}`,
-      x.state,
+      x.inForce ? x.state : `replaced ${x.endedOn} by ${x.endedBy}${x.endedByUserId ? ` (${x.endedByUserId})` : ''}`,
       `calendar ${x.calendarVersion}`,
     ]);
+  for (const c of l.calendarChanges)
+    for (const m of c.moves)
+      rows.push([
+        'calendar',
+        c.at.slice(0, 10),
+        m.step ?? '',
+        `${m.kind} ${m.key ?? ''}`.trim(),
+        `${m.from} -> ${m.to}`,
+        `calendar ${c.from} -> ${c.to}`,
+      ]);
   for (const p of l.pauses) rows.push(['pause', p.from, '', 'suspended until', p.to ?? '(still suspended)', '']);
   for (const e of l.extensions)
     rows.push([
       'extension',
       e.requestedAt.slice(0, 10),
       'closure',
-      `requested ${e.requestedDueDate} by ${e.requestedBy}`,
+      `requested ${e.requestedDueDate}${e.dueDateBefore ? ` (was ${e.dueDateBefore})` : ''} by ${e.requestedBy}`,
       e.decision ? (e.decision.approved ? 'approved' : 'refused') : 'pending',
       e.decision ? `${e.decision.by} ${e.decision.at}` : '',
     ]);

@@ -6,6 +6,9 @@ import { subjectOf } from '../../domain/subject';
 import type { Services } from '../services';
 import { visibleNotices } from '../visibility';
 
+/** A notice's kind in words (its code, for a kind this version does not know). */
+export const kindLabel = (kind: string): string => (isKind(kind) ? NOTIFICATION_KINDS[kind].label : kind);
+
 export const noticeView = (m: {
   id: bigint;
   kind: string;
@@ -24,7 +27,7 @@ export const noticeView = (m: {
 }) => ({
   id: String(m.id),
   kind: m.kind,
-  kindLabel: isKind(m.kind) ? NOTIFICATION_KINDS[m.kind].label : m.kind,
+  kindLabel: kindLabel(m.kind),
   // As it always was: the subject's id, a cycle's too (`about` says which it is).
   itemId: m.subjectId,
   about: subjectOf(m),
@@ -59,7 +62,7 @@ const deliveryView = (m: {
 }) => ({
   id: String(m.id),
   kind: m.kind,
-  kindLabel: isKind(m.kind) ? NOTIFICATION_KINDS[m.kind].label : m.kind,
+  kindLabel: kindLabel(m.kind),
   status: m.status,
   recipientName: m.recipientName,
   recipientEmail: m.recipientEmail,
@@ -69,6 +72,24 @@ const deliveryView = (m: {
   reason: undeliveredReason(m),
   createdAt: m.createdAt.toISOString(),
 });
+
+/**
+ * The notice a mail's acknowledgement link names, as its page shows it: the subject line, the
+ * kind, whether and when it was acknowledged; null for a token no notice carries. Reads only:
+ * opening the link (a person, or a mail scanner following it) changes nothing.
+ */
+export async function noticeByAckToken(s: Services, token: string) {
+  const row = await s.db.outboxMessage.findUnique({
+    where: { ackToken: token },
+    select: { subject: true, kind: true, readAt: true },
+  });
+  if (!row) return null;
+  return {
+    subject: row.subject,
+    kindLabel: kindLabel(row.kind),
+    readAt: row.readAt,
+  };
+}
 
 const UNDELIVERED = ['failed', 'no_address'];
 
@@ -81,17 +102,18 @@ export function undeliveredReason(m: { status: string; lastError: string | null 
 }
 const UNDELIVERED_SHOWN = 200;
 
+/**
+ * What counts as unread: not yet read, and still asking something of the reader. A notice
+ * cancelled before it was sent (its item finished) is listed, but asks nothing of anyone.
+ */
+export const UNREAD = { readAt: null, status: { not: 'cancelled' } } as const;
+
 /** The caller's notices, newest first (only the unread ones if asked), and how many are unread. */
 export async function myNotifications(s: Services, actor: Actor, query: { unread?: 'true' | 'false'; limit: number }) {
-  // Unread means what still asks something of the reader: a cancelled notice does not (its item finished).
-  const where = {
-    userId: actor.userId,
-    ...(query.unread === 'true' ? { readAt: null, status: { not: 'cancelled' } } : {}),
-  };
+  const where = { userId: actor.userId, ...(query.unread === 'true' ? UNREAD : {}) };
   const [messages, unread] = await Promise.all([
     s.db.outboxMessage.findMany({ where, orderBy: { id: 'desc' }, take: query.limit }),
-    // A notice cancelled before it was sent (its item finished) is listed, but asks nothing of anyone.
-    s.db.outboxMessage.count({ where: { userId: actor.userId, readAt: null, status: { not: 'cancelled' } } }),
+    s.db.outboxMessage.count({ where: { userId: actor.userId, ...UNREAD } }),
   ]);
   return { unread, notifications: messages.map(noticeView) };
 }

@@ -40,7 +40,10 @@ const Gap = z
 
 export const ContactList = z
   .object({
-    contacts: z.array(ContactView).describe('可见的联系人（单位人员：本单位的）'),
+    total: z.number().int().describe('符合条件的联系人总数（不分页）'),
+    limit: z.number().int().describe('本页最多几位'),
+    offset: z.number().int().describe('本页从第几位之后开始'),
+    contacts: z.array(ContactView).describe('本页的联系人（单位人员：本单位的），按单位、角色、姓名排序'),
     gaps: z.array(Gap).describe('可见单位中无人可收通知的角色'),
   })
   .describe('通讯录');

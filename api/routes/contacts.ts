@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CONTACT_ROLES } from '../../domain/contacts';
 import { ContactBody, createContact, deleteContact, importContacts, updateContact } from '../contacts-service';
+import { ErrorBody } from '../contract';
 import { badRequest } from '../errors';
-import { listContacts } from '../read/contacts';
+import { once, requestHash, sendOutcome } from '../idempotency';
+import { CONTACT_PAGE_DEFAULT, CONTACT_PAGE_MAX, listContacts } from '../read/contacts';
 import type { Services } from '../services';
 import { ContactDeleted, ContactList, ContactSaved, ContactsImported } from './contacts.schemas';
 
@@ -18,7 +20,28 @@ const ListQuery = z.strictObject({
   unitId: z.string().trim().min(1).max(64).optional().describe('只看某单位的联系人'),
   role: z.enum(CONTACT_ROLES).optional().describe('只看某角色'),
   missing: z.enum(['email']).optional().describe('email：只看缺少邮箱的联系人'),
+  limit: z.coerce
+    .number('应为整数')
+    .int('应为整数')
+    .min(1, '至少 1')
+    .max(CONTACT_PAGE_MAX, `最多 ${CONTACT_PAGE_MAX}`)
+    .default(CONTACT_PAGE_DEFAULT)
+    .describe(`每页最多几位联系人（默认 ${CONTACT_PAGE_DEFAULT}，最多 ${CONTACT_PAGE_MAX}）`),
+  offset: z.coerce
+    .number('应为整数')
+    .int('应为整数')
+    .min(0, '不能为负数')
+    .max(10_000_000)
+    .default(0)
+    .describe('跳过前几位联系人（按单位、角色、姓名排序），用于翻页'),
 });
+
+/** A new contact answers 201; with an Idempotency-Key, 409 while the same request is still running and 422 when the key was used for another. */
+const CREATED = {
+  201: ContactSaved,
+  409: ErrorBody.describe('已有相同的联系人，或相同的请求（同一 Idempotency-Key）正在处理中'),
+  422: ErrorBody.describe('该 Idempotency-Key 已用于另一个请求'),
+};
 
 /**
  * The address book (通讯录): whom each notice reaches. Read by those who work with units (a
@@ -30,7 +53,7 @@ export const contactRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     {
       config: { permission: 'contacts.read' },
       schema: {
-        summary: '通讯录：联系人及其邮箱、手机，以及无人可收通知的单位角色',
+        summary: '通讯录：联系人（分页：limit、offset，total 为总数）及其邮箱、手机，以及无人可收通知的单位角色',
         tags: ['contacts'],
         querystring: ListQuery,
         response: { 200: ContactList },
@@ -44,13 +67,22 @@ export const contactRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
     {
       config: { permission: 'contacts.manage' },
       schema: {
-        summary: '新增联系人（系统管理员）',
+        summary: '新增联系人（系统管理员；支持 Idempotency-Key，重试不会重复登记）',
         tags: ['contacts'],
         body: ContactBody,
-        response: { 201: ContactSaved },
+        response: CREATED,
       },
     },
-    async (request, reply) => reply.status(201).send(await createContact(services, request.body)),
+    async (request, reply) => {
+      const outcome = await once(
+        services.db,
+        request.actor.userId,
+        request.headers['idempotency-key'] as string | undefined,
+        requestHash('POST', request.url, request.body),
+        async () => ({ statusCode: 201, body: await createContact(services, request.body) }),
+      );
+      return sendOutcome(reply, outcome);
+    },
   );
 
   app.put(
@@ -88,7 +120,7 @@ export const contactRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       config: { permission: 'contacts.manage' },
       schema: {
         summary:
-          '以 CSV 导入通讯录（首行为列名：姓名、单位、角色、邮箱、手机、即时通讯、用户编号、每日汇总），逐行校验，全部通过才导入',
+          '以 CSV 导入通讯录（UTF-8；列名：姓名、单位、角色、邮箱、手机、即时通讯、用户编号、每日汇总，其上可有一行标题），逐行校验，全部通过才导入',
         tags: ['contacts'],
         consumes: ['text/csv'],
         response: { 200: ContactsImported },

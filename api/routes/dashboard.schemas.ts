@@ -12,6 +12,16 @@ const Day = z.iso.date();
 const Status = z.enum(STATUSES).describe('事项状态');
 const Light = z.enum(LIGHTS).describe('亮灯：green 绿灯，yellow 黄灯，red 红灯');
 
+const CycleUnit = z
+  .object({
+    unitId: z.string(),
+    unitName: z.string(),
+    group: z.string().describe('排名分组（district 区县、bureau 政府部门 …）'),
+    rank: z.number().int().describe('在其分组中的名次（全计划排名，不因可见范围重排）'),
+    score: z.number().describe('得分（加权时序进度比）'),
+  })
+  .describe('晾晒单位');
+
 export const DashboardResponse = z
   .object({
     today: Day.describe('统计日（北京时间）'),
@@ -19,6 +29,7 @@ export const DashboardResponse = z
     open: z.number().int().describe('未办结（未销号、未撤销）'),
     overdue: z.number().int().describe('已超期未办结'),
     closed: z.number().int().describe('已销号'),
+    closedLate: z.number().int().describe('已销号中超期办结的（提交最终成果时已过办结期限）'),
     attention: z.number().int().describe('写入多次失败、正在定时重试的事项数'),
     closureRate: z.number().nullable().describe('销号率（已销号 ÷ 总数）；无事项时为 null'),
     byStatus: z
@@ -44,6 +55,43 @@ export const DashboardResponse = z
         }),
       )
       .describe('最近 12 周的立项与销号'),
+    redItems: z
+      .array(
+        z.object({
+          id: z.string(),
+          title: z.string(),
+          status: Status,
+          statusLabel: z.string().describe('状态（中文）'),
+          leadUnitId: z.string().describe('牵头单位'),
+          leadUnitName: z.string().describe('牵头单位名称（同名单位带上级名称）'),
+          deadline: Day.describe('办结期限（遇休息日顺延后的日期）'),
+          overdueWorkingDays: z.number().int().describe('超期工作日数（未超期为 0）'),
+        }),
+      )
+      .describe('亮红灯的在办事项中期限最早的（至多 10 个，与事项列表“超期最久”排序一致）'),
+    accountabilityPending: z
+      .number()
+      .int()
+      .nullable()
+      .describe('待当前用户决定的通报问责建议（事项数，即待办中的“通报问责决定”）；不能决定通报问责的角色为 null'),
+    cycles: z
+      .array(
+        z.object({
+          cycleId: z.string(),
+          planId: z.string(),
+          planTitle: z.string(),
+          period: z.string().describe('监测期（如 2026-10、2026-Q3）'),
+          publishedAt: z.iso.datetime().nullable().describe('晾晒时间'),
+          units: z.number().int().describe('本期晾晒中当前用户可见的单位数'),
+          lights: z
+            .object({ green: z.number().int(), yellow: z.number().int(), red: z.number().int() })
+            .describe('这些单位的指标亮灯数'),
+          ranked: z.number().int().describe('其中参与排名的单位数'),
+          top: z.array(CycleUnit).describe('得分最高的单位（至多 3 个）'),
+          bottom: z.array(CycleUnit).describe('得分最低的单位（至多 3 个，按得分从高到低）'),
+        }),
+      )
+      .describe('当前用户可见的每个监测计划最近一次已晾晒的周期（按晾晒时间从新到旧，至多 10 个）'),
   })
   .describe('督查总览');
 
@@ -62,6 +110,7 @@ const InboxEntry = z
     light: Light,
     returnCount: z.number().int().describe('被退回整改的次数'),
     lastReturn: z.string().nullable().describe('最近一次退回的理由'),
+    returned: z.boolean().describe('被核查退回、尚未重新申请销号：排在最前'),
   })
   .describe('待办事项');
 

@@ -10,7 +10,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ services: Services }> = as
     {
       config: { permission: 'item.read' },
       schema: {
-        summary: '督查总览：按状态、灯色、单位超期统计与每周趋势',
+        summary: '督查总览：按状态、灯色、单位超期统计与每周趋势，红灯事项、最近晾晒结果、待决定的通报问责',
         tags: ['items'],
         response: { 200: DashboardResponse },
       },

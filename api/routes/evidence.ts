@@ -21,10 +21,26 @@ const FileParams = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256'),
 });
 
+const FileQuery = z.object({
+  disposition: z
+    .enum(['attachment', 'inline'])
+    .optional()
+    .describe('inline：图片（JPEG、PNG、GIF、WebP）和 PDF 在浏览器中直接显示；其他类型一律作为附件下载'),
+});
+
+/** What a browser may show in place: pictures and PDFs, never a type it could run or render as a page. */
+const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf']);
+
+/**
+ * A file's bytes are the uploader's: opened on its own in the console's origin they must not run
+ * or load anything (no script, no styles, no plugins, a unique origin), nor be framed by a page.
+ */
+const FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
+
 /** RFC 6266/5987: the original (Chinese) name survives, and nothing in it can break the header. */
-function contentDisposition(name: string): string {
+function contentDisposition(name: string, inline: boolean): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
@@ -72,9 +88,10 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
     {
       config: { permission: 'evidence.read', audit: true },
       schema: {
-        summary: '下载佐证材料（记入审计日志）',
+        summary: '下载佐证材料（记入审计日志）；?disposition=inline 时图片和 PDF 可在浏览器中预览',
         tags: ['evidence'],
         params: FileParams,
+        querystring: FileQuery,
         response: {
           200: { description: '文件内容', content: { 'application/octet-stream': { schema: FileContent } } },
         },
@@ -82,13 +99,16 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
     },
     async (request, reply) => {
       const row = await evidenceFile(services, store, request.actor, request.params.id, request.params.sha256);
+      const inline = request.query.disposition === 'inline' && INLINE_TYPES.has(row.mime);
       return (
         reply
           .header('content-type', row.mime)
           .header('content-length', row.size)
           // Rows from before names were fixed at upload get the same treatment on the way out.
-          .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime)))
+          .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime), inline))
           .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', FILE_CSP)
+          .header('cache-control', 'private, no-store')
           // The file's bytes, streamed; the schema documents them as the body.
           .send(store.open(row.sha256) as unknown as string)
       );

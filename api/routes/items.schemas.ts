@@ -54,6 +54,7 @@ const DeadlinesView = z
   .describe('期限与催办阶梯');
 
 const Extension = z.object({
+  dueDateBefore: z.string().optional().describe('申请时的完成时限（早期记录无此项）'),
   requestedDueDate: z.string(),
   reason: z.string(),
   requestedBy: z.string(),
@@ -90,6 +91,14 @@ export const ItemView = z
     deadlines: DeadlinesView.nullable(),
     status: Status,
     statusLabel: z.string(),
+    deadlineDate: z.string().describe('生效中的办结期限：完成时限，遇休息日顺延至下一个工作日'),
+    light: z.enum(LIGHTS).describe('红黄绿灯'),
+    calendarWarning: z.boolean().describe('期限或催办日期落在工作日历缺少数据的年份（按周一至周五计算）'),
+    closedLateWorkingDays: z
+      .number()
+      .int()
+      .nullable()
+      .describe('已办结事项：提交最终成果时超过办结期限的工作日数（0 为按期）；未办结为 null'),
     declinedBy: z.string().optional().describe('退回交办的单位（已退回）'),
     resumeTo: Status.optional().describe('恢复后回到的状态（已挂起）'),
     reason: z.string().optional().describe('挂起或撤销的原因'),
@@ -97,6 +106,44 @@ export const ItemView = z
     overdue: z.boolean(),
     holdingUp: z.array(z.string()).describe('尚未办结、使牵头单位不能申请销号的配合单位'),
     allowedActions: z.array(ActionName).describe('当前用户现在可办理的操作'),
+    blockedActions: z
+      .array(
+        z.object({
+          action: ActionName,
+          label: z.string(),
+          reason: z.string().describe('暂不能办理的原因'),
+          openCoUnits: z.array(z.string()).optional().describe('尚未办结的配合单位'),
+        }),
+      )
+      .describe('当前状态下您可办理、但条件尚未满足的操作，及其原因（如配合单位尚未办结）'),
+    instructions: z
+      .array(
+        z.object({
+          text: z.string(),
+          binding: z.boolean().describe('须责任单位确认'),
+          by: z.string(),
+          byName: z.string(),
+          at: z.string(),
+          acknowledged: z.object({ by: z.string(), at: z.string(), note: z.string() }).optional(),
+        }),
+      )
+      .describe('领导批示'),
+    initials: z
+      .array(z.object({ by: z.string(), byName: z.string(), at: z.string(), note: z.string() }))
+      .describe('领导圈阅'),
+    accountabilityDecisions: z
+      .array(
+        z.object({
+          step: z.string(),
+          epoch: z.number().int(),
+          key: z.string(),
+          approved: z.boolean(),
+          reason: z.string(),
+          by: z.string(),
+          at: z.string(),
+        }),
+      )
+      .describe('领导对通报问责建议的决定'),
   })
   .describe('事项');
 
@@ -149,6 +196,7 @@ export const ItemRow = z.object({
   deadlineDate: z.string().nullable(),
   light: z.string(),
   calendarWarning: z.boolean(),
+  closedLateWorkingDays: z.number().int().nullable().describe('已办结事项超期的工作日数（0 为按期）'),
   attention: z.string().nullable(),
   declineCount: z.number().int(),
   returnCount: z.number().int(),
@@ -169,7 +217,9 @@ const LedgerRung = z.object({
   key: z.string(),
   action: z.string(),
   label: z.string(),
-  status: z.enum(['fired', 'pending', 'not_applicable']),
+  status: z
+    .enum(['fired', 'pending', 'not_applicable', 'not_reached'])
+    .describe('已触发、待触发、不适用（补录前已过期）、未到期（办结时尚未到期）'),
   deadline: z.string(),
   dueAt: z.string(),
   firedAt: z.string().nullable(),
@@ -193,19 +243,60 @@ export const Ledger = z
       fromAssignment: z.object({ start: z.string(), workingDaysCounted: z.number().int().nullable() }),
       fromSigning: z.object({ start: z.string().nullable(), workingDaysCounted: z.number().int().nullable() }),
     }),
-    overdueWorkingDays: z.number().int(),
-    deadlines: z.array(
-      z.object({
-        step: z.string(),
-        stepLabel: z.string(),
-        epoch: z.number().int(),
-        start: z.string(),
-        deadline: z.string(),
-        state: z.string(),
-        workingDaysLeftWhenPaused: z.number().nullable(),
-        calendarVersion: z.string(),
-      }),
-    ),
+    overdueWorkingDays: z.number().int().describe('未办结事项今天超过办结期限的工作日数'),
+    openedDueDate: z.string().nullable().describe('立项时的完成时限（早期事项无此项）'),
+    dueDate: z.string().describe('现行完成时限'),
+    closedLateWorkingDays: z
+      .number()
+      .int()
+      .nullable()
+      .describe('已办结事项：提交最终成果时超过办结期限的工作日数（0 为按期）'),
+    closing: z
+      .object({
+        closedOn: z.string(),
+        deadline: z.string().describe('办结时生效的办结期限'),
+        handedInOn: z.string().describe('最终成果提交日'),
+        lateWorkingDays: z.number().int(),
+      })
+      .nullable()
+      .describe('办结时的期限情况'),
+    deadlines: z
+      .array(
+        z.object({
+          step: z.string(),
+          stepLabel: z.string(),
+          epoch: z.number().int(),
+          start: z.string(),
+          deadline: z.string(),
+          state: z.string(),
+          workingDaysLeftWhenPaused: z.number().nullable(),
+          calendarVersion: z.string(),
+          inForce: z.boolean().describe('是否为现行期限'),
+          endedOn: z.string().nullable().describe('被替换的日期'),
+          endedBy: z.string().nullable().describe('替换它的操作（延期审批、改派、工作日历变更等）'),
+          endedByLabel: z.string().nullable(),
+          endedByUserId: z.string().nullable().describe('办理该操作的用户（审批人）'),
+        }),
+      )
+      .describe('历次期限（含已被替换的），按时间先后'),
+    calendarChanges: z
+      .array(
+        z.object({
+          at: z.string(),
+          from: z.string().describe('原日历版本'),
+          to: z.string().describe('新日历版本'),
+          moves: z.array(
+            z.object({
+              kind: z.enum(['deadline', 'rung', 'reinspection']),
+              step: z.string().nullable(),
+              key: z.string().nullable(),
+              from: z.string(),
+              to: z.string(),
+            }),
+          ),
+        }),
+      )
+      .describe('在办期间应用的工作日历变更'),
     coUnits: z.array(z.object({ unitId: z.string(), state: z.string(), deadline: z.string() })),
     pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
     extensions: z.array(Extension),

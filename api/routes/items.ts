@@ -38,6 +38,11 @@ const ListQuerySchema = z.strictObject({
     .enum(['true'])
     .optional()
     .transform((v) => (v === undefined ? undefined : true)),
+  closedLate: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .describe('true：超期办结的事项；false：按期办结的事项'),
   q: z.string().max(100).optional(),
   sort: z
     .enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', '-overdueDays'])

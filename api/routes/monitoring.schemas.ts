@@ -209,6 +209,19 @@ export const CycleDetail = z
         submittedAt: Timestamp,
       }),
     ),
+    units: z
+      .array(
+        z.object({
+          unitId: z.string(),
+          owed: z.number().int().describe('本期应报指标数（由单位报送的指标）'),
+          reported: z.number().int().describe('本期已报指标数'),
+          lastReportedAt: Timestamp.nullable().describe('最近一次报送时间'),
+          chased: z.number().int().describe('催报次数'),
+          lastChasedAt: Timestamp.nullable().describe('最近一次报送提醒或催报的时间'),
+          urgedToday: z.boolean().describe('今天督查室已催报过（每个单位每天至多一次）'),
+        }),
+      )
+      .describe('各单位报送情况（调用者可见的单位）'),
   })
   .describe('监测周期：报送进度，晾晒结果与排名');
 
@@ -273,3 +286,70 @@ export const UnitLights = z
     ),
   })
   .describe('单位历次监测亮灯情况');
+
+export const ReportForm = z
+  .object({
+    cycleId: z.string(),
+    period: z.string(),
+    status: z.string().describe('collecting 收集数据中，published 已晾晒'),
+    dueDate: Day.describe('报送截止日'),
+    unitId: z.string().nullable().describe('报送单位（调用者的单位）'),
+    elapsed: z.number().describe('时序进度：本期末已过去的全年比例'),
+    thresholds: z.object({ green: z.number(), yellow: z.number() }).describe('亮灯阈值（完成进度 ÷ 时序进度）'),
+    indicators: z.array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        measure: z.string().describe('计量单位'),
+        baseline: z.number().describe('基期值'),
+        target: z.number().describe('目标值'),
+        direction: z.string().describe('higher 越高越好，lower 越低越好'),
+        category: z.string(),
+        expected: z.number().describe('按时序进度本期应达到的值（达到即绿灯）'),
+        yellowLine: z.number().describe('黄灯线：达到即不亮红灯'),
+        previous: z.object({ period: z.string(), value: z.number() }).nullable().describe('上期（最近一期）报送值'),
+        submitted: z
+          .object({
+            value: z.number(),
+            note: z.string(),
+            attachments: z.array(StoredFile),
+            submittedBy: z.string(),
+            submittedAt: Timestamp,
+            light: Light.describe('按本期时序进度的亮灯'),
+          })
+          .nullable()
+          .describe('本期已提交的值'),
+      }),
+    ),
+    draft: z
+      .object({
+        values: z.array(
+          z.object({
+            code: z.string(),
+            value: z.number().nullable(),
+            note: z.string(),
+            light: Light.nullable().describe('该值提交后按本期时序进度将亮的灯'),
+          }),
+        ),
+        attachments: z.array(StoredFile),
+        savedBy: z.string(),
+        savedAt: Timestamp,
+      })
+      .nullable()
+      .describe('本单位的草稿（未提交，不亮灯，不晾晒）'),
+  })
+  .describe('本单位本期报送表：需报送的指标、已提交的值与草稿');
+
+export const Reminded = z
+  .object({
+    cycleId: z.string(),
+    date: Day.describe('催报日期（每个单位每天至多催报一次）'),
+    units: z.array(
+      z.object({
+        unitId: z.string(),
+        sent: z.boolean().describe('false：今天已催报过，未重复发送'),
+        missing: z.array(z.string()).describe('尚未报送的指标'),
+      }),
+    ),
+  })
+  .describe('催报结果');

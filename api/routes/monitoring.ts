@@ -15,21 +15,27 @@ import {
   PlanDetail,
   PlanList,
   PublishStarted,
+  Reminded,
+  ReportForm,
   UnitLights,
   UnitReporting,
 } from './monitoring.schemas';
 import { CsvPlanQuery, planFromCsv } from '../plan-csv';
 import {
   checkCycleUpload,
+  DraftBody,
   importPlan,
   publishNow,
+  RemindBody,
+  remindUnits,
   runCycle,
+  saveDraft,
   ScheduleBody,
   submitValues,
   updateSchedule,
   ValuesBody,
 } from '../plans-service';
-import { cycleDetail, listCycles, unitLights } from '../read/cycles';
+import { cycleDetail, listCycles, reportForm, unitLights } from '../read/cycles';
 import { listPlans, planDetail } from '../read/plans';
 
 const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
@@ -212,6 +218,50 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => submitValues(services, request.actor, request.params.id, request.body),
+  );
+
+  app.get(
+    '/api/cycles/:id/draft',
+    {
+      config: { permission: 'indicator.report' },
+      schema: {
+        summary: '本单位本期报送表：需报送的指标（目标、基期、上期值、时序进度），已提交的值与草稿',
+        tags: ['monitoring'],
+        params: Id,
+        response: { 200: ReportForm },
+      },
+    },
+    async (request) => reportForm(services, request.actor, request.params.id),
+  );
+
+  app.put(
+    '/api/cycles/:id/draft',
+    {
+      config: { permission: 'indicator.report' },
+      schema: {
+        summary: '保存草稿：本单位本期的指标值（可留空）、说明与材料，不提交、不亮灯、不晾晒',
+        tags: ['monitoring'],
+        params: Id,
+        body: DraftBody,
+        response: { 200: ReportForm, 409: ErrorBody },
+      },
+    },
+    async (request) => saveDraft(services, request.actor, request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/cycles/:id/remind',
+    {
+      config: { permission: 'plan.manage' },
+      schema: {
+        summary: '催报：提醒尚未报齐本期指标的单位（每个单位每天至多一次）',
+        tags: ['monitoring'],
+        params: Id,
+        body: RemindBody,
+        response: { 200: Reminded, 409: ErrorBody },
+      },
+    },
+    async (request) => remindUnits(services, request.actor, request.params.id, request.body),
   );
 
   app.get(

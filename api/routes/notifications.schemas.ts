@@ -80,6 +80,13 @@ export const MarkReadResponse = z
   })
   .describe('标记已读的结果');
 
+export const MarkAllReadResponse = z
+  .object({
+    marked: z.number().int().describe('本次由未读改为已读的通知数（再次调用为 0）'),
+    unread: z.number().int().describe('此后仍未读的通知数（upToId 之后新到的）'),
+  })
+  .describe('全部标为已读的结果');
+
 /**
  * Two views, by who asks: supervisors and leaders see the notices about the items they oversee
  * in full; the system administrator sees whom a notice was for and why it failed, never its
@@ -95,4 +102,4 @@ export const UndeliveredResponse = z
   ])
   .describe('发送失败或缺少邮箱的通知，最近的 200 条');
 
-export const AckPage = z.string().describe('确认收到的页面（HTML）');
+export const AckPage = z.string().describe('确认收到的页面（HTML，zh-CN）：通知标题与类型，未确认时带“确认已阅”按钮');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
-import { PolicySchema, RungSchema } from '../../domain/policy';
+import { STATUSES } from '../../domain/item';
+import { LIGHTS, PolicySchema, RungSchema, STEPS } from '../../domain/policy';
 
 /**
  * What the settings routes send, as the OpenAPI document promises it: each response is
@@ -43,8 +44,45 @@ export const CalendarResponse = z
   .describe('工作日历');
 
 export const CalendarYearSaved = z
-  .object({ version: z.string().describe('新的日历版本'), year: z.number().int() })
+  .object({
+    version: z.string().describe('新的日历版本'),
+    year: z.number().int(),
+    rolloutWorkflowId: z.string().describe('把新日历推送给在办事项的 Temporal 工作流编号'),
+  })
   .describe('已保存的年份');
+
+const Move = z.object({
+  kind: z.enum(['deadline', 'rung', 'reinspection']).describe('移动的是期限、催办阶梯的一级，还是回头看'),
+  step: z.enum(STEPS).nullable().describe('所属环节'),
+  key: z.string().nullable().describe('催办阶梯一级的编号'),
+  from: Day.describe('原日期'),
+  to: Day.describe('新日期'),
+  days: z.number().int().describe('移动的自然日数（负数为提前）'),
+});
+
+export const CalendarImpactResponse = z
+  .object({
+    year: z.number().int(),
+    versionNow: z.string().describe('生效中的日历版本'),
+    versionProposed: z.string().describe('应用后的日历版本：保存时以 impactVersion 提交，确认所看的就是这份报告'),
+    itemsChecked: z.number().int().describe('检查的在办事项数'),
+    itemsAffected: z.number().int().describe('受影响的事项数'),
+    items: z.array(
+      z.object({
+        itemId: z.string(),
+        title: z.string(),
+        leadUnitId: z.string(),
+        status: z.enum(STATUSES),
+        moves: z.array(Move).describe('移动的日期'),
+        firesAtOnce: z.array(z.string()).describe('新日期已过、应用后立即触发的催办阶梯'),
+        lightBefore: z.enum(LIGHTS),
+        lightAfter: z.enum(LIGHTS),
+        unknownYearsBefore: z.array(Year),
+        unknownYearsAfter: z.array(Year),
+      }),
+    ),
+  })
+  .describe('日历变更的影响报告（不作任何修改）');
 
 const Category = z.enum([...CATEGORIES, '*']).describe('事项类别；* 表示任意');
 const Priority = z.enum([...PRIORITIES, '*']).describe('优先级；* 表示任意');

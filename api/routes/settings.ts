@@ -5,8 +5,22 @@ import { PolicySchema } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
 import { calendarView, listPolicies } from '../read/settings';
 import type { Services } from '../services';
-import { deletePolicy, saveCalendarYear, savePolicy } from '../settings-service';
-import { CalendarResponse, CalendarYearSaved, PoliciesResponse, PolicyDeleted, PolicySaved } from './settings.schemas';
+import { calendarImpactReport, deletePolicy, saveCalendarYear, savePolicy } from '../settings-service';
+import {
+  CalendarImpactResponse,
+  CalendarResponse,
+  CalendarYearSaved,
+  PoliciesResponse,
+  PolicyDeleted,
+  PolicySaved,
+} from './settings.schemas';
+
+const YearParams = z.object({
+  year: z
+    .string()
+    .regex(/^20\d{2}$/, '年份应为 2000 至 2099 之间的四位数字')
+    .transform(Number),
+});
 
 /** The working-day calendar and the deadline policies: data the operator maintains, no code change. */
 export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
@@ -26,17 +40,30 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
       schema: {
         summary: '新增或更正一年的节假日安排',
         tags: ['settings'],
-        params: z.object({
-          year: z
-            .string()
-            .regex(/^20\d{2}$/, '年份应为 2000 至 2099 之间的四位数字')
-            .transform(Number),
+        params: YearParams,
+        body: CalendarYearSchema.extend({
+          source: z.string().trim().min(1).max(200),
+          impactVersion: z.string().max(64).optional().describe('所看影响报告的 versionProposed'),
         }),
-        body: CalendarYearSchema.extend({ source: z.string().trim().min(1).max(200) }),
         response: { 200: CalendarYearSaved },
       },
     },
     async (request) => saveCalendarYear(services, request.actor, request.params.year, request.body),
+  );
+
+  app.post(
+    '/api/calendar/:year/impact',
+    {
+      config: { permission: 'settings.write' },
+      schema: {
+        summary: '预览一年节假日安排变更对在办事项的影响（不作修改）',
+        tags: ['settings'],
+        params: YearParams,
+        body: CalendarYearSchema.extend({ source: z.string().trim().max(200).optional() }),
+        response: { 200: CalendarImpactResponse },
+      },
+    },
+    async (request) => calendarImpactReport(services, request.params.year, request.body),
   );
 
   app.get(

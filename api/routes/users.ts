@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EmailField, ImIdField, MobileField } from '../../domain/contacts';
+import { cleanUnitName } from '../../domain/office-text';
 import { UserSchema } from '../../lib/users';
 import { listUsers } from '../read/users';
 import type { Services } from '../services';
@@ -13,8 +14,21 @@ const UserBody = UserSchema.omit({ id: true }).extend({
   mobile: MobileField.optional(),
   imId: ImIdField.optional(),
 });
+/** A unit's id: a plain, safe key (it is in URLs, CSV cells, search attributes and file names). */
+export const UnitIdParam = z
+  .string()
+  .trim()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,63}$/,
+    '单位编号只能由小写字母、数字和短横线（-）组成，以字母或数字开头，最多 64 个字符（如 jx-fgw）',
+  );
 const UnitBody = z.strictObject({
-  name: z.string().trim().min(1, '不能为空').max(100),
+  // Copied from a web page or a chat, a name brings invisible characters that later never match.
+  name: z
+    .string()
+    .overwrite(cleanUnitName)
+    .min(1, '不能为空（已去除首尾空白和不可见字符）')
+    .max(100, '最多 100 个字符'),
   parentId: z.string().trim().min(1).max(64).nullable().default(null),
   kind: z.enum(UNIT_KINDS),
 });
@@ -54,12 +68,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: {
         summary: '新建或修改单位（单位树：市、区、街道、部门）',
         tags: ['users'],
-        params: z.object({
-          id: z
-            .string()
-            .trim()
-            .regex(/^[A-Za-z0-9._-]{1,64}$/),
-        }),
+        params: z.object({ id: UnitIdParam }),
         body: UnitBody,
         response: { 200: UnitSaved },
       },

@@ -1,4 +1,5 @@
 /** The API from the browser: the token from sign-in on every request, errors as sentences. */
+import { errorText } from './error-text';
 
 const TOKEN_KEY = 'duban.token';
 
@@ -15,15 +16,30 @@ export interface FieldError {
   reason: string;
 }
 
-/** What the server said, in words for a person; `fields` maps a form field to its problem. */
+/**
+ * What the server said, in words for a person; `fields` maps a form field to its problem; `body`
+ * is the answer as sent (a 400's own message, a 409's state, stateLabel and allowedActions).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly fields: Record<string, string> = {},
+    readonly body: Record<string, unknown> | null = null,
   ) {
     super(message);
   }
+}
+
+/**
+ * A refused sign-in in words: an expired token is not an invalid one (the API's 401 says which in
+ * its message: 身份验证失败：令牌已过期 / 令牌格式错误 / 令牌签名无效 …; the code is `unauthorized` for all).
+ */
+export function signInProblem(message: string): string {
+  const reason = message.replace(/^身份验证失败：/, '');
+  if (/已过期/.test(reason)) return '登录已过期，请重新登录';
+  if (/用户不存在或已停用/.test(reason)) return '该账号不存在或已停用，请联系系统管理员';
+  return `登录凭据无效，请重新登录（${reason}）`;
 }
 
 type Listener = () => void;
@@ -36,17 +52,21 @@ export function whenSignedOut(fn: Listener): () => void {
 function describe(status: number, body: Record<string, unknown> | null, path = ''): ApiError {
   const message = typeof body?.message === 'string' ? body.message : `服务器返回错误（${status}）`;
   const fields: Record<string, string> = {};
-  for (const f of (Array.isArray(body?.fields) ? body.fields : []) as FieldError[])
-    fields[f.field.replace(/^(body|querystring|params)\./, '')] = f.reason;
+  const listed = (Array.isArray(body?.fields) ? body.fields : []) as FieldError[];
+  for (const f of listed) fields[f.field.replace(/^(body|querystring|params)\./, '')] = f.reason;
   switch (status) {
     case 400:
       return new ApiError(
         status,
-        Object.keys(fields).length ? `${message}：${Object.values(fields).join('；')}` : message,
+        errorText(
+          message,
+          listed.map((f) => f.reason).filter((r): r is string => typeof r === 'string'),
+        ),
         fields,
+        body,
       );
     case 401:
-      return new ApiError(status, `登录已失效，请重新登录（${message}）`);
+      return new ApiError(status, signInProblem(message), {}, body);
     case 403:
       return new ApiError(status, `没有权限：${message}`);
     case 404:
@@ -56,6 +76,8 @@ function describe(status: number, body: Record<string, unknown> | null, path = '
       return new ApiError(
         status,
         `操作未执行：${message}${typeof body?.stateLabel === 'string' ? `（当前状态：${body.stateLabel}）` : ''}。页面已刷新为最新状态，您填写的内容仍保留。`,
+        {},
+        body,
       );
     case 413:
       return new ApiError(status, `文件或内容过大：${message}`);

@@ -2,6 +2,8 @@ import {
   CATEGORY_LABELS as DOMAIN_CATEGORY_LABELS,
   PRIORITY_LABELS as DOMAIN_PRIORITY_LABELS,
 } from '../../domain/labels';
+import type { Move } from '../../domain/deadlines';
+import type { RungAction, Step } from '../../domain/policy';
 
 /** Labels and formats shown to people; the state and action labels come from the API itself. */
 
@@ -31,4 +33,72 @@ export function daysLeft(n: number): string {
 
 export function percent(x: number | null): string {
   return x === null ? '—' : `${(x * 100).toFixed(1)}%`;
+}
+
+// The step and rung labels of domain/policy.ts, which the console cannot import without zod; held to
+// its types, so a new step or rung does not compile until it has its words here.
+export const STEP_LABELS: Record<Step, string> = {
+  sign: '签收',
+  plan: '整改方案',
+  progress: '进展反馈',
+  closure: '办结销号',
+};
+export const RUNG_LABELS: Record<RungAction, string> = {
+  remind: '提醒',
+  urge: '催办',
+  red: '红灯预警',
+  interview: '约谈',
+  accountability: '通报问责',
+};
+export const MOVE_KIND_LABELS: Record<Move['kind'], string> = {
+  deadline: '期限',
+  rung: '催办阶梯',
+  reinspection: '回头看',
+};
+
+const stepLabel = (step: string | null) => (step ? ((STEP_LABELS as Record<string, string>)[step] ?? step) : '');
+
+/** A rung by its key: "办结销号·通报问责" for the default ladder's `closure-accountability`, else the key itself. */
+export function rungLabel(key: string): string {
+  const [step, ...rest] = key.split('-');
+  const action = (RUNG_LABELS as Record<string, string>)[rest.join('-')];
+  return step && step in STEP_LABELS && action ? `${stepLabel(step)}·${action}` : key;
+}
+
+/** Natural days between two dates (YYYY-MM-DD), negative when `to` is earlier. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** A date a calendar change moved, as the API sends it (the impact report adds `days`). */
+export interface MoveView {
+  kind: Move['kind'];
+  step: string | null;
+  key: string | null;
+  from: string;
+  to: string;
+  days?: number;
+}
+
+/** "催办阶梯 办结销号·通报问责（closure-accountability）：2027-01-07 → 2027-01-08（+1 天）" */
+export function moveText(m: MoveView): string {
+  const days = m.days ?? daysBetween(m.from, m.to);
+  const what =
+    m.kind === 'rung' && m.key
+      ? `${MOVE_KIND_LABELS.rung} ${rungLabel(m.key)}${rungLabel(m.key) === m.key ? '' : `（${m.key}）`}`
+      : m.kind === 'deadline'
+        ? `${stepLabel(m.step)}${MOVE_KIND_LABELS.deadline}`
+        : (MOVE_KIND_LABELS[m.kind] ?? m.kind);
+  return `${what}：${m.from} → ${m.to}（${days > 0 ? '+' : ''}${days} 天）`;
+}
+
+/** The item's warning when a deadline was counted in a year the calendar has no data for. */
+export function unknownYearsText(years: string[]): string {
+  return `期限计算涉及尚无节假日数据的年份：${years.length ? years.join('、') : '未知'}（按周一至周五计算）`;
+}
+
+/** A closed item's lateness: "超期办结 3 个工作日" / "按期办结"; null when not closed. */
+export function closedLateText(days: number | null | undefined): string | null {
+  if (days === null || days === undefined) return null;
+  return days > 0 ? `超期办结 ${days} 个工作日` : '按期办结';
 }

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, getToken, setToken, whenSignedOut } from './api';
+import { CalendarPage } from './pages/calendar';
 import { ContactsPage } from './pages/contacts';
 import { CyclePage } from './pages/cycle';
 import { CyclesPage } from './pages/cycles';
@@ -9,7 +10,9 @@ import { InboxPage } from './pages/inbox';
 import { ItemPage } from './pages/item';
 import { ItemsPage } from './pages/items';
 import { LoginPage } from './pages/login';
+import { MessagesPage, UnreadBadge } from './pages/messages';
 import { NewItemPage } from './pages/new-item';
+import { startPolling, stopPolling, unreadLabel, useUnread } from './messages';
 import { match, navigate, useUrl } from './router';
 import { can, isUnitRole, type Me } from './state';
 import { ErrorBox, Link, Loading } from './ui';
@@ -25,35 +28,75 @@ function Nav({ me, path }: { me: Me; path: string }) {
   const links: Array<[string, string, boolean]> = [
     ['/dashboard', '督查总览', can(me, 'item.read') && !isUnitRole(me)],
     ['/inbox', isUnitRole(me) ? '本单位待办' : '待我处理', can(me, 'item.read')],
+    ['/messages', '消息', true],
     ['/items', '事项列表', can(me, 'item.read')],
     ['/items/new', '立项交办', can(me, 'item.create')],
     ['/cycles', '监测晾晒', can(me, 'plan.read')],
     ['/contacts', '通讯录', can(me, 'contacts.read')],
+    ['/calendar', '工作日历', can(me, 'settings.write')],
   ];
+  // The unread count behind the 消息 badge: polled while signed in, stopped when this header goes.
+  useEffect(() => startPolling(), [me.actor.userId]);
   const signOut = () => {
+    stopPolling();
     setToken(null);
     navigate('/login');
   };
+  // On a narrow screen the nav folds behind 菜单 (a button that says whether it is open); it
+  // folds again when a page is chosen or on Escape. Wide screens show it in the bar.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const unread = useUnread();
+  useEffect(() => setMenuOpen(false), [path]);
+  const closeOnEscape = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || !menuOpen) return;
+    setMenuOpen(false);
+    document.getElementById('menu-toggle')?.focus();
+  };
   return (
-    <header class="top">
-      <Link href="/" class="brand">
-        督查督办
-      </Link>
-      <nav>
-        {links
-          .filter(([, , show]) => show)
-          .map(([href, label]) => (
-            <Link key={href} href={href} class={path === href ? 'active' : ''}>
-              {label}
-            </Link>
-          ))}
-      </nav>
-      <span class="who">
-        {me.actor.name}（{me.roleLabel}）
-        <button class="link" onClick={signOut}>
-          退出
+    <header class="top" onKeyDown={closeOnEscape}>
+      <div class="bar">
+        <Link href="/" class="brand">
+          督查督办
+        </Link>
+        <button
+          type="button"
+          id="menu-toggle"
+          class="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="site-menu"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          <span class="menu-icon" aria-hidden="true" />
+          菜单
+          {/* The unread count stays in sight while the nav (and its 消息 badge) is folded away. */}
+          {unread ? (
+            <span class="menu-count" role="img" aria-label={unreadLabel(unread)}>
+              {unread > 99 ? '99+' : unread}
+            </span>
+          ) : null}
         </button>
-      </span>
+      </div>
+      <div id="site-menu" class={`menu${menuOpen ? ' open' : ''}`}>
+        {/* Choosing a page folds the menu, also when it is the page already shown. */}
+        <nav aria-label="主导航" onClick={() => setMenuOpen(false)}>
+          {links
+            .filter(([, , show]) => show)
+            .map(([href, label]) => (
+              <Link key={href} href={href} class={path === href ? 'active' : ''} current={path === href}>
+                {label}
+                {href === '/messages' && <UnreadBadge />}
+              </Link>
+            ))}
+        </nav>
+        <span class="who">
+          <span>
+            {me.actor.name}（{me.roleLabel}）
+          </span>
+          <button type="button" class="link sign-out" onClick={signOut}>
+            退出
+          </button>
+        </span>
+      </div>
     </header>
   );
 }
@@ -67,14 +110,16 @@ function Page({ me, url }: { me: Me; url: URL }) {
   }
   if (path === '/dashboard') return <DashboardPage me={me} />;
   if (path === '/inbox') return <InboxPage me={me} />;
+  if (path === '/messages') return <MessagesPage url={url} />;
   if (path === '/items') return <ItemsPage me={me} url={url} />;
   if (path === '/items/new') return <NewItemPage me={me} />;
   if ((m = match('/items/:id', path))) return <ItemPage me={me} id={m.id!} />;
   if (path === '/cycles') return <CyclesPage />;
   if (path === '/contacts') return <ContactsPage me={me} />;
+  if (path === '/calendar') return <CalendarPage me={me} />;
   if ((m = match('/cycles/:id', path))) return <CyclePage id={m.id!} />;
   if (path === '/denied')
-    return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户、单位和日历请通过管理接口维护。</p>;
+    return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户和单位请通过管理接口维护。</p>;
   return (
     <p class="notice">
       没有这个页面。<Link href="/">返回首页</Link>

@@ -107,7 +107,10 @@ describe('GET /api/inbox', () => {
     expect(byKey.toVerify).toBeUndefined();
     expect(byKey.closed).toBeUndefined();
     expect(byKey.otherUnit).toBeUndefined();
-    const left = entries.map((e: { workingDaysLeft: number }) => e.workingDaysLeft);
+    // A returned item first (the unit's first business), then fewest working days left.
+    expect(entries[0].itemId).toBe(ids.returned);
+    expect(entries[0].returned).toBe(true);
+    const left = entries.slice(1).map((e: { workingDaysLeft: number }) => e.workingDaysLeft);
     expect([...left].sort((a, b) => a - b)).toEqual(left);
     expect(entries.every((e: { deadlineLabel: string }) => e.deadlineLabel.endsWith('期限'))).toBe(true);
   });
@@ -118,7 +121,8 @@ describe('GET /api/inbox', () => {
     expect(co[0].owes).toEqual(['coSign']);
     const sup = (await call('GET', '/api/inbox', supervisor)).json().entries;
     const owes = Object.fromEntries(sup.map((e: { itemId: string; owes: string[] }) => [e.itemId, e.owes]));
-    expect(owes[ids.toVerify!]).toEqual(['verifyPass']);
+    // Both ways out of verification are named.
+    expect(owes[ids.toVerify!]).toEqual(['verifyPass', 'verifyReturn']);
     expect(owes[ids.extension!]).toEqual(['decideExtension']);
     expect(owes[ids.assigned!]).toBeUndefined();
     expect((await call('GET', '/api/inbox', outsider)).json().entries).toEqual([]);

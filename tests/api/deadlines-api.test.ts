@@ -11,6 +11,7 @@ import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor } from '../support/actors';
 import { open } from '../support/items';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
 let stack: ApiStack;
@@ -171,7 +172,7 @@ describe('lights and overdue working days through the API', () => {
       payload: {
         title: '紧急督查事项',
         leadUnitId: 'unit-a',
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         category: 'inspection',
         priority: 'urgent',
       },

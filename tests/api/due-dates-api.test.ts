@@ -9,6 +9,7 @@ import { itemWorkflowId } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor } from '../support/actors';
 import { bearer, dbFingerprint, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
 /** Issue 16, problem 2: a due date before the next working day is refused; working days are answered with their date; backdated imports send nothing from before them. */
@@ -71,7 +72,7 @@ describe('due dates on opening an item', () => {
     const neither = await post('/api/items', supervisor, item({}));
     expect(neither.statusCode).toBe(400);
     expect(neither.json().fields[0].field).toBe('body.dueDate');
-    const both = await post('/api/items', supervisor, item({ dueDate: '2026-12-31', dueInWorkingDays: 5 }));
+    const both = await post('/api/items', supervisor, item({ dueDate: DUE, dueInWorkingDays: 5 }));
     expect(both.json().fields).toEqual([{ field: 'body.dueDate', reason: '截止日期与工作日数只能给出其一' }]);
     for (const n of [0, 251, 2.5, '5'])
       expect((await post('/api/items', supervisor, item({ dueInWorkingDays: n }))).json().fields[0].field).toBe(

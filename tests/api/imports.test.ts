@@ -3,6 +3,7 @@ import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
 import { supervisor } from '../support/actors';
 import { type ApiStack, bearer, dbFingerprint, startApiStack } from '../support/api';
+import { DUE, dueIn } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 import { planScheduleId } from '../../workflows/client/schedules';
 
@@ -55,30 +56,36 @@ type RowsBody = { rows: Array<{ row: number; errors: Array<{ field: string; colu
 const HAN = /[\u4e00-\u9fff]/;
 const ENGLISH = /Invalid|expected|Unrecognized|received|Too (big|small)/;
 
+/** Three due dates a week apart, and a date as offices write it: YYYY/MM/DD, YYYY年MM月DD日, YYYY.MM.DD. */
+const [D1, D2, D3] = [DUE, dueIn(52), dueIn(59)] as const;
+const slashes = (date: string) => date.replaceAll('-', '/');
+const dots = (date: string) => date.replaceAll('-', '.');
+const inWords = (date: string) => `${date.slice(0, 4)}年${date.slice(5, 7)}月${date.slice(8, 10)}日`;
+
 describe('CSV import as offices write it', () => {
   it('reads bracketed unit names, quoted cells, the usual column names, categories, priorities and dates in words', async () => {
     const csv = [
       '2026年第四季度督查问题清单,,,,,,',
       '序号,问题,责任单位,协办单位,截止日期,分类,紧急程度',
-      `1,"楼道堆物,影响通行",市民政局,"${JX.name}、市财政局",2026/12/31,督查检查发现,紧急`,
-      `2,路灯损坏,unit-b,${LZ.name}；市公安局,2026年12月30日,领导批示,重要`,
-      `3,"井盖缺失",市公安局,"“${JX.name}”",2026.12.29,inspection,normal`,
+      `1,"楼道堆物,影响通行",市民政局,"${JX.name}、市财政局",${slashes(D1)},督查检查发现,紧急`,
+      `2,路灯损坏,unit-b,${LZ.name}；市公安局,${inWords(D2)},领导批示,重要`,
+      `3,"井盖缺失",市公安局,"“${JX.name}”",${dots(D3)},inspection,normal`,
       '',
     ].join('\r\n');
     const res = await csvImport(csv);
     expect(res.statusCode, res.body).toBe(201);
     const items = await itemsOf(res.json().id, 3);
     expect(items.map((i) => [i.title, i.leadUnitId, i.coUnitIds, i.dueDate, i.category, i.priority])).toEqual([
-      ['楼道堆物,影响通行', 'unit-a', [JX.id, 'unit-b'], '2026-12-31', 'inspection', 'urgent'],
-      ['路灯损坏', 'unit-b', [LZ.id, 'unit-c'], '2026-12-30', 'leader_instruction', 'high'],
-      ['井盖缺失', 'unit-c', [JX.id], '2026-12-29', 'inspection', 'normal'],
+      ['楼道堆物,影响通行', 'unit-a', [JX.id, 'unit-b'], D1, 'inspection', 'urgent'],
+      ['路灯损坏', 'unit-b', [LZ.id, 'unit-c'], D2, 'leader_instruction', 'high'],
+      ['井盖缺失', 'unit-c', [JX.id], D3, 'inspection', 'normal'],
     ]);
   });
 
   it('takes the other names of each column: 主办单位, 协同单位, 办结时限, 类别 and 优先级 in words', async () => {
     const csv = [
       '问题描述,主办单位,协同单位,办结时限,类别,优先级',
-      `公厕无人保洁,市民政局,${JX.name},2026-12-31,群众反映,一般`,
+      `公厕无人保洁,市民政局,${JX.name},${DUE},群众反映,一般`,
     ].join('\n');
     const res = await csvImport(csv);
     expect(res.statusCode, res.body).toBe(201);
@@ -90,7 +97,7 @@ describe('CSV import as offices write it', () => {
     const before = await dbFingerprint(db);
     const csv = [
       '问题描述,主办单位,配合单位,办结时限,类别,优先级',
-      '问题一,市民政局,,2026-12-31,督查检查发现,一般',
+      `问题一,市民政局,,${DUE},督查检查发现,一般`,
       `,不存在的局,"${JX.name}、不存在的办",2026/02/30,随便,很急很急`,
       '',
       '问题三,市财政局,,明年三月,,',
@@ -142,7 +149,7 @@ describe('CSV import as offices write it', () => {
   });
 
   it('a lead unit cell naming two units says so', async () => {
-    const res = await csvImport('问题,牵头单位,完成时限\n路灯损坏,市民政局、市财政局,2026-12-31\n');
+    const res = await csvImport(`问题,牵头单位,完成时限\n路灯损坏,市民政局、市财政局,${DUE}\n`);
     expect(res.statusCode).toBe(400);
     expect(res.json().fields).toEqual([
       {
@@ -159,9 +166,9 @@ describe('JSON import errors', () => {
     const res = await jsonImport({
       title: 'JSON 清单',
       items: [
-        { title: 1, leadUnitId: '市民政局', dueDate: '2026-12-31', foo: 'x' },
-        { title: '问题二', leadUnitId: '不存在的局', coUnitIds: `${JX.name}、市财政局`, dueDate: '2026年12月31日' },
-        { title: '问题三', leadUnitId: 'unit-a', dueDate: '2026-12-31', category: '督查检查发现', priority: '紧急' },
+        { title: 1, leadUnitId: '市民政局', dueDate: DUE, foo: 'x' },
+        { title: '问题二', leadUnitId: '不存在的局', coUnitIds: `${JX.name}、市财政局`, dueDate: inWords(DUE) },
+        { title: '问题三', leadUnitId: 'unit-a', dueDate: DUE, category: '督查检查发现', priority: '紧急' },
       ],
     });
     expect(res.statusCode, res.body).toBe(400);
@@ -180,17 +187,17 @@ describe('JSON import errors', () => {
     const ok = await jsonImport({
       title: 'JSON 清单',
       items: [
-        { title: '问题一', leadUnitId: '市民政局', dueDate: '2026-12-31' },
-        { title: '问题二', leadUnitId: '市公安局', coUnitIds: `${JX.name}、市财政局`, dueDate: '2026年12月31日' },
-        { title: '问题三', leadUnitId: 'unit-a', dueDate: '2026-12-31', category: '督查检查发现', priority: '紧急' },
+        { title: '问题一', leadUnitId: '市民政局', dueDate: DUE },
+        { title: '问题二', leadUnitId: '市公安局', coUnitIds: `${JX.name}、市财政局`, dueDate: inWords(DUE) },
+        { title: '问题三', leadUnitId: 'unit-a', dueDate: DUE, category: '督查检查发现', priority: '紧急' },
       ],
     });
     expect(ok.statusCode, ok.body).toBe(201);
     const items = await itemsOf(ok.json().id, 3);
     expect(items.map((i) => [i.leadUnitId, i.coUnitIds, i.dueDate, i.category, i.priority])).toEqual([
-      ['unit-a', [], '2026-12-31', 'other', 'normal'],
-      ['unit-c', [JX.id, 'unit-b'], '2026-12-31', 'other', 'normal'],
-      ['unit-a', [], '2026-12-31', 'inspection', 'urgent'],
+      ['unit-a', [], DUE, 'other', 'normal'],
+      ['unit-c', [JX.id, 'unit-b'], DUE, 'other', 'normal'],
+      ['unit-a', [], DUE, 'inspection', 'urgent'],
     ]);
   });
 

@@ -5,6 +5,7 @@ import { createDb, type Db } from '../../lib/db';
 import { signToken } from '../../lib/tokens';
 import { attach, jpeg, pdf } from '../support/files';
 import { coC, leadA, outsider, supervisor, verifier } from '../support/actors';
+import { DUE } from '../support/dates';
 import { type ApiStack, TEST_SECRET, bearer, dbFingerprint, startApiStack, testApp } from '../support/api';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
@@ -29,7 +30,7 @@ const newItem = {
   source: '2026年消防安全专项督查',
   leadUnitId: 'unit-a',
   coUnitIds: ['unit-c'],
-  dueDate: '2026-12-31',
+  dueDate: DUE,
 };
 
 async function post(

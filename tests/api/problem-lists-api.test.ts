@@ -3,6 +3,7 @@ import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
 import { leadA, supervisor, verifier } from '../support/actors';
 import { type ApiStack, bearer, dbFingerprint, startApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -20,7 +21,7 @@ afterAll(() => stack?.close());
 const row = (title: string, extra: Record<string, unknown> = {}) => ({
   title,
   leadUnitId: 'unit-a',
-  dueDate: '2026-12-31',
+  dueDate: DUE,
   category: 'inspection',
   ...extra,
 });
@@ -59,7 +60,7 @@ describe('problem lists (问题清单)', () => {
     const csv = [
       // Past due dates only for items imported as begun in an older system (issue 16): backdated, with 立项日期.
       '问题描述,牵头单位,配合单位,完成时限,类别,立项日期',
-      '"楼道堆物,影响通行",市民政局,,2026-12-31,inspection,2026-11-02',
+      `"楼道堆物,影响通行",市民政局,,${DUE},inspection,2026-11-02`,
       '路灯损坏,unit-b,,2020-06-30,inspection,2020-01-02',
       '',
     ].join('\r\n');

@@ -13,6 +13,7 @@ import type { Db } from '../../lib/db';
 import { unitLabels, unitResolver } from '../../lib/unit-names';
 import { admin, leadA, supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { open } from '../support/items';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
@@ -90,7 +91,7 @@ describe('unit names: unique among siblings, qualified where shared', () => {
       method: 'POST',
       url: '/api/items',
       headers: bearer(supervisor),
-      payload: { title: '配合单位未办结', leadUnitId: 'unit-a', coUnitIds: ['jx-fgw'], dueDate: '2026-12-31' },
+      payload: { title: '配合单位未办结', leadUnitId: 'unit-a', coUnitIds: ['jx-fgw'], dueDate: DUE },
     });
     expect(opened.statusCode, opened.body).toBe(201);
     const id = opened.json().item.id;
@@ -114,7 +115,7 @@ describe('unit names: unique among siblings, qualified where shared', () => {
         payload: {
           title: '重名单位清单',
           source: '测试',
-          items: [{ title: '问题一', leadUnitId, dueDate: '2026-12-31' }],
+          items: [{ title: '问题一', leadUnitId, dueDate: DUE }],
         },
       });
     const before = await db.item.count();
@@ -176,7 +177,7 @@ describe('deadline policies: the default visible, overrides removable', () => {
       method: 'POST',
       url: '/api/items',
       headers: bearer(supervisor),
-      payload: { title: '规则测试', leadUnitId: 'unit-a', dueDate: '2026-12-31', category, priority },
+      payload: { title: '规则测试', leadUnitId: 'unit-a', dueDate: DUE, category, priority },
     });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().item.deadlines.policy as { id: string; version: number };

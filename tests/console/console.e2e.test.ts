@@ -121,11 +121,11 @@ describe('the console, clicked through in Chromium', () => {
     await supervisorPage.selectOption('#leadUnitId', 'unit-a');
     const due = addDays(shanghaiDate(Date.now()), 60);
     await supervisorPage.fill('#dueDate', due);
-    // Sent without a title: the server's refusal names the field, and what was typed stays.
+    // Sent without a title: the refusal names the field, at the field and above the form, and what was typed stays.
     await supervisorPage.click('form.new-item button[type="submit"]');
     await supervisorPage.waitForSelector('.field-error');
-    expect(await supervisorPage.textContent('.error')).toContain('请求参数有误');
-    expect(await supervisorPage.textContent('.field-error')).toContain('不能为空');
+    expect(await supervisorPage.textContent('.error')).toContain('事项标题');
+    expect(await supervisorPage.textContent('.field-error')).toContain('事项标题：不能为空');
     expect(await supervisorPage.inputValue('#leadUnitId')).toBe('unit-a');
     expect(await supervisorPage.inputValue('#dueDate')).toBe(due);
 

@@ -149,10 +149,18 @@ describe('event and notice drafts (pure)', () => {
   });
 
   it('calendar notices: none for an item without deadlines, or with every year known', () => {
-    const { item } = created();
+    // Due early in December: its last rung (ten working days after) is still in 2026.
+    const { item } = created('2026-12-10');
     expect(calendarNotices(item, null, keyOf)).toEqual([]);
     const started = startClocks(item, DEFAULT_POLICY, cal, Date.parse(OPENED_AT));
     expect(started.deadlines!.unknownYears).toEqual([]);
     expect(calendarNotices(started, null, keyOf)).toEqual([]);
+  });
+
+  it('calendar notices: a rung counted into an unknown year flags it, though the deadline is in a known one', () => {
+    const started = startClocks(created('2026-12-24').item, DEFAULT_POLICY, cal, Date.parse(OPENED_AT));
+    expect(started.deadlines!.clocks.closure!.deadline).toBe('2026-12-24');
+    expect(started.deadlines!.unknownYears).toEqual(['2027']);
+    expect(calendarNotices(started, null, keyOf).map((n) => n.key)).toEqual(['item-i1/calendar-unknown/2027']);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, ACTION_PAYLOADS, parseCommand, type Action, type Command } from '../../domain/commands';
 import type { Actor } from '../../domain/actors';
 import { ACTION_PARTY, createItem, decide, STATUSES, TRANSITIONS, type Item, type Status } from '../../domain/item';
-import { coC, leadA, outsider, supervisor, verifier } from '../support/actors';
+import { coC, leadA, leader, outsider, supervisor, verifier } from '../support/actors';
 import { startDeadlines } from '../../domain/deadlines';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
@@ -41,13 +41,30 @@ function fixture(status: Status, action: Action): Item {
       action === 'decideExtension'
         ? [{ requestedDueDate: '2027-03-31', reason: 'x', requestedBy: 'u-a', requestedAt: NOW }]
         : [],
+    instructions:
+      action === 'acknowledgeInstruction'
+        ? [{ text: '请加快整改', binding: true, by: 'u-leader', byName: '陈领导', at: NOW }]
+        : [],
     deadlines:
       action === 'reinspect'
-        ? {
-            ...startDeadlines(DEFAULT_POLICY, calendarOf(shippedYears()), Date.parse(NOW), '2026-12-31'),
-            reinspection: { due: '2027-03-01', dueAt: 0, state: 'due' },
-          }
-        : null,
+        ? { ...started(), reinspection: { due: '2027-03-01', dueAt: 0, state: 'due' } }
+        : action === 'decideAccountability'
+          ? {
+              ...started(),
+              fired: [
+                {
+                  step: 'closure',
+                  epoch: 1,
+                  key: 'closure-accountability',
+                  action: 'accountability',
+                  deadline: '2026-12-31',
+                  dueAt: 0,
+                  firedAt: 0,
+                  targets: ['leader'],
+                },
+              ],
+            }
+          : null,
   };
   switch (status) {
     case 'declined':
@@ -63,6 +80,10 @@ function fixture(status: Status, action: Action): Item {
   }
 }
 
+function started() {
+  return startDeadlines(DEFAULT_POLICY, calendarOf(shippedYears()), Date.parse(NOW), '2026-12-31');
+}
+
 function entitledActor(action: Action): Actor {
   switch (ACTION_PARTY[action]) {
     case 'supervisor':
@@ -73,6 +94,8 @@ function entitledActor(action: Action): Actor {
       return leadA;
     case 'co':
       return coC;
+    case 'leader':
+      return leader;
   }
 }
 
@@ -189,7 +212,8 @@ describe('guards', () => {
     if (!again.ok) throw new Error(again.message);
     const approved = decide(again.item, command('decideExtension', supervisor), NOW);
     if (!approved.ok) throw new Error(approved.message);
-    expect(approved.item.dueDate).toBe('2027-06-30');
+    // The sample payload's date: some months from the real today (tests/support/dates.ts), later than the fixture's.
+    expect(approved.item.dueDate).toBe(SAMPLE_PAYLOADS.requestExtension.dueDate);
     expect(approved.item.extensions).toHaveLength(2);
   });
 

@@ -20,6 +20,7 @@ import { attentionQuery, itemQuery } from '../../workflows/messages';
 import { NeedsAttentionKey } from '../../workflows/search-attributes';
 import { leadA, supervisor } from '../support/actors';
 import { bearer, seedUsers, testAppOptions, holdToContract } from '../support/api';
+import { LATER_DUE } from '../support/dates';
 import { act, newItemId, spec } from '../support/items';
 import { freshDatabase, uniqueTaskQueue, workflowBundle } from '../support/stack';
 import { timeSkippingConfig, timeSkippingEnv } from '../support/time-skipping';
@@ -72,7 +73,7 @@ describe('a dependency down past the retry limit', () => {
       const item = await openItem(env.client, taskQueue, {
         id: newItemId(),
         problemListId: null,
-        spec: spec({ dueDate: '2027-06-30' }),
+        spec: spec({ dueDate: LATER_DUE }),
         createdBy: supervisor,
         config: { maxDeclines: 2 },
       });

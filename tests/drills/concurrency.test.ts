@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -24,7 +25,7 @@ async function itemIn(steps: Array<[string, typeof p.supervisor, Record<string, 
   const created = await post('/api/items', p.supervisor, {
     title: '并发演练',
     leadUnitId: 'unit-a',
-    dueDate: '2026-12-31',
+    dueDate: DUE,
   });
   const id = created.json().item.id as string;
   for (const [a, actor, body] of steps) expect((await post(`/api/items/${id}/${a}`, actor, body)).statusCode).toBe(200);

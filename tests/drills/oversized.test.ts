@@ -11,6 +11,7 @@ import type { Item } from '../../domain/item';
 import { policyFor } from '../../lib/policies';
 import * as p from '../support/actors';
 import { bearer, startApiStack, testApp, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { TEST_DATA_CONVERTER, uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -63,7 +64,7 @@ describe('oversized requests', () => {
       payload: JSON.stringify({
         title: '超大请求',
         leadUnitId: 'unit-a',
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         description: '长'.repeat(400_000),
       }),
     });
@@ -75,7 +76,7 @@ describe('oversized requests', () => {
 
   it('a list under the body limit whose workflow input would not be: 413 naming the size, before Temporal', async () => {
     // 400 rows of backslashes: the CSV is under 1 MB, in JSON every one is escaped and doubles.
-    const body = csv(Array.from({ length: 400 }, (_, i) => [`问题 ${i}`, 'unit-a', '2026-12-31', '\\'.repeat(2400)]));
+    const body = csv(Array.from({ length: 400 }, (_, i) => [`问题 ${i}`, 'unit-a', DUE, '\\'.repeat(2400)]));
     expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
     const lists = await stack.db.problemList.count();
     const res = await postCsv(body);
@@ -90,7 +91,7 @@ describe('oversized requests', () => {
   it('a full list of ordinary rows still goes through, in one workflow start', async () => {
     // 1,000 rows with 200-character descriptions: 1.9 MB of input while each row carried its own
     // copy of the deadline policy, under 1 MB now that the list carries each policy once.
-    const body = csv(Array.from({ length: 1000 }, (_, i) => [`问题 ${i}`, 'unit-a', '2026-12-31', '描述'.repeat(100)]));
+    const body = csv(Array.from({ length: 1000 }, (_, i) => [`问题 ${i}`, 'unit-a', DUE, '描述'.repeat(100)]));
     const res = await postCsv(body);
     expect(res.statusCode, res.body.slice(0, 300)).toBe(201);
     expect(sent).toBe(1);

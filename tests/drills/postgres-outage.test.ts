@@ -17,6 +17,7 @@ import { migrate } from '../../lib/migrate';
 import { freePort } from '../../dev/ports';
 import * as p from '../support/actors';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
+import { DUE } from '../support/dates';
 import { connectTemporal, startTestWorker, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 
 const OUTAGE_MS = Number(process.env.DRILL_PG_OUTAGE_MS ?? 10_000);
@@ -67,7 +68,7 @@ describe('PostgreSQL stopped under load', () => {
       const res = await post('/api/items', p.supervisor, {
         title: `停库演练 ${i}`,
         leadUnitId: 'unit-a',
-        dueDate: '2026-12-31',
+        dueDate: DUE,
       });
       expect(res.statusCode, res.body).toBe(201);
       ids.push(res.json().item.id);
@@ -87,7 +88,7 @@ describe('PostgreSQL stopped under load', () => {
     const down = await post('/api/items', p.supervisor, {
       title: '停库时立项',
       leadUnitId: 'unit-a',
-      dueDate: '2026-12-31',
+      dueDate: DUE,
     });
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({ dependency: 'database' });

@@ -8,6 +8,7 @@ import { ROOT } from '../../lib/root';
 import { toolPath } from '../../dev/tools';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { multipart, pdf } from '../support/files';
@@ -160,7 +161,7 @@ describe('a cycle through the API', () => {
         planId: 'api-plan',
         period: '2026-10',
         openedAt: new Date(),
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         status: 'collecting',
       },
     });

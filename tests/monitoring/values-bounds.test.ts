@@ -9,6 +9,7 @@ import type { Actor } from '../../domain/actors';
 import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -58,7 +59,7 @@ describe('reported values', () => {
         planId: 'bounds-plan',
         period: '2026-10',
         openedAt: new Date(),
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         status: 'collecting',
       },
     });

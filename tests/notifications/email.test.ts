@@ -8,6 +8,7 @@ import type { NotificationKind } from '../../domain/notifications';
 import { createMailer, type Mailer } from '../../lib/mailer';
 import { leadA, supervisor, verifier } from '../support/actors';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
+import { declareYearsAhead, DUE } from '../support/dates';
 import * as people from '../support/actors';
 import { act, open } from '../support/items';
 import { testSmtp, type TestSmtp } from '../support/smtp';
@@ -37,6 +38,8 @@ beforeAll(async () => {
   db = (await freshDatabase()).db;
   await seedUnits(db);
   await seedUsers(db, Object.values(people));
+  // Items here are due some weeks from today: no calendar warning joins the notices counted.
+  await declareYearsAhead(db);
   await db.contact.createMany({
     data: [
       {
@@ -143,7 +146,7 @@ describe('notifications by email through a real SMTP server', () => {
     expect(mail.from?.text).toContain('督查督办系统');
     expect(mail.text).toContain('张经办：');
     expect(mail.text).toContain('责任单位：市民政局');
-    expect(mail.text).toMatch(/办理期限：2026-12-31（(剩余 \d+ 个工作日|今日到期|已逾期 \d+ 个工作日)）/);
+    expect(mail.text).toMatch(new RegExp(`办理期限：${DUE}（(剩余 \\d+ 个工作日|今日到期|已逾期 \\d+ 个工作日)）`));
     expect(mail.text).toContain(`https://duban.example.gov.cn/items/${item.id}`);
     expect(mail.html).toContain('<a href="https://duban.example.gov.cn/items/');
     expect(mail.messageId).toMatch(/@duban\.local>$/);
@@ -384,7 +387,7 @@ describe('notifications by email through a real SMTP server', () => {
     }
   });
 
-  it('records the acknowledgement when the link in the mail is opened', async () => {
+  it('records the acknowledgement when it is confirmed on the page the link in the mail opens', async () => {
     const item = await open(t.client, taskQueue, { title: '需确认收到的事项' });
     await deliverAll();
     const mail = smtp.received.find(
@@ -392,9 +395,13 @@ describe('notifications by email through a real SMTP server', () => {
     )!;
     const link = /确认收到：(\S+)/.exec(mail.text ?? '')![1]!;
     expect(link).toMatch(/^https:\/\/duban\.example\.gov\.cn\/api\/ack\/[0-9a-f]{32}$/);
+    // Opening the link shows the 确认已阅 button (tests/notifications/ack-link.test.ts); its POST records it.
     const res = await app.inject({ method: 'GET', url: new URL(link).pathname });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('已确认收到');
+    expect(res.body).toContain('确认已阅');
+    const confirmed = await app.inject({ method: 'POST', url: new URL(link).pathname });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.body).toContain('已确认收到');
     const row = await db.outboxMessage.findFirstOrThrow({
       where: { subjectKind: 'item', subjectId: item.id, recipientEmail: 'zhang@mz.example.gov.cn' },
     });
@@ -427,7 +434,13 @@ describe('notifications by email through a real SMTP server', () => {
       report_request: [[{ period: '2026-10' }, '数据报送通知']],
       report_remind: [[{ period: '2026-10' }, '报送提醒']],
       report_chase: [[{ period: '2026-10' }, '催报通知']],
+      report_urged: [[{ period: '2026-10', indicators: ['一般公共预算收入增幅'] }, '督查室催报']],
       cycle_published: [[{ period: '2026-10' }, '监测晾晒通报']],
+      instruction: [[{ instruction: '请加快整改进度', binding: true }, '领导批示']],
+      instruction_acknowledged: [[{ note: '已收悉' }, '领导批示已确认']],
+      initialled: [[{ note: '阅' }, '领导圈阅']],
+      accountability_decided: [[{ approved: false, reason: '继续督促' }, '通报问责决定']],
+      co_unit_reminder: [[{ note: '请尽快反馈' }, '配合任务提醒']],
       missing_address: 'to supervisors, about a contact: tests/notifications/contacts.test.ts',
       digest: 'a fold of other notices: the daily digest test above',
     };

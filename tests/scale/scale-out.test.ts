@@ -12,6 +12,7 @@ import { freePort } from '../../dev/ports';
 import { itemWorkflowId } from '../../workflows/ids';
 import * as p from '../support/actors';
 import { bearer, seedUnits, seedUsers, TEST_SECRET } from '../support/api';
+import { DUE } from '../support/dates';
 import { connectTemporal, freshDatabase, uniqueTaskQueue, type TemporalHandles } from '../support/stack';
 import { kill9, startApiProcess, startWorkerProcess } from '../support/worker-process';
 
@@ -101,7 +102,7 @@ describe('two workers and two API processes', () => {
       const r = await call('/api/items', p.supervisor, {
         title: `横向扩展 ${i}`,
         leadUnitId: 'unit-a',
-        dueDate: '2026-12-31',
+        dueDate: DUE,
       });
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       ids.push((r.json.item as { id: string }).id);

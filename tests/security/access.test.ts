@@ -26,6 +26,7 @@ import {
   type ApiStack,
   holdToContract,
 } from '../support/api';
+import { DUE } from '../support/dates';
 import { testConfig } from '../support/config';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -43,7 +44,7 @@ async function open(leadUnitId = 'unit-a', title = '占道经营整治'): Promis
     method: 'POST',
     url: '/api/items',
     headers: bearer(p.supervisor),
-    payload: { title, leadUnitId, dueDate: '2026-12-31' },
+    payload: { title, leadUnitId, dueDate: DUE },
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().item.id;
@@ -225,7 +226,7 @@ describe('authorisation inside the workflow', () => {
       method: 'POST',
       url: '/api/items',
       headers: bearer(p.districtSupervisor),
-      payload: { title: '越界立项', leadUnitId: 'unit-b', dueDate: '2026-12-31' },
+      payload: { title: '越界立项', leadUnitId: 'unit-b', dueDate: DUE },
     });
     expect(create.statusCode).toBe(403);
     expect(create.json().message).toContain('管辖范围');
@@ -261,7 +262,7 @@ describe('separation of duties', () => {
     for (const [method, url, payload] of [
       ['PUT', '/api/calendar/2031', { holidays: [], workdays: [], source: 'x' }],
       ['PUT', '/api/users/u-x2', { name: '某人', role: 'unit_handler', unitId: 'unit-a' }],
-      ['POST', '/api/items', { title: 'x', leadUnitId: 'unit-a', dueDate: '2026-12-31' }],
+      ['POST', '/api/items', { title: 'x', leadUnitId: 'unit-a', dueDate: DUE }],
     ] as const) {
       expect((await stack.app.inject({ method, url, headers: bearer(p.auditor), payload })).statusCode).toBe(403);
     }
@@ -367,7 +368,7 @@ describe('hardening', () => {
       payload: JSON.stringify({
         title: 'x',
         leadUnitId: 'unit-a',
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         description: 'x'.repeat(1_100_000),
       }),
     });
@@ -398,7 +399,7 @@ describe('hardening', () => {
           method: 'POST',
           url: '/api/items',
           headers: bearer(actor),
-          payload: { title: '限流测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+          payload: { title: '限流测试', leadUnitId: 'unit-a', dueDate: DUE },
         });
       const before = await stack.db.item.count();
       expect((await create(p.supervisor)).statusCode).toBe(201);

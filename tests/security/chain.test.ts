@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../lib/root';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -19,7 +20,7 @@ async function itemWithHistory(): Promise<string> {
   const created = await post('/api/items', p.supervisor, {
     title: '河道垃圾清理',
     leadUnitId: 'unit-a',
-    dueDate: '2026-12-31',
+    dueDate: DUE,
   });
   const id = created.json().item.id as string;
   for (const [a, actor, body] of [

@@ -9,6 +9,7 @@ import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { DOCS_PATH } from '../../api/app';
 import * as p from '../support/actors';
 import { bearer, startApiStack, TEST_SECRET, testApp, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { contractChecker, type OpenApiDoc } from '../support/contract';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -66,7 +67,7 @@ describe('the served OpenAPI document', () => {
     const open = operations()
       .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
       .map((o) => o.key);
-    expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health']);
+    expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health', 'POST /api/ack/{token}']);
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/api/demo'))).toEqual([]);
     // The embedded default (demo sign-in) does list them, as public operations.
     const dev = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
@@ -121,7 +122,7 @@ describe('the contract checker', () => {
       method: 'POST',
       url: '/api/items',
       headers: bearer(p.districtSupervisor),
-      payload: { title: '契约测试', leadUnitId: 'district-a', dueDate: '2026-12-31' },
+      payload: { title: '契约测试', leadUnitId: 'district-a', dueDate: DUE },
     });
     expect(created.statusCode, created.body).toBe(201);
     const item = created.json().item;

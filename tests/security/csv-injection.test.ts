@@ -3,6 +3,7 @@ import { ledgerCsv, type Ledger } from '../../api/read/ledger';
 import { csvCell, parseCsv, toCsv } from '../../lib/csv';
 import { supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 /** Titles a spreadsheet would run as formulas (OWASP "CSV Injection"). */
@@ -44,6 +45,7 @@ describe('csvCell: one cell of every CSV the product writes', () => {
   it('is what the ledger CSV is written with', () => {
     const ledger = {
       deadlines: [],
+      calendarChanges: [],
       pauses: [],
       extensions: [
         {
@@ -84,7 +86,7 @@ describe('GET /api/items/export with formula titles', () => {
         method: 'POST',
         url: '/api/items',
         headers: bearer(supervisor),
-        payload: { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+        payload: { title, leadUnitId: 'unit-a', dueDate: DUE },
       });
       expect(res.statusCode, res.body).toBe(201);
       ids.set(res.json().item.id, title);

@@ -8,6 +8,7 @@ import { verifyItemChain } from '../../lib/chain';
 import { ALLOWED_TYPES, safeFileName } from '../../lib/evidence-store';
 import * as p from '../support/actors';
 import { bearer, startApiStack, testApp, testEvidenceStore, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { attach, jpeg, pdf, upload, type Part } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 import type { Actor } from '../../domain/actors';
@@ -34,7 +35,7 @@ async function open(leadUnitId = 'unit-a', coUnitIds: string[] = []): Promise<st
     method: 'POST',
     url: '/api/items',
     headers: bearer(p.supervisor),
-    payload: { title: '违规搭建整改', leadUnitId, coUnitIds, dueDate: '2026-12-31' },
+    payload: { title: '违规搭建整改', leadUnitId, coUnitIds, dueDate: DUE },
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().item.id;

@@ -10,6 +10,7 @@ import type { Actor } from '../../domain/actors';
 import { ACTION_PARTY, type Party } from '../../domain/item';
 import * as p from '../support/actors';
 import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
+import { DUE, LATER_DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
@@ -58,7 +59,7 @@ const FIXTURE_STEPS: Record<Fixture, Array<[Action, Actor, unknown]>> = {
   extension: [
     ['sign', p.leadA, {}],
     ['filePlan', p.leadA, { plan: 'x' }],
-    ['requestExtension', p.leadA, { dueDate: '2027-06-30', reason: 'x' }],
+    ['requestExtension', p.leadA, { dueDate: LATER_DUE, reason: 'x' }],
   ],
   suspended: [['suspend', p.supervisor, { reason: 'x' }]],
 };
@@ -88,6 +89,11 @@ const STATE_FOR: Record<Action, Fixture> = {
   resume: 'suspended',
   withdraw: 'assigned',
   reinspect: 'verifying',
+  instruct: 'assigned',
+  acknowledgeInstruction: 'assigned',
+  initial: 'assigned',
+  decideAccountability: 'assigned',
+  remindCoUnits: 'assigned',
 };
 
 /** Who calls each action's route: the domain's party for it (ACTION_PARTY), played by one of the test users. */
@@ -96,6 +102,7 @@ const ACTOR_OF_PARTY: Record<Party, Actor> = {
   verifier: p.supervisor,
   lead: p.leadA,
   co: p.coC,
+  leader: p.leader,
 };
 const actorFor = (action: Action): Actor => ACTOR_OF_PARTY[ACTION_PARTY[action]];
 
@@ -105,7 +112,7 @@ async function itemFor(action: Action): Promise<string> {
     title: '模糊测试',
     leadUnitId: 'unit-a',
     coUnitIds: ['unit-c'],
-    dueDate: '2026-12-31',
+    dueDate: DUE,
   });
   const id = item.id as string;
   for (const [a, actor, body] of FIXTURE_STEPS[STATE_FOR[action]]) await post(actor, `/api/items/${id}/${a}`, body);
@@ -279,7 +286,7 @@ describe('random and malformed request bodies', () => {
         planId: 'fuzz-plan',
         period: '2026-10',
         openedAt: new Date(),
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         status: 'collecting',
       },
     });

@@ -12,6 +12,7 @@ import { ACTION_PARTY } from '../../domain/item';
 import { signToken } from '../../lib/tokens';
 import * as p from '../support/actors';
 import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
+import { DUE, LATER_DUE } from '../support/dates';
 import { jpeg, multipart } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -153,13 +154,15 @@ const STEP_BODIES: Partial<Record<Action, unknown>> = {
   coComplete: { text: '配合完成' },
   coReport: { text: '配合进展' },
   submit: { summary: '申请销号' },
-  requestExtension: { dueDate: '2027-06-30', reason: '工程量大' },
+  requestExtension: { dueDate: LATER_DUE, reason: '工程量大' },
   suspend: { reason: '等待政策' },
   verifyPass: { opinion: '通过' },
+  instruct: { instruction: '请加快整改', binding: true },
 };
 type Step = [Action, Actor];
 const PATHS: Record<string, Step[]> = {
   assigned: [],
+  instructed: [['instruct', p.leader]],
   declined: [['decline', p.leadA]],
   arbitration: [
     ['decline', p.leadA],
@@ -224,6 +227,12 @@ const STATE_FOR: Record<Action, keyof typeof PATHS> = {
   verifyPass: 'verifying',
   verifyReturn: 'verifying',
   reinspect: 'closed',
+  instruct: 'assigned',
+  acknowledgeInstruction: 'instructed',
+  initial: 'assigned',
+  // No 通报问责 has been proposed on the fixture (its ladder has not run that far): the entitled get 409.
+  decideAccountability: 'assigned',
+  remindCoUnits: 'assigned',
 };
 const ACTION_BODIES: Record<Action, unknown> = {
   sign: {},
@@ -238,12 +247,17 @@ const ACTION_BODIES: Record<Action, unknown> = {
   submit: { summary: '申请销号' },
   verifyPass: { opinion: '通过' },
   verifyReturn: { reasons: '材料不全' },
-  requestExtension: { dueDate: '2027-06-30', reason: '工程量大' },
+  requestExtension: { dueDate: LATER_DUE, reason: '工程量大' },
   decideExtension: { approved: true },
   suspend: { reason: '等待政策' },
   resume: {},
   withdraw: { reason: '重复立项' },
   reinspect: { relapsed: false, findings: '未反弹' },
+  instruct: { instruction: '请加快整改进度', binding: false },
+  acknowledgeInstruction: { note: '已收悉' },
+  initial: { note: '阅' },
+  decideAccountability: { approved: false, reason: '暂不通报，继续督促' },
+  remindCoUnits: {},
 };
 
 async function itemIn(state: keyof typeof PATHS): Promise<string> {
@@ -251,7 +265,7 @@ async function itemIn(state: keyof typeof PATHS): Promise<string> {
     title: `矩阵测试（${state}）`,
     leadUnitId: 'unit-a',
     coUnitIds: ['unit-c'],
-    dueDate: '2026-12-31',
+    dueDate: DUE,
   });
   expect(res.statusCode, res.body).toBe(201);
   const id = res.json().item.id as string;
@@ -279,8 +293,8 @@ function expectedForAction(col: Column, action: Action): number {
   const g = gate(col, action, true);
   if (g) return g;
   if (!related(col, action)) return 403;
-  // A closed item with no 回头看 scheduled: the entitled get the state machine's 409.
-  return action === 'reinspect' ? 409 : 200;
+  // A closed item with no 回头看 scheduled, an item with no 通报问责 proposed: the entitled get the state machine's 409.
+  return action === 'reinspect' || action === 'decideAccountability' ? 409 : 200;
 }
 
 interface Row {
@@ -345,6 +359,12 @@ function rows(): Row[] {
       expected: () => 404,
       request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }),
     },
+    {
+      method: 'POST',
+      route: '/api/ack/:token',
+      expected: () => 404,
+      request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }),
+    },
     readRow('/api/audit', 'audit.read', false, () => '/api/audit'),
     readRow('/api/users', 'users.manage', false, () => '/api/users'),
     {
@@ -355,12 +375,19 @@ function rows(): Row[] {
     },
     {
       method: 'POST',
+      route: '/api/notifications/read-all',
+      // Anyone signed in, for their own notices only; sent without a body, as a script would.
+      expected: (c) => gate(c, null, false) ?? 200,
+      request: async () => ({ url: '/api/notifications/read-all' }),
+    },
+    {
+      method: 'POST',
       route: '/api/items',
       // The district's supervisor may open items, but not for a unit outside the district.
       expected: (c) => gate(c, 'item.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
       request: async () => ({
         url: '/api/items',
-        body: { title: '新立项', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+        body: { title: '新立项', leadUnitId: 'unit-a', dueDate: DUE },
       }),
     },
     {
@@ -369,7 +396,7 @@ function rows(): Row[] {
       expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
       request: async () => ({
         url: '/api/problem-lists',
-        body: { title: '清单', items: [{ title: '问题一', leadUnitId: 'unit-a', dueDate: '2026-12-31' }] },
+        body: { title: '清单', items: [{ title: '问题一', leadUnitId: 'unit-a', dueDate: DUE }] },
       }),
     },
     {
@@ -378,7 +405,7 @@ function rows(): Row[] {
       expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
       request: async () => ({
         url: '/api/problem-lists/csv?title=CSV清单',
-        body: Buffer.from('title,leadUnitId,dueDate\n问题一,unit-a,2026-12-31\n'),
+        body: Buffer.from(`title,leadUnitId,dueDate\n问题一,unit-a,${DUE}\n`),
         headers: { 'content-type': 'text/csv' },
       }),
     },
@@ -398,6 +425,15 @@ function rows(): Row[] {
       request: async () => ({
         url: '/api/calendar/2032',
         body: { holidays: [{ date: '2032-10-01', name: '国庆节' }], workdays: [], source: '测试' },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/calendar/:year/impact',
+      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      request: async () => ({
+        url: '/api/calendar/2033/impact',
+        body: { holidays: [{ date: '2033-10-03', name: '国庆节' }], workdays: [] },
       }),
     },
     {
@@ -543,6 +579,33 @@ function rows(): Row[] {
       request: async () => ({ url: `/api/plans/${plan}/cycles`, body: { openedOn: '2026-03-05' } }),
     })),
     {
+      method: 'GET',
+      route: '/api/cycles/:id/draft',
+      // The report form of the caller's unit: unit-a's staff (its indicator); units the plan does not involve get the unknown id's 404.
+      expected: (c) =>
+        gate(c, 'indicator.report', false) ?? (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : 200),
+      request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/draft' }),
+    },
+    {
+      method: 'PUT',
+      route: '/api/cycles/:id/draft',
+      // A draft of the unit's own indicators only, as a report is.
+      expected: (c) =>
+        gate(c, 'indicator.report', false) ??
+        (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : LEAD.has(c) ? 200 : 403),
+      request: async () => ({
+        url: '/api/cycles/matrix-fixture-2026-10/draft',
+        body: { values: [{ code: 'MX1', value: 41, note: '草稿' }] },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/cycles/:id/remind',
+      // 催报 by a supervisor over unit-a, which has not reported yet (the values row below reports it).
+      expected: (c) => gate(c, 'plan.manage', false) ?? (!PLAN_ACCESS['matrix-fixture']!.sees.includes(c) ? 404 : 200),
+      request: async () => ({ url: '/api/cycles/matrix-fixture-2026-10/remind', body: { unitIds: ['unit-a'] } }),
+    },
+    {
       method: 'POST',
       route: '/api/cycles/:id/values',
       // Units report their own indicators only: the fixture's indicator belongs to unit-a. Units the plan does not involve get the unknown id's 404.
@@ -640,7 +703,7 @@ describe('the access matrix', () => {
           planId: plan,
           period: '2026-10',
           openedAt: new Date(),
-          dueDate: '2026-12-31',
+          dueDate: DUE,
           status: 'collecting',
         },
       });
@@ -655,7 +718,7 @@ describe('the access matrix', () => {
         headers: bearer(p.supervisor),
         payload: {
           title: `矩阵清单（${which}）`,
-          items: [{ title: `矩阵清单问题（${which}）`, leadUnitId, dueDate: '2026-12-31' }],
+          items: [{ title: `矩阵清单问题（${which}）`, leadUnitId, dueDate: DUE }],
         },
       });
       expect(r.statusCode, r.body).toBe(201);

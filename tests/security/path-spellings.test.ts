@@ -13,6 +13,7 @@ import { authPlugin } from '../../api/auth';
 import { isApiPath } from '../../api/console';
 import * as p from '../support/actors';
 import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { jpeg, multipart } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
     method: 'POST',
     url: '/api/items',
     headers: bearer(p.supervisor),
-    payload: { title: '拼写测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+    payload: { title: '拼写测试', leadUnitId: 'unit-a', dueDate: DUE },
   });
   expect(created.statusCode, created.body).toBe(201);
   item = created.json().item.id;
@@ -234,6 +235,6 @@ describe('a route must declare its access', () => {
         .filter(([, op]) => Array.isArray(op.security) && op.security.length === 0)
         .map(([m]) => `${m.toUpperCase()} ${route}`),
     );
-    expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health']);
+    expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health', 'POST /api/ack/{token}']);
   });
 });

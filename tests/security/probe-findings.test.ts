@@ -10,6 +10,7 @@ import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import * as p from '../support/actors';
 import { DOCS_PATH } from '../../api/app';
 import { bearer, dbFingerprint, startApiStack, testApp, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { jpeg, multipart } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 
@@ -34,14 +35,14 @@ describe('text no database can store', () => {
       ['标题\u0000', 'body.title'],
       ['标题\ud800', 'body.title'],
     ] as const) {
-      const res = await post('/api/items', p.supervisor, { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' });
+      const res = await post('/api/items', p.supervisor, { title, leadUnitId: 'unit-a', dueDate: DUE });
       expect(res.statusCode).toBe(400);
       expect(res.json().fields).toEqual([{ field, reason: expect.stringContaining('空字符') }]);
     }
     const lead = await post('/api/items', p.supervisor, {
       title: '正常',
       leadUnitId: 'unit-a\u0000',
-      dueDate: '2026-12-31',
+      dueDate: DUE,
     });
     expect(lead.statusCode).toBe(400);
     expect(lead.json().fields[0].field).toBe('body.leadUnitId');
@@ -83,7 +84,7 @@ describe('dates', () => {
     const res = await post('/api/items', p.supervisor, {
       title: '超长'.repeat(200),
       leadUnitId: 'unit-a',
-      dueDate: '2026-12-31',
+      dueDate: DUE,
       extra: 1,
     });
     expect(res.statusCode).toBe(400);
@@ -97,7 +98,7 @@ describe('a district supervisor assigns work only inside the district', () => {
       title: '区内事项',
       leadUnitId: 'district-a',
       coUnitIds: ['unit-b'],
-      dueDate: '2026-12-31',
+      dueDate: DUE,
     });
     expect(open.statusCode).toBe(403);
     expect(open.json()).toMatchObject({
@@ -109,7 +110,7 @@ describe('a district supervisor assigns work only inside the district', () => {
       title: '区内事项',
       leadUnitId: 'district-a',
       coUnitIds: ['district-t'],
-      dueDate: '2026-12-31',
+      dueDate: DUE,
     });
     expect(ok.statusCode, ok.body).toBe(201);
     const id = ok.json().item.id as string;
@@ -124,7 +125,7 @@ describe('a district supervisor assigns work only inside the district', () => {
 
     const list = await post('/api/problem-lists', p.districtSupervisor, {
       title: '区清单',
-      items: [{ title: '问题', leadUnitId: 'district-a', coUnitIds: ['unit-a'], dueDate: '2026-12-31' }],
+      items: [{ title: '问题', leadUnitId: 'district-a', coUnitIds: ['unit-a'], dueDate: DUE }],
     });
     expect(list.statusCode).toBe(403);
     expect(list.json().fields).toEqual([
@@ -208,7 +209,7 @@ describe('the second probe', () => {
     const created = await post('/api/items', p.supervisor, {
       title: '上传格式',
       leadUnitId: 'unit-a',
-      dueDate: '2026-12-31',
+      dueDate: DUE,
     });
     const id = created.json().item.id as string;
     expect((await post(`/api/items/${id}/sign`, p.leadA, {})).statusCode).toBe(200);
@@ -250,7 +251,7 @@ describe('the second probe', () => {
   it('a CSV problem list over 1,000 rows is refused at once', async () => {
     const csv = [
       '问题描述,牵头单位,完成时限',
-      ...Array.from({ length: 1001 }, (_, i) => `问题${i},unit-a,2026-12-31`),
+      ...Array.from({ length: 1001 }, (_, i) => `问题${i},unit-a,${DUE}`),
     ].join('\n');
     const res = await stack.app.inject({
       method: 'POST',

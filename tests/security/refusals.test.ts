@@ -9,6 +9,7 @@ import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import { lifetimeProblem, MAX_TOKEN_SECONDS, signToken } from '../../lib/tokens';
 import * as p from '../support/actors';
 import { bearer, startApiStack, TEST_SECRET, testApp, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -19,7 +20,7 @@ beforeAll(async () => {
     method: 'POST',
     url: '/api/items',
     headers: bearer(p.supervisor),
-    payload: { title: '审计测试', leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+    payload: { title: '审计测试', leadUnitId: 'unit-a', dueDate: DUE },
   });
   expect(res.statusCode, res.body).toBe(201);
   item = res.json().item.id;

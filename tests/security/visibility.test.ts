@@ -11,6 +11,7 @@ import { cycleSubject, itemSubject, subjectColumns, type Subject } from '../../d
 import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { multipart, pdf } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -88,7 +89,7 @@ describe('plans, schedules and cycles', () => {
         planId: 'vis-city',
         period: '2026-10',
         openedAt: new Date(),
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         status: 'collecting',
       },
     });
@@ -354,7 +355,7 @@ describe('plans, schedules and cycles', () => {
         planId: 'vis-mixed',
         period: '2026-11',
         openedAt: new Date(),
-        dueDate: '2026-12-31',
+        dueDate: DUE,
         status: 'collecting',
       },
     });
@@ -391,7 +392,7 @@ describe('problem lists', () => {
   ) => {
     const res = await call('POST', '/api/problem-lists', actor, {
       title,
-      items: rows.map((r, i) => ({ title: `${title}问题${i + 1}`, dueDate: '2026-12-31', ...r })),
+      items: rows.map((r, i) => ({ title: `${title}问题${i + 1}`, dueDate: DUE, ...r })),
     });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id as string;
@@ -451,7 +452,7 @@ describe('problem lists', () => {
   it('shows its author a list at once, before its items are recorded', async () => {
     const res = await call('POST', '/api/problem-lists', ds, {
       title: '区级清单',
-      items: [{ title: '街道问题', leadUnitId: 'district-t', dueDate: '2026-12-31' }],
+      items: [{ title: '街道问题', leadUnitId: 'district-t', dueDate: DUE }],
     });
     expect(res.statusCode, res.body).toBe(201);
     expect((await get(`/api/problem-lists/${res.json().id}`, ds)).statusCode).toBe(200);
@@ -470,7 +471,7 @@ describe('undelivered notifications', () => {
       const res = await call('POST', '/api/items', p.supervisor, {
         title: `${SECRET}（${leadUnitId}）`,
         leadUnitId,
-        dueDate: '2026-12-31',
+        dueDate: DUE,
       });
       expect(res.statusCode, res.body).toBe(201);
       return res.json().item.id as string;

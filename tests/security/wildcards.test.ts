@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { likeLiteral } from '../../api/read/like';
 import { auditor, supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -29,7 +30,7 @@ describe('search text is matched literally, never as a LIKE pattern', () => {
         method: 'POST',
         url: '/api/items',
         headers: bearer(supervisor),
-        payload: { title, leadUnitId: 'unit-a', dueDate: '2026-12-31' },
+        payload: { title, leadUnitId: 'unit-a', dueDate: DUE },
       });
       expect(res.statusCode, res.body).toBe(201);
       byTitle.set(title, res.json().item.id);

@@ -6,6 +6,7 @@ import type { Item } from '../../domain/item';
 import { actOnItem, openItem } from '../../workflows/client/items';
 import { supervisor } from './actors';
 import { testConfig } from './config';
+import { DUE } from './dates';
 import { SAMPLE_PAYLOADS } from './payloads';
 
 export function newItemId(): string {
@@ -21,7 +22,7 @@ export function spec(overrides: Partial<CreateItem> = {}): CreateItem {
     source: '2026年第三季度专项督查',
     leadUnitId: 'unit-a',
     coUnitIds: [],
-    dueDate: '2026-12-31',
+    dueDate: DUE,
     ...overrides,
   };
 }

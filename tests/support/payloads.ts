@@ -1,4 +1,5 @@
 import type { Action, ActionPayload } from '../../domain/commands';
+import { LATER_DUE } from './dates';
 
 /** A valid payload for every action, for tests that walk the whole table. */
 export const SAMPLE_PAYLOADS: { [A in Action]: ActionPayload<A> } = {
@@ -14,10 +15,15 @@ export const SAMPLE_PAYLOADS: { [A in Action]: ActionPayload<A> } = {
   submit: { summary: '整改完成，申请销号', attachments: [{ name: '现场照片.jpg', ref: 'evidence/1' }] },
   verifyPass: { opinion: '核查属实' },
   verifyReturn: { reasons: '材料不全' },
-  requestExtension: { dueDate: '2027-06-30', reason: '工程量大' },
+  requestExtension: { dueDate: LATER_DUE, reason: '工程量大' },
   decideExtension: { approved: true, opinion: '同意' },
   suspend: { reason: '等待上级政策' },
   resume: { note: '' },
   withdraw: { reason: '重复立项' },
-  reinspect: { relapsed: true, findings: '回头看发现问题反弹', dueDate: '2027-06-30', attachments: [] },
+  reinspect: { relapsed: true, findings: '回头看发现问题反弹', dueDate: LATER_DUE, attachments: [] },
+  instruct: { instruction: '请加快整改进度，月底前见成效', binding: true },
+  acknowledgeInstruction: { note: '已收悉，将按批示落实' },
+  initial: { note: '阅' },
+  decideAccountability: { approved: true, reason: '同意通报' },
+  remindCoUnits: { note: '请尽快反馈配合情况' },
 };

@@ -7,6 +7,7 @@ import { itemQuery } from '../../workflows/messages';
 import { DueDateKey } from '../../workflows/search-attributes';
 import { openProblemList } from '../../workflows/client/items';
 import { coC, leadA, leadB, supervisor, verifier } from '../support/actors';
+import { dueIn } from '../support/dates';
 import { act, newItemId, open, spec } from '../support/items';
 import {
   connectTemporal,
@@ -116,17 +117,19 @@ describe('item workflow on a real Temporal server', () => {
 
   it('moves the due date on an approved extension, in the read model and the search attributes', async () => {
     const item = await open(t.client, taskQueue);
+    // Both later than the item's due date (`spec()`'s, some weeks from today).
+    const [extended, again] = [dueIn(120), dueIn(150)];
     await act(t.client, item, 'sign', leadA);
-    await act(t.client, item, 'requestExtension', leadA, { dueDate: '2027-03-31', reason: '需协调资金' });
+    await act(t.client, item, 'requestExtension', leadA, { dueDate: extended, reason: '需协调资金' });
     await expectRefused(
-      act(t.client, item, 'requestExtension', leadA, { dueDate: '2027-04-30', reason: '再延' }),
+      act(t.client, item, 'requestExtension', leadA, { dueDate: again, reason: '再延' }),
       'precondition_failed',
     );
     const decided = await act(t.client, item, 'decideExtension', supervisor, { approved: true, opinion: '同意延期' });
-    expect(decided.dueDate).toBe('2027-03-31');
-    expect((await db.item.findUniqueOrThrow({ where: { id: item.id } })).dueDate).toBe('2027-03-31');
+    expect(decided.dueDate).toBe(extended);
+    expect((await db.item.findUniqueOrThrow({ where: { id: item.id } })).dueDate).toBe(extended);
     const desc = await t.client.workflow.getHandle(itemWorkflowId(item.id)).describe();
-    expect(desc.typedSearchAttributes.get(DueDateKey)).toEqual(new Date('2027-03-31T23:59:59+08:00'));
+    expect(desc.typedSearchAttributes.get(DueDateKey)).toEqual(new Date(`${extended}T23:59:59+08:00`));
   });
 
   it('suspends and resumes where it was', async () => {

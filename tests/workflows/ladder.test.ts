@@ -140,11 +140,12 @@ describe('the deadline ledger', () => {
           requestedDueDate: newDue,
           decision: { approved: true, by: supervisor.userId },
         });
-        expect(ledger.deadlines.find((d: { step: string }) => d.step === 'closure')).toMatchObject({
-          epoch: 2,
-          deadline: newDue,
-          calendarVersion: cal.version,
-        });
+        // Every closure epoch is kept: the first, replaced by the approval, and the one in force.
+        const closure = ledger.deadlines.filter((d: { step: string }) => d.step === 'closure');
+        expect(closure).toHaveLength(2);
+        expect(closure[0]).toMatchObject({ epoch: 1, inForce: false, endedBy: 'decideExtension' });
+        expect(closure[0].endedByUserId).toBe(supervisor.userId);
+        expect(closure[1]).toMatchObject({ epoch: 2, deadline: newDue, calendarVersion: cal.version, inForce: true });
         expect(ledger.policy).toEqual({ id: 'default', version: 1 });
 
         const csv = await app.inject({

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, del, get, post, postCsv, put, query } from '../api';
 import { dateTime } from '../format';
 import { can, type Me } from '../state';
-import { ErrorBox, Loading, Options, useLoad, useUnits } from '../ui';
+import { ErrorBox, Loading, Options, Pager, useLoad, useUnits } from '../ui';
 
 interface Contact {
   id: string;
@@ -36,6 +36,9 @@ const ROLES: Array<[string, string]> = [
 type Draft = Record<'name' | 'role' | 'unitId' | 'email' | 'mobile' | 'imId', string> & { digest: boolean };
 const EMPTY: Draft = { name: '', role: 'handler', unitId: '', email: '', mobile: '', imId: '', digest: false };
 
+/** Contacts a page shows (the API gives at most 500 at a time). */
+const PAGE_SIZE = 100;
+
 const CSV_EXAMPLE = '姓名,单位,角色,邮箱,手机\n张三,市民政局,经办人,zhangsan@example.gov.cn,13800138000\n';
 
 /**
@@ -46,14 +49,23 @@ const CSV_EXAMPLE = '姓名,单位,角色,邮箱,手机\n张三,市民政局,经
 export function ContactsPage({ me }: { me: Me }) {
   const manage = can(me, 'contacts.manage');
   const { units } = useUnits();
-  const [unitId, setUnitId] = useState('');
-  const [missing, setMissing] = useState(false);
+  const [unitId, setUnitIdOnly] = useState('');
+  const [missing, setMissingOnly] = useState(false);
+  const [page, setPage] = useState(1);
+  // Another filter starts again at the first page.
+  const setUnitId = (v: string) => (setUnitIdOnly(v), setPage(1));
+  const setMissing = (v: boolean) => (setMissingOnly(v), setPage(1));
   const list = useLoad(
     () =>
-      get<{ contacts: Contact[]; gaps: Gap[] }>(
-        `/api/contacts${query({ unitId: unitId || undefined, missing: missing ? 'email' : undefined })}`,
+      get<{ total: number; limit: number; offset: number; contacts: Contact[]; gaps: Gap[] }>(
+        `/api/contacts${query({
+          unitId: unitId || undefined,
+          missing: missing ? 'email' : undefined,
+          limit: String(PAGE_SIZE),
+          offset: page > 1 ? String((page - 1) * PAGE_SIZE) : undefined,
+        })}`,
       ),
-    [unitId, missing],
+    [unitId, missing, page],
   );
   // null: no form open; '' a new contact; else the id of the contact being changed.
   const [editing, setEditing] = useState<string | null>(null);
@@ -256,7 +268,7 @@ export function ContactsPage({ me }: { me: Me }) {
             </div>
           )}
           {data.contacts.length === 0 ? (
-            <p class="muted">没有联系人。</p>
+            <p class="muted">{data.total > 0 ? '本页没有联系人。' : '没有联系人。'}</p>
           ) : (
             <table class="contact-list">
               <thead>
@@ -292,6 +304,9 @@ export function ContactsPage({ me }: { me: Me }) {
                 ))}
               </tbody>
             </table>
+          )}
+          {(data.total > PAGE_SIZE || page > 1) && (
+            <Pager page={page} pageSize={PAGE_SIZE} total={data.total} go={setPage} />
           )}
         </>
       )}
@@ -364,7 +379,7 @@ function CsvImport({ onDone }: { onDone: (message: string) => void }) {
     <form class="card csv-import" onSubmit={send}>
       <h2>从 CSV 导入</h2>
       <p class="muted">
-        首行为列名：姓名、单位、角色（经办人、单位负责人、督查专员、领导）、邮箱、手机，可加即时通讯、用户编号、每日汇总。同一单位、角色、姓名的联系人会被更新，空白的邮箱或手机保留原值。全部无误才导入。
+        列名：姓名、单位、角色（经办人、单位负责人、督查专员、领导）、邮箱、手机，可加即时通讯、用户编号、每日汇总；列名上方可有一行标题。同一单位、角色、姓名的联系人会被更新，空白的邮箱或手机保留原值。全部无误才导入。
       </p>
       <div class="field">
         <label for="csv-file">选择文件（UTF-8 CSV，Excel 另存为“CSV UTF-8”）</label>

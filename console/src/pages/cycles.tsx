@@ -46,30 +46,40 @@ export function CyclesPage() {
           {cycles.length === 0 ? (
             <p class="muted">尚无监测周期。</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>周期</th>
-                  <th>状态</th>
-                  <th>报送截止</th>
-                  <th>开启</th>
-                  <th>晾晒</th>
-                </tr>
-              </thead>
-              <tbody>
-                {cycles.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <Link href={`/cycles/${encodeURIComponent(c.id)}`}>{c.period}</Link>
-                    </td>
-                    <td>{CYCLE_STATUS[c.status] ?? c.status}</td>
-                    <td>{c.dueDate}</td>
-                    <td>{dateTime(c.openedAt)}</td>
-                    <td>{c.publishedAt ? dateTime(c.publishedAt) : '—'}</td>
+            <div class="cycle-scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th>周期</th>
+                    <th>状态</th>
+                    <th>报送截止</th>
+                    <th>开启</th>
+                    <th>晾晒</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {cycles.map((c) => (
+                    <tr key={c.id}>
+                      <td>
+                        <Link href={`/cycles/${encodeURIComponent(c.id)}`}>{c.period}</Link>
+                      </td>
+                      <td>
+                        {c.status === 'collecting' ? (
+                          <Link href={`/cycles/${encodeURIComponent(c.id)}`}>
+                            {CYCLE_STATUS[c.status]}：报送 / 查看
+                          </Link>
+                        ) : (
+                          (CYCLE_STATUS[c.status] ?? c.status)
+                        )}
+                      </td>
+                      <td>{c.dueDate}</td>
+                      <td>{dateTime(c.openedAt)}</td>
+                      <td>{c.publishedAt ? dateTime(c.publishedAt) : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </section>
       ))}

@@ -1,10 +1,19 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { get, query } from '../api';
 import type { ChartOption } from '../charts';
-import { LIGHT_LABELS, percent } from '../format';
+import { dateTime, LIGHT_LABELS, percent } from '../format';
 import { navigate } from '../router';
 import type { Me } from '../state';
-import { ErrorBox, Link, Loading, useLoad } from '../ui';
+import { ErrorBox, Link, Loading, StatusBadge, useLoad } from '../ui';
+import { GROUP_LABELS } from './cycle';
+
+interface CycleUnit {
+  unitId: string;
+  unitName: string;
+  group: string;
+  rank: number;
+  score: number;
+}
 
 interface Dashboard {
   today: string;
@@ -18,7 +27,31 @@ interface Dashboard {
   byLight: Array<{ light: string; count: number }>;
   overdueByUnit: Array<{ unitId: string; unitName: string; count: number; earliestDue: string }>;
   trend: Array<{ week: string; opened: number; closed: number }>;
+  redItems: Array<{
+    id: string;
+    title: string;
+    status: string;
+    statusLabel: string;
+    leadUnitName: string;
+    deadline: string;
+    overdueWorkingDays: number;
+  }>;
+  /** Null for a role that does not decide 通报问责. */
+  accountabilityPending: number | null;
+  cycles: Array<{
+    cycleId: string;
+    planTitle: string;
+    period: string;
+    publishedAt: string | null;
+    units: number;
+    lights: { green: number; yellow: number; red: number };
+    ranked: number;
+    top: CycleUnit[];
+    bottom: CycleUnit[];
+  }>;
 }
+
+const OPEN_STATUSES = 'assigned,declined,arbitration,signed,rectifying,verifying,suspended';
 
 const LIGHT_COLORS: Record<string, string> = { green: '#2e9d57', yellow: '#e0a100', red: '#d4380d' };
 
@@ -60,20 +93,19 @@ export function DashboardPage(_props: { me: Me }) {
   const d = data;
   const statusNames = Object.fromEntries(d.byStatus.map((s) => [s.label, s.status]));
   const unitIds = Object.fromEntries(d.overdueByUnit.map((u) => [u.unitName, u.unitId]));
+  const red = d.byLight.find((l) => l.light === 'red')?.count ?? 0;
   return (
     <div class="dashboard" data-loaded={loading ? undefined : 'true'}>
       <h1>
         督查总览 <small class="muted">截至 {d.today}</small>
       </h1>
+      {d.accountabilityPending !== null && <AccountabilityPending count={d.accountabilityPending} />}
       <div class="kpis">
         <Link href="/items" class="kpi">
           <span>事项总数</span>
           <strong data-kpi="total">{d.total.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link
-          href={`/items${query({ status: 'assigned,declined,arbitration,signed,rectifying,verifying,suspended' })}`}
-          class="kpi"
-        >
+        <Link href={`/items${query({ status: OPEN_STATUSES })}`} class="kpi">
           <span>在办</span>
           <strong data-kpi="open">{d.open.toLocaleString('zh-CN')}</strong>
         </Link>
@@ -81,14 +113,9 @@ export function DashboardPage(_props: { me: Me }) {
           <span>已超期</span>
           <strong data-kpi="overdue">{d.overdue.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link
-          href={`/items${query({ light: 'red', status: 'assigned,declined,arbitration,signed,rectifying,verifying,suspended' })}`}
-          class="kpi bad"
-        >
+        <Link href={`/items${query({ light: 'red', status: OPEN_STATUSES })}`} class="kpi bad">
           <span>红灯</span>
-          <strong data-kpi="red">
-            {(d.byLight.find((l) => l.light === 'red')?.count ?? 0).toLocaleString('zh-CN')}
-          </strong>
+          <strong data-kpi="red">{red.toLocaleString('zh-CN')}</strong>
         </Link>
         <Link href={`/items${query({ status: 'closed' })}`} class="kpi good">
           <span>已销号（销号率）</span>
@@ -103,6 +130,11 @@ export function DashboardPage(_props: { me: Me }) {
           <Link href={`/items${query({ attention: 'true' })}`}>查看这些事项</Link>
         </p>
       )}
+      <div class="overview">
+        <RedItems items={d.redItems} red={red} />
+        <Cycles cycles={d.cycles} />
+        <OverdueUnits units={d.overdueByUnit} />
+      </div>
       <div class="charts">
         <section class="card">
           <h2>事项状态</h2>
@@ -173,33 +205,160 @@ export function DashboardPage(_props: { me: Me }) {
           />
         </section>
       </div>
-      {d.overdueByUnit.length > 0 && (
-        <section class="card">
-          <h2>超期单位明细</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>单位</th>
-                <th>超期事项</th>
-                <th>最早到期</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.overdueByUnit.map((u) => (
-                <tr key={u.unitId}>
-                  <td>
-                    <Link href={`/items${query({ unit: u.unitId, overdue: 'true', sort: '-overdueDays' })}`}>
-                      {u.unitName}
-                    </Link>
-                  </td>
-                  <td>{u.count}</td>
-                  <td>{u.earliestDue}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
     </div>
+  );
+}
+
+/** For a leader, first: the 通报问责 the ladder proposed that wait for his decision, a tap from 待我处理. */
+function AccountabilityPending({ count }: { count: number }) {
+  return count > 0 ? (
+    <p class="notice bad pending" data-accountability-pending={count}>
+      有 <strong>{count}</strong> 项通报问责建议待您决定。
+      <Link href="/inbox">到“待我处理”中决定</Link>
+    </p>
+  ) : (
+    <p class="notice good pending" data-accountability-pending="0">
+      没有待您决定的通报问责建议。
+    </p>
+  );
+}
+
+/** The red items most overdue (as the list sorts 超期最久), each a link to its page; on a phone, cards. */
+function RedItems({ items, red }: { items: Dashboard['redItems']; red: number }) {
+  return (
+    <section class="card red-items" data-red-items aria-labelledby="red-items-heading">
+      <h2 id="red-items-heading">
+        红灯事项{' '}
+        <small class="muted">
+          {red > items.length ? `超期最久的 ${items.length} 项，共 ${red} 项` : `共 ${red} 项`}
+        </small>
+      </h2>
+      {items.length === 0 ? (
+        <p class="muted">没有亮红灯的在办事项。</p>
+      ) : (
+        <table class="cards">
+          <thead>
+            <tr>
+              <th>事项</th>
+              <th>牵头单位</th>
+              <th>超期</th>
+              <th>状态</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((r) => (
+              <tr key={r.id} data-item={r.id}>
+                <td class="card-title">
+                  <Link href={`/items/${encodeURIComponent(r.id)}`}>{r.title}</Link>
+                </td>
+                <td data-label="牵头单位">{r.leadUnitName}</td>
+                <td data-label="超期">
+                  {r.overdueWorkingDays > 0 ? (
+                    <span class="overdue-days">{r.overdueWorkingDays} 个工作日</span>
+                  ) : (
+                    '未超期'
+                  )}
+                  <span class="muted">（期限 {r.deadline}）</span>
+                </td>
+                <td data-label="状态" class="inline">
+                  <StatusBadge status={r.status} label={r.statusLabel} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {red > 0 && (
+        <p class="more">
+          <Link href={`/items${query({ light: 'red', status: OPEN_STATUSES, sort: '-overdueDays' })}`}>
+            全部红灯事项（{red} 项）
+          </Link>
+        </p>
+      )}
+    </section>
+  );
+}
+
+const unitPlace = (u: CycleUnit) => `${u.unitName}（${GROUP_LABELS[u.group] ?? u.group}第 ${u.rank} 名）`;
+
+/** The latest published 晾晒 of each plan: the lights of the caller's units, the best and the worst, a link to the board. */
+function Cycles({ cycles }: { cycles: Dashboard['cycles'] }) {
+  return (
+    <section class="card cycle-results" data-cycles aria-labelledby="cycles-heading">
+      <h2 id="cycles-heading">最近晾晒结果</h2>
+      {cycles.length === 0 ? (
+        <p class="muted">暂无已晾晒的监测周期。</p>
+      ) : (
+        <ul class="plain">
+          {cycles.map((c) => (
+            <li key={c.cycleId} data-cycle={c.cycleId}>
+              <p class="cycle-title">
+                <Link href={`/cycles/${encodeURIComponent(c.cycleId)}`}>
+                  {c.planTitle} · {c.period} 晾晒
+                </Link>
+                {c.publishedAt && <small class="muted"> {dateTime(c.publishedAt)}</small>}
+              </p>
+              <p>
+                {c.units} 个单位的指标：
+                <span class="light light-green">绿 {c.lights.green}</span>
+                <span class="light light-yellow">黄 {c.lights.yellow}</span>
+                <span class="light light-red">红 {c.lights.red}</span>
+              </p>
+              {c.top.length > 0 && (
+                <p data-top>
+                  <span class="muted">排名靠前：</span>
+                  {c.top.map(unitPlace).join('、')}
+                </p>
+              )}
+              {c.bottom.length > 0 && (
+                <p data-bottom>
+                  <span class="muted">排名靠后：</span>
+                  {c.bottom.map(unitPlace).join('、')}
+                </p>
+              )}
+              {c.ranked === 0 && <p class="muted">本期没有单位参与排名。</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p class="more">
+        <Link href="/cycles">全部监测计划</Link>
+      </p>
+    </section>
+  );
+}
+
+/** The units with most overdue items, each a link to its overdue items. */
+function OverdueUnits({ units }: { units: Dashboard['overdueByUnit'] }) {
+  return (
+    <section class="card" data-overdue-units aria-labelledby="overdue-units-heading">
+      <h2 id="overdue-units-heading">超期单位明细</h2>
+      {units.length === 0 ? (
+        <p class="muted">没有超期事项。</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>单位</th>
+              <th>超期事项</th>
+              <th>最早到期</th>
+            </tr>
+          </thead>
+          <tbody>
+            {units.map((u) => (
+              <tr key={u.unitId}>
+                <td>
+                  <Link href={`/items${query({ unit: u.unitId, overdue: 'true', sort: '-overdueDays' })}`}>
+                    {u.unitName}
+                  </Link>
+                </td>
+                <td>{u.count}</td>
+                <td>{u.earliestDue}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

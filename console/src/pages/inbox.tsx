@@ -3,6 +3,7 @@ import { get } from '../api';
 import { daysLeft } from '../format';
 import { isUnitRole, loadMeta, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, useLoad, useUnits } from '../ui';
+import { UnreadLink } from './messages';
 
 /** What the signed-in user (for a unit: the unit) owes, most urgent first. */
 export function InboxPage({ me }: { me: Me }) {
@@ -15,13 +16,14 @@ export function InboxPage({ me }: { me: Me }) {
   return (
     <div>
       <h1>
-        {title} <small class="muted">{entries.length} 项，按紧急程度排序</small>
+        {title} <small class="muted">{entries.length} 项，按紧急程度排序</small> <UnreadLink />
       </h1>
       <ErrorBox error={inbox.error} />
       {entries.length === 0 ? (
         <p class="muted">暂无待办事项。</p>
       ) : (
-        <table class="inbox">
+        // On a phone each row is a card, the title first (styles.css: table.cards).
+        <table class="inbox cards">
           <thead>
             <tr>
               <th>剩余时间</th>
@@ -39,8 +41,10 @@ export function InboxPage({ me }: { me: Me }) {
                 data-item={e.itemId}
                 class={e.workingDaysLeft < 0 ? 'overdue' : e.workingDaysLeft <= 2 ? 'soon' : ''}
               >
-                <td class="days">{daysLeft(e.workingDaysLeft)}</td>
-                <td>
+                <td class="days" data-label="剩余时间">
+                  {daysLeft(e.workingDaysLeft)}
+                </td>
+                <td class="card-title">
                   <Link href={`/items/${encodeURIComponent(e.itemId)}`}>{e.title}</Link>
                   {e.lastReturn && (
                     <p class="returned">
@@ -48,14 +52,14 @@ export function InboxPage({ me }: { me: Me }) {
                     </p>
                   )}
                 </td>
-                <td>{e.owes.map((a) => meta.data?.actions[a] ?? a).join('、')}</td>
-                <td>
+                <td data-label="需要办理">{e.owes.map((a) => meta.data?.actions[a] ?? a).join('、')}</td>
+                <td data-label="期限">
                   {e.deadlineLabel} {e.deadline}
                 </td>
-                <td>
+                <td data-label="灯色">
                   <LightBadge light={e.light} />
                 </td>
-                {!isUnitRole(me) && <td>{unitName(e.leadUnitId)}</td>}
+                {!isUnitRole(me) && <td data-label="牵头单位">{unitName(e.leadUnitId)}</td>}
               </tr>
             ))}
           </tbody>

@@ -2,10 +2,34 @@ import type { z } from 'zod';
 import type { Action, ACTION_PAYLOADS } from '../../../domain/commands';
 import type { Item } from '../../../domain/item';
 import { useState } from 'preact/hooks';
-import { ApiError, download, get, newKey, post, upload } from '../api';
-import { CATEGORY_LABELS, dateTime, fileSize, PRIORITY_LABELS } from '../format';
+import { ApiError, download, get, newKey, post } from '../api';
+import { AttachmentList, EvidenceFiles, EvidencePickerField, useEvidencePicker } from '../files';
+import {
+  CATEGORY_LABELS,
+  closedLateText,
+  dateTime,
+  fileSize,
+  moveText,
+  PRIORITY_LABELS,
+  STEP_LABELS,
+  unknownYearsText,
+} from '../format';
 import { loadMeta, type Me, type Unit } from '../state';
-import { ErrorBox, LightBadge, Link, Loading, Options, StatusBadge, useLoad, useUnits } from '../ui';
+import {
+  ErrorBox,
+  FieldError,
+  FormAlert,
+  invalidProps,
+  LightBadge,
+  Link,
+  Loading,
+  Options,
+  StatusBadge,
+  UnitPicker,
+  useFormErrors,
+  useLoad,
+  useUnits,
+} from '../ui';
 
 interface Attachment {
   name: string;
@@ -15,14 +39,59 @@ interface Attachment {
 }
 
 /** The item as the API shows it: the domain's state, with what the caller may do. */
-type ItemView = Item & { statusLabel: string; overdue: boolean; holdingUp: string[]; allowedActions: string[] };
+type ItemView = Item & {
+  statusLabel: string;
+  overdue: boolean;
+  holdingUp: string[];
+  allowedActions: string[];
+  /** Actions open to the caller in this state but not yet, with why (instead of a button that is missing). */
+  blockedActions?: Array<{ action: string; label: string; reason: string; openCoUnits?: string[] }>;
+  /** The closure deadline in force: the due date, moved to the next working day when it is a rest day. */
+  deadlineDate?: string | null;
+  calendarWarning?: boolean;
+  closedLateWorkingDays?: number | null;
+};
+
+/** What the item page shows of GET /api/items/:id/ledger: every deadline ever in force, and the calendar changes. */
+interface LedgerView {
+  unknownYears: string[];
+  closedLateWorkingDays: number | null;
+  openedDueDate: string | null;
+  dueDate: string;
+  deadlines: Array<{
+    step: string;
+    stepLabel: string;
+    epoch: number;
+    start: string;
+    deadline: string;
+    state: string;
+    calendarVersion: string;
+    inForce: boolean;
+    endedOn: string | null;
+    endedBy: string | null;
+    endedByLabel: string | null;
+    endedByUserId: string | null;
+  }>;
+  calendarChanges: Array<{
+    at: string;
+    from: string;
+    to: string;
+    moves: Array<{
+      kind: 'deadline' | 'rung' | 'reinspection';
+      step: string | null;
+      key: string | null;
+      from: string;
+      to: string;
+    }>;
+  }>;
+}
 
 interface TimelineEntry {
   seq: number;
   action: string;
   actionLabel: string;
   toStatus: string | null;
-  actor: { name: string; role: string; unitId: string | null };
+  actor: { userId?: string; name: string; role: string; unitId: string | null };
   at: string;
   payload: Record<string, unknown>;
   attachments: Attachment[] | null;
@@ -31,13 +100,33 @@ interface TimelineEntry {
 interface EvidenceFile {
   sha256: string;
   name: string;
+  mime: string;
   size: number;
   unitId: string | null;
   uploadedAt: string;
   reused?: boolean;
 }
 
-type FieldKind = 'text' | 'textarea' | 'date' | 'unit' | 'units' | 'approve' | 'relapsed' | 'percent' | 'files';
+type FieldKind =
+  | 'text'
+  | 'textarea'
+  | 'date'
+  | 'unit'
+  | 'units'
+  | 'approve'
+  | 'relapsed'
+  | 'accountability'
+  | 'binding'
+  | 'percent'
+  | 'files';
+
+/** The yes/no fields: what each answer says (yes first); sent as a boolean. */
+const CHOICES: Partial<Record<FieldKind, [string, string]>> = {
+  approve: ['同意延期', '不同意'],
+  relapsed: ['问题反弹，重新整改', '整改成果巩固'],
+  accountability: ['同意通报问责', '不同意'],
+  binding: ['须责任单位确认', '仅供参阅'],
+};
 interface Field {
   name: string;
   label: string;
@@ -92,6 +181,17 @@ const FORMS: Record<Action, Field[]> = {
     { name: 'dueDate', label: '重新整改时限（问题反弹时）', kind: 'date' },
     FILES,
   ],
+  instruct: [
+    { name: 'instruction', label: '批示内容', kind: 'textarea', required: true },
+    { name: 'binding', label: '是否须责任单位确认', kind: 'binding' },
+  ],
+  acknowledgeInstruction: [{ name: 'note', label: '落实意见', kind: 'textarea' }],
+  initial: [{ name: 'note', label: '圈阅意见（可不填）', kind: 'textarea' }],
+  decideAccountability: [
+    { name: 'approved', label: '决定', kind: 'accountability', required: true },
+    { name: 'reason', label: '理由', kind: 'textarea', required: true },
+  ],
+  remindCoUnits: [{ name: 'note', label: '提醒内容（可不填）', kind: 'textarea' }],
 };
 
 /** The texts an event's payload may carry, labelled for the timeline. */
@@ -109,6 +209,8 @@ const PAYLOAD_LABELS: Record<PayloadField, string | null> = {
   opinion: '意见',
   ruling: '裁定',
   findings: '回头看情况',
+  instruction: '批示',
+  binding: null,
   leadUnitId: null,
   coUnitIds: null,
   dueDate: null,
@@ -129,55 +231,64 @@ function ActionForm({
   action,
   label,
   units,
+  allowed,
   onDone,
 }: {
   item: ItemView;
   action: string;
   label: string;
   units: Unit[];
+  /** False once the item has moved on (someone else acted): the form stays, with what was typed, but cannot be sent. */
+  allowed: boolean;
   onDone: (succeeded: boolean) => void;
 }) {
   // The action's name comes from the server: one this console does not know has no fields.
   const fields = (FORMS as Partial<Record<string, Field[]>>)[action] ?? [];
   // What the user typed stays here through errors and reloads of the item.
   const [values, setValues] = useState<Values>({});
-  const [files, setFiles] = useState<File[]>([]);
-  const [error, setError] = useState<ApiError | null>(null);
+  const picker = useEvidencePicker();
+  // Each refused field's problem next to it, named, gone once the field is edited.
+  const errors = useFormErrors(Object.fromEntries(fields.map((f) => [f.name, f.label])));
+  // Someone else acted first: said in words, with the state the item is in now.
+  const [conflict, setConflict] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // One key per intended action: a retried click after a lost answer is not done twice.
   const [key, setKey] = useState(newKey());
-  const set = (name: string, v: string) => setValues((old) => ({ ...old, [name]: v }));
+  const set = (name: string, v: string) => {
+    setValues((old) => ({ ...old, [name]: v }));
+    errors.clear(name);
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    errors.reset();
+    setConflict(null);
     try {
       const body: Record<string, unknown> = {};
       for (const f of fields) {
         const v = values[f.name] ?? '';
         if (f.kind === 'files') continue;
-        if (f.kind === 'approve') body[f.name] = v === 'yes';
-        else if (f.kind === 'relapsed') body[f.name] = v === 'yes';
-        else if (f.kind === 'percent') {
+        if (CHOICES[f.kind]) {
+          if (v !== '' || f.required) body[f.name] = v === 'yes';
+        } else if (f.kind === 'percent') {
           if (v !== '') body[f.name] = Number(v);
-        } else if (v !== '' || f.required) body[f.name] = v;
+        } else if (f.kind === 'units') body[f.name] = v ? v.split(',') : [];
+        else if (v !== '' || f.required) body[f.name] = v;
       }
-      if (fields.some((f) => f.kind === 'files') && files.length > 0) {
-        const uploaded = await upload<{ files: Array<{ sha256: string }> }>(
-          `/api/items/${encodeURIComponent(item.id)}/evidence`,
-          files,
-        );
-        body.attachments = uploaded.files.map((f) => ({ sha256: f.sha256 }));
-      }
+      if (fields.some((f) => f.kind === 'files') && picker.files.length > 0)
+        body.attachments = await picker.upload(item.id);
       await post(`/api/items/${encodeURIComponent(item.id)}/${action}`, body, key);
       setValues({});
-      setFiles([]);
+      picker.clear();
       setKey(newKey());
       onDone(true);
     } catch (err) {
       const apiErr = err as ApiError;
-      setError(apiErr);
+      const now = apiErr.status === 409 ? apiErr.body : null;
+      if (now && typeof now.stateLabel === 'string' && now.state !== item.status)
+        setConflict(`已被他人处理（当前状态：${now.stateLabel}）。页面已刷新为最新状态，您填写的内容仍保留。`);
+      else errors.show(apiErr, values);
       // A refusal for the current state: show the item as it is now, with the text kept.
       if (apiErr.status === 409) onDone(false);
       if (apiErr.status !== 0 && apiErr.status < 500) setKey(newKey());
@@ -189,58 +300,78 @@ function ActionForm({
   return (
     <form class="action-form card" onSubmit={submit} data-action={action}>
       <h3>{label}</h3>
-      <ErrorBox error={error} />
+      <FormAlert text={conflict ?? errors.summary} />
+      {!allowed && !conflict && <p class="notice">事项状态已变化，当前不能再办理此操作；您填写的内容仍保留。</p>}
       {fields.map((f) => {
         const id = `${action}-${f.name}`;
-        const fieldError = error?.fields[f.name];
+        const fieldError = errors.at(f.name);
         const v = values[f.name] ?? '';
         const onInput = (e: Event) => set(f.name, (e.target as HTMLInputElement).value);
+        const aria = { ...invalidProps(id, fieldError), ...(f.required ? { 'aria-required': true as const } : {}) };
         return (
           <div class={`field${fieldError ? ' invalid' : ''}`} key={f.name}>
             <label for={id}>
               {f.label}
-              {f.required && <span class="req">*</span>}
+              {f.required && (
+                <span class="req" aria-hidden="true">
+                  *
+                </span>
+              )}
             </label>
-            {f.kind === 'textarea' && <textarea id={id} name={f.name} rows={3} value={v} onInput={onInput} />}
-            {f.kind === 'text' && <input id={id} name={f.name} value={v} onInput={onInput} />}
-            {f.kind === 'date' && <input id={id} name={f.name} type="date" value={v} onInput={onInput} />}
+            {f.kind === 'textarea' && <textarea id={id} name={f.name} rows={3} value={v} onInput={onInput} {...aria} />}
+            {f.kind === 'text' && <input id={id} name={f.name} value={v} onInput={onInput} {...aria} />}
+            {f.kind === 'date' && <input id={id} name={f.name} type="date" value={v} onInput={onInput} {...aria} />}
             {f.kind === 'percent' && (
-              <input id={id} name={f.name} type="number" min={0} max={100} value={v} onInput={onInput} />
+              <input
+                id={id}
+                name={f.name}
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={100}
+                value={v}
+                onInput={onInput}
+                {...aria}
+              />
             )}
             {f.kind === 'unit' && (
-              <select id={id} name={f.name} value={v} onChange={onInput}>
+              <select id={id} name={f.name} value={v} onChange={onInput} {...aria}>
                 <option value="">请选择单位</option>
                 <Options entries={units.map((u) => [u.id, u.name])} />
               </select>
             )}
-            {(f.kind === 'approve' || f.kind === 'relapsed') && (
-              <select id={id} name={f.name} value={v} onChange={onInput}>
+            {f.kind === 'units' && (
+              // Several units: typed to filter, chosen as chips (held here as ids joined by commas).
+              <UnitPicker
+                id={id}
+                units={units}
+                value={v ? v.split(',') : []}
+                onChange={(ids) => set(f.name, ids.join(','))}
+                invalid={Boolean(fieldError)}
+                describedBy={fieldError ? `${id}-error` : undefined}
+              />
+            )}
+            {CHOICES[f.kind] && (
+              <select id={id} name={f.name} value={v} onChange={onInput} {...aria}>
                 <option value="">请选择</option>
-                <option value="yes">{f.kind === 'approve' ? '同意延期' : '问题反弹，重新整改'}</option>
-                <option value="no">{f.kind === 'approve' ? '不同意' : '整改成果巩固'}</option>
+                <option value="yes">{CHOICES[f.kind]![0]}</option>
+                <option value="no">{CHOICES[f.kind]![1]}</option>
               </select>
             )}
-            {f.kind === 'files' && (
-              <>
-                <input
-                  id={id}
-                  name="file"
-                  type="file"
-                  multiple
-                  onChange={(e) => setFiles([...((e.target as HTMLInputElement).files ?? [])])}
-                />
-                {files.length > 0 && (
-                  <p class="muted">已选择：{files.map((x) => `${x.name}（${fileSize(x.size)}）`).join('、')}</p>
-                )}
-              </>
-            )}
-            {fieldError && <p class="field-error">{fieldError}</p>}
+            {f.kind === 'files' && <EvidencePickerField id={id} picker={picker} />}
+            <FieldError id={id} text={fieldError} />
           </div>
         );
       })}
-      <button type="submit" class={DANGER.has(action) ? 'danger' : 'primary'} disabled={busy}>
-        {busy ? '正在提交…' : `确认${label}`}
-      </button>
+      {allowed ? (
+        <button type="submit" class={DANGER.has(action) ? 'danger' : 'primary'} disabled={busy}>
+          {busy ? '正在提交…' : `确认${label}`}
+        </button>
+      ) : (
+        <button type="button" onClick={() => onDone(true)}>
+          收起
+        </button>
+      )}
     </form>
   );
 }
@@ -277,6 +408,81 @@ function Payload({ payload }: { payload: Record<string, unknown> }) {
   );
 }
 
+/**
+ * The deadlines that were replaced (an extension, a reassignment, a relapse, a calendar change),
+ * each with what replaced it, when and by whom, and the calendar changes applied to the item.
+ */
+function DeadlineHistory({ ledger, timeline }: { ledger: LedgerView; timeline: TimelineEntry[] }) {
+  const replaced = ledger.deadlines.filter((d) => !d.inForce);
+  if (replaced.length === 0 && ledger.calendarChanges.length === 0) return null;
+  const nameOf = (userId: string) => timeline.find((t) => t.actor.userId === userId)?.actor.name;
+  const stepLabel = (step: string, fallback: string) => (STEP_LABELS as Record<string, string>)[step] ?? fallback;
+  return (
+    <section class="card deadline-history" data-deadline-history>
+      <h2>期限变更</h2>
+      {replaced.length > 0 && (
+        <ul class="plain">
+          {ledger.deadlines.map((d, i) => {
+            if (d.inForce) return null;
+            const next = ledger.deadlines.slice(i + 1).find((x) => x.step === d.step);
+            const who = d.endedByUserId ? (nameOf(d.endedByUserId) ?? d.endedByUserId) : null;
+            return (
+              <li key={`${d.step}-${d.epoch}-${i}`} data-replaced={`${d.step}-${d.epoch}`}>
+                <span class="strike">
+                  {stepLabel(d.step, d.stepLabel)}期限 {d.deadline}
+                </span>
+                <span class="muted">（{d.start} 起算）</span>
+                {next && (
+                  <>
+                    {' → '}
+                    <strong>{next.deadline}</strong>
+                    {next.inForce ? '（现行）' : ''}
+                  </>
+                )}
+                <div class="muted small">
+                  {d.endedOn ? `${d.endedOn} ` : ''}因{d.endedByLabel ?? d.endedBy ?? '变更'}被替换
+                  {who && (
+                    <>
+                      ，办理人 {who}
+                      {who !== d.endedByUserId && <span class="mono">（{d.endedByUserId}）</span>}
+                    </>
+                  )}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {ledger.calendarChanges.length > 0 && (
+        <>
+          <h3>工作日历变更</h3>
+          <ul class="plain">
+            {ledger.calendarChanges.map((c) => (
+              <li key={c.at + c.to} data-calendar-change={c.to}>
+                <div>
+                  {dateTime(c.at)} 按新日历重新计算
+                  <span class="muted">
+                    （版本 <span class="mono">{c.from}</span> → <span class="mono">{c.to}</span>）
+                  </span>
+                </div>
+                {c.moves.length === 0 ? (
+                  <div class="muted small">日期未变</div>
+                ) : (
+                  <ul class="moves">
+                    {c.moves.map((m, n) => (
+                      <li key={n}>{moveText(m)}</li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function ItemPage({ me, id }: { me: Me; id: string }) {
   const detail = useLoad(
     () =>
@@ -292,6 +498,14 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
         : Promise.resolve({ files: [] }),
     [id, detail.data],
   );
+  // Failing to load the ledger only leaves its section out: the item itself is shown all the same.
+  const ledger = useLoad(
+    () =>
+      detail.data
+        ? get<LedgerView>(`/api/items/${encodeURIComponent(id)}/ledger?format=json`).catch(() => null)
+        : Promise.resolve(null),
+    [id, detail.data],
+  );
   const { units, unitName } = useUnits();
   const meta = useLoad(loadMeta, []);
   const [open, setOpen] = useState<string | null>(null);
@@ -300,11 +514,10 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
   if (!detail.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
   const { item, timeline, attention } = detail.data;
   const actionLabel = (a: string) => meta.data?.actions[a] ?? a;
-  const fetchFile = (sha: string, name: string) =>
-    download(`/api/items/${encodeURIComponent(item.id)}/evidence/${sha}`, name).catch((e: ApiError) => setFileError(e));
   const clocks = Object.entries(item.deadlines?.clocks ?? {}).filter(([, c]) => c.state !== 'done');
   const pendingExtension = item.extensions.find((e) => !e.decision);
   const lastReturn = [...timeline].reverse().find((t) => t.action === 'verifyReturn');
+  const closedLate = closedLateText(item.closedLateWorkingDays);
 
   return (
     <div class="item-page" data-status={item.status}>
@@ -322,8 +535,70 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
           起多次写入失败，系统正在定时重试，已办理的操作不会丢失；请联系运维人员。
         </p>
       )}
-      <div class="columns">
-        <div>
+      {item.calendarWarning && (
+        <p class="notice" data-calendar-warning>
+          {unknownYearsText(item.deadlines?.unknownYears ?? [])}
+        </p>
+      )}
+      {lastReturn && item.status === 'rectifying' && (
+        <p class="notice bad" data-last-return>
+          最近一次核查退回原因：{String(lastReturn.payload.reasons ?? '')}
+        </p>
+      )}
+      {item.instructions
+        .filter((i) => i.binding && !i.acknowledged)
+        .map((i) => (
+          <p key={i.at} class="notice" data-pending-instruction>
+            领导批示（{i.byName}，须责任单位确认）：{i.text}
+          </p>
+        ))}
+      {/* What the user can do comes first (on a phone, before the facts and the timeline; on a wide screen, at the top right). */}
+      <div class="item-layout">
+        <div class="item-actions">
+          <section class="card" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">可办理的操作</h2>
+            {(item.blockedActions ?? []).map((b) => (
+              <p key={b.action} class="notice" data-blocked-action={b.action}>
+                {b.label}暂不能办理：
+                {b.openCoUnits ? `配合单位${b.openCoUnits.map(unitName).join('、')}尚未办结` : b.reason}
+                {b.openCoUnits && item.allowedActions.includes('remindCoUnits') && '，可点击“提醒配合单位”催促其办结'}。
+              </p>
+            ))}
+            {item.allowedActions.length === 0 ? (
+              <p class="muted">当前状态下您没有可办理的操作。</p>
+            ) : (
+              <div class="actions">
+                {item.allowedActions.map((a) => (
+                  <button
+                    key={a}
+                    type="button"
+                    class={open === a ? 'primary' : ''}
+                    aria-expanded={open === a}
+                    onClick={() => setOpen(open === a ? null : a)}
+                    data-open-action={a}
+                  >
+                    {actionLabel(a)}
+                  </button>
+                ))}
+              </div>
+            )}
+          </section>
+          {open && (
+            <ActionForm
+              key={open}
+              item={item}
+              action={open}
+              label={actionLabel(open)}
+              units={units}
+              allowed={item.allowedActions.includes(open)}
+              onDone={(succeeded) => {
+                if (succeeded) setOpen(null);
+                detail.reload();
+              }}
+            />
+          )}
+        </div>
+        <div class="item-main">
           <section class="card facts">
             <dl>
               <dt>牵头单位</dt>
@@ -348,13 +623,23 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               <dt>办结时限</dt>
               <dd class={item.overdue ? 'bad' : ''}>
                 {item.dueDate}
+                {item.deadlineDate && item.deadlineDate !== item.dueDate && `（遇休息日顺延至 ${item.deadlineDate}）`}
                 {item.overdue && '（已超期）'}
               </dd>
+              {item.status === 'closed' && closedLate && (
+                <>
+                  <dt>办结情况</dt>
+                  <dd
+                    class={item.closedLateWorkingDays! > 0 ? 'bad' : 'good'}
+                    data-closed-late={item.closedLateWorkingDays}
+                  >
+                    {closedLate}
+                  </dd>
+                </>
+              )}
               {clocks.map(([step, c]) => (
                 <>
-                  <dt key={step}>
-                    {{ sign: '签收', plan: '整改方案', progress: '进展反馈', closure: '办结销号' }[step] ?? step}期限
-                  </dt>
+                  <dt key={step}>{(STEP_LABELS as Record<string, string>)[step] ?? step}期限</dt>
                   <dd>
                     {c.deadline}
                     {c.state === 'paused' ? '（暂停计时）' : c.state === 'held' ? '（核查中，暂停计时）' : ''}
@@ -387,11 +672,6 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
                 延期申请待审批：申请延至 {pendingExtension.requestedDueDate}，理由：{pendingExtension.reason}
               </p>
             )}
-            {lastReturn && item.status === 'rectifying' && (
-              <p class="notice bad" data-last-return>
-                最近一次核查退回原因：{String(lastReturn.payload.reasons ?? '')}
-              </p>
-            )}
             {item.plan && (
               <details>
                 <summary>整改方案</summary>
@@ -399,6 +679,8 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               </details>
             )}
           </section>
+
+          {ledger.data && <DeadlineHistory ledger={ledger.data} timeline={timeline} />}
 
           <section class="card">
             <h2>办理过程</h2>
@@ -416,20 +698,7 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
                     </span>
                     <Payload payload={t.payload ?? {}} />
                     {(t.attachments ?? []).length > 0 && (
-                      <ul class="files">
-                        {(t.attachments ?? []).map((a) => (
-                          <li key={a.sha256 ?? a.name}>
-                            {a.sha256 ? (
-                              <button class="link" onClick={() => void fetchFile(a.sha256!, a.name)}>
-                                {a.name}
-                              </button>
-                            ) : (
-                              a.name
-                            )}
-                            {a.size !== undefined && <span class="muted">（{fileSize(a.size)}）</span>}
-                          </li>
-                        ))}
-                      </ul>
+                      <AttachmentList itemId={item.id} attachments={t.attachments ?? []} onError={setFileError} />
                     )}
                   </div>
                 </li>
@@ -438,55 +707,24 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
           </section>
         </div>
 
-        <aside>
-          <section class="card">
-            <h2>可办理的操作</h2>
-            {item.allowedActions.length === 0 ? (
-              <p class="muted">当前状态下您没有可办理的操作。</p>
-            ) : (
-              <div class="actions">
-                {item.allowedActions.map((a) => (
-                  <button
-                    key={a}
-                    class={open === a ? 'primary' : ''}
-                    onClick={() => setOpen(open === a ? null : a)}
-                    data-open-action={a}
-                  >
-                    {actionLabel(a)}
-                  </button>
-                ))}
-              </div>
-            )}
-          </section>
-          {open && item.allowedActions.includes(open) && (
-            <ActionForm
-              key={open}
-              item={item}
-              action={open}
-              label={actionLabel(open)}
-              units={units}
-              onDone={(succeeded) => {
-                if (succeeded) setOpen(null);
-                detail.reload();
-              }}
-            />
-          )}
+        <aside class="item-side">
           {(evidence.data?.files.length ?? 0) > 0 && (
             <section class="card">
               <h2>佐证材料</h2>
-              <ul class="files">
-                {evidence.data!.files.map((f) => (
-                  <li key={f.sha256 + (f.unitId ?? '')}>
-                    <button class="link" onClick={() => void fetchFile(f.sha256, f.name)}>
-                      {f.name}
-                    </button>
+              <EvidenceFiles
+                itemId={item.id}
+                files={evidence.data!.files}
+                onError={setFileError}
+                keyOf={(f) => f.sha256 + (f.unitId ?? '')}
+                meta={(f) => (
+                  <>
                     <span class="muted">
                       （{fileSize(f.size)}，{unitName(f.unitId)}，{dateTime(f.uploadedAt)}）
                     </span>
                     {f.reused && <span class="tag bad">该文件曾在其他事项提交</span>}
-                  </li>
-                ))}
-              </ul>
+                  </>
+                )}
+              />
             </section>
           )}
           <section class="card">

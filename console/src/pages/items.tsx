@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, download, get, query } from '../api';
-import { CATEGORY_LABELS, dateTime, LIGHT_LABELS } from '../format';
+import { CATEGORY_LABELS, closedLateText, dateTime, LIGHT_LABELS } from '../format';
 import { navigate } from '../router';
 import { can, loadMeta, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, Options, Pager, StatusBadge, useLoad, useUnits } from '../ui';
@@ -16,6 +16,8 @@ interface Row {
   dueDate: string;
   deadlineDate: string | null;
   light: string;
+  calendarWarning?: boolean;
+  closedLateWorkingDays?: number | null;
   overdue: boolean;
   overdueWorkingDays: number;
   returnCount: number;
@@ -23,7 +25,18 @@ interface Row {
   updatedAt: string;
 }
 
-const FILTERS = ['status', 'light', 'unit', 'overdue', 'attention', 'q', 'sort', 'page', 'pageSize'] as const;
+const FILTERS = [
+  'status',
+  'light',
+  'unit',
+  'overdue',
+  'closedLate',
+  'attention',
+  'q',
+  'sort',
+  'page',
+  'pageSize',
+] as const;
 const SORTS: Record<string, string> = {
   '-updatedAt': '最近更新',
   '-overdueDays': '超期最久',
@@ -78,6 +91,7 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
           type="search"
           name="q"
           placeholder="按标题搜索"
+          aria-label="按标题搜索"
           value={q}
           onInput={(e) => setQ((e.target as HTMLInputElement).value)}
         />
@@ -118,6 +132,15 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
           />
           仅超期
         </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="closedLate"
+            checked={params.closedLate === 'true'}
+            onChange={(e) => set({ closedLate: (e.target as HTMLInputElement).checked ? 'true' : '' })}
+          />
+          超期办结
+        </label>
         <select
           name="sort"
           value={params.sort || '-updatedAt'}
@@ -145,48 +168,74 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
         <p class="muted">没有符合条件的事项。</p>
       ) : (
         <>
-          <table class="items" data-total={list.data.total}>
-            <thead>
-              <tr>
-                <th>编号</th>
-                <th>标题</th>
-                <th>状态</th>
-                <th>灯色</th>
-                <th>牵头单位</th>
-                <th>类别</th>
-                <th>办结时限</th>
-                <th>超期</th>
-                <th>更新</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((i) => (
-                <tr key={i.id} data-item={i.id}>
-                  <td class="mono">{i.id}</td>
-                  <td>
-                    <Link href={`/items/${encodeURIComponent(i.id)}`}>{i.title}</Link>
-                    {i.returnCount > 0 && <span class="tag">退回 {i.returnCount} 次</span>}
-                    {i.attention && (
-                      <span class="tag bad" title="记录写入多次失败，系统正在定时重试">
-                        需关注
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    <StatusBadge status={i.status} label={i.statusLabel} />
-                  </td>
-                  <td>
-                    <LightBadge light={i.light} />
-                  </td>
-                  <td>{unitName(i.leadUnitId)}</td>
-                  <td>{CATEGORY_LABELS[i.category] ?? i.category}</td>
-                  <td>{i.deadlineDate ?? i.dueDate}</td>
-                  <td class={i.overdue ? 'bad' : ''}>{i.overdue ? `${i.overdueWorkingDays} 个工作日` : ''}</td>
-                  <td>{dateTime(i.updatedAt)}</td>
+          <div class="table-scroll">
+            {/* On a phone each row is a card, the title first (styles.css: table.cards). */}
+            <table class="items cards" data-total={list.data.total}>
+              <thead>
+                <tr>
+                  <th>编号</th>
+                  <th>标题</th>
+                  <th>状态</th>
+                  <th>灯色</th>
+                  <th>牵头单位</th>
+                  <th>类别</th>
+                  <th>办结时限</th>
+                  <th>超期</th>
+                  <th>更新</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {list.data.items.map((i) => {
+                  const late = i.overdue
+                    ? `${i.overdueWorkingDays} 个工作日`
+                    : i.status === 'closed' && (i.closedLateWorkingDays ?? 0) > 0
+                      ? closedLateText(i.closedLateWorkingDays)
+                      : '';
+                  return (
+                    <tr key={i.id} data-item={i.id}>
+                      <td class="mono" data-label="编号">
+                        {i.id}
+                      </td>
+                      <td class="card-title">
+                        <Link href={`/items/${encodeURIComponent(i.id)}`}>{i.title}</Link>
+                        {i.returnCount > 0 && <span class="tag">退回 {i.returnCount} 次</span>}
+                        {i.calendarWarning && (
+                          <span
+                            class="tag warn"
+                            data-calendar-warning
+                            title="期限计算涉及尚无节假日数据的年份（按周一至周五计算）"
+                          >
+                            日历待补
+                          </span>
+                        )}
+                        {i.attention && (
+                          <span class="tag bad" title="记录写入多次失败，系统正在定时重试">
+                            需关注
+                          </span>
+                        )}
+                      </td>
+                      <td class="inline">
+                        <StatusBadge status={i.status} label={i.statusLabel} />
+                      </td>
+                      <td class="inline">
+                        <LightBadge light={i.light} />
+                      </td>
+                      <td data-label="牵头单位">{unitName(i.leadUnitId)}</td>
+                      <td data-label="类别">{CATEGORY_LABELS[i.category] ?? i.category}</td>
+                      <td data-label="办结时限">{i.deadlineDate ?? i.dueDate}</td>
+                      <td
+                        data-label="超期"
+                        class={`${i.overdue || (i.closedLateWorkingDays ?? 0) > 0 ? 'bad' : ''}${late ? '' : ' blank'}`}
+                      >
+                        {late}
+                      </td>
+                      <td data-label="更新">{dateTime(i.updatedAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
           <Pager page={page} pageSize={pageSize} total={list.data.total} go={(p) => set({ page: String(p) })} />
         </>
       )}

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, post } from '../api';
 import { navigate } from '../router';
-import { ErrorBox } from '../ui';
 
 interface DemoUser {
   userId: string;
@@ -54,10 +53,14 @@ export function LoginPage({
   };
 
   return (
-    <div class="login">
+    <main class="login">
       <h1>督查督办</h1>
       <p class="muted">立项交办 · 签收整改 · 核查销号 · 监测晾晒</p>
-      <ErrorBox error={problem} />
+      {problem && (
+        <div class="error" role="alert" id="sign-in-problem">
+          {problem.message}
+        </div>
+      )}
       <form onSubmit={submitToken} class="card">
         <label for="token">登录令牌</label>
         <textarea
@@ -65,7 +68,8 @@ export function LoginPage({
           name="token"
           rows={3}
           value={token}
-          onInput={(e) => setTokenText((e.target as HTMLTextAreaElement).value)}
+          onInput={(e) => (setTokenText((e.target as HTMLTextAreaElement).value), setProblem(null))}
+          aria-describedby={problem ? 'sign-in-problem' : undefined}
           placeholder="粘贴统一身份认证签发的令牌"
         />
         <button type="submit" class="primary">
@@ -87,6 +91,6 @@ export function LoginPage({
           </ul>
         </section>
       )}
-    </div>
+    </main>
   );
 }

@@ -3,22 +3,42 @@ import { ApiError, newKey, post } from '../api';
 import { CATEGORY_LABELS, PRIORITY_LABELS } from '../format';
 import { navigate } from '../router';
 import type { Me } from '../state';
-import { ErrorBox, Options, useUnits } from '../ui';
+import { FieldError, FormAlert, invalidProps, Options, UnitPicker, useFormErrors, useUnits } from '../ui';
+
+/** The form's fields by the names the API gives them (body.title …), with the names the form shows. */
+const LABELS: Record<string, string> = {
+  title: '事项标题',
+  description: '具体要求',
+  category: '类别',
+  priority: '优先级',
+  dueDate: '办结时限',
+  dueInWorkingDays: '工作日数',
+  leadUnitId: '牵头单位',
+  coUnitIds: '配合单位',
+  source: '来源',
+};
 
 /** 立项交办: open an item and assign it to its lead unit (and co-units). */
 export function NewItemPage(_props: { me: Me }) {
   const { units } = useUnits();
   const [v, setV] = useState<Record<string, string>>({ category: 'other', priority: 'normal', dueMode: 'date' });
   const [co, setCo] = useState<string[]>([]);
-  const [error, setError] = useState<ApiError | null>(null);
+  const errors = useFormErrors(LABELS);
   const [busy, setBusy] = useState(false);
   const [key, setKey] = useState(newKey());
-  const set = (name: string) => (e: Event) => setV((old) => ({ ...old, [name]: (e.target as HTMLInputElement).value }));
+  // Editing a field takes its error away; changing how the deadline is given, both deadline fields' errors.
+  const set = (name: string) => (e: Event) => {
+    const value = (e.target as HTMLInputElement).value;
+    setV((old) => ({ ...old, [name]: value }));
+    if (name === 'leadUnitId') setCo((old) => old.filter((u) => u !== value));
+    if (name === 'dueMode' || name === 'dueInWorkingDays') ['dueDate', 'dueInWorkingDays'].forEach(errors.clear);
+    else errors.clear(name);
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    errors.reset();
     try {
       const body = {
         title: v.title ?? '',
@@ -36,27 +56,40 @@ export function NewItemPage(_props: { me: Me }) {
       const r = await post<{ item: { id: string } }>('/api/items', body, key);
       navigate(`/items/${encodeURIComponent(r.item.id)}`);
     } catch (err) {
-      setError(err as ApiError);
+      errors.show(err as ApiError, { ...v, coUnitIds: co });
       // Refused: the next attempt is a new request (a lost answer keeps its key and has one effect).
       if ((err as ApiError).status >= 400 && (err as ApiError).status < 500) setKey(newKey());
     } finally {
       setBusy(false);
     }
   };
-  const fieldError = (name: string) => error?.fields[name] && <p class="field-error">{error.fields[name]}</p>;
+  /** A field's error, its input's aria attributes, and the field's class. */
+  const err = (name: string) => errors.at(name);
+  const fieldClass = (...names: string[]) => `field${names.some((n) => err(n)) ? ' invalid' : ''}`;
+  const dueError = v.dueMode === 'days' ? (err('dueInWorkingDays') ?? err('dueDate')) : err('dueDate');
 
   return (
-    <form class="card new-item" onSubmit={submit}>
+    <form class="card new-item" onSubmit={submit} noValidate>
       <h1>立项交办</h1>
-      <ErrorBox error={error} />
-      <div class="field">
+      <FormAlert text={errors.summary} />
+      <div class={fieldClass('title')}>
         <label for="title">
-          事项标题<span class="req">*</span>
+          事项标题
+          <span class="req" aria-hidden="true">
+            *
+          </span>
         </label>
-        <input id="title" name="title" value={v.title ?? ''} onInput={set('title')} />
-        {fieldError('title')}
+        <input
+          id="title"
+          name="title"
+          aria-required="true"
+          value={v.title ?? ''}
+          onInput={set('title')}
+          {...invalidProps('title', err('title'))}
+        />
+        <FieldError id="title" text={err('title')} />
       </div>
-      <div class="field">
+      <div class={fieldClass('description')}>
         <label for="description">具体要求</label>
         <textarea
           id="description"
@@ -64,20 +97,24 @@ export function NewItemPage(_props: { me: Me }) {
           rows={4}
           value={v.description ?? ''}
           onInput={set('description')}
+          {...invalidProps('description', err('description'))}
         />
+        <FieldError id="description" text={err('description')} />
       </div>
       <div class="row">
-        <div class="field">
+        <div class={fieldClass('category')}>
           <label for="category">类别</label>
           <select id="category" name="category" value={v.category} onChange={set('category')}>
             <Options entries={Object.entries(CATEGORY_LABELS)} />
           </select>
+          <FieldError id="category" text={err('category')} />
         </div>
-        <div class="field">
+        <div class={fieldClass('priority')}>
           <label for="priority">优先级</label>
           <select id="priority" name="priority" value={v.priority} onChange={set('priority')}>
             <Options entries={Object.entries(PRIORITY_LABELS)} />
           </select>
+          <FieldError id="priority" text={err('priority')} />
         </div>
         <div class="field">
           <label for="dueMode">办结时限按</label>
@@ -87,9 +124,12 @@ export function NewItemPage(_props: { me: Me }) {
           </select>
         </div>
         {v.dueMode === 'days' ? (
-          <div class="field">
+          <div class={fieldClass('dueInWorkingDays', 'dueDate')}>
             <label for="dueInWorkingDays">
-              工作日数<span class="req">*</span>
+              工作日数
+              <span class="req" aria-hidden="true">
+                *
+              </span>
             </label>
             <input
               id="dueInWorkingDays"
@@ -99,55 +139,79 @@ export function NewItemPage(_props: { me: Me }) {
               min={1}
               max={250}
               step={1}
+              aria-required="true"
               value={v.dueInWorkingDays ?? ''}
               onInput={set('dueInWorkingDays')}
+              {...invalidProps('dueInWorkingDays', dueError)}
             />
             <small class="muted">不含今日，节假日和周末不计，调休上班日计入</small>
-            {fieldError('dueInWorkingDays')}
-            {fieldError('dueDate')}
+            <FieldError id="dueInWorkingDays" text={dueError} />
           </div>
         ) : (
-          <div class="field">
+          <div class={fieldClass('dueDate')}>
             <label for="dueDate">
-              办结时限<span class="req">*</span>
+              办结时限
+              <span class="req" aria-hidden="true">
+                *
+              </span>
             </label>
-            <input id="dueDate" name="dueDate" type="date" value={v.dueDate ?? ''} onInput={set('dueDate')} />
+            <input
+              id="dueDate"
+              name="dueDate"
+              type="date"
+              aria-required="true"
+              value={v.dueDate ?? ''}
+              onInput={set('dueDate')}
+              {...invalidProps('dueDate', dueError)}
+            />
             <small class="muted">不得早于下一个工作日</small>
-            {fieldError('dueDate')}
+            <FieldError id="dueDate" text={dueError} />
           </div>
         )}
       </div>
-      <div class="field">
+      <div class={fieldClass('leadUnitId')}>
         <label for="leadUnitId">
-          牵头单位<span class="req">*</span>
+          牵头单位
+          <span class="req" aria-hidden="true">
+            *
+          </span>
         </label>
-        <select id="leadUnitId" name="leadUnitId" value={v.leadUnitId ?? ''} onChange={set('leadUnitId')}>
+        <select
+          id="leadUnitId"
+          name="leadUnitId"
+          aria-required="true"
+          value={v.leadUnitId ?? ''}
+          onChange={set('leadUnitId')}
+          {...invalidProps('leadUnitId', err('leadUnitId'))}
+        >
           <option value="">请选择</option>
           <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
-        {fieldError('leadUnitId')}
+        <FieldError id="leadUnitId" text={err('leadUnitId')} />
       </div>
-      <div class="field">
-        <label for="coUnitIds">配合单位（可多选）</label>
-        <select
+      <div class={fieldClass('coUnitIds')}>
+        <label for="coUnitIds">配合单位（可多选，输入名称查找）</label>
+        <UnitPicker
           id="coUnitIds"
-          name="coUnitIds"
-          multiple
-          size={5}
-          onChange={(e) => setCo([...(e.target as HTMLSelectElement).selectedOptions].map((o) => o.value))}
-        >
-          {units
-            .filter((u) => u.id !== v.leadUnitId)
-            .map((u) => (
-              <option key={u.id} value={u.id} selected={co.includes(u.id)}>
-                {u.name}
-              </option>
-            ))}
-        </select>
+          units={units}
+          value={co}
+          onChange={(ids) => (setCo(ids), errors.clear('coUnitIds'))}
+          exclude={v.leadUnitId ? [v.leadUnitId] : []}
+          invalid={Boolean(err('coUnitIds'))}
+          describedBy={err('coUnitIds') ? 'coUnitIds-error' : undefined}
+        />
+        <FieldError id="coUnitIds" text={err('coUnitIds')} />
       </div>
-      <div class="field">
+      <div class={fieldClass('source')}>
         <label for="source">来源（文件、会议或批示）</label>
-        <input id="source" name="source" value={v.source ?? ''} onInput={set('source')} />
+        <input
+          id="source"
+          name="source"
+          value={v.source ?? ''}
+          onInput={set('source')}
+          {...invalidProps('source', err('source'))}
+        />
+        <FieldError id="source" text={err('source')} />
       </div>
       <button type="submit" class="primary" disabled={busy}>
         {busy ? '正在交办…' : '立项并交办'}
