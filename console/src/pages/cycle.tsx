@@ -1,5 +1,6 @@
 // Types only (erased from the bundle): the report is the domain's, as the API sends it.
 import type { IndicatorResult, UnitStanding } from '../../../domain/monitoring';
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, post, put, upload } from '../api';
 import { dateTime, fileSize, percent } from '../format';
@@ -104,6 +105,18 @@ const num = (n: number) => n.toLocaleString('zh-CN', { maximumFractionDigits: 4 
 const withMeasure = (n: number, measure: string) =>
   `${num(n)}${measure ? (measure === '%' ? '%' : ` ${measure}`) : ''}`;
 
+/**
+ * A wide table that scrolls sideways inside its card on a phone: a named region reachable by the
+ * keyboard (Tab, then the arrow keys), so its hidden columns are not only for a mouse or a finger.
+ */
+function ScrollRegion({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="cycle-scroll" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
 /** 晾晒 board: the ranking of one cycle by group, the lights of every indicator, who has reported; a unit's report form. */
 export function CyclePage({ id }: { id: string }) {
   const detail = useLoad(() => get<Detail>(`/api/cycles/${encodeURIComponent(id)}`), [id]);
@@ -150,16 +163,19 @@ export function CyclePage({ id }: { id: string }) {
       {groups.map((g) => (
         <section class="card" key={g}>
           <h2>{GROUP_LABELS[g] ?? g}排名</h2>
-          <div class="cycle-scroll">
+          <ScrollRegion label={`${GROUP_LABELS[g] ?? g}排名表`}>
             <table class="ranking">
+              <caption class="sr-only">
+                {cycle.period} {GROUP_LABELS[g] ?? g}排名
+              </caption>
               <thead>
                 <tr>
-                  <th>名次</th>
-                  <th>单位</th>
-                  <th>得分（加权时序进度比）</th>
-                  <th>绿 / 黄 / 红</th>
-                  <th>已报 / 指标</th>
-                  <th>与前一名差距</th>
+                  <th scope="col">名次</th>
+                  <th scope="col">单位</th>
+                  <th scope="col">得分（加权时序进度比）</th>
+                  <th scope="col">绿 / 黄 / 红</th>
+                  <th scope="col">已报 / 指标</th>
+                  <th scope="col">与前一名差距</th>
                 </tr>
               </thead>
               <tbody>
@@ -172,9 +188,18 @@ export function CyclePage({ id }: { id: string }) {
                       <td>{unitName(s.unitId)}</td>
                       <td>{s.score === null ? (s.reason ?? '—') : s.score.toFixed(4)}</td>
                       <td>
-                        <span class="light light-green">{s.lights.green}</span>{' '}
-                        <span class="light light-yellow">{s.lights.yellow}</span>{' '}
-                        <span class="light light-red">{s.lights.red}</span>
+                        <span class="light light-green">
+                          <span class="sr-only">绿灯 </span>
+                          {s.lights.green}
+                        </span>{' '}
+                        <span class="light light-yellow">
+                          <span class="sr-only">黄灯 </span>
+                          {s.lights.yellow}
+                        </span>{' '}
+                        <span class="light light-red">
+                          <span class="sr-only">红灯 </span>
+                          {s.lights.red}
+                        </span>
                       </td>
                       <td>
                         {s.reported} / {s.indicators}
@@ -188,22 +213,23 @@ export function CyclePage({ id }: { id: string }) {
                   ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </section>
       ))}
       {report && (
         <section class="card board-indicators">
           <h2>指标亮灯</h2>
-          <div class="cycle-scroll">
+          <ScrollRegion label="指标亮灯表">
             <table>
+              <caption class="sr-only">{cycle.period} 各指标本期值、完成进度与灯色</caption>
               <thead>
                 <tr>
-                  <th>指标</th>
-                  <th>责任单位</th>
-                  <th>本期值</th>
-                  <th>完成进度</th>
-                  <th>灯色</th>
-                  <th>督办事项</th>
+                  <th scope="col">指标</th>
+                  <th scope="col">责任单位</th>
+                  <th scope="col">本期值</th>
+                  <th scope="col">完成进度</th>
+                  <th scope="col">灯色</th>
+                  <th scope="col">督办事项</th>
                 </tr>
               </thead>
               <tbody>
@@ -220,7 +246,9 @@ export function CyclePage({ id }: { id: string }) {
                     </td>
                     <td>
                       {redItem.get(r.code) ? (
-                        <Link href={`/items/${encodeURIComponent(redItem.get(r.code)!)}`}>查看</Link>
+                        <Link href={`/items/${encodeURIComponent(redItem.get(r.code)!)}`}>
+                          查看<span class="sr-only">督办事项：{r.name}</span>
+                        </Link>
                       ) : (
                         ''
                       )}
@@ -229,7 +257,7 @@ export function CyclePage({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </section>
       )}
     </div>
@@ -332,11 +360,11 @@ function ReportingSection({
       <table class="reporting-units">
         <thead>
           <tr>
-            <th>单位</th>
-            <th>已报 / 应报</th>
-            <th>最近报送</th>
-            <th>催报</th>
-            {manage && collecting && <th>操作</th>}
+            <th scope="col">单位</th>
+            <th scope="col">已报 / 应报</th>
+            <th scope="col">最近报送</th>
+            <th scope="col">催报</th>
+            {manage && collecting && <th scope="col">操作</th>}
           </tr>
         </thead>
         <tbody>

@@ -48,13 +48,14 @@ export function CyclesPage() {
           ) : (
             <div class="cycle-scroll">
               <table>
+                <caption class="sr-only">{plan.title}的监测周期</caption>
                 <thead>
                   <tr>
-                    <th>周期</th>
-                    <th>状态</th>
-                    <th>报送截止</th>
-                    <th>开启</th>
-                    <th>晾晒</th>
+                    <th scope="col">周期</th>
+                    <th scope="col">状态</th>
+                    <th scope="col">报送截止</th>
+                    <th scope="col">开启</th>
+                    <th scope="col">晾晒</th>
                   </tr>
                 </thead>
                 <tbody>
