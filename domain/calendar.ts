@@ -10,7 +10,10 @@ const DayEntry = z.strictObject({
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
     // A day that does not exist (02-30) would make every later count of working days fail.
-    .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, '日期不存在'),
+    .refine((s) => {
+      const ms = Date.parse(`${s}T00:00:00Z`);
+      return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+    }, '日期不存在'),
   name: z.string().max(50).default(''),
 });
 /** A year as the operator writes it: each date with its name (春节, 国庆节调休上班 …). */

@@ -184,6 +184,7 @@ function replace(d: Deadlines, next: Clock, replacing: Replacing): void {
       ...(d.past ?? []),
       {
         ...old,
+        state: 'done',
         endedOn: replacing.on,
         endedBy: replacing.by,
         ...(replacing.userId ? { endedByUserId: replacing.userId } : {}),

@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/actors';
-import { addDays, dayInfo, type Calendar } from '../../domain/calendar';
+import { addDays, dayInfo, shanghaiDate, type Calendar } from '../../domain/calendar';
 import { ACTION_LABELS } from '../../domain/commands';
 import { overdueWorkingDays, pendingRungs, type Clock } from '../../domain/deadlines';
 import type { Item } from '../../domain/item';
@@ -26,7 +26,7 @@ export async function itemLedger(s: Services, actor: Actor, id: string) {
  */
 export function buildLedger(item: Item, cal: Calendar, today: string) {
   const d = item.deadlines;
-  const end = item.status === 'closed' ? item.closedAt.slice(0, 10) : today;
+  const end = item.status === 'closed' ? local(item.closedAt).slice(0, 10) : today;
   const closure = d?.clocks.closure;
   const pausedOn = (date: string) => d?.pauses.some((p) => date > p.from && (p.to === null || date <= p.to)) ?? false;
   const days: Array<{
@@ -65,7 +65,7 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
     unknownYears: d?.unknownYears ?? [],
     clocks: {
       fromAssignment: {
-        start: d?.assignedOn ?? item.createdAt.slice(0, 10),
+        start: d?.assignedOn ?? local(item.createdAt).slice(0, 10),
         workingDaysCounted: counted(d?.assignedOn ?? null),
       },
       fromSigning: { start: d?.signedOn ?? null, workingDaysCounted: counted(d?.signedOn ?? null) },
@@ -157,6 +157,19 @@ function clockRow(c: Clock) {
   };
 }
 
+/**
+ * An instant as the ledger's readers count days: its date and time in Asia/Shanghai
+ * (`2027-01-29 24:00` for the end of that day); a plain date stays as it is. An event at 07:00 in Shanghai is the day it
+ * happened there, not the day before in UTC.
+ */
+function local(instant: string): string {
+  if (!instant.includes('T')) return instant;
+  const ms = Date.parse(instant);
+  const time = new Date(ms + 8 * 3600_000).toISOString().slice(11, 16);
+  // A rung falls due at the end of its day (24:00): shown on that day, not at 00:00 of the next.
+  return time === '00:00' ? `${shanghaiDate(ms - 1)} 24:00` : `${shanghaiDate(ms)} ${time}`;
+}
+
 function isHoliday(cal: Calendar, date: string): boolean {
   return cal.years[date.slice(0, 4)]?.holidays.includes(date) ?? false;
 }
@@ -179,7 +192,7 @@ export function ledgerCsv(l: Ledger): string {
     for (const m of c.moves)
       rows.push([
         'calendar',
-        c.at.slice(0, 10),
+        local(c.at).slice(0, 10),
         m.step ?? '',
         `${m.kind} ${m.key ?? ''}`.trim(),
         `${m.from} -> ${m.to}`,
@@ -189,13 +202,14 @@ export function ledgerCsv(l: Ledger): string {
   for (const e of l.extensions)
     rows.push([
       'extension',
-      e.requestedAt.slice(0, 10),
+      local(e.requestedAt).slice(0, 10),
       'closure',
       `requested ${e.requestedDueDate}${e.dueDateBefore ? ` (was ${e.dueDateBefore})` : ''} by ${e.requestedBy}`,
       e.decision ? (e.decision.approved ? 'approved' : 'refused') : 'pending',
-      e.decision ? `${e.decision.by} ${e.decision.at}` : '',
+      e.decision ? `${e.decision.by} ${local(e.decision.at)}` : '',
     ]);
-  for (const r of l.rungs) rows.push(['rung', r.dueAt, r.step, `${r.key} (${r.label})`, r.status, r.firedAt]);
+  for (const r of l.rungs)
+    rows.push(['rung', local(r.dueAt), r.step, `${r.key} (${r.label})`, r.status, r.firedAt && local(r.firedAt)]);
   for (const c of l.coUnits) rows.push(['co-unit', c.deadline, 'closure', c.unitId, c.state, '']);
   for (const d of l.days)
     rows.push([

@@ -129,6 +129,20 @@ describe('lights and overdue working days through the API', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().fields[0].field).toBe('body.holidays.0.date');
+    // A date that does not parse at all was a 500 (the check threw): now 400 naming it, on both routes.
+    for (const [method, url] of [
+      ['PUT', '/api/calendar/2031'],
+      ['POST', '/api/calendar/2031/impact'],
+    ] as const) {
+      const malformed = await app.inject({
+        method,
+        url,
+        headers: bearer(admin),
+        payload: { ...year, holidays: [{ date: '2031-13-01', name: 'x' }] },
+      });
+      expect(malformed.statusCode, malformed.body).toBe(400);
+      expect(malformed.json().fields[0]).toMatchObject({ field: 'body.holidays.0.date', reason: '日期不存在' });
+    }
     const before = (await app.inject({ method: 'GET', url: '/api/calendar', headers: bearer(leadA) })).json().version;
     const ok = await app.inject({ method: 'PUT', url: '/api/calendar/2031', headers: bearer(admin), payload: year });
     expect(ok.statusCode, ok.body).toBe(200);

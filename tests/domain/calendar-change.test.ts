@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actors';
-import { shiftWorkingDays, type CalendarYear } from '../../domain/calendar';
+import { CalendarYearSchema, shiftWorkingDays, type CalendarYear } from '../../domain/calendar';
 import { parseCommand, type Action } from '../../domain/commands';
 import { createItem, decide, type Item } from '../../domain/item';
 import { applyCalendar, calendarImpact, moveClocks, startClocks } from '../../domain/ladder';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { buildLedger } from '../../api/read/ledger';
+import { buildLedger, ledgerCsv } from '../../api/read/ledger';
+import { parseCsv } from '../../lib/csv';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import { leadA, supervisor, verifier } from '../support/actors';
 
@@ -53,6 +54,19 @@ const rungDay = (item: Item, key: string, c = cal) =>
     item.deadlines!.clocks.closure!.deadline,
     DEFAULT_POLICY.ladder.find((r) => r.key === key)!.offset,
   ).date;
+
+describe('a calendar year as the operator writes it', () => {
+  it('refuses a malformed date with a reason, never throws (it was a 500 through the API)', () => {
+    for (const date of ['2027-13-01', '2027-00-10', '2027-01-32', 'garbage', '', '2027/01/01', ' 2027-01-01']) {
+      const parsed = CalendarYearSchema.safeParse({ holidays: [{ date, name: 'x' }], workdays: [] });
+      expect(parsed.success, date).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(['holidays', 0, 'date']);
+    }
+    expect(
+      CalendarYearSchema.safeParse({ holidays: [{ date: '2027-01-01', name: '元旦' }], workdays: [] }).success,
+    ).toBe(true);
+  });
+});
 
 describe('a calendar change on a running item', () => {
   it('flags 2027 for an item due 2026-12-24, then moves only the rungs the new year moves', () => {
@@ -126,10 +140,23 @@ describe('the ledger keeps every epoch, and a closed item its lateness', () => {
     expect(ledger.openedDueDate).toBe('2026-12-10');
     expect(ledger.dueDate).toBe('2026-12-18');
     const closure = ledger.deadlines.filter((x) => x.step === 'closure');
-    expect(closure.map((x) => [x.epoch, x.deadline, x.inForce, x.endedBy, x.endedByUserId, x.endedOn])).toEqual([
-      [1, '2026-12-10', false, 'decideExtension', supervisor.userId, '2026-12-02'],
-      [2, '2026-12-18', true, null, null, null],
+    expect(
+      closure.map((x) => [x.epoch, x.deadline, x.state, x.inForce, x.endedBy, x.endedByUserId, x.endedOn]),
+    ).toEqual([
+      [1, '2026-12-10', 'done', false, 'decideExtension', supervisor.userId, '2026-12-02'],
+      [2, '2026-12-18', 'running', true, null, null, null],
     ]);
+  });
+
+  it('writes the ledger CSV in Shanghai days: an extension asked at 04:00 there is on that day, a rung at 24:00', () => {
+    let item = opened('2026-12-10', '2026-11-27T02:00:00Z');
+    item = act(item, 'sign', {}, leadA, '2026-11-30T02:00:00Z');
+    // 20:00 UTC on 1 December is 04:00 on 2 December in Shanghai.
+    item = act(item, 'requestExtension', { dueDate: '2026-12-18', reason: '需要招标' }, leadA, '2026-12-01T20:00:00Z');
+    const rows = parseCsv(ledgerCsv(buildLedger(item, cal, '2026-12-03')));
+    expect(rows.find((r) => r[0] === 'extension')?.[1]).toBe('2026-12-02');
+    const remind = rows.find((r) => r[0] === 'rung' && r[3]?.startsWith('closure-remind'));
+    expect(remind?.[1]).toBe('2026-12-07 24:00');
   });
 
   it('an item handed in 4 working days late keeps closedLateWorkingDays 4 and its rung plan at closure', () => {

@@ -183,7 +183,7 @@ const FORMS: Record<Action, Field[]> = {
   ],
   instruct: [
     { name: 'instruction', label: '批示内容', kind: 'textarea', required: true },
-    { name: 'binding', label: '是否须责任单位确认', kind: 'binding' },
+    { name: 'binding', label: '是否须责任单位确认', kind: 'binding', required: true },
   ],
   acknowledgeInstruction: [{ name: 'note', label: '落实意见', kind: 'textarea' }],
   initial: [{ name: 'note', label: '圈阅意见（可不填）', kind: 'textarea' }],
@@ -221,6 +221,15 @@ const PAYLOAD_LABELS: Record<PayloadField, string | null> = {
   relapsed: null,
 };
 const PAYLOAD_TEXTS = Object.entries(PAYLOAD_LABELS).filter((e): e is [string, string] => e[1] !== null);
+
+/** Where “确认” + the action's name would mislead (确认领导批示 is the unit's action, not the leader's). */
+const SUBMIT_TEXT: Partial<Record<string, string>> = {
+  instruct: '发出批示',
+  acknowledgeInstruction: '确认领导批示',
+  initial: '圈阅',
+  decideAccountability: '提交决定',
+  remindCoUnits: '发送提醒',
+};
 
 const DANGER = new Set(['decline', 'verifyReturn', 'withdraw', 'suspend']);
 
@@ -365,7 +374,7 @@ function ActionForm({
       })}
       {allowed ? (
         <button type="submit" class={DANGER.has(action) ? 'danger' : 'primary'} disabled={busy}>
-          {busy ? '正在提交…' : `确认${label}`}
+          {busy ? '正在提交…' : (SUBMIT_TEXT[action] ?? `确认${label}`)}
         </button>
       ) : (
         <button type="button" onClick={() => onDone(true)}>
