@@ -12,10 +12,9 @@ export const CATEGORY_LABELS: Record<string, string> = DOMAIN_CATEGORY_LABELS;
 export const PRIORITY_LABELS: Record<string, string> = DOMAIN_PRIORITY_LABELS;
 export const LIGHT_LABELS: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
 
+/** An instant as the office reads it: date and time in Asia/Shanghai, whatever the browser's own zone. */
 export function dateTime(iso: string): string {
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 export function fileSize(bytes: number): string {
