@@ -8,6 +8,7 @@ import {
   type Calendar,
 } from './calendar';
 import { LIGHT_OF_ACTION, LIGHTS, type Light, type Policy, type Rung, type RungAction, type Step } from './policy';
+import { rungId } from './events';
 import { assertNever } from './never';
 
 /**
@@ -472,11 +473,12 @@ function deadlineUnder(c: Clock, from: Calendar, to: Calendar, dueDate: string):
   return shiftWorkingDays(to, c.start, workingDaysBetween(from, c.start, c.deadline)).date;
 }
 
-function planDays(d: Deadlines, cal: Calendar): Map<string, { r: DueRung; day: string }> {
+/** The rungs still to come on the clocks in force, by their id (`rungId`: step, epoch and rung). */
+function planById(d: Deadlines, cal: Calendar): Map<string, DueRung> {
   return new Map(
     rungPlan(d, cal, ['running', 'held']).map((r) => [
-      `${r.clock.step}/${r.clock.epoch}/${r.rung.key}`,
-      { r, day: r.day },
+      rungId({ step: r.clock.step, epoch: r.clock.epoch, key: r.rung.key }),
+      r,
     ]),
   );
 }
@@ -520,14 +522,13 @@ export function recalendar(
       d.reinspection = { ...r, due, dueAt: instantAt(due, '00:00') };
     }
   }
-  const before = planDays(prev, from);
-  for (const [id, now] of planDays(d, to)) {
+  const before = planById(prev, from);
+  for (const [id, now] of planById(d, to)) {
     const was = before.get(id);
     if (was && was.day !== now.day)
-      moves.push({ kind: 'rung', step: now.r.clock.step, key: now.r.rung.key, from: was.day, to: now.day });
+      moves.push({ kind: 'rung', step: now.clock.step, key: now.rung.key, from: was.day, to: now.day });
   }
   d.calendarVersion = to.version;
-  d.unknownYears = d.unknownYears.filter((y) => !to.years[y]);
   d.recalendared = [...(prev.recalendared ?? []), { at: nowMs, from: prev.calendarVersion, to: to.version, moves }];
   return withLight(flagUnknownYears(d, to));
 }
