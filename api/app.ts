@@ -33,6 +33,7 @@ import { contactRoutes } from './routes/contacts';
 import { dashboardRoutes } from './routes/dashboard';
 import { demoRoutes, type DemoSignIn } from './routes/demo';
 import { evidenceRoutes } from './routes/evidence';
+import { bulkRoutes } from './routes/bulk';
 import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
 import { monitoringRoutes } from './routes/monitoring';
@@ -41,6 +42,7 @@ import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
 import { userRoutes } from './routes/users';
 import { notUtf8 } from './imports';
+import { XLSX_CONTENT_TYPE } from '../lib/xlsx';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -153,6 +155,8 @@ export async function buildApp(opts: AppOptions) {
     if (refusal) done(refusal, undefined);
     else done(null, body);
   });
+  // An .xlsx (批量交办) arrives as its bytes; it is read by lib/xlsx.ts where it is used.
+  app.addContentTypeParser(XLSX_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // Actions without a payload may be sent with no body at all.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};
@@ -211,6 +215,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(auditPlugin, { db: opts.services.db });
   await app.register(metaRoutes, { services: opts.services });
   await app.register(itemRoutes, { services: opts.services });
+  await app.register(bulkRoutes, { services: opts.services });
   await app.register(evidenceRoutes, {
     services: opts.services,
     store: opts.evidence,

@@ -61,7 +61,10 @@ export function fromRefusal(refusal: Omit<Refusal, 'ok'>): AppError {
     case 'forbidden':
       return forbidden(refusal.message);
     case 'invalid':
-      return badRequest([{ field: `body.${refusal.field ?? ''}`, reason: refusal.message }], refusal.message);
+      return badRequest(
+        [{ field: refusal.field ? `body.${refusal.field}` : 'body', reason: refusal.message }],
+        refusal.message,
+      );
     default:
       return conflict(refusal.message, refusal.status, refusal.allowedActions, refusal.code);
   }
@@ -162,7 +165,8 @@ export function unsafeInput(value: unknown): FieldError | null {
     const { value: v, at, depth } = stack.pop()!;
     if (typeof v === 'string') {
       if (UNSAFE_TEXT.test(v)) return { field: at, reason: '含有空字符（NUL）或无效的 Unicode 字符' };
-    } else if (v && typeof v === 'object') {
+    } else if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      // A binary body (an .xlsx) is no text to store: its cells are checked once read.
       if (depth >= MAX_DEPTH) return { field: at, reason: `嵌套层数超过 ${MAX_DEPTH} 层` };
       for (const [k, child] of Object.entries(v)) {
         const here = at ? `${at}.${k}` : k;

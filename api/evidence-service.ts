@@ -1,19 +1,23 @@
 /** Uploading evidence: who may upload to an item, and receiving the files of one request, all or nothing. */
 import type { FastifyRequest } from 'fastify';
 import { isUnitRole, type Actor } from '../domain/actors';
-import { isTerminal } from '../domain/item';
+import { isEntitled, isTerminal } from '../domain/item';
 import { itemSubject, subjectColumns, type Subject } from '../domain/subject';
 import { EvidenceRejected, safeFileName, type EvidenceStore, type StagedFile } from '../lib/evidence-store';
 import { AppError, badRequest, forbidden } from './errors';
 import { loadItem } from './read/items';
 import type { Services } from './services';
 
-/** Evidence for an item is uploaded by its lead unit or a co-unit, until it is finished; answers the item as the subject. */
+/**
+ * Evidence for an item is uploaded by its lead unit or a co-unit, and the minutes of a 约谈 by
+ * whoever may record one, until it is finished; answers the item as the subject.
+ */
 export async function checkItemUpload(s: Services, actor: Actor, itemId: string): Promise<Subject> {
   const item = await loadItem(s, actor, itemId);
   const party =
-    isUnitRole(actor) && (item.leadUnitId === actor.unitId || item.coParts.some((p) => p.unitId === actor.unitId));
-  if (!party) throw forbidden('只有牵头单位和配合单位可以上传佐证材料');
+    (isUnitRole(actor) && (item.leadUnitId === actor.unitId || item.coParts.some((p) => p.unitId === actor.unitId))) ||
+    isEntitled(item, 'recordInterview', actor);
+  if (!party) throw forbidden('只有牵头单位、配合单位可以上传佐证材料（督查室与领导可上传约谈纪要）');
   if (isTerminal(item.status))
     throw new AppError(409, 'conflict', '事项已办结，不能再上传材料', {
       reason: 'not_allowed_in_state',

@@ -172,7 +172,29 @@ export function assertUtf8(text: string, field = 'body'): void {
 export function readCsvTable<F extends string>(
   text: string,
   synonyms: Record<F, readonly string[]>,
-  opts: { required?: readonly F[]; ignored?: readonly string[]; label: (f: F) => string },
+  opts: TableOptions<F>,
+): CsvTable<F> {
+  assertUtf8(text);
+  return readTable(parseCsvRecords(text), synonyms, opts);
+}
+
+export interface TableOptions<F extends string> {
+  required?: readonly F[];
+  ignored?: readonly string[];
+  label: (f: F) => string;
+}
+
+/** A sheet's non-blank records, each with its row number as the spreadsheet shows it. */
+export type SheetRecords = Array<{ row: number; cells: string[] }>;
+
+/**
+ * `readCsvTable` over records already read (a CSV's, an .xlsx sheet's): one reading of columns and
+ * rows whatever the file was.
+ */
+export function readTable<F extends string>(
+  records: SheetRecords,
+  synonyms: Record<F, readonly string[]>,
+  opts: TableOptions<F>,
 ): CsvTable<F> {
   const lookup = new Map<string, F>();
   for (const f of Object.keys(synonyms) as F[]) for (const name of [f, ...synonyms[f]]) lookup.set(columnKey(name), f);
@@ -185,8 +207,6 @@ export function readCsvTable<F extends string>(
     }
     return undefined;
   };
-  assertUtf8(text);
-  const records = parseCsvRecords(text);
   if (records.length === 0)
     return { rows: [], columns: {}, errors: [{ field: 'csv', reason: '文件为空' }], unknown: [] };
   const known = (cells: string[]) => cells.every((c) => c.trim() === '' || fieldOf(c) !== undefined);

@@ -16,7 +16,18 @@ import {
   splitUnitList,
 } from '../domain/office-text';
 import type { FieldError } from './errors';
-import { issueErrors, jsonItem, readCsvTable, ZH, type RowError, type RowPlace, type UnitLookup } from './imports';
+import { parseCsvRecords } from '../lib/csv';
+import {
+  assertUtf8,
+  issueErrors,
+  jsonItem,
+  readTable,
+  ZH,
+  type RowError,
+  type RowPlace,
+  type SheetRecords,
+  type UnitLookup,
+} from './imports';
 import { resolveOpenItem } from './items-service';
 
 type ItemField = keyof OpenItem;
@@ -72,9 +83,26 @@ function dueCell(row: Record<string, unknown>, field: 'dueDate' | 'dueInWorkingD
   else row[field] = v;
 }
 
+/** A file's column of an item field, as `tableItemRows` reads them. */
+export type ItemColumn = keyof typeof ITEM_COLUMNS;
+
 /** A CSV's rows to import, or what is wrong with its header; row numbers count the header as row 1. */
 export function csvItemRows(text: string): { rows: ImportRow[]; errors: FieldError[] } {
-  const table = readCsvTable<keyof typeof ITEM_COLUMNS>(text, ITEM_COLUMNS, {
+  assertUtf8(text);
+  return tableItemRows(parseCsvRecords(text));
+}
+
+/**
+ * A sheet's rows to import (a CSV's, an .xlsx sheet's, or the console's checked table): the one
+ * reading of an import's columns and cells. Each row keeps its cells as written (`cells`, what
+ * the console shows and lets people fix) and `columns`, the file's name of each field.
+ */
+export function tableItemRows(records: SheetRecords): {
+  rows: Array<ImportRow & { cells: Partial<Record<ItemColumn, string>> }>;
+  columns: Partial<Record<ItemColumn, string>>;
+  errors: FieldError[];
+} {
+  const table = readTable<ItemColumn>(records, ITEM_COLUMNS, {
     required: ['title', 'leadUnitId'],
     ignored: ['序号', '编号', 'no'],
     label: (f) => ITEM_FIELD_LABELS[f],
@@ -85,7 +113,7 @@ export function csvItemRows(text: string): { rows: ImportRow[]; errors: FieldErr
       field: 'csv.header',
       reason: '缺少“完成时限”列（列名可写作 完成时限、截止日期、办结时限 或 工作日数）',
     });
-  if (errors.length > 0) return { rows: [], errors };
+  if (errors.length > 0) return { rows: [], columns: table.columns, errors };
   const columnOf = (f: string) =>
     table.columns[f as keyof typeof table.columns] ?? ITEM_FIELD_LABELS[f as ItemField] ?? f;
   const rows = table.rows.map(({ place, cells }) => {
@@ -94,9 +122,9 @@ export function csvItemRows(text: string): { rows: ImportRow[]; errors: FieldErr
       if (f === 'dueDate' || f === 'dueInWorkingDays') dueCell(raw, f, v);
       else raw[f] = v;
     }
-    return { place, raw, columnOf };
+    return { place, raw, columnOf, cells };
   });
-  return { rows, errors: [] };
+  return { rows, columns: table.columns, errors: [] };
 }
 
 /** A JSON import's items: each names its fields by their keys, said with their Chinese names. */

@@ -10,12 +10,12 @@ import { ACTION_LABELS, parseCommand, type Action, type CreateItem, type OpenIte
 import type { Calendar } from '../domain/calendar';
 import { checkLaterDueDate, resolveDueDate } from '../domain/due-date';
 import { currentCalendar } from '../lib/calendar-store';
-import { actionsFor, decide, STATUS_LABELS, type Item } from '../domain/item';
+import { actionsFor, decide, notOnItemMessage, STATUS_LABELS, unitsNotOnItem, type Item } from '../domain/item';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../workflows/client/items';
 import { itemWorkflowId, transitionKey } from '../workflows/ids';
 import { policyFor } from '../lib/policies';
-import { withUnitNames } from '../lib/unit-names';
+import { loadUnitLabels, withUnitNames } from '../lib/unit-names';
 import { AppError, badRequest, conflict, forbidden, fromRefusal, withTemporal, type FieldError } from './errors';
 import { loadItem } from './read/items';
 import type { Services } from './services';
@@ -140,7 +140,25 @@ export async function act(
   const item = await loadItem(s, actor, id);
   if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
   const command = parseCommand({ action, payload: await withEvidence(s, item, payload), actor });
-  await checkActionDueDate(s, command);
+  // An edit that leaves the due date as it is (an overdue item's past date, sent back by a prefilled form) changes no date.
+  if (!(command.action === 'edit' && command.payload.dueDate === item.dueDate)) await checkActionDueDate(s, command);
+  if (command.action === 'edit' && (command.payload.leadUnitId !== undefined || command.payload.coUnitIds)) {
+    const fields = unitFields({
+      leadUnitId: command.payload.leadUnitId ?? item.leadUnitId,
+      coUnitIds: command.payload.coUnitIds ?? [],
+    });
+    await checkUnits(s.db, fields);
+    checkJurisdiction(actor, fields);
+  }
+  if (command.action === 'urge' && command.payload.unitIds) {
+    // The workflow refuses them by id; people are told their names.
+    const strangers = unitsNotOnItem(item, command.payload.unitIds);
+    if (strangers.length > 0) {
+      const labels = await loadUnitLabels(s.db);
+      const message = notOnItemMessage(strangers.map((u) => labels.get(u) ?? u));
+      throw badRequest([{ field: 'body.unitIds', reason: message }], message);
+    }
+  }
   if (action === 'reassign' && command.action === 'reassign') {
     const fields = unitFields({ leadUnitId: command.payload.leadUnitId, coUnitIds: command.payload.coUnitIds ?? [] });
     await checkUnits(s.db, fields);

@@ -4,7 +4,7 @@ import { isUnitRole, oversees, type Actor } from '../domain/actors';
 import { shanghaiDate } from '../domain/calendar';
 import type { NotificationDraft } from '../domain/notifications';
 import { loadUnitLabels } from '../lib/unit-names';
-import { CycleRulesSchema, PlanSchema, type Plan } from '../domain/monitoring';
+import { CycleRulesSchema, periodFor, PlanSchema, type Plan } from '../domain/monitoring';
 import type { Prisma } from '../generated/prisma/client';
 import { deletePlan, savePlan } from '../lib/plans';
 import { ensurePlanSchedule } from '../workflows/client/schedules';
@@ -145,9 +145,20 @@ export async function updateSchedule(s: Services, actor: Actor, id: string, body
 }
 
 /** Runs a cycle now, as if opened on `openedOn` (default today): one workflow per plan and day. */
+/**
+ * 开启周期: opens the cycle of the period `openedOn` (default today) reports on, as the plan's
+ * Schedule would. Idempotent: the period's cycle already open (by the Schedule or an earlier
+ * click) is answered, not opened twice; two clicks at once meet on the same workflow id.
+ */
 export async function runCycle(s: Services, actor: Actor, id: string, openedOn: string | undefined) {
-  mustManage((await visiblePlan(s, actor, id)).access, '开启其监测周期');
-  const workflowId = `cycle-${id}-${openedOn ?? 'now'}-${openedOn ? 'rerun' : Date.now()}`;
+  const { plan, access } = await visiblePlan(s, actor, id);
+  mustManage(access, '开启其监测周期');
+  const { frequency } = CycleRulesSchema.parse(plan.rules);
+  const { period } = periodFor(openedOn ?? shanghaiDate(s.now?.() ?? Date.now()), frequency);
+  const cycleId = `${id}-${period}`;
+  const existing = await s.db.cycle.findUnique({ where: { id: cycleId }, select: { workflowId: true } });
+  const workflowId = existing?.workflowId ?? `cycle-${cycleId}${openedOn ? '-rerun' : ''}`;
+  if (existing) return { workflowId, cycleId, period, started: false };
   await withTemporal(s, () =>
     s.temporal.workflow.start(monitoringCycleWorkflow, {
       workflowId,
@@ -156,7 +167,7 @@ export async function runCycle(s: Services, actor: Actor, id: string, openedOn: 
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     }),
   );
-  return { workflowId };
+  return { workflowId, cycleId, period, started: true };
 }
 
 /** 提前晾晒: publish before the due date (every unit has reported, say). */

@@ -7,9 +7,20 @@ import { currentCalendar } from '../lib/calendar-store';
 import { openProblemList } from '../workflows/client/items';
 import { policyFor } from '../lib/policies';
 import type { Policy } from '../domain/policy';
-import { AppError, forbidden, withTemporal, type FieldError } from './errors';
-import { importRefusal, unitLookup } from './imports';
-import { checkItemRows, type ImportRow } from './item-rows';
+import { AppError, badRequest, forbidden, withTemporal, type FieldError } from './errors';
+import { parseCsvRecords } from '../lib/csv';
+import { loadUnitLabels } from '../lib/unit-names';
+import { exportedAt, readXlsxRecords, xlsxBuffer } from '../lib/xlsx';
+import { categoryChoices, OFFICE_DATE_FORMATS, priorityChoices } from '../domain/office-text';
+import { assertUtf8, importRefusal, unitLookup, type RowError, type SheetRecords } from './imports';
+import {
+  checkItemRows,
+  ITEM_COLUMNS,
+  ITEM_FIELD_LABELS,
+  tableItemRows,
+  type ImportRow,
+  type ItemColumn,
+} from './item-rows';
 import { problemListDetail } from './read/problem-lists';
 import type { Services } from './services';
 
@@ -41,17 +52,10 @@ export async function createProblemList(s: Services, actor: Actor, title: string
   );
   if (errors.length > 0) throw importRefusal(errors, '清单', '问题');
   const specs = checked.map((c) => c.spec);
-  const outside: FieldError[] = specs.flatMap(({ leadUnitId, coUnitIds }, i) => {
-    const { key, said } = rows[i]!.place;
-    return [
-      ...(oversees(actor, leadUnitId)
-        ? []
-        : [{ field: `${key}.leadUnitId`, reason: `${said}：牵头单位不在您的管辖范围内` }]),
-      ...coUnitIds.flatMap((id, j) =>
-        oversees(actor, id) ? [] : [{ field: `${key}.coUnitIds[${j}]`, reason: `${said}：配合单位不在您的管辖范围内` }],
-      ),
-    ];
-  });
+  const outside: FieldError[] = outsideJurisdiction(actor, specs, rows).map((e) => ({
+    field: `${e.place.key}.${e.field}`,
+    reason: `${e.place.said}：${e.reason}`,
+  }));
   if (outside.length > 0)
     throw new AppError(
       403,
@@ -94,4 +98,185 @@ export async function createProblemList(s: Services, actor: Actor, title: string
   }
   await withTemporal(s, () => openProblemList(s.temporal, s.taskQueue, input), Math.max(s.temporalTimeoutMs, 60_000));
   return problemListDetail(s, actor, listId);
+}
+
+/** The units of checked rows the caller does not oversee, as row errors. */
+function outsideJurisdiction(actor: Actor, specs: CreateItem[], rows: ImportRow[]): RowError[] {
+  return specs.flatMap(({ leadUnitId, coUnitIds }, i) => {
+    const { place, columnOf } = rows[i]!;
+    return [
+      ...(oversees(actor, leadUnitId)
+        ? []
+        : [{ place, field: 'leadUnitId', column: columnOf('leadUnitId'), reason: '牵头单位不在您的管辖范围内' }]),
+      ...coUnitIds.flatMap((id, j) =>
+        oversees(actor, id)
+          ? []
+          : [{ place, field: `coUnitIds[${j}]`, column: columnOf('coUnitIds'), reason: '配合单位不在您的管辖范围内' }],
+      ),
+    ];
+  });
+}
+
+const NOT_A_WORKBOOK =
+  '无法读取该 Excel 文件：请上传 .xlsx 文件（Excel 2007 及以后版本，或 WPS 另存为 .xlsx），或 CSV UTF-8 文件';
+
+/** What the template marks as its example in 序号: never imported. */
+export const EXAMPLE_MARK = '示例';
+
+/** A table the console checked and people fixed: each field's column as the file named it, and the rows as they now read. */
+export const CheckedTable = z.strictObject({
+  columns: z.record(z.string().max(50), z.string().max(100)),
+  rows: z
+    .array(
+      z.strictObject({
+        row: z.number().int().min(1).max(1_000_000),
+        cells: z.record(z.string().max(50), z.string().max(20_000)),
+      }),
+    )
+    .max(MAX_LIST_ROWS, `清单最多 ${MAX_LIST_ROWS} 个问题`),
+});
+export type CheckedTable = z.infer<typeof CheckedTable>;
+
+/**
+ * A problem list's rows whatever it came as — a CSV's text, an .xlsx's bytes, or a table the
+ * console sends back after people fixed it — read by the one pipeline (`tableItemRows`), row
+ * numbers as the file shows them. A row marked 示例 in its first column (the template's) is left out.
+ */
+export async function problemListRows(body: string | Buffer | CheckedTable) {
+  let records: SheetRecords;
+  if (typeof body === 'string') {
+    assertUtf8(body);
+    records = parseCsvRecords(body);
+  } else if (Buffer.isBuffer(body)) {
+    const read = await readXlsxRecords(body);
+    if (!read) throw badRequest([{ field: 'body', reason: NOT_A_WORKBOOK }], NOT_A_WORKBOOK);
+    records = read;
+  } else {
+    const fields = Object.keys(ITEM_COLUMNS).filter((f) => body.columns[f] !== undefined);
+    records = [
+      { row: 0, cells: fields.map((f) => body.columns[f]!) },
+      ...body.rows.map((r) => ({ row: r.row, cells: fields.map((f) => r.cells[f] ?? '') })),
+    ];
+  }
+  const read = tableItemRows(records.filter((r) => r.cells[0]?.trim() !== EXAMPLE_MARK));
+  if (read.errors.length === 0 && read.rows.length === 0)
+    read.errors.push({ field: 'csv', reason: '清单至少包含一个问题' });
+  if (read.rows.length > MAX_LIST_ROWS)
+    read.errors.push({
+      field: 'csv',
+      reason: `清单最多 ${MAX_LIST_ROWS} 个问题，本次 ${read.rows.length} 个，请拆分导入`,
+    });
+  return read;
+}
+
+/** The cell of the table an error belongs to: `coUnitIds[1]` is in 配合单位, a working-day count written in 完成时限 is there. */
+function cellOf(field: string, columns: Partial<Record<ItemColumn, string>>): ItemColumn | null {
+  const top = (/^[A-Za-z]+/.exec(field)?.[0] ?? '') as ItemColumn;
+  if (columns[top] !== undefined) return top;
+  if (top === ('dueInWorkingDays' as ItemColumn) && columns.dueDate !== undefined) return 'dueDate';
+  return null;
+}
+
+/**
+ * 批量交办's dry run: every row of the list checked as the import checks it (shape, dates, units
+ * by name, the caller's jurisdiction), every error placed on its row and cell; nothing is opened.
+ */
+export async function checkProblemList(s: Services, actor: Actor, body: string | Buffer | CheckedTable) {
+  if (!can(actor.role, 'problemList.create')) throw forbidden('只有督查人员可以建立问题清单');
+  const { rows, columns, errors: fileErrors } = await problemListRows(body);
+  const { items, errors } =
+    rows.length > 0 && fileErrors.length === 0
+      ? checkItemRows(rows, await unitLookup(s.db), await currentCalendar(s.db), s.now?.() ?? Date.now())
+      : { items: [], errors: [] };
+  const all =
+    errors.length === 0 && items.length > 0
+      ? outsideJurisdiction(
+          actor,
+          items.map((c) => c.spec),
+          rows,
+        )
+      : errors;
+  const sorted = [...all].sort((a, b) => a.place.row - b.place.row);
+  return {
+    ok: fileErrors.length === 0 && rows.length > 0 && sorted.length === 0,
+    count: rows.length,
+    columns: (Object.keys(ITEM_COLUMNS) as ItemColumn[])
+      .filter((f) => columns[f] !== undefined)
+      .map((f) => ({ field: f, name: columns[f]!, label: ITEM_FIELD_LABELS[f] })),
+    rows: rows.map((r) => ({ row: r.place.row, cells: r.cells as Record<string, string> })),
+    errors: sorted.map((e) => ({
+      row: e.place.row,
+      field: e.field,
+      cell: cellOf(e.field, columns),
+      column: e.column,
+      reason: e.reason,
+    })),
+    fileErrors,
+  };
+}
+
+/**
+ * The template of 批量交办: the columns as the import reads them, one example row (marked 示例,
+ * never imported), what to write in each column, and the units' names as the import matches them.
+ */
+export async function problemListTemplate(s: Services, now: Date): Promise<Buffer> {
+  const units = [...(await loadUnitLabels(s.db)).values()].sort((a, b) => a.localeCompare(b, 'zh-CN'));
+  const columns = [
+    { header: '序号', key: 'n', width: 8 },
+    { header: '事项名称（必填）', key: 'title', width: 36 },
+    { header: '详细描述', key: 'description', width: 40 },
+    { header: '类别', key: 'category', width: 14 },
+    { header: '紧急程度', key: 'priority', width: 10 },
+    { header: '牵头单位（必填）', key: 'lead', width: 24 },
+    { header: '配合单位', key: 'co', width: 30 },
+    { header: '办结时限（必填）', key: 'due', width: 18 },
+  ];
+  const notes: Array<[string, string, string]> = [
+    ['序号', '否', '可不填。写“示例”的行是示例，不会导入，可直接删除或保留'],
+    ['事项名称', '是', '一行一个问题，写明要办的事，不超过 200 字'],
+    ['详细描述', '否', '问题的具体情况、整改要求'],
+    ['类别', '否', `${categoryChoices()} 之一，不填为“其他”`],
+    ['紧急程度', '否', `${priorityChoices()} 之一，不填为“一般”`],
+    ['牵头单位', '是', '只写一个单位，用系统中的单位全称（见“单位名称”工作表）；全角括号（）与半角()均可'],
+    ['配合单位', '否', '可写多个，用顿号、逗号或分号隔开；名称要求同牵头单位'],
+    ['办结时限', '是', `写日期（${OFFICE_DATE_FORMATS}），须晚于今天；或写“15个工作日”`],
+    ['其他', '', '列的顺序可以调整，列名也可用“问题”“责任单位”“完成时限”等常用写法；保存为 .xlsx 或 CSV UTF-8 后上传'],
+  ];
+  return xlsxBuffer([
+    {
+      name: '问题清单',
+      title: '问题清单（批量交办模板）',
+      subtitle: '从第 5 行起填写，一行一个问题；第 4 行为示例（序号为“示例”的行不会导入）',
+      columns,
+      rows: [
+        {
+          n: EXAMPLE_MARK,
+          title: '某小区消防通道被占用，需清理并建立长效管理机制',
+          description: '群众反映某小区消防通道长期被车辆占用，存在安全隐患',
+          category: '群众反映',
+          priority: '重要',
+          lead: units[0] ?? '市住房和城乡建设局',
+          co: units.slice(1, 3).join('、'),
+          due: '15个工作日',
+        },
+      ],
+    },
+    {
+      name: '填写说明',
+      title: '填写说明',
+      subtitle: exportedAt(now),
+      columns: [
+        { header: '列名', key: 'column', width: 14 },
+        { header: '必填', key: 'required', width: 6 },
+        { header: '填写要求', key: 'how', width: 80 },
+      ],
+      rows: notes.map(([column, required, how]) => ({ column, required, how })),
+    },
+    {
+      name: '单位名称',
+      title: '可填写的单位名称',
+      columns: [{ header: '单位名称', key: 'name', width: 40 }],
+      rows: units.map((name) => ({ name })),
+    },
+  ]);
 }

@@ -10,6 +10,7 @@ import { calendarRolloutWorkflow } from '../workflows/calendar-rollout';
 import { calendarRolloutWorkflowId } from '../workflows/ids';
 import { AppError, badRequest, notFound, withTemporal, type FieldError } from './errors';
 import type { Services } from './services';
+import { officeSettingsView } from './read/settings';
 
 /** A year as the operator sends it: its dates, where they come from, and the impact report it was checked against. */
 export type CalendarYearBody = CalendarYear & { source: string; impactVersion?: string | undefined };
@@ -171,4 +172,15 @@ export async function deletePolicy<C extends string, P extends string>(
     deletedBy: actor.userId,
     deletedAt: deletedAt.toISOString(),
   };
+}
+
+/** The office's settings as an administrator sets them; the prefix is taken by items opened from then on. */
+export async function saveOfficeSettings(
+  s: Services,
+  actor: Actor,
+  body: { numberPrefix: string; officeName: string },
+) {
+  const data = { ...body, updatedBy: actor.userId, updatedAt: new Date() };
+  const row = await s.db.officeSettings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+  return officeSettingsView(row);
 }

@@ -213,7 +213,7 @@ const BENCHMARKS: Array<[string, () => Promise<Outcome>]> = [
       return {
         summary: {
           figure: `${col(r.rows, 'ours req/s')} req/s (${r.rows.map((x) => x.query).join('; ')})`,
-          versus: `bare Fastify + pg: ratios ${r.rows.map((x) => Number(x['ratio (req/s)']).toFixed(2)).join(' / ')}`,
+          versus: `bare Fastify + pg: ratios ${r.rows.map((x) => (typeof x['ratio (req/s)'] === 'number' ? x['ratio (req/s)'].toFixed(2) : '—')).join(' / ')}`,
         },
         correct: r.correct,
         json: r.json,

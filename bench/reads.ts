@@ -12,6 +12,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { CONSOLE_DIST } from '../api/console';
+import { summarySql, type SummaryFigures } from '../api/read/dashboard';
+import type { ItemScope } from '../api/visibility';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
@@ -23,13 +25,14 @@ const supervisor = { id: 'r-sup', name: '读督查', role: 'supervisor', unitId:
 const handler = { id: 'r-h-001', name: '读经办', role: 'unit_handler', unitId: unitId(1) };
 
 /** Bulk rows straight into PostgreSQL (the product would take hours to make them one Update at a time). */
-async function seed(url: string, items: number, eventsPerItem: number): Promise<number> {
+export async function seed(url: string, items: number, eventsPerItem: number): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const started = Date.now();
   try {
     await c.query(
-      `INSERT INTO units (id, name, parent_id, kind) SELECT 'r-' || lpad(i::text, 3, '0'), '读测单位' || i, NULL, 'bureau' FROM generate_series(0, ${UNITS - 1}) i ON CONFLICT DO NOTHING`,
+      // One unit by a real name, for the search by unit name.
+      `INSERT INTO units (id, name, parent_id, kind) SELECT 'r-' || lpad(i::text, 3, '0'), CASE WHEN i = 0 THEN '市财政委' ELSE '读测单位' || i END, NULL, 'bureau' FROM generate_series(0, ${UNITS - 1}) i ON CONFLICT DO NOTHING`,
     );
     await c.query(
       `INSERT INTO users (id, name, role, unit_id, active) VALUES ($1, $2, $3, $4, true), ($5, $6, $7, $8, true) ON CONFLICT DO NOTHING`,
@@ -47,9 +50,10 @@ async function seed(url: string, items: number, eventsPerItem: number): Promise<
     await c.query(`
       INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date, light, deadline_date,
                          calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at)
-      SELECT id, title, '', 'inspection', 'normal', '', status, lead, ARRAY[]::text[], due, light, due, false, 0, i % 3, NULL, ${eventsPerItem},
-             jsonb_build_object('id', id, 'title', title, 'description', '', 'category', 'inspection', 'priority', 'normal', 'source', '',
-               'problemListId', NULL, 'leadUnitId', lead, 'coParts', '[]'::jsonb, 'dueDate', due, 'createdAt', created, 'updatedAt', created,
+      SELECT id, title, description, 'inspection', 'normal', '', status, lead, co, due, light, due, false, 0, i % 3, NULL, ${eventsPerItem},
+             jsonb_build_object('id', id, 'title', title, 'description', description, 'category', 'inspection', 'priority', 'normal', 'source', '',
+               'problemListId', NULL, 'leadUnitId', lead, 'coParts', (SELECT coalesce(jsonb_agg(jsonb_build_object('unitId', c, 'state', 'assigned')), '[]'::jsonb) FROM unnest(co) c),
+               'dueDate', due, 'createdAt', created, 'updatedAt', created,
                'createdBy', jsonb_build_object('userId', 'r-sup', 'name', '读督查', 'role', 'supervisor', 'unitId', 'dcs'),
                'seq', ${eventsPerItem}, 'declines', '[]'::jsonb, 'ownerRuled', false, 'returnCount', i % 3, 'relapseCount', 0,
                'extensions', '[]'::jsonb, 'plan', NULL, 'progressReports', 0, 'deadlines', NULL, 'status', status,
@@ -59,7 +63,9 @@ async function seed(url: string, items: number, eventsPerItem: number): Promise<
         SELECT i, 'R' || lpad(i::text, 6, '0') AS id,
                '读性能事项' || i || (ARRAY['消防通道','老旧小区','河道整治','校园安全','食品抽检'])[1 + i % 5] AS title,
                (ARRAY['assigned','signed','rectifying','rectifying','verifying','closed','closed','closed','withdrawn','suspended'])[1 + i % 10] AS status,
+               (ARRAY['楼道堆放杂物，消防通道堵塞','雨污管网混接，河道黑臭','校门口交通秩序混乱','农贸市场食品抽检不合格'])[1 + i % 4] AS description,
                'r-' || lpad((i % ${UNITS})::text, 3, '0') AS lead,
+               CASE WHEN i % 4 = 0 THEN ARRAY['r-' || lpad(((i + 7) % ${UNITS})::text, 3, '0')] ELSE ARRAY[]::text[] END AS co,
                to_char(date '2026-06-01' + (i % 300), 'YYYY-MM-DD') AS due,
                (ARRAY['green','green','green','yellow','red'])[1 + (i / 10) % 5] AS light,
                now() - interval '1 minute' * (i % 120000) AS created
@@ -101,17 +107,35 @@ async function startBare(url: string) {
   app.get('/filtered', async () =>
     list(`status = ANY($1) AND light = ANY($2)`, [['rectifying'], ['red']], 'deadline_date ASC, id ASC'),
   );
-  app.get('/search', async () => list(`title LIKE $1`, ['%河道整治%'], 'updated_at DESC, id ASC'));
-  app.get('/dashboard', async () => {
+  // The dashboard's figures by the very statement api/read/dashboard.ts sends (summarySql).
+  const summaries = async (scope: ItemScope) => {
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const monday = new Date(`${today}T00:00:00Z`);
+    monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7) - 7 * 11);
+    const sql = summarySql(scope, today, monday.toISOString().slice(0, 10));
+    const r = await db.query(sql.text, sql.values);
+    const f = r.rows[0] as SummaryFigures;
+    return {
+      figures: {
+        total: f.counts.reduce((x, c) => x + c.n, 0),
+        overdue: f.overdue.reduce((x, o) => x + o.n, 0),
+      },
+      ...f,
+    };
+  };
+  app.get('/dashboard', async () => summaries({ kind: 'all' }));
+  app.get('/dashboard-unit', async () => summaries({ kind: 'unit', unitId: handler.unitId }));
+  // Before issue 18: the same figures by scanning the items on every request.
+  app.get('/dashboard-scan', async () => {
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const since = new Date(Date.now() - 84 * 86_400_000);
     const [a, b, c, d, e] = await Promise.all([
       db.query(
-        `SELECT status, light, (status NOT IN ('closed','withdrawn') AND due_date < $1) AS overdue, count(*)::int AS n FROM items WHERE TRUE GROUP BY 1, 2, 3`,
+        `SELECT status, light, (status NOT IN ('closed','withdrawn') AND coalesce(deadline_date, due_date) < $1) AS overdue, coalesce(closed_late_working_days > 0, false) AS late, count(*)::int AS n FROM items WHERE TRUE GROUP BY 1, 2, 3, 4`,
         [today],
       ),
       db.query(
-        `SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id WHERE TRUE AND i.status NOT IN ('closed','withdrawn') AND i.due_date < $1 GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`,
+        `SELECT i.lead_unit_id AS unit_id, u.name, count(*)::int AS n, min(i.due_date) AS worst FROM items i LEFT JOIN units u ON u.id = i.lead_unit_id WHERE TRUE AND i.status NOT IN ('closed','withdrawn') AND coalesce(i.deadline_date, i.due_date) < $1 GROUP BY 1, 2 ORDER BY n DESC, unit_id LIMIT 15`,
         [today],
       ),
       db.query(
@@ -124,7 +148,17 @@ async function startBare(url: string) {
       ),
       db.query(`SELECT count(*)::int AS n FROM items WHERE TRUE AND attention IS NOT NULL`),
     ]);
-    return { counts: a.rows, overdueByUnit: b.rows, opened: c.rows, closed: d.rows, attention: e.rows[0].n };
+    const counts = a.rows as Array<{ overdue: boolean; n: number }>;
+    return {
+      figures: {
+        total: counts.reduce((x, r) => x + r.n, 0),
+        overdue: counts.reduce((x, r) => x + (r.overdue ? r.n : 0), 0),
+      },
+      overdueByUnit: b.rows,
+      opened: c.rows,
+      closed: d.rows,
+      attention: e.rows[0].n,
+    };
   });
   app.get<{ Params: { id: string } }>('/item/:id', async (request) => {
     const [item, events] = await Promise.all([
@@ -218,7 +252,8 @@ export async function runReads(
   const sup = signToken({ userId: supervisor.id }, BENCH_SECRET);
   const unit = signToken({ userId: handler.id }, BENCH_SECRET);
   const probe = 'R000123';
-  const cases: Array<[string, string, string, string | null]> = [
+  /** name, our path (null: the baseline alone), the bare path (null: ours alone), whose token. */
+  const cases: Array<[string, string | null, string | null, string]> = [
     ['list, newest first (page 1 of 5,000)', '/api/items?page=1&pageSize=20', '/list', sup],
     [
       'list, rectifying + red, most overdue first',
@@ -226,8 +261,14 @@ export async function runReads(
       '/filtered',
       sup,
     ],
-    ['list, title search', `/api/items?q=${encodeURIComponent('河道整治')}`, '/search', sup],
-    ['dashboard (4 aggregates + attention count)', '/api/dashboard', '/dashboard', sup],
+    // Search (the list's q): what is there when the benchmark runs; no bare twin.
+    ['search: unit name 市财政委', `/api/items?q=${encodeURIComponent('市财政委')}`, null, sup],
+    ['search: number 督〔2026〕12号', `/api/items?q=${encodeURIComponent('督〔2026〕12号')}`, null, sup],
+    ['search: description word 黑臭', `/api/items?q=${encodeURIComponent('黑臭')}`, null, sup],
+    ['search: title words 河道整治', `/api/items?q=${encodeURIComponent('河道整治')}`, null, sup],
+    ['dashboard, supervisor (summaries)', '/api/dashboard', '/dashboard', sup],
+    ['dashboard, unit handler (summaries)', '/api/dashboard', '/dashboard-unit', unit],
+    ['dashboard before: scanning the items (SQL only)', null, '/dashboard-scan', sup],
     ['item + timeline (10 of 1M events)', `/api/items/${probe}`, `/item/${probe}`, sup],
     [`unit inbox (${items / UNITS} items of the unit)`, '/api/inbox', '/inbox', unit],
   ];
@@ -241,46 +282,57 @@ export async function runReads(
     cases: {} as Record<string, unknown>,
   };
   let failed = 0;
+  const get = async (url: string, token: string | null) =>
+    (await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})).json() as Promise<any>;
   try {
     await ours.worker.runUntil(async () => {
-      // Both sides answer the same: the same totals, the same item, the same events.
-      for (const [, oursPath, barePath, token] of cases) {
-        const o: any = await (
-          await fetch(ours.base + oursPath, { headers: { authorization: `Bearer ${token}` } })
-        ).json();
-        const b: any = await (await fetch(bare.base + barePath)).json();
+      // Both sides answer the same: the same totals, the same item, the same events, the same
+      // dashboard figures (the scan before issue 18 included: summaries and items agree).
+      const ourDashboard = await get(ours.base + '/api/dashboard', sup);
+      for (const [name, oursPath, barePath, token] of cases) {
+        const o: any = oursPath ? await get(ours.base + oursPath, token) : ourDashboard;
+        if (!barePath) {
+          if (!(o.total > 0)) {
+            failed++;
+            console.error(`reads: ${name} found nothing`);
+          }
+          continue;
+        }
+        const b: any = await get(bare.base + barePath, null);
         const same =
-          'total' in b
-            ? o.total === b.total &&
-              o.items.map((i: { id: string }) => i.id).join() === b.items.map((i: { id: string }) => i.id).join()
-            : 'timeline' in b
-              ? o.timeline.length === eventsPerItem && b.timeline.length === eventsPerItem
-              : 'counts' in b
-                ? o.total >= items && o.total === b.counts.reduce((n: number, r: { n: number }) => n + r.n, 0)
+          'figures' in b
+            ? o.total >= items / 100 && o.total === b.figures.total && o.overdue === b.figures.overdue
+            : 'total' in b
+              ? o.total === b.total &&
+                o.items.map((i: { id: string }) => i.id).join() === b.items.map((i: { id: string }) => i.id).join()
+              : 'timeline' in b
+                ? o.timeline.length === eventsPerItem && b.timeline.length === eventsPerItem
                 : o.entries.length > 0 && o.entries.length <= b.entries.length;
         if (!same) {
           failed++;
-          console.error(`reads: ${oursPath} and ${barePath} disagree`);
+          console.error(`reads: ${name}: ${oursPath} and ${barePath} disagree`);
         }
       }
+      const none = { rps: NaN, p50: NaN, p99: NaN, failed: 0 };
       for (const [name, oursPath, barePath, token] of cases) {
         // One warm-up pass each, so neither side is measured filling its caches.
-        await load(ours.base + oursPath, token, concurrency, concurrency);
-        await load(bare.base + barePath, null, concurrency, concurrency);
-        const o = await load(ours.base + oursPath, token, requests, concurrency);
-        const b = await load(bare.base + barePath, null, requests, concurrency);
+        if (oursPath) await load(ours.base + oursPath, token, concurrency, concurrency);
+        if (barePath) await load(bare.base + barePath, null, concurrency, concurrency);
+        const o = oursPath ? await load(ours.base + oursPath, token, requests, concurrency) : none;
+        const b = barePath ? await load(bare.base + barePath, null, requests, concurrency) : none;
         failed += o.failed + b.failed;
+        const cell = (x: number) => (Number.isNaN(x) ? '—' : x);
         rows.push({
           query: name,
-          'ours req/s': o.rps,
-          'ours p50 ms': o.p50,
-          'ours p99 ms': o.p99,
-          'bare req/s': b.rps,
-          'bare p50 ms': b.p50,
-          'bare p99 ms': b.p99,
-          'ratio (req/s)': o.rps / b.rps,
+          'ours req/s': cell(o.rps),
+          'ours p50 ms': cell(o.p50),
+          'ours p99 ms': cell(o.p99),
+          'bare req/s': cell(b.rps),
+          'bare p50 ms': cell(b.p50),
+          'bare p99 ms': cell(b.p99),
+          'ratio (req/s)': cell(o.rps / b.rps),
         });
-        (json.cases as Record<string, unknown>)[name] = { ours: o, bare: b };
+        (json.cases as Record<string, unknown>)[name] = { ours: oursPath ? o : null, bare: barePath ? b : null };
       }
     });
   } finally {
@@ -288,7 +340,17 @@ export async function runReads(
   }
 
   // The console on the same data, with the worker stopped: only the API serves.
-  const dashboard = await pageTimes(
+  // A page that does not draw is reported, and the API's figures above are kept.
+  const timed = async (...args: Parameters<typeof pageTimes>) => {
+    try {
+      return await pageTimes(...args);
+    } catch (err) {
+      failed++;
+      console.error(`reads: console page ${args[2]} failed: ${(err as Error).message.split('\n')[0]}`);
+      return { render: NaN, api: NaN };
+    }
+  };
+  const dashboard = await timed(
     ours.base,
     sup,
     '/dashboard',
@@ -296,7 +358,7 @@ export async function runReads(
     '/api/dashboard',
     5,
   );
-  const list = await pageTimes(ours.base, sup, '/items', 'table.items tbody tr', '/api/items', 5);
+  const list = await timed(ours.base, sup, '/items', 'table.items tbody tr', '/api/items', 5);
   await ours.app.close();
   const sizes = existsSync(path.join(CONSOLE_DIST, 'sizes.json'))
     ? (JSON.parse(readFileSync(path.join(CONSOLE_DIST, 'sizes.json'), 'utf8')) as Array<{

@@ -124,6 +124,26 @@ export const ACTION_PAYLOADS = {
   initial: z.strictObject({ note: z.string().trim().max(500).default('') }),
   decideAccountability: z.strictObject({ approved: z.boolean(), reason: Text(1000) }),
   remindCoUnits: z.strictObject({ note: z.string().trim().max(500).default('') }),
+  /** 催办 by hand: to the named units among the item's lead and co-units (none named: the lead unit). */
+  urge: z.strictObject({
+    text: Text(500),
+    unitIds: z.array(UnitId).min(1, '请至少选择一个单位').max(21).optional(),
+  }),
+  /** A 约谈 held, on record: when (not in the future; the API checks against today), who, what was said, the minutes. */
+  recordInterview: z.strictObject({
+    heldOn: DateString,
+    attendees: Text(500),
+    summary: Text(5000),
+    attachments: Attachments,
+  }),
+  /** Editing an item before it is signed: the fields given are the new values (equal ones are no change). */
+  edit: z.strictObject({
+    title: Text(200).optional(),
+    description: z.string().trim().max(5000).optional(),
+    dueDate: DateString.optional(),
+    leadUnitId: UnitId.optional(),
+    coUnitIds: z.array(UnitId).max(20).optional(),
+  }),
 } as const;
 
 export type Action = keyof typeof ACTION_PAYLOADS;
@@ -154,6 +174,9 @@ export const ACTION_LABELS: Record<Action, string> = {
   initial: '圈阅',
   decideAccountability: '通报问责决定',
   remindCoUnits: '提醒配合单位',
+  urge: '催办',
+  recordInterview: '记录约谈',
+  edit: '修改事项',
 };
 
 /** What enters the workflow: an action, its payload and who does it. */

@@ -234,6 +234,7 @@ export function startDeadlines(policy: Policy, cal: Calendar, nowMs: number, due
 export interface ItemFacts {
   dueDate: string;
   status: string;
+  leadUnitId?: string;
 }
 
 /** How an accepted transition moves the clocks. */
@@ -262,6 +263,12 @@ export function afterTransition(
     case 'reassign':
     case 'arbitrate':
       startAfter(d, cal, 'sign', today, d.policy.signDays, r);
+      if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate, r);
+      break;
+    case 'edit':
+      // As a reassignment, for what changed: a new lead unit has its full time to sign; a new due date, a new closure deadline.
+      if (after.leadUnitId !== undefined && after.leadUnitId !== before.leadUnitId)
+        startAfter(d, cal, 'sign', today, d.policy.signDays, r);
       if (after.dueDate !== before.dueDate) startClosure(d, cal, today, after.dueDate, r);
       break;
     case 'filePlan':
@@ -340,6 +347,8 @@ export function afterTransition(
     case 'initial':
     case 'decideAccountability':
     case 'remindCoUnits':
+    case 'urge':
+    case 'recordInterview':
       // No clock moves: a co-unit's part and an extension still to be decided leave every deadline as it is.
       break;
     default:
@@ -437,14 +446,18 @@ export function fireRung(
   return { deadlines: withLight({ ...prev, fired: [...prev.fired, fired] }), fired };
 }
 
+/** The fired rungs the light counts: those against a deadline still in force, not skipped. */
+export function rungsBehindLight(d: Deadlines): FiredRung[] {
+  return d.fired.filter((f) => {
+    const c = d.clocks[f.step];
+    return !!c && c.state !== 'done' && c.epoch === f.epoch && !f.skipped;
+  });
+}
+
 /** Green, yellow or red: the worst rung fired against a deadline still in force. */
 function withLight(d: Deadlines): Deadlines {
   let worst = 0;
-  for (const f of d.fired) {
-    const c = d.clocks[f.step];
-    if (!c || c.state === 'done' || c.epoch !== f.epoch || f.skipped) continue;
-    worst = Math.max(worst, LIGHTS.indexOf(LIGHT_OF_ACTION[f.action]));
-  }
+  for (const f of rungsBehindLight(d)) worst = Math.max(worst, LIGHTS.indexOf(LIGHT_OF_ACTION[f.action]));
   return { ...d, light: LIGHTS[worst]! };
 }
 

@@ -190,6 +190,24 @@ const ItemCoreShape = {
       }),
     )
     .default([]),
+  /** Absent before 催办 by hand and recorded 约谈 existed, and until the first. */
+  urges: z
+    .array(
+      z.object({ at: z.string(), by: z.string(), byName: z.string(), text: z.string(), unitIds: z.array(z.string()) }),
+    )
+    .optional(),
+  interviews: z
+    .array(
+      z.object({
+        heldOn: z.string(),
+        attendees: z.string(),
+        summary: z.string(),
+        by: z.string(),
+        byName: z.string(),
+        at: z.string(),
+      }),
+    )
+    .optional(),
   /** Absent before the deadline ladder existed. */
   deadlines: DeadlinesSchema.nullable().default(null),
 };

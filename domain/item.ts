@@ -8,6 +8,7 @@
  * (tests/replay/replay.test.ts). Adding an action: README, "Adding an action".
  */
 import { isUnitRole, oversees, type Actor, type EventActor } from './actors';
+import { shanghaiDate } from './calendar';
 import { can } from './permissions';
 import { reinspectionPending, type Deadlines, type FiredRung } from './deadlines';
 import type { Step as ClockStep } from './policy';
@@ -55,10 +56,24 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
     suspend: ['suspended'],
     withdraw: ['withdrawn'],
     remindCoUnits: ['assigned'],
+    urge: ['assigned'],
+    edit: ['assigned'],
     ...leaderWork('assigned'),
+    ...oversight('assigned'),
   },
-  declined: { reassign: ['assigned'], withdraw: ['withdrawn'], ...leaderWork('declined') },
-  arbitration: { arbitrate: ['assigned'], withdraw: ['withdrawn'], ...leaderWork('arbitration') },
+  declined: {
+    reassign: ['assigned'],
+    withdraw: ['withdrawn'],
+    edit: ['declined'],
+    ...leaderWork('declined'),
+    ...oversight('declined'),
+  },
+  arbitration: {
+    arbitrate: ['assigned'],
+    withdraw: ['withdrawn'],
+    ...leaderWork('arbitration'),
+    ...oversight('arbitration'),
+  },
   signed: {
     filePlan: ['rectifying'],
     coSign: ['signed'],
@@ -69,7 +84,9 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
     suspend: ['suspended'],
     withdraw: ['withdrawn'],
     remindCoUnits: ['signed'],
+    urge: ['signed'],
     ...leaderWork('signed'),
+    ...oversight('signed'),
   },
   rectifying: {
     reportProgress: ['rectifying'],
@@ -82,15 +99,23 @@ export const TRANSITIONS: { readonly [S in Status]: Partial<Record<Action, reado
     suspend: ['suspended'],
     withdraw: ['withdrawn'],
     remindCoUnits: ['rectifying'],
+    urge: ['rectifying'],
     ...leaderWork('rectifying'),
+    ...oversight('rectifying'),
   },
   verifying: {
     verifyPass: ['closed'],
     verifyReturn: ['rectifying'],
     withdraw: ['withdrawn'],
     ...leaderWork('verifying'),
+    ...oversight('verifying'),
   },
-  suspended: { resume: ['assigned', 'signed', 'rectifying'], withdraw: ['withdrawn'], ...leaderWork('suspended') },
+  suspended: {
+    resume: ['assigned', 'signed', 'rectifying'],
+    withdraw: ['withdrawn'],
+    ...leaderWork('suspended'),
+    ...oversight('suspended'),
+  },
   closed: { reinspect: ['closed', 'rectifying'], ...leaderWork('closed') },
   withdrawn: {},
 };
@@ -106,6 +131,11 @@ function leaderWork<S extends Status>(status: S) {
     initial: [status],
     decideAccountability: [status],
   } as const;
+}
+
+/** A 约谈 on record: while the item is open (closed and withdrawn items have nobody left to talk to about it). */
+function oversight<S extends Status>(status: S) {
+  return { recordInterview: [status] } as const;
 }
 
 /** Who may take each action: the supervisor side, the lead unit, or a co-unit for its own part. */
@@ -134,6 +164,10 @@ export const ACTION_PARTY: Record<Action, Party> = {
   initial: 'leader',
   decideAccountability: 'leader',
   remindCoUnits: 'lead',
+  urge: 'supervisor',
+  // The supervisor's side within its jurisdiction; the role table lets the leader record one too.
+  recordInterview: 'supervisor',
+  edit: 'supervisor',
 };
 
 export interface CoPart {
@@ -177,6 +211,25 @@ export interface AccountabilityDecision {
   at: string;
 }
 
+/** A 催办 by hand: the text and the units it went to. */
+export interface Urge {
+  at: string;
+  by: string;
+  byName: string;
+  text: string;
+  unitIds: string[];
+}
+
+/** A 约谈 held, as recorded (its minutes are the event's attachments). */
+export interface Interview {
+  heldOn: string;
+  attendees: string;
+  summary: string;
+  by: string;
+  byName: string;
+  at: string;
+}
+
 export interface Extension {
   /** The due date in force when the extension was asked for (absent on requests from before it was kept). */
   dueDateBefore?: string;
@@ -215,6 +268,9 @@ interface ItemCore {
   instructions: Instruction[];
   initials: Initial[];
   accountabilityDecisions: AccountabilityDecision[];
+  /** 催办 by hand and recorded 约谈, for the ledger; absent until the first. */
+  urges?: Urge[];
+  interviews?: Interview[];
   /** Deadlines and the escalation ladder; null for items opened before the ladder existed. */
   deadlines: Deadlines | null;
 }
@@ -461,6 +517,9 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
       return null;
     case 'instruct':
     case 'initial':
+    case 'urge':
+    case 'recordInterview':
+    case 'edit':
     case 'sign':
     case 'reassign':
     case 'arbitrate':
@@ -516,6 +575,7 @@ export function decide(
   if (!next.ok) return next;
   const attachments = 'attachments' in command.payload ? command.payload.attachments : [];
   const updated: Item = { ...next.item, seq: item.seq + 1, updatedAt: now };
+  const payload = next.payload ?? command.payload;
   return {
     ok: true,
     item: updated,
@@ -526,13 +586,14 @@ export function decide(
       toStatus: updated.status,
       actor: command.actor,
       at: now,
-      payload: command.payload,
+      payload,
       attachments,
     },
   };
 }
 
-type Step = { ok: true; item: Item } | Refusal;
+/** The next item; `payload`: what the event records instead of the command's payload (resolved, or with the old values). */
+type Step = { ok: true; item: Item; payload?: unknown } | Refusal;
 
 function transition(item: Item, command: Command, now: string, config: ItemConfig): Step {
   const { actor } = command;
@@ -655,6 +716,24 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
     case 'remindCoUnits':
       // Nothing changes but the record: the event, and the notice to the co-units still open.
       return { ok: true, item };
+    case 'urge': {
+      // Nothing changes but the record; the event names the units urged, resolved, so they can be counted.
+      const { text, unitIds } = command.payload;
+      const units = unitIds && unitIds.length > 0 ? [...new Set(unitIds)] : [item.leadUnitId];
+      const strangers = unitsNotOnItem(item, units);
+      if (strangers.length > 0) return refuse(item, 'invalid', notOnItemMessage(strangers), 'unitIds');
+      const urge: Urge = { at: now, by: actor.userId, byName: actor.name, text, unitIds: units };
+      return { ok: true, item: { ...item, urges: [...(item.urges ?? []), urge] }, payload: { text, unitIds: units } };
+    }
+    case 'recordInterview': {
+      const { heldOn, attendees, summary } = command.payload;
+      if (heldOn > shanghaiDate(Date.parse(now)))
+        return refuse(item, 'invalid', `约谈日期（${heldOn}）不能晚于今天`, 'heldOn');
+      const interview: Interview = { heldOn, attendees, summary, by: actor.userId, byName: actor.name, at: now };
+      return { ok: true, item: { ...item, interviews: [...(item.interviews ?? []), interview] } };
+    }
+    case 'edit':
+      return edit(item, command.payload, actor);
     case 'reinspect': {
       const { relapsed, dueDate } = command.payload;
       if (!relapsed) return { ok: true, item };
@@ -663,6 +742,79 @@ function transition(item: Item, command: Command, now: string, config: ItemConfi
       return { ok: true, item: { ...base, dueDate, relapseCount: item.relapseCount + 1, status: 'rectifying' } };
     }
   }
+}
+
+/** Of `unitIds`, those neither the item's lead unit nor one of its co-units. */
+export function unitsNotOnItem(item: Item, unitIds: readonly string[]): string[] {
+  const own = [item.leadUnitId, ...item.coParts.map((p) => p.unitId)];
+  return unitIds.filter((u) => !own.includes(u));
+}
+
+/** The refusal of a 催办 to units not on the item, naming them as given (the API gives their names). */
+export function notOnItemMessage(units: readonly string[]): string {
+  return `催办对象须为本事项的牵头单位或配合单位：${units.join('、')}`;
+}
+
+/** The fields `edit` may change, as an item holds them. */
+export interface EditableFields {
+  title: string;
+  description: string;
+  dueDate: string;
+  leadUnitId: string;
+  coUnitIds: string[];
+}
+
+function editableFields(item: Item): EditableFields {
+  return {
+    title: item.title,
+    description: item.description,
+    dueDate: item.dueDate,
+    leadUnitId: item.leadUnitId,
+    coUnitIds: item.coParts.map((p) => p.unitId),
+  };
+}
+
+const sameUnits = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+
+/**
+ * Editing before signing: the fields given that differ from the item's are changed, and the event
+ * records them with their old values (`changes`: `{ field: { from, to } }`). A declined item
+ * changes its lead unit by 改派, which sends it out again; an edit leaves the state as it is.
+ */
+function edit(item: Item, payload: Partial<EditableFields>, actor: Actor): Step {
+  const old = editableFields(item);
+  const leadUnitId = payload.leadUnitId ?? old.leadUnitId;
+  const coUnitIds = [...new Set(payload.coUnitIds ?? old.coUnitIds)].filter((u) => u !== leadUnitId);
+  const wanted: EditableFields = {
+    title: payload.title ?? old.title,
+    description: payload.description ?? old.description,
+    dueDate: payload.dueDate ?? old.dueDate,
+    leadUnitId,
+    coUnitIds,
+  };
+  const changed = (Object.keys(old) as Array<keyof EditableFields>).filter((k) =>
+    k === 'coUnitIds' ? !sameUnits(old.coUnitIds, wanted.coUnitIds) : old[k] !== wanted[k],
+  );
+  if (changed.length === 0) return refuse(item, 'invalid', '未修改任何内容：请至少修改一项后再保存');
+  if (changed.includes('leadUnitId')) {
+    if (item.status !== 'assigned')
+      return refuse(item, 'invalid', '已退回交办的事项请通过“改派”更换牵头单位', 'leadUnitId');
+    if (!oversees(actor, leadUnitId)) return refuse(item, 'forbidden', '新的牵头单位不在您的管辖范围内');
+  }
+  const kept = new Map(item.coParts.map((p) => [p.unitId, p]));
+  const next: Item = {
+    ...item,
+    title: wanted.title,
+    description: wanted.description,
+    dueDate: wanted.dueDate,
+    leadUnitId,
+    coParts: coUnitIds.map((unitId) => kept.get(unitId) ?? { unitId, state: 'pending', reports: 0 }),
+    // An arbitration ruled on the unit that led: a new lead unit may decline again.
+    ownerRuled: leadUnitId === item.leadUnitId ? item.ownerRuled : false,
+  };
+  const changes = Object.fromEntries(changed.map((k) => [k, { from: old[k], to: wanted[k] }]));
+  return { ok: true, item: next, payload: { changes } };
 }
 
 /** The fields common to every state, so a new phase never inherits the old one's leftovers. */

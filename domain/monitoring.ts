@@ -269,6 +269,48 @@ export function rankUnits(
   );
 }
 
+/** What one unit owes for a period and has reported: indicators it reports itself (derived ones are owed by nobody). */
+export interface UnitReportingCount {
+  unitId: string;
+  owed: number;
+  reported: number;
+  /** The codes it still owes. */
+  missing: string[];
+}
+
+/**
+ * The one definition of 报齐 (the board's summary, its rows, the ranking's column, the 通报, 催报):
+ * a unit has reported when it has a value for every indicator it owes by report this period.
+ * Units sorted by id.
+ */
+export function reportingCounts(
+  indicators: Array<{ code: string; ownerUnitId: string; source: string }>,
+  reported: (code: string) => boolean,
+): UnitReportingCount[] {
+  const units = new Map<string, UnitReportingCount>();
+  for (const ind of indicators) {
+    if (ind.source !== 'report') continue;
+    const u = units.get(ind.ownerUnitId) ?? { unitId: ind.ownerUnitId, owed: 0, reported: 0, missing: [] };
+    units.set(ind.ownerUnitId, u);
+    u.owed++;
+    if (reported(ind.code)) u.reported++;
+    else u.missing.push(ind.code);
+  }
+  return [...units.values()].sort((a, b) => a.unitId.localeCompare(b.unitId));
+}
+
+export const hasReported = (u: Pick<UnitReportingCount, 'owed' | 'reported'>): boolean => u.reported >= u.owed;
+
+/** The summary line of the board and the 通报, counted from the very rows they list. */
+export function reportingSummary(units: UnitReportingCount[]): {
+  units: number;
+  complete: number;
+  notReported: Array<{ unitId: string; missing: string[] }>;
+} {
+  const notReported = units.filter((u) => !hasReported(u)).map((u) => ({ unitId: u.unitId, missing: u.missing }));
+  return { units: units.length, complete: units.length - notReported.length, notReported };
+}
+
 /**
  * A published report (晾晒) as it is stored on the cycle, for reading it back instead of casting
  * it. Types only, not the import's rules. Reports published before per-category scores and

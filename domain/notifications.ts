@@ -67,6 +67,18 @@ export const NOTIFICATION_KINDS = {
     urgent: false,
     next: '牵头单位提醒：请尽快完成本单位承担的配合任务并在系统中办结，以免影响事项销号。',
   },
+  /** 催办 by hand (the `urge` action), to each unit named; not the ladder's `urge` rung. */
+  urged: {
+    label: '督查室催办',
+    urgent: true,
+    next: '督查室催办：请立即按要求办理，并在系统中反馈办理进展。',
+  },
+  /** An item edited before signing (the `edit` action), its lead unit unchanged. */
+  item_edited: {
+    label: '事项变更通知',
+    urgent: false,
+    next: '督查室已修改该事项，请按修改后的内容和期限办理。',
+  },
   cycle_published: {
     label: '监测晾晒通报',
     urgent: false,
@@ -118,6 +130,20 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
     case 'reassign':
     case 'arbitrate':
       return [notice('assigned', ['handler', 'unit_leader', 'co_units'], withCo)];
+    case 'urge': {
+      // One notice per unit urged, each to that unit's handlers and leaders.
+      const p = event.payload as { text?: string; unitIds?: string[] };
+      return (p.unitIds ?? lead).map((unitId) => ({
+        ...notice('urged', ['handler', 'unit_leader'], [unitId], { text: p.text ?? '' }),
+        key: `${eventKey}/urged/${unitId}`,
+      }));
+    }
+    case 'edit': {
+      const changes = (event.payload as { changes?: Record<string, { from: unknown; to: unknown }> }).changes ?? {};
+      // A new lead unit is handed the item as by 改派; otherwise the units are told what changed.
+      if (changes.leadUnitId) return [notice('assigned', ['handler', 'unit_leader', 'co_units'], withCo)];
+      return [notice('item_edited', ['handler', 'unit_leader', 'co_units'], withCo, { changes })];
+    }
     case 'verifyReturn':
       return [
         notice('returned', ['handler'], lead, { reasons: (event.payload as { reasons?: string }).reasons ?? '' }),
@@ -186,6 +212,7 @@ export function lifecycleNotices(eventKey: string, event: EventDraft, item: Item
     case 'resume':
     case 'withdraw':
     case 'reinspect':
+    case 'recordInterview':
       return [];
     default:
       return assertNever(event.action);
@@ -256,8 +283,28 @@ function extraLines(d: MessageData): string[] {
   if (d.kind === 'instruction') lines.push(`批示内容：${String(x.instruction ?? '')}${x.binding ? '（须确认）' : ''}`);
   if (d.kind === 'accountability_decided')
     lines.push(`领导决定：${x.approved ? '同意通报问责' : '不同意通报问责'}（${String(x.reason ?? '')}）`);
+  if (d.kind === 'urged') lines.push(`催办内容：${String(x.text ?? '')}`);
+  if (d.kind === 'item_edited') lines.push(...editedLines(x.changes));
   if (typeof x.note === 'string' && x.note) lines.push(`说明：${x.note}`);
   return lines;
+}
+
+const EDITED_FIELD_LABELS: Record<string, string> = {
+  title: '标题',
+  description: '事项描述',
+  dueDate: '办结时限',
+  leadUnitId: '牵头单位',
+  coUnitIds: '配合单位',
+};
+
+/** What an edit changed, field by field; units only as changed (the event holds ids, the page names them). */
+function editedLines(changes: unknown): string[] {
+  if (!changes || typeof changes !== 'object') return [];
+  return Object.entries(changes as Record<string, { from?: unknown; to?: unknown }>).map(([k, c]) =>
+    Array.isArray(c.to)
+      ? `${EDITED_FIELD_LABELS[k] ?? k}：已调整，详见事项页面`
+      : `${EDITED_FIELD_LABELS[k] ?? k}：由“${String(c.from ?? '') || '（空）'}”改为“${String(c.to ?? '') || '（空）'}”`,
+  );
 }
 
 /** Subject, plain text and HTML of one notice, in Chinese. */

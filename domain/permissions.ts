@@ -84,6 +84,11 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'suspend',
     'resume',
     'withdraw',
+    'urge',
+    'recordInterview',
+    'edit',
+    // The minutes of a 约谈.
+    'evidence.upload',
     ...VERIFY,
   ]),
   verifier: new Set<Permission>([
@@ -110,6 +115,9 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'instruct',
     'initial',
     'decideAccountability',
+    'recordInterview',
+    // The minutes of a 约谈.
+    'evidence.upload',
   ]),
   admin: new Set<Permission>([
     'settings.read',

@@ -16,7 +16,7 @@ import { toolPath } from '../dev/tools';
 import { itemWorkflowId, problemListWorkflowId } from '../workflows/ids';
 import { calendarSignal } from '../workflows/messages';
 import { bundleWorkflows, createWorker } from '../worker/create';
-import { coC, leadA, leadB, supervisor, verifier } from '../tests/support/actors';
+import { coC, leadA, leadB, leader, supervisor, verifier } from '../tests/support/actors';
 import { act, newItemId, open, spec } from '../tests/support/items';
 import { PlanSchema } from '../domain/monitoring';
 import { savePlan } from '../lib/plans';
@@ -159,6 +159,23 @@ await worker.runUntil(async () => {
     await act(client, item, 'withdraw', supervisor, { reason: '重复立项' });
     await client.workflow.getHandle(itemWorkflowId(item.id)).result();
     await save('calendar-change', itemWorkflowId(item.id));
+  }
+  {
+    // The supervisor's pushes (issue 18): edited before signing (title, due date, lead unit),
+    // urged by hand, a 约谈 recorded by the leader; signed by the new lead, urged again, withdrawn.
+    const item = await open(client, taskQueue, { coUnitIds: ['unit-c'] });
+    await act(client, item, 'edit', supervisor, { title: '修改后的标题', dueDate: '2027-02-26', leadUnitId: 'unit-b' });
+    await act(client, item, 'urge', supervisor, { text: '请尽快签收', unitIds: ['unit-b', 'unit-c'] });
+    await act(client, item, 'recordInterview', leader, {
+      heldOn: '2026-01-05',
+      attendees: '督查室；B单位负责人',
+      summary: '约谈未签收原因',
+    });
+    await act(client, item, 'sign', leadB);
+    await act(client, item, 'urge', supervisor, { text: '请报送整改方案' });
+    await act(client, item, 'withdraw', supervisor, { reason: '合并办理' });
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+    await save('supervisor-pushes', itemWorkflowId(item.id));
   }
   {
     const listId = newItemId();

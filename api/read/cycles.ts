@@ -10,6 +10,8 @@ import {
   evaluate,
   IndicatorResultSchema,
   periodEnd,
+  reportingCounts,
+  reportingSummary,
   UnitStandingSchema,
   type CycleReport,
   type Indicator,
@@ -17,7 +19,20 @@ import {
   type Thresholds,
 } from '../../domain/monitoring';
 import { Prisma } from '../../generated/prisma/client';
-import { notFound } from '../errors';
+import { AppError, notFound } from '../errors';
+import {
+  bulletinTitle,
+  gapWords,
+  groupWords,
+  indicatorLightWords,
+  LIGHT_WORDS,
+  lightRuleWords,
+  paceWords,
+  percentText,
+  periodWords,
+} from '../../domain/monitoring-words';
+import { loadUnitLabels } from '../../lib/unit-names';
+import { exportedAt, type XlsxSheet } from '../../lib/xlsx';
 import type { Services } from '../services';
 import { planAccessById, seesEverything, seesUnit, type PlanAccess } from '../visibility';
 import { visiblePlan } from './plans';
@@ -73,12 +88,16 @@ const CHASE_KINDS = ['report_remind', 'report_chase', 'report_urged'];
 
 export async function cycleDetail(s: Services, actor: Actor, id: string) {
   const { cycle } = await visibleCycle(s, actor, id);
-  const [requests, values, owners, chases] = await Promise.all([
+  const [plan, requests, values, owners, chases] = await Promise.all([
+    s.db.plan.findUniqueOrThrow({
+      where: { id: cycle.planId },
+      select: { id: true, title: true, year: true, rules: true },
+    }),
     s.db.reportingRequest.findMany({ where: { cycleId: id }, orderBy: { unitId: 'asc' } }),
     s.db.indicatorValue.findMany({ where: { planId: cycle.planId, period: cycle.period }, orderBy: { code: 'asc' } }),
     s.db.indicator.findMany({
       where: { planId: cycle.planId },
-      select: { code: true, ownerUnitId: true, source: true },
+      select: { code: true, name: true, ownerUnitId: true, source: true },
     }),
     s.db.notificationRequest.findMany({
       where: { subjectKind: 'cycle', subjectId: id, kind: { in: CHASE_KINDS } },
@@ -92,6 +111,9 @@ export async function cycleDetail(s: Services, actor: Actor, id: string) {
     sees(u.unitId),
   );
   return {
+    plan: { id: plan.id, title: plan.title, year: plan.year },
+    thresholds: CycleRulesSchema.parse(plan.rules).thresholds,
+    reporting: withNames(reportingSummary(units), new Map(owners.map((o) => [o.code, o.name]))),
     cycle: {
       ...cycle,
       openedAt: cycle.openedAt.toISOString(),
@@ -122,10 +144,177 @@ export async function cycleDetail(s: Services, actor: Actor, id: string) {
   };
 }
 
+/** The summary with the names of the indicators each unit still owes. */
+function withNames(summary: ReturnType<typeof reportingSummary>, names: Map<string, string>) {
+  return {
+    ...summary,
+    notReported: summary.notReported.map((u) => ({
+      unitId: u.unitId,
+      missing: u.missing.map((code) => ({ code, name: names.get(code) ?? code })),
+    })),
+  };
+}
+
+type CycleDetailView = Awaited<ReturnType<typeof cycleDetail>>;
+
 /**
- * Who has reported and who has not, per unit that owns indicators to report (derived ones are
- * not owed): how many it owes and has reported for the period, when it last reported, how often
- * it was chased and when last, and whether a supervisor chased it today (once a day at most).
+ * The 晾晒通报 of a published cycle, as the caller may see it: its title, summary sentences, the
+ * ranking of each group in words, the units with red indicators and those that did not report.
+ * The console's print page and the .xlsx are both this.
+ */
+export async function cycleBulletin(s: Services, actor: Actor, id: string) {
+  const detail = await cycleDetail(s, actor, id);
+  if (!detail.report)
+    throw new AppError(409, 'conflict', '本期尚未晾晒，还没有晾晒通报', { reason: 'cycle_not_published' });
+  const labels = await loadUnitLabels(s.db);
+  return bulletinOf(detail, detail.report, (u) => labels.get(u) ?? u);
+}
+
+export type Bulletin = ReturnType<typeof bulletinOf>;
+
+function bulletinOf(d: CycleDetailView, report: CycleReport, unitName: (id: string) => string) {
+  const reportingOf = new Map(d.units.map((u) => [u.unitId, u]));
+  const groups = [...new Set(report.standings.map((st) => st.group))].map((group) => ({
+    group,
+    label: groupWords(group),
+    rows: report.standings
+      .filter((st) => st.group === group)
+      .map((st) => {
+        const rep = reportingOf.get(st.unitId);
+        return {
+          rank: st.ranked ? st.rank : null,
+          unitId: st.unitId,
+          unitName: unitName(st.unitId),
+          score: st.score,
+          progress: st.score === null ? '不参与排名' : paceWords(st.score),
+          gap: st.toRise ? `${gapWords(st.toRise.scoreGap)}（与${unitName(st.toRise.aboveUnitId)}）` : '—',
+          lights: st.lights,
+          owed: rep?.owed ?? 0,
+          reported: rep?.reported ?? 0,
+          note: st.ranked ? '' : (st.reason ?? '未参与排名'),
+        };
+      }),
+  }));
+  const redsByUnit = new Map<string, Array<{ code: string; name: string; why: string; itemId: string }>>();
+  for (const red of report.reds) {
+    const r = report.indicators.find((i) => i.code === red.code);
+    if (!r) continue;
+    redsByUnit.set(red.ownerUnitId, [
+      ...(redsByUnit.get(red.ownerUnitId) ?? []),
+      { code: r.code, name: r.name, why: indicatorLightWords(r, report.elapsed, d.thresholds), itemId: red.itemId },
+    ]);
+  }
+  const reds = [...redsByUnit.entries()].map(([unitId, indicators]) => ({
+    unitId,
+    unitName: unitName(unitId),
+    indicators,
+  }));
+  const notReported = d.reporting.notReported.map((u) => ({ ...u, unitName: unitName(u.unitId) }));
+  const lights = { green: 0, yellow: 0, red: 0 };
+  for (const r of report.indicators) lights[r.light]++;
+  const names = (list: Array<{ unitName: string }>) => list.map((u) => u.unitName).join('、');
+  const summary = [
+    `${periodWords(d.cycle.period)}，${d.plan.title}共晾晒 ${report.standings.length} 个单位的 ${report.indicators.length} 项指标，时序进度 ${percentText(report.elapsed)}。`,
+    `亮${LIGHT_WORDS.green} ${lights.green} 项、${LIGHT_WORDS.yellow} ${lights.yellow} 项、${LIGHT_WORDS.red} ${lights.red} 项。`,
+    `应报送数据的 ${d.reporting.units} 个单位中，${d.reporting.complete} 个已报齐${notReported.length ? `，${notReported.length} 个未报齐：${names(notReported)}` : ''}。`,
+    ...groups.flatMap((g) => {
+      const ranked = g.rows.filter((r) => r.rank !== null);
+      const first = ranked.filter((r) => r.rank === 1);
+      const lastRank = ranked.at(-1)?.rank;
+      const last = ranked.length > 1 ? ranked.filter((r) => r.rank === lastRank && r.rank !== 1) : [];
+      if (!first.length) return [];
+      return [
+        `${g.label}中，${names(first)}排名第一，${first[0]!.progress}${last.length ? `；${names(last)}排名末位，${last[0]!.progress}` : ''}。`,
+      ];
+    }),
+    reds.length
+      ? `${reds.length} 个单位有红灯指标：${names(reds)}，已分别立项督办，请限期整改。`
+      : '本期没有红灯指标。',
+  ];
+  return {
+    cycleId: d.cycle.id,
+    planTitle: d.plan.title,
+    period: d.cycle.period,
+    periodWords: periodWords(d.cycle.period),
+    title: bulletinTitle(d.cycle.period),
+    publishedAt: report.publishedAt,
+    elapsed: report.elapsed,
+    rule: lightRuleWords(d.thresholds),
+    summary,
+    groups,
+    reds,
+    notReported,
+  };
+}
+
+/** The 通报 as workbook sheets (lib/xlsx.ts): the ranking in words, the red indicators, the units not reported. */
+export function bulletinSheets(b: Bulletin, now: Date): XlsxSheet[] {
+  const subtitle = `${b.planTitle} · ${b.periodWords} · 时序进度 ${percentText(b.elapsed)} · ${exportedAt(now)}`;
+  return [
+    {
+      name: '排名',
+      title: b.title,
+      subtitle,
+      columns: [
+        { header: '分组', key: 'group' },
+        { header: '名次', key: 'rank', kind: 'number' },
+        { header: '单位', key: 'unit' },
+        { header: '进度（相对时序进度）', key: 'score', kind: 'percent' },
+        { header: '与时序进度相比', key: 'progress' },
+        { header: '与前一名差距', key: 'gap' },
+        { header: '绿灯', key: 'green', kind: 'number' },
+        { header: '黄灯', key: 'yellow', kind: 'number' },
+        { header: '红灯', key: 'red', kind: 'number' },
+        { header: '已报 / 应报', key: 'reporting' },
+        { header: '说明', key: 'note' },
+      ],
+      rows: b.groups.flatMap((g) =>
+        g.rows.map((r) => ({
+          group: g.label,
+          rank: r.rank ?? '不参与排名',
+          unit: r.unitName,
+          score: r.score,
+          progress: r.progress,
+          gap: r.gap,
+          green: r.lights.green,
+          yellow: r.lights.yellow,
+          red: r.lights.red,
+          reporting: r.owed ? `${r.reported} / ${r.owed}` : '系统计算',
+          note: r.note,
+        })),
+      ),
+    },
+    {
+      name: '红灯指标',
+      title: `${b.periodWords}红灯指标`,
+      subtitle: b.rule,
+      columns: [
+        { header: '单位', key: 'unit' },
+        { header: '指标', key: 'name' },
+        { header: '亮灯原因', key: 'why' },
+        { header: '督办事项', key: 'itemId' },
+      ],
+      rows: b.reds.flatMap((u) =>
+        u.indicators.map((i) => ({ unit: u.unitName, name: i.name, why: i.why, itemId: i.itemId })),
+      ),
+    },
+    {
+      name: '未报齐单位',
+      title: `${b.periodWords}未报齐单位`,
+      columns: [
+        { header: '单位', key: 'unit' },
+        { header: '未报送的指标', key: 'missing' },
+      ],
+      rows: b.notReported.map((u) => ({ unit: u.unitName, missing: u.missing.map((m) => m.name).join('、') })),
+    },
+  ];
+}
+
+/**
+ * Who has reported and who has not, per unit that owes indicators to report (`reportingCounts`,
+ * the one definition of 报齐): how many it owes and has reported for the period, which it still
+ * owes, when it last reported, how often it was chased and when last, and whether a supervisor
+ * chased it today (once a day at most).
  */
 function reportingByUnit(
   indicators: Array<{ code: string; ownerUnitId: string; source: string }>,
@@ -135,45 +324,27 @@ function reportingByUnit(
   today: string,
 ) {
   const valueOf = new Map(values.map((v) => [v.code, v]));
-  const units = new Map<
-    string,
-    {
-      unitId: string;
-      owed: number;
-      reported: number;
-      lastReportedAt: string | null;
-      chased: number;
-      lastChasedAt: string | null;
-      urgedToday: boolean;
-    }
-  >();
-  for (const ind of indicators) {
-    if (ind.source !== 'report') continue;
-    const u = units.get(ind.ownerUnitId) ?? {
-      unitId: ind.ownerUnitId,
-      owed: 0,
-      reported: 0,
-      lastReportedAt: null,
-      chased: requests.find((r) => r.unitId === ind.ownerUnitId)?.chased ?? 0,
-      lastChasedAt: null,
+  const units = reportingCounts(indicators, (code) => valueOf.has(code)).map((u) => {
+    const times = indicators
+      .filter((i) => i.ownerUnitId === u.unitId && i.source === 'report')
+      .flatMap((i) => valueOf.get(i.code)?.submittedAt.toISOString() ?? []);
+    return {
+      ...u,
+      lastReportedAt: times.length ? times.reduce((a, b) => (a > b ? a : b)) : null,
+      chased: requests.find((r) => r.unitId === u.unitId)?.chased ?? 0,
+      lastChasedAt: null as string | null,
       urgedToday: false,
     };
-    units.set(ind.ownerUnitId, u);
-    u.owed++;
-    const v = valueOf.get(ind.code);
-    if (!v) continue;
-    u.reported++;
-    const at = v.submittedAt.toISOString();
-    if (!u.lastReportedAt || at > u.lastReportedAt) u.lastReportedAt = at;
-  }
+  });
+  const byId = new Map(units.map((u) => [u.unitId, u]));
   for (const c of chases) {
-    const u = units.get(c.unitIds[0] ?? '');
+    const u = byId.get(c.unitIds[0] ?? '');
     if (!u) continue;
     const at = c.createdAt.toISOString();
     if (!u.lastChasedAt || at > u.lastChasedAt) u.lastChasedAt = at;
     if (c.kind === 'report_urged' && shanghaiDate(c.createdAt.getTime()) === today) u.urgedToday = true;
   }
-  return [...units.values()].sort((a, b) => a.unitId.localeCompare(b.unitId));
+  return units;
 }
 
 /** A unit's draft as stored (report_drafts): values, possibly empty, with their notes; files by SHA-256. */

@@ -20,8 +20,8 @@ const INBOX_CANDIDATES = 500;
 export async function inbox(s: Services, actor: Actor): Promise<{ entries: InboxEntry[]; truncated: boolean }> {
   const today = todayOf(s);
   const statuses = isUnitRole(actor) ? UNIT_STATUSES : OVERSIGHT_STATUSES;
-  const rows = await s.db.$queryRaw<Array<{ snapshot: unknown }>>`
-    SELECT snapshot FROM items
+  const rows = await s.db.$queryRaw<Array<{ snapshot: unknown; number: string }>>`
+    SELECT snapshot, number FROM items
     WHERE ${itemsVisibleSql(actor)} AND (
       status = ANY(${statuses}::text[])
       OR (status IN ('signed', 'rectifying') AND jsonb_path_exists(snapshot, '$.extensions[*] ? (!exists(@.decision))'))
@@ -41,6 +41,10 @@ export async function inbox(s: Services, actor: Actor): Promise<{ entries: Inbox
     : [];
   const lastReturn = new Map(reasons.map((r) => [r.item_id, r.reasons]));
   const cal = await currentCalendar(s.db);
-  const entries = items.flatMap((item) => inboxEntry(item, actor, cal, today, lastReturn.get(item.id) ?? null) ?? []);
+  const numbers = new Map(rows.map((r, i) => [items[i]?.id, r.number]));
+  const entries = items.flatMap((item) => {
+    const entry = inboxEntry(item, actor, cal, today, lastReturn.get(item.id) ?? null);
+    return entry ? [{ ...entry, number: numbers.get(item.id) }] : [];
+  });
   return { entries: entries.sort(byUrgency), truncated };
 }

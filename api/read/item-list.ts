@@ -11,7 +11,7 @@ import { loadUnitLabels } from '../../lib/unit-names';
 import { today, type Services } from '../services';
 import { itemsVisibleTo } from '../visibility';
 import { isOverdue } from './items';
-import { likeLiteral } from './like';
+import { searchTiers } from './search';
 
 export interface ListQuery {
   status?: Status[];
@@ -55,17 +55,17 @@ export function listWhere(
   if (q.closedLate === false) and.push({ closedLateWorkingDays: 0 });
   if (q.problemListId) and.push({ problemListId: q.problemListId });
   if (q.attention === true) and.push({ attention: { not: null } });
-  if (q.q) and.push({ title: { contains: likeLiteral(q.q) } });
+  if (q.q) and.push({ OR: searchTiers(q.q) });
   return { AND: and };
 }
 
 /** One page of the list, its rows as the list shows them; the count is the caller's to ask for. */
-async function listPage(
+export async function listPage(
   s: Services,
   cal: Calendar,
   todayDate: string,
   where: Prisma.ItemWhereInput,
-  q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'>,
+  q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'> & { skip?: number },
 ) {
   // Most overdue first is the earliest deadline first.
   const [field, direction] =
@@ -78,10 +78,11 @@ async function listPage(
   const rows = await s.db.item.findMany({
     where,
     orderBy: [{ [field]: direction }, { id: 'asc' }],
-    skip: (q.page - 1) * q.pageSize,
+    skip: q.skip ?? (q.page - 1) * q.pageSize,
     take: q.pageSize,
     select: {
       id: true,
+      number: true,
       title: true,
       category: true,
       priority: true,
@@ -117,9 +118,33 @@ async function listPage(
 export async function listItems(s: Services, actor: Actor, q: ListQuery) {
   const cal = await currentCalendar(s.db);
   const todayDate = today(s);
+  if (q.q && searchTiers(q.q).length > 0) return rankedItems(s, actor, q, cal, todayDate);
   const where = listWhere(actor, q, cal, todayDate);
   const [total, items] = await Promise.all([s.db.item.count({ where }), listPage(s, cal, todayDate, where, q)]);
   return { total, page: q.page, pageSize: q.pageSize, items };
+}
+
+/**
+ * A search's page, best matches first (api/read/search.ts: the number, then the title, then the
+ * rest), each tier in the list's order. One count of all matches; a tier is counted only when
+ * the page lies past it (a page that ends inside a tier tells how many it had before).
+ */
+async function rankedItems(s: Services, actor: Actor, q: ListQuery, cal: Calendar, todayDate: string) {
+  const base = listWhere(actor, { ...q, q: undefined }, cal, todayDate);
+  const tiers = searchTiers(q.q!).map((tier): Prisma.ItemWhereInput => ({ AND: [base, tier] }));
+  const total = s.db.item.count({ where: { AND: [base, { OR: searchTiers(q.q!) }] } });
+  const items: Awaited<ReturnType<typeof listPage>> = [];
+  let skip = (q.page - 1) * q.pageSize;
+  for (const where of tiers) {
+    if (items.length === q.pageSize) break;
+    const take = q.pageSize - items.length;
+    const rows = await listPage(s, cal, todayDate, where, { sort: q.sort, page: 1, skip, pageSize: take });
+    items.push(...rows);
+    // This tier ran out on this page: the next starts at its first row; else it lay wholly before the page.
+    if (rows.length > 0 || skip === 0) skip = 0;
+    else skip -= await s.db.item.count({ where });
+  }
+  return { total: await total, page: q.page, pageSize: q.pageSize, items };
 }
 
 const EXPORT_BATCH = 2000;

@@ -12,6 +12,7 @@ import {
   type Status,
 } from '../../domain/item';
 import { parseItem } from '../../domain/item-schema';
+import { rungEventText } from '../../domain/labels';
 import { RUNG_LABELS, type RungAction } from '../../domain/policy';
 import { notFound } from '../errors';
 import type { Services } from '../services';
@@ -53,27 +54,41 @@ export function itemView(item: Item, actor: Actor) {
 export async function loadItemRow(s: Services, actor: Actor, id: string) {
   const row = await s.db.item.findFirst({
     where: { AND: [{ id }, itemsVisibleTo(actor)] },
-    select: { snapshot: true, attention: true, attentionSince: true },
+    select: { snapshot: true, number: true, attention: true, attentionSince: true },
   });
   if (!row) throw notFound();
-  return { item: parseItem(row.snapshot), attention: row.attention, attentionSince: row.attentionSince };
+  return {
+    item: parseItem(row.snapshot),
+    number: row.number,
+    attention: row.attention,
+    attentionSince: row.attentionSince,
+  };
 }
 
 export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
   return (await loadItemRow(s, actor, id)).item;
 }
 
-function escalationLabel(p: { action: RungAction | 'calendar'; skipped?: boolean }): string {
+/** What the system did on its own, and to whom: "约谈提醒（已发牵头单位负责人，已报督查室）". */
+function escalationLabel(
+  p: {
+    action: RungAction | 'calendar' | 'reinspection';
+    targets?: string[];
+    skipped?: boolean;
+    notApplicable?: boolean;
+  },
+  coUnits: boolean,
+): string {
   if (p.action === 'calendar') return '工作日历变更，期限重算';
-  const label = RUNG_LABELS[p.action] ?? '回头看到期';
-  return p.skipped ? `${label}（前一通知已确认，未升级）` : label;
+  if (!(p.action in RUNG_LABELS)) return '回头看到期（已报督查室）';
+  return rungEventText({ ...p, action: p.action as RungAction, targets: p.targets ?? [], coUnits });
 }
 
 export async function itemDetail(s: Services, actor: Actor, id: string) {
-  const { item, attention, attentionSince } = await loadItemRow(s, actor, id);
+  const { item, number, attention, attentionSince } = await loadItemRow(s, actor, id);
   const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
   return {
-    item: itemView(item, actor),
+    item: { ...itemView(item, actor), number },
     /** A write of this item failed past its attempt limit; the system retries it on a timer. */
     attention: attention ? { reason: attention, since: attentionSince?.toISOString() ?? null } : null,
     timeline: events.map((e) => ({
@@ -85,7 +100,7 @@ export async function itemDetail(s: Services, actor: Actor, id: string) {
             ? '立项交办（补录原系统事项）'
             : '立项交办'
           : e.action === 'escalate'
-            ? escalationLabel(e.payload as { action: RungAction | 'calendar'; skipped?: boolean })
+            ? escalationLabel(e.payload as Parameters<typeof escalationLabel>[0], item.coParts.length > 0)
             : ACTION_LABELS[e.action as Action],
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,

@@ -2,10 +2,12 @@ import type { Actor } from '../../domain/actors';
 import { addDays, dayInfo, shanghaiDate, type Calendar } from '../../domain/calendar';
 import { ACTION_LABELS } from '../../domain/commands';
 import { overdueWorkingDays, pendingRungs, type Clock } from '../../domain/deadlines';
-import type { Item } from '../../domain/item';
+import { STATUS_LABELS, type Item } from '../../domain/item';
 import { STEP_LABELS, RUNG_LABELS } from '../../domain/policy';
 import { currentCalendar } from '../../lib/calendar-store';
 import { toCsv } from '../../lib/csv';
+import { loadUnitLabels } from '../../lib/unit-names';
+import { exportedAt, xlsxBuffer } from '../../lib/xlsx';
 import { today, type Services } from '../services';
 import { loadItem } from './items';
 
@@ -109,6 +111,9 @@ export function buildLedger(item: Item, cal: Calendar, today: string) {
     })),
     pauses: d?.pauses ?? [],
     extensions: item.extensions,
+    // What the supervisor did by hand to push: 催办 (to which units) and 约谈 held.
+    urges: item.urges ?? [],
+    interviews: item.interviews ?? [],
     rungs: [
       ...(d?.fired ?? []).map((f) => ({
         ...f,
@@ -221,4 +226,186 @@ export function ledgerCsv(l: Ledger): string {
       d.calendarKnown ? '' : 'no calendar data: weekdays only',
     ]);
   return toCsv(rows);
+}
+
+const CLOCK_STATE_LABELS: Record<string, string> = {
+  running: '计时中',
+  held: '核查中（暂停计时）',
+  paused: '已挂起',
+  done: '已完成',
+};
+const RUNG_STATUS_LABELS: Record<string, string> = {
+  fired: '已触发',
+  pending: '未到期',
+  not_applicable: '不适用',
+  not_reached: '办结时未到期',
+};
+const CO_STATE_LABELS: Record<string, string> = { pending: '待签收', signed: '已签收', done: '已完成' };
+const DAY_REASON_LABELS: Record<string, string> = {
+  counted: '计入',
+  weekend: '周末',
+  holiday: '节假日',
+  suspended: '挂起期间',
+};
+const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+const MOVE_KINDS: Record<string, string> = { deadline: '期限', rung: '催办阶梯', reinspection: '回头看' };
+
+/** The ledger as an .xlsx for people: one sheet per part, Chinese labels, names for ids, Shanghai times. */
+export async function ledgerXlsx(s: Services, actor: Actor, id: string, now: Date): Promise<Buffer> {
+  const item = await loadItem(s, actor, id);
+  const l = buildLedger(item, await currentCalendar(s.db), today(s));
+  const userIds = new Set<string>();
+  for (const x of l.deadlines) if (x.endedByUserId) userIds.add(x.endedByUserId);
+  for (const e of l.extensions) {
+    userIds.add(e.requestedBy);
+    if (e.decision) userIds.add(e.decision.by);
+  }
+  const [users, units] = await Promise.all([
+    s.db.user.findMany({ where: { id: { in: [...userIds] } }, select: { id: true, name: true } }),
+    loadUnitLabels(s.db),
+  ]);
+  const userNames = new Map(users.map((u) => [u.id, u.name]));
+  const who = (userId: string) => userNames.get(userId) ?? userId;
+  const unit = (unitId: string) => units.get(unitId) ?? unitId;
+  const step = (x: string | null | undefined) => (x ? ((STEP_LABELS as Record<string, string>)[x] ?? x) : '');
+  const number = (item as { number?: string | null }).number;
+  return xlsxBuffer([
+    {
+      name: '期限',
+      title: `期限台账：${l.title}`,
+      subtitle: [
+        `督办编号：${number ?? l.itemId}`,
+        `牵头单位：${unit(l.leadUnitId)}`,
+        `状态：${STATUS_LABELS[l.status]}`,
+        `办结时限：${l.dueDate}`,
+        l.overdueWorkingDays > 0 ? `逾期 ${l.overdueWorkingDays} 个工作日` : '',
+        exportedAt(now),
+      ]
+        .filter(Boolean)
+        .join('；'),
+      columns: [
+        { header: '环节', key: 'step' },
+        { header: '轮次', key: 'epoch', kind: 'number' },
+        { header: '起算日', key: 'start', kind: 'date' },
+        { header: '期限', key: 'deadline', kind: 'date' },
+        { header: '状态', key: 'state' },
+        { header: '被替换日期', key: 'endedOn', kind: 'date' },
+        { header: '替换原因', key: 'endedBy' },
+        { header: '操作人', key: 'endedByUser' },
+        { header: '日历版本', key: 'calendar' },
+      ],
+      rows: l.deadlines.map((x) => ({
+        step: x.stepLabel,
+        epoch: x.epoch,
+        start: x.start,
+        deadline: x.deadline,
+        state: x.inForce ? (CLOCK_STATE_LABELS[x.state] ?? x.state) : '已替换',
+        endedOn: x.endedOn,
+        endedBy: x.endedByLabel,
+        endedByUser: x.endedByUserId ? who(x.endedByUserId) : '',
+        calendar: x.calendarVersion,
+      })),
+    },
+    {
+      name: '催办阶梯',
+      title: `催办阶梯：${l.title}`,
+      columns: [
+        { header: '环节', key: 'step' },
+        { header: '轮次', key: 'epoch', kind: 'number' },
+        { header: '阶梯', key: 'label', width: 30 },
+        { header: '到期时间', key: 'dueAt', kind: 'dateTime' },
+        { header: '状态', key: 'status' },
+        { header: '触发时间', key: 'firedAt', kind: 'dateTime' },
+      ],
+      rows: l.rungs.map((r) => ({
+        step: step(r.step),
+        epoch: r.epoch,
+        label: r.label,
+        dueAt: r.dueAt,
+        status: RUNG_STATUS_LABELS[r.status] ?? r.status,
+        firedAt: r.firedAt,
+      })),
+    },
+    {
+      name: '延期与挂起',
+      title: `延期与挂起：${l.title}`,
+      columns: [
+        { header: '类型', key: 'kind' },
+        { header: '申请/开始时间', key: 'at', kind: 'dateTime' },
+        { header: '原期限', key: 'before', kind: 'date' },
+        { header: '申请期限/结束', key: 'to' },
+        { header: '申请人', key: 'by' },
+        { header: '理由', key: 'reason', width: 30 },
+        { header: '决定', key: 'decision' },
+        { header: '决定人', key: 'decidedBy' },
+        { header: '决定时间', key: 'decidedAt', kind: 'dateTime' },
+        { header: '意见', key: 'opinion', width: 30 },
+      ],
+      rows: [
+        ...l.extensions.map((e) => ({
+          kind: '延期申请',
+          at: e.requestedAt,
+          before: e.dueDateBefore ?? null,
+          to: e.requestedDueDate,
+          by: who(e.requestedBy),
+          reason: e.reason,
+          decision: e.decision ? (e.decision.approved ? '同意' : '不同意') : '待决定',
+          decidedBy: e.decision ? who(e.decision.by) : '',
+          decidedAt: e.decision?.at ?? null,
+          opinion: e.decision?.opinion ?? '',
+        })),
+        ...l.pauses.map((p) => ({ kind: '挂起', at: p.from, to: p.to ?? '（仍在挂起）' })),
+      ],
+    },
+    {
+      name: '日历变更',
+      title: `工作日历变更：${l.title}`,
+      columns: [
+        { header: '变更时间', key: 'at', kind: 'dateTime' },
+        { header: '日历版本', key: 'versions' },
+        { header: '变动内容', key: 'what', width: 24 },
+        { header: '原日期', key: 'from', kind: 'date' },
+        { header: '新日期', key: 'to', kind: 'date' },
+      ],
+      rows: l.calendarChanges.flatMap((c) =>
+        c.moves.map((m) => ({
+          at: c.at,
+          versions: `${c.from} → ${c.to}`,
+          what: `${step(m.step)}${MOVE_KINDS[m.kind] ?? m.kind}${m.kind === 'rung' && m.key ? `（${m.key}）` : ''}`,
+          from: m.from,
+          to: m.to,
+        })),
+      ),
+    },
+    {
+      name: '配合单位',
+      title: `配合单位：${l.title}`,
+      columns: [
+        { header: '配合单位', key: 'unit', width: 30 },
+        { header: '状态', key: 'state' },
+        { header: '期限', key: 'deadline', kind: 'date' },
+      ],
+      rows: l.coUnits.map((c) => ({
+        unit: unit(c.unitId),
+        state: CO_STATE_LABELS[c.state] ?? c.state,
+        deadline: c.deadline,
+      })),
+    },
+    {
+      name: '逐日计算',
+      title: `逐日计算（自交办次日起）：${l.title}`,
+      columns: [
+        { header: '日期', key: 'date', kind: 'date' },
+        { header: '星期', key: 'weekday' },
+        { header: '是否计入', key: 'reason' },
+        { header: '说明', key: 'note', width: 30 },
+      ],
+      rows: l.days.map((d) => ({
+        date: d.date,
+        weekday: WEEKDAYS[d.weekday],
+        reason: DAY_REASON_LABELS[d.reason] ?? d.reason,
+        note: d.calendarKnown ? '' : '该年无节假日数据，按周一至周五计',
+      })),
+    },
+  ]);
 }

@@ -4,6 +4,8 @@ import { TERMINAL } from '../../domain/item';
 import type { Prisma } from '../../generated/prisma/client';
 import { notFound } from '../errors';
 import type { Services } from '../services';
+
+const SIGNED = new Set(['signed', 'rectifying', 'verifying', 'closed']);
 import { itemScope, problemListsVisibleTo, scopeWhere } from '../visibility';
 
 /** A list the caller may not see answers like an unknown one (404); its total and progress count only the items the caller sees. */
@@ -30,7 +32,7 @@ export async function listProblemLists(s: Services, actor: Actor) {
 }
 
 function emptyProgress(total: number) {
-  return { total, opened: 0, closed: 0, withdrawn: 0, overdue: 0, returned: 0, cleared: false };
+  return { total, opened: 0, signed: 0, closed: 0, withdrawn: 0, overdue: 0, returned: 0, cleared: false };
 }
 
 /**
@@ -76,6 +78,8 @@ async function progressOf(s: Services, actor: Actor, lists: Array<{ id: string; 
   const hidden = count(hiddenRows);
   const opened = count(byStatus);
   const closed = count(byStatus, (r) => r.status === 'closed');
+  // Signed for: every state a lead unit reaches by signing (a suspended item may be either: left out).
+  const signed = count(byStatus, (r) => SIGNED.has(r.status ?? ''));
   const withdrawn = count(byStatus, (r) => r.status === 'withdrawn');
   const overdue = count(late);
   const returned = count(returnedRows);
@@ -90,6 +94,7 @@ async function progressOf(s: Services, actor: Actor, lists: Array<{ id: string; 
         {
           total,
           opened: seen,
+          signed: signed.get(l.id) ?? 0,
           closed: c,
           withdrawn: w,
           overdue: overdue.get(l.id) ?? 0,

@@ -56,3 +56,26 @@ export async function listPolicies(s: Services) {
   };
   return [shipped, ...overrides];
 }
+
+/** The office's settings: the 督办编号's prefix and the name printed on its 督办单. */
+export function officeSettingsView(row: {
+  numberPrefix: string;
+  officeName: string;
+  updatedBy: string | null;
+  updatedAt: Date;
+}) {
+  return {
+    numberPrefix: row.numberPrefix,
+    officeName: row.officeName,
+    updatedBy: row.updatedBy,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** The row the migration inserted; the defaults if it was ever removed. */
+export async function officeSettings(s: Services) {
+  const row = await s.db.officeSettings.findUnique({ where: { id: 1 } });
+  return officeSettingsView(
+    row ?? { numberPrefix: '督', officeName: '督查室', updatedBy: null, updatedAt: new Date(0) },
+  );
+}

@@ -43,9 +43,19 @@ export const DashboardResponse = z
           unitName: z.string(),
           count: z.number().int().describe('超期事项数'),
           earliestDue: Day.describe('最早的办理期限'),
+          urged: z.number().int().describe('该单位被催办次数（历次催办中点名该单位的次数）'),
         }),
       )
       .describe('超期事项最多的牵头单位（前 15 个）'),
+    urgedByUnit: z
+      .array(
+        z.object({
+          unitId: z.string(),
+          unitName: z.string(),
+          count: z.number().int().describe('被催办次数'),
+        }),
+      )
+      .describe('当前用户可见的单位中被催办次数最多的（前 15 个，从多到少）'),
     trend: z
       .array(
         z.object({
@@ -98,6 +108,7 @@ export const DashboardResponse = z
 const InboxEntry = z
   .object({
     itemId: z.string(),
+    number: z.string().optional().describe('督办编号'),
     title: z.string(),
     status: Status,
     leadUnitId: z.string().describe('牵头单位'),

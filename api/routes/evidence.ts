@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { contentDisposition } from '../../lib/content-disposition';
 import { safeFileName, type EvidenceStore } from '../../lib/evidence-store';
 import { AppError } from '../errors';
 import { checkItemUpload, receiveFiles } from '../evidence-service';
@@ -36,12 +37,6 @@ const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/web
  * or load anything (no script, no styles, no plugins, a unique origin), nor be framed by a page.
  */
 const FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
-
-/** RFC 6266/5987: the original (Chinese) name survives, and nothing in it can break the header. */
-function contentDisposition(name: string, inline: boolean): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
 
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
   app,

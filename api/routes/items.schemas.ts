@@ -62,10 +62,30 @@ const Extension = z.object({
   decision: z.object({ approved: z.boolean(), by: z.string(), at: z.string(), opinion: z.string() }).optional(),
 });
 
+/** A 催办 by hand. */
+const Urge = z.object({
+  at: z.string(),
+  by: z.string(),
+  byName: z.string(),
+  text: z.string().describe('催办内容'),
+  unitIds: z.array(z.string()).describe('催办的单位'),
+});
+
+/** A 约谈 held, as recorded; its minutes are the event's attachments. */
+const Interview = z.object({
+  heldOn: z.string().describe('约谈日期'),
+  attendees: z.string().describe('参加人员'),
+  summary: z.string().describe('约谈情况'),
+  by: z.string(),
+  byName: z.string(),
+  at: z.string(),
+});
+
 /** One item as a client sees it: its record, its state's own fields, and what the caller may do next. */
 export const ItemView = z
   .object({
     id: z.string(),
+    number: z.string().optional().describe('督办编号（如 督〔2026〕12号）；立项的应答中尚无'),
     title: z.string(),
     description: z.string(),
     category: z.string(),
@@ -144,6 +164,8 @@ export const ItemView = z
         }),
       )
       .describe('领导对通报问责建议的决定'),
+    urges: z.array(Urge).optional().describe('督查室人工催办（首次催办前无此项）'),
+    interviews: z.array(Interview).optional().describe('约谈记录（首次记录前无此项）'),
   })
   .describe('事项');
 
@@ -185,6 +207,7 @@ export const ItemDetail = z
 
 export const ItemRow = z.object({
   id: z.string(),
+  number: z.string().describe('督办编号（如 督〔2026〕12号）'),
   title: z.string(),
   category: z.string(),
   priority: z.string(),
@@ -300,6 +323,8 @@ export const Ledger = z
     coUnits: z.array(z.object({ unitId: z.string(), state: z.string(), deadline: z.string() })),
     pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
     extensions: z.array(Extension),
+    urges: z.array(Urge).describe('督查室人工催办：时间、催办人、内容、催办的单位'),
+    interviews: z.array(Interview).describe('约谈记录：约谈日期、参加人员、约谈情况（纪要见时间线附件）'),
     rungs: z.array(LedgerRung),
     days: z.array(
       z.object({
@@ -315,3 +340,4 @@ export const Ledger = z
   .describe('期限台账');
 
 export const CsvText = z.string().describe('CSV 文本（UTF-8，带 BOM，可用 Excel 或 WPS 打开）');
+export const XlsxFile = z.string().describe('Excel 文件（.xlsx）：标题行、中文列名，时间为北京时间');

@@ -8,15 +8,19 @@ import { once, requestHash, sendOutcome } from '../idempotency';
 import { act, createItem } from '../items-service';
 import { exportItems, listItems } from '../read/item-list';
 import { itemDetail, itemView } from '../read/items';
-import { itemLedger, ledgerCsv } from '../read/ledger';
+import { itemLedger, ledgerCsv, ledgerXlsx } from '../read/ledger';
+import { itemsXlsx } from '../read/items-xlsx';
+import { sendXlsx, XLSX_CONTENT_TYPE, xlsxFileName } from '../../lib/xlsx';
+import { itemDeadlineTimeline } from '../read/deadline-timeline';
+import { DeadlineTimeline } from './deadline-timeline.schemas';
 import type { Services } from '../services';
 import { ErrorBody } from '../contract';
-import { CsvText, ItemBody, ItemDetail, ItemPage, Ledger } from './items.schemas';
+import { CsvText, ItemBody, ItemDetail, ItemPage, Ledger, XlsxFile } from './items.schemas';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
 
-const ListQuerySchema = z.strictObject({
+export const ListQuerySchema = z.strictObject({
   status: z
     .string()
     .optional()
@@ -125,18 +129,36 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     {
       config: { permission: 'item.export', audit: true },
       schema: {
-        summary: '导出事项列表（CSV，可用 Excel 打开），筛选与排序同列表',
+        summary:
+          '导出事项列表，筛选与排序同列表：format=csv（默认，供程序读取，最多 100000 行）或 format=xlsx（Excel，中文列名与北京时间，最多 20000 行）',
         tags: ['items'],
-        querystring: ListQuerySchema.omit({ page: true, pageSize: true }),
-        response: { 200: { description: 'CSV', content: { 'text/csv': { schema: CsvText } } } },
+        querystring: ListQuerySchema.omit({ page: true, pageSize: true }).extend({
+          format: z.enum(['csv', 'xlsx']).default('csv'),
+        }),
+        response: {
+          200: {
+            description: 'CSV 或 Excel 文件',
+            content: { 'text/csv': { schema: CsvText }, [XLSX_CONTENT_TYPE]: { schema: XlsxFile } },
+          },
+        },
       },
     },
-    async (request, reply) =>
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="items-${new Date().toISOString().slice(0, 10)}.csv"`)
-        // A stream of the CSV, written batch by batch; the schema documents its text.
-        .send(Readable.from(exportItems(services, request.actor, request.query)) as unknown as string),
+    async (request, reply) => {
+      const now = new Date();
+      if (request.query.format === 'xlsx')
+        return sendXlsx(
+          reply,
+          await itemsXlsx(services, request.actor, request.query, now),
+          xlsxFileName('督办事项清单', now),
+        );
+      return (
+        reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="items-${new Date().toISOString().slice(0, 10)}.csv"`)
+          // A stream of the CSV, written batch by batch; the schema documents its text.
+          .send(Readable.from(exportItems(services, request.actor, request.query)) as unknown as string)
+      );
+    },
   );
 
   app.get(
@@ -144,19 +166,28 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     {
       config: { permission: 'item.read' },
       schema: {
-        summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON 或 CSV）',
+        summary: '期限台账：每个期限、暂停、延期、催办记录与逐日计算（JSON、CSV 或 Excel）',
         tags: ['items'],
         params: IdParams,
-        querystring: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }),
+        querystring: z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).default('json') }),
         response: {
           200: {
             description: '期限台账',
-            content: { 'application/json': { schema: Ledger }, 'text/csv': { schema: CsvText } },
+            content: {
+              'application/json': { schema: Ledger },
+              'text/csv': { schema: CsvText },
+              [XLSX_CONTENT_TYPE]: { schema: XlsxFile },
+            },
           },
         },
       },
     },
     async (request, reply) => {
+      if (request.query.format === 'xlsx') {
+        const now = new Date();
+        const body = await ledgerXlsx(services, request.actor, request.params.id, now);
+        return sendXlsx(reply, body, xlsxFileName(`期限台账-${request.params.id}`, now));
+      }
       const ledger = await itemLedger(services, request.actor, request.params.id);
       if (request.query.format === 'json') return ledger;
       return reply
@@ -164,6 +195,20 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         .header('content-disposition', `attachment; filename="ledger-${ledger.itemId}.csv"`)
         .send('\uFEFF' + ledgerCsv(ledger));
     },
+  );
+
+  app.get(
+    '/api/items/:id/deadline-timeline',
+    {
+      config: { permission: 'item.read' },
+      schema: {
+        summary: '期限时间轴：为什么是红灯、自何时起、依据哪条规则',
+        tags: ['items'],
+        params: IdParams,
+        response: { 200: DeadlineTimeline },
+      },
+    },
+    async (request) => itemDeadlineTimeline(services, request.actor, request.params.id),
   );
 
   app.get(

@@ -101,7 +101,12 @@ export const PlanList = z
   .describe('工作要点列表');
 
 export const CycleStarted = z
-  .object({ workflowId: z.string().describe('监测周期工作流 id') })
+  .object({
+    workflowId: z.string().describe('监测周期工作流 id'),
+    cycleId: z.string().describe('监测周期 id（计划与监测期）'),
+    period: z.string().describe('监测期'),
+    started: z.boolean().describe('false：本期周期已开启过，未重复开启'),
+  })
   .describe('监测周期已开启');
 
 const CycleSummary = z.object({
@@ -186,8 +191,33 @@ const CycleReport = z
   })
   .describe('晾晒结果（仅调用者可见单位的部分）');
 
+const Thresholds = z
+  .object({
+    green: z.number().describe('绿灯阈值（完成进度 ÷ 时序进度）'),
+    yellow: z.number().describe('黄灯阈值'),
+  })
+  .describe('亮灯阈值');
+
+const Lights = z.object({ green: z.number().int(), yellow: z.number().int(), red: z.number().int() });
+
 export const CycleDetail = z
   .object({
+    plan: z.object({ id: z.string(), title: z.string(), year: z.number().int() }),
+    thresholds: Thresholds,
+    reporting: z
+      .object({
+        units: z.number().int().describe('应报送数据的单位数（调用者可见的）'),
+        complete: z.number().int().describe('其中已报齐的单位数'),
+        notReported: z
+          .array(
+            z.object({
+              unitId: z.string(),
+              missing: z.array(z.object({ code: z.string(), name: z.string() })).describe('尚未报送的指标'),
+            }),
+          )
+          .describe('未报齐的单位'),
+      })
+      .describe('报送进度：与 units 中各单位的行一致（报齐 = 本期应报指标均已报送）'),
     cycle: CycleSummary.extend({ planId: z.string(), workflowId: z.string().nullable() }),
     report: CycleReport.nullable(),
     requests: z.array(
@@ -215,6 +245,7 @@ export const CycleDetail = z
           unitId: z.string(),
           owed: z.number().int().describe('本期应报指标数（由单位报送的指标）'),
           reported: z.number().int().describe('本期已报指标数'),
+          missing: z.array(z.string()).describe('尚未报送的指标编号'),
           lastReportedAt: Timestamp.nullable().describe('最近一次报送时间'),
           chased: z.number().int().describe('催报次数'),
           lastChasedAt: Timestamp.nullable().describe('最近一次报送提醒或催报的时间'),
@@ -224,6 +255,65 @@ export const CycleDetail = z
       .describe('各单位报送情况（调用者可见的单位）'),
   })
   .describe('监测周期：报送进度，晾晒结果与排名');
+
+export const Bulletin = z
+  .object({
+    cycleId: z.string(),
+    planTitle: z.string(),
+    period: z.string(),
+    periodWords: z.string().describe('监测期（中文，如 2026年10月）'),
+    title: z.string().describe('通报标题'),
+    publishedAt: Timestamp,
+    elapsed: z.number().describe('时序进度'),
+    rule: z.string().describe('亮灯规则'),
+    summary: z.array(z.string()).describe('通报正文：概况句'),
+    groups: z.array(
+      z.object({
+        group: z.string(),
+        label: z.string().describe('分组名称'),
+        rows: z.array(
+          z.object({
+            rank: z.number().int().nullable().describe('名次；null 为不参与排名'),
+            unitId: z.string(),
+            unitName: z.string(),
+            score: z.number().nullable().describe('进度（完成进度 ÷ 时序进度，1 为与时序进度同步）'),
+            progress: z.string().describe('进度（文字，如 进度 114%（超出时序进度 14 个百分点））'),
+            gap: z.string().describe('与前一名的差距（文字）'),
+            lights: Lights,
+            owed: z.number().int().describe('应报指标数'),
+            reported: z.number().int().describe('已报指标数'),
+            note: z.string().describe('说明（如不参与排名的原因）'),
+          }),
+        ),
+      }),
+    ),
+    reds: z
+      .array(
+        z.object({
+          unitId: z.string(),
+          unitName: z.string(),
+          indicators: z.array(
+            z.object({
+              code: z.string(),
+              name: z.string(),
+              why: z.string().describe('亮红灯的原因'),
+              itemId: z.string(),
+            }),
+          ),
+        }),
+      )
+      .describe('有红灯指标的单位'),
+    notReported: z
+      .array(
+        z.object({
+          unitId: z.string(),
+          unitName: z.string(),
+          missing: z.array(z.object({ code: z.string(), name: z.string() })),
+        }),
+      )
+      .describe('未报齐的单位'),
+  })
+  .describe('晾晒通报');
 
 export const PublishStarted = z
   .object({ cycleId: z.string(), workflowId: z.string() })

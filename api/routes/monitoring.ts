@@ -8,6 +8,7 @@ import type { Services } from '../services';
 import { receiveFiles } from '../evidence-service';
 import { cycleSubject } from '../../domain/subject';
 import {
+  Bulletin,
   CycleDetail,
   CycleList,
   CycleStarted,
@@ -20,6 +21,7 @@ import {
   UnitLights,
   UnitReporting,
 } from './monitoring.schemas';
+import { XlsxFile } from './items.schemas';
 import { CsvPlanQuery, planFromCsv } from '../plan-csv';
 import {
   checkCycleUpload,
@@ -35,7 +37,8 @@ import {
   updateSchedule,
   ValuesBody,
 } from '../plans-service';
-import { cycleDetail, listCycles, reportForm, unitLights } from '../read/cycles';
+import { bulletinSheets, cycleBulletin, cycleDetail, listCycles, reportForm, unitLights } from '../read/cycles';
+import { sendXlsx, XLSX_CONTENT_TYPE, xlsxBuffer, xlsxFileName } from '../../lib/xlsx';
 import { listPlans, planDetail } from '../read/plans';
 
 const PLAN_BODY_LIMIT = 10 * 1024 * 1024;
@@ -158,6 +161,45 @@ export const monitoringRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => cycleDetail(services, request.actor, request.params.id),
+  );
+
+  app.get(
+    '/api/cycles/:id/bulletin',
+    {
+      config: { permission: 'plan.read' },
+      schema: {
+        summary: '晾晒通报：标题、概况、各组排名（文字与百分比）、红灯单位、未报齐单位',
+        tags: ['monitoring'],
+        params: Id,
+        response: { 200: Bulletin, 409: ErrorBody },
+      },
+    },
+    async (request) => cycleBulletin(services, request.actor, request.params.id),
+  );
+
+  app.get(
+    '/api/cycles/:id/bulletin.xlsx',
+    {
+      config: { permission: 'plan.read' },
+      schema: {
+        summary: '导出晾晒通报（.xlsx）：排名、红灯指标、未报齐单位三张表',
+        tags: ['monitoring'],
+        params: Id,
+        response: {
+          200: { description: '晾晒通报（Excel）', content: { [XLSX_CONTENT_TYPE]: { schema: XlsxFile } } },
+          409: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const bulletin = await cycleBulletin(services, request.actor, request.params.id);
+      const now = new Date(services.now?.() ?? Date.now());
+      return sendXlsx(
+        reply,
+        await xlsxBuffer(bulletinSheets(bulletin, now)),
+        xlsxFileName(`晾晒通报-${bulletin.planTitle}-${bulletin.periodWords}`, now),
+      );
+    },
   );
 
   app.post(

@@ -1,13 +1,24 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Actor } from '../../domain/actors';
+import { sendXlsx, XLSX_CONTENT_TYPE, xlsxFileName } from '../../lib/xlsx';
 import { z } from 'zod';
 import { badRequest } from '../errors';
 import { once, requestHash, sendOutcome } from '../idempotency';
-import { csvItemRows, jsonItemRows } from '../item-rows';
-import { createProblemList, ProblemListBody, MAX_LIST_ROWS } from '../problem-lists-service';
+import { jsonItemRows } from '../item-rows';
+import { fieldPath } from '../imports';
+import {
+  CheckedTable,
+  checkProblemList,
+  createProblemList,
+  problemListRows,
+  problemListTemplate,
+  ProblemListBody,
+} from '../problem-lists-service';
 import { listProblemLists, problemListDetail } from '../read/problem-lists';
 import type { Services } from '../services';
 import { ErrorBody } from '../contract';
-import { ProblemListsResponse, ProblemListView } from './problem-lists.schemas';
+import { CheckResult, ProblemListsResponse, ProblemListView, TemplateFile } from './problem-lists.schemas';
 
 /** An import answers 201 with the new list; with an Idempotency-Key, 409 while the same request is still running and 422 when the key was used for another. */
 const IMPORTED = {
@@ -51,6 +62,28 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     },
   );
 
+  /** A file's rows opened as a list: the CSV's and the .xlsx's import are one. */
+  async function importFile(
+    request: { actor: Actor; url: string; headers: Record<string, unknown>; query: z.infer<typeof CsvQuery> },
+    body: string | Buffer,
+  ) {
+    const { rows, errors } = await problemListRows(body);
+    if (errors.length > 0) throw badRequest(errors, '文件的列名或行数有误，未导入任何问题');
+    const { title, source, backdated } = request.query;
+    if (backdated === 'true') for (const row of rows) (row.raw as Record<string, unknown>).backdated = true;
+    return once(
+      services.db,
+      request.actor.userId,
+      request.headers['idempotency-key'] as string | undefined,
+      requestHash('POST', request.url, Buffer.isBuffer(body) ? createHash('sha256').update(body).digest('hex') : body),
+      async () => ({
+        statusCode: 201,
+        // Row numbers as a spreadsheet shows them: the header is row 1.
+        body: await createProblemList(services, request.actor, title, source, rows),
+      }),
+    );
+  }
+
   app.post(
     '/api/problem-lists/csv',
     {
@@ -65,28 +98,95 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     async (request, reply) => {
       if (typeof request.body !== 'string')
         throw badRequest([{ field: 'body', reason: '请以 text/csv 上传 CSV 文本' }]);
-      const { rows, errors } = csvItemRows(request.body);
-      if (errors.length > 0) throw badRequest(errors, 'CSV 的列名有误，未导入任何问题');
-      if (rows.length === 0) throw badRequest([{ field: 'csv', reason: '清单至少包含一个问题' }]);
-      // The JSON import's cap, before a single unit is looked up or a workflow started.
-      if (rows.length > MAX_LIST_ROWS)
-        throw badRequest([
-          { field: 'csv', reason: `清单最多 ${MAX_LIST_ROWS} 个问题，本次 ${rows.length} 个，请拆分导入` },
-        ]);
-      const { title, source, backdated } = request.query;
-      if (backdated === 'true') for (const row of rows) (row.raw as Record<string, unknown>).backdated = true;
+      return sendOutcome(reply, await importFile(request, request.body));
+    },
+  );
+
+  app.post(
+    '/api/problem-lists/xlsx',
+    {
+      config: { permission: 'problemList.create', sendsMail: true },
+      schema: {
+        summary: '导入问题清单（Excel .xlsx，第一张工作表；列名同 CSV，可用模板），逐行校验，全部通过才导入',
+        tags: ['problem-lists'],
+        querystring: CsvQuery,
+        consumes: [XLSX_CONTENT_TYPE],
+        response: IMPORTED,
+      },
+    },
+    async (request, reply) => {
+      if (!Buffer.isBuffer(request.body))
+        throw badRequest([{ field: 'body', reason: `请以 ${XLSX_CONTENT_TYPE} 上传 .xlsx 文件` }]);
+      return sendOutcome(reply, await importFile(request, request.body));
+    },
+  );
+
+  app.post(
+    '/api/problem-lists/check',
+    {
+      config: { permission: 'problemList.create' },
+      schema: {
+        summary:
+          '批量交办的预检（不立项）：上传 CSV、.xlsx，或改正后的表格（JSON：columns 与 rows），返回逐行逐格的错误',
+        tags: ['problem-lists'],
+        consumes: ['text/csv', XLSX_CONTENT_TYPE, 'application/json'],
+        response: { 200: CheckResult },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (typeof body === 'string' || Buffer.isBuffer(body)) return checkProblemList(services, request.actor, body);
+      const table = CheckedTable.safeParse(body);
+      if (!table.success)
+        throw badRequest(table.error.issues.map((i) => ({ field: fieldPath(['body', ...i.path]), reason: i.message })));
+      return checkProblemList(services, request.actor, table.data);
+    },
+  );
+
+  app.post(
+    '/api/problem-lists/rows',
+    {
+      config: { permission: 'problemList.create', sendsMail: true },
+      schema: {
+        summary: '批量交办：导入预检过、在页面上改正过的表格（同预检的 columns 与 rows），逐行校验，全部通过才导入',
+        tags: ['problem-lists'],
+        body: CheckedTable.extend({
+          title: z.string().trim().min(1).max(200),
+          source: z.string().trim().max(200).default(''),
+        }),
+        response: IMPORTED,
+      },
+    },
+    async (request, reply) => {
+      const { title, source, columns, rows: table } = request.body;
       const outcome = await once(
         services.db,
         request.actor.userId,
         request.headers['idempotency-key'] as string | undefined,
         requestHash('POST', request.url, request.body),
-        async () => ({
-          statusCode: 201,
-          // Row numbers as a spreadsheet shows them: the header is row 1.
-          body: await createProblemList(services, request.actor, title, source, rows),
-        }),
+        async () => {
+          const { rows, errors } = await problemListRows({ columns, rows: table });
+          if (errors.length > 0) throw badRequest(errors, '表格的列名或行数有误，未导入任何问题');
+          return { statusCode: 201, body: await createProblemList(services, request.actor, title, source, rows) };
+        },
       );
       return sendOutcome(reply, outcome);
+    },
+  );
+
+  app.get(
+    '/api/problem-lists/template',
+    {
+      config: { permission: 'problemList.create' },
+      schema: {
+        summary: '批量交办模板（.xlsx）：列名、示例行与填写说明',
+        tags: ['problem-lists'],
+        response: { 200: { description: 'Excel 文件', content: { [XLSX_CONTENT_TYPE]: { schema: TemplateFile } } } },
+      },
+    },
+    async (_request, reply) => {
+      const now = new Date();
+      return sendXlsx(reply, await problemListTemplate(services, now), xlsxFileName('问题清单导入模板', now));
     },
   );
 

@@ -3,13 +3,21 @@ import { z } from 'zod';
 import { CalendarYearSchema } from '../../domain/calendar';
 import { PolicySchema } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
-import { calendarView, listPolicies } from '../read/settings';
+import { calendarView, listPolicies, officeSettings } from '../read/settings';
 import type { Services } from '../services';
-import { calendarImpactReport, deletePolicy, saveCalendarYear, savePolicy } from '../settings-service';
+import {
+  calendarImpactReport,
+  deletePolicy,
+  saveCalendarYear,
+  saveOfficeSettings,
+  savePolicy,
+} from '../settings-service';
 import {
   CalendarImpactResponse,
   CalendarResponse,
   CalendarYearSaved,
+  OfficeSettingsBody,
+  OfficeSettingsResponse,
   PoliciesResponse,
   PolicyDeleted,
   PolicySaved,
@@ -103,5 +111,32 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
       },
     },
     async (request) => deletePolicy(services, request.actor, request.params.category, request.params.priority),
+  );
+
+  app.get(
+    '/api/office-settings',
+    {
+      config: { permission: 'signedIn' },
+      schema: {
+        summary: '督查室设置（督办编号前缀、督办单抬头）',
+        tags: ['settings'],
+        response: { 200: OfficeSettingsResponse },
+      },
+    },
+    async () => officeSettings(services),
+  );
+
+  app.put(
+    '/api/office-settings',
+    {
+      config: { permission: 'settings.write' },
+      schema: {
+        summary: '修改督查室设置（新的编号前缀只用于此后立项的事项）',
+        tags: ['settings'],
+        body: OfficeSettingsBody,
+        response: { 200: OfficeSettingsResponse },
+      },
+    },
+    async (request) => saveOfficeSettings(services, request.actor, request.body),
   );
 };

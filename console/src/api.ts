@@ -100,7 +100,7 @@ async function send(
 ): Promise<Response> {
   const token = getToken();
   const init: RequestInit = { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } };
-  if (body instanceof FormData) init.body = body;
+  if (body instanceof FormData || body instanceof Blob) init.body = body;
   else if (typeof body === 'string' && headers['content-type']) init.body = body;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -148,6 +148,11 @@ export async function postCsv<T>(path: string, text: string): Promise<T> {
   return (await send('POST', path, text, { 'content-type': 'text/csv; charset=utf-8' })).json() as Promise<T>;
 }
 
+/** A file's bytes as the body, with its type (an .xlsx, a CSV): the import routes read it whole. */
+export async function postFile<T>(path: string, file: Blob, type: string): Promise<T> {
+  return (await send('POST', path, file, { 'content-type': type })).json() as Promise<T>;
+}
+
 export async function upload<T>(path: string, files: File[]): Promise<T> {
   const form = new FormData();
   for (const f of files) form.append('file', f, f.name);
@@ -158,7 +163,11 @@ export async function upload<T>(path: string, files: File[]): Promise<T> {
 export async function download(path: string, fallbackName: string): Promise<void> {
   const res = await send('GET', path);
   const disposition = res.headers.get('content-disposition') ?? '';
-  const name = /filename\*?="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
+  // The UTF-8 name (RFC 5987, a Chinese file name) before the ASCII stand-in beside it.
+  const name =
+    /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ??
+    /filename\*?="?([^";]+)"?/.exec(disposition)?.[1] ??
+    fallbackName;
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;

@@ -96,8 +96,8 @@ export function unknownYearsText(years: string[]): string {
   return `期限计算涉及尚无节假日数据的年份：${years.length ? years.join('、') : '未知'}（按周一至周五计算）`;
 }
 
-/** A closed item's lateness: "超期办结 3 个工作日" / "按期办结"; null when not closed. */
+/** How a closed item closed: "逾期 3 个工作日办结" / "按期办结" (as domain/deadline-timeline.ts's closedText); null when not closed. */
 export function closedLateText(days: number | null | undefined): string | null {
   if (days === null || days === undefined) return null;
-  return days > 0 ? `超期办结 ${days} 个工作日` : '按期办结';
+  return days > 0 ? `逾期 ${days} 个工作日办结` : '按期办结';
 }

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, getToken, setToken, whenSignedOut } from './api';
 import { CalendarPage } from './pages/calendar';
 import { ContactsPage } from './pages/contacts';
+import { BulletinPage } from './pages/bulletin';
 import { CyclePage } from './pages/cycle';
 import { CyclesPage } from './pages/cycles';
 import { DashboardPage } from './pages/dashboard';
@@ -12,6 +13,9 @@ import { ItemsPage } from './pages/items';
 import { LoginPage } from './pages/login';
 import { MessagesPage, UnreadBadge } from './pages/messages';
 import { NewItemPage } from './pages/new-item';
+import { PrintItemPage } from './pages/print-item';
+import { ProblemListPage, ProblemListsPage } from './pages/problem-lists';
+import { WallPage } from './pages/wall';
 import { startPolling, stopPolling, unreadLabel, useUnread } from './messages';
 import { match, navigate, useUrl } from './router';
 import { can, isUnitRole, type Me } from './state';
@@ -31,6 +35,7 @@ function Nav({ me, path }: { me: Me; path: string }) {
     ['/messages', '消息', true],
     ['/items', '事项列表', can(me, 'item.read')],
     ['/items/new', '立项交办', can(me, 'item.create')],
+    ['/problem-lists', '批量交办', can(me, 'problemList.create')],
     ['/cycles', '监测晾晒', can(me, 'plan.read')],
     ['/contacts', '通讯录', can(me, 'contacts.read')],
     ['/calendar', '工作日历', can(me, 'settings.write')],
@@ -113,11 +118,15 @@ function Page({ me, url }: { me: Me; url: URL }) {
   if (path === '/messages') return <MessagesPage url={url} />;
   if (path === '/items') return <ItemsPage me={me} url={url} />;
   if (path === '/items/new') return <NewItemPage me={me} />;
+  if (path === '/problem-lists') return <ProblemListsPage me={me} />;
+  if ((m = match('/problem-lists/:id', path))) return <ProblemListPage id={m.id!} />;
   if ((m = match('/items/:id', path))) return <ItemPage me={me} id={m.id!} />;
+  if ((m = match('/items/:id/print', path))) return <PrintItemPage id={m.id!} kind={url.searchParams.get('kind')} />;
   if (path === '/cycles') return <CyclesPage />;
   if (path === '/contacts') return <ContactsPage me={me} />;
   if (path === '/calendar') return <CalendarPage me={me} />;
   if ((m = match('/cycles/:id', path))) return <CyclePage id={m.id!} />;
+  if ((m = match('/cycles/:id/bulletin', path))) return <BulletinPage id={m.id!} />;
   if (path === '/denied')
     return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户和单位请通过管理接口维护。</p>;
   return (
@@ -153,6 +162,8 @@ function App() {
     const next = url.pathname === '/login' ? (url.searchParams.get('next') ?? '/') : url.pathname + url.search;
     return <LoginPage next={next} onSignedIn={(t) => (setToken(t), setTok(t), setChecked(false))} error={error} />;
   }
+  // The wall screen (大屏) fills the screen alone: no navigation.
+  if (url.pathname === '/wall') return <WallPage />;
   return (
     <>
       <Nav me={me} path={url.pathname} />

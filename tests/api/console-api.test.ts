@@ -83,7 +83,9 @@ describe('GET /api/dashboard', () => {
 
   it('names the units with overdue items, and only those the caller oversees', async () => {
     const d = (await call('GET', '/api/dashboard', supervisor)).json();
-    expect(d.overdueByUnit).toEqual([{ unitId: 'unit-a', unitName: '市民政局', count: 1, earliestDue: due(-3) }]);
+    expect(d.overdueByUnit).toEqual([
+      { unitId: 'unit-a', unitName: '市民政局', count: 1, earliestDue: due(-3), urged: 0 },
+    ]);
     expect(d.closed).toBe(1);
     const district = (await call('GET', '/api/dashboard', districtSupervisor)).json();
     expect(district.total).toBe(0);

@@ -93,7 +93,14 @@ describe('lights and overdue working days through the API', () => {
       timeline
         .filter((e: { action: string }) => e.action === 'escalate')
         .map((e: { actionLabel: string }) => e.actionLabel),
-    ).toEqual(['提醒', '催办', '红灯预警', '约谈', '通报问责']);
+    ).toEqual([
+      // What the system did and to whom (no co-units on this item: none named).
+      '到期提醒（已发牵头单位承办人）',
+      '催办提醒（已发牵头单位承办人、牵头单位负责人）',
+      '红灯预警（已发牵头单位负责人，已报督查室）',
+      '约谈提醒（已发牵头单位负责人，已报督查室）',
+      '建议通报问责（已报督查室、领导）',
+    ]);
     expect(
       await db.notificationRequest.count({
         where: { subjectKind: 'item', subjectId: red, kind: { in: [...RUNG_ACTIONS] } },

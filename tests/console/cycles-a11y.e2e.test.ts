@@ -3,7 +3,7 @@
  * list, a live cycle as a unit's handler (the 指标报送 form, empty, with a field refused, with a
  * draft lit) and as the supervision office (报送情况, after a 催报), and a published cycle's
  * 晾晒 board (ranking, indicator lights) for both. On each, axe-core finds no serious or
- * critical violation and nothing is wider than the screen. The findings, page by page, are
+ * critical violation and nothing is wider than the screen; so too on the 晾晒通报. The findings, page by page, are
  * printed and saved to test-artifacts/console/axe-cycles-report.json.
  */
 import type { AxeResults } from 'axe-core';
@@ -221,6 +221,10 @@ describe.each([PHONE, DESKTOP])('the monitoring pages at %o', (size) => {
     await page.waitForSelector('.board-indicators [data-indicator="F1"]');
     expect(await page.locator('.ranking').count()).toBeGreaterThan(0);
     await audit(page, '督查: 晾晒（已晾晒）');
+
+    await page.goto(`${base}/cycles/${BOARD}/bulletin`);
+    await page.waitForSelector('.bulletin[data-loaded] h1');
+    await audit(page, '督查: 晾晒通报');
     await page.close();
   }, 120_000);
 });

@@ -441,6 +441,8 @@ describe('notifications by email through a real SMTP server', () => {
       initialled: [[{ note: '阅' }, '领导圈阅']],
       accountability_decided: [[{ approved: false, reason: '继续督促' }, '通报问责决定']],
       co_unit_reminder: [[{ note: '请尽快反馈' }, '配合任务提醒']],
+      urged: [[{ text: '请于本周内签收' }, '督查室催办']],
+      item_edited: [[{ changes: { title: { from: '旧标题', to: '新标题' } } }, '事项变更通知']],
       missing_address: 'to supervisors, about a contact: tests/notifications/contacts.test.ts',
       digest: 'a fold of other notices: the daily digest test above',
     };
@@ -468,6 +470,12 @@ describe('notifications by email through a real SMTP server', () => {
     expect(refused.text).toContain('审批结果：不同意延期（理由不充分）');
     expect(smtp.received.find((m) => m.subject === '【工作日历缺失提醒】各类通知样例事项')!.text).toContain(
       '缺少日历数据的年份：2031',
+    );
+    expect(smtp.received.find((m) => m.subject === '【督查室催办】各类通知样例事项')!.text).toContain(
+      '催办内容：请于本周内签收',
+    );
+    expect(smtp.received.find((m) => m.subject === '【事项变更通知】各类通知样例事项')!.text).toContain(
+      '标题：由“旧标题”改为“新标题”',
     );
   });
 

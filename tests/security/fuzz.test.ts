@@ -94,6 +94,9 @@ const STATE_FOR: Record<Action, Fixture> = {
   initial: 'assigned',
   decideAccountability: 'assigned',
   remindCoUnits: 'assigned',
+  urge: 'assigned',
+  recordInterview: 'assigned',
+  edit: 'assigned',
 };
 
 /** Who calls each action's route: the domain's party for it (ACTION_PARTY), played by one of the test users. */

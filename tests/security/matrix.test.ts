@@ -10,6 +10,7 @@ import { can, type Permission } from '../../domain/permissions';
 import type { Actor } from '../../domain/actors';
 import { ACTION_PARTY } from '../../domain/item';
 import { signToken } from '../../lib/tokens';
+import { XLSX_CONTENT_TYPE, xlsxBuffer } from '../../lib/xlsx';
 import * as p from '../support/actors';
 import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
 import { DUE, LATER_DUE } from '../support/dates';
@@ -233,6 +234,9 @@ const STATE_FOR: Record<Action, keyof typeof PATHS> = {
   // No 通报问责 has been proposed on the fixture (its ladder has not run that far): the entitled get 409.
   decideAccountability: 'assigned',
   remindCoUnits: 'assigned',
+  urge: 'assigned',
+  recordInterview: 'assigned',
+  edit: 'assigned',
 };
 const ACTION_BODIES: Record<Action, unknown> = {
   sign: {},
@@ -258,6 +262,9 @@ const ACTION_BODIES: Record<Action, unknown> = {
   initial: { note: '阅' },
   decideAccountability: { approved: false, reason: '暂不通报，继续督促' },
   remindCoUnits: {},
+  urge: { text: '请立即签收' },
+  recordInterview: { heldOn: '2026-01-05', attendees: '督查室；A单位负责人', summary: '约谈情况' },
+  edit: { title: '矩阵测试（已修改）' },
 };
 
 async function itemIn(state: keyof typeof PATHS): Promise<string> {
@@ -315,6 +322,21 @@ const readRow = (route: string, permission: Permission | null, onItem: boolean, 
   request: async () => ({ url: url() }),
 });
 
+/** A one-problem list as an .xlsx, as 批量交办 takes it. */
+const problemListXlsx = () =>
+  xlsxBuffer([
+    {
+      name: '问题清单',
+      title: '问题清单',
+      columns: [
+        { header: '事项名称', key: 'title' },
+        { header: '牵头单位', key: 'lead' },
+        { header: '办结时限', key: 'due' },
+      ],
+      rows: [{ title: '问题一', lead: 'unit-a', due: DUE }],
+    },
+  ]);
+
 function rows(): Row[] {
   const out: Row[] = [
     { method: 'GET', route: '/api/health', expected: () => 200, request: async () => ({ url: '/api/health' }) },
@@ -327,6 +349,7 @@ function rows(): Row[] {
     readRow('/api/inbox', 'item.read', false, () => '/api/inbox'),
     readRow('/api/items/:id', 'item.read', true, () => `/api/items/${item}`),
     readRow('/api/items/:id/ledger', 'item.read', true, () => `/api/items/${item}/ledger`),
+    readRow('/api/items/:id/deadline-timeline', 'item.read', true, () => `/api/items/${item}/deadline-timeline`),
     readRow('/api/items/:id/chain', 'item.read', true, () => `/api/items/${item}/chain`),
     readRow('/api/items/:id/evidence', 'evidence.read', true, () => `/api/items/${item}/evidence`),
     readRow(
@@ -344,6 +367,7 @@ function rows(): Row[] {
       request: async () => ({ url: `/api/problem-lists/${lists[which]}` }),
     })),
     readRow('/api/calendar', null, false, () => '/api/calendar'),
+    readRow('/api/office-settings', null, false, () => '/api/office-settings'),
     readRow('/api/policies', 'settings.read', false, () => '/api/policies'),
     readRow('/api/notifications', null, false, () => '/api/notifications'),
     // Oversight gets the notices about what it sees; the admin a view without item content (tests/security/visibility.test.ts).
@@ -390,6 +414,30 @@ function rows(): Row[] {
         body: { title: '新立项', leadUnitId: 'unit-a', dueDate: DUE },
       }),
     },
+    // Bulk actions: any reader of items reaches them, the role must be allowed the action; the
+    // district's supervisor is answered 200 with the fixture item reported as not found.
+    {
+      method: 'POST',
+      route: '/api/items/bulk/preview',
+      expected: (c) => gate(c, 'item.read', false) ?? (can(role(c), 'withdraw') ? 200 : 403),
+      request: async () => ({
+        url: '/api/items/bulk/preview',
+        body: { action: 'withdraw', payload: { reason: '重复立项' }, target: { ids: [item] } },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/items/bulk',
+      expected: (c) => gate(c, 'item.read', false) ?? (can(role(c), 'withdraw') ? 200 : 403),
+      request: async (c) => ({
+        url: '/api/items/bulk',
+        body: {
+          action: 'withdraw',
+          payload: { reason: '重复立项' },
+          expected: [{ id: c === 'supervisorOwn' ? await itemIn('assigned') : item, seq: 1 }],
+        },
+      }),
+    },
     {
       method: 'POST',
       route: '/api/problem-lists',
@@ -411,6 +459,41 @@ function rows(): Row[] {
     },
     {
       method: 'POST',
+      route: '/api/problem-lists/xlsx',
+      expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({
+        url: '/api/problem-lists/xlsx?title=Excel清单',
+        body: await problemListXlsx(),
+        headers: { 'content-type': XLSX_CONTENT_TYPE },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/problem-lists/check',
+      // A dry run: a unit outside the jurisdiction is one of the rows' errors, in a 200.
+      expected: (c) => gate(c, 'problemList.create', false) ?? 200,
+      request: async () => ({
+        url: '/api/problem-lists/check',
+        body: Buffer.from(`title,leadUnitId,dueDate\n问题一,unit-a,${DUE}\n`),
+        headers: { 'content-type': 'text/csv' },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/problem-lists/rows',
+      expected: (c) => gate(c, 'problemList.create', false) ?? (c === 'supervisorForeign' ? 403 : 201),
+      request: async () => ({
+        url: '/api/problem-lists/rows',
+        body: {
+          title: '改正后的清单',
+          columns: { title: '事项名称', leadUnitId: '牵头单位', dueDate: '办结时限' },
+          rows: [{ row: 2, cells: { title: '问题一', leadUnitId: 'unit-a', dueDate: DUE } }],
+        },
+      }),
+    },
+    readRow('/api/problem-lists/template', 'problemList.create', false, () => '/api/problem-lists/template'),
+    {
+      method: 'POST',
       route: '/api/items/:id/evidence',
       expected: (c) => gate(c, 'evidence.upload', true) ?? 201,
       request: async (c) => {
@@ -426,6 +509,12 @@ function rows(): Row[] {
         url: '/api/calendar/2032',
         body: { holidays: [{ date: '2032-10-01', name: '国庆节' }], workdays: [], source: '测试' },
       }),
+    },
+    {
+      method: 'PUT',
+      route: '/api/office-settings',
+      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      request: async () => ({ url: '/api/office-settings', body: { numberPrefix: '督', officeName: '督查室' } }),
     },
     {
       method: 'POST',
@@ -557,6 +646,13 @@ function rows(): Row[] {
         expected: (c) => planGate(c, plan, false) ?? 200,
         request: async () => ({ url: `/api/cycles/${plan}-2026-10` }),
       },
+      // The fixture cycles are not published: who may read them is told there is no 通报 yet.
+      ...(['/api/cycles/:id/bulletin', '/api/cycles/:id/bulletin.xlsx'] as const).map((route): Row => ({
+        method: 'GET',
+        route,
+        expected: (c) => planGate(c, plan, false) ?? 409,
+        request: async () => ({ url: route.replace(':id', `${plan}-2026-10`) }),
+      })),
       {
         method: 'PUT',
         route: '/api/plans/:id/schedule',

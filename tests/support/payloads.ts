@@ -26,4 +26,12 @@ export const SAMPLE_PAYLOADS: { [A in Action]: ActionPayload<A> } = {
   initial: { note: '阅' },
   decideAccountability: { approved: true, reason: '同意通报' },
   remindCoUnits: { note: '请尽快反馈配合情况' },
+  urge: { text: '请立即签收并反馈进展' },
+  recordInterview: {
+    heldOn: '2026-01-05',
+    attendees: '督查室张三；A单位负责人李四',
+    summary: '约谈逾期原因',
+    attachments: [],
+  },
+  edit: { title: '修改后的标题' },
 };

@@ -1,8 +1,15 @@
 // Types only (erased from the bundle): the report is the domain's, as the API sends it.
 import type { IndicatorResult, UnitStanding } from '../../../domain/monitoring';
+import {
+  gapWords,
+  GROUP_WORDS,
+  indicatorLightWords,
+  lightRuleWords,
+  paceWords,
+} from '../../../domain/monitoring-words';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get, post, put, upload } from '../api';
+import { ApiError, download, get, post, put, upload } from '../api';
 import { dateTime, fileSize, percent } from '../format';
 import { can, isUnitRole, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, useLoad, useUnits } from '../ui';
@@ -11,6 +18,7 @@ interface UnitReportingRow {
   unitId: string;
   owed: number;
   reported: number;
+  missing: string[];
   lastReportedAt: string | null;
   chased: number;
   lastChasedAt: string | null;
@@ -18,6 +26,14 @@ interface UnitReportingRow {
 }
 
 interface Detail {
+  plan: { id: string; title: string; year: number };
+  thresholds: { green: number; yellow: number };
+  /** Counted from `units` by the API: the one definition of 报齐. */
+  reporting: {
+    units: number;
+    complete: number;
+    notReported: Array<{ unitId: string; missing: Array<{ code: string; name: string }> }>;
+  };
   cycle: { id: string; planId: string; period: string; status: string; dueDate: string; publishedAt: string | null };
   report: {
     elapsed: number;
@@ -73,13 +89,7 @@ interface ReportForm {
   } | null;
 }
 
-export const GROUP_LABELS: Record<string, string> = {
-  district: '区（县、市）',
-  bureau: '政府部门',
-  party: '党群部门',
-  township: '乡镇（街道）',
-  city: '市级单位',
-};
+export const GROUP_LABELS: Record<string, string> = GROUP_WORDS;
 
 /** The bound the API checks (api/plans-service.ts, ReportedValue): a finite number of at most 10¹² either way. */
 const MAX_VALUE = 1e12;
@@ -109,7 +119,7 @@ const withMeasure = (n: number, measure: string) =>
  * A wide table that scrolls sideways inside its card on a phone: a named region reachable by the
  * keyboard (Tab, then the arrow keys), so its hidden columns are not only for a mouse or a finger.
  */
-function ScrollRegion({ label, children }: { label: string; children: ComponentChildren }) {
+export function ScrollRegion({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     <div class="cycle-scroll" role="region" aria-label={label} tabIndex={0}>
       {children}
@@ -123,11 +133,12 @@ export function CyclePage({ id }: { id: string }) {
   const me = useLoad(() => get<Me>('/api/me'), []);
   const { unitName } = useUnits();
   if (!detail.data || !me.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
-  const { cycle, report, units } = detail.data;
+  const { cycle, report, units, reporting, thresholds } = detail.data;
   const groups = [...new Set((report?.standings ?? []).map((s) => s.group))];
-  const complete = units.filter((u) => u.reported >= u.owed).length;
   const redItem = new Map((report?.reds ?? []).map((r) => [r.code, r.itemId]));
+  const reportingOf = new Map(units.map((u) => [u.unitId, u]));
   const unit = isUnitRole(me.data);
+  const chased = units.filter((u) => u.chased > 0).length;
 
   return (
     <div class="cycle" data-status={cycle.status}>
@@ -142,23 +153,55 @@ export function CyclePage({ id }: { id: string }) {
             : `报送中，截止 ${cycle.dueDate}`}
         </small>
       </h1>
-      {!unit && (
-        <p>
-          报送进度：{complete} / {units.length} 个单位已报齐
-          {units.some((u) => u.chased > 0) && `，${units.filter((u) => u.chased > 0).length} 个单位被催报`}
+      {report && (
+        <p class="actions bulletin-links">
+          <Link href={`/cycles/${encodeURIComponent(cycle.id)}/bulletin`} class="button">
+            晾晒通报（打印）
+          </Link>
+          <button
+            type="button"
+            data-bulletin-xlsx
+            onClick={() =>
+              void download(
+                `/api/cycles/${encodeURIComponent(cycle.id)}/bulletin.xlsx`,
+                `晾晒通报-${cycle.period}.xlsx`,
+              )
+            }
+          >
+            导出通报 Excel
+          </button>
         </p>
       )}
-      {!report && <p class="notice">本周期尚未晾晒：截止日后自动计算亮灯与排名。</p>}
+      {!unit && (
+        <p data-reporting-summary>
+          报送进度：应报送数据的 {reporting.units} 个单位中，<strong>{reporting.complete}</strong> 个已报齐
+          {reporting.notReported.length > 0 && (
+            <>
+              ，<strong>{reporting.notReported.length}</strong> 个未报齐（
+              {reporting.notReported.map((u) => unitName(u.unitId)).join('、')}）
+            </>
+          )}
+          {chased > 0 && `；${chased} 个单位被催报过`}。
+        </p>
+      )}
+      {!report && <p class="notice">本周期尚未晾晒：截止日后自动计算亮灯与排名，督查室也可提前晾晒。</p>}
       {unit && <ReportSection cycleId={cycle.id} onSubmitted={detail.reload} />}
       {!unit && (
         <ReportingSection
           me={me.data}
           cycle={cycle}
           units={units}
+          notReported={reporting.notReported}
           unitName={unitName}
           reload={detail.reload}
           loading={detail.loading}
         />
+      )}
+      {report && (
+        <p class="muted light-rule" data-light-rule>
+          进度：各指标完成进度相对时序进度（本期末已过去的全年比例 {percent(report.elapsed)}）的加权平均，100%
+          即与时序进度同步。{lightRuleWords(thresholds)}
+        </p>
       )}
       {groups.map((g) => (
         <section class="card" key={g}>
@@ -172,9 +215,9 @@ export function CyclePage({ id }: { id: string }) {
                 <tr>
                   <th scope="col">名次</th>
                   <th scope="col">单位</th>
-                  <th scope="col">得分（加权时序进度比）</th>
-                  <th scope="col">绿 / 黄 / 红</th>
-                  <th scope="col">已报 / 指标</th>
+                  <th scope="col">进度（相对时序进度）</th>
+                  <th scope="col">绿 / 黄 / 红灯指标</th>
+                  <th scope="col">已报 / 应报</th>
                   <th scope="col">与前一名差距</th>
                 </tr>
               </thead>
@@ -182,35 +225,34 @@ export function CyclePage({ id }: { id: string }) {
                 {report!.standings
                   .filter((s) => s.group === g)
                   .sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || a.unitId.localeCompare(b.unitId))
-                  .map((s) => (
-                    <tr key={s.unitId} class={s.lights.red > 0 ? 'has-red' : ''}>
-                      <td>{s.ranked ? s.rank : '不排名'}</td>
-                      <td>{unitName(s.unitId)}</td>
-                      <td>{s.score === null ? (s.reason ?? '—') : s.score.toFixed(4)}</td>
-                      <td>
-                        <span class="light light-green">
-                          <span class="sr-only">绿灯 </span>
-                          {s.lights.green}
-                        </span>{' '}
-                        <span class="light light-yellow">
-                          <span class="sr-only">黄灯 </span>
-                          {s.lights.yellow}
-                        </span>{' '}
-                        <span class="light light-red">
-                          <span class="sr-only">红灯 </span>
-                          {s.lights.red}
-                        </span>
-                      </td>
-                      <td>
-                        {s.reported} / {s.indicators}
-                      </td>
-                      <td>
-                        {s.toRise
-                          ? `${typeof s.toRise.scoreGap === 'number' ? s.toRise.scoreGap.toFixed(4) : '—'}（${unitName(s.toRise.aboveUnitId)}）`
-                          : '—'}
-                      </td>
-                    </tr>
-                  ))}
+                  .map((s) => {
+                    const rep = reportingOf.get(s.unitId);
+                    return (
+                      <tr key={s.unitId} data-standing={s.unitId} class={s.lights.red > 0 ? 'has-red' : ''}>
+                        <td>{s.ranked ? s.rank : '不排名'}</td>
+                        <td>{unitName(s.unitId)}</td>
+                        <td class="pace">{s.score === null ? (s.reason ?? '—') : paceWords(s.score)}</td>
+                        <td>
+                          <span class="light light-green">
+                            <span class="sr-only">绿灯 </span>
+                            {s.lights.green}
+                          </span>{' '}
+                          <span class="light light-yellow">
+                            <span class="sr-only">黄灯 </span>
+                            {s.lights.yellow}
+                          </span>{' '}
+                          <span class="light light-red">
+                            <span class="sr-only">红灯 </span>
+                            {s.lights.red}
+                          </span>
+                        </td>
+                        <td class="reported">{rep ? `${rep.reported} / ${rep.owed}` : '系统计算'}</td>
+                        <td class="gap">
+                          {s.toRise ? `${gapWords(s.toRise.scoreGap)}（${unitName(s.toRise.aboveUnitId)}）` : '—'}
+                        </td>
+                      </tr>
+                    );
+                  })}
               </tbody>
             </table>
           </ScrollRegion>
@@ -228,7 +270,7 @@ export function CyclePage({ id }: { id: string }) {
                   <th scope="col">责任单位</th>
                   <th scope="col">本期值</th>
                   <th scope="col">完成进度</th>
-                  <th scope="col">灯色</th>
+                  <th scope="col">灯色及原因</th>
                   <th scope="col">督办事项</th>
                 </tr>
               </thead>
@@ -243,6 +285,7 @@ export function CyclePage({ id }: { id: string }) {
                     <td>{percent(r.progress)}</td>
                     <td>
                       <LightBadge light={r.light} />
+                      <span class="muted small light-why">{indicatorLightWords(r, report.elapsed, thresholds)}</span>
                     </td>
                     <td>
                       {redItem.get(r.code) ? (
@@ -272,6 +315,7 @@ function ReportingSection({
   me,
   cycle,
   units,
+  notReported,
   unitName,
   reload,
   loading,
@@ -279,6 +323,7 @@ function ReportingSection({
   me: Me;
   cycle: Detail['cycle'];
   units: UnitReportingRow[];
+  notReported: Detail['reporting']['notReported'];
   unitName: (id: string) => string;
   reload: () => void;
   loading: boolean;
@@ -289,7 +334,10 @@ function ReportingSection({
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState('');
   const [publishing, setPublishing] = useState(false);
-  const pending = units.filter((u) => u.reported < u.owed && !u.urgedToday);
+  /** 催报 of every unit not reported: the list it will go to, shown before it is sent. */
+  const [preview, setPreview] = useState(false);
+  const urged = new Set(units.filter((u) => u.urgedToday).map((u) => u.unitId));
+  const pending = notReported.filter((u) => !urged.has(u.unitId));
 
   // After 提前晾晒 the cycle's workflow publishes in a moment: look again until it has.
   useEffect(() => {
@@ -304,6 +352,7 @@ function ReportingSection({
   }, [publishing, collecting, loading]);
 
   const remind = async (unitIds: string[]) => {
+    setPreview(false);
     setBusy(true);
     setError(null);
     setDone('');
@@ -331,7 +380,10 @@ function ReportingSection({
   };
 
   const publish = async () => {
-    if (!confirm(`提前晾晒 ${cycle.period}：立即计算亮灯与排名，未报送的指标按红灯晾晒并立项督办。确定吗？`)) return;
+    const missing = notReported.length
+      ? `尚未报齐的单位（${notReported.map((u) => unitName(u.unitId)).join('、')}）未报送的指标将按红灯晾晒并立项督办。`
+      : '各单位均已报齐。';
+    if (!confirm(`提前晾晒 ${cycle.period}：立即截止报送，计算亮灯与排名并发布。${missing}确定吗？`)) return;
     setBusy(true);
     setError(null);
     setDone('');
@@ -356,6 +408,31 @@ function ReportingSection({
         <p class="notice" role="status">
           {done}
         </p>
+      )}
+      {preview && (
+        <div class="notice remind-preview" data-remind-preview role="group" aria-label="催报预览">
+          <p>将向以下 {pending.length} 个单位发送催报通知（经办人与单位负责人）：</p>
+          <ul>
+            {pending.map((u) => (
+              <li key={u.unitId} data-preview-unit={u.unitId}>
+                {unitName(u.unitId)}：未报送 {u.missing.map((m) => m.name).join('、')}
+              </li>
+            ))}
+          </ul>
+          <div class="actions">
+            <button
+              class="primary"
+              data-remind-confirm
+              disabled={busy}
+              onClick={() => remind(pending.map((u) => u.unitId))}
+            >
+              确认催报
+            </button>
+            <button type="button" onClick={() => setPreview(false)}>
+              取消
+            </button>
+          </div>
+        </div>
       )}
       <table class="reporting-units">
         <thead>
@@ -401,7 +478,7 @@ function ReportingSection({
       {manage && collecting && (
         <div class="actions reporting-actions">
           {pending.length > 0 && (
-            <button disabled={busy} onClick={() => remind(pending.map((u) => u.unitId))}>
+            <button data-remind-all disabled={busy || preview} onClick={() => setPreview(true)}>
               催报全部未报齐单位（{pending.length}）
             </button>
           )}

@@ -1,5 +1,7 @@
-import { get } from '../api';
+import { useState } from 'preact/hooks';
+import { ApiError, get, post } from '../api';
 import { dateTime } from '../format';
+import { can, type Me } from '../state';
 import { ErrorBox, Link, Loading, useLoad } from '../ui';
 
 interface Plan {
@@ -30,7 +32,9 @@ export function CyclesPage() {
       })),
     );
   }, []);
-  if (!plans.data) return plans.error ? <ErrorBox error={plans.error} /> : <Loading />;
+  const me = useLoad(() => get<Me>('/api/me'), []);
+  if (!plans.data || !me.data) return plans.error ? <ErrorBox error={plans.error} /> : <Loading />;
+  const manage = can(me.data, 'plan.manage');
   return (
     <div>
       <h1>监测晾晒</h1>
@@ -43,6 +47,7 @@ export function CyclesPage() {
               {plan.year} 年{plan.paused ? '，监测已暂停' : ''}
             </small>
           </h2>
+          {manage && <StartCycle plan={plan} onStarted={plans.reload} />}
           {cycles.length === 0 ? (
             <p class="muted">尚无监测周期。</p>
           ) : (
@@ -84,6 +89,49 @@ export function CyclesPage() {
           )}
         </section>
       ))}
+    </div>
+  );
+}
+
+/**
+ * 开启周期: opens now the cycle the plan's Schedule would open on its day (the period before
+ * today). The API answers an already open one instead of opening it twice.
+ */
+function StartCycle({ plan, onStarted }: { plan: Plan; onStarted: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<{ cycleId: string; period: string; started: boolean } | null>(null);
+  const start = async () => {
+    if (!confirm(`立即开启“${plan.title}”本期监测周期：通知各责任单位报送上一期指标数据。确定吗？`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await post<{ cycleId: string; period: string; started: boolean }>(
+        `/api/plans/${encodeURIComponent(plan.id)}/cycles`,
+        {},
+      );
+      setDone(res);
+      onStarted();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="start-cycle">
+      <button type="button" data-start-cycle={plan.id} disabled={busy} onClick={start}>
+        开启周期
+      </button>
+      <ErrorBox error={error} />
+      {done && (
+        <p class="notice" role="status">
+          {done.started
+            ? `已开启 ${done.period} 监测周期，正在通知各单位报送。`
+            : `${done.period} 监测周期已开启过，未重复开启。`}{' '}
+          <Link href={`/cycles/${encodeURIComponent(done.cycleId)}`}>查看</Link>
+        </p>
+      )}
     </div>
   );
 }

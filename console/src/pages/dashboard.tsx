@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { get, query } from '../api';
 import type { ChartOption } from '../charts';
-import { dateTime, LIGHT_LABELS, percent } from '../format';
+import { lightsPie, lightsText } from '../lights-chart';
+import { dateTime, percent } from '../format';
 import { navigate } from '../router';
 import type { Me } from '../state';
 import { ErrorBox, Link, Loading, StatusBadge, useLoad } from '../ui';
@@ -25,7 +26,7 @@ interface Dashboard {
   closureRate: number | null;
   byStatus: Array<{ status: string; label: string; count: number }>;
   byLight: Array<{ light: string; count: number }>;
-  overdueByUnit: Array<{ unitId: string; unitName: string; count: number; earliestDue: string }>;
+  overdueByUnit: Array<{ unitId: string; unitName: string; count: number; earliestDue: string; urged: number }>;
   trend: Array<{ week: string; opened: number; closed: number }>;
   redItems: Array<{
     id: string;
@@ -53,8 +54,6 @@ interface Dashboard {
 
 const OPEN_STATUSES = 'assigned,declined,arbitration,signed,rectifying,verifying,suspended';
 
-const LIGHT_COLORS: Record<string, string> = { green: '#2e9d57', yellow: '#e0a100', red: '#d4380d' };
-
 /** Counts as bars from the left, labels top to bottom, whole numbers on the axis. */
 function horizontalBars(bars: Array<[string, number]>, color: string, labelWidth: number): ChartOption {
   return {
@@ -71,7 +70,15 @@ function horizontalBars(bars: Array<[string, number]>, color: string, labelWidth
   };
 }
 
-function Chart({ option, onClick, label }: { option: ChartOption; onClick?: (name: string) => void; label: string }) {
+export function Chart({
+  option,
+  onClick,
+  label,
+}: {
+  option: ChartOption;
+  onClick?: (name: string) => void;
+  label: string;
+}) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let dispose: (() => void) | undefined;
@@ -99,6 +106,11 @@ export function DashboardPage(_props: { me: Me }) {
       <h1>
         督查总览 <small class="muted">截至 {d.today}</small>
       </h1>
+      {['supervisor', 'leader'].includes(_props.me.actor.role) && (
+        <p class="wall-link">
+          <Link href="/wall">大屏展示</Link>
+        </p>
+      )}
       {d.accountabilityPending !== null && <AccountabilityPending count={d.accountabilityPending} />}
       <div class="kpis">
         <Link href="/items" class="kpi">
@@ -150,24 +162,11 @@ export function DashboardPage(_props: { me: Me }) {
         </section>
         <section class="card">
           <h2>在办事项灯色</h2>
-          <Chart
-            label="在办事项红黄绿灯分布"
-            option={{
-              tooltip: { trigger: 'item' },
-              legend: { bottom: 0 },
-              series: [
-                {
-                  type: 'pie',
-                  radius: ['40%', '70%'],
-                  data: d.byLight.map((l) => ({
-                    name: LIGHT_LABELS[l.light],
-                    value: l.count,
-                    itemStyle: { color: LIGHT_COLORS[l.light] },
-                  })),
-                },
-              ],
-            }}
-          />
+          {d.open === 0 ? (
+            <p class="muted">没有在办事项。</p>
+          ) : (
+            <Chart label={`在办事项红黄绿灯分布：${lightsText(d.byLight)}`} option={lightsPie(d.byLight)} />
+          )}
         </section>
         <section class="card">
           <h2>超期事项最多的单位</h2>
@@ -342,6 +341,7 @@ function OverdueUnits({ units }: { units: Dashboard['overdueByUnit'] }) {
               <th>单位</th>
               <th>超期事项</th>
               <th>最早到期</th>
+              <th>被催办</th>
             </tr>
           </thead>
           <tbody>
@@ -354,6 +354,7 @@ function OverdueUnits({ units }: { units: Dashboard['overdueByUnit'] }) {
                 </td>
                 <td>{u.count}</td>
                 <td>{u.earliestDue}</td>
+                <td>{u.urged} 次</td>
               </tr>
             ))}
           </tbody>

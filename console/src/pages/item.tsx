@@ -4,12 +4,13 @@ import type { Item } from '../../../domain/item';
 import { useState } from 'preact/hooks';
 import { ApiError, download, get, newKey, post } from '../api';
 import { AttachmentList, EvidenceFiles, EvidencePickerField, useEvidencePicker } from '../files';
+import { closureNote, DeadlineHistory, DeadlineTimelineCard, type LedgerView } from './item-deadlines';
+import { EscalationDetail } from './item-timeline';
 import {
   CATEGORY_LABELS,
   closedLateText,
   dateTime,
   fileSize,
-  moveText,
   PRIORITY_LABELS,
   STEP_LABELS,
   unknownYearsText,
@@ -40,6 +41,8 @@ interface Attachment {
 
 /** The item as the API shows it: the domain's state, with what the caller may do. */
 type ItemView = Item & {
+  /** 督办编号 (督〔2026〕12号). */
+  number?: string;
   statusLabel: string;
   overdue: boolean;
   holdingUp: string[];
@@ -52,44 +55,11 @@ type ItemView = Item & {
   closedLateWorkingDays?: number | null;
 };
 
-/** What the item page shows of GET /api/items/:id/ledger: every deadline ever in force, and the calendar changes. */
-interface LedgerView {
-  unknownYears: string[];
-  closedLateWorkingDays: number | null;
-  openedDueDate: string | null;
-  dueDate: string;
-  deadlines: Array<{
-    step: string;
-    stepLabel: string;
-    epoch: number;
-    start: string;
-    deadline: string;
-    state: string;
-    calendarVersion: string;
-    inForce: boolean;
-    endedOn: string | null;
-    endedBy: string | null;
-    endedByLabel: string | null;
-    endedByUserId: string | null;
-  }>;
-  calendarChanges: Array<{
-    at: string;
-    from: string;
-    to: string;
-    moves: Array<{
-      kind: 'deadline' | 'rung' | 'reinspection';
-      step: string | null;
-      key: string | null;
-      from: string;
-      to: string;
-    }>;
-  }>;
-}
-
 interface TimelineEntry {
   seq: number;
   action: string;
   actionLabel: string;
+  fromStatus: string | null;
   toStatus: string | null;
   actor: { userId?: string; name: string; role: string; unitId: string | null };
   at: string;
@@ -118,7 +88,9 @@ type FieldKind =
   | 'accountability'
   | 'binding'
   | 'percent'
-  | 'files';
+  | 'files'
+  /** Some of the item's own units (lead and co-units), as checkboxes; untouched: the lead unit. */
+  | 'itemUnits';
 
 /** The yes/no fields: what each answer says (yes first); sent as a boolean. */
 const CHOICES: Partial<Record<FieldKind, [string, string]>> = {
@@ -192,7 +164,44 @@ const FORMS: Record<Action, Field[]> = {
     { name: 'reason', label: '理由', kind: 'textarea', required: true },
   ],
   remindCoUnits: [{ name: 'note', label: '提醒内容（可不填）', kind: 'textarea' }],
+  urge: [
+    { name: 'text', label: '催办内容', kind: 'textarea', required: true },
+    { name: 'unitIds', label: '催办单位', kind: 'itemUnits', required: true },
+  ],
+  recordInterview: [
+    { name: 'heldOn', label: '约谈日期', kind: 'date', required: true },
+    { name: 'attendees', label: '参加人员', kind: 'textarea', required: true },
+    { name: 'summary', label: '约谈情况', kind: 'textarea', required: true },
+    { name: 'attachments', label: '约谈纪要（PDF、图片、Office 文档）', kind: 'files' },
+  ],
+  edit: [
+    { name: 'title', label: '标题', kind: 'text', required: true },
+    { name: 'description', label: '事项描述', kind: 'textarea' },
+    { name: 'dueDate', label: '办结时限', kind: 'date', required: true },
+    { name: 'leadUnitId', label: '牵头单位', kind: 'unit', required: true },
+    { name: 'coUnitIds', label: '配合单位', kind: 'units' },
+  ],
 };
+
+/**
+ * A form that starts from the item as it is (修改事项): its fields prefilled, and only what was
+ * changed is sent. A declined item changes its lead unit by 改派, so its form leaves that out.
+ */
+const PREFILLED: Partial<Record<Action, (item: ItemView) => Values>> = {
+  edit: (item) => ({
+    title: item.title,
+    description: item.description,
+    dueDate: item.dueDate,
+    ...(item.status === 'assigned' ? { leadUnitId: item.leadUnitId } : {}),
+    coUnitIds: item.coParts.map((p) => p.unitId).join(','),
+  }),
+};
+
+/** The fields of an action's form for this item. */
+function formFields(action: string, item: ItemView): Field[] {
+  const fields = (FORMS as Partial<Record<string, Field[]>>)[action] ?? [];
+  return action === 'edit' && item.status !== 'assigned' ? fields.filter((f) => f.name !== 'leadUnitId') : fields;
+}
 
 /** The texts an event's payload may carry, labelled for the timeline. */
 /** Every field any action's payload has: a new one is a compile error here until it is given a label, or null. */
@@ -219,6 +228,18 @@ const PAYLOAD_LABELS: Record<PayloadField, string | null> = {
   percent: null,
   approved: null,
   relapsed: null,
+  unitIds: null,
+  heldOn: null,
+  attendees: '参加人员',
+  // An edit's event shows its changes (ActionDetail); the opening event's title is the page's.
+  title: null,
+  description: null,
+};
+
+/** Where an action's text means something else than the field's usual label. */
+const ACTION_TEXT_LABELS: Partial<Record<string, Partial<Record<PayloadField, string>>>> = {
+  urge: { text: '催办内容' },
+  recordInterview: { summary: '约谈情况' },
 };
 const PAYLOAD_TEXTS = Object.entries(PAYLOAD_LABELS).filter((e): e is [string, string] => e[1] !== null);
 
@@ -229,6 +250,9 @@ const SUBMIT_TEXT: Partial<Record<string, string>> = {
   initial: '圈阅',
   decideAccountability: '提交决定',
   remindCoUnits: '发送提醒',
+  urge: '发出催办',
+  recordInterview: '保存约谈记录',
+  edit: '保存修改',
 };
 
 const DANGER = new Set(['decline', 'verifyReturn', 'withdraw', 'suspend']);
@@ -252,9 +276,10 @@ function ActionForm({
   onDone: (succeeded: boolean) => void;
 }) {
   // The action's name comes from the server: one this console does not know has no fields.
-  const fields = (FORMS as Partial<Record<string, Field[]>>)[action] ?? [];
+  const fields = formFields(action, item);
+  const prefilled = (PREFILLED as Partial<Record<string, (item: ItemView) => Values>>)[action]?.(item) ?? null;
   // What the user typed stays here through errors and reloads of the item.
-  const [values, setValues] = useState<Values>({});
+  const [values, setValues] = useState<Values>(prefilled ?? {});
   const picker = useEvidencePicker();
   // Each refused field's problem next to it, named, gone once the field is edited.
   const errors = useFormErrors(Object.fromEntries(fields.map((f) => [f.name, f.label])));
@@ -278,6 +303,12 @@ function ActionForm({
       for (const f of fields) {
         const v = values[f.name] ?? '';
         if (f.kind === 'files') continue;
+        // A prefilled form sends what was changed only.
+        if (prefilled && (prefilled[f.name] ?? '') === v) continue;
+        if (f.kind === 'itemUnits') {
+          body[f.name] = (values[f.name] ?? item.leadUnitId).split(',').filter(Boolean);
+          continue;
+        }
         if (CHOICES[f.kind]) {
           if (v !== '' || f.required) body[f.name] = v === 'yes';
         } else if (f.kind === 'percent') {
@@ -288,7 +319,7 @@ function ActionForm({
       if (fields.some((f) => f.kind === 'files') && picker.files.length > 0)
         body.attachments = await picker.upload(item.id);
       await post(`/api/items/${encodeURIComponent(item.id)}/${action}`, body, key);
-      setValues({});
+      setValues(prefilled ?? {});
       picker.clear();
       setKey(newKey());
       onDone(true);
@@ -368,6 +399,15 @@ function ActionForm({
               </select>
             )}
             {f.kind === 'files' && <EvidencePickerField id={id} picker={picker} />}
+            {f.kind === 'itemUnits' && (
+              <ItemUnitChoice
+                id={id}
+                item={item}
+                units={units}
+                chosen={(values[f.name] ?? item.leadUnitId).split(',').filter(Boolean)}
+                onChange={(ids) => set(f.name, ids.join(','))}
+              />
+            )}
             <FieldError id={id} text={fieldError} />
           </div>
         );
@@ -385,8 +425,102 @@ function ActionForm({
   );
 }
 
-function Payload({ payload }: { payload: Record<string, unknown> }) {
-  const texts = PAYLOAD_TEXTS.filter(([k]) => typeof payload[k] === 'string' && payload[k] !== '');
+/** The item's lead unit and co-units to choose among, as checkboxes (the label 44 px tall on a phone). */
+function ItemUnitChoice({
+  id,
+  item,
+  units,
+  chosen,
+  onChange,
+}: {
+  id: string;
+  item: ItemView;
+  units: Unit[];
+  chosen: string[];
+  onChange: (ids: string[]) => void;
+}) {
+  const name = (u: string) => units.find((x) => x.id === u)?.name ?? u;
+  const own = [item.leadUnitId, ...item.coParts.map((p) => p.unitId)];
+  return (
+    <div id={id} role="group" aria-label="催办单位" class="item-units">
+      {own.map((u, i) => (
+        <label class="check" key={u}>
+          <input
+            type="checkbox"
+            name="unitIds"
+            value={u}
+            checked={chosen.includes(u)}
+            onChange={(e) =>
+              onChange(
+                (e.target as HTMLInputElement).checked
+                  ? own.filter((x) => x === u || chosen.includes(x))
+                  : chosen.filter((x) => x !== u),
+              )
+            }
+          />
+          {name(u)}
+          <span class="muted">{i === 0 ? '（牵头）' : '（配合）'}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** What an action's event says besides its texts: the units urged, the day of a 约谈, what an edit changed. */
+function ActionDetail({
+  action,
+  payload,
+  unitName,
+}: {
+  action: string;
+  payload: Record<string, unknown>;
+  unitName: (id: string) => string;
+}) {
+  const names = (v: unknown) => (Array.isArray(v) ? v.map((u) => unitName(String(u))).join('、') || '无' : '');
+  if (action === 'urge' && Array.isArray(payload.unitIds))
+    return (
+      <p class="payload">
+        <span class="muted">催办单位：</span>
+        {names(payload.unitIds)}
+      </p>
+    );
+  if (action === 'recordInterview' && typeof payload.heldOn === 'string')
+    return (
+      <p class="payload">
+        <span class="muted">约谈日期：</span>
+        {payload.heldOn}
+      </p>
+    );
+  if (action === 'edit' && payload.changes && typeof payload.changes === 'object') {
+    const changes = payload.changes as Record<string, { from: unknown; to: unknown }>;
+    const show = (k: string, v: unknown) =>
+      k === 'leadUnitId' ? unitName(String(v)) : k === 'coUnitIds' ? names(v) : String(v ?? '') || '（空）';
+    return (
+      <>
+        {Object.entries(changes).map(([k, c]) => (
+          <p key={k} class="payload" data-change={k}>
+            <span class="muted">{EDITED_LABELS[k] ?? k}：</span>由“{show(k, c.from)}”改为“{show(k, c.to)}”
+          </p>
+        ))}
+      </>
+    );
+  }
+  return null;
+}
+
+const EDITED_LABELS: Record<string, string> = {
+  title: '标题',
+  description: '事项描述',
+  dueDate: '办结时限',
+  leadUnitId: '牵头单位',
+  coUnitIds: '配合单位',
+};
+
+function Payload({ payload, action }: { payload: Record<string, unknown>; action?: string }) {
+  const own = (action && ACTION_TEXT_LABELS[action]) || {};
+  const texts = PAYLOAD_TEXTS.filter(([k]) => typeof payload[k] === 'string' && payload[k] !== '').map(
+    ([k, label]): [string, string] => [k, own[k as PayloadField] ?? label],
+  );
   return (
     <>
       {texts.map(([k, label]) => (
@@ -414,81 +548,6 @@ function Payload({ payload }: { payload: Record<string, unknown> }) {
         </p>
       )}
     </>
-  );
-}
-
-/**
- * The deadlines that were replaced (an extension, a reassignment, a relapse, a calendar change),
- * each with what replaced it, when and by whom, and the calendar changes applied to the item.
- */
-function DeadlineHistory({ ledger, timeline }: { ledger: LedgerView; timeline: TimelineEntry[] }) {
-  const replaced = ledger.deadlines.filter((d) => !d.inForce);
-  if (replaced.length === 0 && ledger.calendarChanges.length === 0) return null;
-  const nameOf = (userId: string) => timeline.find((t) => t.actor.userId === userId)?.actor.name;
-  const stepLabel = (step: string, fallback: string) => (STEP_LABELS as Record<string, string>)[step] ?? fallback;
-  return (
-    <section class="card deadline-history" data-deadline-history>
-      <h2>期限变更</h2>
-      {replaced.length > 0 && (
-        <ul class="plain">
-          {ledger.deadlines.map((d, i) => {
-            if (d.inForce) return null;
-            const next = ledger.deadlines.slice(i + 1).find((x) => x.step === d.step);
-            const who = d.endedByUserId ? (nameOf(d.endedByUserId) ?? d.endedByUserId) : null;
-            return (
-              <li key={`${d.step}-${d.epoch}-${i}`} data-replaced={`${d.step}-${d.epoch}`}>
-                <span class="strike">
-                  {stepLabel(d.step, d.stepLabel)}期限 {d.deadline}
-                </span>
-                <span class="muted">（{d.start} 起算）</span>
-                {next && (
-                  <>
-                    {' → '}
-                    <strong>{next.deadline}</strong>
-                    {next.inForce ? '（现行）' : ''}
-                  </>
-                )}
-                <div class="muted small">
-                  {d.endedOn ? `${d.endedOn} ` : ''}因{d.endedByLabel ?? d.endedBy ?? '变更'}被替换
-                  {who && (
-                    <>
-                      ，办理人 {who}
-                      {who !== d.endedByUserId && <span class="mono">（{d.endedByUserId}）</span>}
-                    </>
-                  )}
-                </div>
-              </li>
-            );
-          })}
-        </ul>
-      )}
-      {ledger.calendarChanges.length > 0 && (
-        <>
-          <h3>工作日历变更</h3>
-          <ul class="plain">
-            {ledger.calendarChanges.map((c) => (
-              <li key={c.at + c.to} data-calendar-change={c.to}>
-                <div>
-                  {dateTime(c.at)} 按新日历重新计算
-                  <span class="muted">
-                    （版本 <span class="mono">{c.from}</span> → <span class="mono">{c.to}</span>）
-                  </span>
-                </div>
-                {c.moves.length === 0 ? (
-                  <div class="muted small">日期未变</div>
-                ) : (
-                  <ul class="moves">
-                    {c.moves.map((m, n) => (
-                      <li key={n}>{moveText(m)}</li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-    </section>
   );
 }
 
@@ -531,11 +590,22 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
   return (
     <div class="item-page" data-status={item.status}>
       <p class="crumbs">
-        <Link href="/items">事项列表</Link> / <span class="mono">{item.id}</span>
+        <Link href="/items">事项列表</Link> / <span data-item-number>{item.number ?? item.id}</span>
+        <span class="print-links">
+          <Link href={`/items/${encodeURIComponent(item.id)}/print`}>打印督办单</Link>
+          <Link href={`/items/${encodeURIComponent(item.id)}/print?kind=urge`}>打印催办通知</Link>
+        </span>
       </p>
       <h1>
         {item.title} <StatusBadge status={item.status} label={item.statusLabel} />{' '}
-        {item.deadlines && <LightBadge light={item.deadlines.light} />}
+        {item.deadlines && !['closed', 'withdrawn'].includes(item.status) && (
+          <LightBadge light={item.deadlines.light} />
+        )}
+        {item.status === 'closed' && closedLate && (
+          <span class={`tag ${item.closedLateWorkingDays! > 0 ? 'bad' : 'good'}`} data-closed-how-header>
+            {closedLate}
+          </span>
+        )}
       </h1>
       <ErrorBox error={detail.error ?? fileError} />
       {attention && (
@@ -630,9 +700,9 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
                 {CATEGORY_LABELS[item.category] ?? item.category} / {PRIORITY_LABELS[item.priority] ?? item.priority}
               </dd>
               <dt>办结时限</dt>
-              <dd class={item.overdue ? 'bad' : ''}>
+              <dd class={item.overdue ? 'bad' : ''} data-due>
                 {item.dueDate}
-                {item.deadlineDate && item.deadlineDate !== item.dueDate && `（遇休息日顺延至 ${item.deadlineDate}）`}
+                {closureNote(item)}
                 {item.overdue && '（已超期）'}
               </dd>
               {item.status === 'closed' && closedLate && (
@@ -646,15 +716,17 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
                   </dd>
                 </>
               )}
-              {clocks.map(([step, c]) => (
-                <>
-                  <dt key={step}>{(STEP_LABELS as Record<string, string>)[step] ?? step}期限</dt>
-                  <dd>
-                    {c.deadline}
-                    {c.state === 'paused' ? '（暂停计时）' : c.state === 'held' ? '（核查中，暂停计时）' : ''}
-                  </dd>
-                </>
-              ))}
+              {clocks
+                .filter(([step]) => step !== 'closure')
+                .map(([step, c]) => (
+                  <>
+                    <dt key={step}>{(STEP_LABELS as Record<string, string>)[step] ?? step}期限</dt>
+                    <dd>
+                      {c.deadline}
+                      {c.state === 'paused' ? '（暂停计时）' : c.state === 'held' ? '（核查中，暂停计时）' : ''}
+                    </dd>
+                  </>
+                ))}
               <dt>立项</dt>
               <dd>
                 {item.createdBy.name}，{dateTime(item.createdAt)}
@@ -689,6 +761,8 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
             )}
           </section>
 
+          <DeadlineTimelineCard itemId={item.id} version={detail.data} />
+
           {ledger.data && <DeadlineHistory ledger={ledger.data} timeline={timeline} />}
 
           <section class="card">
@@ -703,9 +777,18 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
                       {' '}
                       {t.actor.name}
                       {t.actor.unitId ? `（${unitName(t.actor.unitId)}）` : ''}
-                      {t.toStatus ? ` → ${meta.data?.statuses[t.toStatus] ?? t.toStatus}` : ''}
+                      {t.toStatus && t.toStatus !== t.fromStatus
+                        ? ` → ${meta.data?.statuses[t.toStatus] ?? t.toStatus}`
+                        : ''}
                     </span>
-                    <Payload payload={t.payload ?? {}} />
+                    {t.action === 'escalate' ? (
+                      <EscalationDetail payload={t.payload ?? {}} />
+                    ) : (
+                      <>
+                        <Payload payload={t.payload ?? {}} action={t.action} />
+                        <ActionDetail action={t.action} payload={t.payload ?? {}} unitName={unitName} />
+                      </>
+                    )}
                     {(t.attachments ?? []).length > 0 && (
                       <AttachmentList itemId={item.id} attachments={t.attachments ?? []} onError={setFileError} />
                     )}
@@ -747,6 +830,17 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               }
             >
               下载期限台账（CSV）
+            </button>
+            <button
+              class="link"
+              onClick={() =>
+                void download(
+                  `/api/items/${encodeURIComponent(item.id)}/ledger?format=xlsx`,
+                  `期限台账-${item.id}.xlsx`,
+                ).catch((e: ApiError) => setFileError(e))
+              }
+            >
+              导出期限台账（Excel）
             </button>
           </section>
         </aside>

@@ -4,6 +4,7 @@ import { CATEGORY_LABELS, closedLateText, dateTime, LIGHT_LABELS } from '../form
 import { navigate } from '../router';
 import { can, loadMeta, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, Options, Pager, StatusBadge, useLoad, useUnits } from '../ui';
+import { BulkActions, bulkActionsFor } from './bulk-actions';
 
 interface Row {
   id: string;
@@ -54,6 +55,15 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
   const [q, setQ] = useState(params.q ?? '');
   const [exportError, setExportError] = useState<ApiError | null>(null);
   const [exporting, setExporting] = useState(false);
+  // Ticked items, by id: kept across pages until a bulk run is done or the choice is cleared.
+  const [selected, setSelected] = useState<string[]>([]);
+  const picks = bulkActionsFor(me).length > 0;
+  // What a bulk action on the filter's result sends: the list's filter as set, without page and order.
+  const bulkFilter = Object.fromEntries(
+    Object.entries(params).filter(([k, v]) => v !== '' && k !== 'page' && k !== 'pageSize' && k !== 'sort'),
+  );
+  const toggle = (ids: string[], on: boolean) =>
+    setSelected((old) => (on ? [...new Set([...old, ...ids])] : old.filter((id) => !ids.includes(id))));
   const apiQuery = query({ ...params, page, pageSize });
   const list = useLoad(() => get<{ total: number; items: Row[] }>(`/api/items${apiQuery}`), [apiQuery]);
   const { units, unitName } = useUnits();
@@ -64,12 +74,13 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
     if (!('page' in changes)) next.page = '';
     navigate(`/items${query(next)}`);
   };
-  const exportCsv = async () => {
+  const exportCsv = async (format: 'csv' | 'xlsx' = 'csv') => {
     setExporting(true);
     setExportError(null);
     try {
       const { page: _p, pageSize: _s, ...filters } = params;
-      await download(`/api/items/export${query(filters)}`, 'items.csv');
+      if (format === 'xlsx') await download(`/api/items/export${query({ ...filters, format })}`, '督办事项清单.xlsx');
+      else await download(`/api/items/export${query(filters)}`, 'items.csv');
     } catch (e) {
       setExportError(e as ApiError);
     } finally {
@@ -151,6 +162,11 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
         </select>
         <button type="submit">搜索</button>
         {can(me, 'item.export') && (
+          <button type="button" onClick={() => void exportCsv('xlsx')} disabled={exporting}>
+            {exporting ? '正在导出…' : '导出 Excel'}
+          </button>
+        )}
+        {can(me, 'item.export') && (
           <button type="button" onClick={() => void exportCsv()} disabled={exporting}>
             {exporting ? '正在导出…' : '导出 CSV（Excel 可打开）'}
           </button>
@@ -162,17 +178,51 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
         </p>
       )}
       <ErrorBox error={exportError ?? list.error} />
+      {picks && list.data && (
+        <BulkActions
+          me={me}
+          selected={selected}
+          filter={bulkFilter}
+          total={list.data.total}
+          onClear={() => setSelected([])}
+          onDone={() => {
+            setSelected([]);
+            list.reload();
+          }}
+        />
+      )}
       {!list.data ? (
         !list.error && <Loading />
       ) : list.data.items.length === 0 ? (
         <p class="muted">没有符合条件的事项。</p>
       ) : (
         <>
+          {picks && (
+            <label class="check pick-all">
+              <input
+                type="checkbox"
+                data-pick-all
+                checked={list.data.items.every((i) => selected.includes(i.id))}
+                onChange={(e) =>
+                  toggle(
+                    list.data!.items.map((i) => i.id),
+                    (e.target as HTMLInputElement).checked,
+                  )
+                }
+              />
+              全选本页（{list.data.items.length} 项）
+            </label>
+          )}
           <div class="table-scroll">
             {/* On a phone each row is a card, the title first (styles.css: table.cards). */}
-            <table class="items cards" data-total={list.data.total}>
+            <table class={`items cards${picks ? ' selectable' : ''}`} data-total={list.data.total}>
               <thead>
                 <tr>
+                  {picks && (
+                    <th>
+                      <span class="sr-only">选择</span>
+                    </th>
+                  )}
                   <th>编号</th>
                   <th>标题</th>
                   <th>状态</th>
@@ -186,13 +236,27 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
               </thead>
               <tbody>
                 {list.data.items.map((i) => {
+                  // A closed item's lateness is said once, where an open item's light is.
                   const late = i.overdue
                     ? `${i.overdueWorkingDays} 个工作日`
                     : i.status === 'closed' && (i.closedLateWorkingDays ?? 0) > 0
-                      ? closedLateText(i.closedLateWorkingDays)
+                      ? `${i.closedLateWorkingDays} 个工作日`
                       : '';
                   return (
                     <tr key={i.id} data-item={i.id}>
+                      {picks && (
+                        <td class="inline pick">
+                          <label class="pick-hit">
+                            <input
+                              type="checkbox"
+                              data-pick={i.id}
+                              aria-label={`选择：${i.title}`}
+                              checked={selected.includes(i.id)}
+                              onChange={(e) => toggle([i.id], (e.target as HTMLInputElement).checked)}
+                            />
+                          </label>
+                        </td>
+                      )}
                       <td class="mono" data-label="编号">
                         {i.id}
                       </td>
@@ -218,7 +282,14 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
                         <StatusBadge status={i.status} label={i.statusLabel} />
                       </td>
                       <td class="inline">
-                        <LightBadge light={i.light} />
+                        {/* A closed or withdrawn item has no light: a closed one says how it closed. */}
+                        {i.status === 'closed' ? (
+                          <span class="muted" data-closed-how>
+                            {closedLateText(i.closedLateWorkingDays)}
+                          </span>
+                        ) : (
+                          i.status !== 'withdrawn' && <LightBadge light={i.light} />
+                        )}
                       </td>
                       <td data-label="牵头单位">{unitName(i.leadUnitId)}</td>
                       <td data-label="类别">{CATEGORY_LABELS[i.category] ?? i.category}</td>
