@@ -90,6 +90,8 @@ export function messageIdFor(key: string): string {
  */
 interface About {
   subject: Subject;
+  /** An item's 督办编号; a cycle has none. */
+  number?: string;
   title: string;
   unitId: string;
   /** A calendar date. */
@@ -103,10 +105,11 @@ interface About {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** An item's notice speaks of the item as recorded; a rung's notice names the deadline it is about. */
-function aboutItem(item: Item, payload: Record<string, unknown>): About {
+function aboutItem(item: Item, number: string | undefined, payload: Record<string, unknown>): About {
   const subject = itemSubject(item.id);
   return {
     subject,
+    number,
     title: item.title,
     unitId: item.leadUnitId,
     deadline: str(payload.deadline) ?? item.deadlines?.clocks.closure?.deadline ?? item.dueDate,
@@ -286,19 +289,17 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
         SELECT key, subject_kind, subject_id, kind, targets, unit_ids, payload FROM notification_requests
         WHERE status = 'pending' ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       if (requests.length === 0) return 0;
-      const items = new Map(
-        (
-          await tx.item.findMany({
-            where: { id: { in: requests.filter((r) => r.subject_kind === 'item').map((r) => r.subject_id) } },
-            select: { id: true, snapshot: true },
-          })
-        ).map((i) => [i.id, parseItem(i.snapshot)]),
-      );
+      const itemRows = await tx.item.findMany({
+        where: { id: { in: requests.filter((r) => r.subject_kind === 'item').map((r) => r.subject_id) } },
+        select: { id: true, number: true, snapshot: true },
+      });
+      const items = new Map(itemRows.map((i) => [i.id, parseItem(i.snapshot)]));
+      const numbers = new Map(itemRows.map((i) => [i.id, i.number]));
       const aboutRequest = (req: RequestRow): About | undefined => {
         const subject = subjectOf({ subjectKind: req.subject_kind, subjectId: req.subject_id });
         if (subject.kind === 'cycle') return aboutCycle(subject.id, req.unit_ids, req.payload);
         const item = items.get(subject.id);
-        return item && aboutItem(item, req.payload);
+        return item && aboutItem(item, numbers.get(subject.id), req.payload);
       };
       const unitIds = [...new Set(requests.flatMap((r) => r.unit_ids))];
       // The whole tree, small: names, and the ancestors that say whose jurisdiction a unit is in.
@@ -364,6 +365,7 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
             kind: k,
             recipientName,
             subjectId: about.subject.id,
+            number: about.number,
             title: about.title,
             unitName: units.get(about.unitId) ?? about.unitId,
             deadline,

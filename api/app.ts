@@ -42,7 +42,7 @@ import { problemListRoutes } from './routes/problem-lists';
 import { settingsRoutes } from './routes/settings';
 import { userRoutes } from './routes/users';
 import { notUtf8 } from './imports';
-import { XLSX_CONTENT_TYPE } from '../lib/xlsx';
+import { looksLikeZip, XLSX_CONTENT_TYPE } from '../lib/xlsx';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -157,6 +157,12 @@ export async function buildApp(opts: AppOptions) {
   });
   // An .xlsx (批量交办) arrives as its bytes; it is read by lib/xlsx.ts where it is used.
   app.addContentTypeParser(XLSX_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Some systems send an .xlsx as application/octet-stream: taken as one when it is a zip (PK\x03\x04).
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => {
+    if (Buffer.isBuffer(body) && looksLikeZip(body)) done(null, body);
+    else
+      done(new AppError(415, 'unsupported_media_type', '不支持的内容类型：application/octet-stream 只接受 .xlsx 文件'));
+  });
   // Actions without a payload may be sent with no body at all.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined && !request.isMultipart()) request.body = {};

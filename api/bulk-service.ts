@@ -27,6 +27,7 @@ const CONCURRENCY = 8;
 /** Said of an id the caller may not see exactly as of one that does not exist. */
 const NOT_FOUND = '事项不存在';
 const CHANGED_SINCE_PREVIEW = '预览后该事项有了新的办理记录，未执行，请重新预览';
+const NOT_PREVIEWED = '该事项不在预览结果中或预览后有了新的办理记录，未执行，请重新预览';
 
 export type BulkFilter = Omit<ListQuery, 'sort' | 'page' | 'pageSize'>;
 export type BulkTarget = { ids: string[] } | { filter: BulkFilter };
@@ -65,6 +66,15 @@ export interface RunEntry {
   outcome: 'applied' | 'skipped' | 'failed';
   reason?: string;
 }
+
+/** An item as the preview and the run list it: its number, title and state as recorded. */
+const entryOf = (id: string, row: Row, item: Item) => ({
+  id,
+  number: row.number,
+  title: item.title,
+  status: item.status,
+  statusLabel: STATUS_LABELS[item.status],
+});
 
 /** The role may take the action at all (a unit's staff may not withdraw), else 403 for the whole request. */
 function commandFor(actor: Actor, { action, payload }: Request): Command {
@@ -123,13 +133,7 @@ export async function previewBulk(s: Services, actor: Actor, request: Request & 
     if (!row) return { id, outcome: 'skipped', reason: NOT_FOUND };
     const item = parseItem(row.snapshot);
     const reason = refusedBecause(s, item, command);
-    const shown = {
-      id,
-      number: row.number,
-      title: item.title,
-      status: item.status,
-      statusLabel: STATUS_LABELS[item.status],
-    };
+    const shown = entryOf(id, row, item);
     return reason === null
       ? { ...shown, seq: row.seq, outcome: 'will_apply' }
       : { ...shown, outcome: 'skipped', reason };
@@ -179,13 +183,10 @@ async function runOne(
   const { id } = expected;
   if (!row) return { id, outcome: 'skipped', reason: NOT_FOUND };
   const item = parseItem(row.snapshot);
-  const found = {
-    id,
-    number: row.number,
-    title: item.title,
-    status: item.status,
-    statusLabel: STATUS_LABELS[item.status],
-  };
+  const found = entryOf(id, row, item);
+  // A seq the item has not reached was never previewed (made up, or from another item): refused
+  // like a stale one, so a run acts only on what a preview of this item showed.
+  if (row.seq < expected.seq) return { ...found, outcome: 'skipped', reason: NOT_PREVIEWED };
   if (row.seq !== expected.seq) {
     const since = await changedSince(s, id, expected.seq, updateId);
     if (since === 'applied') return { ...found, outcome: 'applied' };

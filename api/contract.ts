@@ -39,6 +39,9 @@ export const ErrorBody = z
   })
   .describe('错误');
 
+/** The header a POST that may be retried carries (api/idempotency.ts's `once`). */
+export const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: '请求参数有误',
   401: '未登录或令牌无效',

@@ -1,5 +1,6 @@
 import {
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   isGrpcServiceError,
@@ -130,7 +131,9 @@ export function fromTemporal(err: unknown): AppError | null {
   if (err instanceof WorkflowExecutionAlreadyStartedError)
     return new AppError(409, 'conflict', '事项已存在', { reason: 'already_exists' });
   if (err instanceof WorkflowNotFoundError) return notFound();
-  if (isTemporalUnavailable(err)) return unavailable('temporal');
+  // The update's call ran out of time (a loaded server): nothing is lost, the client may retry.
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(err))
+    return unavailable('temporal');
   return null;
 }
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Db } from '../lib/db';
 import { parseCsvRecords } from '../lib/csv';
+import { looksLikeZip } from '../lib/xlsx';
 import { unitResolver, type UnitLookup as UnitRef } from '../lib/unit-names';
 import { AppError, badRequest, type FieldError } from './errors';
 
@@ -140,6 +141,7 @@ export interface CsvTable<F extends string> {
   unknown: string[];
 }
 
+export const XLSX_AS_CSV = '这是 Excel 文件，请使用 .xlsx 导入';
 export const NOT_UTF8 = '文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”';
 
 /**
@@ -151,6 +153,8 @@ export const NOT_UTF8 = '文件不是 UTF-8 编码：请在 Excel 中另存为�
  * CSV body; `readCsvTable` again, for a caller that reads a file of its own.
  */
 export function notUtf8(text: string, field = 'body'): AppError | null {
+  // An .xlsx (a zip: PK\x03\x04) sent as a CSV is no encoding problem, and people are told so.
+  if (looksLikeZip(text)) return badRequest([{ field, reason: XLSX_AS_CSV }], XLSX_AS_CSV);
   return text.includes('\u0000') || text.includes('\uFFFD')
     ? badRequest([{ field, reason: NOT_UTF8 }], NOT_UTF8)
     : null;

@@ -2,7 +2,7 @@
  * Opening items and acting on them: checked here against the recorded state (read through
  * read/items.ts), decided and recorded by the item's workflow.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { oversees, type Actor } from '../domain/actors';
 import { can } from '../domain/permissions';
 import type { Attachment } from '../domain/commands';
@@ -11,12 +11,22 @@ import type { Calendar } from '../domain/calendar';
 import { checkLaterDueDate, resolveDueDate } from '../domain/due-date';
 import { currentCalendar } from '../lib/calendar-store';
 import { actionsFor, decide, notOnItemMessage, STATUS_LABELS, unitsNotOnItem, type Item } from '../domain/item';
+import { parseItem } from '../domain/item-schema';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../workflows/client/items';
 import { itemWorkflowId, transitionKey } from '../workflows/ids';
 import { policyFor } from '../lib/policies';
 import { loadUnitLabels, withUnitNames } from '../lib/unit-names';
-import { AppError, badRequest, conflict, forbidden, fromRefusal, withTemporal, type FieldError } from './errors';
+import {
+  AppError,
+  badRequest,
+  conflict,
+  forbidden,
+  fromRefusal,
+  unavailable,
+  withTemporal,
+  type FieldError,
+} from './errors';
 import { loadItem } from './read/items';
 import type { Services } from './services';
 
@@ -85,26 +95,47 @@ function dueDateRefusal(errors: FieldError[]) {
   return badRequest(errors, `${DUE_FIELD_LABELS[name] ?? first.field}有误：${first.reason}`);
 }
 
-export async function createItem(s: Services, actor: Actor, body: OpenItem): Promise<Item> {
+/**
+ * The id of an item opened under an Idempotency-Key: the same caller and key name the same item,
+ * so a retry after a timeout or a 503 (whose first try may have started the workflow) finds that
+ * item instead of opening a second one.
+ */
+export function keyedItemId(userId: string, key: string): string {
+  return `I${createHash('sha256').update(`${userId}\n${key}`).digest('hex').slice(0, 11).toUpperCase()}`;
+}
+
+export async function createItem(s: Services, actor: Actor, body: OpenItem, idempotencyKey?: string): Promise<Item> {
   if (!can(actor.role, 'item.create')) throw forbidden('只有督查人员可以立项交办');
   const opened = resolveOpenItem(await currentCalendar(s.db), s.now?.() ?? Date.now(), body, 'body');
   if (!opened.ok) throw dueDateRefusal(opened.errors);
   const { spec, backdated } = opened;
   await checkUnits(s.db, unitFields(spec));
   checkJurisdiction(actor, unitFields(spec));
-  const id = `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`;
+  const id =
+    idempotencyKey === undefined
+      ? `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`
+      : keyedItemId(actor.userId, idempotencyKey);
   const policy = await policyFor(s.db, spec.category, spec.priority);
-  return withTemporal(s, () =>
-    openItem(s.temporal, s.taskQueue, {
-      id,
-      problemListId: null,
-      spec,
-      createdBy: actor,
-      config: { maxDeclines: s.maxDeclines },
-      policy,
-      ...(backdated ? { backdated } : {}),
-    }),
-  );
+  try {
+    return await withTemporal(s, () =>
+      openItem(s.temporal, s.taskQueue, {
+        id,
+        problemListId: null,
+        spec,
+        createdBy: actor,
+        config: { maxDeclines: s.maxDeclines },
+        policy,
+        ...(backdated ? { backdated } : {}),
+      }),
+    );
+  } catch (err) {
+    if (idempotencyKey === undefined || !(err instanceof AppError) || err.extra.reason !== 'already_exists') throw err;
+    // The first try started it: once its opening is recorded, that is the answer (until then a
+    // 503, which leaves the key free for the next retry).
+    const row = await s.db.item.findUnique({ where: { id }, select: { snapshot: true } });
+    if (!row) throw unavailable('temporal');
+    return parseItem(row.snapshot);
+  }
 }
 
 /** A new due date given to a running item (extension, reassignment, relapse) is not before the next working day either. */

@@ -117,8 +117,22 @@ function outsideJurisdiction(actor: Actor, specs: CreateItem[], rows: ImportRow[
   });
 }
 
+/** A cell at most: the longest field, 详细描述, takes 5000 characters. */
+export const MAX_CELL_CHARS = 5000;
+
 const NOT_A_WORKBOOK =
   '无法读取该 Excel 文件：请上传 .xlsx 文件（Excel 2007 及以后版本，或 WPS 另存为 .xlsx），或 CSV UTF-8 文件';
+
+/** The columns as the template (and its 填写说明) names them: the one set of names people see. */
+export const TEMPLATE_LABELS: Partial<Record<ItemColumn, string>> = {
+  title: '事项名称',
+  description: '详细描述',
+  category: '类别',
+  priority: '紧急程度',
+  leadUnitId: '牵头单位',
+  coUnitIds: '配合单位',
+  dueDate: '办结时限',
+};
 
 /** What the template marks as its example in 序号: never imported. */
 export const EXAMPLE_MARK = '示例';
@@ -144,13 +158,25 @@ export type CheckedTable = z.infer<typeof CheckedTable>;
  */
 export async function problemListRows(body: string | Buffer | CheckedTable) {
   let records: SheetRecords;
+  const fileErrors: FieldError[] = [];
   if (typeof body === 'string') {
     assertUtf8(body);
     records = parseCsvRecords(body);
   } else if (Buffer.isBuffer(body)) {
     const read = await readXlsxRecords(body);
     if (!read) throw badRequest([{ field: 'body', reason: NOT_A_WORKBOOK }], NOT_A_WORKBOOK);
-    records = read;
+    if ('refusal' in read) {
+      const { status, reason } = read.refusal;
+      throw status === 413
+        ? new AppError(413, 'payload_too_large', reason, { fields: [{ field: 'body', reason }] })
+        : badRequest([{ field: 'body', reason }], reason);
+    }
+    records = read.records;
+    for (const f of read.formulas)
+      fileErrors.push({
+        field: `row${f.row}`,
+        reason: `第 ${f.row} 行第 ${f.column} 列是公式：不支持公式，请填写文字或数值`,
+      });
   } else {
     const fields = Object.keys(ITEM_COLUMNS).filter((f) => body.columns[f] !== undefined);
     records = [
@@ -158,7 +184,16 @@ export async function problemListRows(body: string | Buffer | CheckedTable) {
       ...body.rows.map((r) => ({ row: r.row, cells: fields.map((f) => r.cells[f] ?? '') })),
     ];
   }
+  const long = records.flatMap((r) =>
+    r.cells.flatMap((c, i) =>
+      c.length > MAX_CELL_CHARS
+        ? [{ field: `row${r.row}`, reason: `第 ${r.row} 行第 ${i + 1} 列超过 ${MAX_CELL_CHARS} 个字符` }]
+        : [],
+    ),
+  );
+  if (long.length > 0) throw badRequest(long.slice(0, 20), `文件中有 ${long.length} 个单元格内容过长`);
   const read = tableItemRows(records.filter((r) => r.cells[0]?.trim() !== EXAMPLE_MARK));
+  read.errors.unshift(...fileErrors);
   if (read.errors.length === 0 && read.rows.length === 0)
     read.errors.push({ field: 'csv', reason: '清单至少包含一个问题' });
   if (read.rows.length > MAX_LIST_ROWS)
@@ -202,7 +237,7 @@ export async function checkProblemList(s: Services, actor: Actor, body: string |
     count: rows.length,
     columns: (Object.keys(ITEM_COLUMNS) as ItemColumn[])
       .filter((f) => columns[f] !== undefined)
-      .map((f) => ({ field: f, name: columns[f]!, label: ITEM_FIELD_LABELS[f] })),
+      .map((f) => ({ field: f, name: columns[f]!, label: TEMPLATE_LABELS[f] ?? ITEM_FIELD_LABELS[f] })),
     rows: rows.map((r) => ({ row: r.place.row, cells: r.cells as Record<string, string> })),
     errors: sorted.map((e) => ({
       row: e.place.row,

@@ -50,9 +50,18 @@ export function addDays(date: string, n: number): string {
   return formatDate(parseDate(date) + n * DAY);
 }
 
-/** The calendar date in Asia/Shanghai (UTC+8, no daylight saving) of an instant. */
+/** Asia/Shanghai is UTC+8 all year (no daylight saving): its wall clock is UTC's, eight hours on. */
+export const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** The calendar date in Asia/Shanghai of an instant. */
 export function shanghaiDate(instantMs: number): string {
-  return formatDate(instantMs + 8 * 3600_000);
+  return formatDate(instantMs + SHANGHAI_OFFSET_MS);
+}
+
+/** An instant's Shanghai wall-clock time as a `YYYY-MM-DD HH:mm` string. */
+export function shanghaiDateTime(instant: Date | string): string {
+  const ms = typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 function isWeekendAt(ms: number): boolean {
@@ -127,7 +136,7 @@ export function workingDaysBetween(cal: Calendar, from: string, to: string): num
 /** "HH:MM" → the instant that time of `date` in Asia/Shanghai; "24:00" is the end of the day. */
 export function instantAt(date: string, time: string): number {
   const [h, m] = time.split(':').map(Number) as [number, number];
-  return parseDate(date) + (h * 60 + m) * 60_000 - 8 * 3600_000;
+  return parseDate(date) + (h * 60 + m) * 60_000 - SHANGHAI_OFFSET_MS;
 }
 
 export interface WorkHours {

@@ -19,8 +19,8 @@ import {
   type PastClock,
 } from './deadlines';
 import type { Item, Status } from './item';
-import { rungEventText, rungRecipientsText, RUNG_EVENT_LABELS } from './labels';
-import { LIGHT_LABELS, LIGHT_OF_ACTION, STEP_LABELS, type Light, type RungAction, type Step } from './policy';
+import { closedText, LIGHT_LABELS, rungEventText, rungRecipientsText, RUNG_EVENT_LABELS } from './labels';
+import { LIGHT_OF_ACTION, STEP_LABELS, type Light, type RungAction, type Step } from './policy';
 
 /** What the timeline needs of an item's recorded events. */
 export interface TimelineEvent {
@@ -185,10 +185,8 @@ function firedDay(ms: number): string {
   return shanghaiDate(Math.floor(ms / 60_000) * 60_000 - 1);
 }
 
-/** How the item closed: "按期办结" / "逾期 3 个工作日办结". */
-export function closedText(lateWorkingDays: number): string {
-  return lateWorkingDays > 0 ? `逾期 ${lateWorkingDays} 个工作日办结` : '按期办结';
-}
+/** How the item closed: written in domain/labels.ts, where the console reads it too. */
+export { closedText };
 
 export function deadlineTimeline(item: Item, cal: Calendar, today: string, events: TimelineEvent[]): DeadlineTimeline {
   const d = item.deadlines;
@@ -233,7 +231,10 @@ export function deadlineTimeline(item: Item, cal: Calendar, today: string, event
     key: r.key,
     action: r.action,
     label: `${STEP_LABELS[r.step]}·${RUNG_EVENT_LABELS[r.action]}`,
-    text: rungEventText({ action: r.action, targets: r.targets, coUnits, ...flags }),
+    text:
+      status === 'fired' || status === 'skipped' || status === 'not_applicable'
+        ? rungEventText({ action: r.action, targets: r.targets, coUnits, ...flags })
+        : rungPlanText(r.action, r.targets, coUnits, status),
     day,
     offset: offsetOf(r.step, r.key, r.deadline, day),
     rule: ruleText(r.step, offsetOf(r.step, r.key, r.deadline, day)),
@@ -241,7 +242,7 @@ export function deadlineTimeline(item: Item, cal: Calendar, today: string, event
     status,
     statusLabel: RUNG_STATUS_LABELS[status],
     targets: r.targets,
-    recipients: rungRecipientsText(r.targets, coUnits),
+    recipients: rungRecipientsText(r.targets, coUnits, recipientsWhen(status)),
     firedAt: firedAt === null ? null : new Date(firedAt).toISOString(),
     countsForLight: counts,
   });
@@ -368,6 +369,22 @@ export function deadlineTimeline(item: Item, cal: Calendar, today: string, event
   return { ...base, bars, light: open ? lightOf(d, rungs, item, cal, today) : null };
 }
 
+/** Only a rung that fired was sent; one still to come will be; any other never was. */
+function recipientsWhen(status: RungStatus): 'sent' | 'due' | 'unsent' {
+  return status === 'fired' ? 'sent' : status === 'pending' || status === 'waiting' ? 'due' : 'unsent';
+}
+
+/** A rung that has not fired: "约谈提醒（将发牵头单位负责人，将报督查室）". */
+function rungPlanText(action: RungAction, targets: string[], coUnits: boolean, status: RungStatus): string {
+  const to = rungRecipientsText(targets, coUnits, recipientsWhen(status));
+  return to ? `${RUNG_EVENT_LABELS[action]}（${to}）` : RUNG_EVENT_LABELS[action];
+}
+
+/** Policies have no display name; the shipped one is the 默认期限规则. */
+function policyName(id: string): string {
+  return id === 'default' ? '默认期限规则' : `期限规则 ${id}`;
+}
+
 /** The light in force and the rung that set it: the earliest of that colour among those counted now. */
 function lightOf(d: Deadlines, rungs: RungMark[], item: Item, cal: Calendar, today: string): DeadlineTimeline['light'] {
   const label = LIGHT_LABELS[d.light];
@@ -392,9 +409,14 @@ function lightOf(d: Deadlines, rungs: RungMark[], item: Item, cal: Calendar, tod
         : `前 ${-setter.offset} 个工作日`;
   const sentence =
     `为什么是${label}：${STEP_LABELS[setter.step]}期限 ${setter.deadline} ${passed}${STILL_NOT[setter.step]}，` +
-    `依据期限规则 ${d.policy.id}（第 ${d.policy.version} 版）“${setter.rule} → ${RUNG_EVENT_LABELS[setter.action]}”，` +
+    `依据${policyName(d.policy.id)}（第 ${d.policy.version} 版）“${setter.rule} → ${RUNG_EVENT_LABELS[setter.action]}”，` +
     `自 ${since} 起为${label}${since === setter.day ? '' : `（按规则应于 ${setter.day} 触发）`}` +
-    `${setter.recipients ? `（${setter.recipients}）` : ''}。` +
+    (setter.status === 'not_applicable'
+      ? '（补录前已过期，未发送）'
+      : setter.recipients
+        ? `（${setter.recipients}）`
+        : '') +
+    '。' +
     (overdue > 0 ? `办结时限已过 ${overdue} 个工作日。` : '') +
     (item.status === 'suspended' ? '事项挂起中，计时暂停。' : '');
   return { light: d.light, label, reason: { light: d.light, label, rung: setter, since, sentence }, sentence };

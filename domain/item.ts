@@ -472,7 +472,15 @@ function precheck(item: Item, action: Action, actor: Actor): Refusal | null {
     return refuse(item, 'forbidden', '您无权对该事项执行此操作');
   }
   if (!TRANSITIONS[item.status][action]) {
-    return refuse(item, 'not_allowed_in_state', `当前状态为“${STATUS_LABELS[item.status]}”，不能执行该操作`);
+    // Once signed, the unit works to the item as it stood; changing it is a reassignment or an extension.
+    const signedEdit = action === 'edit' && ['signed', 'rectifying', 'verifying'].includes(item.status);
+    return refuse(
+      item,
+      'not_allowed_in_state',
+      signedEdit
+        ? '事项已签收，只能在签收前修改；如需调整请使用改派或延期'
+        : `当前状态为“${STATUS_LABELS[item.status]}”，不能执行该操作`,
+    );
   }
   const coPart = item.coParts.find((p) => p.unitId === actor.unitId);
   switch (action) {

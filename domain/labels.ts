@@ -1,10 +1,10 @@
 import type { CATEGORIES, PRIORITIES } from './commands';
-import type { RungAction, TARGETS } from './policy';
+import type { Light, RungAction, TARGETS } from './policy';
 
 type RungTarget = (typeof TARGETS)[number];
 
 /**
- * The category and priority as the product shows them, read back by the imports. No runtime
+ * The category, priority and light as the product shows them, read back by the imports. No runtime
  * import: the console takes these from here without pulling zod into its bundle.
  */
 
@@ -22,6 +22,13 @@ export const CATEGORY_LABELS: Record<Category, string> = {
 };
 
 export const PRIORITY_LABELS: Record<Priority, string> = { normal: '一般', high: '重要', urgent: '紧急' };
+
+export const LIGHT_LABELS: Record<Light, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
+
+/** How the item closed: "按期办结" / "逾期 3 个工作日办结". */
+export function closedText(lateWorkingDays: number): string {
+  return lateWorkingDays > 0 ? `逾期 ${lateWorkingDays} 个工作日办结` : '按期办结';
+}
 
 /** Who a rung's notice goes to, as the timeline names them (the ladder's `targets`). */
 export const RUNG_TARGET_LABELS: Record<RungTarget, string> = {
@@ -45,11 +52,18 @@ export const RUNG_EVENT_LABELS: Record<RungAction, string> = {
  * "已发牵头单位负责人，已报督查室": units are sent (发) a notice, the supervisor and leader are
  * reported to (报). Co-units only when the item has any: the notice goes to no one else for them.
  */
-export function rungRecipientsText(targets: readonly string[], coUnits = true): string {
+export function rungRecipientsText(
+  targets: readonly string[],
+  coUnits = true,
+  /** sent: it fired; due: it will fire; unsent: it never will (so nobody was told). */
+  when: 'sent' | 'due' | 'unsent' = 'sent',
+): string {
   const name = (t: string) => (RUNG_TARGET_LABELS as Record<string, string>)[t] ?? t;
   const up = targets.filter((t) => t === 'supervisor' || t === 'leader').map(name);
   const units = targets.filter((t) => t !== 'supervisor' && t !== 'leader' && (coUnits || t !== 'co_units')).map(name);
-  return [units.length ? `已发${units.join('、')}` : '', up.length ? `已报${up.join('、')}` : '']
+  if (when === 'unsent') return units.length + up.length > 0 ? `未发送${[...units, ...up].join('、')}` : '';
+  const [send, report] = when === 'due' ? ['将发', '将报'] : ['已发', '已报'];
+  return [units.length ? `${send}${units.join('、')}` : '', up.length ? `${report}${up.join('、')}` : '']
     .filter(Boolean)
     .join('，');
 }

@@ -1,3 +1,4 @@
+import { LIGHT_LABELS } from './labels';
 import type { Light } from './monitoring';
 
 /**
@@ -6,8 +7,6 @@ import type { Light } from './monitoring';
  * import: the console takes these from here (the board, the 通报, the wall) without pulling zod
  * into its bundle, and the API's 通报 and its .xlsx say the same.
  */
-
-export const LIGHT_WORDS: Record<Light, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
 
 /** Ranking groups as offices name them (units.kind). */
 export const GROUP_WORDS: Record<string, string> = {
@@ -61,19 +60,26 @@ export function indicatorLightWords(
       : r.light === 'yellow'
         ? `达到 ${Math.round(t.yellow * 100)}%，不足 ${Math.round(t.green * 100)}%`
         : `不足 ${Math.round(t.yellow * 100)}%`;
-  return `完成 ${percentText(r.progress)}，时序进度 ${percentText(elapsed)}，相当于时序进度的 ${ratio}%，${rule}，亮${LIGHT_WORDS[r.light]}`;
+  return `完成 ${percentText(r.progress)}，时序进度 ${percentText(elapsed)}，相当于时序进度的 ${ratio}%，${rule}，亮${LIGHT_LABELS[r.light]}`;
 }
 
-/** "2026-10" → "2026年10月", "2026-Q3" → "2026年第三季度". */
+/** "2026-10" → "2026年10月", "2026-Q3" → "2026年第三季度", "2026" → "2026年". */
 export function periodWords(period: string): string {
   const q = /^(\d{4})-Q([1-4])$/.exec(period);
   if (q) return `${q[1]}年第${'一二三四'[Number(q[2]) - 1]}季度`;
   const m = /^(\d{4})-(\d{2})$/.exec(period);
-  return m ? `${m[1]}年${Number(m[2])}月` : period;
+  if (m) return `${m[1]}年${Number(m[2])}月`;
+  return /^\d{4}$/.test(period) ? `${period}年` : period;
 }
 
-/** The 通报's number in its year: the month of a monthly period, the quarter of a quarterly one. */
-export function bulletinTitle(period: string): string {
-  const m = /^(\d{4})-Q?(\d{1,2})$/.exec(period);
-  return m ? `关于${m[1]}年第${Number(m[2])}期重点工作晾晒情况的通报` : `关于${period}重点工作晾晒情况的通报`;
+/**
+ * The 通报's title names its period in words ("关于2026年10月…"): a month's number is no 第N期,
+ * which would have to count the plan's published cycles.
+ */
+export const bulletinTitle = (period: string): string => `关于${periodWords(period)}重点工作晾晒情况的通报`;
+
+/** A published cycle's heading: "2026年10月晾晒，已于 11月5日 发布". */
+export function publishedWords(period: string, publishedOn: string | null): string {
+  const d = publishedOn ? /^\d{4}-(\d{2})-(\d{2})/.exec(publishedOn) : null;
+  return d ? `${periodWords(period)}晾晒，已于 ${Number(d[1])}月${Number(d[2])}日 发布` : `${periodWords(period)}晾晒`;
 }

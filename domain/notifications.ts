@@ -224,6 +224,8 @@ export interface MessageData {
   recipientName: string;
   /** The id of the item (or the cycle) the notice is about. */
   subjectId: string;
+  /** The item's 督办编号 (督〔2026〕12号); a cycle has none, and is named by its id. */
+  number?: string;
   title: string;
   unitName: string;
   /** The deadline in force, a calendar date. */
@@ -314,7 +316,7 @@ export function renderMessage(d: MessageData): RenderedMessage {
   const lines = [
     `${d.recipientName}：`,
     '',
-    `督办事项：${d.title}（编号 ${d.subjectId}）`,
+    `督办事项：${d.title}（${d.number ?? `编号 ${d.subjectId}`}）`,
     `责任单位：${d.unitName}`,
     deadlineLine(d),
     ...extraLines(d),

@@ -24,7 +24,6 @@ export const RUNG_LABELS: Record<RungAction, string> = {
 
 export const LIGHTS = ['green', 'yellow', 'red'] as const;
 export type Light = (typeof LIGHTS)[number];
-export const LIGHT_LABELS: Record<Light, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
 export const LIGHT_OF_ACTION: Record<RungAction, Light> = {
   remind: 'green',
   urge: 'yellow',

@@ -8,8 +8,9 @@
  * writes a formula only for a `{ formula }` value, which this module never builds), so a title
  * such as `=HYPERLINK(...)` stays text without the leading `'` the CSV writer needs.
  */
+import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
-import { shanghaiDate } from '../domain/calendar';
+import { SHANGHAI_OFFSET_MS, shanghaiDate, shanghaiDateTime } from '../domain/calendar';
 import { contentDisposition } from './content-disposition';
 
 export type XlsxValue = string | number | Date | null | undefined;
@@ -37,16 +38,9 @@ export interface XlsxSheet {
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 const MIN_WIDTH = 8;
 const MAX_WIDTH = 60;
 const FORMATS = { percent: '0.0%', date: 'yyyy-mm-dd', dateTime: 'yyyy-mm-dd hh:mm' } as const;
-
-/** An instant's Shanghai wall-clock time as a `YYYY-MM-DD HH:mm` string. */
-export function shanghaiDateTime(instant: Date | string): string {
-  const ms = typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
-  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
-}
 
 /** `督办事项清单-20261127.xlsx`: what it is and the Shanghai date it was made. */
 export function xlsxFileName(what: string, now: Date): string {
@@ -174,13 +168,149 @@ function uniqueName(name: string, used: Set<string>): string {
   return candidate;
 }
 
+/** An upload's uncompressed size at most: a problem list of 1000 rows is well under 5 MB. */
+export const MAX_XLSX_UNZIPPED_BYTES = 20 * 2 ** 20;
+/** Rows of one worksheet at most, blank formatted rows included (the list itself is capped lower). */
+export const MAX_XLSX_SHEET_ROWS = 5000;
+const MAX_XLSX_ENTRIES = 1000;
+/** The parts an .xlsx holds: XML, relationships, and media, printer settings or macros it may carry. */
+const XLSX_PART = /^[\w\-./[\]]+\.(xml|rels|vml|bin|png|jpe?g|gif|emf|wmf|bmp|tiff?|svg)$/i;
+
+/** Why an upload is refused before it is opened; 413 when it is too big, 400 when it is no .xlsx. */
+export interface XlsxRefusal {
+  status: 400 | 413;
+  reason: string;
+}
+
+/** The zip signature every .xlsx starts with (PK\x03\x04). */
+export function looksLikeZip(body: Buffer | string): boolean {
+  return typeof body === 'string' ? body.startsWith('PK\u0003\u0004') : body.subarray(0, 4).equals(ZIP_LOCAL);
+}
+const ZIP_LOCAL = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/**
+ * What an upload's zip says of itself, read from its central directory before anything is
+ * inflated (a 300 KB file can unpack to 300 MB): refused when the sizes it declares add up to
+ * more than `MAX_XLSX_UNZIPPED_BYTES`, when an entry is no part an .xlsx holds, or when it is
+ * a zip64 (no problem list needs one). Null when the bytes are no zip at all (exceljs says so).
+ */
+export function xlsxZipRefusal(body: Buffer): XlsxRefusal | null {
+  const entries = zipEntries(body);
+  if (entries === null) return null;
+  if (typeof entries === 'string') return { status: 400, reason: entries };
+  let total = 0;
+  for (const e of entries) {
+    total += e.size;
+    if (total > MAX_XLSX_UNZIPPED_BYTES) return tooBig();
+  }
+  return null;
+}
+
+const tooBig = (): XlsxRefusal => ({
+  status: 413,
+  reason: `文件解压后过大（超过 ${MAX_XLSX_UNZIPPED_BYTES / 2 ** 20} MB），请拆分后上传`,
+});
+const NOT_XLSX_ZIP = '文件不是有效的 .xlsx：压缩包中含有 Excel 文件不会有的内容';
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressed: number;
+  size: number;
+  localOffset: number;
+}
+
+/** The central directory's entries; null when there is none, a reason when it is not what an .xlsx holds. */
+function zipEntries(body: Buffer): ZipEntry[] | string | null {
+  // The End Of Central Directory record: the last PK\x05\x06 within its 22 bytes and a comment's 65535.
+  let eocd = -1;
+  for (let i = body.length - 22; i >= Math.max(0, body.length - 22 - 0xffff); i--)
+    if (body.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  if (eocd < 0) return null;
+  const count = body.readUInt16LE(eocd + 10);
+  const start = body.readUInt32LE(eocd + 16);
+  if (count === 0xffff || start === 0xffffffff) return NOT_XLSX_ZIP;
+  if (count > MAX_XLSX_ENTRIES) return NOT_XLSX_ZIP;
+  const entries: ZipEntry[] = [];
+  let at = start;
+  for (let n = 0; n < count; n++) {
+    if (at + 46 > body.length || body.readUInt32LE(at) !== 0x02014b50) return NOT_XLSX_ZIP;
+    const nameLength = body.readUInt16LE(at + 28);
+    const entry = {
+      method: body.readUInt16LE(at + 10),
+      compressed: body.readUInt32LE(at + 20),
+      size: body.readUInt32LE(at + 24),
+      localOffset: body.readUInt32LE(at + 42),
+      name: body.toString('utf8', at + 46, at + 46 + nameLength),
+    };
+    if (entry.size === 0xffffffff || entry.compressed === 0xffffffff || ![0, 8].includes(entry.method))
+      return NOT_XLSX_ZIP;
+    if (!entry.name.endsWith('/') && (!XLSX_PART.test(entry.name) || entry.name.split('/').includes('..')))
+      return NOT_XLSX_ZIP;
+    entries.push(entry);
+    at += 46 + nameLength + body.readUInt16LE(at + 30) + body.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+/**
+ * Each entry inflated with its declared size as the most it may give (a zip can lie about it;
+ * the inflater stops there), and the rows of each worksheet counted: a few hundred KB of
+ * `<row>`s cost exceljs seconds of CPU.
+ */
+function verifiedParts(body: Buffer, entries: ZipEntry[]): XlsxRefusal | null {
+  for (const e of entries) {
+    if (e.name.endsWith('/')) continue;
+    const local = e.localOffset;
+    if (local + 30 > body.length || body.readUInt32LE(local) !== 0x04034b50)
+      return { status: 400, reason: NOT_XLSX_ZIP };
+    const dataAt = local + 30 + body.readUInt16LE(local + 26) + body.readUInt16LE(local + 28);
+    const data = body.subarray(dataAt, dataAt + e.compressed);
+    let text: Buffer;
+    try {
+      text = e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(1, e.size) });
+    } catch {
+      // More than it declared, or no deflate stream: exceljs would inflate it all, or fail.
+      return e.method === 8 && data.length > 0 ? tooBig() : { status: 400, reason: NOT_XLSX_ZIP };
+    }
+    if (text.length > e.size) return tooBig();
+    if (/^xl\/worksheets\/[^/]+\.xml$/i.test(e.name) && countRows(text) > MAX_XLSX_SHEET_ROWS)
+      return { status: 413, reason: `工作表行数过多（超过 ${MAX_XLSX_SHEET_ROWS} 行），请拆分后上传` };
+  }
+  return null;
+}
+
+function countRows(xml: Buffer): number {
+  let n = 0;
+  for (let i = xml.indexOf('<row'); i >= 0; i = xml.indexOf('<row', i + 4)) {
+    const next = xml[i + 4];
+    if (next === 0x20 || next === 0x3e || next === 0x2f || next === 0x09 || next === 0x0a || next === 0x0d) n++;
+  }
+  return n;
+}
+
+/** The sheet's records, or why the upload is refused, or null when it is no workbook. */
+export type XlsxRead =
+  | { records: Array<{ row: number; cells: string[] }>; formulas: Array<{ row: number; column: number }> }
+  | { refusal: XlsxRefusal }
+  | null;
+
 /**
  * The first sheet of an .xlsx as text records, the way a CSV is read (lib/csv.ts): each non-blank
  * row with its row number as the spreadsheet shows it. A date cell is its wall-clock date as
  * the sheet shows it (`2026-12-31`, with ` HH:mm` when it has a time), a formula its last result,
- * rich text and links their text. Null when the bytes are no workbook exceljs can read.
+ * rich text and links their text. Null when the bytes are no workbook exceljs can read; a
+ * refusal, before exceljs sees a byte, when the zip is too big once unpacked (`xlsxZipRefusal`).
  */
-export async function readXlsxRecords(body: Buffer): Promise<Array<{ row: number; cells: string[] }> | null> {
+export async function readXlsxRecords(body: Buffer): Promise<XlsxRead> {
+  const entries = zipEntries(body);
+  if (typeof entries === 'string') return { refusal: { status: 400, reason: entries } };
+  if (entries === null) return null;
+  const refusal = xlsxZipRefusal(body) ?? verifiedParts(body, entries);
+  if (refusal) return { refusal };
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(body as unknown as ArrayBuffer);
@@ -188,14 +318,21 @@ export async function readXlsxRecords(body: Buffer): Promise<Array<{ row: number
     return null;
   }
   const ws = wb.worksheets[0];
-  if (!ws) return [];
+  if (!ws) return { records: [], formulas: [] };
   const records: Array<{ row: number; cells: string[] }> = [];
+  const formulas: Array<{ row: number; column: number }> = [];
   ws.eachRow({ includeEmpty: false }, (row, n) => {
     const cells: string[] = [];
-    for (let i = 1; i <= row.cellCount; i++) cells.push(cellText(row.getCell(i).value).trim());
+    for (let i = 1; i <= row.cellCount; i++) {
+      const v = row.getCell(i).value;
+      // A formula is not evaluated here: without the result Excel saved with it, it has no text.
+      if (v && typeof v === 'object' && ('formula' in v || 'sharedFormula' in v) && (v.result ?? '') === '')
+        formulas.push({ row: n, column: i });
+      cells.push(cellText(v).trim());
+    }
     if (cells.some((c) => c !== '')) records.push({ row: n, cells });
   });
-  return records;
+  return { records, formulas };
 }
 
 function cellText(v: ExcelJS.CellValue): string {

@@ -25,12 +25,12 @@ import {
   gapWords,
   groupWords,
   indicatorLightWords,
-  LIGHT_WORDS,
   lightRuleWords,
   paceWords,
   percentText,
   periodWords,
 } from '../../domain/monitoring-words';
+import { LIGHT_LABELS } from '../../domain/labels';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { exportedAt, type XlsxSheet } from '../../lib/xlsx';
 import type { Services } from '../services';
@@ -166,13 +166,32 @@ export async function cycleBulletin(s: Services, actor: Actor, id: string) {
   const detail = await cycleDetail(s, actor, id);
   if (!detail.report)
     throw new AppError(409, 'conflict', '本期尚未晾晒，还没有晾晒通报', { reason: 'cycle_not_published' });
-  const labels = await loadUnitLabels(s.db);
-  return bulletinOf(detail, detail.report, (u) => labels.get(u) ?? u);
+  const [labels, items] = await Promise.all([
+    loadUnitLabels(s.db),
+    s.db.item.findMany({
+      where: { id: { in: detail.report.reds.map((r) => r.itemId) } },
+      select: { id: true, number: true, title: true },
+    }),
+  ]);
+  // An item by its 督办编号 and title, as offices cite it; never its system id. The workflow
+  // opens the items just after publishing: one not written yet is 正在立项.
+  const itemWords = new Map(items.map((i) => [i.id, `${i.number} ${i.title}`]));
+  return bulletinOf(
+    detail,
+    detail.report,
+    (u) => labels.get(u) ?? u,
+    (id) => itemWords.get(id) ?? '正在立项',
+  );
 }
 
 export type Bulletin = ReturnType<typeof bulletinOf>;
 
-function bulletinOf(d: CycleDetailView, report: CycleReport, unitName: (id: string) => string) {
+function bulletinOf(
+  d: CycleDetailView,
+  report: CycleReport,
+  unitName: (id: string) => string,
+  itemWords: (id: string) => string,
+) {
   const reportingOf = new Map(d.units.map((u) => [u.unitId, u]));
   const groups = [...new Set(report.standings.map((st) => st.group))].map((group) => ({
     group,
@@ -195,13 +214,22 @@ function bulletinOf(d: CycleDetailView, report: CycleReport, unitName: (id: stri
         };
       }),
   }));
-  const redsByUnit = new Map<string, Array<{ code: string; name: string; why: string; itemId: string }>>();
+  const redsByUnit = new Map<
+    string,
+    Array<{ code: string; name: string; why: string; itemId: string; item: string }>
+  >();
   for (const red of report.reds) {
     const r = report.indicators.find((i) => i.code === red.code);
     if (!r) continue;
     redsByUnit.set(red.ownerUnitId, [
       ...(redsByUnit.get(red.ownerUnitId) ?? []),
-      { code: r.code, name: r.name, why: indicatorLightWords(r, report.elapsed, d.thresholds), itemId: red.itemId },
+      {
+        code: r.code,
+        name: r.name,
+        why: indicatorLightWords(r, report.elapsed, d.thresholds),
+        itemId: red.itemId,
+        item: itemWords(red.itemId),
+      },
     ]);
   }
   const reds = [...redsByUnit.entries()].map(([unitId, indicators]) => ({
@@ -215,7 +243,7 @@ function bulletinOf(d: CycleDetailView, report: CycleReport, unitName: (id: stri
   const names = (list: Array<{ unitName: string }>) => list.map((u) => u.unitName).join('、');
   const summary = [
     `${periodWords(d.cycle.period)}，${d.plan.title}共晾晒 ${report.standings.length} 个单位的 ${report.indicators.length} 项指标，时序进度 ${percentText(report.elapsed)}。`,
-    `亮${LIGHT_WORDS.green} ${lights.green} 项、${LIGHT_WORDS.yellow} ${lights.yellow} 项、${LIGHT_WORDS.red} ${lights.red} 项。`,
+    `亮${LIGHT_LABELS.green} ${lights.green} 项、${LIGHT_LABELS.yellow} ${lights.yellow} 项、${LIGHT_LABELS.red} ${lights.red} 项。`,
     `应报送数据的 ${d.reporting.units} 个单位中，${d.reporting.complete} 个已报齐${notReported.length ? `，${notReported.length} 个未报齐：${names(notReported)}` : ''}。`,
     ...groups.flatMap((g) => {
       const ranked = g.rows.filter((r) => r.rank !== null);
@@ -292,10 +320,10 @@ export function bulletinSheets(b: Bulletin, now: Date): XlsxSheet[] {
         { header: '单位', key: 'unit' },
         { header: '指标', key: 'name' },
         { header: '亮灯原因', key: 'why' },
-        { header: '督办事项', key: 'itemId' },
+        { header: '督办事项', key: 'item' },
       ],
       rows: b.reds.flatMap((u) =>
-        u.indicators.map((i) => ({ unit: u.unitName, name: i.name, why: i.why, itemId: i.itemId })),
+        u.indicators.map((i) => ({ unit: u.unitName, name: i.name, why: i.why, item: i.item })),
       ),
     },
     {

@@ -1,7 +1,7 @@
 /** The item list as an .xlsx for people: Chinese labels, names not codes, Shanghai times. */
 import type { Actor } from '../../domain/actors';
-import { CATEGORY_LABELS, PRIORITY_LABELS } from '../../domain/labels';
-import { LIGHT_LABELS, type Light } from '../../domain/policy';
+import { CATEGORY_LABELS, LIGHT_LABELS, PRIORITY_LABELS } from '../../domain/labels';
+import type { Light } from '../../domain/policy';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { exportedAt, xlsxBuffer, type XlsxColumn } from '../../lib/xlsx';
 import type { Services } from '../services';

@@ -69,6 +69,15 @@ export async function loadItem(s: Services, actor: Actor, id: string): Promise<I
   return (await loadItemRow(s, actor, id)).item;
 }
 
+/**
+ * An item as an action's answer shows it: the workflow's state with the 督办编号 of its row (the
+ * workflow answers once PostgreSQL has recorded the step, so the row is there; without one, no number).
+ */
+export async function itemViewWithNumber(s: Services, item: Item, actor: Actor) {
+  const row = await s.db.item.findUnique({ where: { id: item.id }, select: { number: true } });
+  return { ...itemView(item, actor), ...(row ? { number: row.number } : {}) };
+}
+
 /** What the system did on its own, and to whom: "约谈提醒（已发牵头单位负责人，已报督查室）". */
 function escalationLabel(
   p: {

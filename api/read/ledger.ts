@@ -7,7 +7,7 @@ import { STEP_LABELS, RUNG_LABELS } from '../../domain/policy';
 import { currentCalendar } from '../../lib/calendar-store';
 import { toCsv } from '../../lib/csv';
 import { loadUnitLabels } from '../../lib/unit-names';
-import { exportedAt, xlsxBuffer } from '../../lib/xlsx';
+import { exportedAt, xlsxBuffer, xlsxFileName } from '../../lib/xlsx';
 import { today, type Services } from '../services';
 import { loadItem } from './items';
 
@@ -216,6 +216,8 @@ export function ledgerCsv(l: Ledger): string {
   for (const r of l.rungs)
     rows.push(['rung', local(r.dueAt), r.step, `${r.key} (${r.label})`, r.status, r.firedAt && local(r.firedAt)]);
   for (const c of l.coUnits) rows.push(['co-unit', c.deadline, 'closure', c.unitId, c.state, '']);
+  for (const u of l.urges) rows.push(['urge', local(u.at).slice(0, 10), '', u.text, u.unitIds.join(' '), u.byName]);
+  for (const i of l.interviews) rows.push(['interview', i.heldOn, '', i.summary, i.attendees, i.byName]);
   for (const d of l.days)
     rows.push([
       'day',
@@ -250,8 +252,16 @@ const DAY_REASON_LABELS: Record<string, string> = {
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
 const MOVE_KINDS: Record<string, string> = { deadline: '期限', rung: '催办阶梯', reinspection: '回头看' };
 
-/** The ledger as an .xlsx for people: one sheet per part, Chinese labels, names for ids, Shanghai times. */
-export async function ledgerXlsx(s: Services, actor: Actor, id: string, now: Date): Promise<Buffer> {
+/**
+ * The ledger as an .xlsx for people: one sheet per part, Chinese labels, names for ids, Shanghai
+ * times; named, as its subtitle says, by the item's 督办编号 where it has one.
+ */
+export async function ledgerXlsx(
+  s: Services,
+  actor: Actor,
+  id: string,
+  now: Date,
+): Promise<{ body: Buffer; fileName: string }> {
   const item = await loadItem(s, actor, id);
   const l = buildLedger(item, await currentCalendar(s.db), today(s));
   const userIds = new Set<string>();
@@ -268,13 +278,14 @@ export async function ledgerXlsx(s: Services, actor: Actor, id: string, now: Dat
   const who = (userId: string) => userNames.get(userId) ?? userId;
   const unit = (unitId: string) => units.get(unitId) ?? unitId;
   const step = (x: string | null | undefined) => (x ? ((STEP_LABELS as Record<string, string>)[x] ?? x) : '');
-  const number = (item as { number?: string | null }).number;
-  return xlsxBuffer([
+  const number = (await s.db.item.findUnique({ where: { id: item.id }, select: { number: true } }))?.number;
+  const body = await xlsxBuffer([
     {
       name: '期限',
       title: `期限台账：${l.title}`,
       subtitle: [
-        `督办编号：${number ?? l.itemId}`,
+        number ? `督办编号：${number}` : '',
+        `系统编号：${l.itemId}`,
         `牵头单位：${unit(l.leadUnitId)}`,
         `状态：${STATUS_LABELS[l.status]}`,
         `办结时限：${l.dueDate}`,
@@ -358,6 +369,36 @@ export async function ledgerXlsx(s: Services, actor: Actor, id: string, now: Dat
       ],
     },
     {
+      name: '催办与约谈',
+      title: `催办与约谈：${l.title}`,
+      columns: [
+        { header: '类型', key: 'kind' },
+        { header: '日期', key: 'date', kind: 'date' },
+        { header: '对象单位/参加人员', key: 'who', width: 30 },
+        { header: '内容', key: 'text', width: 40 },
+        { header: '记录人', key: 'by' },
+        { header: '记录时间', key: 'at', kind: 'dateTime' },
+      ],
+      rows: [
+        ...l.urges.map((u) => ({
+          kind: '催办',
+          date: u.at,
+          who: u.unitIds.map(unit).join('、'),
+          text: u.text,
+          by: u.byName,
+          at: u.at,
+        })),
+        ...l.interviews.map((i) => ({
+          kind: '约谈',
+          date: i.heldOn,
+          who: i.attendees,
+          text: i.summary,
+          by: i.byName,
+          at: i.at,
+        })),
+      ],
+    },
+    {
       name: '日历变更',
       title: `工作日历变更：${l.title}`,
       columns: [
@@ -408,4 +449,5 @@ export async function ledgerXlsx(s: Services, actor: Actor, id: string, now: Dat
       })),
     },
   ]);
+  return { body, fileName: xlsxFileName(`期限台账-${number ?? l.itemId}`, now) };
 }

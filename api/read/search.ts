@@ -46,7 +46,7 @@ function matchAll(words: string[]): Prisma.ItemWhereInput {
 }
 
 /**
- * The query as ranked tiers, each a filter, disjoint, best first: the 督办编号 itself, then items
+ * The query as ranked tiers, each a filter, disjoint, best first: the 督办编号 or system id itself, then items
  * whose title holds every word, then the rest that match (description, units, people). Empty
  * when the query has no word.
  */
@@ -55,8 +55,11 @@ export function searchTiers(q: string): Prisma.ItemWhereInput[] {
   if (normal === '') return [];
   const words = [...new Set(normal.split(' '))];
   const match = matchAll(words);
-  // A number is written with the office's prefix as stored (not folded), brackets made 〔〕.
-  const exact: Prisma.ItemWhereInput = { number: q.trim().replace(/[[\]【】()（）]/g, (c) => searchNormal(c)) };
+  // A number is written with the office's prefix as stored (not folded), brackets made 〔〕; the
+  // system id (I2BB6CBA2685, DEMO-2026-08: older mails and exports carry it) is exact too.
+  const exact: Prisma.ItemWhereInput = {
+    OR: [{ number: q.trim().replace(/[[\]【】()（）]/g, (c) => searchNormal(c)) }, { id: q.trim().toUpperCase() }],
+  };
   const inTitle: Prisma.ItemWhereInput = {
     AND: words.map((w) => ({ title: { contains: likeLiteral(w), mode: 'insensitive' as const } })),
   };

@@ -10,19 +10,21 @@ const ItemId = z.string().min(1).max(64);
 
 const Target = z
   .union([
-    z.strictObject({
-      ids: z
-        .array(ItemId)
-        .min(1, '请至少选择 1 个事项')
-        .max(BULK_MAX_ITEMS, `一次最多选择 ${BULK_MAX_ITEMS} 个事项`)
-        .describe('所选事项的编号'),
-    }),
+    z.strictObject({ ids: z.array(ItemId).describe(`所选事项的编号，1 至 ${BULK_MAX_ITEMS} 个`) }),
     z.strictObject({
       filter: ListQuerySchema.omit({ sort: true, page: true, pageSize: true }).describe(
         '事项列表的筛选条件（字段与 GET /api/items 的查询参数相同），最多 500 项',
       ),
     }),
   ])
+  // Counted after the union: a failed check inside one of its options would be reported only as
+  // the union's bare 无效输入, without the field or the reason.
+  .superRefine((target, ctx) => {
+    if (!('ids' in target)) return;
+    if (target.ids.length === 0) ctx.addIssue({ code: 'custom', path: ['ids'], message: '请至少选择 1 个事项' });
+    if (target.ids.length > BULK_MAX_ITEMS)
+      ctx.addIssue({ code: 'custom', path: ['ids'], message: `一次最多选择 ${BULK_MAX_ITEMS} 个事项` });
+  })
   .describe('对哪些事项操作：所选事项，或列表的筛选结果');
 
 const Expected = z

@@ -1,18 +1,23 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { previewBulk, runBulk } from '../bulk-service';
-import { ErrorBody } from '../contract';
+import { ErrorBody, IdempotencyHeaders } from '../contract';
+import { AppError } from '../errors';
 import { once, requestHash, sendOutcome } from '../idempotency';
 import type { Services } from '../services';
 import { BulkPreview, BulkPreviewBody, BulkResult, BulkRunBody } from './bulk.schemas';
-
-const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
 
 /**
  * Bulk actions. Any reader of items reaches the routes; whether the caller's role may take the
  * action is the service's check (403), and items he may not see are reported as unknown ids.
  */
 export const bulkRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  // text/plain and text/csv are parsed app-wide for the CSV imports: here such a body is the
+  // wrong media type (415), not a malformed JSON one (400).
+  app.addHook('preValidation', async (request) => {
+    if (typeof request.body === 'string' || Buffer.isBuffer(request.body))
+      throw new AppError(415, 'unsupported_media_type', '请以 application/json 提交');
+  });
+
   app.post(
     '/api/items/bulk/preview',
     {

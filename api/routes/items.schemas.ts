@@ -85,7 +85,7 @@ const Interview = z.object({
 export const ItemView = z
   .object({
     id: z.string(),
-    number: z.string().optional().describe('督办编号（如 督〔2026〕12号）；立项的应答中尚无'),
+    number: z.string().optional().describe('督办编号（如 督〔2026〕12号）'),
     title: z.string(),
     description: z.string(),
     category: z.string(),

@@ -7,18 +7,17 @@ import { LIGHTS } from '../../domain/policy';
 import { once, requestHash, sendOutcome } from '../idempotency';
 import { act, createItem } from '../items-service';
 import { exportItems, listItems } from '../read/item-list';
-import { itemDetail, itemView } from '../read/items';
+import { itemDetail, itemViewWithNumber } from '../read/items';
 import { itemLedger, ledgerCsv, ledgerXlsx } from '../read/ledger';
 import { itemsXlsx } from '../read/items-xlsx';
 import { sendXlsx, XLSX_CONTENT_TYPE, xlsxFileName } from '../../lib/xlsx';
 import { itemDeadlineTimeline } from '../read/deadline-timeline';
 import { DeadlineTimeline } from './deadline-timeline.schemas';
 import type { Services } from '../services';
-import { ErrorBody } from '../contract';
+import { ErrorBody, IdempotencyHeaders } from '../contract';
 import { CsvText, ItemBody, ItemDetail, ItemPage, Ledger, XlsxFile } from './items.schemas';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
-const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().optional() });
 
 export const ListQuerySchema = z.strictObject({
   status: z
@@ -75,8 +74,8 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         request.headers['idempotency-key'],
         requestHash('POST', request.url, request.body),
         async () => {
-          const item = await createItem(services, request.actor, request.body);
-          return { statusCode: 201, body: { item: itemView(item, request.actor) } };
+          const item = await createItem(services, request.actor, request.body, request.headers['idempotency-key']);
+          return { statusCode: 201, body: { item: await itemViewWithNumber(services, item, request.actor) } };
         },
       );
       return sendOutcome(reply, outcome);
@@ -107,7 +106,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
           async () => {
             const updateId = key ? `${request.actor.userId}/${key}` : undefined;
             const item = await act(services, request.actor, request.params.id, action, request.body, updateId);
-            return { statusCode: 200, body: { item: itemView(item, request.actor) } };
+            return { statusCode: 200, body: { item: await itemViewWithNumber(services, item, request.actor) } };
           },
         );
         return sendOutcome(reply, outcome);
@@ -185,8 +184,8 @@ export const itemRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
     async (request, reply) => {
       if (request.query.format === 'xlsx') {
         const now = new Date();
-        const body = await ledgerXlsx(services, request.actor, request.params.id, now);
-        return sendXlsx(reply, body, xlsxFileName(`期限台账-${request.params.id}`, now));
+        const { body, fileName } = await ledgerXlsx(services, request.actor, request.params.id, now);
+        return sendXlsx(reply, body, fileName);
       }
       const ledger = await itemLedger(services, request.actor, request.params.id);
       if (request.query.format === 'json') return ledger;

@@ -298,6 +298,7 @@ export const Bulletin = z
               name: z.string(),
               why: z.string().describe('亮红灯的原因'),
               itemId: z.string(),
+              item: z.string().describe('据此开启的督办事项：督办编号与标题'),
             }),
           ),
         }),

@@ -110,7 +110,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         summary: '导入问题清单（Excel .xlsx，第一张工作表；列名同 CSV，可用模板），逐行校验，全部通过才导入',
         tags: ['problem-lists'],
         querystring: CsvQuery,
-        consumes: [XLSX_CONTENT_TYPE],
+        consumes: [XLSX_CONTENT_TYPE, 'application/octet-stream'],
         response: IMPORTED,
       },
     },
@@ -129,7 +129,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         summary:
           '批量交办的预检（不立项）：上传 CSV、.xlsx，或改正后的表格（JSON：columns 与 rows），返回逐行逐格的错误',
         tags: ['problem-lists'],
-        consumes: ['text/csv', XLSX_CONTENT_TYPE, 'application/json'],
+        consumes: ['text/csv', XLSX_CONTENT_TYPE, 'application/octet-stream', 'application/json'],
         response: { 200: CheckResult },
       },
     },

@@ -129,25 +129,36 @@ export const PolicyDeleted = z
   })
   .describe('已删除的覆盖规则：此后立项的事项改用次具体的规则或系统默认规则，已立项的事项不受影响');
 
-export const OfficeSettingsBody = z
+const OfficeSettingsFields = {
+  numberPrefix: z
+    .string()
+    .trim()
+    .min(1, '督办编号前缀不能为空')
+    .max(8, '督办编号前缀最多 8 个字')
+    // Han characters and ASCII letters only: a zero-width, bidi or look-alike character would
+    // issue a number that shows exactly like another one.
+    .regex(
+      /^[\p{Script=Han}A-Za-z]+$/u,
+      '督办编号前缀只能由汉字或英文字母组成，不能含数字、空格、括号或其他符号（年份和括号由系统加上）',
+    )
+    .describe('督办编号前缀，如“督”：编号为 督〔2026〕12号；此后立项的事项使用，每个前缀每年单独编号'),
+  officeName: z
+    .string()
+    .trim()
+    .min(1, '单位名称不能为空')
+    .max(40, '单位名称最多 40 个字')
+    .regex(/^\P{C}+$/u, '单位名称不能含控制字符或不可见的格式字符')
+    .describe('督办单抬头的单位名称，如“市委督查室”'),
+};
+
+export const OfficeSettingsBody = z.strictObject(OfficeSettingsFields).describe('督查室设置');
+
+// The answer states what is stored, without the input rules: a value saved under an older rule still shows.
+export const OfficeSettingsResponse = z
   .object({
-    numberPrefix: z
-      .string()
-      .trim()
-      .min(1, '督办编号前缀不能为空')
-      .max(8, '督办编号前缀最多 8 个字')
-      .regex(/^[^\s\d〔〕[\]【】()（）]+$/u, '督办编号前缀不能含数字、空格或括号（年份和括号由系统加上）')
-      .describe('督办编号前缀，如“督”：编号为 督〔2026〕12号；此后立项的事项使用，每个前缀每年单独编号'),
-    officeName: z
-      .string()
-      .trim()
-      .min(1, '单位名称不能为空')
-      .max(40, '单位名称最多 40 个字')
-      .describe('督办单抬头的单位名称，如“市委督查室”'),
+    numberPrefix: z.string().describe(OfficeSettingsFields.numberPrefix.description ?? ''),
+    officeName: z.string().describe(OfficeSettingsFields.officeName.description ?? ''),
+    updatedBy: z.string().nullable().describe('最后修改人（用户编号）'),
+    updatedAt: Timestamp,
   })
   .describe('督查室设置');
-
-export const OfficeSettingsResponse = OfficeSettingsBody.extend({
-  updatedBy: z.string().nullable().describe('最后修改人（用户编号）'),
-  updatedAt: Timestamp,
-}).describe('督查室设置');

@@ -1,8 +1,11 @@
 import {
   CATEGORY_LABELS as DOMAIN_CATEGORY_LABELS,
+  closedText,
+  LIGHT_LABELS as DOMAIN_LIGHT_LABELS,
   PRIORITY_LABELS as DOMAIN_PRIORITY_LABELS,
 } from '../../domain/labels';
 import type { Move } from '../../domain/deadlines';
+import { percentText } from '../../domain/monitoring-words';
 import type { RungAction, Step } from '../../domain/policy';
 
 /** Labels and formats shown to people; the state and action labels come from the API itself. */
@@ -10,12 +13,18 @@ import type { RungAction, Step } from '../../domain/policy';
 // Written once in domain/, where the imports read them back; keyed by any string here, as the API sends it.
 export const CATEGORY_LABELS: Record<string, string> = DOMAIN_CATEGORY_LABELS;
 export const PRIORITY_LABELS: Record<string, string> = DOMAIN_PRIORITY_LABELS;
-export const LIGHT_LABELS: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
+export const LIGHT_LABELS: Record<string, string> = DOMAIN_LIGHT_LABELS;
 
-/** An instant as the office reads it: date and time in Asia/Shanghai, whatever the browser's own zone. */
-export function dateTime(iso: string): string {
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+/** An instant's wall-clock time in Asia/Shanghai (UTC+8 all year), whatever the browser's own zone: "2026-11-28 09:30:15". */
+export function shanghaiTime(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/** An instant as the office reads it: date and time in Asia/Shanghai, "2026-11-28 09:30". */
+export const dateTime = (iso: string): string => shanghaiTime(Date.parse(iso)).slice(0, 16);
+
+/** The day of an instant in Asia/Shanghai, "2026-11-28". */
+export const shanghaiDay = (iso: string): string => shanghaiTime(Date.parse(iso)).slice(0, 10);
 
 export function fileSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -30,9 +39,8 @@ export function daysLeft(n: number): string {
   return `已超期 ${-n} 个工作日`;
 }
 
-export function percent(x: number | null): string {
-  return x === null ? '—' : `${(x * 100).toFixed(1)}%`;
-}
+/** A share as a percentage to one decimal, as the 晾晒's words write it: 0.4567 → "45.7%". */
+export const percent = percentText;
 
 // The step and rung labels of domain/policy.ts, which the console cannot import without zod; held to
 // its types, so a new step or rung does not compile until it has its words here.
@@ -96,8 +104,7 @@ export function unknownYearsText(years: string[]): string {
   return `期限计算涉及尚无节假日数据的年份：${years.length ? years.join('、') : '未知'}（按周一至周五计算）`;
 }
 
-/** How a closed item closed: "逾期 3 个工作日办结" / "按期办结" (as domain/deadline-timeline.ts's closedText); null when not closed. */
+/** How a closed item closed: "逾期 3 个工作日办结" / "按期办结"; null when not closed. */
 export function closedLateText(days: number | null | undefined): string | null {
-  if (days === null || days === undefined) return null;
-  return days > 0 ? `逾期 ${days} 个工作日办结` : '按期办结';
+  return days === null || days === undefined ? null : closedText(days);
 }

@@ -166,7 +166,7 @@ export function noticeTime(iso: string, now = new Date()): string {
 
 /**
  * The line that says what a notice is about: its text's first line after the salutation
- * ("张经办：") — "督办事项：… （编号 …）" for an item's notice.
+ * ("张经办：") — "督办事项：…（督〔2026〕12号）" for an item's notice.
  */
 export function firstLine(text: string): string {
   const lines = text

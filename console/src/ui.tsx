@@ -222,6 +222,41 @@ export function FieldError({ id, text }: { id: string; text: string | undefined 
   );
 }
 
+/**
+ * A form field: its label (with a * when it is required), the control (and any hint) as children,
+ * and its error next to it; the control's id is `id`, and it carries invalidProps(id, error).
+ */
+export function Field({
+  id,
+  label,
+  required,
+  error,
+  children,
+  'data-field': dataField,
+}: {
+  id: string;
+  label: ComponentChildren;
+  required?: boolean;
+  error?: string;
+  children: ComponentChildren;
+  'data-field'?: string;
+}) {
+  return (
+    <div class={`field${error ? ' invalid' : ''}`} data-field={dataField}>
+      <label for={id}>
+        {label}
+        {required && (
+          <span class="req" aria-hidden="true">
+            *
+          </span>
+        )}
+      </label>
+      {children}
+      <FieldError id={id} text={error} />
+    </div>
+  );
+}
+
 /** What an input carries when its field has an error: read out with it by a screen reader. */
 export const invalidProps = (id: string, text: string | undefined) =>
   text ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {};

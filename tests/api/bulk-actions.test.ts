@@ -186,6 +186,33 @@ describe('批量催办', () => {
     expect(unknown.json().fields[0].field).toBe('body.action');
     expect(await dbFingerprint(stack.db)).toBe(before);
   });
+
+  it('too many ids is a 400 naming body.target.ids and the limit; a body that is not JSON is a 415', async () => {
+    const before = await dbFingerprint(stack.db);
+    const payload = { text: '催办' };
+    const many = Array.from({ length: 501 }, (_, i) => `I${i}`);
+    const tooMany = await call('/api/items/bulk/preview', supervisor, {
+      action: 'urge',
+      payload,
+      target: { ids: many },
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().fields).toEqual([{ field: 'body.target.ids', reason: '一次最多选择 500 个事项' }]);
+    const none = await call('/api/items/bulk/preview', supervisor, { action: 'urge', payload, target: { ids: [] } });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().fields).toEqual([{ field: 'body.target.ids', reason: '请至少选择 1 个事项' }]);
+    for (const url of ['/api/items/bulk/preview', '/api/items/bulk']) {
+      const text = await stack.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...bearer(supervisor), 'content-type': 'text/plain' },
+        payload: JSON.stringify({ action: 'urge', payload, target: { ids: ['I1'] }, expected: [{ id: 'I1', seq: 1 }] }),
+      });
+      expect(text.statusCode, url).toBe(415);
+      expect(text.json().error).toBe('unsupported_media_type');
+    }
+    expect(await dbFingerprint(stack.db)).toBe(before);
+  });
 });
 
 describe('批量撤销', () => {
@@ -251,6 +278,30 @@ describe('批量撤销', () => {
     ]);
     const city = await stack.db.item.findUniqueOrThrow({ where: { id: cityItem! } });
     expect(city.status).toBe('assigned');
+  });
+
+  it('an item the preview did not list, sent with a seq it has not reached, is refused and never touched', async () => {
+    const [previewed, other] = (await openItems(2, '未预览事项')) as [string, string];
+    const payload = { reason: '撤销' };
+    const preview = (await ok('/api/items/bulk/preview', supervisor, {
+      action: 'withdraw',
+      payload,
+      target: { ids: [previewed] },
+    })) as Preview;
+    expect(preview.expected.map((e) => e.id)).toEqual([previewed]);
+    const result = (await ok('/api/items/bulk', supervisor, {
+      action: 'withdraw',
+      payload,
+      expected: [...preview.expected, { id: other, seq: 999 }],
+    })) as Result;
+    expect(result).toMatchObject({ applied: 1, skipped: 1 });
+    expect(result.items.find((i) => i.id === other)).toMatchObject({
+      outcome: 'skipped',
+      reason: '该事项不在预览结果中或预览后有了新的办理记录，未执行，请重新预览',
+    });
+    const row = await stack.db.item.findUniqueOrThrow({ where: { id: other } });
+    expect(row.status).toBe('assigned');
+    expect(await stack.db.itemEvent.count({ where: { itemId: other, action: 'withdraw' } })).toBe(0);
   });
 });
 

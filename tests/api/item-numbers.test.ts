@@ -58,6 +58,8 @@ async function create(overrides: Record<string, unknown> = {}): Promise<string> 
       continue;
     }
     expect(res.statusCode, res.body).toBe(201);
+    // The answer carries the number the row was given, as GET /api/items/:id does.
+    expect(res.json().item.number).toMatch(/^.+〔\d{4}〕\d+号$/);
     return res.json().item.id;
   }
 }
@@ -113,6 +115,8 @@ describe('督办编号', () => {
     });
     expect(sign.statusCode, sign.body).toBe(200);
     expect(await numberOf(before)).toBe(`督〔${YEAR}〕101号`);
+    // The action's answer (the workflow's state) carries the same number as the item's page.
+    expect(sign.json().item.number).toBe(`督〔${YEAR}〕101号`);
     const office = await app.inject({ method: 'GET', url: '/api/office-settings', headers: bearer(leadA) });
     expect(office.json()).toMatchObject({ numberPrefix: '区督', officeName: '某区督查室' });
   }, 60_000);
@@ -126,7 +130,7 @@ describe('督办编号', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('numberPrefix');
-    expect(res.body).toContain('督办编号前缀不能含数字');
+    expect(res.body).toContain('督办编号前缀只能由汉字或英文字母组成');
     const office = await app.inject({ method: 'GET', url: '/api/office-settings', headers: bearer(admin) });
     expect(office.json().numberPrefix).toBe('区督');
     const forbidden = await app.inject({
@@ -136,6 +140,38 @@ describe('督办编号', () => {
       payload: { numberPrefix: '乱', officeName: '督查室' },
     });
     expect(forbidden.statusCode).toBe(403);
+  });
+
+  it('refuses a prefix that would look like another (zero-width, bidi, non-ASCII digit), a hidden character in the name, and unknown fields', async () => {
+    const put = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: '/api/office-settings', headers: bearer(admin), payload });
+    const before = (await app.inject({ method: 'GET', url: '/api/office-settings', headers: bearer(admin) })).json();
+    for (const numberPrefix of ['督\u200b', '\u202e督', '督१']) {
+      const res = await put({ numberPrefix, officeName: '督查室' });
+      expect(res.statusCode, numberPrefix).toBe(400);
+      expect(res.json().fields, numberPrefix).toEqual([
+        { field: 'body.numberPrefix', reason: expect.stringContaining('只能由汉字或英文字母组成') },
+      ]);
+    }
+    const hidden = await put({ numberPrefix: '督', officeName: '督查\u200b室' });
+    expect(hidden.statusCode).toBe(400);
+    expect(hidden.json().fields[0].field).toBe('body.officeName');
+    const unknown = await put({
+      numberPrefix: '督',
+      officeName: '督查室',
+      nextNumber: 1,
+      updatedBy: 'x',
+      updatedAt: '2026-01-01T00:00:00Z',
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(
+      unknown
+        .json()
+        .fields.map((f: { field: string }) => f.field)
+        .sort(),
+    ).toEqual(['body.nextNumber', 'body.updatedAt', 'body.updatedBy']);
+    const after = (await app.inject({ method: 'GET', url: '/api/office-settings', headers: bearer(admin) })).json();
+    expect(after).toEqual(before);
   });
 });
 
@@ -180,6 +216,8 @@ describe('search', () => {
     expect((await search('DEMO-2026-08')).items.map((i) => i.id)).toEqual([id]);
     expect((await search('demo-2026-08 偷排')).items.map((i) => i.id)).toEqual([id]);
     expect((await search('偷排')).items.map((i) => i.id)).toEqual([id]);
+    // The system id, as older mails and exports carry it, in any case.
+    expect((await search(id.toLowerCase())).items.map((i) => i.id)).toEqual([id]);
     expect((await search('王督查')).total).toBeGreaterThan(100);
     // unit-a's handler does not see unit-b's item.
     expect((await search('偷排', leadA)).total).toBe(0);

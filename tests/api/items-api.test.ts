@@ -201,6 +201,21 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     expect(await db.itemEvent.count({ where: { itemId: id, action: 'filePlan' } })).toBe(1);
   });
 
+  it('opens one item for a create retried under its Idempotency-Key after the first try was not answered', async () => {
+    const key = { 'idempotency-key': 'open-retried-1' };
+    const first = await post('/api/items', supervisor, newItem, key);
+    expect(first.statusCode).toBe(201);
+    // As a 503 or a timeout leaves it: the key released, the workflow started.
+    await db.idempotencyKey.delete({
+      where: { actorUserId_key: { actorUserId: supervisor.userId, key: key['idempotency-key'] } },
+    });
+    const retried = await post('/api/items', supervisor, newItem, key);
+    expect(retried.statusCode).toBe(201);
+    expect(retried.json().item.id).toBe(first.json().item.id);
+    expect(await db.item.count({ where: { title: newItem.title, id: first.json().item.id } })).toBe(1);
+    expect(await db.itemEvent.count({ where: { itemId: first.json().item.id } })).toBe(1);
+  });
+
   it('lists with filters, sorting and pages; a unit sees only its own', async () => {
     const late = await createOne({
       title: '逾期未整改的问题',

@@ -322,7 +322,7 @@ describe('修改事项 before signing', () => {
     expect(before.item.allowedActions).not.toContain('edit');
     const res = await call('POST', `/api/items/${id}/edit`, supervisor, { title: '签收后修改' });
     expect(res.statusCode).toBe(409);
-    expect(res.json().message).toBe('当前状态为“已签收”，不能执行该操作');
+    expect(res.json().message).toBe('事项已签收，只能在签收前修改；如需调整请使用改派或延期');
     const after = await detail(id);
     expect(after.item.title).toBe('已签收事项');
     expect(after.item.seq).toBe(before.item.seq);

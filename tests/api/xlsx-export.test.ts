@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadA, supervisor } from '../support/actors';
-import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { addBracketedUnit, bearer, startApiStack, type ApiStack } from '../support/api';
 import { declareYearsAhead, DUE, LATER_DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -129,14 +129,28 @@ describe('GET /api/items/:id/ledger?format=xlsx', () => {
     await post(`/api/items/${item.id}/sign`, leadA, {});
     await post(`/api/items/${item.id}/requestExtension`, leadA, { dueDate: LATER_DUE, reason: '工程量大' });
     await post(`/api/items/${item.id}/decideExtension`, supervisor, { approved: true, opinion: '同意' });
+    await post(`/api/items/${item.id}/urge`, supervisor, { text: '请加快进度' });
+    await post(`/api/items/${item.id}/recordInterview`, supervisor, {
+      heldOn: '2026-01-05',
+      attendees: '张三、李四',
+      summary: '约谈纪要',
+    });
+    const { number } = (await stack.db.item.findUniqueOrThrow({
+      where: { id: item.id },
+      select: { number: true },
+    })) as {
+      number: string;
+    };
+    expect(number).toMatch(/^督〔\d{4}〕\d+号$/);
 
     const { wb, res } = await workbook(`/api/items/${item.id}/ledger?format=xlsx`);
     const name = decodeURIComponent(/filename\*=UTF-8''(.+)$/.exec(String(res.headers['content-disposition']))![1]!);
-    expect(name).toMatch(new RegExp(`^期限台账-${item.id}-\\d{8}\\.xlsx$`));
+    expect(name).toMatch(new RegExp(`^期限台账-${number}-\\d{8}\\.xlsx$`));
     expect(wb.worksheets.map((w) => w.name)).toEqual([
       '期限',
       '催办阶梯',
       '延期与挂起',
+      '催办与约谈',
       '日历变更',
       '配合单位',
       '逐日计算',
@@ -145,6 +159,19 @@ describe('GET /api/items/:id/ledger?format=xlsx', () => {
     const deadlines = rowsOf(wb.getWorksheet('期限')!);
     expect(deadlines[0]![0]).toBe('期限台账：台账导出事项');
     expect(String(deadlines[1]![0])).toContain('牵头单位：市民政局');
+    expect(String(deadlines[1]![0])).toContain(`督办编号：${number}；系统编号：${item.id}`);
+    const pushes = bodyOf(wb.getWorksheet('催办与约谈')!, '类型');
+    expect(pushes.map((r) => [r[0], r[2], r[3]])).toEqual([
+      ['催办', '市民政局', '请加快进度'],
+      ['约谈', '张三、李四', '约谈纪要'],
+    ]);
+    const csv = await stack.app.inject({
+      method: 'GET',
+      url: `/api/items/${item.id}/ledger?format=csv`,
+      headers: bearer(supervisor),
+    });
+    expect(csv.body).toMatch(/\nurge,\d{4}-\d{2}-\d{2},,请加快进度,unit-a,/);
+    expect(csv.body).toContain('\ninterview,2026-01-05,,约谈纪要,张三、李四,');
     expect(deadlines[2]).toEqual([
       '环节',
       '轮次',
@@ -189,15 +216,7 @@ describe('批量交办: the template, the dry run and the import of an .xlsx', (
   };
 
   it('checks every row in place, opens nothing, then opens the fixed list', async () => {
-    const { admin } = await import('../support/actors');
-    // A unit an administrator added, its name with full-width brackets as offices write it.
-    const unit = await stack.app.inject({
-      method: 'PUT',
-      url: '/api/units/unit-zj',
-      headers: bearer(admin),
-      payload: { name: '市住房和城乡建设局（市人防办）', parentId: 'city', kind: 'bureau' },
-    });
-    expect(unit.statusCode, unit.body).toBe(200);
+    await addBracketedUnit(stack.app);
 
     const { wb } = await workbook('/api/problem-lists/template');
     expect(wb.worksheets.map((w) => w.name)).toEqual(['问题清单', '填写说明', '单位名称']);

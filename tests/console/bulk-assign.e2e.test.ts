@@ -6,37 +6,34 @@
  * page and submits: the whole list is opened, and its page shows the progress. Also at 390 px:
  * no sideways scroll, the checked rows readable. Screenshots under test-artifacts/console.
  */
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { AxeResults } from 'axe-core';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '../../lib/tokens';
-import { admin, supervisor } from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, type ApiStack } from '../support/api';
-import { launchBrowser, screenshot, watchErrors } from '../support/browser';
+import { supervisor } from '../support/actors';
+import { addBracketedUnit, bearer, startConsoleStack, type ConsoleStack } from '../support/api';
+import {
+  axeViolations,
+  DESKTOP,
+  fitsWidth,
+  launchBrowser,
+  PHONE,
+  screenshot,
+  signedInPage,
+  smallTargets,
+  type Viewport,
+} from '../support/browser';
 import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 import { waitFor } from '../support/wait';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-let stack: ApiStack;
+let stack: ConsoleStack;
 let browser: Browser;
-let base = '';
 let file: Buffer;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  stack = await startApiStack(uniqueTaskQueue('console-bulk-assign'));
-  const unit = await stack.app.inject({
-    method: 'PUT',
-    url: '/api/units/unit-zj',
-    headers: bearer(admin),
-    payload: { name: '市住房和城乡建设局（市人防办）', parentId: 'city', kind: 'bureau' },
-  });
-  expect(unit.statusCode, unit.body).toBe(200);
+  stack = await startConsoleStack(uniqueTaskQueue('console-bulk-assign'));
+  await addBracketedUnit(stack.app);
   // The template as the console offers it, filled in: three problems, the second naming no unit there is.
   const template = await stack.app.inject({
     method: 'GET',
@@ -60,8 +57,6 @@ beforeAll(async () => {
   ws.addRow(['2', '整治背街小巷占道经营', '', '', '', '市城管局', '', DUE]);
   ws.addRow(['3', '修复损坏路灯', '', '', '一般', '市民政局', '市财政局、市公安局', DUE]);
   file = Buffer.from(await wb.xlsx.writeBuffer());
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
   browser = await launchBrowser();
 }, 120_000);
 
@@ -71,26 +66,13 @@ afterAll(async () => {
   expect(errors).toEqual([]);
 });
 
-async function signedIn(width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width, height },
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    // axe-core is injected as an inline script, which the console's CSP (script-src 'self') would refuse.
-    bypassCSP: true,
+const signedIn = (viewport: Viewport) =>
+  signedInPage(browser, `${stack.base}/problem-lists`, supervisor.userId, {
+    viewport,
+    errors,
+    axe: true,
+    ready: '#list-file',
   });
-  const page = await context.newPage();
-  const seen = watchErrors(page);
-  page.on('close', () => errors.push(...seen));
-  await page.goto(`${base}/problem-lists`);
-  await page.fill('#token', signToken({ userId: supervisor.userId }, TEST_SECRET));
-  await page.click('form.card button[type="submit"]');
-  await page.waitForSelector('#list-file');
-  return page;
-}
-
-const fitsWidth = async (page: Page) =>
-  page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1') as Promise<boolean>;
 
 const upload = (page: Page) =>
   page.setInputFiles('#list-file', {
@@ -101,7 +83,7 @@ const upload = (page: Page) =>
 
 describe('批量交办 from an .xlsx', () => {
   it('shows the bad row and field with the reason and opens nothing; fixed in the page, opens the whole list', async () => {
-    const page = await signedIn(1440, 900);
+    const page = await signedIn(DESKTOP);
     // The nav leads here for the supervisor.
     expect(await page.locator('nav[aria-label="主导航"] a[href="/problem-lists"]').textContent()).toBe('批量交办');
     await page.fill('#list-title', '十一月问题清单');
@@ -178,7 +160,7 @@ describe('批量交办 from an .xlsx', () => {
   }, 180_000);
 
   it('fits a phone: the checked rows one under another, no sideways scroll, large targets', async () => {
-    const page = await signedIn(390, 844);
+    const page = await signedIn(PHONE);
     expect(await fitsWidth(page)).toBe(true);
     await upload(page);
     await page.waitForSelector('.check-row');
@@ -195,14 +177,8 @@ describe('批量交办 from an .xlsx', () => {
     await page.fill('#r6-leadUnitId', '');
     await page.click('button:has-text("重新检查")');
     await page.waitForSelector('.check-row.has-errors');
-    const small = (await page.evaluate(`[...document.querySelectorAll('main button, main input, main select, main a')]
-      .map((el) => [el.id || el.textContent.trim().slice(0, 12), el.getBoundingClientRect()])
-      .filter(([, r]) => r.width > 0 && (r.height < 44 || r.width < 44))
-      .map(([name, r]) => name + ' ' + Math.round(r.width) + '×' + Math.round(r.height))`)) as string[];
-    expect(small).toEqual([]);
-    await page.addScriptTag({ path: AXE });
-    const axe = (await page.evaluate('axe.run()')) as AxeResults;
-    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    expect(await smallTargets(page, 'main button, main input, main select, main a')).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'bulk-assign-390');
     await page.context().close();
   }, 120_000);

@@ -7,33 +7,18 @@
  * scrolls sideways, axe-core finds nothing serious on the preview and the results. A screenshot at
  * each step (test-artifacts/console/bulk-<width>-*.png).
  */
-import type { AxeResults } from 'axe-core';
-import { cp, mkdtemp } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_DIST } from '../../api/console';
 import type { Actor } from '../../domain/actors';
-import { signToken } from '../../lib/tokens';
 import { coC, leadB, supervisor, verifier } from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, type ApiStack } from '../support/api';
-import { launchBrowser, screenshot, watchErrors } from '../support/browser';
+import { bearer, startConsoleStack, type ConsoleStack } from '../support/api';
+import { axeViolations, DESKTOP, launchBrowser, PHONE, shot, signedInPage, type Viewport } from '../support/browser';
 import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1440, height: 900 };
-type Size = typeof PHONE;
-
-let stack: ApiStack;
+let stack: ConsoleStack;
 let browser: Browser;
-let base = '';
 const errors: string[] = [];
-const contexts: BrowserContext[] = [];
 
 /** Per screen width: items to urge (the last one withdrawn), and a unit whose items are withdrawn by filter (the first one closed). */
 const items: Record<number, { urge: string[]; unit: string; byFilter: string[] }> = {};
@@ -56,13 +41,7 @@ async function close(id: string, lead: Actor) {
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  // The console as built now, served from a copy: a rebuild while these minutes run does not
-  // take its files away from under the pages.
-  const dist = await mkdtemp(path.join(os.tmpdir(), 'duban-console-'));
-  await cp(CONSOLE_DIST, dist, { recursive: true });
-  stack = await startApiStack(uniqueTaskQueue('console-bulk'), { consoleDist: dist });
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  stack = await startConsoleStack(uniqueTaskQueue('console-bulk'));
 
   for (const [size, unit, lead] of [
     [PHONE, 'unit-b', leadB],
@@ -82,42 +61,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function session(size: Size, at: string): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: size,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    // axe-core is injected as an inline script, which the console's CSP (script-src 'self') would refuse.
-    bypassCSP: true,
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  const seen = watchErrors(page);
-  page.on('close', () => errors.push(...seen));
-  await page.goto(base + at);
-  await page.fill('#token', signToken({ userId: supervisor.userId }, TEST_SECRET));
-  await page.click('form.card button[type="submit"]');
-  await page.waitForSelector('header.top');
-  return page;
-}
-
-/** Waits until the page has drawn what it loads, checks that nothing scrolls sideways, and takes the screenshot. */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await page.waitForFunction("!document.body.textContent.includes('正在加载…')");
-  const width = page.viewportSize()!.width;
-  const scrollWidth = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-  expect.soft(scrollWidth, `${name}: page wider than the screen`).toBeLessThanOrEqual(width);
-  await screenshot(page, `bulk-${width}-${name}`);
-}
-
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = (await page.evaluate('axe.run()')) as AxeResults;
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(' | ')})`);
-}
+const session = (size: Viewport, at: string) =>
+  signedInPage(browser, stack.base + at, supervisor.userId, { viewport: size, errors, axe: true });
 
 const urges = (ids: string[]) => stack.db.itemEvent.count({ where: { itemId: { in: ids }, action: 'urge' } });
 
@@ -137,7 +82,12 @@ describe.each([PHONE, DESKTOP])('bulk actions at %o', (size) => {
       await page.locator(`tr[data-item="${id}"] label.pick-hit`).click({ position: { x: 4, y: 4 } });
     }
     expect(await page.textContent('[data-selected-count]')).toBe('3');
-    await shot(page, 'selected');
+    // The 编号 column cites the 督办编号, the system id only small beside it; the search says what it covers.
+    const numberCell = (await page.textContent(`tr[data-item="${urge[0]}"] [data-item-number]`))!;
+    expect(numberCell).toMatch(/^督〔\d{4}〕\d+号/);
+    expect(await page.textContent(`tr[data-item="${urge[0]}"] [data-item-number] .item-id`)).toBe(urge[0]);
+    expect(await page.getAttribute('input[name="q"]', 'placeholder')).toBe('搜索编号、标题、内容、单位或人员');
+    await shot(page, 'bulk', 'selected');
 
     await page.click('button[data-bulk-open="urge"]');
     await page.fill('#bulk-urge-text', '请于本周五前反馈整改进展');
@@ -149,18 +99,23 @@ describe.each([PHONE, DESKTOP])('bulk actions at %o', (size) => {
     expect(await skipped.getAttribute('data-outcome')).toBe('skipped');
     expect(await skipped.textContent()).toContain('当前状态“已撤销”不能催办');
     expect(await urges(urge)).toBe(0);
-    await shot(page, 'urge-preview');
-    expect(await axeSerious(page)).toEqual([]);
+    await shot(page, 'bulk', 'urge-preview');
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
 
     await page.click('button[data-bulk-run]');
     await page.waitForSelector('[data-bulk-result]');
     expect(await page.textContent('[data-applied]')).toBe('2');
-    expect(await page.textContent('[data-result-skipped]')).toBe('0');
+    // Every previewed item is in the result: the one the preview skipped too, with its reason.
+    expect(await page.textContent('[data-result-skipped]')).toBe('1');
+    expect(await page.locator('[data-bulk-result] .bulk-outcomes tbody tr').count()).toBe(3);
     for (const id of urge.slice(0, 2))
       expect(await page.locator(`.bulk-outcomes tr[data-item="${id}"]`).getAttribute('data-outcome')).toBe('applied');
+    const skippedAfter = page.locator(`[data-bulk-result] .bulk-outcomes tr[data-item="${urge[2]}"]`);
+    expect(await skippedAfter.getAttribute('data-outcome')).toBe('skipped');
+    expect(await skippedAfter.textContent()).toContain('预览时已跳过：当前状态“已撤销”不能催办');
     expect(await urges(urge)).toBe(2);
-    await shot(page, 'urge-result');
-    expect(await axeSerious(page)).toEqual([]);
+    await shot(page, 'bulk', 'urge-result');
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
 
     await page.click('[data-bulk-result] button.primary');
     await page.waitForFunction("document.querySelector('[data-selected-count]')?.textContent === '0'");
@@ -169,7 +124,7 @@ describe.each([PHONE, DESKTOP])('bulk actions at %o', (size) => {
 
   it('对筛选结果操作 批量撤销: the field’s error, then a preview that skips the closed item, then the run', async () => {
     const { unit, byFilter } = items[w]!;
-    await page.goto(`${base}/items?unit=${unit}`);
+    await page.goto(`${stack.base}/items?unit=${unit}`);
     await page.waitForSelector(`[data-pick="${byFilter[2]}"]`);
     await page.check('input[name="bulk-scope"][value="filter"]');
     await page.click('button[data-bulk-open="withdraw"]');
@@ -182,7 +137,7 @@ describe.each([PHONE, DESKTOP])('bulk actions at %o', (size) => {
     expect(await page.locator(`.bulk-outcomes tr[data-item="${byFilter[0]}"]`).textContent()).toContain(
       '当前状态“已销号”不能撤销',
     );
-    await shot(page, 'withdraw-preview');
+    await shot(page, 'bulk', 'withdraw-preview');
 
     await page.click('button[data-bulk-run]');
     await page.waitForSelector('[data-bulk-result]');
@@ -190,7 +145,7 @@ describe.each([PHONE, DESKTOP])('bulk actions at %o', (size) => {
     expect(await page.locator(`.bulk-outcomes tr[data-item="${byFilter[1]}"]`).textContent()).toContain('已撤销');
     // The list below shows them as they are now.
     await page.locator(`table.items tr[data-item="${byFilter[1]}"] .status-withdrawn`).waitFor();
-    await shot(page, 'withdraw-result');
+    await shot(page, 'bulk', 'withdraw-result');
     const rows = await stack.db.item.findMany({ where: { id: { in: byFilter } }, select: { id: true, status: true } });
     const status = Object.fromEntries(rows.map((r) => [r.id, r.status]));
     expect(byFilter.map((id) => status[id])).toEqual(['closed', 'withdrawn', 'withdrawn']);

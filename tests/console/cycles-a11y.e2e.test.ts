@@ -213,6 +213,7 @@ describe.each([PHONE, DESKTOP])('the monitoring pages at %o', (size) => {
     const remind = page.locator('[data-remind="unit-a"]');
     if (!(await remind.isDisabled())) {
       await remind.click();
+      await page.click('[data-remind-confirm]');
       await page.waitForSelector('[data-remind="unit-a"]:has-text("今日已催报")');
     }
     await audit(page, '督查: 报送情况 · 已催报');

@@ -177,8 +177,9 @@ describe('消息: the message centre', () => {
     expect(await newest.locator('.tag.kind').textContent()).toBe('交办通知');
     expect(await newest.locator('.message-title').textContent()).toBe('【交办通知】消息中心：背街小巷路灯不亮');
     expect(await newest.locator('time').textContent()).toBe(shanghaiTime(rows[0]!.createdAt));
+    const { number } = await stack.db.item.findUniqueOrThrow({ where: { id: second }, select: { number: true } });
     expect(await newest.locator('.message-line').textContent()).toBe(
-      `督办事项：消息中心：背街小巷路灯不亮（编号 ${second}）`,
+      `督办事项：消息中心：背街小巷路灯不亮（${number}）`,
     );
     expect(await newest.locator('.message-title a').getAttribute('href')).toBe(`/items/${second}`);
     expect(await page.locator('.messages-page h1 small').textContent()).toBe('未读消息 2 条');

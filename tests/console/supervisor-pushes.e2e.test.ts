@@ -5,40 +5,23 @@
  * each once, with the units and the old and new values by name. Touch targets of the new forms
  * are at least 44 px, axe-core finds nothing serious, nothing scrolls sideways.
  */
-import type { AxeResults } from 'axe-core';
-import { cp, mkdtemp } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_DIST } from '../../api/console';
 import { shanghaiDate } from '../../domain/calendar';
-import { signToken } from '../../lib/tokens';
 import { supervisor } from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, type ApiStack } from '../support/api';
-import { launchBrowser, screenshot, watchErrors } from '../support/browser';
+import { bearer, startConsoleStack, type ConsoleStack } from '../support/api';
+import { axeViolations, launchBrowser, PHONE, screenshot, signedInPage, smallTargets } from '../support/browser';
 import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PHONE = { width: 390, height: 844 };
-
-let stack: ApiStack;
+let stack: ConsoleStack;
 let browser: Browser;
-let base = '';
 let itemId = '';
 const errors: string[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  // The console as built now, served from a copy: a rebuild meanwhile does not take its files away.
-  const dist = await mkdtemp(path.join(os.tmpdir(), 'duban-console-'));
-  await cp(CONSOLE_DIST, dist, { recursive: true });
-  stack = await startApiStack(uniqueTaskQueue('console-pushes'), { consoleDist: dist });
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  stack = await startConsoleStack(uniqueTaskQueue('console-pushes'));
   const res = await stack.app.inject({
     method: 'POST',
     url: '/api/items',
@@ -55,38 +38,20 @@ afterAll(async () => {
   expect(errors).toEqual([]);
 });
 
-async function session(): Promise<Page> {
-  const context = await browser.newContext({
+const session = () =>
+  signedInPage(browser, `${stack.base}/items/${itemId}`, supervisor.userId, {
     viewport: PHONE,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    bypassCSP: true,
+    errors,
+    axe: true,
+    ready: '.item-page',
   });
-  const page = await context.newPage();
-  const seen = watchErrors(page);
-  page.on('close', () => errors.push(...seen));
-  await page.goto(`${base}/items/${itemId}`);
-  await page.fill('#token', signToken({ userId: supervisor.userId }, TEST_SECRET));
-  await page.click('form.card button[type="submit"]');
-  await page.waitForSelector('.item-page');
-  return page;
-}
 
 /** Controls of the open form under 44 px, and axe-core's serious findings, and whether the page scrolls sideways. */
 async function check(page: Page, action: string): Promise<void> {
-  // Run in the page as text: this file is compiled without the DOM's types.
-  const small =
-    (await page.evaluate(`[...document.querySelectorAll('form.action-form[data-action="${action}"] :is(button, select, textarea, input:not([type="checkbox"]):not([type="hidden"]), label.check)')]
-    .map((el) => [el.outerHTML.slice(0, 60), el.getBoundingClientRect()])
-    .filter(([, r]) => r.height < 44 || r.width < 44)
-    .map(([h, r]) => h + ' ' + Math.round(r.width) + '×' + Math.round(r.height))`)) as string[];
-  expect(small, `${action}: controls under 44 px`).toEqual([]);
-  await page.addScriptTag({ path: AXE });
-  const result = (await page.evaluate('axe.run()')) as AxeResults;
-  expect(
-    result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
-    `${action}: axe-core`,
-  ).toEqual([]);
+  const form = `form.action-form[data-action="${action}"]`;
+  const controls = `${form} :is(button, select, textarea, input:not([type="checkbox"]):not([type="hidden"]), label.check)`;
+  expect(await smallTargets(page, controls), `${action}: controls under 44 px`).toEqual([]);
+  expect(await axeViolations(page, { seriousOnly: true }), `${action}: axe-core`).toEqual([]);
   expect((await page.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(PHONE.width);
   await screenshot(page, `pushes-390-${action}`);
 }
@@ -120,6 +85,8 @@ describe('the supervisor pushes an item still 待签收, on a phone', () => {
 
     await page.click('button[data-open-action="recordInterview"]');
     const interview = page.locator('form.action-form[data-action="recordInterview"]');
+    // A 约谈 has happened: the picker offers no day after today.
+    expect(await interview.locator('input[name="heldOn"]').getAttribute('max')).toBe(shanghaiDate(Date.now()));
     await interview.locator('input[name="heldOn"]').fill(shanghaiDate(Date.now()));
     await interview.locator('textarea[name="attendees"]').fill('王督查；市民政局局长');
     await interview.locator('textarea[name="summary"]').fill('听取未签收原因');
@@ -140,6 +107,30 @@ describe('the supervisor pushes an item still 待签收, on a phone', () => {
     expect(await edited.locator('[data-change]').count()).toBe(1);
     expect(await edited.textContent()).toContain('标题：由“背街小巷路灯不亮”改为“背街小巷路灯不亮（含公园周边）”');
     expect(await page.textContent('.item-page h1')).toContain('背街小巷路灯不亮（含公园周边）');
+
+    // The breadcrumb and the two ledger downloads are tap targets, and the downloads stand apart.
+    expect(await smallTargets(page, '.crumbs a, .ledger-links button')).toEqual([]);
+    const ledger = page.locator('.ledger-links button');
+    expect(await ledger.count()).toBe(2);
+    const [csv, xlsx] = [(await ledger.nth(0).boundingBox())!, (await ledger.nth(1).boundingBox())!];
+    expect(xlsx.x >= csv.x + csv.width + 8 || xlsx.y >= csv.y + csv.height).toBe(true);
     await page.close();
   }, 120_000);
+
+  it('names who replaced a deadline by name, not by user id', async () => {
+    const later = new Date(Date.parse(DUE) + 14 * 86_400_000).toISOString().slice(0, 10);
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: `/api/items/${itemId}/edit`,
+      headers: bearer(supervisor),
+      payload: { dueDate: later },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const page = await session();
+    await page.waitForSelector('[data-deadline-history]');
+    const history = (await page.textContent('[data-deadline-history]'))!;
+    expect(history).toContain(`办理人 ${supervisor.name}`);
+    expect(history).not.toContain(supervisor.userId);
+    await page.close();
+  }, 60_000);
 });

@@ -8,34 +8,38 @@
  * of every unit not reported, the list shown before anything is sent. Screenshots under
  * test-artifacts/console.
  */
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_DIST } from '../../api/console';
-import { shanghaiDate } from '../../domain/calendar';
+import { addDays, shanghaiDate } from '../../domain/calendar';
 import { periodFor } from '../../domain/monitoring';
-import { bulletinTitle } from '../../domain/monitoring-words';
-import { signToken } from '../../lib/tokens';
-import { ROOT } from '../../lib/root';
-import { planScheduleId } from '../../workflows/client/schedules';
+import { bulletinTitle, periodWords, publishedWords } from '../../domain/monitoring-words';
 import { coC, leadB, leader, supervisor } from '../support/actors';
-import { bearer, startApiStack, TEST_SECRET, type ApiStack } from '../support/api';
+import { bearer, startConsoleStack, type ConsoleStack } from '../support/api';
+import {
+  axeViolations,
+  DESKTOP,
+  launchBrowser,
+  newPage,
+  screenshot,
+  SCREENSHOTS,
+  signIn,
+  smallTargets,
+  type Viewport,
+} from '../support/browser';
 import { DUE } from '../support/dates';
-import { launchBrowser, screenshot, SCREENSHOTS, watchErrors } from '../support/browser';
+import { deletePlanSchedules, SAMPLE_INDICATORS, waitForCycle } from '../support/monitoring';
+import { pdfText } from '../support/pdf';
 import { uniqueTaskQueue } from '../support/stack';
-import { waitFor } from '../support/wait';
 
 const PLAN = 'wall-plan';
 const LIVE_PLAN = 'wall-live';
 const { period, year } = periodFor(shanghaiDate(Date.now()), 'monthly');
 const CYCLE = `${PLAN}-${period}`;
 
-let stack: ApiStack;
+let stack: ConsoleStack;
 let browser: Browser;
-let base = '';
 const errors: string[] = [];
 
 async function api(actor: { userId: string }, method: 'GET' | 'POST', url: string, payload?: object) {
@@ -49,33 +53,30 @@ const newItem = (title: string, leadUnitId: string) =>
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  // The console as built now, served from a copy: a rebuild while this runs does not take its files away.
-  const dist = await mkdtemp(path.join(os.tmpdir(), 'duban-console-'));
-  await cp(CONSOLE_DIST, dist, { recursive: true });
-  stack = await startApiStack(uniqueTaskQueue('console-wall'), { consoleDist: dist });
+  stack = await startConsoleStack(uniqueTaskQueue('console-wall'));
   for (const [title, unit] of [
     ['老旧小区消防通道整改', 'unit-a'],
     ['农贸市场环境整治', 'unit-b'],
     ['背街小巷路灯修复', 'unit-c'],
   ] as Array<[string, string]>)
     await newItem(title, unit);
+  // One overdue (entered late, its deadline passed): the wall's 超期事项最多的单位 table has a row.
+  await api(supervisor, 'POST', '/api/items', {
+    title: '河道清淤整治',
+    leadUnitId: 'unit-a',
+    dueDate: addDays(shanghaiDate(Date.now()), -3),
+    backdated: true,
+    openedOn: addDays(shanghaiDate(Date.now()), -40),
+  });
   // A published 晾晒: 市财政局 reported (one green, one red), 市民政局 did not.
   await api(supervisor, 'POST', '/api/plans', {
     id: PLAN,
     year,
     title: '社会建设指标监测',
-    indicators: [
-      { code: 'F1', name: '一般公共预算收入增幅', ownerUnitId: 'unit-b', measure: '%', baseline: 2, target: 8 },
-      { code: 'F2', name: '政府性基金收入', ownerUnitId: 'unit-b', measure: '亿元', baseline: 100, target: 130 },
-      { code: 'M1', name: '城乡低保按时发放率', ownerUnitId: 'unit-a', measure: '%', baseline: 90, target: 100 },
-      { code: 'P1', name: '刑事案件破案率', ownerUnitId: 'unit-c', measure: '%', baseline: 50, target: 90 },
-    ],
+    indicators: [SAMPLE_INDICATORS.F1, SAMPLE_INDICATORS.F2, SAMPLE_INDICATORS.M1, SAMPLE_INDICATORS.P1],
   });
   await api(supervisor, 'POST', `/api/plans/${PLAN}/cycles`, {});
-  await waitFor(async () => {
-    const c = await stack.db.cycle.findUnique({ where: { id: CYCLE } });
-    return c?.status === 'collecting' && c.workflowId ? c : null;
-  });
+  await waitForCycle(stack.db, CYCLE, 'collecting');
   await api(leadB, 'POST', `/api/cycles/${CYCLE}/values`, {
     values: [
       { code: 'F1', value: 7.5, note: '' },
@@ -88,37 +89,20 @@ beforeAll(async () => {
     attachments: [],
   });
   await api(supervisor, 'POST', `/api/cycles/${CYCLE}/publish`, {});
-  await waitFor(async () => {
-    const c = await stack.db.cycle.findUnique({ where: { id: CYCLE } });
-    return c?.status === 'published' ? c : null;
-  }, 60_000);
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  await waitForCycle(stack.db, CYCLE, 'published', 60_000);
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  for (const plan of [PLAN, LIVE_PLAN])
-    await stack?.t.client.schedule
-      .getHandle(planScheduleId(plan))
-      .delete()
-      .catch(() => {});
+  await deletePlanSchedules(stack?.t.client, [PLAN, LIVE_PLAN]);
   await stack?.close();
 });
 
-async function session(userId: string, viewport: { width: number; height: number }, at: string): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  const seen = watchErrors(page);
-  page.on('close', () => {
-    errors.push(...seen);
-    context.close().catch(() => {});
-  });
+async function session(userId: string, viewport: Viewport, at: string, axe = false): Promise<Page> {
+  const page = await newPage(browser, { viewport, errors, axe });
   // The page's timers under the test's hand: the wall's one-minute refresh is run forward, not waited for.
   await page.clock.install();
-  await page.goto(base + at);
-  await page.fill('#token', signToken({ userId }, TEST_SECRET));
-  await page.click('form.card button[type="submit"]');
+  await signIn(page, stack.base + at, userId);
   return page;
 }
 
@@ -153,12 +137,18 @@ async function shown(page: Page): Promise<Record<string, string>> {
 
 describe('the wall screen (大屏)', () => {
   it('shows the dashboard’s figures on one 1920 × 1080 screen and refreshes itself every minute', async () => {
-    const page = await session(supervisor.userId, { width: 1920, height: 1080 }, '/dashboard');
+    const page = await session(supervisor.userId, { width: 1920, height: 1080 }, '/dashboard', true);
     await page.waitForSelector('.dashboard[data-loaded="true"]');
     await page.click('a[href="/wall"]');
     await page.waitForSelector('.wall[data-loaded] [data-wall="open"]');
     await page.waitForSelector('.wall .chart canvas');
     expect(await page.locator('header.top').count()).toBe(0);
+    // The overdue units' table on the dark wall, every text legible (it was near-white on white).
+    await page.waitForSelector('[data-wall-overdue] tbody tr');
+    expect(await axeViolations(page, { within: '.wall' })).toEqual([]);
+    expect(
+      await page.evaluate(`getComputedStyle(document.querySelector('[data-wall-overdue] td')).backgroundColor`),
+    ).toBe('rgba(0, 0, 0, 0)');
 
     const dash = (await api(supervisor, 'GET', '/api/dashboard')) as DashboardBody;
     // The three items opened here and those the 晾晒 opened for its red indicators.
@@ -199,36 +189,15 @@ describe('the wall screen (大屏)', () => {
   }, 120_000);
 });
 
-/** The text of every page of a PDF, read with pdfjs (with the CJK character maps). */
-async function pdfText(data: Buffer): Promise<string> {
-  // pdfjs 6 expects Promise.withResolvers (Node 22); given here for an older Node.
-  const P = Promise as unknown as { withResolvers?: () => unknown };
-  P.withResolvers ??= () => {
-    let resolve: unknown, reject: unknown;
-    const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
-    return { promise, resolve, reject };
-  };
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const pdfjs = path.join(ROOT, 'node_modules', 'pdfjs-dist');
-  const doc = await getDocument({
-    data: new Uint8Array(data),
-    cMapUrl: `${pdfjs}/cmaps/`,
-    cMapPacked: true,
-    standardFontDataUrl: `${pdfjs}/standard_fonts/`,
-  }).promise;
-  const pages: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    pages.push(content.items.map((i) => ('str' in i ? i.str : '')).join(''));
-  }
-  await doc.cleanup();
-  return pages.join('\n');
-}
-
 describe('the 晾晒通报 printed, and the supervisor’s buttons', () => {
   it('prints its title, summary and ranking on A4 without navigation or buttons', async () => {
-    const page = await session(leader.userId, { width: 1440, height: 900 }, `/cycles/${CYCLE}`);
+    const page = await session(leader.userId, DESKTOP, `/cycles/${CYCLE}`);
     await page.waitForSelector('.board-indicators [data-indicator="F1"]');
+    // Its header names the plan and the period in words.
+    const published = await stack.db.cycle.findUniqueOrThrow({ where: { id: CYCLE } });
+    const heading = (await page.locator('main h1').textContent()) ?? '';
+    expect(heading).toContain(`社会建设指标监测 · ${periodWords(period)}`);
+    expect(heading).toContain(publishedWords(period, shanghaiDate(published.publishedAt!.getTime())));
     // The board in words: percentages of 时序进度, no bare ratios.
     const pace = (await page.locator('.ranking .pace').allTextContents()).join(' ');
     expect(pace).toMatch(/进度 \d+%（(超出|落后)时序进度 \d+ 个百分点|与时序进度持平）/);
@@ -270,28 +239,42 @@ describe('the 晾晒通报 printed, and the supervisor’s buttons', () => {
       year,
       title: '民生实事监测',
       indicators: [
-        { code: 'L1', name: '城乡低保按时发放率', ownerUnitId: 'unit-a', measure: '%', baseline: 90, target: 100 },
-        { code: 'L2', name: '刑事案件破案率', ownerUnitId: 'unit-c', measure: '%', baseline: 50, target: 90 },
+        { ...SAMPLE_INDICATORS.M1, code: 'L1' },
+        { ...SAMPLE_INDICATORS.P1, code: 'L2' },
       ],
     });
-    const page = await session(supervisor.userId, { width: 1440, height: 900 }, '/cycles');
-    page.on('dialog', (d) => void d.accept().catch(() => {}));
-    await page.click(`[data-start-cycle="${LIVE_PLAN}"]`);
-    await page.waitForSelector(`.start-cycle [role="status"]:has-text("已开启 ${period} 监测周期")`);
-    const live = await waitFor(async () => {
-      const c = await stack.db.cycle.findUnique({ where: { id: `${LIVE_PLAN}-${period}` } });
-      return c?.status === 'collecting' && c.workflowId ? c : null;
+    const page = await session(supervisor.userId, DESKTOP, '/cycles');
+    const asked: string[] = [];
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept().catch(() => {});
     });
+    await page.click(`[data-start-cycle="${LIVE_PLAN}"]`);
+    await page.waitForSelector(`.start-cycle [role="status"]:has-text("已开启 ${periodWords(period)} 监测周期")`);
+    // The confirm named the period and the reporting deadline.
+    expect(asked[0]).toContain(`民生实事监测”${periodWords(period)}监测周期`);
+    expect(asked[0]).toContain('报送截止为开启后第 5 个工作日');
+    const live = await waitForCycle(stack.db, `${LIVE_PLAN}-${period}`, 'collecting');
+    // Listed under its plan without a reload.
+    await page.waitForSelector(`.card table a[href="/cycles/${live.id}"]:has-text("${periodWords(period)}")`);
     // Again: the open cycle is answered, no second one.
     await page.click(`[data-start-cycle="${LIVE_PLAN}"]`);
-    await page.waitForSelector(`.start-cycle [role="status"]:has-text("${period} 监测周期已开启过，未重复开启")`);
+    await page.waitForSelector(
+      `.start-cycle [role="status"]:has-text("${periodWords(period)} 监测周期已开启过，未重复开启")`,
+    );
     expect(await stack.db.cycle.count({ where: { planId: LIVE_PLAN } })).toBe(1);
 
-    await page.goto(`${base}/cycles/${live.id}`);
+    await page.goto(`${stack.base}/cycles/${live.id}`);
     await page.waitForSelector('[data-reporting-summary]');
     expect(await page.locator('[data-reporting-summary]').textContent()).toBe(
       '报送进度：应报送数据的 2 个单位中，0 个已报齐，2 个未报齐（市民政局、市公安局）。',
     );
+    // 催报 of one unit asks first too, naming it and what it owes.
+    await page.click('[data-remind="unit-a"]');
+    expect(await page.locator('[data-remind-preview] li').allTextContents()).toEqual([
+      '市民政局：未报送 城乡低保按时发放率',
+    ]);
+    await page.click('[data-remind-cancel]');
     await page.click('[data-remind-all]');
     const preview = await page.locator('[data-remind-preview] li').allTextContents();
     expect(preview).toEqual(['市民政局：未报送 城乡低保按时发放率', '市公安局：未报送 刑事案件破案率']);
@@ -302,6 +285,17 @@ describe('the 晾晒通报 printed, and the supervisor’s buttons', () => {
     expect(urged.map((n) => n.unitIds[0]).sort()).toEqual(['unit-a', 'unit-c']);
     await page.close();
   }, 120_000);
+
+  it('at 390 px, the dashboard’s 大屏展示 and the board’s 查看 are tap targets (44 px)', async () => {
+    const page = await session(supervisor.userId, { width: 390, height: 844 }, '/dashboard');
+    await page.waitForSelector('.dashboard[data-loaded="true"] a[href="/wall"]');
+    expect(await smallTargets(page, '.wall-link a')).toEqual([]);
+    await page.goto(`${stack.base}/cycles/${CYCLE}`);
+    await page.waitForSelector('.board-indicators [data-indicator="F1"]');
+    expect(await page.locator('.board-indicators a[href^="/items/"]').count()).toBeGreaterThan(0);
+    expect(await smallTargets(page, '.board-indicators a[href^="/items/"]')).toEqual([]);
+    await page.close();
+  }, 60_000);
 
   it('logged no errors in the pages', () => {
     expect(errors).toEqual([]);

@@ -123,6 +123,10 @@ describe('the deadline timeline (pure)', () => {
       text: '约谈提醒（已发牵头单位负责人，已报督查室）',
     });
     expect(rung('closure-accountability', 2)).toMatchObject({ status: 'pending', day: '2026-11-27' });
+    // Only a rung that fired was sent: one still to come will be, one replaced never was.
+    expect(rung('closure-accountability', 2).text).toBe('建议通报问责（将报督查室、领导）');
+    expect(rung('closure-red', 1).text).not.toContain('已发');
+    expect(rung('closure-red', 1).recipients).toMatch(/^未发送/);
     // The progress reports' rungs sit on the rectification bar.
     expect(closure!.rungs.some((r) => r.step === 'progress')).toBe(true);
 
@@ -132,6 +136,8 @@ describe('the deadline timeline (pure)', () => {
     expect(t.light?.reason?.since).toBe('2026-11-18');
     expect(t.light?.sentence).toContain('为什么是红灯：办结销号期限 2026-11-13 已过 3 个工作日仍未办结');
     expect(t.light?.sentence).toContain('“办结销号期限后第 3 个工作日 → 红灯预警”');
+    expect(t.light?.sentence).toContain('依据默认期限规则（第 1 版）');
+    expect(t.light?.sentence).not.toContain('default');
     expect(t.light?.sentence).toContain('自 2026-11-18 起为红灯');
     expect(t.light?.sentence).toContain('办结时限已过 6 个工作日');
     expect(t.closed).toBeNull();
@@ -216,6 +222,16 @@ describe('the deadline timeline (pure)', () => {
     // No co-units on the item: the rungs' co_units target reached no one and is not named.
     const remind = t.bars.flatMap((b) => b.rungs).find((r) => r.key === 'closure-remind')!;
     expect(remind.text).toBe('到期提醒（已发牵头单位承办人）');
+
+    // The same rungs marked as a backdated import's: never sent, and the sentence says so.
+    let b = startDeadlines(DEFAULT_POLICY, cal, now, '2026-10-30');
+    for (const due of pendingRungs(b, cal).filter((r) => r.fireAt <= now))
+      b = fireRung(b, due, now, false, true).deadlines;
+    const backdated = deadlineTimeline(item(b, { status: 'assigned' }), cal, '2026-11-09', []);
+    expect(backdated.light?.reason?.rung).toMatchObject({ key: 'closure-red', status: 'not_applicable' });
+    expect(backdated.light?.sentence).toContain('（补录前已过期，未发送）。');
+    expect(backdated.light?.sentence).not.toContain('已发');
+    expect(backdated.light?.sentence).not.toContain('已报');
   });
 
   it('words automatic steps as what they were and to whom', () => {

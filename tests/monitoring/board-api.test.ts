@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shanghaiDate } from '../../domain/calendar';
 import { periodFor } from '../../domain/monitoring';
 import { bulletinTitle } from '../../domain/monitoring-words';
-import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
+import { closureRateIndicator, deletePlanSchedules, reportedValue, waitForCycle } from '../support/monitoring';
 import { uniqueTaskQueue } from '../support/stack';
-import { waitFor } from '../support/wait';
 
 const PLAN = 'board-plan';
 const { period, year } = periodFor(shanghaiDate(Date.now()), 'monthly');
@@ -25,10 +24,7 @@ beforeAll(async () => {
   stack = await startApiStack(uniqueTaskQueue('board'));
 }, 60_000);
 afterAll(async () => {
-  await stack?.t.client.schedule
-    .getHandle(planScheduleId(PLAN))
-    .delete()
-    .catch(() => {});
+  await deletePlanSchedules(stack?.t.client, [PLAN]);
   await stack?.close();
 });
 
@@ -73,31 +69,12 @@ describe('the 晾晒 board', () => {
         { code: 'C1', name: '刑事案件破案率', ownerUnitId: 'unit-c', baseline: 0, target: 100 },
         { code: 'X2', name: '义务教育巩固率', ownerUnitId: 'unit-x', baseline: 0, target: 100 },
         // Derived: owed by nobody, not part of 报齐.
-        {
-          code: 'X1',
-          name: '督办事项按期办结率',
-          ownerUnitId: 'unit-x',
-          baseline: 0,
-          target: 100,
-          source: 'closure_rate',
-        },
+        closureRateIndicator('X1', 'unit-x', 0, 100),
       ],
     });
     expect(plan.statusCode, plan.body).toBe(201);
     // 市财政局 reported before the cycle opened (as in the demo): it is asked nothing, and has reported.
-    await stack.db.indicatorValue.create({
-      data: {
-        planId: PLAN,
-        code: 'B1',
-        period,
-        value: 95,
-        note: '',
-        attachments: [],
-        source: 'report',
-        submittedBy: p.leadB.userId,
-        submittedAt: new Date(),
-      },
-    });
+    await reportedValue(stack.db, { planId: PLAN, code: 'B1', period, value: 95, submittedBy: p.leadB.userId });
 
     // A unit's handler may not open a cycle; the supervisor's two clicks at once open one.
     expect((await post(`/api/plans/${PLAN}/cycles`, {}, p.leadA)).statusCode).toBe(403);
@@ -109,10 +86,7 @@ describe('the 晾晒 board', () => {
     expect(two.statusCode, two.body).toBe(202);
     expect(one.json()).toMatchObject({ cycleId: CYCLE, period });
     expect(two.json().workflowId).toBe(one.json().workflowId);
-    const opened = await waitFor(async () => {
-      const c = await stack.db.cycle.findUnique({ where: { id: CYCLE } });
-      return c?.status === 'collecting' && c.workflowId ? c : null;
-    });
+    const opened = await waitForCycle(stack.db, CYCLE, 'collecting');
     expect(opened.workflowId).toBe(one.json().workflowId);
     // Asked again once open: answered, not opened twice.
     const again = await post(`/api/plans/${PLAN}/cycles`, {});
@@ -166,10 +140,7 @@ describe('the 晾晒 board', () => {
     // 提前晾晒: the cycle's workflow closes reporting and publishes now.
     expect((await post(`/api/cycles/${CYCLE}/publish`, {}, p.leadA)).statusCode).toBe(403);
     expect((await post(`/api/cycles/${CYCLE}/publish`, {})).statusCode).toBe(202);
-    await waitFor(async () => {
-      const c = await stack.db.cycle.findUnique({ where: { id: CYCLE } });
-      return c?.status === 'published' ? c : null;
-    }, 60_000);
+    await waitForCycle(stack.db, CYCLE, 'published', 60_000);
     expect((await post(`/api/cycles/${CYCLE}/values`, { values: [{ code: 'C1', value: 1 }] }, p.coC)).statusCode).toBe(
       409,
     );
@@ -180,6 +151,8 @@ describe('the 晾晒 board', () => {
     expect(res.statusCode, res.body).toBe(200);
     const b = res.json();
     expect(b.title).toBe(bulletinTitle(period));
+    // The period in words (2026年10月 / 2026年第三季度), not a month's number as 第N期.
+    expect(b.title).toMatch(/^关于\d{4}年(\d{1,2}月|第[一二三四]季度)重点工作晾晒情况的通报$/);
     expect(b.summary).toContain('应报送数据的 4 个单位中，2 个已报齐，2 个未报齐：市民政局、市公安局。');
     expect(b.summary.join('')).not.toMatch(/\d\.\d{4}/);
     const bureaus = b.groups.find((g: { group: string }) => g.group === 'bureau');
@@ -259,5 +232,23 @@ describe('the 晾晒 board', () => {
     // The workflow ends having opened an item per red indicator (and leaves nothing running behind).
     const outcome = await stack.t.client.workflow.getHandle(opened.workflowId!).result();
     expect(outcome).toMatchObject({ cycleId: CYCLE, reds: 4, itemsOpened: 4 });
+    // The 通报's 督办事项, the items opened: each by its 督办编号 and title, never its system id.
+    const wb2 = new ExcelJS.Workbook();
+    await wb2.xlsx.load(
+      (await get(`/api/cycles/${CYCLE}/bulletin.xlsx`, p.leader)).rawPayload as unknown as ArrayBuffer,
+    );
+    const cited: string[] = [];
+    wb2.getWorksheet('红灯指标')!.eachRow((row, n) => n > 3 && cited.push(String(row.getCell(4).value)));
+    // Read again: the 通报 above was read before the items were opened.
+    const after = (await get(`/api/cycles/${CYCLE}/bulletin`, p.leader)).json();
+    const redItems = await stack.db.item.findMany({
+      where: {
+        id: {
+          in: after.reds.flatMap((u: { indicators: Array<{ itemId: string }> }) => u.indicators.map((i) => i.itemId)),
+        },
+      },
+    });
+    expect(redItems).toHaveLength(4);
+    expect(cited.sort()).toEqual(redItems.map((i) => `${i.number} ${i.title}`).sort());
   }, 180_000);
 });

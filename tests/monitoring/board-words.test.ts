@@ -13,6 +13,7 @@ import {
   paceWords,
   percentText,
   periodWords,
+  publishedWords,
 } from '../../domain/monitoring-words';
 
 describe('a score in words', () => {
@@ -61,8 +62,12 @@ describe('lights in words', () => {
   it('names the period and numbers the 通报 by it', () => {
     expect(periodWords('2026-10')).toBe('2026年10月');
     expect(periodWords('2026-Q3')).toBe('2026年第三季度');
-    expect(bulletinTitle('2026-10')).toBe('关于2026年第10期重点工作晾晒情况的通报');
-    expect(bulletinTitle('2026-Q2')).toBe('关于2026年第2期重点工作晾晒情况的通报');
+    expect(periodWords('2026')).toBe('2026年');
+    expect(bulletinTitle('2026-10')).toBe('关于2026年10月重点工作晾晒情况的通报');
+    expect(bulletinTitle('2026-Q3')).toBe('关于2026年第三季度重点工作晾晒情况的通报');
+    expect(bulletinTitle('2026')).toBe('关于2026年重点工作晾晒情况的通报');
+    expect(publishedWords('2026-10', '2026-11-05')).toBe('2026年10月晾晒，已于 11月5日 发布');
+    expect(publishedWords('2026-Q3', null)).toBe('2026年第三季度晾晒');
   });
 });
 

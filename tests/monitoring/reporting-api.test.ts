@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actors';
 import { shanghaiDate } from '../../domain/calendar';
 import { elapsedShare, evaluate, periodEnd, type Indicator } from '../../domain/monitoring';
-import { planScheduleId } from '../../workflows/client/schedules';
 import * as p from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { DUE } from '../support/dates';
 import { multipart, pdf } from '../support/files';
+import { closureRateIndicator, deletePlanSchedules, reportedValue } from '../support/monitoring';
 import { uniqueTaskQueue } from '../support/stack';
 
 let stack: ApiStack;
@@ -37,14 +37,7 @@ beforeAll(async () => {
         direction: 'lower',
       },
       { code: 'R3', name: '低保按时发放率', ownerUnitId: 'unit-b', measure: '%', baseline: 90, target: 100 },
-      {
-        code: 'R4',
-        name: '督办事项按期办结率',
-        ownerUnitId: 'unit-a',
-        baseline: 80,
-        target: 95,
-        source: 'closure_rate',
-      },
+      closureRateIndicator('R4', 'unit-a', 80, 95),
     ],
   });
   expect(res.statusCode, res.body).toBe(201);
@@ -63,25 +56,10 @@ beforeAll(async () => {
     ['2026-08', 4.1],
     ['2026-09', 5.2],
   ] as const)
-    await stack.db.indicatorValue.create({
-      data: {
-        planId: PLAN,
-        code: 'R1',
-        period,
-        value,
-        note: '',
-        attachments: [],
-        source: 'report',
-        submittedBy: p.leadA.userId,
-        submittedAt: new Date(),
-      },
-    });
+    await reportedValue(stack.db, { planId: PLAN, code: 'R1', period, value, submittedBy: p.leadA.userId });
 }, 60_000);
 afterAll(async () => {
-  await stack?.t.client.schedule
-    .getHandle(planScheduleId(PLAN))
-    .delete()
-    .catch(() => {});
+  await deletePlanSchedules(stack?.t.client, [PLAN]);
   await stack?.close();
 });
 

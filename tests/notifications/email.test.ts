@@ -145,6 +145,10 @@ describe('notifications by email through a real SMTP server', () => {
     expect(mail.subject).toBe('【交办通知】老旧小区消防通道堵塞整改');
     expect(mail.from?.text).toContain('督查督办系统');
     expect(mail.text).toContain('张经办：');
+    // The item is named by its 督办编号 as the database gave it, not by its id.
+    const { number } = await db.item.findUniqueOrThrow({ where: { id: item.id }, select: { number: true } });
+    expect(mail.text).toContain(`督办事项：老旧小区消防通道堵塞整改（${number}）`);
+    expect(mail.html).toContain(`<p>督办事项：老旧小区消防通道堵塞整改（${number}）</p>`);
     expect(mail.text).toContain('责任单位：市民政局');
     expect(mail.text).toMatch(new RegExp(`办理期限：${DUE}（(剩余 \\d+ 个工作日|今日到期|已逾期 \\d+ 个工作日)）`));
     expect(mail.text).toContain(`https://duban.example.gov.cn/items/${item.id}`);
@@ -311,6 +315,8 @@ describe('notifications by email through a real SMTP server', () => {
     ).json();
     const notice = mine.notifications.find((n: { subject: string }) => n.subject === '【退回整改通知】垃圾分类不到位');
     expect(notice).toMatchObject({ kindLabel: '退回整改通知', status: 'sent', readAt: null });
+    const { number } = await db.item.findUniqueOrThrow({ where: { id: item.id }, select: { number: true } });
+    expect(notice.text).toContain(`督办事项：垃圾分类不到位（${number}）`);
     const read = await app.inject({
       method: 'POST',
       url: `/api/notifications/${notice.id}/read`,

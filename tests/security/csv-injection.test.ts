@@ -57,9 +57,21 @@ describe('csvCell: one cell of every CSV the product writes', () => {
       ],
       rungs: [],
       coUnits: [{ unitId: '+unit', state: 'pending', deadline: '2026-04-01' }],
+      urges: [
+        { at: '2026-03-03T02:00:00.000Z', by: 'u1', byName: '=督查员', text: '=HYPERLINK("x")', unitIds: ['-u'] },
+      ],
+      interviews: [],
       days: [],
     } as unknown as Ledger;
     const rows = parseCsv(ledgerCsv(ledger));
+    expect(rows.find((r) => r[0] === 'urge')).toEqual([
+      'urge',
+      '2026-03-03',
+      '',
+      `'=HYPERLINK("x")`,
+      "'-u",
+      "'=督查员",
+    ]);
     expect(rows.find((r) => r[0] === 'extension')).toEqual([
       'extension',
       '2026-03-01',

@@ -1,9 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { InjectOptions, Response as LightMyRequestResponse } from 'light-my-request';
 import { buildApp, type App, type AppOptions } from '../../api/app';
+import { CONSOLE_DIST } from '../../api/console';
 import { apiServices, appOptions } from '../../app/compose';
 import { contractChecker, type OpenApiDoc } from './contract';
 import type { Config } from '../../lib/config';
@@ -104,6 +107,20 @@ export async function testApp(
   );
 }
 
+/**
+ * 市住房和城乡建设局（市人防办） (unit-zj), added by the administrator through the API: a unit whose
+ * name has full-width brackets, as offices write it (and a spreadsheet may give with half-width ones).
+ */
+export async function addBracketedUnit(app: App): Promise<void> {
+  const unit = await app.inject({
+    method: 'PUT',
+    url: '/api/units/unit-zj',
+    headers: bearer(people.admin),
+    payload: { name: '市住房和城乡建设局（市人防办）', parentId: 'city', kind: 'bureau' },
+  });
+  expect(unit.statusCode, unit.body).toBe(200);
+}
+
 /** A small unit tree: the city, its supervision office and bureaus, one district with two offices under it. */
 export async function seedUnits(db: Db): Promise<void> {
   await db.unit.createMany({
@@ -194,4 +211,18 @@ export async function startApiStack(taskQueue: string, extra: Partial<AppOptions
       await t.close();
     },
   };
+}
+
+export type ConsoleStack = ApiStack & { base: string };
+
+/**
+ * startApiStack serving the console on a free local port (`base` is its address), from a copy of
+ * console/dist as built now: a rebuild while the tests run does not take its files away from under the pages.
+ */
+export async function startConsoleStack(taskQueue: string, extra: Partial<AppOptions> = {}): Promise<ConsoleStack> {
+  const dist = await mkdtemp(path.join(os.tmpdir(), 'duban-console-'));
+  await cp(CONSOLE_DIST, dist, { recursive: true });
+  const stack = await startApiStack(taskQueue, { consoleDist: dist, ...extra });
+  await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  return { ...stack, base: `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}` };
 }

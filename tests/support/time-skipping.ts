@@ -1,13 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { workerOptions } from '../../app/compose';
 import type { Config, ConfigEnv } from '../../lib/config';
 import type { Db } from '../../lib/db';
 import { createWorker } from '../../worker/create';
 import { testConfig } from './config';
-import { workflowBundle } from './stack';
+import { timeSkippingEnv } from '../../dev/time-skipping';
+import { freshDatabase, workflowBundle } from './stack';
 
-export { timeSkippingEnv } from '../../dev/time-skipping';
+export { timeSkippingEnv };
 
 /**
  * The tests' config for the time-skipping server: its namespace, no payload encryption (its client
@@ -34,4 +36,21 @@ export async function timeSkippingWorker(env: TestWorkflowEnvironment, db: Db, t
       workflowBundle: await workflowBundle(),
     }),
   );
+}
+
+/**
+ * The time-skipping server and a fresh database for the test file that calls this (at its top
+ * level): started before its tests, which read `env` and `db`, and torn down after them.
+ */
+export function timeSkippingFile(): { env: TestWorkflowEnvironment; db: Db } {
+  const file = {} as { env: TestWorkflowEnvironment; db: Db };
+  beforeAll(async () => {
+    file.env = await timeSkippingEnv();
+    file.db = (await freshDatabase()).db;
+  });
+  afterAll(async () => {
+    await file.db?.$disconnect();
+    await file.env?.teardown();
+  });
+  return file;
 }

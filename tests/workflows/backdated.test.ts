@@ -1,18 +1,16 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { instantAt, shanghaiDate, shiftWorkingDays } from '../../domain/calendar';
 import type { Item } from '../../domain/item';
 import { DEFAULT_POLICY, RUNG_ACTIONS } from '../../domain/policy';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
-import type { Db } from '../../lib/db';
 import { openItem } from '../../workflows/client/items';
 import { itemWorkflowId } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { supervisor } from '../support/actors';
 import { newItemId, spec } from '../support/items';
-import { freshDatabase, uniqueTaskQueue } from '../support/stack';
-import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
+import { uniqueTaskQueue } from '../support/stack';
+import { timeSkippingFile, timeSkippingWorker } from '../support/time-skipping';
 
 /**
  * A backdated import (an item that began in an older system): the rungs whose time had passed
@@ -20,23 +18,13 @@ import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
  * own days, once. On the time-skipping test server.
  */
 const cal = calendarOf(shippedYears());
-let env: TestWorkflowEnvironment;
-let db: Db;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = (await freshDatabase()).db;
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await env?.teardown();
-});
+const ts = timeSkippingFile();
 
 const rungOffset = (key: string) => DEFAULT_POLICY.ladder.find((r) => r.key === key)!.offset;
 
 describe('a backdated import', () => {
   it('records the rungs passed before it as not applicable, sends none of them, and fires the later ones once', async () => {
+    const { env, db } = ts;
     const tq = uniqueTaskQueue('backdated');
     const worker: Worker = await timeSkippingWorker(env, db, tq);
     let item: Item | undefined;

@@ -3,39 +3,26 @@
  * (approved by the supervisor), was suspended for a while, then went red on its new deadline. The
  * deadline timeline's bars, pauses, rungs and light rule must match its ledger and its item view.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { shanghaiDate, shiftWorkingDays } from '../../domain/calendar';
 import type { DeadlineTimeline } from '../../domain/deadline-timeline';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
-import type { Db } from '../../lib/db';
 import { openItem } from '../../workflows/client/items';
 import { itemWorkflowId } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor } from '../support/actors';
 import { bearer, holdToContract, seedUsers, testAppOptions } from '../support/api';
 import { act, newItemId, spec } from '../support/items';
-import { freshDatabase, uniqueTaskQueue } from '../support/stack';
-import { timeSkippingConfig, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
+import { uniqueTaskQueue } from '../support/stack';
+import { timeSkippingConfig, timeSkippingFile, timeSkippingWorker } from '../support/time-skipping';
 
 const cal = calendarOf(shippedYears());
-let env: TestWorkflowEnvironment;
-let db: Db;
+const ts = timeSkippingFile();
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = (await freshDatabase()).db;
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await env?.teardown();
-});
-
-const nowMs = async () => (await env.currentTimeMs()) as number;
+const nowMs = async () => (await ts.env.currentTimeMs()) as number;
 const today = async () => shanghaiDate(await nowMs());
 /** The day a rung falls on, from its instant (the end of that working day), as the ledger's readers count. */
 const dayOf = (iso: string) => shanghaiDate(Date.parse(iso) - 1);
@@ -50,6 +37,7 @@ interface LedgerRung {
 
 describe('why is it red (time-skipping server)', () => {
   it('explains an item that went yellow, was extended, suspended, then red, exactly as its ledger has it', async () => {
+    const { env, db } = ts;
     const tq = uniqueTaskQueue('why-red');
     let clockMs = Date.now();
     await seedUsers(db, [supervisor, leadA]);

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, newKey, post } from '../api';
 import { can, type Me } from '../state';
-import { FieldError, FormAlert, invalidProps, Link, useFormErrors } from '../ui';
+import { Field, FormAlert, invalidProps, Link, useFormErrors } from '../ui';
 
 type BulkAction = 'urge' | 'decideExtension' | 'withdraw';
 
@@ -70,6 +70,25 @@ const OUTCOME_LABELS: Record<string, string> = {
   applied: '已执行',
   failed: '失败',
 };
+
+/** 批量撤销 of more than this many items asks once more, naming the number: it cannot be undone. */
+const WITHDRAW_CONFIRM_OVER = 10;
+
+/**
+ * The run's result with every previewed item: those it acted on or skipped, and those the
+ * preview already skipped (with the preview's reason), which the run was never sent.
+ */
+function withPreviewSkips(preview: Preview, run: Result): Result {
+  const ran = new Map(run.items.map((i) => [i.id, i]));
+  const items = preview.items.map(
+    (p): Result['items'][number] =>
+      ran.get(p.id) ?? { ...p, outcome: 'skipped', reason: `预览时已跳过：${p.reason ?? ''}` },
+  );
+  const previewed = new Set(preview.items.map((p) => p.id));
+  for (const i of run.items) if (!previewed.has(i.id)) items.push(i);
+  const count = (outcome: string) => items.filter((i) => i.outcome === outcome).length;
+  return { total: items.length, applied: count('applied'), skipped: count('skipped'), failed: count('failed'), items };
+}
 
 /** The bulk actions this user may take. */
 export const bulkActionsFor = (me: Me) => ACTIONS.filter(([action]) => can(me, action));
@@ -163,10 +182,21 @@ export function BulkActions({
 
   const run = async () => {
     if (!action || !preview) return;
+    if (
+      action === 'withdraw' &&
+      preview.willApply > WITHDRAW_CONFIRM_OVER &&
+      !confirm(`确认撤销 ${preview.willApply} 项？此操作不可恢复。`)
+    )
+      return;
     setBusy(true);
     errors.reset();
     try {
-      setResult(await post<Result>('/api/items/bulk', { action, payload: payload(), expected: preview.expected }, key));
+      const ran = await post<Result>(
+        '/api/items/bulk',
+        { action, payload: payload(), expected: preview.expected },
+        key,
+      );
+      setResult(withPreviewSkips(preview, ran));
       setKey(newKey());
       onDone();
     } catch (err) {
@@ -252,15 +282,7 @@ export function BulkActions({
               ...(f.required ? { 'aria-required': true as const } : {}),
             };
             return (
-              <div class={`field${fieldError ? ' invalid' : ''}`} key={f.name}>
-                <label for={id}>
-                  {f.label}
-                  {f.required && (
-                    <span class="req" aria-hidden="true">
-                      *
-                    </span>
-                  )}
-                </label>
+              <Field key={f.name} id={id} label={f.label} required={f.required} error={fieldError}>
                 {f.kind === 'textarea' ? (
                   <textarea
                     id={id}
@@ -290,14 +312,13 @@ export function BulkActions({
                     {f.hint}
                   </p>
                 )}
-                <FieldError id={id} text={fieldError} />
-              </div>
+              </Field>
             );
           })}
           {!preview && (
             <div class="bulk-buttons">
               <button type="submit" class="primary" disabled={busy} data-bulk-preview>
-                {busy ? '正在预览…' : '预览'}
+                {busy ? `正在预览 ${count} 项…` : '预览'}
               </button>
               <button type="button" onClick={close} disabled={busy}>
                 取消

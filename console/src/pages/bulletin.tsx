@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { download, get } from '../api';
-import { dateTime } from '../format';
+import { shanghaiDay } from '../format';
 import { ErrorBox, Link, Loading, useLoad } from '../ui';
 import { ScrollRegion } from './cycle';
 
@@ -160,7 +160,7 @@ export function BulletinPage({ id }: { id: string }) {
           {body}
         </section>
       ))}
-      <p class="bulletin-foot">督查室　{dateTime(b.publishedAt).slice(0, 10)}</p>
+      <p class="bulletin-foot">督查室　{shanghaiDay(b.publishedAt)}</p>
     </article>
   );
 }

@@ -6,11 +6,13 @@ import {
   indicatorLightWords,
   lightRuleWords,
   paceWords,
+  periodWords,
+  publishedWords,
 } from '../../../domain/monitoring-words';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, download, get, post, put, upload } from '../api';
-import { dateTime, fileSize, percent } from '../format';
+import { dateTime, fileSize, percent, shanghaiDay } from '../format';
 import { can, isUnitRole, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, useLoad, useUnits } from '../ui';
 
@@ -143,13 +145,13 @@ export function CyclePage({ id }: { id: string }) {
   return (
     <div class="cycle" data-status={cycle.status}>
       <p class="crumbs">
-        <Link href="/cycles">监测晾晒</Link> / {cycle.period}
+        <Link href="/cycles">监测晾晒</Link> / {detail.data.plan.title}
       </p>
       <h1>
-        {cycle.period} 晾晒{' '}
-        <small class="muted">
+        {detail.data.plan.title} · {periodWords(cycle.period)}{' '}
+        <small class="muted" data-cycle-state>
           {report
-            ? `已于 ${cycle.publishedAt ? dateTime(cycle.publishedAt) : ''} 晾晒，时序进度 ${percent(report.elapsed)}`
+            ? `${publishedWords(cycle.period, cycle.publishedAt && shanghaiDay(cycle.publishedAt))}，时序进度 ${percent(report.elapsed)}`
             : `报送中，截止 ${cycle.dueDate}`}
         </small>
       </h1>
@@ -289,7 +291,7 @@ export function CyclePage({ id }: { id: string }) {
                     </td>
                     <td>
                       {redItem.get(r.code) ? (
-                        <Link href={`/items/${encodeURIComponent(redItem.get(r.code)!)}`}>
+                        <Link href={`/items/${encodeURIComponent(redItem.get(r.code)!)}`} class="tap">
                           查看<span class="sr-only">督办事项：{r.name}</span>
                         </Link>
                       ) : (
@@ -334,10 +336,11 @@ function ReportingSection({
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState('');
   const [publishing, setPublishing] = useState(false);
-  /** 催报 of every unit not reported: the list it will go to, shown before it is sent. */
-  const [preview, setPreview] = useState(false);
+  /** The units a 催报 (of one, or of every unit not reported) will go to, shown with what each owes before it is sent. */
+  const [preview, setPreview] = useState<string[] | null>(null);
   const urged = new Set(units.filter((u) => u.urgedToday).map((u) => u.unitId));
   const pending = notReported.filter((u) => !urged.has(u.unitId));
+  const previewed = preview ? notReported.filter((u) => preview.includes(u.unitId)) : [];
 
   // After 提前晾晒 the cycle's workflow publishes in a moment: look again until it has.
   useEffect(() => {
@@ -352,7 +355,7 @@ function ReportingSection({
   }, [publishing, collecting, loading]);
 
   const remind = async (unitIds: string[]) => {
-    setPreview(false);
+    setPreview(null);
     setBusy(true);
     setError(null);
     setDone('');
@@ -409,11 +412,11 @@ function ReportingSection({
           {done}
         </p>
       )}
-      {preview && (
+      {previewed.length > 0 && (
         <div class="notice remind-preview" data-remind-preview role="group" aria-label="催报预览">
-          <p>将向以下 {pending.length} 个单位发送催报通知（经办人与单位负责人）：</p>
+          <p>将向以下 {previewed.length} 个单位发送催报通知（经办人与单位负责人）：</p>
           <ul>
-            {pending.map((u) => (
+            {previewed.map((u) => (
               <li key={u.unitId} data-preview-unit={u.unitId}>
                 {unitName(u.unitId)}：未报送 {u.missing.map((m) => m.name).join('、')}
               </li>
@@ -424,11 +427,11 @@ function ReportingSection({
               class="primary"
               data-remind-confirm
               disabled={busy}
-              onClick={() => remind(pending.map((u) => u.unitId))}
+              onClick={() => remind(previewed.map((u) => u.unitId))}
             >
               确认催报
             </button>
-            <button type="button" onClick={() => setPreview(false)}>
+            <button type="button" data-remind-cancel onClick={() => setPreview(null)}>
               取消
             </button>
           </div>
@@ -464,7 +467,11 @@ function ReportingSection({
                 {manage && collecting && (
                   <td>
                     {!full && (
-                      <button data-remind={u.unitId} disabled={busy || u.urgedToday} onClick={() => remind([u.unitId])}>
+                      <button
+                        data-remind={u.unitId}
+                        disabled={busy || u.urgedToday}
+                        onClick={() => setPreview([u.unitId])}
+                      >
                         {u.urgedToday ? '今日已催报' : '催报'}
                       </button>
                     )}
@@ -478,7 +485,11 @@ function ReportingSection({
       {manage && collecting && (
         <div class="actions reporting-actions">
           {pending.length > 0 && (
-            <button data-remind-all disabled={busy || preview} onClick={() => setPreview(true)}>
+            <button
+              data-remind-all
+              disabled={busy || preview !== null}
+              onClick={() => setPreview(pending.map((u) => u.unitId))}
+            >
               催报全部未报齐单位（{pending.length}）
             </button>
           )}

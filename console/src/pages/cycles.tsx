@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, post } from '../api';
-import { dateTime } from '../format';
+import { periodWords } from '../../../domain/monitoring-words';
+import { periodFor, type Frequency } from '../../../domain/periods';
+import { dateTime, shanghaiDay } from '../format';
 import { can, type Me } from '../state';
 import { ErrorBox, Link, Loading, useLoad } from '../ui';
 
@@ -9,6 +11,7 @@ interface Plan {
   year: number;
   title: string;
   paused: boolean;
+  rules: { frequency: Frequency; reportDays: number };
 }
 interface Cycle {
   id: string;
@@ -67,7 +70,7 @@ export function CyclesPage() {
                   {cycles.map((c) => (
                     <tr key={c.id}>
                       <td>
-                        <Link href={`/cycles/${encodeURIComponent(c.id)}`}>{c.period}</Link>
+                        <Link href={`/cycles/${encodeURIComponent(c.id)}`}>{periodWords(c.period)}</Link>
                       </td>
                       <td>
                         {c.status === 'collecting' ? (
@@ -102,7 +105,9 @@ function StartCycle({ plan, onStarted }: { plan: Plan; onStarted: () => void }) 
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<{ cycleId: string; period: string; started: boolean } | null>(null);
   const start = async () => {
-    if (!confirm(`立即开启“${plan.title}”本期监测周期：通知各责任单位报送上一期指标数据。确定吗？`)) return;
+    const { period } = periodFor(shanghaiDay(new Date().toISOString()), plan.rules.frequency);
+    const ask = `立即开启“${plan.title}”${periodWords(period)}监测周期：通知各责任单位报送${periodWords(period)}的指标数据，报送截止为开启后第 ${plan.rules.reportDays} 个工作日。确定吗？`;
+    if (!confirm(ask)) return;
     setBusy(true);
     setError(null);
     try {
@@ -111,6 +116,12 @@ function StartCycle({ plan, onStarted }: { plan: Plan; onStarted: () => void }) 
         {},
       );
       setDone(res);
+      // The plan's workflow writes the cycle: the list is reloaded once it can show it.
+      for (let i = 0; i < 20; i++) {
+        const { cycles } = await get<{ cycles: Cycle[] }>(`/api/plans/${encodeURIComponent(plan.id)}/cycles`);
+        if (cycles.some((c) => c.id === res.cycleId)) break;
+        await new Promise((ok) => setTimeout(ok, 500));
+      }
       onStarted();
     } catch (err) {
       setError(err as ApiError);
@@ -127,8 +138,8 @@ function StartCycle({ plan, onStarted }: { plan: Plan; onStarted: () => void }) 
       {done && (
         <p class="notice" role="status">
           {done.started
-            ? `已开启 ${done.period} 监测周期，正在通知各单位报送。`
-            : `${done.period} 监测周期已开启过，未重复开启。`}{' '}
+            ? `已开启 ${periodWords(done.period)} 监测周期，正在通知各单位报送。`
+            : `${periodWords(done.period)} 监测周期已开启过，未重复开启。`}{' '}
           <Link href={`/cycles/${encodeURIComponent(done.cycleId)}`}>查看</Link>
         </p>
       )}

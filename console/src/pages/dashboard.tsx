@@ -108,7 +108,9 @@ export function DashboardPage(_props: { me: Me }) {
       </h1>
       {['supervisor', 'leader'].includes(_props.me.actor.role) && (
         <p class="wall-link">
-          <Link href="/wall">大屏展示</Link>
+          <Link href="/wall" class="tap">
+            大屏展示
+          </Link>
         </p>
       )}
       {d.accountabilityPending !== null && <AccountabilityPending count={d.accountabilityPending} />}

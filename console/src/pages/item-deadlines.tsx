@@ -164,7 +164,9 @@ function Bar({ bar, at, today }: { bar: StageBar; at: (date: string) => number; 
           >
             <span class="mono">{r.day}</span> {r.text}
             <span class="muted">
-              （{r.statusLabel}；{r.rule}
+              {/* A skipped or backdated rung's text already says why it was not sent. */}（
+              {r.status === 'skipped' || r.status === 'not_applicable' ? '' : `${r.statusLabel}；`}
+              {r.rule}
               {r.epoch > 1 ? `，第 ${r.epoch} 个期限` : ''}）
             </span>
           </li>
@@ -239,6 +241,8 @@ export function DeadlineHistory({
           {ledger.deadlines.map((d, i) => {
             if (d.inForce) return null;
             const next = ledger.deadlines.slice(i + 1).find((x) => x.step === d.step);
+            // A recount that left the date where it was changed nothing worth a line.
+            if (next && next.deadline === d.deadline) return null;
             const who = d.endedByUserId ? (nameOf(d.endedByUserId) ?? d.endedByUserId) : null;
             return (
               <li key={`${d.step}-${d.epoch}-${i}`} data-replaced={`${d.step}-${d.epoch}`}>
@@ -257,8 +261,7 @@ export function DeadlineHistory({
                   {d.endedOn ? `${d.endedOn} ` : ''}因{d.endedByLabel ?? d.endedBy ?? '变更'}被替换
                   {who && (
                     <>
-                      ，办理人 {who}
-                      {who !== d.endedByUserId && <span class="mono">（{d.endedByUserId}）</span>}
+                      ，办理人 <span title={d.endedByUserId ?? undefined}>{who}</span>
                     </>
                   )}
                 </div>
@@ -279,13 +282,15 @@ export function DeadlineHistory({
                     （版本 <span class="mono">{c.from}</span> → <span class="mono">{c.to}</span>）
                   </span>
                 </div>
-                {c.moves.length === 0 ? (
+                {c.moves.every((m) => m.from === m.to) ? (
                   <div class="muted small">日期未变</div>
                 ) : (
                   <ul class="moves">
-                    {c.moves.map((m, n) => (
-                      <li key={n}>{moveText(m)}</li>
-                    ))}
+                    {c.moves
+                      .filter((m) => m.from !== m.to)
+                      .map((m, n) => (
+                        <li key={n}>{moveText(m)}</li>
+                      ))}
                   </ul>
                 )}
               </li>

@@ -9,7 +9,8 @@ export function EscalationDetail({ payload }: { payload: Record<string, unknown>
   const step =
     typeof payload.step === 'string' ? ((STEP_LABELS as Record<string, string>)[payload.step] ?? payload.step) : null;
   if (payload.action === 'calendar') {
-    const moves = Array.isArray(payload.moves) ? (payload.moves as MoveView[]) : [];
+    // A move that left its date where it was is no move.
+    const moves = (Array.isArray(payload.moves) ? (payload.moves as MoveView[]) : []).filter((m) => m.from !== m.to);
     return moves.length === 0 ? null : (
       <ul class="moves">
         {moves.map((m, n) => (

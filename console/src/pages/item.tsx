@@ -12,13 +12,14 @@ import {
   dateTime,
   fileSize,
   PRIORITY_LABELS,
+  shanghaiTime,
   STEP_LABELS,
   unknownYearsText,
 } from '../format';
 import { loadMeta, type Me, type Unit } from '../state';
 import {
   ErrorBox,
-  FieldError,
+  Field,
   FormAlert,
   invalidProps,
   LightBadge,
@@ -104,6 +105,8 @@ interface Field {
   label: string;
   kind: FieldKind;
   required?: boolean;
+  /** A date that has happened: the picker offers no day after today (Shanghai). */
+  past?: boolean;
 }
 
 const FILES: Field = { name: 'attachments', label: '佐证材料（PDF、图片、Office 文档）', kind: 'files' };
@@ -169,7 +172,7 @@ const FORMS: Record<Action, Field[]> = {
     { name: 'unitIds', label: '催办单位', kind: 'itemUnits', required: true },
   ],
   recordInterview: [
-    { name: 'heldOn', label: '约谈日期', kind: 'date', required: true },
+    { name: 'heldOn', label: '约谈日期', kind: 'date', required: true, past: true },
     { name: 'attendees', label: '参加人员', kind: 'textarea', required: true },
     { name: 'summary', label: '约谈情况', kind: 'textarea', required: true },
     { name: 'attachments', label: '约谈纪要（PDF、图片、Office 文档）', kind: 'files' },
@@ -349,18 +352,20 @@ function ActionForm({
         const onInput = (e: Event) => set(f.name, (e.target as HTMLInputElement).value);
         const aria = { ...invalidProps(id, fieldError), ...(f.required ? { 'aria-required': true as const } : {}) };
         return (
-          <div class={`field${fieldError ? ' invalid' : ''}`} key={f.name}>
-            <label for={id}>
-              {f.label}
-              {f.required && (
-                <span class="req" aria-hidden="true">
-                  *
-                </span>
-              )}
-            </label>
+          <Field key={f.name} id={id} label={f.label} required={f.required} error={fieldError}>
             {f.kind === 'textarea' && <textarea id={id} name={f.name} rows={3} value={v} onInput={onInput} {...aria} />}
             {f.kind === 'text' && <input id={id} name={f.name} value={v} onInput={onInput} {...aria} />}
-            {f.kind === 'date' && <input id={id} name={f.name} type="date" value={v} onInput={onInput} {...aria} />}
+            {f.kind === 'date' && (
+              <input
+                id={id}
+                name={f.name}
+                type="date"
+                value={v}
+                max={f.past ? shanghaiTime(Date.now()).slice(0, 10) : undefined}
+                onInput={onInput}
+                {...aria}
+              />
+            )}
             {f.kind === 'percent' && (
               <input
                 id={id}
@@ -408,8 +413,7 @@ function ActionForm({
                 onChange={(ids) => set(f.name, ids.join(','))}
               />
             )}
-            <FieldError id={id} text={fieldError} />
-          </div>
+          </Field>
         );
       })}
       {allowed ? (
@@ -593,7 +597,10 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
         <Link href="/items">事项列表</Link> / <span data-item-number>{item.number ?? item.id}</span>
         <span class="print-links">
           <Link href={`/items/${encodeURIComponent(item.id)}/print`}>打印督办单</Link>
-          <Link href={`/items/${encodeURIComponent(item.id)}/print?kind=urge`}>打印催办通知</Link>
+          {/* Nobody is urged about an item that is over. */}
+          {item.status !== 'closed' && item.status !== 'withdrawn' && (
+            <Link href={`/items/${encodeURIComponent(item.id)}/print?kind=urge`}>打印催办通知</Link>
+          )}
         </span>
       </p>
       <h1>
@@ -819,7 +826,7 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               />
             </section>
           )}
-          <section class="card">
+          <section class="card ledger-links">
             <button
               class="link"
               onClick={() =>

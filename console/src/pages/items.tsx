@@ -8,6 +8,8 @@ import { BulkActions, bulkActionsFor } from './bulk-actions';
 
 interface Row {
   id: string;
+  /** 督办编号; null on rows from before numbering. */
+  number: string | null;
   title: string;
   category: string;
   status: string;
@@ -101,8 +103,8 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
         <input
           type="search"
           name="q"
-          placeholder="按标题搜索"
-          aria-label="按标题搜索"
+          placeholder="搜索编号、标题、内容、单位或人员"
+          aria-label="搜索编号、标题、内容、单位或人员"
           value={q}
           onInput={(e) => setQ((e.target as HTMLInputElement).value)}
         />
@@ -257,8 +259,10 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
                           </label>
                         </td>
                       )}
-                      <td class="mono" data-label="编号">
-                        {i.id}
+                      {/* The office cites the 督办编号; the system id is there for support. */}
+                      <td class="mono" data-label="编号" data-item-number>
+                        {i.number ?? i.id}
+                        {i.number && <small class="muted item-id">{i.id}</small>}
                       </td>
                       <td class="card-title">
                         <Link href={`/items/${encodeURIComponent(i.id)}`}>{i.title}</Link>

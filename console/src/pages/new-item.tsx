@@ -3,7 +3,7 @@ import { ApiError, newKey, post } from '../api';
 import { CATEGORY_LABELS, PRIORITY_LABELS } from '../format';
 import { navigate } from '../router';
 import type { Me } from '../state';
-import { FieldError, FormAlert, invalidProps, Options, UnitPicker, useFormErrors, useUnits } from '../ui';
+import { Field, FormAlert, invalidProps, Options, UnitPicker, useFormErrors, useUnits } from '../ui';
 
 /** The form's fields by the names the API gives them (body.title …), with the names the form shows. */
 const LABELS: Record<string, string> = {
@@ -63,22 +63,14 @@ export function NewItemPage(_props: { me: Me }) {
       setBusy(false);
     }
   };
-  /** A field's error, its input's aria attributes, and the field's class. */
   const err = (name: string) => errors.at(name);
-  const fieldClass = (...names: string[]) => `field${names.some((n) => err(n)) ? ' invalid' : ''}`;
   const dueError = v.dueMode === 'days' ? (err('dueInWorkingDays') ?? err('dueDate')) : err('dueDate');
 
   return (
     <form class="card new-item" onSubmit={submit} noValidate>
       <h1>立项交办</h1>
       <FormAlert text={errors.summary} />
-      <div class={fieldClass('title')}>
-        <label for="title">
-          事项标题
-          <span class="req" aria-hidden="true">
-            *
-          </span>
-        </label>
+      <Field id="title" label="事项标题" required error={err('title')}>
         <input
           id="title"
           name="title"
@@ -87,10 +79,8 @@ export function NewItemPage(_props: { me: Me }) {
           onInput={set('title')}
           {...invalidProps('title', err('title'))}
         />
-        <FieldError id="title" text={err('title')} />
-      </div>
-      <div class={fieldClass('description')}>
-        <label for="description">具体要求</label>
+      </Field>
+      <Field id="description" label="具体要求" error={err('description')}>
         <textarea
           id="description"
           name="description"
@@ -99,38 +89,26 @@ export function NewItemPage(_props: { me: Me }) {
           onInput={set('description')}
           {...invalidProps('description', err('description'))}
         />
-        <FieldError id="description" text={err('description')} />
-      </div>
+      </Field>
       <div class="row">
-        <div class={fieldClass('category')}>
-          <label for="category">类别</label>
+        <Field id="category" label="类别" error={err('category')}>
           <select id="category" name="category" value={v.category} onChange={set('category')}>
             <Options entries={Object.entries(CATEGORY_LABELS)} />
           </select>
-          <FieldError id="category" text={err('category')} />
-        </div>
-        <div class={fieldClass('priority')}>
-          <label for="priority">优先级</label>
+        </Field>
+        <Field id="priority" label="优先级" error={err('priority')}>
           <select id="priority" name="priority" value={v.priority} onChange={set('priority')}>
             <Options entries={Object.entries(PRIORITY_LABELS)} />
           </select>
-          <FieldError id="priority" text={err('priority')} />
-        </div>
-        <div class="field">
-          <label for="dueMode">办结时限按</label>
+        </Field>
+        <Field id="dueMode" label="办结时限按">
           <select id="dueMode" name="dueMode" value={v.dueMode} onChange={set('dueMode')}>
             <option value="date">截止日期</option>
             <option value="days">工作日数（自今日起）</option>
           </select>
-        </div>
+        </Field>
         {v.dueMode === 'days' ? (
-          <div class={fieldClass('dueInWorkingDays', 'dueDate')}>
-            <label for="dueInWorkingDays">
-              工作日数
-              <span class="req" aria-hidden="true">
-                *
-              </span>
-            </label>
+          <Field id="dueInWorkingDays" label="工作日数" required error={dueError}>
             <input
               id="dueInWorkingDays"
               name="dueInWorkingDays"
@@ -145,16 +123,9 @@ export function NewItemPage(_props: { me: Me }) {
               {...invalidProps('dueInWorkingDays', dueError)}
             />
             <small class="muted">不含今日，节假日和周末不计，调休上班日计入</small>
-            <FieldError id="dueInWorkingDays" text={dueError} />
-          </div>
+          </Field>
         ) : (
-          <div class={fieldClass('dueDate')}>
-            <label for="dueDate">
-              办结时限
-              <span class="req" aria-hidden="true">
-                *
-              </span>
-            </label>
+          <Field id="dueDate" label="办结时限" required error={dueError}>
             <input
               id="dueDate"
               name="dueDate"
@@ -165,17 +136,10 @@ export function NewItemPage(_props: { me: Me }) {
               {...invalidProps('dueDate', dueError)}
             />
             <small class="muted">不得早于下一个工作日</small>
-            <FieldError id="dueDate" text={dueError} />
-          </div>
+          </Field>
         )}
       </div>
-      <div class={fieldClass('leadUnitId')}>
-        <label for="leadUnitId">
-          牵头单位
-          <span class="req" aria-hidden="true">
-            *
-          </span>
-        </label>
+      <Field id="leadUnitId" label="牵头单位" required error={err('leadUnitId')}>
         <select
           id="leadUnitId"
           name="leadUnitId"
@@ -187,10 +151,8 @@ export function NewItemPage(_props: { me: Me }) {
           <option value="">请选择</option>
           <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
-        <FieldError id="leadUnitId" text={err('leadUnitId')} />
-      </div>
-      <div class={fieldClass('coUnitIds')}>
-        <label for="coUnitIds">配合单位（可多选，输入名称查找）</label>
+      </Field>
+      <Field id="coUnitIds" label="配合单位（可多选，输入名称查找）" error={err('coUnitIds')}>
         <UnitPicker
           id="coUnitIds"
           units={units}
@@ -200,10 +162,8 @@ export function NewItemPage(_props: { me: Me }) {
           invalid={Boolean(err('coUnitIds'))}
           describedBy={err('coUnitIds') ? 'coUnitIds-error' : undefined}
         />
-        <FieldError id="coUnitIds" text={err('coUnitIds')} />
-      </div>
-      <div class={fieldClass('source')}>
-        <label for="source">来源（文件、会议或批示）</label>
+      </Field>
+      <Field id="source" label="来源（文件、会议或批示）" error={err('source')}>
         <input
           id="source"
           name="source"
@@ -211,8 +171,7 @@ export function NewItemPage(_props: { me: Me }) {
           onInput={set('source')}
           {...invalidProps('source', err('source'))}
         />
-        <FieldError id="source" text={err('source')} />
-      </div>
+      </Field>
       <button type="submit" class="primary" disabled={busy}>
         {busy ? '正在交办…' : '立项并交办'}
       </button>

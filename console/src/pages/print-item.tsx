@@ -1,10 +1,11 @@
+import type { DeadlineTimeline } from '../../../domain/deadline-timeline';
 import type { Item } from '../../../domain/item';
 import { get } from '../api';
-import { CATEGORY_LABELS, PRIORITY_LABELS, STEP_LABELS } from '../format';
+import { CATEGORY_LABELS, PRIORITY_LABELS, shanghaiDay, STEP_LABELS } from '../format';
 import { ErrorBox, Link, Loading, useLoad, useUnits } from '../ui';
 
 /** What the print layouts read of an item. */
-type PrintedItem = Item & { number?: string; statusLabel: string; deadlineDate?: string | null };
+type PrintedItem = Item & { number?: string; statusLabel: string; deadlineDate?: string | null; overdue?: boolean };
 
 interface Detail {
   item: PrintedItem;
@@ -21,9 +22,6 @@ function cnDate(day: string | null | undefined): string {
   const m = day ? /^(\d{4})-(\d{2})-(\d{2})/.exec(day) : null;
   return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : '—';
 }
-
-/** A day in Asia/Shanghai from an instant. */
-const shanghaiDay = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10);
 
 /** The deadlines the item's clocks set (签收, 方案, 办结), in the order they come. */
 function deadlines(item: PrintedItem): Array<[string, string]> {
@@ -48,14 +46,27 @@ export function PrintItemPage({ id, kind }: { id: string; kind: string | null })
       Promise.all([
         get<Detail>(`/api/items/${encodeURIComponent(id)}`),
         get<Office>('/api/office-settings').catch(() => ({ numberPrefix: '督', officeName: '督查室' })),
+        // How many working days overdue: the item view only says whether it is.
+        kind === 'urge'
+          ? get<DeadlineTimeline>(`/api/items/${encodeURIComponent(id)}/deadline-timeline`).catch(() => null)
+          : Promise.resolve(null),
       ]),
     [id],
   );
   if (data.error) return <ErrorBox error={data.error} />;
   if (!data.data) return <Loading />;
-  const [{ item, timeline }, office] = data.data;
+  const [{ item, timeline }, office, sla] = data.data;
   const urge = kind === 'urge';
   const lastUrge = [...timeline].reverse().find((e) => e.action === 'urge');
+  const due = item.deadlineDate ?? item.dueDate;
+  const overdueDays = sla?.bars.find((b) => b.stage === 'closure')?.overdueWorkingDays ?? 0;
+  // The units the latest urge named (none named: the lead unit alone); a first 督办通知 goes to every co-unit.
+  const urgedIds = lastUrge
+    ? Array.isArray(lastUrge.payload.unitIds)
+      ? (lastUrge.payload.unitIds as string[])
+      : []
+    : item.coParts.map((p) => p.unitId);
+  const recipients = urgedIds.filter((u) => u !== item.leadUnitId);
   const coUnits = item.coParts.map((p) => unitName(p.unitId)).join('、') || '无';
   const title = urge ? (lastUrge ? '催办通知' : '督办通知') : '督办单';
   return (
@@ -91,9 +102,11 @@ export function PrintItemPage({ id, kind }: { id: string; kind: string | null })
                 ? `${cnDate(shanghaiDay(lastUrge.at))}，${lastUrge.actor.name}催办：${String(lastUrge.payload.text ?? '')}`
                 : '现予督办，请按期落实。'}
             </p>
-            <p class="print-para">
-              请于{cnDate(item.deadlineDate ?? item.dueDate)}前办结，并将办理情况及佐证材料报送{office.officeName}。
-              {item.coParts.length > 0 && `配合单位（${coUnits}）请积极配合。`}
+            <p class="print-para" data-print-demand>
+              {item.overdue
+                ? `该事项已于${cnDate(due)}到期，${overdueDays > 0 ? `已逾期 ${overdueDays} 个工作日，` : '已逾期，'}请立即办结并报送整改情况。`
+                : `请于${cnDate(due)}前办结，并将办理情况及佐证材料报送${office.officeName}。`}
+              {recipients.length > 0 && `配合单位（${recipients.map(unitName).join('、')}）请积极配合。`}
             </p>
             <p class="print-sender">
               {office.officeName}

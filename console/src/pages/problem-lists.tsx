@@ -3,7 +3,7 @@ import { ApiError, download, get, newKey, post, postFile } from '../api';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { can, type Me } from '../state';
-import { ErrorBox, FormAlert, Link, Loading, useLoad } from '../ui';
+import { ErrorBox, Field, FormAlert, invalidProps, Link, Loading, useLoad } from '../ui';
 
 interface Progress {
   total: number;
@@ -81,7 +81,7 @@ function BulkAssign() {
   const [rows, setRows] = useState<Check['rows']>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const [titleError, setTitleError] = useState<string | null>(null);
+  const [titleError, setTitleError] = useState<string | undefined>();
   const [key, setKey] = useState(newKey);
 
   const checked = (c: Check) => {
@@ -116,7 +116,7 @@ function BulkAssign() {
         setTitleError('请填写清单名称');
         return;
       }
-      setTitleError(null);
+      setTitleError(undefined);
       // Checked again as it now reads; opened only when every row passes.
       const again = await post<Check>('/api/problem-lists/check', table());
       if (!again.ok) {
@@ -150,40 +150,27 @@ function BulkAssign() {
         </button>
       </p>
       <div class="row">
-        <div class={`field${titleError ? ' invalid' : ''}`}>
-          <label for="list-title">
-            清单名称
-            <span class="req" aria-hidden="true">
-              *
-            </span>
-          </label>
+        <Field id="list-title" label="清单名称" required error={titleError}>
           <input
             id="list-title"
             aria-required="true"
             value={title}
             onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
-            {...(titleError ? { 'aria-invalid': true, 'aria-describedby': 'list-title-error' } : {})}
+            {...invalidProps('list-title', titleError)}
           />
-          {titleError && (
-            <p class="field-error" id="list-title-error">
-              {titleError}
-            </p>
-          )}
-        </div>
-        <div class="field">
-          <label for="list-source">来源</label>
+        </Field>
+        <Field id="list-source" label="来源">
           <input id="list-source" value={source} onInput={(e) => setSource((e.target as HTMLInputElement).value)} />
-        </div>
+        </Field>
       </div>
-      <div class="field">
-        <label for="list-file">问题清单文件（.xlsx 或 .csv）</label>
+      <Field id="list-file" label="问题清单文件（.xlsx 或 .csv）">
         <input
           id="list-file"
           type="file"
           accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
           onChange={(e) => choose((e.target as HTMLInputElement).files?.[0])}
         />
-      </div>
+      </Field>
       <ErrorBox error={error} />
       {busy && <Loading />}
       {check && (
@@ -231,22 +218,16 @@ function BulkAssign() {
                   {check.columns.map((c) => {
                     const id = `r${r.row}-${c.field}`;
                     const own = errs.filter((e) => e.cell === c.field);
-                    const text = own.map((e) => e.reason).join('；');
+                    const text = own.map((e) => e.reason).join('；') || undefined;
                     return (
-                      <div key={c.field} class={`field${own.length ? ' invalid' : ''}`} data-field={c.field}>
-                        <label for={id}>{c.name}</label>
+                      <Field key={c.field} id={id} label={c.name} error={text} data-field={c.field}>
                         <input
                           id={id}
                           value={r.cells[c.field] ?? ''}
                           onInput={(e) => setCell(i, c.field, (e.target as HTMLInputElement).value)}
-                          {...(own.length ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+                          {...invalidProps(id, text)}
                         />
-                        {own.length > 0 && (
-                          <p class="field-error" id={`${id}-error`}>
-                            {text}
-                          </p>
-                        )}
-                      </div>
+                      </Field>
                     );
                   })}
                 </div>

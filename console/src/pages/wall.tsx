@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { paceWords } from '../../../domain/monitoring-words';
+import { paceWords, periodWords } from '../../../domain/monitoring-words';
 import { get } from '../api';
 import type { ChartOption } from '../charts';
-import { dateTime } from '../format';
+import { shanghaiDay, shanghaiTime } from '../format';
 import { lightsPie, lightsText } from '../lights-chart';
 import { ErrorBox, Link, Loading, useLoad } from '../ui';
 import { Chart } from './dashboard';
@@ -29,9 +29,6 @@ interface Dashboard {
 
 /** The wall loads its figures again every minute, on its own. */
 export const WALL_REFRESH_MS = 60_000;
-
-/** Shanghai wall-clock time, "2026-11-28 09:30:15", whatever the screen's own zone. */
-const clockText = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 function useClock(): number {
   const [now, setNow] = useState(Date.now());
@@ -78,11 +75,11 @@ export function WallPage() {
       <header class="wall-head">
         <h1>督查督办态势</h1>
         <p class="wall-clock" data-clock>
-          {clockText(now)}
+          {shanghaiTime(now)}
         </p>
         <p class="wall-meta">
           {dash.error ? <span class="wall-stale">数据刷新失败，显示的是上次的数据</span> : null}
-          {loadedAt ? `数据更新于 ${clockText(loadedAt).slice(11)}，每分钟自动刷新` : ''}
+          {loadedAt ? `数据更新于 ${shanghaiTime(loadedAt).slice(11)}，每分钟自动刷新` : ''}
           <Link href="/dashboard" class="wall-exit">
             返回总览
           </Link>
@@ -137,8 +134,8 @@ export function WallPage() {
           ) : (
             <>
               <p class="wall-cycle-title">
-                {latest.planTitle} · {latest.period}
-                {latest.publishedAt && <small> {dateTime(latest.publishedAt).slice(0, 10)} 晾晒</small>}
+                {latest.planTitle} · {periodWords(latest.period)}
+                {latest.publishedAt && <small> {shanghaiDay(latest.publishedAt)} 发布</small>}
               </p>
               <p class="wall-cycle-lights">
                 指标：<span class="wall-green">绿灯 {latest.lights.green}</span>
@@ -147,31 +144,33 @@ export function WallPage() {
               </p>
               <h3>排名靠前</h3>
               <ol class="wall-units" data-wall-top>
-                {latest.top.map((u) => (
-                  <li key={u.unitId}>
-                    <span>
-                      第 {u.rank} 名 {u.unitName}
-                    </span>
-                    <small>{paceWords(u.score)}</small>
-                  </li>
-                ))}
+                <RankedUnits units={latest.top} />
               </ol>
               <h3>排名靠后</h3>
               <ol class="wall-units wall-bottom" data-wall-bottom>
-                {latest.bottom.map((u) => (
-                  <li key={u.unitId}>
-                    <span>
-                      第 {u.rank} 名 {u.unitName}
-                    </span>
-                    <small>{paceWords(u.score)}</small>
-                  </li>
-                ))}
+                <RankedUnits units={latest.bottom} />
               </ol>
             </>
           )}
         </section>
       </div>
     </div>
+  );
+}
+
+/** A 晾晒's units with their rank and pace, as the items of a list. */
+function RankedUnits({ units }: { units: Dashboard['cycles'][number]['top'] }) {
+  return (
+    <>
+      {units.map((u) => (
+        <li key={u.unitId}>
+          <span>
+            第 {u.rank} 名 {u.unitName}
+          </span>
+          <small>{paceWords(u.score)}</small>
+        </li>
+      ))}
+    </>
   );
 }
 
