@@ -324,7 +324,8 @@ export async function ledgerXlsx(
         { header: '环节', key: 'step' },
         { header: '轮次', key: 'epoch', kind: 'number' },
         { header: '阶梯', key: 'label', width: 30 },
-        { header: '到期时间', key: 'dueAt', kind: 'dateTime' },
+        // A rung falls due at the end of its day (24:00 there): the day, not 00:00 of the next.
+        { header: '到期日', key: 'dueOn', kind: 'date' },
         { header: '状态', key: 'status' },
         { header: '触发时间', key: 'firedAt', kind: 'dateTime' },
       ],
@@ -332,7 +333,7 @@ export async function ledgerXlsx(
         step: step(r.step),
         epoch: r.epoch,
         label: r.label,
-        dueAt: r.dueAt,
+        dueOn: local(r.dueAt).slice(0, 10),
         status: RUNG_STATUS_LABELS[r.status] ?? r.status,
         firedAt: r.firedAt,
       })),

@@ -196,10 +196,18 @@ describe('GET /api/items/:id/ledger?format=xlsx', () => {
 
     const rungs = bodyOf(wb.getWorksheet('催办阶梯')!, '环节');
     expect(rungs.length).toBeGreaterThan(0);
+    // Each rung on the day it falls due (at that day's end), as the page and the JSON ledger say.
+    const json = (
+      await stack.app.inject({ method: 'GET', url: `/api/items/${item.id}/ledger`, headers: bearer(supervisor) })
+    ).json();
+    const dueDays = json.rungs.map((r: { dueAt: string }) =>
+      new Date(Date.parse(r.dueAt) + 8 * 3600_000 - 1).toISOString().slice(0, 10),
+    );
     for (const r of rungs) {
       expect(['已触发', '未到期', '不适用', '办结时未到期']).toContain(r[4]);
       expect(r[3]).toBeInstanceOf(Date);
     }
+    expect(rungs.map((r) => (r[3] as Date).toISOString().slice(0, 10))).toEqual(dueDays);
     const days = bodyOf(wb.getWorksheet('逐日计算')!, '日期');
     for (const d of days) expect(['计入', '周末', '节假日', '挂起期间']).toContain(d[2]);
   }, 120_000);
