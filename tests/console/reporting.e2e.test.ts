@@ -212,7 +212,15 @@ describe('报送情况 and 催报 for the supervision office', () => {
     // A unit that has reported cannot be chased.
     expect(await page.locator('[data-remind="unit-b"]').count()).toBe(0);
 
+    // 催报 shows whom it will chase and for what before it sends.
     await page.click('[data-remind="unit-a"]');
+    expect(await page.locator('[data-preview-unit="unit-a"]').textContent()).toContain('市民政局');
+    expect(
+      await stack.db.notificationRequest.count({
+        where: { subjectKind: 'cycle', subjectId: CYCLE, kind: 'report_urged' },
+      }),
+    ).toBe(0);
+    await page.click('[data-remind-confirm]');
     await page.waitForSelector('.reporting [role="status"]:has-text("已向市民政局发送催报通知")');
     await page.waitForSelector('[data-remind="unit-a"]:has-text("今日已催报")');
     expect(await page.locator('[data-remind="unit-a"]').isDisabled()).toBe(true);
