@@ -390,12 +390,30 @@ export function CalendarPage({ me }: { me: Me }) {
     setLoaded(year);
   };
 
-  const listErrors = (list: 'holidays' | 'workdays', parsed: Parsed) =>
-    lineErrors(error, list, parsed).map((r) => (
-      <p class="field-error" key={r}>
-        {r}
-      </p>
-    ));
+  /** One of the two lists of days: a day a line, how many, and what the server said of each line. */
+  const dayList = (list: 'holidays' | 'workdays', label: string, placeholder: string) => {
+    const parsed = list === 'holidays' ? holidays : workdays;
+    const said = lineErrors(error, list, parsed);
+    return (
+      <div class={`field${said.length ? ' invalid' : ''}`}>
+        <label for={`cal-${list}`}>{label}</label>
+        <textarea
+          id={`cal-${list}`}
+          name={list}
+          rows={10}
+          placeholder={placeholder}
+          value={form[list]}
+          onInput={set(list)}
+        />
+        <p class="muted small">{parsed.entries.length} 天</p>
+        {said.map((r) => (
+          <p class="field-error" key={r}>
+            {r}
+          </p>
+        ))}
+      </div>
+    );
+  };
 
   return (
     <div class="calendar-page">
@@ -450,32 +468,8 @@ export function CalendarPage({ me }: { me: Me }) {
           </div>
         </div>
         <div class="row">
-          <div class={`field${lineErrors(error, 'holidays', holidays).length ? ' invalid' : ''}`}>
-            <label for="cal-holidays">法定节假日（每行一天：日期 名称）</label>
-            <textarea
-              id="cal-holidays"
-              name="holidays"
-              rows={10}
-              placeholder={'2027-01-01 元旦\n2027-02-06 春节'}
-              value={form.holidays}
-              onInput={set('holidays')}
-            />
-            <p class="muted small">{holidays.entries.length} 天</p>
-            {listErrors('holidays', holidays)}
-          </div>
-          <div class={`field${lineErrors(error, 'workdays', workdays).length ? ' invalid' : ''}`}>
-            <label for="cal-workdays">调休上班日（周末上班，每行一天：日期 名称）</label>
-            <textarea
-              id="cal-workdays"
-              name="workdays"
-              rows={10}
-              placeholder={'2027-02-14 春节调休上班'}
-              value={form.workdays}
-              onInput={set('workdays')}
-            />
-            <p class="muted small">{workdays.entries.length} 天</p>
-            {listErrors('workdays', workdays)}
-          </div>
+          {dayList('holidays', '法定节假日（每行一天：日期 名称）', '2027-01-01 元旦\n2027-02-06 春节')}
+          {dayList('workdays', '调休上班日（周末上班，每行一天：日期 名称）', '2027-02-14 春节调休上班')}
         </div>
         {problems.length > 0 && (
           <ul class="field-error form-problems" data-form-problems>
