@@ -13,6 +13,7 @@ import { open } from '../support/items';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { DUE } from '../support/dates';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 let stack: ApiStack;
 let t: TemporalHandles;
@@ -44,14 +45,6 @@ async function create(title: string, dueDate: string): Promise<string> {
   return res.json().item.id;
 }
 
-async function until(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const list = async (query: string, actor: Actor = supervisor) =>
   (await app.inject({ method: 'GET', url: `/api/items?${query}`, headers: bearer(actor) })).json();
 
@@ -64,8 +57,8 @@ describe('lights and overdue working days through the API', () => {
     const yellow = await create('刚刚逾期的问题', yellowDue);
     const green = await create('未到期的问题', shiftWorkingDays(cal, today, 20).date);
     // Rungs already past fire as soon as the item starts.
-    await until(async () => (await db.item.findUniqueOrThrow({ where: { id: red } })).light === 'red');
-    await until(async () => (await db.item.findUniqueOrThrow({ where: { id: yellow } })).light === 'yellow');
+    await waitFor(async () => (await db.item.findUniqueOrThrow({ where: { id: red } })).light === 'red', 15_000);
+    await waitFor(async () => (await db.item.findUniqueOrThrow({ where: { id: yellow } })).light === 'yellow', 15_000);
     for (const [id, light] of [
       [red, 'red'],
       [yellow, 'yellow'],
@@ -113,7 +106,7 @@ describe('lights and overdue working days through the API', () => {
 
   it('flags a deadline in a year the calendar does not know, warns the supervisor, and lets the operator add the year', async () => {
     const id = await create('跨年度事项', '2031-06-30');
-    await until(async () => (await db.item.findUnique({ where: { id } }))?.calendarWarning === true);
+    await waitFor(async () => (await db.item.findUnique({ where: { id } }))?.calendarWarning === true, 15_000);
     const warning = await db.notificationRequest.findFirstOrThrow({
       where: { subjectKind: 'item', subjectId: id, kind: 'calendar_unknown' },
     });

@@ -5,14 +5,13 @@
  */
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNotificationActivities } from '../../activities/notifications';
 import type { Db } from '../../lib/db';
 import { createMailer, type Mailer } from '../../lib/mailer';
 import * as people from '../support/actors';
 import { supervisor } from '../support/actors';
 import { seedUnits, seedUsers } from '../support/api';
 import { open } from '../support/items';
-import { testSmtp, type TestSmtp } from '../support/smtp';
+import { officeHoursOutbox, testSmtp, type TestSmtp } from '../support/smtp';
 import {
   connectTemporal,
   freshDatabase,
@@ -20,6 +19,7 @@ import {
   uniqueTaskQueue,
   type TemporalHandles,
 } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 let t: TemporalHandles;
 let db: Db;
@@ -27,8 +27,6 @@ let worker: Worker;
 let running: Promise<void>;
 let smtp: TestSmtp;
 let mailer: Mailer;
-/** Tuesday 24 November 2026, 10:00 in Shanghai: office hours, so nothing waits for the morning. */
-const OFFICE_HOURS = Date.parse('2026-11-24T02:00:00Z');
 const taskQueue = uniqueTaskQueue('calendar-warning');
 
 beforeAll(async () => {
@@ -61,20 +59,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const outbox = () =>
-  createNotificationActivities(db, mailer, {
-    from: '督查督办系统 <duban@example.gov.cn>',
-    publicUrl: 'https://duban.example.gov.cn',
-    now: () => OFFICE_HOURS,
-  });
-
-async function until(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const outbox = () => officeHoursOutbox(db, mailer);
 
 describe('a year without calendar data', () => {
   it('flags every item counting in it, and tells each supervisor once per year', async () => {
@@ -84,7 +69,7 @@ describe('a year without calendar data', () => {
       await open(t.client, taskQueue, { title: '跨年事项二', dueDate: '2040-07-02' }),
       await open(t.client, taskQueue, { title: '跨年事项三', dueDate: '2041-03-01' }),
     ];
-    await until(async () => (await db.item.count({ where: { calendarWarning: true } })) === 3);
+    await waitFor(async () => (await db.item.count({ where: { calendarWarning: true } })) === 3, 15_000);
     // One request per item and year (the record of each item), ...
     expect(await db.notificationRequest.count({ where: { kind: 'calendar_unknown' } })).toBe(3);
     await outbox().expandRequests();

@@ -6,7 +6,6 @@
  */
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNotificationActivities } from '../../activities/notifications';
 import type { App } from '../../api/app';
 import type { Db } from '../../lib/db';
 import { createMailer, type Mailer } from '../../lib/mailer';
@@ -15,7 +14,7 @@ import { leadA, supervisor, verifier } from '../support/actors';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import { declareYearsAhead } from '../support/dates';
 import { act, open } from '../support/items';
-import { testSmtp, type TestSmtp } from '../support/smtp';
+import { officeHoursOutbox, testSmtp, type TestSmtp } from '../support/smtp';
 import {
   connectTemporal,
   freshDatabase,
@@ -31,8 +30,6 @@ let running: Promise<void>;
 let smtp: TestSmtp;
 let mailer: Mailer;
 let app: App;
-/** Tuesday 24 November 2026, 10:00 in Shanghai: office hours, so nothing waits for the morning. */
-const OFFICE_HOURS = Date.parse('2026-11-24T02:00:00Z');
 const taskQueue = uniqueTaskQueue('cancel');
 
 beforeAll(async () => {
@@ -91,12 +88,7 @@ beforeEach(() => {
   smtp.received.length = 0;
 });
 
-const outbox = () =>
-  createNotificationActivities(db, mailer, {
-    from: '督查督办系统 <duban@example.gov.cn>',
-    publicUrl: 'https://duban.example.gov.cn',
-    now: () => OFFICE_HOURS,
-  });
+const outbox = () => officeHoursOutbox(db, mailer);
 
 const mailsAbout = (title: string) => smtp.received.filter((m) => m.subject?.includes(title));
 

@@ -7,7 +7,6 @@
 import type { Worker } from '@temporalio/worker';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNotificationActivities } from '../../activities/notifications';
 import type { App } from '../../api/app';
 import type { Actor } from '../../domain/actors';
 import type { Db } from '../../lib/db';
@@ -17,7 +16,7 @@ import { admin, supervisor, verifier } from '../support/actors';
 import { bearer, seedUnits, seedUsers, testApp } from '../support/api';
 import { declareYearsAhead, DUE } from '../support/dates';
 import { act } from '../support/items';
-import { testSmtp, type TestSmtp } from '../support/smtp';
+import { officeHoursOutbox, OFFICE_HOURS, testSmtp, type TestSmtp } from '../support/smtp';
 import {
   connectTemporal,
   freshDatabase,
@@ -33,8 +32,6 @@ let running: Promise<void>;
 let smtp: TestSmtp;
 let mailer: Mailer;
 let app: App;
-/** Tuesday 24 November 2026, 10:00 in Shanghai: office hours of a working day. */
-const OFFICE_HOURS = Date.parse('2026-11-24T02:00:00Z');
 const taskQueue = uniqueTaskQueue('contacts-mail');
 const WANG = 'wang@dcs.example.gov.cn';
 const ZHOU = 'zhou@sjj.example.gov.cn';
@@ -70,11 +67,7 @@ beforeEach(() => {
 });
 
 async function deliverAll(): Promise<void> {
-  const o = createNotificationActivities(db, mailer, {
-    from: '督查督办系统 <duban@example.gov.cn>',
-    publicUrl: 'https://duban.example.gov.cn',
-    now: () => OFFICE_HOURS,
-  });
+  const o = officeHoursOutbox(db, mailer);
   await o.expandRequests();
   await o.sendPending();
 }

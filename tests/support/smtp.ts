@@ -1,6 +1,9 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { createNotificationActivities } from '../../activities/notifications';
 import { freePort } from '../../dev/ports';
+import type { Db } from '../../lib/db';
+import type { Mailer } from '../../lib/mailer';
 
 export interface TestSmtp {
   url: string;
@@ -86,4 +89,16 @@ export async function testSmtp(): Promise<TestSmtp> {
   };
   await t.start();
   return t;
+}
+
+/** Tuesday 24 November 2026, 10:00 in Shanghai: office hours, so nothing waits for the morning. */
+export const OFFICE_HOURS = Date.parse('2026-11-24T02:00:00Z');
+
+/** The outbox's activities as the worker runs them, mailing through `mailer`, its clock at OFFICE_HOURS. */
+export function officeHoursOutbox(db: Db, mailer: Mailer) {
+  return createNotificationActivities(db, mailer, {
+    from: '督查督办系统 <duban@example.gov.cn>',
+    publicUrl: 'https://duban.example.gov.cn',
+    now: () => OFFICE_HOURS,
+  });
 }
