@@ -18,7 +18,7 @@ export default defineConfig({
       'tests/replay/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
-    env: { DRILL_PG_OUTAGE_MS: '30000' },
+    env: { DRILL_PG_OUTAGE_MS: '30000', DRILL_TEMPORAL_KILLS: '6' },
     testTimeout: 300_000,
   },
 });

@@ -3,6 +3,7 @@ import type { Db } from '../lib/db';
 import { createMonitoringActivities } from './monitoring';
 import type { Mailer } from '../lib/mailer';
 import { createNotificationActivities, type NotificationOptions } from './notifications';
+import { createReconcileActivities } from './reconcile';
 import { createRecordActivities } from './record';
 
 export interface ActivityDeps {
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecordActivities(deps.db),
     ...createMonitoringActivities(deps.db, deps.temporal),
     ...createNotificationActivities(deps.db, deps.mailer, deps.notifications ?? DEFAULT_NOTIFICATION_OPTIONS),
+    ...createReconcileActivities(deps.db, deps.temporal),
   };
 }
 

@@ -17,7 +17,8 @@ import { cancelNoticesOfFinishedItems } from './cancel-notices';
 import type { Db } from '../lib/db';
 import { unitLabels } from '../lib/unit-names';
 import { MailError, type Mailer } from '../lib/mailer';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
+import { activeTracing, inStoredTrace } from '../lib/tracing';
 
 export interface NotificationOptions {
   from: string;
@@ -60,6 +61,8 @@ interface OutboxRow {
   text: string;
   html: string;
   attempts: number;
+  /** The trace of the action that asked for this notice, while this process traces (lib/tracing.ts). */
+  trace_context?: unknown;
 }
 
 /**
@@ -459,7 +462,11 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
            OR (status = 'sending' AND next_attempt_at <= ${new Date(at.getTime() - (opts.staleSendingMs ?? 120_000))}))
           AND (urgent OR NOT ${onlyUrgent})
         ORDER BY urgent DESC, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING id, key, recipient_email, subject, text, html, attempts`;
+      RETURNING id, key, recipient_email, subject, text, html, attempts${
+        activeTracing()
+          ? Prisma.sql`, (SELECT r.payload -> 'traceContext' FROM notification_requests r WHERE r.key = outbox.request_key) AS trace_context`
+          : Prisma.empty
+      }`;
     let sent = 0;
     let retried = 0;
     let failed = 0;
@@ -468,14 +475,16 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
     const sendOne = async (row: OutboxRow) => {
       alive();
       try {
-        const info = await mailer.send({
-          from: opts.from,
-          to: row.recipient_email,
-          subject: row.subject,
-          text: row.text,
-          html: row.html,
-          messageId: messageIdFor(row.key),
-        });
+        const info = await inStoredTrace(row.trace_context, () =>
+          mailer.send({
+            from: opts.from,
+            to: row.recipient_email,
+            subject: row.subject,
+            text: row.text,
+            html: row.html,
+            messageId: messageIdFor(row.key),
+          }),
+        );
         await db.outboxMessage.update({
           where: { id: row.id },
           data: { status: 'sent', messageId: info.messageId, sentAt: new Date(now()), lastError: null },

@@ -5,6 +5,7 @@ import type { Calendar } from '../domain/calendar';
 import { currentCalendar } from '../lib/calendar-store';
 import { lifecycleNotices, type NotificationDraft } from '../domain/notifications';
 import { contentDigest } from '../lib/chain';
+import { currentTraceCarrier, withSpan } from '../lib/tracing';
 
 export interface RecordTransition {
   /** `<workflow id>/<update id>`: the same for every retry of this activity. */
@@ -73,7 +74,11 @@ export function createRecordActivities(db: Db) {
         payload: event.payload ?? {},
         attachments: event.attachments,
       });
-      const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)];
+      // The outbox mails these later, elsewhere: its SMTP span joins this action's trace (lib/tracing.ts).
+      const traceContext = currentTraceCarrier();
+      const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)].map((n) =>
+        traceContext ? { ...n, payload: { ...n.payload, traceContext } } : n,
+      );
       const notify = notifications.length
         ? Prisma.sql`, notified AS (
             INSERT INTO notification_requests (key, subject_kind, subject_id, kind, targets, unit_ids, payload, created_at)
@@ -87,7 +92,10 @@ export function createRecordActivities(db: Db) {
       // One statement, so one round trip and atomic: the snapshot moves only to a higher
       // sequence number, the event is skipped when its key is already there (a retry), and it
       // is chained to the item's previous event (lib/chain.ts).
-      await db.$executeRaw`
+      await withSpan(
+        'INSERT items, item_events',
+        { 'db.system': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'item_events' },
+        () => db.$executeRaw`
         WITH snapshot AS (
           INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
                              light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at,
@@ -112,7 +120,8 @@ export function createRecordActivities(db: Db) {
                ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb,
                prev.hash, encode(sha256(convert_to(coalesce(prev.hash, '') || ${digest}, 'UTF8')), 'hex')
         FROM (SELECT (SELECT hash FROM item_events WHERE item_id = ${item.id} AND seq = ${event.seq - 1}) AS hash) AS prev
-        ON CONFLICT (key) DO NOTHING`;
+        ON CONFLICT (key) DO NOTHING`,
+      );
     },
 
     /**

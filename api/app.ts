@@ -39,10 +39,16 @@ import { metaRoutes } from './routes/meta';
 import { monitoringRoutes } from './routes/monitoring';
 import { ackRoutes, notificationRoutes } from './routes/notifications';
 import { problemListRoutes } from './routes/problem-lists';
+import { reconciliationRoutes } from './routes/reconciliation';
 import { settingsRoutes } from './routes/settings';
 import { userRoutes } from './routes/users';
 import { notUtf8 } from './imports';
 import { looksLikeZip, XLSX_CONTENT_TYPE } from '../lib/xlsx';
+import { activeTracing } from '../lib/tracing';
+import { traceRequests } from './tracing';
+import type { HttpMetrics } from '../lib/metrics';
+import { httpMetricsHook } from './metrics';
+import { requestContextHooks, requestId, RequestLog } from './request-log';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -91,6 +97,8 @@ export interface AppOptions {
   demoSignIn?: DemoSignIn;
   /** The built console to serve (default console/dist). */
   consoleDist?: string;
+  /** Where to count and time the requests (the process's metrics, lib/metrics.ts); none in most tests. */
+  metrics?: HttpMetrics;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -110,7 +118,8 @@ export async function buildApp(opts: AppOptions) {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: limits.bodyBytes,
-    requestIdHeader: 'x-request-id',
+    genReqId: requestId,
+    logController: new RequestLog(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A malformed escape or an over-long path parameter never reaches a route: answered in the
     // product's error shape and audited like every other refusal.
@@ -135,6 +144,9 @@ export async function buildApp(opts: AppOptions) {
       socket.destroy(err);
     },
   }).withTypeProvider<ZodTypeProvider>();
+  requestContextHooks(app);
+  if (activeTracing()) traceRequests(app);
+  if (opts.metrics) httpMetricsHook(app, opts.metrics);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -240,6 +252,7 @@ export async function buildApp(opts: AppOptions) {
     evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles },
   });
   await app.register(dashboardRoutes, { services: opts.services });
+  await app.register(reconciliationRoutes, { services: opts.services });
   if (opts.demoSignIn) await app.register(demoRoutes, opts.demoSignIn);
   await app.register(consoleRoutes, opts.consoleDist ? { dist: opts.consoleDist } : {});
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -32,6 +32,19 @@ const NOT_BUILT = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><titl
  * page has a segment called api.
  */
 export function isApiPath(url: string): boolean {
+  return pathSegments(url).includes('api');
+}
+
+/**
+ * Prometheus's usual path, however spelt: the metrics are served on the operator's own port
+ * (lib/metrics-server.ts), so here it is a 404, not the console's page answering 200.
+ */
+export function isMetricsPath(url: string): boolean {
+  return pathSegments(url).find((s) => s !== '' && s !== '.') === 'metrics';
+}
+
+/** A URL's path segments once its spelling is undone (see isApiPath). */
+function pathSegments(url: string): string[] {
   let path = url.split('?')[0] ?? '';
   for (let i = 0; i < 3; i++) {
     try {
@@ -42,13 +55,12 @@ export function isApiPath(url: string): boolean {
       break;
     }
   }
-  const segments = path
+  return path
     .normalize('NFKC')
     .replace(/\\/g, '/')
     .replace(/\u0000/g, '')
     .split('/')
     .map((s) => s.split(';')[0]?.trim().toLowerCase() ?? '');
-  return segments.includes('api');
 }
 
 /**
@@ -82,7 +94,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
 
   app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     // An unknown API path, however spelt, gets the API's own 404, not the console.
-    if (isApiPath(request.url)) return reply.callNotFound();
+    if (isApiPath(request.url) || isMetricsPath(request.url)) return reply.callNotFound();
     const index = path.join(dist, 'index.html');
     const html = existsSync(index) ? await readFile(index, 'utf8') : NOT_BUILT;
     return reply

@@ -15,6 +15,7 @@ import { parseItem } from '../domain/item-schema';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../workflows/client/items';
 import { itemWorkflowId, transitionKey } from '../workflows/ids';
+import { noteWorkflow } from './request-log';
 import { policyFor } from '../lib/policies';
 import { loadUnitLabels, withUnitNames } from '../lib/unit-names';
 import {
@@ -116,6 +117,7 @@ export async function createItem(s: Services, actor: Actor, body: OpenItem, idem
       ? `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`
       : keyedItemId(actor.userId, idempotencyKey);
   const policy = await policyFor(s.db, spec.category, spec.priority);
+  noteWorkflow(itemWorkflowId(id));
   try {
     return await withTemporal(s, () =>
       openItem(s.temporal, s.taskQueue, {
@@ -204,6 +206,7 @@ export async function act(
   const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
   if (!precheck.ok && !(await recordedButUnconfirmed(s, id, updateId)))
     throw fromRefusal(await withUnitNames(s.db, precheck));
+  noteWorkflow(itemWorkflowId(id));
   try {
     return await withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
   } catch (err) {

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import type { Actor } from '../domain/actors';
 import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
+import { localRecordBundle } from './before';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { pool, summary } from './stats';
@@ -27,7 +28,10 @@ export interface LifecycleResult {
   knee: Array<Record<string, string | number>>;
   kneeAt: number | string;
   correct: boolean;
-  json: { oursRate: number; bareRate: number; ratio: number } & Record<string, unknown>;
+  json: { oursRate: number; beforeRate: number; bareRate: number; ratio: number; guaranteeCost: number } & Record<
+    string,
+    unknown
+  >;
 }
 
 export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {
@@ -48,6 +52,7 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
     skipDuplicates: true,
   });
   const { worker, app, base } = await startOurs(stack, ourQueue);
+  const afterIds: string[] = [];
 
   const STEPS: Array<[string, Actor, unknown]> = [
     ['sign', handler, {}],
@@ -64,21 +69,20 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
     return out;
   }
 
-  async function post(url: string, actor: Actor, body: unknown): Promise<{ item: { id: string } }> {
-    const res = await fetch(`${base}${url}`, { method: 'POST', headers: auth(actor), body: JSON.stringify(body) });
+  async function post(at: string, url: string, actor: Actor, body: unknown): Promise<{ item: { id: string } }> {
+    const res = await fetch(`${at}${url}`, { method: 'POST', headers: auth(actor), body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
     return (await res.json()) as { item: { id: string } };
   }
 
-  const ids: string[] = [];
-  /** n items through the whole loop, c at a time; every item's id kept for the checks after. */
-  function loop(n: number, c: number, into: Record<string, number[]>) {
+  /** n items through the whole loop, c at a time, on the API at `at`; every item's id kept in `ids` for the checks after. */
+  function loop(n: number, c: number, into: Record<string, number[]>, at = base, ids = afterIds) {
     return pool(
       Array.from({ length: n }, (_, i) => i),
       c,
       async (i) => {
         const { item } = await timed(into.create!, () =>
-          post('/api/items', supervisor, {
+          post(at, '/api/items', supervisor, {
             title: `基准事项${i}`,
             leadUnitId: 'unit-a',
             dueDate: '2026-12-31',
@@ -87,7 +91,7 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
         );
         ids.push(item.id);
         for (const [action, actor, body] of STEPS)
-          await timed(into[action]!, () => post(`/api/items/${item.id}/${action}`, actor, body));
+          await timed(into[action]!, () => post(at, `/api/items/${item.id}/${action}`, actor, body));
       },
     );
   }
@@ -122,13 +126,29 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
     knee.find((k) => Number(k['step p50 ms']) > 2 * base1)?.concurrency ?? `> ${KNEE_LEVELS[KNEE_LEVELS.length - 1]}`;
 
   // Correctness after the run: every item closed, one event per transition, nothing twice.
-  const closed = await db.item.count({ where: { id: { in: ids }, status: 'closed' } });
-  const events = await db.itemEvent.count({ where: { itemId: { in: ids } } });
-  const total = ids.length;
-  const perItem = await db.$queryRaw<Array<{ bad: bigint }>>`
-  SELECT count(*) AS bad FROM (SELECT item_id FROM item_events WHERE item_id = ANY(${ids}) GROUP BY item_id
-  HAVING count(*) <> ${STEPS.length + 1} OR max(seq) <> ${STEPS.length + 1}) x`;
-  const correct = closed === total && events === total * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
+  async function check(ids: string[]) {
+    const closed = await db.item.count({ where: { id: { in: ids }, status: 'closed' } });
+    const events = await db.itemEvent.count({ where: { itemId: { in: ids } } });
+    const perItem = await db.$queryRaw<Array<{ bad: bigint }>>`
+    SELECT count(*) AS bad FROM (SELECT item_id FROM item_events WHERE item_id = ANY(${ids}) GROUP BY item_id
+    HAVING count(*) <> ${STEPS.length + 1} OR max(seq) <> ${STEPS.length + 1}) x`;
+    const ok =
+      closed === ids.length && events === ids.length * (STEPS.length + 1) && Number(perItem[0]?.bad ?? 1) === 0;
+    return ok ? 'yes' : `NO (closed ${closed}/${ids.length}, events ${events})`;
+  }
+  const afterCheck = await check(afterIds);
+
+  // --- the same loop on the workflow code from before the guarantee (a local activity wrote each
+  // transition inside the accepting workflow task): the guarantee's cost, measured in this run.
+  const old = await startOurs(stack, 'bench-items-before', { workflowBundle: await localRecordBundle() });
+  const beforeIds: string[] = [];
+  const beforeLatency = fresh();
+  const beforeStart = performance.now();
+  await old.worker.runUntil(() => loop(N, CONCURRENCY, beforeLatency, old.base, beforeIds));
+  const beforeSeconds = (performance.now() - beforeStart) / 1000;
+  await old.app.close();
+  const beforeCheck = await check(beforeIds);
+  const correct = afterCheck === 'yes' && beforeCheck === 'yes';
 
   // --- baseline: bare workflows, the same Updates, no API, no database
   const bareQueue = 'bench-bare';
@@ -165,9 +185,15 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
   const bareSeconds = (performance.now() - bareStart) / 1000;
 
   const oursRate = N / oursSeconds;
+  const beforeRate = N / beforeSeconds;
   const bareRate = N / bareSeconds;
   const rows = [
     ...Object.entries(latency).map(([action, samples]) => ({ run: 'ours (HTTP+API+PG)', action, ...summary(samples) })),
+    ...Object.entries(beforeLatency).map(([action, samples]) => ({
+      run: 'ours before (local-activity record)',
+      action,
+      ...summary(samples),
+    })),
     { run: 'bare Temporal', action: 'every update', ...summary(bareLatency) },
   ].map((r) => ({ run: r.run, action: r.action, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }));
 
@@ -177,7 +203,14 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
       run: 'ours (HTTP+API+PG)',
       'items/s': oursRate,
       seconds: oursSeconds,
-      correct: correct ? 'yes' : `NO (closed ${closed}/${total}, events ${events})`,
+      correct: afterCheck,
+    },
+    { run: 'ours before (local-activity record)', 'items/s': beforeRate, seconds: beforeSeconds, correct: beforeCheck },
+    {
+      run: 'cost of the guarantee (after/before)',
+      'items/s': oursRate / beforeRate,
+      seconds: oursSeconds / beforeSeconds,
+      correct: '',
     },
     { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
     { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
@@ -188,6 +221,18 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
     knee,
     kneeAt,
     correct,
-    json: { N, CONCURRENCY, oursRate, bareRate, ratio: oursRate / bareRate, kneeAt, knee, correct, rows },
+    json: {
+      N,
+      CONCURRENCY,
+      oursRate,
+      beforeRate,
+      bareRate,
+      ratio: oursRate / bareRate,
+      guaranteeCost: oursRate / beforeRate,
+      kneeAt,
+      knee,
+      correct,
+      rows,
+    },
   };
 }

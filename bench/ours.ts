@@ -1,5 +1,5 @@
 import { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,7 +30,7 @@ export interface Ours {
 export async function startOurs(
   stack: EmbeddedStack,
   taskQueue: string,
-  opts: { startsItems?: boolean } = {},
+  opts: { startsItems?: boolean; workflowBundle?: WorkflowBundle } = {},
 ): Promise<Ours> {
   const config = configWith({
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -50,7 +50,7 @@ export async function startOurs(
       connection: stack.nativeConnection,
       db: stack.db,
       temporal: client,
-      workflowBundle: (await workflowCode(config)).bundle,
+      workflowBundle: opts.workflowBundle ?? (await workflowCode(config)).bundle,
     }),
     // Only a benchmark whose activities open items (red indicators) gives them a client.
     ...(opts.startsItems ? {} : { temporal: undefined }),

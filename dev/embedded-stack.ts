@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../lib/migrate';
 import { freePort } from './ports';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { ensureSearchAttributes } from '../lib/search-attributes-setup';
 
 export interface EmbeddedStack {
   db: Db;
@@ -21,16 +22,19 @@ export interface EmbeddedStack {
 /**
  * A throwaway copy of the embedded stack as the product runs it (PostgreSQL, the Temporal dev
  * server with a file) on free ports, with the supervision office and one unit: for benchmarks
- * and for recording histories.
+ * and for recording histories. `temporalAddress`: an external Temporal (e.g. scripts/temporal-cluster.ts,
+ * namespace `default`) instead of a dev server; the product's search attributes are registered when missing.
  */
-export async function startEmbeddedStack(): Promise<EmbeddedStack> {
+export async function startEmbeddedStack(opts: { temporalAddress?: string } = {}): Promise<EmbeddedStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-'));
   const pgDir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-pg-'));
   const pg = await startEmbeddedPostgres({ dir: pgDir, port: await freePort(), persistent: false, quiet: true });
   await pg.createDatabase('duban');
   await migrate(pg.url('duban'));
-  const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
+  const temporal = opts.temporalAddress
+    ? { address: opts.temporalAddress, stop: async () => {} }
+    : await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
   const db = createDb(pg.url('duban'), 20);
   await db.unit.createMany({
     data: [
@@ -40,6 +44,7 @@ export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
+  if (opts.temporalAddress) await ensureSearchAttributes(connection, 'default', { log: console.log });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   return {
     db,

@@ -19,7 +19,11 @@ export async function startTemporalDevServer(opts: {
   port: number;
   uiPort?: number;
   dbFile?: string;
+  /** The server's own Prometheus metrics on this port (e.g. `activity_eager_execution`). */
+  metricsPort?: number;
   log?: (line: string) => void;
+  /** false: start with none of them, as a real server starts (tests of the worker's set-up). */
+  searchAttributes?: boolean;
 }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--log-level', 'warn'];
   if (opts.dbFile) {
@@ -34,11 +38,16 @@ export async function startTemporalDevServer(opts: {
       'synchronous=full',
     );
   }
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (opts.searchAttributes !== false)
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   // Updates on a fresh workflow and many concurrent updates per workflow (benchmarks).
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  // An item's record is an activity scheduled by the task that accepts its Update: handed to the
+  // worker in the reply to that task's completion instead of through a poll (off by default).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (await portAnswers(opts.port))
     throw new Error(`port ${opts.port} is already in use (another Temporal server?): stop it or set TEMPORAL_PORT`);
   const child = spawn(toolPath('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -25,6 +25,12 @@ export const OPERATIONS = [
   /** Add, change, delete and import contacts, and the addresses on users: the system administrator. */
   'contacts.manage',
   'audit.read',
+  /**
+   * The reconciliation's last run and open findings (rows against workflows, rungs against
+   * notices): supervisors (the items they see) and the system administrator (every finding: ids,
+   * states and rungs, no item content), who run the system between them.
+   */
+  'reconciliation.read',
   'plan.manage',
   'plan.read',
   'indicator.report',
@@ -76,6 +82,7 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'notifications.undelivered',
     'contacts.read',
     'settings.read',
+    'reconciliation.read',
     'plan.manage',
     'plan.read',
     'reassign',
@@ -126,6 +133,7 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'contacts.read',
     'contacts.manage',
     'notifications.undelivered',
+    'reconciliation.read',
   ]),
   auditor: new Set<Permission>(['audit.read', 'item.read']),
 };

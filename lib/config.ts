@@ -93,6 +93,28 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
   /** After this long a message claimed by a worker that died is sent again (the duplicate window's far end). */
   NOTIFY_STALE_SENDING_MS: z.coerce.number().int().min(1000).default(120_000),
+  /**
+   * OpenTelemetry traces (lib/tracing.ts), off unless one of these is set: the OTLP/HTTP
+   * collector's base address (`/v1/traces` is appended, as the OTel spec says) or the traces
+   * address itself. The standard OTEL_EXPORTER_OTLP_HEADERS etc. are read by the exporter.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /** The service.name spans carry; unset, duban-api, duban-worker or duban (the embedded default). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** How often the reconciliation (rows against workflows, rungs against notices) runs: its Schedule's interval. */
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** The API's and the worker's JSON logs: debug adds the SDK's workflow and activity starts and ends. */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Where this process serves Prometheus metrics (and /ready, /live): host:port, never the API's
+   * public port; unset, 127.0.0.1 and a fixed port per kind of process (lib/metrics.ts); `off`
+   * serves none.
+   */
+  METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|\[[0-9A-Fa-f:.]+\]:\d{1,5}|[^\s:[\]]+:\d{1,5})$/, 'host:port, [v6]:port, or off')
+    .optional(),
 });
 
 const VersionedSchema = ConfigSchema.refine((c) => !c.WORKER_DEPLOYMENT_NAME === !c.WORKER_BUILD_ID, {

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { withSpan } from './tracing';
 
 export interface OutgoingMail {
   from: string;
@@ -28,9 +29,10 @@ export interface Mailer {
 /** nodemailer's SMTP transport, pooled and rate-limited so a cycle that notifies 1,000 units does not flood the server. */
 export function createMailer(smtpUrl: string, opts: { ratePerSecond?: number; timeoutMs?: number } = {}): Mailer {
   const url = new URL(smtpUrl);
+  const port = Number(url.port || (url.protocol === 'smtps:' ? 465 : 25));
   const transport = nodemailer.createTransport({
     host: url.hostname,
-    port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
+    port,
     secure: url.protocol === 'smtps:',
     ...(url.username
       ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
@@ -45,17 +47,21 @@ export function createMailer(smtpUrl: string, opts: { ratePerSecond?: number; ti
     tls: { rejectUnauthorized: url.searchParams.get('tlsVerify') !== 'off' },
     ignoreTLS: url.searchParams.get('starttls') === 'off',
   });
+  // No recipient, subject or Message-ID: a trace is no place for who was told what.
+  const spanAttributes = { 'server.address': url.hostname, 'server.port': port, 'network.protocol.name': 'smtp' };
   return {
-    async send(mail) {
-      try {
-        const info = await transport.sendMail({ ...mail, headers: { 'Auto-Submitted': 'auto-generated' } });
-        return { messageId: info.messageId, response: info.response };
-      } catch (err) {
-        const e = err as { responseCode?: number; message: string; code?: string };
-        const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
-        throw new MailError(`${e.code ?? ''} ${e.responseCode ?? ''} ${e.message}`.trim(), permanent);
-      }
-    },
+    send: (mail) =>
+      // A client span in the trace of the action that asked for the notice (activities/notifications.ts).
+      withSpan('SMTP send', spanAttributes, async () => {
+        try {
+          const info = await transport.sendMail({ ...mail, headers: { 'Auto-Submitted': 'auto-generated' } });
+          return { messageId: info.messageId, response: info.response };
+        } catch (err) {
+          const e = err as { responseCode?: number; message: string; code?: string };
+          const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+          throw new MailError(`${e.code ?? ''} ${e.responseCode ?? ''} ${e.message}`.trim(), permanent);
+        }
+      }),
     close: () => transport.close(),
   };
 }

@@ -1,8 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config';
 import { dataConverterFor, parseKey } from './payload-codec';
+import { activeTracing } from './tracing';
 
 /** Everything Temporal-related a process takes from configuration: address, TLS or API key, payload key. */
 export function temporalOptions(config: Config, address = config.TEMPORAL_ADDRESS) {
@@ -38,8 +39,18 @@ export async function connectClient(
       connection,
       namespace: o.namespace,
       ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
+      ...(activeTracing() ? { interceptors: await clientTracingInterceptors() } : {}),
     }),
   };
+}
+
+/**
+ * Spans for starts, Updates, signals and queries, whose context travels to the workflow in the
+ * calls' Temporal headers (lib/tracing.ts); loaded only while the process traces.
+ */
+async function clientTracingInterceptors(): Promise<ClientInterceptors> {
+  const { OpenTelemetryWorkflowClientInterceptor } = await import('@temporalio/interceptors-opentelemetry');
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
 }
 
 export function connectNative(config: Config, address?: string): Promise<NativeConnection> {

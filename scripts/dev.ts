@@ -3,7 +3,6 @@
  * server (data under .data/, kept across restarts), a worker, the API; demo data on first start.
  * Any of DATABASE_URL / TEMPORAL_ADDRESS set in the environment is used instead.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,16 +15,23 @@ import { createDb } from '../lib/db';
 import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoPlans, loadDemoUnits, loadDemoUsers } from '../dev/demo';
 import { createEvidenceStore } from '../lib/evidence-store';
 import { connectClient, connectNative } from '../lib/temporal-connect';
+import { startTracing } from '../lib/tracing';
 import { ensureOutboxDispatcher } from '../workflows/client/items';
+import { ensureReconcileSchedule } from '../workflows/client/reconcile';
 import { createMailer } from '../lib/mailer';
 import { startSmtpSink } from '../dev/smtp-sink';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../dev/embedded-postgres';
 import { migrate } from '../lib/migrate';
+import { setUpSearchAttributesOrExit } from '../lib/search-attributes-setup';
 import { startTemporalDevServer, type DevServer } from '../dev/temporal-dev-server';
 import { signToken } from '../lib/tokens';
 import { ROLE_LABELS } from '../domain/actors';
 import { ROOT } from '../lib/root';
 import { createWorker } from '../worker/create';
+import { createRegistry, metricsAddress, registerHttpMetrics, registerProductGauges } from '../lib/metrics';
+import { startMetricsServer } from '../lib/metrics-server';
+import { readiness } from '../lib/readiness';
+import { installRuntime } from '../lib/temporal-runtime';
 
 const env = loadConfig();
 if (env.DUBAN_ENV === 'production') {
@@ -75,7 +81,9 @@ if (!process.env.TEMPORAL_ADDRESS) {
   temporalAddress = temporalServer.address;
 }
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// One process, one metrics port: the API's requests, the product's gauges and the SDK's worker metrics.
+const metricsAt = metricsAddress(config, 'embedded');
+const sdkMetricsUrl = await installRuntime({ level: 'WARN', sdkMetrics: metricsAt !== null });
 let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
 let smtpUrl = config.SMTP_URL;
 const mailDir = path.join(dataDir, 'mail');
@@ -84,9 +92,16 @@ if (!smtpUrl) {
   smtpUrl = sink.url;
 }
 const mailer = createMailer(smtpUrl, { ratePerSecond: config.MAIL_RATE_PER_SECOND });
+// Before the Temporal client, the worker and the app, which add their spans only when tracing is on.
+const tracing = await startTracing(config, 'duban');
 const db = createDb(databaseUrl);
 const nativeConnection = await connectNative(config, temporalAddress);
 const { client, connection } = await connectClient(config, temporalAddress);
+// The dev server has them from its flags; an external server may not (a real one starts with none).
+await setUpSearchAttributesOrExit(connection, config.TEMPORAL_NAMESPACE, 'scripts/dev.ts', async () => {
+  await temporalServer?.stop();
+  await pg?.stop();
+});
 const worker = await createWorker(
   workerOptions(config, {
     connection: nativeConnection,
@@ -98,11 +113,27 @@ const worker = await createWorker(
 );
 const workerDone = worker.run();
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
+await ensureReconcileSchedule(client, config.TEMPORAL_TASK_QUEUE, config.RECONCILE_INTERVAL_MINUTES);
 
 const secret = config.AUTH_SECRET;
 const options = appOptions(config, apiServices(config, { db, temporal: client }));
 const users = await demoUsers();
-const app = await buildApp({ ...options, logger: { level: 'warn' }, demoSignIn: { users, secret } });
+const registry = createRegistry();
+const app = await buildApp({
+  ...options,
+  logger: { level: 'warn' },
+  demoSignIn: { users, secret },
+  ...(metricsAt ? { metrics: registerHttpMetrics(registry) } : {}),
+});
+if (metricsAt) registerProductGauges(registry, db);
+const metrics = metricsAt
+  ? await startMetricsServer({
+      ...metricsAt,
+      registry,
+      sdkMetricsUrl,
+      ready: () => readiness({ db, connection, namespace: config.TEMPORAL_NAMESPACE }),
+    })
+  : undefined;
 const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
 await loadDemoUnits(db);
@@ -134,6 +165,7 @@ console.log(`
 督查督办 is running.
   Console:      ${address}/   (sign in by picking a demo user, or with a token below)
   API:          ${address}/api   (OpenAPI: ${address}/api/openapi.json)
+  Metrics:      ${metrics ? `${metrics.url}/metrics   (readiness: ${metrics.url}/ready; not on the public port)` : 'off (METRICS_ADDRESS=off)'}
   Temporal UI:  ${temporalServer?.uiUrl ?? '(external Temporal at ' + temporalAddress + ')'}
   Temporal:     ${temporalAddress}   e.g. .tools/venv/bin/temporal workflow list --address ${temporalAddress} --query 'ItemStatus="rectifying"'
   PostgreSQL:   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
@@ -152,6 +184,7 @@ async function stop(): Promise<void> {
   stopping = true;
   log('stopping…');
   await app.close();
+  await metrics?.close();
   // Temporal's runtime may already have begun the shutdown on the same signal.
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerDone.catch(() => {});
@@ -160,6 +193,7 @@ async function stop(): Promise<void> {
   await db.$disconnect();
   await connection.close();
   await nativeConnection.close();
+  await tracing?.shutdown();
   await temporalServer?.stop();
   await pg?.stop();
   process.exit(0);

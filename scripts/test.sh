@@ -2,6 +2,7 @@
 # Sets up everything, type-checks, runs every test, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/use-node.sh
 SETUP_BROWSER=1 ./scripts/setup.sh || exit 1
 node_modules/.bin/tsc -p . && node_modules/.bin/tsc -p console || { echo "0 passed, 1 failed"; exit 1; }
 node_modules/.bin/eslint . || { echo "0 passed, 1 failed"; exit 1; }

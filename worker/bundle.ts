@@ -36,8 +36,16 @@ function stamped(code: string, stamp: string): string {
   return `${before}${before.endsWith('\n') ? '' : '\n'}${STAMP_PREFIX}${stamp}\n${code.slice(cut)}`;
 }
 
+/**
+ * The tracing interceptors are in every bundle, whether or not the worker that loads it traces:
+ * workflow code must not differ between workers that may replay the same history.
+ */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index.ts'), logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows/index.ts'),
+    workflowInterceptorModules: [require.resolve('../workflows/tracing-interceptors.ts')],
+    logger: quietBundlerLogger,
+  });
 }
 
 const quietBundlerLogger = {

@@ -5,6 +5,8 @@ import { createActivities, type Activities } from '../activities';
 import type { Db } from '../lib/db';
 import type { Mailer } from '../lib/mailer';
 import type { NotificationOptions } from '../activities/notifications';
+import { activeTracing } from '../lib/tracing';
+import type { SerializableSpan } from '@temporalio/interceptors-opentelemetry';
 
 export { bundleWorkflows } from './bundle';
 
@@ -27,8 +29,9 @@ export interface WorkerOptions {
   activities?: Activities;
 }
 
-export function createWorker(opts: WorkerOptions): Promise<Worker> {
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
   return Worker.create({
+    ...(await tracingOptions()),
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
@@ -59,3 +62,42 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
       : {}),
   });
 }
+
+/**
+ * Spans for activities (the activity's span joins the workflow's trace through its headers), and
+ * the sink that carries the workflow sandbox's spans out (workflows/tracing-interceptors.ts, in
+ * every bundle). A worker that does not trace still takes that sink's calls, and drops them: a
+ * traced API may send it traced Updates. Loaded only while the process traces (lib/tracing.ts).
+ */
+async function tracingOptions(): Promise<Pick<Parameters<typeof Worker.create>[0], 'interceptors' | 'sinks'>> {
+  const tracing = activeTracing();
+  if (!tracing) return { sinks: { exporter: { export: { fn: () => {} } } } };
+  const otel = await import('@temporalio/interceptors-opentelemetry');
+  const exporter = otel.makeWorkflowExporter(tracing.spanProcessor, tracing.resource);
+  return {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new otel.OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new otel.OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    sinks: {
+      exporter: {
+        export: {
+          // The SDK's exporter puts the whole WorkflowInfo on each span (search attributes, memo,
+          // last result, ...): the ids are what a trace needs.
+          fn: (info, spans: SerializableSpan[]) =>
+            exporter.export.fn(
+              pick(info, ['workflowId', 'runId', 'workflowType', 'taskQueue', 'namespace', 'attempt']),
+              spans,
+            ),
+        },
+      },
+    },
+  };
+}
+
+const pick = <T extends object, K extends keyof T>(o: T, keys: K[]) =>
+  Object.fromEntries(keys.map((k) => [k, o[k]])) as T;

@@ -4,3 +4,4 @@ export { problemListWorkflow } from './problem-list';
 export { outboxDispatcherWorkflow } from './outbox-dispatcher';
 export { monitoringCycleWorkflow } from './monitoring-cycle';
 export { calendarRolloutWorkflow } from './calendar-rollout';
+export { reconcileWorkflow } from './reconcile';

@@ -4,6 +4,7 @@ import {
   condition,
   currentUpdateInfo,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -35,7 +36,15 @@ import { DEFAULT_POLICY, PolicySchema } from '../domain/policy';
 import { attentionGuard } from './attention';
 import { transitionKey } from './ids';
 import { itemSearchAttributes } from './item-search-attributes';
-import { actUpdate, attentionQuery, calendarSignal, itemQuery, recordedUpdate, REFUSAL_TYPE } from './messages';
+import {
+  actUpdate,
+  attentionQuery,
+  calendarSignal,
+  itemQuery,
+  recordedSeqQuery,
+  recordedUpdate,
+  REFUSAL_TYPE,
+} from './messages';
 
 export const ItemWorkflowInputSchema = z.object({
   id: z.string().min(1).max(64),
@@ -56,9 +65,10 @@ export type ItemWorkflowInput = z.input<typeof ItemWorkflowInputSchema>;
 /** Items started before the working-day deadlines and the escalation ladder keep running without them. */
 export const LADDER_PATCH = 'deadline-ladder';
 
-// Local activities: the write runs in the worker within the same workflow task, so a confirmed
-// transition costs one round trip to the server instead of three. PostgreSQL may be down for a
-// while: it keeps retrying (locally, then through timers) and nothing is dropped.
+// Local activities: they run in the worker within the same workflow task. Only reads are left
+// here (the calendar, an acknowledgement) and, before RECORD_AFTER_ACCEPT_PATCH, the records.
+// PostgreSQL may be down for a while: they keep retrying (locally, then through timers) and
+// nothing is dropped.
 const LOCAL = {
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
@@ -68,6 +78,17 @@ const unlimited = proxyLocalActivities<Activities>(LOCAL);
 // The same with an attempt limit (about two and a half minutes of attempts), after which the item
 // is flagged as needing attention and the step is tried again on a timer (./attention.ts).
 const limited = proxyLocalActivities<Activities>({ ...LOCAL, retry: { ...LOCAL.retry, maximumAttempts: 12 } });
+// Ordinary activities for the records: scheduled by the workflow task that accepts the Update (or
+// fires the rung), so the server has saved the acceptance before the worker is given the write;
+// eager dispatch hands the task back in the reply to that completion, with no poll in between.
+// Same timeout and backoff as the local ones; the server retries them.
+const RECORD = {
+  startToCloseTimeout: LOCAL.startToCloseTimeout,
+  retry: LOCAL.retry,
+  allowEagerDispatch: true,
+} as const;
+const recordUnlimited = proxyActivities<Activities>(RECORD);
+const recordLimited = proxyActivities<Activities>({ ...RECORD, retry: { ...RECORD.retry, maximumAttempts: 12 } });
 const { flagAttention } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3 },
@@ -75,6 +96,16 @@ const { flagAttention } = proxyLocalActivities<Activities>({
 
 /** Items started before attempt limits keep retrying without them. */
 export const ATTENTION_PATCH = 'attention-after-retry-limit';
+
+/**
+ * Records written by an ordinary activity, after Temporal has saved the step, instead of by a
+ * local activity inside the workflow task that decides it (a task the server may lose with the
+ * record already in PostgreSQL). Asked at each attempt of a record rather than once at start: a
+ * running item moves to the new path at its next record (or its next round of attempts, if one
+ * was failing when the new code came), while the records already in its history (local activity
+ * markers, no patch marker) replay as local activities.
+ */
+export const RECORD_AFTER_ACCEPT_PATCH = 'record-after-accept';
 
 function refusalFailure(refusal: Refusal): ApplicationFailure {
   return ApplicationFailure.create({
@@ -166,13 +197,14 @@ function startRun(input: Run['input']): Run {
   const guarded = patched(ATTENTION_PATCH);
   const guard = attentionGuard((a) => flagAttention({ itemId: input.id, reason: a.reason, since: a.since }));
   const acts = guarded ? limited : unlimited;
+  const records = guarded ? recordLimited : recordUnlimited;
   const step = <T>(call: () => Promise<T>): Promise<T> => (guarded ? guard.run(call) : call());
   return {
     input,
     keyOf: (id) => transitionKey(workflowId, id),
     guard,
     steps: {
-      recordTransition: (r) => step(() => acts.recordTransition(r)),
+      recordTransition: (r) => step(() => (patched(RECORD_AFTER_ACCEPT_PATCH) ? records : acts).recordTransition(r)),
       loadCalendar: () => step(() => acts.loadCalendar()),
       isAcknowledged: (key) => step(() => acts.isAcknowledged(key)),
     },
@@ -189,6 +221,7 @@ function startRun(input: Run['input']): Run {
 function handleMessages(run: Run): void {
   setHandler(itemQuery, () => run.item);
   setHandler(attentionQuery, () => run.guard.current());
+  setHandler(recordedSeqQuery, () => ({ seq: run.item.seq, recordedSeq: run.recordedSeq }));
   setHandler(recordedUpdate, async () => {
     await condition(() => run.recordedSeq >= run.item.seq);
     return run.item;
@@ -244,8 +277,10 @@ function advance(run: Run, next: Item): void {
 }
 
 /**
- * Writes one step to PostgreSQL. Steps are decided synchronously, in arrival order; their records
- * are written in the same order, so the read model's sequence never goes backwards.
+ * Writes one step to PostgreSQL, once Temporal has saved it (RECORD_AFTER_ACCEPT_PATCH): an
+ * action's handler awaits this, so the API's 200 still means PostgreSQL shows the change. Steps
+ * are decided synchronously, in arrival order; their records are written in the same order, so
+ * the read model's sequence never goes backwards.
  */
 async function record(
   run: Run,

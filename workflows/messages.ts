@@ -9,6 +9,11 @@ export const actUpdate = defineUpdate<Item, [Command]>('act');
 export const recordedUpdate = defineUpdate<Item, []>('recorded');
 /** The live state of the item. */
 export const itemQuery = defineQuery<Item>('item');
+/**
+ * The sequence number the workflow has decided (`seq`) and the last one written to PostgreSQL
+ * (`recordedSeq`): `recordedSeq < seq` means a record is still in flight, not missing.
+ */
+export const recordedSeqQuery = defineQuery<{ seq: number; recordedSeq: number }>('recordedSeq');
 /** Whether a dependency has failed past an activity's attempt limit and the workflow is waiting to try again. */
 export const attentionQuery = defineQuery<Attention | null>('attention');
 

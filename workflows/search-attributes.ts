@@ -10,11 +10,4 @@ export const ProblemListKey = defineSearchAttributeKey('ProblemList', SearchAttr
 export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
 
 /** Name → type, for registering them on a server (dev server flags, operator service). */
-export const SEARCH_ATTRIBUTES = {
-  ItemStatus: 'Keyword',
-  LeadUnit: 'Keyword',
-  DueDate: 'Datetime',
-  Light: 'Keyword',
-  ProblemList: 'Keyword',
-  NeedsAttention: 'Bool',
-} as const;
+export { SEARCH_ATTRIBUTES } from '../domain/search-attributes';

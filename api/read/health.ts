@@ -1,3 +1,4 @@
+import { readiness, type Readiness } from '../../lib/readiness';
 import type { Services } from '../services';
 
 /** Whether PostgreSQL and Temporal answer now (Temporal within two seconds). */
@@ -15,4 +16,9 @@ export async function health(s: Services): Promise<{ database: boolean; temporal
       ),
   ]);
   return { database, temporal };
+}
+
+/** Whether this API process can serve: lib/readiness.ts's checks against its own clients and namespace. */
+export function ready(s: Services): Promise<Readiness> {
+  return readiness({ db: s.db, connection: s.temporal.connection, namespace: s.temporal.options.namespace });
 }

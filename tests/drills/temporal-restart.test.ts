@@ -156,7 +156,8 @@ describe('a transition recorded in PostgreSQL but lost with the Temporal server'
     try {
       const item = await open(t.client, taskQueue);
       const key = 'retry-after-lost-update';
-      // What the lost Update's local activity left behind: the record one step ahead of the workflow.
+      // What a lost Update left behind while records were written inside the workflow task (the
+      // code before record-after-accept): the record one step ahead of the workflow.
       const before = (await db.item.findUniqueOrThrow({ where: { id: item.id } })).snapshot as never;
       const lost = decide(
         before,

@@ -1,8 +1,9 @@
 /**
- * Drill: kill -9 the worker that is in the middle of a workflow task, inside its activity, while
+ * Drill: kill -9 the worker that is in the middle of an action, inside its activity, while
  * a second worker shares the queue. The injection is exact: the test holds a lock on the item's
- * row, so the transition's write (a local activity, run within the workflow task) blocks in
- * PostgreSQL; the worker named by the task's history (its identity carries its pid) is killed,
+ * row, so the transition's write (an activity the accepting workflow task scheduled and handed to
+ * that worker; a local activity within the task for items begun before record-after-accept)
+ * blocks in PostgreSQL; the worker named by the blocked session is killed,
  * and then the lock is released — so the dead worker's statement may still commit, the classic
  * "written but never acknowledged" case. The survivor must finish the action once: one event.
  */

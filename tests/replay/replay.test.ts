@@ -33,6 +33,9 @@ describe('replay of recorded histories (the determinism gate)', () => {
     const all = await histories();
     expect(all.length).toBeGreaterThanOrEqual(8);
     expect(all.some((h) => h.workflowId.startsWith('pre-ladder-'))).toBe(true);
+    // Records by local activity, and an item that began so and moved to ordinary activities.
+    expect(all.some((h) => h.workflowId.startsWith('pre-record-'))).toBe(true);
+    expect(all.some((h) => h.workflowId === 'crossing-record-after-accept')).toBe(true);
     const bundle: WorkflowBundle = await workflowBundle();
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, all)) {

@@ -67,7 +67,13 @@ describe('the served OpenAPI document', () => {
     const open = operations()
       .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
       .map((o) => o.key);
-    expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health', 'POST /api/ack/{token}']);
+    expect(open.sort()).toEqual([
+      'GET /api/ack/{token}',
+      'GET /api/health',
+      'GET /api/health/live',
+      'GET /api/health/ready',
+      'POST /api/ack/{token}',
+    ]);
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/api/demo'))).toEqual([]);
     // The embedded default (demo sign-in) does list them, as public operations.
     const dev = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {

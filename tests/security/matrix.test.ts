@@ -340,6 +340,19 @@ const problemListXlsx = () =>
 function rows(): Row[] {
   const out: Row[] = [
     { method: 'GET', route: '/api/health', expected: () => 200, request: async () => ({ url: '/api/health' }) },
+    // Probes answer anyone: liveness asks nothing, readiness names the failed checks only (no hosts, no errors).
+    {
+      method: 'GET',
+      route: '/api/health/live',
+      expected: () => 200,
+      request: async () => ({ url: '/api/health/live' }),
+    },
+    {
+      method: 'GET',
+      route: '/api/health/ready',
+      expected: () => 200,
+      request: async () => ({ url: '/api/health/ready' }),
+    },
     readRow('/api/me', null, false, () => '/api/me'),
     readRow('/api/units', null, false, () => '/api/units'),
     readRow('/api/meta/states', null, false, () => '/api/meta/states'),
@@ -390,6 +403,8 @@ function rows(): Row[] {
       request: async () => ({ url: `/api/ack/${'0'.repeat(32)}` }),
     },
     readRow('/api/audit', 'audit.read', false, () => '/api/audit'),
+    // Supervisors get the findings on the items they see, the administrator all of them (ids and states, no content).
+    readRow('/api/reconciliation', 'reconciliation.read', false, () => '/api/reconciliation'),
     readRow('/api/users', 'users.manage', false, () => '/api/users'),
     {
       method: 'POST',

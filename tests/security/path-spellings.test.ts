@@ -235,6 +235,12 @@ describe('a route must declare its access', () => {
         .filter(([, op]) => Array.isArray(op.security) && op.security.length === 0)
         .map(([m]) => `${m.toUpperCase()} ${route}`),
     );
-    expect(open.sort()).toEqual(['GET /api/ack/{token}', 'GET /api/health', 'POST /api/ack/{token}']);
+    expect(open.sort()).toEqual([
+      'GET /api/ack/{token}',
+      'GET /api/health',
+      'GET /api/health/live',
+      'GET /api/health/ready',
+      'POST /api/ack/{token}',
+    ]);
   });
 });

@@ -3,10 +3,18 @@ import { startProductProcess } from '../../dev/product-process';
 import type { ConfigEnv } from '../../lib/config';
 import { TEST_PAYLOAD_KEY } from './config';
 
-/** The settings a product process gets on top of the environment: the tests' payload key and these, by name. */
+/**
+ * The settings a product process gets on top of the environment: the tests' payload key, no
+ * metrics port (several processes run side by side; a test that scrapes gives its own), and these.
+ */
 function settings(env: ConfigEnv): Record<string, string> {
   return Object.fromEntries(
-    Object.entries({ PAYLOAD_KEY: TEST_PAYLOAD_KEY, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+    Object.entries({
+      PAYLOAD_KEY: TEST_PAYLOAD_KEY,
+      METRICS_ADDRESS: 'off',
+      RECONCILE_INTERVAL_MINUTES: '1440',
+      ...env,
+    }).filter((e): e is [string, string] => e[1] !== undefined),
   );
 }
 

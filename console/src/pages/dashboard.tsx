@@ -140,7 +140,7 @@ export function DashboardPage(_props: { me: Me }) {
       </div>
       {d.attention > 0 && (
         <p class="notice bad" data-attention>
-          有 {d.attention.toLocaleString('zh-CN')} 个事项的记录多次写入失败，系统正在定时重试，请联系运维人员。
+          有 {d.attention.toLocaleString('zh-CN')} 个事项需关注（记录多次写入失败，或对账发现不一致），请联系运维人员。
           <Link href={`/items${query({ attention: 'true' })}`}>查看这些事项</Link>
         </p>
       )}

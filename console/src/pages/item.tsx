@@ -1,3 +1,4 @@
+import { ATTENTION_PREFIX } from '../../../domain/reconcile';
 import type { z } from 'zod';
 import type { Action, ACTION_PAYLOADS } from '../../../domain/commands';
 import type { Item } from '../../../domain/item';
@@ -617,8 +618,15 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
       <ErrorBox error={detail.error ?? fileError} />
       {attention && (
         <p class="notice bad" data-attention title={attention.reason}>
-          本事项的记录自 {attention.since ? dateTime(attention.since) : '不久前'}{' '}
-          起多次写入失败，系统正在定时重试，已办理的操作不会丢失；请联系运维人员。
+          {/* The reconciliation writes its own reason (对账发现：…): shown as it is, it says what differs. */}
+          {attention.reason.startsWith(ATTENTION_PREFIX) ? (
+            <>本事项{attention.reason}；请联系运维人员核对。</>
+          ) : (
+            <>
+              本事项的记录自 {attention.since ? dateTime(attention.since) : '不久前'}{' '}
+              起多次写入失败，系统正在定时重试，已办理的操作不会丢失；请联系运维人员。
+            </>
+          )}
         </p>
       )}
       {item.calendarWarning && (

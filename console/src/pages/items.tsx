@@ -176,7 +176,8 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
       </form>
       {params.attention === 'true' && (
         <p class="notice bad">
-          仅显示需关注的事项：其记录多次写入失败，系统正在定时重试。<Link href="/items">显示全部</Link>
+          仅显示需关注的事项：其记录多次写入失败（系统正在定时重试），或对账发现与流程不一致。
+          <Link href="/items">显示全部</Link>
         </p>
       )}
       <ErrorBox error={exportError ?? list.error} />
