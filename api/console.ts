@@ -35,12 +35,22 @@ export function isApiPath(url: string): boolean {
   return pathSegments(url).includes('api');
 }
 
+/** Paths a scraper or a probe asks by habit; the console has no page under any of them. */
+const PROBE_NAMES = new Set(['metrics', 'ready', 'readyz', 'live', 'livez', 'health', 'healthz']);
+
 /**
- * Prometheus's usual path, however spelt: the metrics are served on the operator's own port
- * (lib/metrics-server.ts), so here it is a 404, not the console's page answering 200.
+ * Whether the console's catch-all must answer 404 rather than its page: a probe's or a scraper's
+ * path, however spelt ("/METRICS.", "/metrics%2e", "/healthz.txt": the first segment's name before
+ * any dot), so that a probe misdirected at the public port never reads 200 (the metrics and the
+ * readiness are on the operator's port, lib/metrics-server.ts, and at /api/health/*); and any
+ * path with a "." or ".." segment ("/x/../metrics", "/%2e%2e/ready"), which no link to the
+ * console ever has.
  */
-export function isMetricsPath(url: string): boolean {
-  return pathSegments(url).find((s) => s !== '' && s !== '.') === 'metrics';
+export function isNotConsolePath(url: string): boolean {
+  const segments = pathSegments(url);
+  if (segments.some((s) => s === '.' || s === '..')) return true;
+  const first = segments.find((s) => s !== '');
+  return first !== undefined && PROBE_NAMES.has(first.split('.')[0] ?? '');
 }
 
 /** A URL's path segments once its spelling is undone (see isApiPath). */
@@ -94,7 +104,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dist?: string 
 
   app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     // An unknown API path, however spelt, gets the API's own 404, not the console.
-    if (isApiPath(request.url) || isMetricsPath(request.url)) return reply.callNotFound();
+    if (isApiPath(request.url) || isNotConsolePath(request.url)) return reply.callNotFound();
     const index = path.join(dist, 'index.html');
     const html = existsSync(index) ? await readFile(index, 'utf8') : NOT_BUILT;
     return reply

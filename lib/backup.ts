@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -74,6 +74,66 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A backup folder that cannot be used as asked (not empty, a symlink, someone else's): said in one line, no stack. */
+export class BackupTargetError extends Error {}
+
+/**
+ * Backup files hold the payload key and every item: each folder is 0700 and each file 0600,
+ * set by chmod as well (the umask can only take bits away, and an operator's umask may be odd).
+ */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** A new folder, owner-only; fails if anything (a symlink planted there included) already has the name. */
+async function mkdirPrivate(dir: string): Promise<void> {
+  await mkdir(dir, { mode: PRIVATE_DIR });
+  await chmod(dir, PRIVATE_DIR);
+}
+
+/**
+ * A new file, owner-only, opened with O_EXCL ('wx'): never follows a symlink nor writes over an
+ * entry someone else put there. Callers chmod it once written (the umask).
+ */
+function createPrivateFile(file: string) {
+  return createWriteStream(file, { flags: 'wx', mode: PRIVATE_FILE });
+}
+
+async function copyPrivate(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createPrivateFile(to));
+  await chmod(to, PRIVATE_FILE);
+}
+
+/**
+ * Makes `out` the backup's folder: created 0700 if absent (its parents too, owner-only), or, if
+ * it exists, taken only when it is a real folder of ours (not a symlink) and empty — made 0700
+ * before it is read, so nothing can be added after the check. `db/` is then created inside.
+ */
+export async function prepareBackupDir(out: string): Promise<void> {
+  const found = await lstat(out).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!found) {
+    // Parents as the umask makes them (.data must stay reachable by the embedded PostgreSQL's
+    // own user when run as root); the backup's folder itself is owner-only.
+    await mkdir(path.dirname(out), { recursive: true });
+    await mkdirPrivate(out);
+  } else {
+    if (found.isSymbolicLink()) throw new BackupTargetError(`${out} is a symbolic link: give a real folder`);
+    if (!found.isDirectory()) throw new BackupTargetError(`${out} is not a folder`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && found.uid !== uid)
+      throw new BackupTargetError(`${out} belongs to another user (uid ${found.uid}): give a folder of your own`);
+    await chmod(out, PRIVATE_DIR);
+    const entries = await readdir(out);
+    if (entries.length)
+      throw new BackupTargetError(
+        `${out} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`,
+      );
+  }
+  await mkdirPrivate(path.join(out, 'db'));
+}
+
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
@@ -104,7 +164,12 @@ async function copyTemporal(source: TemporalSource, out: string): Promise<Backup
     const { DatabaseSync, backup } = await import('node:sqlite');
     const db = new DatabaseSync(source.file, { readOnly: true, timeout: 10_000 });
     try {
-      const pages = await backup(db, path.join(out, 'temporal.db'), { rate: -1 });
+      // Created first, exclusively and owner-only: SQLite then writes into this empty file (an
+      // empty file is an empty database) and gives its journal the same mode.
+      const target = path.join(out, 'temporal.db');
+      await (await open(target, 'wx', PRIVATE_FILE)).close();
+      const pages = await backup(db, target, { rate: -1 });
+      await chmod(target, PRIVATE_FILE);
       return { kind: 'sqlite', file: 'temporal.db', pages };
     } finally {
       db.close();
@@ -187,8 +252,9 @@ async function copyHeld(
         reader.query(copyTo(`COPY ${quote(table)} TO STDOUT`)),
         counter,
         createGzip(),
-        createWriteStream(path.join(out, file)),
+        createPrivateFile(path.join(out, file)),
       );
+      await chmod(path.join(out, file), PRIVATE_FILE);
       dumped[table] = { file, rows: counter.rows };
     }
     const migrations = await appliedMigrations(reader);
@@ -207,11 +273,12 @@ async function appliedMigrations(client: pg.Client): Promise<BackupManifest['mig
   return r.rows.map((row) => ({ name: row.migration_name, checksum: row.checksum }));
 }
 
-/** Writes a backup of everything into `out` (a new or empty folder, made readable by its owner only) and returns its manifest. */
+/**
+ * Writes a backup of everything into `out` (absent, or an empty folder of ours: see
+ * prepareBackupDir; every folder 0700, every file 0600) and returns its manifest.
+ */
 export async function backup(source: BackupSource, out: string): Promise<BackupManifest> {
-  await mkdir(out, { recursive: true, mode: 0o700 });
-  await mkdir(path.join(out, 'db'), { recursive: true });
-  if ((await readdir(out)).some((f) => f !== 'db')) throw new Error(`${out} is not empty`);
+  await prepareBackupDir(out);
   const holder = new pg.Client({ connectionString: source.databaseUrl });
   const reader = new pg.Client({ connectionString: source.databaseUrl });
   await holder.connect();
@@ -238,14 +305,14 @@ export async function backup(source: BackupSource, out: string): Promise<BackupM
 
   // Evidence after the dump, with the writers going again: a file is stored before the row that
   // names it and never removed, so every file the dump refers to is already there.
-  const evidence = await copyEvidence(source.evidenceDir, path.join(out, 'evidence'));
+  const evidence = await copyEvidenceOut(source.evidenceDir, path.join(out, 'evidence'));
   const secrets: string[] = [];
   if (source.secretsDir) {
     for (const name of SECRET_FILES) {
       const from = path.join(source.secretsDir, name);
       if (!(await exists(from))) continue;
-      await mkdir(path.join(out, 'secrets'), { recursive: true, mode: 0o700 });
-      await copyFile(from, path.join(out, 'secrets', name));
+      if (!secrets.length) await mkdirPrivate(path.join(out, 'secrets'));
+      await copyPrivate(from, path.join(out, 'secrets', name));
       secrets.push(name);
     }
   }
@@ -269,7 +336,11 @@ export async function backup(source: BackupSource, out: string): Promise<BackupM
     writersHeldMs: held.writersHeldMs,
     files,
   };
-  await writeFile(path.join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFile(path.join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', {
+    flag: 'wx',
+    mode: PRIVATE_FILE,
+  });
+  await chmod(path.join(out, MANIFEST), PRIVATE_FILE);
   return manifest;
 }
 
@@ -284,6 +355,29 @@ async function evidenceFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** The evidence into the backup: a new folder tree, owner-only, nothing written over. */
+async function copyEvidenceOut(from: string, to: string): Promise<{ files: number; bytes: number }> {
+  let bytes = 0;
+  const files = await evidenceFiles(from);
+  await mkdirPrivate(to);
+  const made = new Set<string>([to]);
+  for (const rel of files) {
+    const target = path.join(to, rel);
+    // xx/ then xx/yy/, each made once.
+    const parts = path.dirname(rel).split(path.sep);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = path.join(to, ...parts.slice(0, i));
+      if (made.has(dir)) continue;
+      await mkdirPrivate(dir);
+      made.add(dir);
+    }
+    await copyPrivate(path.join(from, rel), target);
+    bytes += (await stat(target)).size;
+  }
+  return { files: files.length, bytes };
+}
+
+/** The backup's evidence into the store's folder (restore): content-addressed, so a file already there is the same. */
 async function copyEvidence(from: string, to: string): Promise<{ files: number; bytes: number }> {
   let bytes = 0;
   const files = await evidenceFiles(from);

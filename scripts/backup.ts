@@ -6,18 +6,25 @@
  * Default folder: <DATA_DIR>/backups/<timestamp>/. With TEMPORAL_ADDRESS set (a Temporal cluster),
  * the Temporal persistence is not in the backup: --temporal-snapshot runs the cluster's own
  * snapshot command while the product's writers are held (BACKUP_DIR is the backup folder).
+ * --out must be absent or an empty folder of the user's own (not a symlink); every folder of the
+ * backup is made 0700 and every file 0600. Exit 0 done, 1 refused or failed, 2 bad options.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { backup, type TemporalSource } from '../lib/backup';
+import { promisify } from 'node:util';
+import { backup, BackupTargetError, type TemporalSource } from '../lib/backup';
+import { parseCommandArgs, usageError } from '../lib/cli-args';
 import { loadConfig } from '../lib/config';
 import { ROOT } from '../lib/root';
 
-const { values } = parseArgs({
+const USAGE = "usage: npm run backup -- [--out <new or empty folder>] [--temporal-snapshot '<command>']";
+const { values } = parseCommandArgs('backup', USAGE, {
   options: { out: { type: 'string' }, 'temporal-snapshot': { type: 'string' } },
 });
+if (values.out !== undefined && !values.out.trim()) usageError('backup', USAGE, '--out: a folder, not an empty string');
+if (values['temporal-snapshot'] !== undefined && !values['temporal-snapshot'].trim())
+  usageError('backup', USAGE, '--temporal-snapshot: a shell command, not an empty string');
 const config = loadConfig();
 const dataDir = path.resolve(ROOT, config.DATA_DIR);
 const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
@@ -36,6 +43,7 @@ const commit = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: RO
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const started = performance.now();
+// backup() takes the folder first, before anything connects: a wrong --out is said in one line.
 const manifest = await backup(
   {
     databaseUrl: config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${config.PG_PORT}/duban`,
@@ -47,7 +55,11 @@ const manifest = await backup(
     log: (line) => console.log(`[backup] ${line}`),
   },
   out,
-);
+).catch((err: unknown) => {
+  if (!(err instanceof BackupTargetError)) throw err;
+  console.error(`[backup] refused: ${err.message}`);
+  process.exit(1);
+});
 const rows = Object.values(manifest.tables).reduce((n, t) => n + t.rows, 0);
 console.log(
   `[backup] ${out}: ${Object.keys(manifest.tables).length} tables, ${rows} rows, ${manifest.evidence.files} evidence files; ` +

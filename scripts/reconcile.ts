@@ -16,11 +16,37 @@ import { createDb } from '../lib/db';
 import { ROOT } from '../lib/root';
 import { connectClient } from '../lib/temporal-connect';
 
-const { values } = parseArgs({ options: { 'recheck-ms': { type: 'string' }, help: { type: 'boolean' } } });
-if (values.help) {
-  console.log('usage: npm run reconcile [-- --recheck-ms <ms before the second look, default 5000>]');
-  process.exit(0);
+const USAGE = 'usage: npm run reconcile [-- --recheck-ms <ms before the second look, default 5000>]';
+const RECHECK = '--recheck-ms takes a whole number of milliseconds';
+
+/** The options, or the one line saying which is wrong: exit 2, "could not run", never 1, which means differences found. */
+function options(): { recheck: number | undefined } {
+  let values: { 'recheck-ms'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { 'recheck-ms': { type: 'string' }, help: { type: 'boolean' } } }));
+  } catch (err) {
+    // node:util's message names the option ("Unknown option '--bogus'"); its hints (about "--",
+    // about "--recheck-ms=-5") do not apply here.
+    const message = (err as Error).message;
+    return usageError(message.includes("'--recheck-ms") ? RECHECK : (message.split(/\.\s|\n/)[0] ?? message));
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const raw = values['recheck-ms'];
+  if (raw === undefined) return { recheck: undefined };
+  const recheck = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(recheck)) return usageError(`${RECHECK}, not "${raw}"`);
+  return { recheck };
 }
+
+function usageError(message: string): never {
+  console.error(`reconcile: ${message} (npm run reconcile -- --help)`);
+  process.exit(2);
+}
+
+const { recheck } = options();
 const env = loadConfig();
 const keyFile = path.resolve(ROOT, env.DATA_DIR, 'payload-key');
 const config = {
@@ -28,12 +54,13 @@ const config = {
   PAYLOAD_KEY: env.PAYLOAD_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined),
 };
 const db = createDb(config.DATABASE_URL ?? `postgresql://duban:duban@127.0.0.1:${config.PG_PORT}/duban`);
-const { client, connection } = await connectClient(config);
+let connection: Awaited<ReturnType<typeof connectClient>>['connection'] | undefined;
 let code = 2;
 try {
-  const recheck = values['recheck-ms'] === undefined ? undefined : Number(values['recheck-ms']);
-  if (recheck !== undefined && !(Number.isInteger(recheck) && recheck >= 0))
-    throw new Error('--recheck-ms: a whole number of milliseconds');
+  // Inside the try: Temporal unreachable is "could not run" (2), not a stack trace and 1.
+  const connected = await connectClient(config);
+  connection = connected.connection;
+  const client = connected.client;
   const report = await runReconciliation(db, client, {
     trigger: 'manual',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -57,6 +84,6 @@ try {
   console.error(`reconciliation failed: ${(err as Error).message}`);
 } finally {
   await db.$disconnect();
-  await connection.close();
+  await connection?.close();
 }
 process.exit(code);

@@ -6,11 +6,11 @@
  * system (demo data is not loaded over it). With DATABASE_URL: loads that database; with
  * TEMPORAL_ADDRESS: says what to do for the cluster's own persistence.
  * Refuses to restore over data unless --force (which replaces it).
+ * Exit 0 done, 1 refused (a line saying why), 2 bad options.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   nonEmptyTables,
   readManifest,
@@ -19,17 +19,21 @@ import {
   restoreSecrets,
   verifyBackup,
 } from '../lib/backup';
+import { parseCommandArgs, usageError } from '../lib/cli-args';
 import { loadConfig } from '../lib/config';
 import { ROOT } from '../lib/root';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { freePort } from '../dev/ports';
 
-const { values, positionals } = parseArgs({ options: { force: { type: 'boolean' } }, allowPositionals: true });
+const USAGE = 'usage: npm run restore -- <backup dir> [--force]';
+const { values, positionals } = parseCommandArgs('restore', USAGE, {
+  options: { force: { type: 'boolean' } },
+  allowPositionals: true,
+});
 const dir = positionals[0];
-if (!dir || positionals.length > 1) {
-  console.error('usage: npm run restore -- <backup dir> [--force]');
-  process.exit(2);
-}
+if (!dir?.trim()) usageError('restore', USAGE, 'the backup folder is missing');
+if (positionals.length > 1)
+  usageError('restore', USAGE, `one backup folder, not ${positionals.length}: ${positionals.join(' ')}`);
 const log = (line: string) => console.log(`[restore] ${line}`);
 const refuse = (why: string) => {
   console.error(`[restore] refused: ${why}`);
@@ -40,11 +44,12 @@ const dataDir = path.resolve(ROOT, config.DATA_DIR);
 const embeddedPg = !config.DATABASE_URL;
 const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
 const backupDir = path.resolve(dir);
-const manifest = await readManifest(backupDir);
+// A folder that is not a backup, or a damaged one: one line, no stack.
+const manifest = await readManifest(backupDir).catch((err: Error) => refuse(err.message));
 log(
   `backup of ${manifest.createdAt} (commit ${manifest.versions.commit ?? 'unknown'}, PostgreSQL ${manifest.versions.postgres})`,
 );
-await verifyBackup(backupDir, manifest);
+await verifyBackup(backupDir, manifest).catch((err: Error) => refuse(err.message));
 log('every file matches the manifest');
 
 const pgDir = path.join(dataDir, 'postgres');

@@ -18,10 +18,13 @@ const NOT_READY: Record<ReadinessCheck, string> = {
 };
 
 export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  // The health routes are exempt from the rate limit: a load balancer probing from a shared (SNAT)
+  // address must not be shown a dead process by other callers' traffic. Their checks are cached
+  // for a second (api/read/health.ts), so a flood of them costs nothing.
   app.get(
     '/api/health',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       schema: { summary: '健康检查', tags: ['meta'], response: { 200: Health, 503: Health } },
     },
     async (_request, reply) => {
@@ -35,7 +38,10 @@ export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   // Liveness: the process answers; nothing else is asked, so a database outage never gets it restarted.
   app.get(
     '/api/health/live',
-    { config: { public: true }, schema: { summary: '存活检查', tags: ['meta'], response: { 200: Live } } },
+    {
+      config: { public: true, rateLimit: false },
+      schema: { summary: '存活检查', tags: ['meta'], response: { 200: Live } },
+    },
     async () => ({ live: true as const }),
   );
 
@@ -43,7 +49,7 @@ export const metaRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
   app.get(
     '/api/health/ready',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: false },
       schema: { summary: '就绪检查', tags: ['meta'], response: { 200: Ready, 503: NotReady } },
     },
     async (_request, reply) => {

@@ -6,7 +6,7 @@
  * `npm run restore` into the empty folder; the stack started again. The items continue, the
  * rung fires after the restore (once), every chain verifies, the row counts match the manifest.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,40 +21,25 @@ import type { BackupManifest } from '../../lib/backup';
 import { verifyItemChain } from '../../lib/chain';
 import { createDb, type Db } from '../../lib/db';
 import { createEvidenceStore } from '../../lib/evidence-store';
-import { ROOT } from '../../lib/root';
 import { openItem } from '../../workflows/client/items';
 import { itemWorkflowId } from '../../workflows/ids';
 import { itemQuery } from '../../workflows/messages';
 import { leadA, supervisor } from '../support/actors';
 import { TEST_PAYLOAD_KEY, TEST_SECRET } from '../support/config';
 import { act, newItemId, spec } from '../support/items';
+import { runCommand } from '../support/commands';
+import { privateModeProblems } from '../support/file-modes';
 import { connectTemporal, type TemporalHandles } from '../support/stack';
 import { waitFor } from '../support/wait';
-
-const TSX_CLI = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 let dataDir: string;
 let backupDir: string;
 let env: Record<string, string>;
 let stack: ChildProcess | undefined;
 
-/** One of the product's commands (scripts/backup.ts, scripts/restore.ts) run to its end with this test's node. */
-function run(
-  script: string,
-  args: string[],
-  more: Record<string, string> = {},
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, path.join(ROOT, script), ...args], {
-      env: { ...process.env, ...env, ...more },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
+/** scripts/backup.ts or scripts/restore.ts on this test's data folder and ports. */
+function run(script: string, args: string[], more: Record<string, string> = {}) {
+  return runCommand(script, args, { ...env, ...more });
 }
 
 /** The embedded stack as ./scripts/start.sh runs it, on this test's ports and data folder. */
@@ -199,6 +184,8 @@ describe('backup and restore of the embedded stack', () => {
     expect(manifest.evidence.files).toBe(1);
     expect(manifest.secrets.sort()).toEqual(['auth-secret', 'payload-key']);
     expect(manifest.migrations.length).toBeGreaterThan(10);
+    // It holds the payload key and every item: nothing in it readable by another user.
+    expect(await privateModeProblems(backupDir)).toEqual([]);
     latencies.sort((a, b) => a - b);
     console.log(
       `backup-restore: writers held ${manifest.writersHeldMs} ms; ${latencies.length} actions during the backup, ` +

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { HEALTH_CACHE_MS } from '../../api/read/health';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../../dev/embedded-postgres';
 import { freePort } from '../../dev/ports';
 import { createDb, type Db } from '../../lib/db';
@@ -234,7 +235,22 @@ describe('metrics, logs and request ids', () => {
   });
 
   it('answers 404 for /metrics on the public port, however spelt', async () => {
-    for (const url of ['/metrics', '/Metrics', '/metrics/', '//metrics', '/%6Detrics', '/metrics?x=1']) {
+    for (const url of [
+      '/metrics',
+      '/Metrics',
+      '/metrics/',
+      '//metrics',
+      '/%6Detrics',
+      '/metrics?x=1',
+      '/metrics.',
+      '/metrics%2e',
+      '/metrics.txt',
+      '/x/../metrics',
+      // A load balancer's probe misdirected at the public port: not the console's 200.
+      '/ready',
+      '/live',
+      '/healthz',
+    ]) {
       const res = await fetch(`${base}${url}`);
       expect(res.status, url).toBe(404);
       expect(await res.text(), url).not.toContain('<html');
@@ -258,6 +274,8 @@ describe('liveness and readiness', () => {
 
     await pg.stop();
     try {
+      // The public port's checks are cached for a second (a flood of probes costs one round).
+      await new Promise((r) => setTimeout(r, HEALTH_CACHE_MS));
       const down = await fetch(`${base}/api/health/ready`);
       expect(down.status).toBe(503);
       const body = (await down.json()) as Record<string, unknown>;

@@ -13,7 +13,7 @@ import type { Item } from '../../domain/item';
 import { ROOT } from '../../lib/root';
 import { ensureReconcileSchedule, reconcileScheduleId } from '../../workflows/client/reconcile';
 import { itemWorkflowId } from '../../workflows/ids';
-import { admin, leadA, supervisor } from '../support/actors';
+import { admin, districtSupervisor, leadA, supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { DUE } from '../support/dates';
 import { openOverdue } from '../support/items';
@@ -37,16 +37,11 @@ const get = (url: string, actor = supervisor) => stack.app.inject({ method: 'GET
 const check = () => runReconciliation(stack.db, stack.t.client, { trigger: 'manual', taskQueue, recheckDelayMs: 300 });
 
 /** `npm run reconcile` against this file's database and task queue: its exit code and output. */
-function reconcileCli(): Promise<{ code: number; out: string }> {
+function reconcileCli(args = ['--recheck-ms', '300']): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [
-        path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        path.join(ROOT, 'scripts/reconcile.ts'),
-        '--recheck-ms',
-        '300',
-      ],
+      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/reconcile.ts'), ...args],
       {
         env: {
           PATH: process.env.PATH,
@@ -180,9 +175,50 @@ describe('reconciliation', () => {
         .findings.map((f: { kindLabel: string }) => f.kindLabel)
         .sort(),
     ).toEqual(['催督通知缺失', '状态不一致', '记录无流程', '记录领先于流程', '流程已结束'].sort());
-    expect((await get('/api/reconciliation', admin)).json().openFindings).toBe(5);
+    expect((await get('/api/reconciliation', admin)).json()).toMatchObject({
+      lastRun: { findings: 5, itemsChecked: seen.json().lastRun.itemsChecked },
+      openFindings: 5,
+    });
+    expect(seen.json().lastRun.itemsChecked).toBeGreaterThan(0);
     expect((await get('/api/reconciliation', leadA)).statusCode).toBe(403);
+
+    // A district's supervisor: none of these items is the district's, so nothing of them, not even
+    // the run's system-wide counts; when it ran, yes.
+    const district = await get('/api/reconciliation', districtSupervisor);
+    expect(district.statusCode, district.body).toBe(200);
+    const body = district.json();
+    expect(body).toMatchObject({ openFindings: 0, findings: [] });
+    expect(body.lastRun).toEqual({
+      id: expect.any(String),
+      trigger: expect.any(String),
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+      itemsChecked: null,
+      findings: null,
+    });
+    expect(district.body).not.toMatch(/"(itemsChecked|findings)":\s*[1-9]/);
   });
+
+  it('npm run reconcile refuses a bad option in one line naming it, with 2 (could not run), before connecting', async () => {
+    const runs = await stack.db.reconciliationRun.count();
+    for (const [args, named] of [
+      [['--bogus'], '--bogus'],
+      [['--recheck-ms', '-5'], '--recheck-ms'],
+      [['--recheck-ms=-5'], '--recheck-ms'],
+      [['--recheck-ms', '1.5'], '--recheck-ms'],
+      [['--recheck-ms', 'soon'], '--recheck-ms'],
+      [['--recheck-ms'], '--recheck-ms'],
+      [['stray'], 'stray'],
+    ] as const) {
+      const cli = await reconcileCli([...args]);
+      expect(cli.code, `${args.join(' ')}: ${cli.out}`).toBe(2);
+      expect(cli.out.trim().split('\n'), cli.out).toHaveLength(1);
+      expect(cli.out).toContain(named);
+      expect(cli.out).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    }
+    // No run was started by any of them.
+    expect(await stack.db.reconciliationRun.count()).toBe(runs);
+  }, 120_000);
 
   it('npm run reconcile prints them and exits 1', async () => {
     const cli = await reconcileCli();

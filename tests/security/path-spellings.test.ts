@@ -10,9 +10,12 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authPlugin } from '../../api/auth';
-import { isApiPath } from '../../api/console';
+import { isApiPath, isNotConsolePath } from '../../api/console';
+import { health, HEALTH_CACHE_MS, ready } from '../../api/read/health';
+import type { Services } from '../../api/services';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../../lib/config';
 import * as p from '../support/actors';
-import { bearer, fullFingerprint, startApiStack, type ApiStack } from '../support/api';
+import { bearer, fullFingerprint, startApiStack, testApp, type ApiStack } from '../support/api';
 import { DUE } from '../support/dates';
 import { jpeg, multipart } from '../support/files';
 import { uniqueTaskQueue } from '../support/stack';
@@ -207,6 +210,130 @@ describe('every route, every spelling, no token', () => {
     expect(ok.statusCode).toBe(200);
     const denied = await stack.app.inject({ method: 'GET', url: '/%61pi/users', headers: bearer(p.leadA) });
     expect(denied.statusCode).toBe(403);
+  });
+});
+
+describe('probes and scrapers on the public port', () => {
+  // What a load balancer or Prometheus misdirected at the public port asks; none is a console page.
+  const probes = [
+    '/metrics',
+    '/metrics.',
+    '/metrics..',
+    '/metrics%2e',
+    '/METRICS.',
+    '/x/../metrics',
+    '/static/../metrics',
+    '/assets/../metrics',
+    '/metrics.txt',
+    '/%6Detrics',
+    '//metrics',
+    '/metrics/x',
+    '/ready',
+    '/readyz',
+    '/Ready.',
+    '/live',
+    '/livez',
+    '/health',
+    '/healthz',
+    '/healthz.json',
+    '/%68ealthz',
+    // Dot-segments, also escaped: no link to the console has one.
+    '/items/../x',
+    '/items/./x',
+    '/items/%2e%2E/x',
+    '/%2e/items',
+    '/items/..%2fx',
+    '/.',
+  ];
+
+  it("the console answers 404 in JSON to a probe's path or a dot-segment, however spelt, over real HTTP", async () => {
+    for (const path of probes) {
+      expect(isNotConsolePath(path), path).toBe(true);
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).not.toMatch(/<html|<!doctype/i);
+      expect(() => JSON.parse(res.body) as unknown, path).not.toThrow();
+    }
+  });
+
+  it("keeps deep links to the console working, names that only begin like a probe's included", async () => {
+    for (const path of [
+      '/',
+      `/items/${item}`,
+      `/items/${item}?tab=evidence`,
+      '/cycles/c-2026-10',
+      '/login?next=%2Fitems%2FI1',
+      '/wall',
+      '/items/I-1.2',
+      '/metrics-board',
+      '/healthcare/items',
+      '/x/.../y',
+    ]) {
+      expect(isNotConsolePath(path), path).toBe(false);
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(200);
+      expect(res.body, path).toMatch(/<html/i);
+    }
+  });
+
+  it('never rate-limits the health routes, though public traffic from the same address is over its limit', async () => {
+    const tight = await testApp(stack.db, stack.t.client, 'unused', DEFAULT_TEMPORAL_TIMEOUT_MS, {
+      limits: { perMinute: 5 },
+    });
+    try {
+      // The address's and the token's allowances used up, as other callers behind one SNAT address would.
+      const statuses = async (url: string, headers: Record<string, string> = {}) => {
+        const out: number[] = [];
+        for (let i = 0; i < 7; i++) out.push((await tight.inject({ method: 'GET', url, headers })).statusCode);
+        return out;
+      };
+      expect(await statuses('/items/I1')).toContain(429);
+      expect(await statuses('/api/me', bearer(p.supervisor))).toContain(429);
+      for (const headers of [{}, bearer(p.supervisor)])
+        for (const url of ['/api/health/live', '/api/health/ready', '/api/health'])
+          expect(await statuses(url, headers), url).toEqual(Array(7).fill(200));
+      // The limit itself still holds for everything else.
+      expect((await tight.inject({ method: 'GET', url: '/items/I1' })).statusCode).toBe(429);
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it('answers a flood of health checks from one round of dependency checks a second', async () => {
+    // The real database and Temporal, with the database's queries counted.
+    let queries = 0;
+    const db = new Proxy(stack.db, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function' || !String(key).startsWith('$query')) return value;
+        return (...args: unknown[]) => {
+          queries++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const services = { db, temporal: stack.t.client } as unknown as Services;
+    const flood = async () => {
+      const answers = await Promise.all(Array.from({ length: 100 }, () => ready(services)));
+      for (let i = 0; i < 100; i++) answers.push(await ready(services));
+      expect(answers.every((r) => r.ready)).toBe(true);
+      const h = await Promise.all(Array.from({ length: 100 }, () => health(services)));
+      expect(h.every((r) => r.database && r.temporal)).toBe(true);
+    };
+    const started = Date.now();
+    await flood();
+    const one = queries;
+    // One readiness round (the database, the migrations) and one health round; 300 callers served by them.
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThanOrEqual(4);
+    if (Date.now() - started < HEALTH_CACHE_MS) {
+      await flood();
+      expect(queries).toBe(one);
+    }
+    // Checked afresh once the second is over: an outage shows within it.
+    await new Promise((r) => setTimeout(r, HEALTH_CACHE_MS + 50));
+    expect((await ready(services)).ready).toBe(true);
+    expect(queries).toBeGreaterThan(one);
   });
 });
 
