@@ -246,7 +246,7 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   }
   const appError = knownError(err);
   if (appError) {
-    request.log.warn({ code: appError.code, msg: appError.message }, 'request refused');
+    request.log.warn({ code: appError.code, reason: appError.message }, 'request refused');
     return reply.status(appError.statusCode).send(appError.body());
   }
   const fe = err as FastifyError;

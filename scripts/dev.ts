@@ -15,7 +15,7 @@ import { createDb } from '../lib/db';
 import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoPlans, loadDemoUnits, loadDemoUsers } from '../dev/demo';
 import { createEvidenceStore } from '../lib/evidence-store';
 import { connectClient, connectNative } from '../lib/temporal-connect';
-import { startTracing } from '../lib/tracing';
+import { startTracing, tracesEndpoint } from '../lib/tracing';
 import { ensureOutboxDispatcher } from '../workflows/client/items';
 import { ensureReconcileSchedule } from '../workflows/client/reconcile';
 import { createMailer } from '../lib/mailer';
@@ -94,6 +94,7 @@ if (!smtpUrl) {
 const mailer = createMailer(smtpUrl, { ratePerSecond: config.MAIL_RATE_PER_SECOND });
 // Before the Temporal client, the worker and the app, which add their spans only when tracing is on.
 const tracing = await startTracing(config, 'duban');
+if (tracing) log(`traces: OTLP/HTTP to ${tracesEndpoint(config)}`);
 const db = createDb(databaseUrl);
 const nativeConnection = await connectNative(config, temporalAddress);
 const { client, connection } = await connectClient(config, temporalAddress);
@@ -121,7 +122,8 @@ const users = await demoUsers();
 const registry = createRegistry();
 const app = await buildApp({
   ...options,
-  logger: { level: 'warn' },
+  // The terminal shows warnings only, unless LOG_LEVEL asks for more (a line per request at info).
+  logger: { level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn' },
   demoSignIn: { users, secret },
   ...(metricsAt ? { metrics: registerHttpMetrics(registry) } : {}),
 });
