@@ -1,4 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Actor } from '../domain/actors';
 import { instantAt, shanghaiDate, shiftWorkingDays, type Calendar } from '../domain/calendar';
@@ -21,6 +21,7 @@ import { openItem } from '../workflows/client/items';
 import { policyFor } from '../lib/policies';
 import { indicatorOf } from '../lib/plans';
 import { type Prisma } from '../generated/prisma/client';
+import { z } from 'zod';
 
 export interface OpenCycleInput {
   planId: string;
@@ -66,7 +67,13 @@ async function closureRate(db: Db, unitId: string, year: number, periodEnd: stri
   return Math.round((onTime / due.length) * 1000) / 10;
 }
 
-export function createMonitoringActivities(db: Db, temporal?: Client) {
+export interface MonitoringOptions {
+  /** Red items started at once (RED_ITEMS_IN_FLIGHT). */
+  redItemsInFlight?: number;
+}
+
+export function createMonitoringActivities(db: Db, temporal?: Client, opts: MonitoringOptions = {}) {
+  const redItemsInFlight = opts.redItemsInFlight ?? RED_ITEMS_IN_FLIGHT;
   return {
     /**
      * Opens (or finds) the cycle of a plan for the period before `openedOn`: fills in the values
@@ -309,7 +316,14 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       return { cycleId, reds };
     },
 
-    /** Opens one item per red indicator, assigned to its owner unit; its id makes a retry open nothing twice. */
+    /**
+     * Opens one item per red indicator, assigned to its owner unit, `redItemsInFlight` at a time
+     * (each start waits until the item's opening is recorded). Its id makes a retry open nothing
+     * twice: the heartbeat carries how far every start had finished, so a retry after a worker
+     * crash resumes there, and one the crashed attempt had started beyond that is already started.
+     * Returns how many this activity opened, over all its attempts (less those that were in
+     * flight when an attempt died: they count as found, not opened).
+     */
     async openRedItems({
       cycleId,
       now,
@@ -323,13 +337,16 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
       const cycle = await db.cycle.findUniqueOrThrow({ where: { id: cycleId } });
       const report = CycleReportSchema.parse(cycle.report);
       const plan = await db.plan.findUniqueOrThrow({ where: { id: cycle.planId } });
+      // Read once for the whole batch: every item of the cycle gets the same due date and policy.
       const cal: Calendar = await currentCalendar(db);
       const policy = await policyFor(db, 'monitoring', 'high');
       const dueDate = shiftWorkingDays(cal, shanghaiDate(now), 20).date;
-      let opened = 0;
-      for (const red of report.reds) {
-        heartbeat(red.code);
-        const r = report.indicators.find((i) => i.code === red.code);
+      const results = new Map(report.indicators.map((i) => [i.code, i]));
+      const resumed = RedItemsProgressSchema.safeParse(activityInfo().heartbeatDetails);
+      const from = resumed.success ? resumed.data : { next: 0, opened: 0 };
+      heartbeat(from);
+      return openInOrder(report.reds, from, redItemsInFlight, heartbeat, async (red) => {
+        const r = results.get(red.code);
         const description = r?.missing
           ? `本期（${cycle.period}）未报送该指标数据，按红灯晾晒。请补报数据并说明原因。`
           : `本期（${cycle.period}）值 ${r?.value}，完成进度 ${Math.round((r?.progress ?? 0) * 1000) / 10}%，时序进度 ${Math.round(report.elapsed * 1000) / 10}%，亮红灯。请分析原因、制定整改措施。`;
@@ -351,14 +368,60 @@ export function createMonitoringActivities(db: Db, temporal?: Client) {
             config: { maxDeclines: 2 },
             policy,
           });
-          opened++;
+          return true;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          return false;
         }
-      }
-      return opened;
+      });
     },
   };
+}
+
+/**
+ * Red items started at once by one openRedItems: enough to keep the engine busy (each start waits
+ * on its item's first workflow task and record), few enough that a cycle with thousands of reds
+ * does not flood the task queue that serves the users' own actions.
+ */
+export const RED_ITEMS_IN_FLIGHT = 20;
+
+/** openRedItems' heartbeat: every red before `next` has been dealt with, `opened` of them by this activity. */
+const RedItemsProgressSchema = z.object({ next: z.number().int().min(0), opened: z.number().int().min(0) });
+export type RedItemsProgress = z.infer<typeof RedItemsProgressSchema>;
+
+/**
+ * Calls `open` for xs[from.next…], at most `limit` at a time, and reports after each call the
+ * progress a retry may resume from: the index below which every call has finished, and how many
+ * of those opened something. After a failure no new call starts; those in flight finish, then the
+ * failure is thrown. Resolves to the count opened, `from.opened` included.
+ */
+export async function openInOrder<T>(
+  xs: readonly T[],
+  from: RedItemsProgress,
+  limit: number,
+  report: (progress: RedItemsProgress) => void,
+  open: (x: T) => Promise<boolean>,
+): Promise<number> {
+  const done: Array<boolean | undefined> = [];
+  const progress = { ...from };
+  let next = from.next;
+  let failure: { err: unknown } | undefined;
+  const lane = async () => {
+    while (next < xs.length && !failure) {
+      const i = next++;
+      try {
+        done[i] = await open(xs[i]!);
+      } catch (err) {
+        failure ??= { err };
+        return;
+      }
+      while (done[progress.next] !== undefined) if (done[progress.next++]) progress.opened++;
+      report({ ...progress });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, xs.length - from.next)) }, lane));
+  if (failure) throw failure.err;
+  return progress.opened;
 }
 
 /** The units that still owe values for the period, and which. */

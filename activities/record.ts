@@ -50,79 +50,83 @@ function itemRow(item: Item) {
 }
 
 export function createRecordActivities(db: Db) {
+  /**
+   * Writes the item's current state and appends its event, in one transaction. Idempotent:
+   * the event's key is unique, and the snapshot only ever moves to a higher sequence number.
+   */
+  async function record({ key, item, event, notifications: fromLadder = [] }: RecordTransition): Promise<void> {
+    const r = itemRow(item);
+    const digest = contentDigest({
+      key,
+      itemId: item.id,
+      seq: event.seq,
+      action: event.action,
+      fromStatus: event.fromStatus,
+      toStatus: event.toStatus,
+      actor: {
+        userId: event.actor.userId,
+        name: event.actor.name,
+        role: event.actor.role,
+        unitId: event.actor.unitId,
+      },
+      at: new Date(event.at).toISOString(),
+      payload: event.payload ?? {},
+      attachments: event.attachments,
+    });
+    // The outbox mails these later, elsewhere: its SMTP span joins this action's trace (lib/tracing.ts).
+    const traceContext = currentTraceCarrier();
+    const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)].map((n) =>
+      traceContext ? { ...n, payload: { ...n.payload, traceContext } } : n,
+    );
+    const notify = notifications.length
+      ? Prisma.sql`, notified AS (
+          INSERT INTO notification_requests (key, subject_kind, subject_id, kind, targets, unit_ids, payload, created_at)
+          SELECT n.key, 'item', ${item.id}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(event.at)}
+          FROM jsonb_to_recordset(${JSON.stringify(notifications.map((n) => ({ key: n.key, kind: n.kind, targets: n.targets, unit_ids: n.unitIds, payload: n.payload })))}::jsonb)
+            AS n(key text, kind text, targets jsonb, unit_ids jsonb, payload jsonb)
+          ON CONFLICT (key) DO NOTHING
+          RETURNING 1
+        )`
+      : Prisma.empty;
+    // One statement, so one round trip and atomic: the snapshot moves only to a higher
+    // sequence number, the event is skipped when its key is already there (a retry), and it
+    // is chained to the item's previous event (lib/chain.ts).
+    await withSpan(
+      'INSERT items, item_events',
+      { 'db.system': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'item_events' },
+      () => db.$executeRaw`
+      WITH snapshot AS (
+        INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
+                           light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at,
+                           closed_late_working_days)
+        VALUES (${item.id}, ${r.title}, ${r.description}, ${r.category}, ${r.priority}, ${r.source}, ${r.status}, ${r.leadUnitId},
+                ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.deadlineDate}, ${r.calendarWarning}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
+                ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt}, ${r.closedLateWorkingDays})
+        ON CONFLICT (id) DO UPDATE SET
+          title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, priority = EXCLUDED.priority,
+          source = EXCLUDED.source, status = EXCLUDED.status, lead_unit_id = EXCLUDED.lead_unit_id, co_unit_ids = EXCLUDED.co_unit_ids,
+          due_date = EXCLUDED.due_date, light = EXCLUDED.light, deadline_date = EXCLUDED.deadline_date,
+          calendar_warning = EXCLUDED.calendar_warning, decline_count = EXCLUDED.decline_count,
+          return_count = EXCLUDED.return_count, problem_list_id = EXCLUDED.problem_list_id, seq = EXCLUDED.seq,
+          snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at,
+          closed_late_working_days = EXCLUDED.closed_late_working_days, attention = NULL, attention_since = NULL
+        WHERE items.seq < EXCLUDED.seq
+        RETURNING id
+      )${notify}
+      INSERT INTO item_events (key, item_id, seq, action, from_status, to_status, actor_user_id, actor_name, actor_role, actor_unit_id, at, payload, attachments, prev_hash, hash)
+      SELECT ${key}, ${item.id}, ${event.seq}, ${event.action}, ${event.fromStatus}, ${event.toStatus}, ${event.actor.userId},
+             ${event.actor.name}, ${event.actor.role}, ${event.actor.unitId}, ${new Date(event.at)},
+             ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb,
+             prev.hash, encode(sha256(convert_to(coalesce(prev.hash, '') || ${digest}, 'UTF8')), 'hex')
+      FROM (SELECT (SELECT hash FROM item_events WHERE item_id = ${item.id} AND seq = ${event.seq - 1}) AS hash) AS prev
+      ON CONFLICT (key) DO NOTHING`,
+    );
+  }
+
   return {
-    /**
-     * Writes the item's current state and appends its event, in one transaction. Idempotent:
-     * the event's key is unique, and the snapshot only ever moves to a higher sequence number.
-     */
-    async recordTransition({ key, item, event, notifications: fromLadder = [] }: RecordTransition): Promise<void> {
-      const r = itemRow(item);
-      const digest = contentDigest({
-        key,
-        itemId: item.id,
-        seq: event.seq,
-        action: event.action,
-        fromStatus: event.fromStatus,
-        toStatus: event.toStatus,
-        actor: {
-          userId: event.actor.userId,
-          name: event.actor.name,
-          role: event.actor.role,
-          unitId: event.actor.unitId,
-        },
-        at: new Date(event.at).toISOString(),
-        payload: event.payload ?? {},
-        attachments: event.attachments,
-      });
-      // The outbox mails these later, elsewhere: its SMTP span joins this action's trace (lib/tracing.ts).
-      const traceContext = currentTraceCarrier();
-      const notifications = [...fromLadder, ...lifecycleNotices(key, event, item)].map((n) =>
-        traceContext ? { ...n, payload: { ...n.payload, traceContext } } : n,
-      );
-      const notify = notifications.length
-        ? Prisma.sql`, notified AS (
-            INSERT INTO notification_requests (key, subject_kind, subject_id, kind, targets, unit_ids, payload, created_at)
-            SELECT n.key, 'item', ${item.id}, n.kind, ARRAY(SELECT jsonb_array_elements_text(n.targets)), ARRAY(SELECT jsonb_array_elements_text(n.unit_ids)), n.payload, ${new Date(event.at)}
-            FROM jsonb_to_recordset(${JSON.stringify(notifications.map((n) => ({ key: n.key, kind: n.kind, targets: n.targets, unit_ids: n.unitIds, payload: n.payload })))}::jsonb)
-              AS n(key text, kind text, targets jsonb, unit_ids jsonb, payload jsonb)
-            ON CONFLICT (key) DO NOTHING
-            RETURNING 1
-          )`
-        : Prisma.empty;
-      // One statement, so one round trip and atomic: the snapshot moves only to a higher
-      // sequence number, the event is skipped when its key is already there (a retry), and it
-      // is chained to the item's previous event (lib/chain.ts).
-      await withSpan(
-        'INSERT items, item_events',
-        { 'db.system': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'item_events' },
-        () => db.$executeRaw`
-        WITH snapshot AS (
-          INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
-                             light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at,
-                             closed_late_working_days)
-          VALUES (${item.id}, ${r.title}, ${r.description}, ${r.category}, ${r.priority}, ${r.source}, ${r.status}, ${r.leadUnitId},
-                  ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.deadlineDate}, ${r.calendarWarning}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
-                  ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt}, ${r.closedLateWorkingDays})
-          ON CONFLICT (id) DO UPDATE SET
-            title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, priority = EXCLUDED.priority,
-            source = EXCLUDED.source, status = EXCLUDED.status, lead_unit_id = EXCLUDED.lead_unit_id, co_unit_ids = EXCLUDED.co_unit_ids,
-            due_date = EXCLUDED.due_date, light = EXCLUDED.light, deadline_date = EXCLUDED.deadline_date,
-            calendar_warning = EXCLUDED.calendar_warning, decline_count = EXCLUDED.decline_count,
-            return_count = EXCLUDED.return_count, problem_list_id = EXCLUDED.problem_list_id, seq = EXCLUDED.seq,
-            snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at,
-            closed_late_working_days = EXCLUDED.closed_late_working_days, attention = NULL, attention_since = NULL
-          WHERE items.seq < EXCLUDED.seq
-          RETURNING id
-        )${notify}
-        INSERT INTO item_events (key, item_id, seq, action, from_status, to_status, actor_user_id, actor_name, actor_role, actor_unit_id, at, payload, attachments, prev_hash, hash)
-        SELECT ${key}, ${item.id}, ${event.seq}, ${event.action}, ${event.fromStatus}, ${event.toStatus}, ${event.actor.userId},
-               ${event.actor.name}, ${event.actor.role}, ${event.actor.unitId}, ${new Date(event.at)},
-               ${JSON.stringify(event.payload ?? {})}::jsonb, ${JSON.stringify(event.attachments)}::jsonb,
-               prev.hash, encode(sha256(convert_to(coalesce(prev.hash, '') || ${digest}, 'UTF8')), 'hex')
-        FROM (SELECT (SELECT hash FROM item_events WHERE item_id = ${item.id} AND seq = ${event.seq - 1}) AS hash) AS prev
-        ON CONFLICT (key) DO NOTHING`,
-      );
-    },
+    /** See `record`; its span is the worker's share of an action in the cost breakdown. */
+    recordTransition: (transition: RecordTransition): Promise<void> =>
+      withSpan('stage record', {}, () => record(transition)),
 
     /**
      * Marks the item as needing attention: one of its writes failed past its attempt limit and

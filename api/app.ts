@@ -4,17 +4,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { z } from 'zod';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { EvidenceStore } from '../lib/evidence-store';
 import { createVerifier, type VerifierOptions } from '../lib/tokens';
 import { actorCache } from '../lib/users';
 import { auditPlugin, writeAudit, writeClientErrorAudit } from './audit';
-import { declareErrors } from './contract';
+import { declareErrors, responseSerializerCompiler } from './contract';
 import { authPlugin, publicRoutes } from './auth';
 import { isStoredReplay } from './idempotency';
 import {
@@ -148,7 +143,7 @@ export async function buildApp(opts: AppOptions) {
   if (activeTracing()) traceRequests(app);
   if (opts.metrics) httpMetricsHook(app, opts.metrics);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { ROLE_LABELS, type Actor } from '../domain/actors';
 import { can, type Permission } from '../domain/permissions';
 import type { TokenVerifier } from '../lib/tokens';
+import { withSpan } from '../lib/tracing';
 import { AppError, forbidden, unauthorized } from './errors';
 
 /**
@@ -102,7 +103,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'too_many_requests', `身份验证失败次数过多，请 ${wait} 秒后再试`);
     }
-    const actor = await authenticate(request, opts).catch((err: unknown) => {
+    const actor = await withSpan('stage auth', {}, () => authenticate(request, opts)).catch((err: unknown) => {
       if (err instanceof AppError && err.statusCode === 401) failures.fail(request.ip);
       throw err;
     });

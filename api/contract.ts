@@ -1,4 +1,6 @@
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifySerializerCompiler, RouteOptions } from 'fastify';
+import fastJson from 'fast-json-stringify';
+import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 /**
@@ -94,3 +96,48 @@ export function declareErrors(app: FastifyInstance): void {
     route.schema = { ...route.schema, response };
   });
 }
+
+/**
+ * The JSON Schema fast-json-stringify compiles from a response's zod schema: what zod calls
+ * nullable (`anyOf: [X, {type: 'null'}]`) becomes X with `nullable: true`, which the compiler
+ * writes as a null check (an `anyOf` would be decided by validating every value against each
+ * branch); and no property is required, so that they keep the schema's order.
+ */
+function forStringify(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(forStringify);
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, forStringify(v)])) as Record<string, unknown>;
+  const branches = s.anyOf as Array<Record<string, unknown>> | undefined;
+  if (branches?.length === 2) {
+    const nonNull = branches.filter((b) => !(b.type === 'null' && Object.keys(b).length === 1));
+    if (nonNull.length === 1 && !nonNull[0]!.anyOf && nonNull[0]!.type !== undefined) {
+      const { anyOf: _branches, ...rest } = s;
+      return { ...rest, ...nonNull[0], nullable: true };
+    }
+  }
+  // fast-json-stringify writes required properties before the others; without `required` it
+  // writes them all in the schema's order, as zod did (a missing one is left out, not an error).
+  if (s.properties) delete s.required;
+  return s;
+}
+
+/**
+ * Responses serialised by fast-json-stringify, compiled once per route and status from the
+ * route's zod schema (z.toJSONSchema, its output side): it writes only the properties the
+ * schema has, in its order, as zod's parse did before JSON.stringify, without walking every
+ * value through zod on each request. A schema JSON Schema cannot express (a transform, a date)
+ * keeps the zod serialiser of fastify-type-provider-zod. What zod's parse guarded (a value of
+ * the wrong type or a missing property is an error, not coerced or left out) is guarded by the
+ * tests instead: every answer the API tests receive is checked against the OpenAPI document
+ * rendered from the same zod schemas (tests/support/contract.ts, tests/security/contract.test.ts).
+ */
+export const responseSerializerCompiler: FastifySerializerCompiler<z.ZodType> = (route) => {
+  const schema = route.schema;
+  let json: unknown;
+  try {
+    json = forStringify(z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'throw' }));
+  } catch {
+    return zodSerializerCompiler(route);
+  }
+  return fastJson(json as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+};

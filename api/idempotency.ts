@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { Db } from '../lib/db';
-import type { Prisma } from '../generated/prisma/client';
+import { withSpan } from '../lib/tracing';
 import { AppError, badRequest } from './errors';
 
 export interface Outcome {
@@ -38,17 +38,14 @@ export async function once(
   if (key === undefined) return run();
   if (!/^[\x21-\x7e]{1,128}$/.test(key))
     throw badRequest([{ field: 'headers.idempotency-key', reason: '应为 1–128 个可见 ASCII 字符' }]);
-  const claimed = await db.idempotencyKey.createMany({
-    data: [{ actorUserId: userId, key, requestHash: hash, state: 'pending' }],
-    skipDuplicates: true,
-  });
-  if (claimed.count === 0) {
-    const row = await db.idempotencyKey.findUnique({ where: { actorUserId_key: { actorUserId: userId, key } } });
-    if (!row) return once(db, userId, key, hash, run);
-    if (row.requestHash !== hash)
+  const row = await withSpan('stage idempotency.claim', {}, () => claim(db, userId, key, hash));
+  // Neither claimed nor seen: the first try's row came or went after this statement began; ask again.
+  if (row === undefined) return once(db, userId, key, hash, run);
+  if (!row.claimed) {
+    if (row.request_hash !== hash)
       throw new AppError(422, 'idempotency_key_reused', '该 Idempotency-Key 已用于另一个请求');
-    if (row.state === 'done' && row.responseStatus !== null)
-      return { statusCode: row.responseStatus, body: row.responseBody };
+    if (row.state === 'done' && row.response_status !== null)
+      return { statusCode: row.response_status, body: row.response_body };
     throw new AppError(409, 'conflict', '相同的请求正在处理中，请稍后重试', { reason: 'request_in_progress' });
   }
   let outcome: Outcome;
@@ -58,7 +55,9 @@ export async function once(
     if (err instanceof AppError && err.statusCode < 500) {
       await finish(db, userId, key, { statusCode: err.statusCode, body: err.body() });
     } else {
-      await db.idempotencyKey.delete({ where: { actorUserId_key: { actorUserId: userId, key } } }).catch(() => {});
+      await db.$executeRaw`DELETE FROM idempotency_keys WHERE actor_user_id = ${userId} AND key = ${key}`.catch(
+        () => {},
+      );
     }
     throw err;
   }
@@ -66,11 +65,51 @@ export async function once(
   return outcome;
 }
 
+interface ClaimRow {
+  claimed: boolean;
+  request_hash: string | null;
+  state: string | null;
+  response_status: number | null;
+  response_body: unknown;
+}
+
+/**
+ * Claims the key for this request, or reads the row of the request that holds it, in one
+ * statement (one round trip either way). No row back: a concurrent first try committed its
+ * claim after this statement's snapshot was taken (the insert waited for it, the read cannot see it).
+ */
+async function claim(db: Db, userId: string, key: string, hash: string): Promise<ClaimRow | undefined> {
+  const rows = await db.$queryRaw<ClaimRow[]>`
+    WITH claimed AS (
+      INSERT INTO idempotency_keys (actor_user_id, key, request_hash, state)
+      VALUES (${userId}, ${key}, ${hash}, 'pending')
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT true AS claimed, NULL::text AS request_hash, NULL::text AS state,
+           NULL::int AS response_status, NULL::jsonb AS response_body
+      FROM claimed
+    UNION ALL
+    SELECT false, request_hash, state, response_status, response_body
+      FROM idempotency_keys
+     WHERE actor_user_id = ${userId} AND key = ${key} AND NOT EXISTS (SELECT 1 FROM claimed)`;
+  return rows[0];
+}
+
+/**
+ * Stores the answer: one statement (Prisma's updateMany would send BEGIN, UPDATE and COMMIT),
+ * nothing read back (the body may be a whole item).
+ */
 async function finish(db: Db, userId: string, key: string, outcome: Outcome): Promise<void> {
-  await db.idempotencyKey.update({
-    where: { actorUserId_key: { actorUserId: userId, key } },
-    data: { state: 'done', responseStatus: outcome.statusCode, responseBody: outcome.body as Prisma.InputJsonValue },
-  });
+  await withSpan(
+    'stage idempotency.finish',
+    {},
+    () => db.$executeRaw`
+      UPDATE idempotency_keys
+         SET state = 'done', response_status = ${outcome.statusCode},
+             response_body = ${JSON.stringify(outcome.body ?? null)}::jsonb
+       WHERE actor_user_id = ${userId} AND key = ${key}`,
+  );
 }
 
 /**

@@ -6,7 +6,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { oversees, type Actor } from '../domain/actors';
 import { can } from '../domain/permissions';
 import type { Attachment } from '../domain/commands';
-import { ACTION_LABELS, parseCommand, type Action, type CreateItem, type OpenItem } from '../domain/commands';
+import {
+  ACTION_LABELS,
+  parseCommand,
+  type Action,
+  type Command,
+  type CreateItem,
+  type OpenItem,
+} from '../domain/commands';
 import type { Calendar } from '../domain/calendar';
 import { checkLaterDueDate, resolveDueDate } from '../domain/due-date';
 import { currentCalendar } from '../lib/calendar-store';
@@ -17,7 +24,8 @@ import { actOnItem, openItem } from '../workflows/client/items';
 import { itemWorkflowId, transitionKey } from '../workflows/ids';
 import { noteWorkflow } from './request-log';
 import { policyFor } from '../lib/policies';
-import { loadUnitLabels, withUnitNames } from '../lib/unit-names';
+import { loadUnitLabels, unknownUnitIds, withUnitNames } from '../lib/unit-names';
+import { withSpan } from '../lib/tracing';
 import {
   AppError,
   badRequest,
@@ -33,12 +41,14 @@ import type { Services } from './services';
 
 async function checkUnits(db: Db, fields: Array<[string, string]>): Promise<void> {
   if (fields.length === 0) return;
-  const ids = [...new Set(fields.map(([, id]) => id))];
-  const known = new Set(
-    (await db.unit.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((u) => u.id),
+  const unknown = new Set(
+    await unknownUnitIds(
+      db,
+      fields.map(([, id]) => id),
+    ),
   );
   const bad: FieldError[] = fields
-    .filter(([, id]) => !known.has(id))
+    .filter(([, id]) => unknown.has(id))
     .map(([field, id]) => ({ field, reason: `单位“${id}”不存在` }));
   if (bad.length > 0) throw badRequest(bad);
 }
@@ -107,28 +117,31 @@ export function keyedItemId(userId: string, key: string): string {
 
 export async function createItem(s: Services, actor: Actor, body: OpenItem, idempotencyKey?: string): Promise<Item> {
   if (!can(actor.role, 'item.create')) throw forbidden('只有督查人员可以立项交办');
-  const opened = resolveOpenItem(await currentCalendar(s.db), s.now?.() ?? Date.now(), body, 'body');
-  if (!opened.ok) throw dueDateRefusal(opened.errors);
-  const { spec, backdated } = opened;
-  await checkUnits(s.db, unitFields(spec));
-  checkJurisdiction(actor, unitFields(spec));
+  const { spec, backdated, policy } = await withSpan('stage precheck', {}, async () => {
+    const opened = resolveOpenItem(await currentCalendar(s.db), s.now?.() ?? Date.now(), body, 'body');
+    if (!opened.ok) throw dueDateRefusal(opened.errors);
+    await checkUnits(s.db, unitFields(opened.spec));
+    checkJurisdiction(actor, unitFields(opened.spec));
+    return { ...opened, policy: await policyFor(s.db, opened.spec.category, opened.spec.priority) };
+  });
   const id =
     idempotencyKey === undefined
       ? `I${randomUUID().replace(/-/g, '').slice(0, 11).toUpperCase()}`
       : keyedItemId(actor.userId, idempotencyKey);
-  const policy = await policyFor(s.db, spec.category, spec.priority);
   noteWorkflow(itemWorkflowId(id));
   try {
-    return await withTemporal(s, () =>
-      openItem(s.temporal, s.taskQueue, {
-        id,
-        problemListId: null,
-        spec,
-        createdBy: actor,
-        config: { maxDeclines: s.maxDeclines },
-        policy,
-        ...(backdated ? { backdated } : {}),
-      }),
+    return await withSpan('stage temporal.start', {}, () =>
+      withTemporal(s, () =>
+        openItem(s.temporal, s.taskQueue, {
+          id,
+          problemListId: null,
+          spec,
+          createdBy: actor,
+          config: { maxDeclines: s.maxDeclines },
+          policy,
+          ...(backdated ? { backdated } : {}),
+        }),
+      ),
     );
   } catch (err) {
     if (idempotencyKey === undefined || !(err instanceof AppError) || err.extra.reason !== 'already_exists') throw err;
@@ -172,6 +185,35 @@ export async function act(
 ): Promise<Item> {
   const item = await loadItem(s, actor, id);
   if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
+  const command = await withSpan('stage precheck', {}, () => precheck(s, actor, item, action, payload, updateId));
+  noteWorkflow(itemWorkflowId(id));
+  try {
+    return await withSpan('stage temporal.update', {}, () =>
+      withTemporal(s, () => actOnItem(s.temporal, id, command, updateId)),
+    );
+  } catch (err) {
+    // The item was there a moment ago: its workflow has just finished (a racing action closed it).
+    if (err instanceof AppError && err.statusCode === 404) {
+      const now = await loadItem(s, actor, id);
+      throw conflict(`当前状态为“${STATUS_LABELS[now.status]}”，不能执行该操作`, now.status, actionsFor(now, actor));
+    }
+    throw err;
+  }
+}
+
+/**
+ * The command an action sends, checked first on the recorded state by the same rules the
+ * workflow applies (units, jurisdiction, due date, decide()): a refused request never reaches
+ * Temporal. The workflow's validator still has the last word.
+ */
+async function precheck(
+  s: Services,
+  actor: Actor,
+  item: Item,
+  action: Action,
+  payload: unknown,
+  updateId: string | undefined,
+): Promise<Command> {
   const command = parseCommand({ action, payload: await withEvidence(s, item, payload), actor });
   // An edit that leaves the due date as it is (an overdue item's past date, sent back by a prefilled form) changes no date.
   if (!(command.action === 'edit' && command.payload.dueDate === item.dueDate)) await checkActionDueDate(s, command);
@@ -201,22 +243,10 @@ export async function act(
     await checkUnits(s.db, [['body.unitId', command.payload.unitId]]);
     checkJurisdiction(actor, [['body.unitId', command.payload.unitId]]);
   }
-  // The same rules the workflow applies, checked first on the recorded state: a refused
-  // request never reaches Temporal. The workflow's validator still has the last word.
-  const precheck = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
-  if (!precheck.ok && !(await recordedButUnconfirmed(s, id, updateId)))
-    throw fromRefusal(await withUnitNames(s.db, precheck));
-  noteWorkflow(itemWorkflowId(id));
-  try {
-    return await withTemporal(s, () => actOnItem(s.temporal, id, command, updateId));
-  } catch (err) {
-    // The item was there a moment ago: its workflow has just finished (a racing action closed it).
-    if (err instanceof AppError && err.statusCode === 404) {
-      const now = await loadItem(s, actor, id);
-      throw conflict(`当前状态为“${STATUS_LABELS[now.status]}”，不能执行该操作`, now.status, actionsFor(now, actor));
-    }
-    throw err;
-  }
+  const decided = decide(item, command, new Date().toISOString(), { maxDeclines: s.maxDeclines });
+  if (!decided.ok && !(await recordedButUnconfirmed(s, item.id, updateId)))
+    throw fromRefusal(await withUnitNames(s.db, decided));
+  return command;
 }
 
 /**

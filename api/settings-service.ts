@@ -6,6 +6,7 @@ import type { CalendarYear } from '../domain/calendar';
 import { PolicySchema, type Policy } from '../domain/policy';
 import type { Prisma } from '../generated/prisma/client';
 import { calendarOf, calendarYears } from '../lib/calendar-store';
+import { policiesChanged } from '../lib/policies';
 import { calendarRolloutWorkflow } from '../workflows/calendar-rollout';
 import { calendarRolloutWorkflowId } from '../workflows/ids';
 import { AppError, badRequest, notFound, withTemporal, type FieldError } from './errors';
@@ -143,6 +144,7 @@ export async function savePolicy<C extends string, P extends string>(
       deletedBy: null,
     },
   });
+  policiesChanged();
   return { category, priority, version, policy };
 }
 
@@ -163,6 +165,7 @@ export async function deletePolicy<C extends string, P extends string>(
     where: { category, priority, deletedAt: null },
     data: { deletedAt, deletedBy: actor.userId },
   });
+  policiesChanged();
   if (removed.length === 0)
     throw notFound(`没有类别为“${category}”、优先级为“${priority}”的覆盖规则（系统默认规则不可删除）`);
   return {

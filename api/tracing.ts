@@ -4,6 +4,10 @@
  * handler's Temporal calls run, so that the client's spans, the workflow's and the activities'
  * all join its trace. Added only while the process traces (lib/tracing.ts).
  *
+ * Under it, `stage serialise`: from preSerialization to onSend, the response's serialisation by
+ * its schema (a reply sent as a string or a buffer has no such stage), for the cost breakdown
+ * (bench/breakdown.ts).
+ *
  * Attribute names are OpenTelemetry's HTTP semantic conventions. A caller's `traceparent` is not
  * continued: the API faces browsers, which must not choose our trace ids or sampling.
  */
@@ -13,7 +17,8 @@ import { AsyncResource } from 'node:async_hooks';
 
 const kSpan = Symbol('traceSpan');
 const kScope = Symbol('traceScope');
-type Traced = FastifyRequest & { [kSpan]?: Span; [kScope]?: AsyncResource };
+const kSerialise = Symbol('traceSerialise');
+type Traced = FastifyRequest & { [kSpan]?: Span; [kScope]?: AsyncResource; [kSerialise]?: Span };
 
 export function traceRequests(app: FastifyInstance): void {
   const tracer = trace.getTracer('duban-api');
@@ -44,6 +49,17 @@ export function traceRequests(app: FastifyInstance): void {
     const scope = (request as Traced)[kScope];
     if (scope) scope.runInAsyncScope(done, request.raw);
     else done();
+  });
+  app.addHook('preSerialization', (request, _reply, payload, done) => {
+    const span = (request as Traced)[kSpan];
+    if (span)
+      (request as Traced)[kSerialise] = tracer.startSpan('stage serialise', {}, trace.setSpan(ROOT_CONTEXT, span));
+    done(null, payload);
+  });
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    (request as Traced)[kSerialise]?.end();
+    (request as Traced)[kSerialise] = undefined;
+    done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
     const span = (request as Traced)[kSpan];

@@ -14,14 +14,33 @@ import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
 import { localRecordBundle } from './before';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
+import {
+  bareRecordedWorkflow,
+  recordedAct,
+  recordedCreated,
+  type BareRecordActivities,
+} from './bare-recorded-workflow';
 import { percentile, pool } from './stats';
 
 const require = createRequire(import.meta.url);
 const supervisor: Actor = { userId: 'i-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const handler: Actor = { userId: 'i-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
 
-export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number) {
+/**
+ * `before`: also the workflow code from before the record-after-accept guarantee (issue 19's
+ * comparison). Always: the bare Update, and the bare Update whose handler first records one row
+ * by an ordinary activity — the engine's floor for an action recorded after Temporal accepts it.
+ */
+export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number, before = true) {
   const { db, client, nativeConnection } = stack;
+  await db.$executeRawUnsafe(
+    'CREATE TABLE IF NOT EXISTS bench_bare_records (workflow_id text NOT NULL, action text NOT NULL, PRIMARY KEY (workflow_id, action))',
+  );
+  const recordActivities: BareRecordActivities = {
+    async recordRow(workflowId, action) {
+      await db.$executeRaw`INSERT INTO bench_bare_records (workflow_id, action) VALUES (${workflowId}, ${action}) ON CONFLICT DO NOTHING`;
+    },
+  };
   await db.user.createMany({
     data: [supervisor, handler].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),
     skipDuplicates: true,
@@ -30,7 +49,16 @@ export async function runInteraction(stack: EmbeddedStack, levels: number[], sam
   const { client: ours, worker, app, base } = await startOurs(stack, taskQueue);
   // The workflow code from before the record-after-accept guarantee, measured in the same run.
   const beforeQueue = 'bench-interaction-before';
-  const old = await startOurs(stack, beforeQueue, { workflowBundle: await localRecordBundle() });
+  const old = before ? await startOurs(stack, beforeQueue, { workflowBundle: await localRecordBundle() }) : undefined;
+  const recordedWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: 'bench-interaction-bare-recorded',
+    activities: recordActivities,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: require.resolve('./bare-recorded-workflow.ts'),
+      logger: new DefaultLogger('WARN'),
+    }),
+  });
   const bareWorker = await Worker.create({
     connection: nativeConnection,
     taskQueue: 'bench-interaction-bare',
@@ -88,60 +116,71 @@ export async function runInteraction(stack: EmbeddedStack, levels: number[], sam
     });
     return ms;
   }
-  try {
-    await worker.runUntil(async () => {
-      await old.worker.runUntil(() =>
-        bareWorker.runUntil(async () => {
-          for (const users of levels) {
-            const oursMs = await signAll(ours, taskQueue, base, `IX${users}`, users);
-            const beforeMs = await signAll(old.client, beforeQueue, old.base, `IXB${users}`, users);
-            const bareIds: string[] = [];
-            await pool(
-              Array.from({ length: samples }, (_, i) => i),
-              20,
-              async (i) => {
-                const workflowId = `bare-ix-${users}-${i}-${Date.now()}`;
-                await client.workflow.executeUpdateWithStart(bareCreated, {
-                  startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, {
-                    workflowId,
-                    taskQueue: 'bench-interaction-bare',
-                    workflowIdConflictPolicy: 'FAIL',
-                  }),
-                });
-                bareIds.push(workflowId);
-              },
-            );
-            const bareMs: number[] = [];
-            await pool(bareIds, users, async (workflowId) => {
-              const t0 = performance.now();
-              await client.workflow.getHandle(workflowId).executeUpdate(bareAct, { args: ['sign'] });
-              bareMs.push(performance.now() - t0);
-            });
-            const o = stat(oursMs);
-            const before = stat(beforeMs);
-            const b = stat(bareMs);
-            rows.push({
-              users,
-              'ours p50': o.p50,
-              'ours p95': o.p95,
-              'ours p99': o.p99,
-              'before p50': before.p50,
-              'before p99': before.p99,
-              'bare p50': b.p50,
-              'bare p95': b.p95,
-              'bare p99': b.p99,
-              'p50 ratio': o.p50 / b.p50,
-              'p50 after/before': o.p50 / before.p50,
-            });
-          }
-        }),
-      );
+  /** `samples` bare workflows started and created (not measured), then each acted on `users` at once. */
+  async function bareAll(prefix: string, queue: string, users: number, recorded: boolean) {
+    const ids: string[] = [];
+    await pool(
+      Array.from({ length: samples }, (_, i) => i),
+      20,
+      async (i) => {
+        const workflowId = `${prefix}-${users}-${i}-${Date.now()}`;
+        await client.workflow.executeUpdateWithStart(recorded ? recordedCreated : bareCreated, {
+          startWorkflowOperation: new WithStartWorkflowOperation(recorded ? bareRecordedWorkflow : bareItemWorkflow, {
+            workflowId,
+            taskQueue: queue,
+            workflowIdConflictPolicy: 'FAIL',
+          }),
+        });
+        ids.push(workflowId);
+      },
+    );
+    const ms: number[] = [];
+    await pool(ids, users, async (workflowId) => {
+      const t0 = performance.now();
+      await client.workflow.getHandle(workflowId).executeUpdate(recorded ? recordedAct : bareAct, { args: ['sign'] });
+      ms.push(performance.now() - t0);
     });
+    return ms;
+  }
+  const measureAll = async () => {
+    for (const users of levels) {
+      const o = stat(await signAll(ours, taskQueue, base, `IX${users}`, users));
+      const b = old ? stat(await signAll(old.client, beforeQueue, old.base, `IXB${users}`, users)) : undefined;
+      const bare = stat(await bareAll('bare-ix', 'bench-interaction-bare', users, false));
+      const rec = stat(await bareAll('bare-rec-ix', 'bench-interaction-bare-recorded', users, true));
+      rows.push({
+        users,
+        'ours p50': o.p50,
+        'ours p95': o.p95,
+        'ours p99': o.p99,
+        ...(b ? { 'before p50': b.p50, 'before p99': b.p99 } : {}),
+        'bare p50': bare.p50,
+        'bare p95': bare.p95,
+        'bare p99': bare.p99,
+        'bare+record p50': rec.p50,
+        'bare+record p99': rec.p99,
+        'p50 ratio': o.p50 / bare.p50,
+        'p99 ratio': o.p99 / bare.p99,
+        'p50 ÷ bare+record': o.p50 / rec.p50,
+        ...(b ? { 'p50 after/before': o.p50 / b.p50 } : {}),
+      });
+    }
+  };
+  try {
+    await worker.runUntil(() =>
+      recordedWorker.runUntil(() => bareWorker.runUntil(() => (old ? old.worker.runUntil(measureAll) : measureAll()))),
+    );
   } finally {
     await app.close();
-    await old.app.close();
+    await old?.app.close();
   }
   const signed = await db.itemEvent.count({ where: { action: 'sign', itemId: { startsWith: 'IX' } } });
-  const correct = failed === 0 && signed === 2 * levels.length * samples;
+  const recorded = await db.$queryRaw<
+    Array<{ n: bigint }>
+  >`SELECT count(*) AS n FROM bench_bare_records WHERE workflow_id LIKE 'bare-rec-ix-%' AND action = 'sign'`;
+  const correct =
+    failed === 0 &&
+    signed === (old ? 2 : 1) * levels.length * samples &&
+    Number(recorded[0]?.n) === levels.length * samples;
   return { rows, correct, json: { levels, samples, rows, failed, signed, correct } };
 }

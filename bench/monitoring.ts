@@ -4,6 +4,9 @@
  * outbox then mails), every unit reports through the API, then the due moment (提前晾晒 signal)
  * → lights, ranking and red items. Times each phase; counts the cycle workflow's history events
  * and child workflows (none by design: the units' values go to PostgreSQL, not to workflows).
+ * The red items' rate (the openRedItems activity, scheduled to completed, from the history) is set
+ * against bare workflow starts of the same count at the same concurrency, in the same run, doing
+ * the engine work of an open (bench/opening.ts bareStarts).
  */
 import { PlanSchema, type CycleReport } from '../domain/monitoring';
 import type { EmbeddedStack } from '../dev/embedded-stack';
@@ -12,6 +15,10 @@ import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
 import { monitoringCycleWorkflow, publishNowSignal } from '../workflows/monitoring-cycle';
 import { pool, summary } from './stats';
+import { tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
+import { RED_ITEMS_IN_FLIGHT } from '../activities/monitoring';
+import { bareStarts } from './opening';
 
 const PER_UNIT = 10;
 
@@ -117,6 +124,15 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
     const report = (await db.cycle.findUniqueOrThrow({ where: { id: cycle.id } })).report as unknown as CycleReport;
     const values = await db.indicatorValue.count({ where: { planId: plan.id, period: cycle.period } });
     const items = await db.item.count({ where: { id: { startsWith: `M-${cycle.id}-` } } });
+    // Each red item opened once: its opening event and nothing else.
+    const redEvents = await db.itemEvent.count({ where: { itemId: { startsWith: `M-${cycle.id}-` } } });
+    const redSeconds = activitySeconds(history.events ?? [], 'openRedItems');
+    // The same engine work as opening an item (bench/opening.ts), and for reference a start answered in its first task.
+    const bare = outcome.reds ? await bareStarts(stack, outcome.reds, RED_ITEMS_IN_FLIGHT, 'recorded') : null;
+    const firstTask = outcome.reds ? await bareStarts(stack, outcome.reds, RED_ITEMS_IN_FLIGHT, 'firstTask') : null;
+    const redPerSecond = outcome.reds / redSeconds;
+    const bareStartsPerSecond = bare ? outcome.reds / bare.seconds : NaN;
+    const bareFirstTaskPerSecond = firstTask ? outcome.reds / firstTask.seconds : NaN;
     const lat = summary(latency);
     const correct =
       failed === 0 &&
@@ -124,6 +140,7 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
       report.indicators.length === units * PER_UNIT &&
       report.standings.length === units &&
       items === outcome.reds &&
+      redEvents === outcome.reds &&
       outcome.itemsOpened === outcome.reds;
     const events = history.events?.length ?? 0;
     const children = history.events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length ?? 0;
@@ -136,6 +153,10 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
         'due → ranking ms': Math.round(publishMs),
         'due → red items ms': Math.round(itemsMs),
         'red items': items,
+        'red items/s': redPerSecond,
+        'bare starts/s': bareStartsPerSecond,
+        'bare 1st-task starts/s': bareFirstTaskPerSecond,
+        'red/bare': redPerSecond / bareStartsPerSecond,
         'peak children': children,
         'history events': events,
         correct: correct ? 'yes' : 'NO',
@@ -153,6 +174,9 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
         publishMs,
         itemsMs,
         reds: outcome.reds,
+        redPerSecond,
+        bareStartsPerSecond,
+        bareFirstTaskPerSecond,
         children,
         historyEvents: events,
         correct,
@@ -163,4 +187,14 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
     worker.shutdown();
     await running;
   }
+}
+
+/** From an activity's scheduling to its completion, in seconds, as the workflow's history has them. */
+function activitySeconds(events: temporal.api.history.v1.IHistoryEvent[], activityType: string): number {
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  const completed = events.find(
+    (e) => scheduled && Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
+  );
+  if (!scheduled || !completed) return NaN;
+  return (tsToMs(completed.eventTime) - tsToMs(scheduled.eventTime)) / 1000;
 }

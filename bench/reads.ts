@@ -21,8 +21,8 @@ import { percentile, pool } from './stats';
 
 const UNITS = 100;
 const unitId = (i: number) => `r-${String(i % UNITS).padStart(3, '0')}`;
-const supervisor = { id: 'r-sup', name: '读督查', role: 'supervisor', unitId: 'dcs' };
-const handler = { id: 'r-h-001', name: '读经办', role: 'unit_handler', unitId: unitId(1) };
+export const supervisor = { id: 'r-sup', name: '读督查', role: 'supervisor', unitId: 'dcs' };
+export const handler = { id: 'r-h-001', name: '读经办', role: 'unit_handler', unitId: unitId(1) };
 
 /** Bulk rows straight into PostgreSQL (the product would take hours to make them one Update at a time). */
 export async function seed(url: string, items: number, eventsPerItem: number): Promise<number> {
@@ -93,7 +93,7 @@ const LIST_COLUMNS =
  * The baseline: Fastify and a pg pool, no token, no permission, no ORM, no schemas; the same
  * statements the product's queries come to (as Prisma and api/read/dashboard.ts write them).
  */
-async function startBare(url: string) {
+export async function startBare(url: string) {
   const db = new pg.Pool({ connectionString: url, max: 10 });
   const app = Fastify();
   const list = async (where: string, params: unknown[], order: string) => {

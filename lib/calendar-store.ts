@@ -34,16 +34,38 @@ export function calendarOf(years: Record<string, CalendarYear>): Calendar {
   return { version: createHash('sha256').update(JSON.stringify(dates)).digest('hex').slice(0, 12), years: dates };
 }
 
-/** The years in force: the shipped ones, overridden or extended by the operator's rows. */
-export async function calendarYears(db: Db): Promise<Record<string, CalendarYear>> {
-  const rows = await db.calendarYear.findMany();
+type YearRow = { year: number; holidays: unknown; workdays: unknown };
+
+// Raw SQL: every list page and every action with a date reads this, and Prisma's query compiler
+// cost more than the query itself.
+const readYearRows = (db: Db): Promise<YearRow[]> =>
+  db.$queryRaw<YearRow[]>`SELECT year, holidays, workdays FROM calendar_years ORDER BY year`;
+
+function yearsOf(rows: YearRow[]): Record<string, CalendarYear> {
   const years = shippedYears();
   for (const r of rows)
     years[String(r.year)] = CalendarYearSchema.parse({ holidays: r.holidays, workdays: r.workdays });
   return years;
 }
 
+/** The years in force: the shipped ones, overridden or extended by the operator's rows. */
+export async function calendarYears(db: Db): Promise<Record<string, CalendarYear>> {
+  return yearsOf(await readYearRows(db));
+}
+
+/**
+ * The last calendar built, under the operator's rows it was built from. The rows are read on
+ * every call (so a change anyone makes is seen at once); only when they differ from the last
+ * ones are they checked, sorted and hashed again. Callers treat a Calendar as read-only.
+ */
+let lastBuilt: { rows: string; calendar: Calendar } | undefined;
+
 /** The calendar in force. */
 export async function currentCalendar(db: Db): Promise<Calendar> {
-  return calendarOf(await calendarYears(db));
+  const rows = await readYearRows(db);
+  const key = JSON.stringify(rows);
+  if (lastBuilt?.rows === key) return lastBuilt.calendar;
+  const calendar = calendarOf(yearsOf(rows));
+  lastBuilt = { rows: key, calendar };
+  return calendar;
 }

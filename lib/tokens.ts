@@ -55,6 +55,12 @@ export interface VerifierOptions {
 
 export type TokenVerifier = (token: string) => Promise<TokenResult>;
 
+/**
+ * How long a verified token is taken on trust without checking it again (never past its expiry):
+ * bounds how long a key the identity provider withdraws from its JWKS still lets its tokens in.
+ */
+export const VERIFIED_CACHE_MS = 60_000;
+
 export function createVerifier(opts: VerifierOptions): TokenVerifier {
   const secret = opts.secret ? new TextEncoder().encode(opts.secret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl
@@ -67,7 +73,26 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
     requiredClaims: ['sub', 'exp'],
   };
 
-  return async (token) => {
+  // Tokens verified lately, until their expiry and at most VERIFIED_CACHE_MS: a token is sent with
+  // every request, and its signature and claims do not change. Only successes are kept.
+  const verified = new Map<string, { userId: string; exp: number; until: number }>();
+  const verify: TokenVerifier = async (token) => {
+    const hit = verified.get(token);
+    const now = Date.now();
+    if (hit && now < hit.until && now / 1000 < hit.exp) return { ok: true, userId: hit.userId };
+    const result = await verifyOnce(token);
+    if (result.ok) {
+      if (verified.size >= 10_000) verified.clear();
+      verified.set(token, { userId: result.userId, exp: result.exp, until: now + VERIFIED_CACHE_MS });
+      return { ok: true, userId: result.userId };
+    }
+    return result;
+  };
+  return verify;
+
+  async function verifyOnce(
+    token: string,
+  ): Promise<Extract<TokenResult, { ok: false }> | { ok: true; userId: string; exp: number }> {
     const parts = token.split('.');
     if (parts.length !== 3) return { ok: false, reason: '令牌格式错误' };
     let alg: unknown;
@@ -89,11 +114,11 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
         return { ok: false, reason: '令牌缺少用户标识（sub）' };
       const lifetime = lifetimeProblem(payload.iat, payload.exp as number, Date.now() / 1000);
       if (lifetime) return { ok: false, reason: lifetime };
-      return { ok: true, userId: payload.sub };
+      return { ok: true, userId: payload.sub, exp: payload.exp as number };
     } catch (err) {
       return { ok: false, ...reasonFor(err) };
     }
-  };
+  }
 }
 
 function reasonFor(err: unknown): { reason: string; unavailable?: boolean } {

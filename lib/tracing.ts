@@ -57,15 +57,30 @@ export async function startTracing(config: Config, serviceName: string): Promise
   const url = tracesEndpoint(config);
   if (!url) return undefined;
   if (started) return started;
-  const [{ NodeTracerProvider }, base, { OTLPTraceExporter }, { Resource }, semconv] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node'),
+  const [base, { OTLPTraceExporter }] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
+  ]);
+  return register(new base.BatchSpanProcessor(new OTLPTraceExporter({ url })), config.OTEL_SERVICE_NAME ?? serviceName);
+}
+
+/**
+ * Starts tracing into the given span processor instead of a collector: for a benchmark that
+ * collects the spans in memory (bench/breakdown.ts). Processes of the product never call it.
+ */
+export async function startLocalTracing(spanProcessor: SpanProcessor, serviceName: string): Promise<Tracing> {
+  if (started) return started;
+  return register(spanProcessor, serviceName);
+}
+
+async function register(spanProcessor: SpanProcessor, serviceName: string): Promise<Tracing> {
+  const [{ NodeTracerProvider }, base, { Resource }, semconv] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/semantic-conventions'),
   ]);
-  const resource = new Resource({ [semconv.ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME ?? serviceName });
-  const spanProcessor = new base.BatchSpanProcessor(new OTLPTraceExporter({ url }));
+  const resource = new Resource({ [semconv.ATTR_SERVICE_NAME]: serviceName });
   const requestRoots: Sampler = {
     shouldSample: (_context, _traceId, _name, kind) => ({
       decision: kind === SpanKind.SERVER ? base.SamplingDecision.RECORD_AND_SAMPLED : base.SamplingDecision.NOT_RECORD,

@@ -8,6 +8,7 @@
 import { coUnitsOpenMessage, type Refusal } from '../domain/item';
 import { cleanUnitName, unitNameKey } from '../domain/office-text';
 import type { Db } from './db';
+import { shortCache } from './short-cache';
 
 export interface NamedUnit {
   id: string;
@@ -69,6 +70,27 @@ export function unitLabels(units: readonly NamedUnit[]): Map<string, string> {
 /** Labels of every unit, read from the database (the tree is small: one query). */
 export async function loadUnitLabels(db: Pick<Db, 'unit'>): Promise<Map<string, string>> {
   return unitLabels(await db.unit.findMany({ select: { id: true, name: true, parentId: true } }));
+}
+
+/**
+ * The unit ids this process has seen, read again at most every UNIT_IDS_CACHE_MS. Units are never
+ * deleted (a restore from backup aside), so a known id stays known; an id not among them is asked
+ * of the database before it is refused, so a unit added a moment ago is never turned away.
+ */
+export const UNIT_IDS_CACHE_MS = 5000;
+const unitIds = shortCache(
+  UNIT_IDS_CACHE_MS,
+  async (db: Pick<Db, 'unit'>) => new Set((await db.unit.findMany({ select: { id: true } })).map((u) => u.id)),
+);
+
+/** Which of `ids` name no unit. */
+export async function unknownUnitIds(db: Pick<Db, 'unit'>, ids: readonly string[]): Promise<string[]> {
+  const known = await unitIds.get(db);
+  const unseen = [...new Set(ids.filter((id) => !known.has(id)))];
+  if (unseen.length === 0) return [];
+  const found = await db.unit.findMany({ where: { id: { in: unseen } }, select: { id: true } });
+  for (const u of found) known.add(u.id);
+  return unseen.filter((id) => !found.some((u) => u.id === id));
 }
 
 export type UnitLookup = { id: string } | { reason: string };

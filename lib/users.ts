@@ -37,6 +37,11 @@ export async function userProblems(db: Db, u: UserRecord): Promise<Array<{ field
   return problems;
 }
 
+/** Every actorCache of this process, emptied of a user when upsertUser changes them. */
+const actorCaches = new Set<WeakRef<Map<string, unknown>>>();
+/** Counts upsertUser calls: a lookup that raced one is not cached. */
+let userChanges = 0;
+
 export async function upsertUser(db: Db, u: UserRecord): Promise<void> {
   const data = {
     name: u.name,
@@ -50,6 +55,13 @@ export async function upsertUser(db: Db, u: UserRecord): Promise<void> {
     create: { id: u.id, ...data },
     update: { ...data, updatedAt: new Date() },
   });
+  // Changed here: this process's caches forget the user at once (other processes within their bound).
+  userChanges++;
+  for (const ref of actorCaches) {
+    const cache = ref.deref();
+    if (cache) cache.delete(u.id);
+    else actorCaches.delete(ref);
+  }
 }
 
 /** The actor a signed-in user acts as, with their jurisdiction resolved to unit ids; null if unknown or disabled. */
@@ -66,14 +78,19 @@ export async function actorFor(db: Db, userId: string): Promise<Actor | null> {
   return actor;
 }
 
-/** A short-lived cache in front of actorFor: a disabled user is locked out within `ttlMs`. */
+/**
+ * A short-lived cache in front of actorFor: a user disabled or changed by this process is
+ * forgotten at once; one changed elsewhere (another API process, the CLI) is locked out within `ttlMs`.
+ */
 export function actorCache(db: Db, ttlMs: number) {
   const cache = new Map<string, { at: number; actor: Actor | null }>();
+  actorCaches.add(new WeakRef(cache));
   return async (userId: string): Promise<Actor | null> => {
     const hit = cache.get(userId);
     if (hit && Date.now() - hit.at < ttlMs) return hit.actor;
+    const changes = userChanges;
     const actor = await actorFor(db, userId);
-    if (ttlMs > 0) {
+    if (ttlMs > 0 && changes === userChanges) {
       if (cache.size > 10_000) cache.clear();
       cache.set(userId, { at: Date.now(), actor });
     }

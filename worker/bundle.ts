@@ -19,7 +19,7 @@ const require = createRequire(import.meta.url);
  * activities' types), the packages (the SDK's version), and this file (the bundler's options).
  */
 const SOURCE_DIRS = ['workflows', 'domain'];
-const SOURCE_FILES = ['package-lock.json', 'worker/bundle.ts'];
+const SOURCE_FILES = ['package-lock.json', 'worker/bundle.ts', 'worker/workflow-preload.ts'];
 
 const STAMP_PREFIX = '// duban-workflow-sources=';
 const STAMP_LINE = /^\/\/ duban-workflow-sources=([0-9a-f]+)$/m;
@@ -40,13 +40,21 @@ function stamped(code: string, stamp: string): string {
  * The tracing interceptors are in every bundle, whether or not the worker that loads it traces:
  * workflow code must not differ between workers that may replay the same history.
  */
-export function bundleWorkflows(): Promise<WorkflowBundle> {
+export function bundleWorkflows({ preload = true }: { preload?: boolean } = {}): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows/index.ts'),
     workflowInterceptorModules: [require.resolve('../workflows/tracing-interceptors.ts')],
+    ...(preload ? { preloadModules: PRELOADED_MODULES } : {}),
     logger: quietBundlerLogger,
   });
 }
+
+/**
+ * Modules evaluated once per worker, in its reusable V8 context, and shared (deep-frozen) by every
+ * workflow it runs, instead of once in each workflow's sandbox at its start (or its replay after
+ * leaving the cache): see worker/workflow-preload.ts.
+ */
+export const PRELOADED_MODULES = [require.resolve('./workflow-preload.ts')];
 
 const quietBundlerLogger = {
   log: () => {},

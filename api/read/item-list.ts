@@ -5,12 +5,12 @@ import { overdueWorkingDays } from '../../domain/deadlines';
 import { isTerminal, STATUS_LABELS, TERMINAL, type Status } from '../../domain/item';
 import { LIGHT_LABELS } from '../../domain/labels';
 import type { Light } from '../../domain/policy';
-import type { Prisma } from '../../generated/prisma/client';
+import { Prisma } from '../../generated/prisma/client';
 import { currentCalendar } from '../../lib/calendar-store';
 import { toCsv } from '../../lib/csv';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { today, type Services } from '../services';
-import { itemsVisibleTo } from '../visibility';
+import { itemsVisibleSql, itemsVisibleTo } from '../visibility';
 import { isOverdue } from './items';
 import { searchTiers } from './search';
 
@@ -60,13 +60,127 @@ export function listWhere(
   return { AND: and };
 }
 
-/** One page of the list, its rows as the list shows them; the count is the caller's to ask for. */
-export async function listPage(
+/**
+ * The same filters as `listWhere`, as an SQL condition on `items` (unqualified columns): the
+ * list and its export read through raw SQL, because Prisma's query compiler costs more than
+ * these queries do. `listWhere` stays for what takes Prisma filters (bulk actions by filter, a
+ * search's tiers). The list's filters are tested through the API (tests/api/items-api.test.ts).
+ */
+export function listWhereSql(
+  actor: Actor,
+  q: Omit<ListQuery, 'sort' | 'page' | 'pageSize' | 'q'>,
+  cal: Calendar,
+  today = shanghaiDate(Date.now()),
+): Prisma.Sql {
+  const open = Prisma.sql`status <> ALL(${[...TERMINAL]}::text[])`;
+  const and: Prisma.Sql[] = [itemsVisibleSql(actor)];
+  if (q.status?.length) and.push(Prisma.sql`status = ANY(${q.status}::text[])`);
+  if (q.light?.length) and.push(Prisma.sql`light = ANY(${q.light}::text[])`);
+  if (q.minOverdueDays !== undefined) {
+    const latest = q.minOverdueDays === 0 ? today : shiftWorkingDays(cal, today, -q.minOverdueDays).date;
+    and.push(
+      q.minOverdueDays === 0 ? Prisma.sql`deadline_date < ${today}` : Prisma.sql`deadline_date <= ${latest}`,
+      open,
+    );
+  }
+  if (q.unit) and.push(Prisma.sql`(lead_unit_id = ${q.unit} OR co_unit_ids @> ARRAY[${q.unit}]::text[])`);
+  if (q.overdue === true) and.push(Prisma.sql`deadline_date < ${today}`, open);
+  if (q.overdue === false) and.push(Prisma.sql`(deadline_date >= ${today} OR status = ANY(${[...TERMINAL]}::text[]))`);
+  if (q.closedLate === true) and.push(Prisma.sql`closed_late_working_days > 0`);
+  if (q.closedLate === false) and.push(Prisma.sql`closed_late_working_days = 0`);
+  if (q.problemListId) and.push(Prisma.sql`problem_list_id = ${q.problemListId}`);
+  if (q.attention === true) and.push(Prisma.sql`attention IS NOT NULL`);
+  return Prisma.join(and, ' AND ');
+}
+
+/** The list's orders by column (most overdue first is the earliest deadline first), then by id. */
+const ORDER_SQL: Record<ListQuery['sort'], { column: Prisma.Sql; direction: Prisma.Sql }> = {
+  dueDate: { column: Prisma.sql`due_date`, direction: Prisma.sql`ASC` },
+  '-dueDate': { column: Prisma.sql`due_date`, direction: Prisma.sql`DESC` },
+  createdAt: { column: Prisma.sql`created_at`, direction: Prisma.sql`ASC` },
+  '-createdAt': { column: Prisma.sql`created_at`, direction: Prisma.sql`DESC` },
+  updatedAt: { column: Prisma.sql`updated_at`, direction: Prisma.sql`ASC` },
+  '-updatedAt': { column: Prisma.sql`updated_at`, direction: Prisma.sql`DESC` },
+  '-overdueDays': { column: Prisma.sql`deadline_date`, direction: Prisma.sql`ASC` },
+};
+
+/** A row of the list as read from `items`; times already as ISO 8601 (they are timestamptz(3)). */
+interface ListRowRead {
+  id: string;
+  number: string;
+  title: string;
+  category: string;
+  priority: string;
+  status: string;
+  leadUnitId: string;
+  coUnitIds: string[];
+  dueDate: string;
+  deadlineDate: string | null;
+  light: string;
+  calendarWarning: boolean;
+  closedLateWorkingDays: number | null;
+  attention: string | null;
+  declineCount: number;
+  returnCount: number;
+  problemListId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A row as the list shows it: labelled, and how overdue it is today. */
+function listRow(r: ListRowRead, cal: Calendar, todayDate: string) {
+  return {
+    ...r,
+    status: r.status as Status,
+    statusLabel: STATUS_LABELS[r.status as Status],
+    overdue: isOverdue(r, todayDate),
+    overdueWorkingDays: isTerminal(r.status as Status)
+      ? 0
+      : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
+  };
+}
+
+const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The list's columns as one JSON object per row, in the order the list shows them. */
+const LIST_ROW_JSON = Prisma.sql`json_build_object('id', id, 'number', number, 'title', title, 'category', category,
+  'priority', priority, 'status', status, 'leadUnitId', lead_unit_id, 'coUnitIds', co_unit_ids, 'dueDate', due_date,
+  'deadlineDate', deadline_date, 'light', light, 'calendarWarning', calendar_warning,
+  'closedLateWorkingDays', closed_late_working_days, 'attention', attention, 'declineCount', decline_count,
+  'returnCount', return_count, 'problemListId', problem_list_id, 'createdAt', ${iso(Prisma.sql`created_at`)},
+  'updatedAt', ${iso(Prisma.sql`updated_at`)})`;
+
+/**
+ * One page of the list and, when asked, the count of all its rows: one statement (one round
+ * trip, one call through the read layer).
+ */
+async function sqlPage(
+  s: Services,
+  where: Prisma.Sql,
+  q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'>,
+  counted: boolean,
+): Promise<{ total: number | null; rows: ListRowRead[] }> {
+  const { column, direction } = ORDER_SQL[q.sort];
+  // The page's rows are aggregated in the page's order (an aggregate keeps no order of its input).
+  const [row] = await s.db.$queryRaw<Array<{ total: number | null; rows: ListRowRead[] }>>`
+    SELECT ${counted ? Prisma.sql`(SELECT count(*)::int FROM items WHERE ${where})` : Prisma.sql`NULL::int`} AS total,
+           (SELECT coalesce(json_agg(p.r ORDER BY p.k ${direction}, p.id ASC), '[]'::json)
+              FROM (SELECT ${LIST_ROW_JSON} AS r, ${column} AS k, id FROM items WHERE ${where}
+                     ORDER BY ${column} ${direction}, id ASC
+                     LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}) p) AS rows`;
+  return row!;
+}
+
+/**
+ * One page of a search tier (a Prisma filter: api/read/search.ts writes the tiers as such), its
+ * rows as the list shows them.
+ */
+async function tierPage(
   s: Services,
   cal: Calendar,
   todayDate: string,
   where: Prisma.ItemWhereInput,
-  q: Pick<ListQuery, 'sort' | 'page' | 'pageSize'> & { skip?: number },
+  q: Pick<ListQuery, 'sort'> & { skip: number; pageSize: number },
 ) {
   // Most overdue first is the earliest deadline first.
   const [field, direction] =
@@ -79,7 +193,7 @@ export async function listPage(
   const rows = await s.db.item.findMany({
     where,
     orderBy: [{ [field]: direction }, { id: 'asc' }],
-    skip: q.skip ?? (q.page - 1) * q.pageSize,
+    skip: q.skip,
     take: q.pageSize,
     select: {
       id: true,
@@ -103,26 +217,17 @@ export async function listPage(
       updatedAt: true,
     },
   });
-  return rows.map((r) => ({
-    ...r,
-    status: r.status as Status,
-    statusLabel: STATUS_LABELS[r.status as Status],
-    overdue: isOverdue(r, todayDate),
-    overdueWorkingDays: isTerminal(r.status as Status)
-      ? 0
-      : overdueWorkingDays(cal, r.deadlineDate ?? r.dueDate, todayDate),
-    createdAt: r.createdAt.toISOString(),
-    updatedAt: r.updatedAt.toISOString(),
-  }));
+  return rows.map((r) =>
+    listRow({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }, cal, todayDate),
+  );
 }
 
 export async function listItems(s: Services, actor: Actor, q: ListQuery) {
   const cal = await currentCalendar(s.db);
   const todayDate = today(s);
   if (q.q && searchTiers(q.q).length > 0) return rankedItems(s, actor, q, cal, todayDate);
-  const where = listWhere(actor, q, cal, todayDate);
-  const [total, items] = await Promise.all([s.db.item.count({ where }), listPage(s, cal, todayDate, where, q)]);
-  return { total, page: q.page, pageSize: q.pageSize, items };
+  const { total, rows } = await sqlPage(s, listWhereSql(actor, q, cal, todayDate), q, true);
+  return { total: total!, page: q.page, pageSize: q.pageSize, items: rows.map((r) => listRow(r, cal, todayDate)) };
 }
 
 /**
@@ -134,12 +239,12 @@ async function rankedItems(s: Services, actor: Actor, q: ListQuery, cal: Calenda
   const base = listWhere(actor, { ...q, q: undefined }, cal, todayDate);
   const tiers = searchTiers(q.q!).map((tier): Prisma.ItemWhereInput => ({ AND: [base, tier] }));
   const total = s.db.item.count({ where: { AND: [base, { OR: searchTiers(q.q!) }] } });
-  const items: Awaited<ReturnType<typeof listPage>> = [];
+  const items: Awaited<ReturnType<typeof tierPage>> = [];
   let skip = (q.page - 1) * q.pageSize;
   for (const where of tiers) {
     if (items.length === q.pageSize) break;
     const take = q.pageSize - items.length;
-    const rows = await listPage(s, cal, todayDate, where, { sort: q.sort, page: 1, skip, pageSize: take });
+    const rows = await tierPage(s, cal, todayDate, where, { sort: q.sort, skip, pageSize: take });
     items.push(...rows);
     // This tier ran out on this page: the next starts at its first row; else it lay wholly before the page.
     if (rows.length > 0 || skip === 0) skip = 0;
@@ -186,9 +291,10 @@ export async function* exportItems(
   // The calendar, today and the filter once for the whole export; no count.
   const cal = await currentCalendar(s.db);
   const todayDate = today(s);
-  const where = listWhere(actor, q, cal, todayDate);
+  const where = listWhereSql(actor, q, cal, todayDate);
   for (let page = 1; (page - 1) * EXPORT_BATCH < EXPORT_MAX_ROWS; page++) {
-    const items = await listPage(s, cal, todayDate, where, { sort: q.sort, page, pageSize: EXPORT_BATCH });
+    const { rows } = await sqlPage(s, where, { sort: q.sort, page, pageSize: EXPORT_BATCH }, false);
+    const items = rows.map((r) => listRow(r, cal, todayDate));
     yield toCsv(
       items.map((i) => [
         i.id,

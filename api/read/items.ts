@@ -16,7 +16,8 @@ import { rungEventText } from '../../domain/labels';
 import { RUNG_LABELS, type RungAction } from '../../domain/policy';
 import { notFound } from '../errors';
 import type { Services } from '../services';
-import { itemsVisibleTo } from '../visibility';
+import { withSpan } from '../../lib/tracing';
+import { itemsVisibleSql } from '../visibility';
 
 /**
  * Past its closure deadline in force (the due date, moved to the next working day when it falls
@@ -50,19 +51,66 @@ export function itemView(item: Item, actor: Actor) {
   };
 }
 
-/** The recorded item with its attention mark, if the caller may see it; else 404, exactly like an unknown id. */
-export async function loadItemRow(s: Services, actor: Actor, id: string) {
-  const row = await s.db.item.findFirst({
-    where: { AND: [{ id }, itemsVisibleTo(actor)] },
-    select: { snapshot: true, number: true, attention: true, attentionSince: true },
-  });
+/** An `item_events` row as the timeline reads it. */
+interface TimelineRow {
+  seq: number;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string;
+  actorUserId: string;
+  actorName: string;
+  actorRole: string;
+  actorUnitId: string | null;
+  /** ISO 8601 in UTC with milliseconds, as Date.toISOString() writes it (`at` is timestamptz(3)). */
+  at: string;
+  payload: unknown;
+  attachments: unknown;
+}
+
+interface ItemRowRead {
+  snapshot: unknown;
+  number: string;
+  attention: string | null;
+  attention_since: Date | null;
+  events?: TimelineRow[];
+}
+
+/**
+ * The recorded item (with its timeline when asked), if the caller may see it: one statement
+ * through the read layer's raw SQL (the visibility rule rendered by `itemsVisibleSql`, the same
+ * decision as Prisma's filter), because the query compiler costs more than the query here.
+ */
+async function readItemRow(s: Services, actor: Actor, id: string, withTimeline: boolean) {
+  const rows = await withSpan('stage item.load', {}, () =>
+    withTimeline
+      ? s.db.$queryRaw<ItemRowRead[]>`
+          SELECT snapshot, number, attention, attention_since,
+                 (SELECT coalesce(json_agg(json_build_object(
+                    'seq', e.seq, 'action', e.action, 'fromStatus', e.from_status, 'toStatus', e.to_status,
+                    'actorUserId', e.actor_user_id, 'actorName', e.actor_name, 'actorRole', e.actor_role,
+                    'actorUnitId', e.actor_unit_id,
+                    'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                    'payload', e.payload, 'attachments', e.attachments) ORDER BY e.seq), '[]'::json)
+                  FROM item_events e WHERE e.item_id = items.id) AS events
+          FROM items WHERE id = ${id} AND ${itemsVisibleSql(actor)}`
+      : s.db.$queryRaw<ItemRowRead[]>`
+          SELECT snapshot, number, attention, attention_since FROM items WHERE id = ${id} AND ${itemsVisibleSql(actor)}`,
+  );
+  const row = rows[0];
   if (!row) throw notFound();
   return {
     item: parseItem(row.snapshot),
     number: row.number,
     attention: row.attention,
-    attentionSince: row.attentionSince,
+    attentionSince: row.attention_since,
+    events: row.events ?? [],
   };
+}
+
+/** The recorded item with its attention mark, if the caller may see it; else 404, exactly like an unknown id. */
+export async function loadItemRow(s: Services, actor: Actor, id: string) {
+  const { events: _none, ...row } = await readItemRow(s, actor, id, false);
+  return row;
 }
 
 export async function loadItem(s: Services, actor: Actor, id: string): Promise<Item> {
@@ -71,11 +119,15 @@ export async function loadItem(s: Services, actor: Actor, id: string): Promise<I
 
 /**
  * An item as an action's answer shows it: the workflow's state with the 督办编号 of its row (the
- * workflow answers once PostgreSQL has recorded the step, so the row is there; without one, no number).
+ * workflow answers once PostgreSQL has recorded the step, so the row is there; without one, no
+ * number). The workflow's answer does not carry the number (the insert trigger gives it), so it
+ * is one indexed read of one column.
  */
 export async function itemViewWithNumber(s: Services, item: Item, actor: Actor) {
-  const row = await s.db.item.findUnique({ where: { id: item.id }, select: { number: true } });
-  return { ...itemView(item, actor), ...(row ? { number: row.number } : {}) };
+  return withSpan('stage item.view', {}, async () => {
+    const rows = await s.db.$queryRaw<Array<{ number: string }>>`SELECT number FROM items WHERE id = ${item.id}`;
+    return { ...itemView(item, actor), ...(rows[0] ? { number: rows[0].number } : {}) };
+  });
 }
 
 /** What the system did on its own, and to whom: "约谈提醒（已发牵头单位负责人，已报督查室）". */
@@ -94,30 +146,36 @@ function escalationLabel(
 }
 
 export async function itemDetail(s: Services, actor: Actor, id: string) {
-  const { item, number, attention, attentionSince } = await loadItemRow(s, actor, id);
-  const events = await s.db.itemEvent.findMany({ where: { itemId: id }, orderBy: { seq: 'asc' } });
+  const { item, number, attention, attentionSince, events } = await readItemRow(s, actor, id, true);
+  const view = await withSpan('stage item.view', {}, async () => ({ ...itemView(item, actor), number }));
+  const timeline = await withSpan('stage timeline', {}, async () => events.map((e) => timelineEntry(e, item)));
   return {
-    item: { ...itemView(item, actor), number },
+    item: view,
     /** A write of this item failed past its attempt limit; the system retries it on a timer. */
     attention: attention ? { reason: attention, since: attentionSince?.toISOString() ?? null } : null,
-    timeline: events.map((e) => ({
-      seq: e.seq,
-      action: e.action,
-      actionLabel:
-        e.action === 'create'
-          ? (e.payload as { backdated?: unknown } | null)?.backdated
-            ? '立项交办（补录原系统事项）'
-            : '立项交办'
-          : e.action === 'escalate'
-            ? escalationLabel(e.payload as Parameters<typeof escalationLabel>[0], item.coParts.length > 0)
-            : ACTION_LABELS[e.action as Action],
-      fromStatus: e.fromStatus,
-      toStatus: e.toStatus,
-      actor: eventActorView(e),
-      at: e.at.toISOString(),
-      payload: e.payload,
-      attachments: e.attachments,
-    })),
+    timeline,
+  };
+}
+
+/** One recorded step as the timeline shows it: labelled, its actor named. */
+function timelineEntry(e: TimelineRow, item: Item) {
+  return {
+    seq: e.seq,
+    action: e.action,
+    actionLabel:
+      e.action === 'create'
+        ? (e.payload as { backdated?: unknown } | null)?.backdated
+          ? '立项交办（补录原系统事项）'
+          : '立项交办'
+        : e.action === 'escalate'
+          ? escalationLabel(e.payload as Parameters<typeof escalationLabel>[0], item.coParts.length > 0)
+          : ACTION_LABELS[e.action as Action],
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    actor: eventActorView(e),
+    at: e.at,
+    payload: e.payload,
+    attachments: e.attachments,
   };
 }
 

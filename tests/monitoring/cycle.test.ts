@@ -18,7 +18,13 @@ import type { Actor } from '../../domain/actors';
 import { seedUnits } from '../support/api';
 import { freshDatabase, uniqueTaskQueue } from '../support/stack';
 import { waitFor } from '../support/wait';
-import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
+import { timeSkippingConfig, timeSkippingEnv } from '../support/time-skipping';
+import { createActivities } from '../../activities';
+import { createMonitoringActivities } from '../../activities/monitoring';
+import { workerOptions } from '../../app/compose';
+import { createWorker } from '../../worker/create';
+import { workflowBundle } from '../support/stack';
+import type { Worker } from '@temporalio/worker';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -31,6 +37,26 @@ afterAll(async () => {
   await db?.$disconnect();
   await env?.teardown();
 });
+
+/**
+ * A time-skipping worker whose openRedItems starts one item at a time: the time-skipping test
+ * server fails update-with-starts waited on together (a NullPointerException in its
+ * waitForUpdateResponse), which the real server takes in parallel (tests/monitoring/red-items.test.ts).
+ */
+async function timeSkippingWorker(env: TestWorkflowEnvironment, db: Db, taskQueue: string): Promise<Worker> {
+  return createWorker({
+    ...workerOptions(timeSkippingConfig(env, taskQueue), {
+      connection: env.nativeConnection,
+      db,
+      temporal: env.client,
+      workflowBundle: await workflowBundle(),
+    }),
+    activities: {
+      ...createActivities({ db, temporal: env.client }),
+      ...createMonitoringActivities(db, env.client, { redItemsInFlight: 1 }),
+    },
+  });
+}
 
 /** Items opened from red indicators keep timers; end them, or the server stops skipping time for the next test. */
 async function endRedItems(): Promise<void> {
