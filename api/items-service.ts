@@ -17,7 +17,15 @@ import {
 import type { Calendar } from '../domain/calendar';
 import { checkLaterDueDate, resolveDueDate } from '../domain/due-date';
 import { currentCalendar } from '../lib/calendar-store';
-import { actionsFor, decide, notOnItemMessage, STATUS_LABELS, unitsNotOnItem, type Item } from '../domain/item';
+import {
+  actionsFor,
+  decide,
+  isFinished,
+  notOnItemMessage,
+  STATUS_LABELS,
+  unitsNotOnItem,
+  type Item,
+} from '../domain/item';
 import { parseItem } from '../domain/item-schema';
 import type { Db } from '../lib/db';
 import { actOnItem, openItem } from '../workflows/client/items';
@@ -36,7 +44,7 @@ import {
   withTemporal,
   type FieldError,
 } from './errors';
-import { loadItem } from './read/items';
+import { FINISHED_MESSAGE, loadItem } from './read/items';
 import type { Services } from './services';
 
 async function checkUnits(db: Db, fields: Array<[string, string]>): Promise<void> {
@@ -186,6 +194,8 @@ export async function act(
   const item = await loadItem(s, actor, id);
   if (!can(actor.role, action)) throw forbidden(`您的角色不能执行“${ACTION_LABELS[action]}”`);
   const command = await withSpan('stage precheck', {}, () => precheck(s, actor, item, action, payload, updateId));
+  // Allowed by the state table, but no workflow is left to take it.
+  if (isFinished(item)) throw conflict(FINISHED_MESSAGE, item.status, []);
   noteWorkflow(itemWorkflowId(id));
   try {
     return await withSpan('stage temporal.update', {}, () =>
@@ -195,6 +205,7 @@ export async function act(
     // The item was there a moment ago: its workflow has just finished (a racing action closed it).
     if (err instanceof AppError && err.statusCode === 404) {
       const now = await loadItem(s, actor, id);
+      if (isFinished(now)) throw conflict(FINISHED_MESSAGE, now.status, []);
       throw conflict(`当前状态为“${STATUS_LABELS[now.status]}”，不能执行该操作`, now.status, actionsFor(now, actor));
     }
     throw err;

@@ -5,7 +5,7 @@ import { calendarImpact } from '../domain/ladder';
 import type { CalendarYear } from '../domain/calendar';
 import { PolicySchema, type Policy } from '../domain/policy';
 import type { Prisma } from '../generated/prisma/client';
-import { calendarOf, calendarYears } from '../lib/calendar-store';
+import { calendarChanged, calendarOf, calendarYears } from '../lib/calendar-store';
 import { policiesChanged } from '../lib/policies';
 import { calendarRolloutWorkflow } from '../workflows/calendar-rollout';
 import { calendarRolloutWorkflowId } from '../workflows/ids';
@@ -65,6 +65,7 @@ export async function saveCalendarYear(s: Services, actor: Actor, year: number, 
     create: { year, ...data },
     update: { ...data, updatedAt: new Date() },
   });
+  calendarChanged();
   return { version: to.version, year, rolloutWorkflowId: await rollOut(s, to.version) };
 }
 

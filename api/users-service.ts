@@ -2,7 +2,7 @@
 import type { Actor } from '../domain/actors';
 import { contactRoleOf } from '../domain/contacts';
 import { cleanUnitName, unitNameKey } from '../domain/office-text';
-import { upsertUser, userProblems, type UserRecord } from '../lib/users';
+import { unitsChanged, upsertUser, userProblems, type UserRecord } from '../lib/users';
 import { syncUserContact } from './contacts-service';
 import { badRequest, forbidden } from './errors';
 import { userAddresses } from './read/contacts';
@@ -74,5 +74,6 @@ export async function saveUnit<K extends string>(
     create: { id, name, parentId, kind },
     update: { name, parentId, kind },
   });
+  unitsChanged();
   return { ...saved, kind };
 }

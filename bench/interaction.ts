@@ -14,12 +14,8 @@ import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
 import { localRecordBundle } from './before';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
-import {
-  bareRecordedWorkflow,
-  recordedAct,
-  recordedCreated,
-  type BareRecordActivities,
-} from './bare-recorded-workflow';
+import { bareRecordedWorkflow, recordedAct, recordedCreated } from './bare-recorded-workflow';
+import { bareRecordActivities, bareRecorded } from './bare-record-activities';
 import { percentile, pool } from './stats';
 
 const require = createRequire(import.meta.url);
@@ -33,14 +29,8 @@ const handler: Actor = { userId: 'i-a', name: '经办', role: 'unit_handler', un
  */
 export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number, before = true) {
   const { db, client, nativeConnection } = stack;
-  await db.$executeRawUnsafe(
-    'CREATE TABLE IF NOT EXISTS bench_bare_records (workflow_id text NOT NULL, action text NOT NULL, PRIMARY KEY (workflow_id, action))',
-  );
-  const recordActivities: BareRecordActivities = {
-    async recordRow(workflowId, action) {
-      await db.$executeRaw`INSERT INTO bench_bare_records (workflow_id, action) VALUES (${workflowId}, ${action}) ON CONFLICT DO NOTHING`;
-    },
-  };
+  const recordActivities = await bareRecordActivities(db);
+
   await db.user.createMany({
     data: [supervisor, handler].map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),
     skipDuplicates: true,
@@ -175,12 +165,8 @@ export async function runInteraction(stack: EmbeddedStack, levels: number[], sam
     await old?.app.close();
   }
   const signed = await db.itemEvent.count({ where: { action: 'sign', itemId: { startsWith: 'IX' } } });
-  const recorded = await db.$queryRaw<
-    Array<{ n: bigint }>
-  >`SELECT count(*) AS n FROM bench_bare_records WHERE workflow_id LIKE 'bare-rec-ix-%' AND action = 'sign'`;
+  const recorded = await bareRecorded(db, 'bare-rec-ix-', 'sign');
   const correct =
-    failed === 0 &&
-    signed === (old ? 2 : 1) * levels.length * samples &&
-    Number(recorded[0]?.n) === levels.length * samples;
+    failed === 0 && signed === (old ? 2 : 1) * levels.length * samples && recorded === levels.length * samples;
   return { rows, correct, json: { levels, samples, rows, failed, signed, correct } };
 }

@@ -52,6 +52,8 @@ function row(
   };
 }
 
+const RECORDED = 'bare Update + record activity';
+
 export function issueTable(results: Results): IssueRow[] {
   const interaction = obj(results.interaction);
   const atUsers = (users: number) =>
@@ -74,14 +76,22 @@ export function issueTable(results: Results): IssueRow[] {
   const cycles = Array.isArray(results.monitoring) ? (results.monitoring as Array<Record<string, unknown>>) : [];
   const cycle = [...cycles]
     .reverse()
-    .find((c) => num(c.redPerSecond) !== undefined && num(c.bareStartsPerSecond) !== undefined);
+    .find((c) => num(c.redPerSecond) !== undefined && num(c.bareStartOnlyPerSecond) !== undefined);
   const opening = obj(results.opening);
   const latency = { ceiling: 1.5, text: 'ours/bare ≤ 1.5' };
   return [
     row('签收 confirmed through the API, 1 user (p50)', num(one?.['ours p50']), num(one?.['bare p50']), 'ms', latency),
+    // For reference under each: the bare Update answered after one activity writing a row, the
+    // engine's floor for a transition recorded after Temporal accepts it (issue 19's guarantee).
+    row(`  1 user, against ${RECORDED}`, num(one?.['ours p50']), num(one?.['bare+record p50']), 'ms', latency),
     row('same, 10 users (p50)', num(ten?.['ours p50']), num(ten?.['bare p50']), 'ms', latency),
     row('same, 10 users (p99)', num(ten?.['ours p99']), num(ten?.['bare p99']), 'ms', latency),
+    row(`  10 users (p50), against ${RECORDED}`, num(ten?.['ours p50']), num(ten?.['bare+record p50']), 'ms', latency),
     row('full loop, items/s', num(lifecycle?.oursRate), num(lifecycle?.bareRate), 'items/s', {
+      floor: 0.6,
+      text: 'ours/bare ≥ 0.6',
+    }),
+    row(`  the same, against ${RECORDED}`, num(lifecycle?.oursRate), num(lifecycle?.recordedRate), 'items/s', {
       floor: 0.6,
       text: 'ours/bare ≥ 0.6',
     }),
@@ -94,17 +104,35 @@ export function issueTable(results: Results): IssueRow[] {
       '/s',
       { floor: 0.5, text: 'ours/bare ≥ 0.5' },
     ),
+    // "Bare workflow starts" as the issue says: a plain start, answered when the server has it.
     row(
       `cycle: red items opened per second${cycle && num(cycle.units) ? ` (${num(cycle.units)} units)` : ''}`,
       num(cycle?.redPerSecond),
-      num(cycle?.bareStartsPerSecond),
+      num(cycle?.bareStartOnlyPerSecond),
       '/s',
       { floor: 0.5, text: 'ours/bare starts ≥ 0.5' },
+    ),
+    // For reference: bare starts doing the engine work an item's opening does (update-with-start,
+    // answered after one activity), since an item is open only once its creation is recorded.
+    row(
+      '  the same, against bare update-with-start + one activity',
+      num(cycle?.redPerSecond),
+      num(cycle?.bareStartsPerSecond),
+      '/s',
+      { floor: 0.5, text: 'ours/bare ≥ 0.5' },
     ),
     // A latency whose target is written as a speed: the bare start's p50 over ours, at least 0.5
     // (ours takes at most twice as long).
     row(
       'opening an item, c = 20 (p50)',
+      num(opening?.oursP50),
+      num(opening?.startOnlyP50),
+      'ms',
+      { floor: 0.5, text: 'bare p50 / ours p50 ≥ 0.5' },
+      (o, b) => b / o,
+    ),
+    row(
+      '  the same, against bare update-with-start + one activity',
       num(opening?.oursP50),
       num(opening?.bareP50),
       'ms',

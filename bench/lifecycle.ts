@@ -14,6 +14,8 @@ import { signToken } from '../lib/tokens';
 import { BENCH_SECRET, startOurs } from './ours';
 import { localRecordBundle } from './before';
 import { bareAct, bareCreated, bareItemWorkflow } from './bare-workflow';
+import { bareRecordedWorkflow, recordedAct, recordedCreated } from './bare-recorded-workflow';
+import { bareRecordActivities, bareRecorded } from './bare-record-activities';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { pool, summary } from './stats';
 
@@ -28,13 +30,23 @@ export interface LifecycleResult {
   knee: Array<Record<string, string | number>>;
   kneeAt: number | string;
   correct: boolean;
-  json: { oursRate: number; beforeRate: number; bareRate: number; ratio: number; guaranteeCost: number } & Record<
-    string,
-    unknown
-  >;
+  json: {
+    oursRate: number;
+    beforeRate?: number;
+    bareRate: number;
+    recordedRate: number;
+    ratio: number;
+    guaranteeCost?: number;
+  } & Record<string, unknown>;
 }
 
-export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY: number): Promise<LifecycleResult> {
+/** `before`: also the workflow code from before the record-after-accept guarantee (issue 19's comparison). */
+export async function runLifecycle(
+  stack: EmbeddedStack,
+  N: number,
+  CONCURRENCY: number,
+  before = true,
+): Promise<LifecycleResult> {
   const { db, client, nativeConnection } = stack;
   const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
   const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
@@ -140,61 +152,80 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
 
   // --- the same loop on the workflow code from before the guarantee (a local activity wrote each
   // transition inside the accepting workflow task): the guarantee's cost, measured in this run.
-  const old = await startOurs(stack, 'bench-items-before', { workflowBundle: await localRecordBundle() });
   const beforeIds: string[] = [];
   const beforeLatency = fresh();
-  const beforeStart = performance.now();
-  await old.worker.runUntil(() => loop(N, CONCURRENCY, beforeLatency, old.base, beforeIds));
-  const beforeSeconds = (performance.now() - beforeStart) / 1000;
-  await old.app.close();
-  const beforeCheck = await check(beforeIds);
-  const correct = afterCheck === 'yes' && beforeCheck === 'yes';
+  let beforeSeconds = NaN;
+  let beforeCheck = 'yes';
+  if (before) {
+    const old = await startOurs(stack, 'bench-items-before', { workflowBundle: await localRecordBundle() });
+    const beforeStart = performance.now();
+    await old.worker.runUntil(() => loop(N, CONCURRENCY, beforeLatency, old.base, beforeIds));
+    beforeSeconds = (performance.now() - beforeStart) / 1000;
+    await old.app.close();
+    beforeCheck = await check(beforeIds);
+  }
 
-  // --- baseline: bare workflows, the same Updates, no API, no database
-  const bareQueue = 'bench-bare';
-  const bareWorker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue: bareQueue,
-    workflowBundle: await bundleWorkflowCode({
-      workflowsPath: require.resolve('./bare-workflow.ts'),
-      logger: new DefaultLogger('WARN'),
-    }),
-  });
-  const bareLatency: number[] = [];
-  const bareStart = performance.now();
-  await bareWorker.runUntil(
-    pool(
-      Array.from({ length: N }, (_, i) => i),
-      CONCURRENCY,
-      async (i) => {
-        const workflowId = `bare-${i}-${Date.now()}`;
-        await timed(bareLatency, () =>
-          client.workflow.executeUpdateWithStart(bareCreated, {
-            startWorkflowOperation: new WithStartWorkflowOperation(bareItemWorkflow, {
-              workflowId,
-              taskQueue: bareQueue,
-              workflowIdConflictPolicy: 'FAIL',
+  // --- baselines: bare workflows, the same Updates, no API; plain (no database), then each
+  // Update answered after one activity writing a row (the engine's floor for the guarantee)
+  async function bareLoop(recorded: boolean): Promise<{ latency: number[]; seconds: number }> {
+    const queue = recorded ? 'bench-bare-recorded' : 'bench-bare';
+    const bareWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: queue,
+      ...(recorded ? { activities: await bareRecordActivities(db) } : {}),
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: require.resolve(recorded ? './bare-recorded-workflow.ts' : './bare-workflow.ts'),
+        logger: new DefaultLogger('WARN'),
+      }),
+    });
+    const latency: number[] = [];
+    const start = performance.now();
+    await bareWorker.runUntil(
+      pool(
+        Array.from({ length: N }, (_, i) => i),
+        CONCURRENCY,
+        async (i) => {
+          const workflowId = `${queue}-${i}-${Date.now()}`;
+          await timed(latency, () =>
+            client.workflow.executeUpdateWithStart(recorded ? recordedCreated : bareCreated, {
+              startWorkflowOperation: new WithStartWorkflowOperation(
+                recorded ? bareRecordedWorkflow : bareItemWorkflow,
+                {
+                  workflowId,
+                  taskQueue: queue,
+                  workflowIdConflictPolicy: 'FAIL',
+                },
+              ),
             }),
-          }),
-        );
-        const handle = client.workflow.getHandle(workflowId);
-        for (const [action] of STEPS) await timed(bareLatency, () => handle.executeUpdate(bareAct, { args: [action] }));
-      },
-    ),
-  );
-  const bareSeconds = (performance.now() - bareStart) / 1000;
+          );
+          const handle = client.workflow.getHandle(workflowId);
+          for (const [action] of STEPS)
+            await timed(latency, () => handle.executeUpdate(recorded ? recordedAct : bareAct, { args: [action] }));
+        },
+      ),
+    );
+    return { latency, seconds: (performance.now() - start) / 1000 };
+  }
+  const { latency: bareLatency, seconds: bareSeconds } = await bareLoop(false);
+  const { latency: recordedLatency, seconds: recordedSeconds } = await bareLoop(true);
+  const recordedRows = await bareRecorded(db, 'bench-bare-recorded-', 'verifyPass');
+  const correct = afterCheck === 'yes' && beforeCheck === 'yes' && recordedRows === N;
 
   const oursRate = N / oursSeconds;
   const beforeRate = N / beforeSeconds;
   const bareRate = N / bareSeconds;
+  const recordedRate = N / recordedSeconds;
   const rows = [
     ...Object.entries(latency).map(([action, samples]) => ({ run: 'ours (HTTP+API+PG)', action, ...summary(samples) })),
-    ...Object.entries(beforeLatency).map(([action, samples]) => ({
-      run: 'ours before (local-activity record)',
-      action,
-      ...summary(samples),
-    })),
+    ...(before
+      ? Object.entries(beforeLatency).map(([action, samples]) => ({
+          run: 'ours before (local-activity record)',
+          action,
+          ...summary(samples),
+        }))
+      : []),
     { run: 'bare Temporal', action: 'every update', ...summary(bareLatency) },
+    { run: 'bare + record activity', action: 'every update', ...summary(recordedLatency) },
   ].map((r) => ({ run: r.run, action: r.action, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }));
 
   await app.close();
@@ -205,15 +236,36 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
       seconds: oursSeconds,
       correct: afterCheck,
     },
-    { run: 'ours before (local-activity record)', 'items/s': beforeRate, seconds: beforeSeconds, correct: beforeCheck },
-    {
-      run: 'cost of the guarantee (after/before)',
-      'items/s': oursRate / beforeRate,
-      seconds: oursSeconds / beforeSeconds,
-      correct: '',
-    },
+    ...(before
+      ? [
+          {
+            run: 'ours before (local-activity record)',
+            'items/s': beforeRate,
+            seconds: beforeSeconds,
+            correct: beforeCheck,
+          },
+          {
+            run: 'cost of the guarantee (after/before)',
+            'items/s': oursRate / beforeRate,
+            seconds: oursSeconds / beforeSeconds,
+            correct: '',
+          },
+        ]
+      : []),
     { run: 'bare Temporal', 'items/s': bareRate, seconds: bareSeconds, correct: '-' },
     { run: 'ratio ours/bare', 'items/s': oursRate / bareRate, seconds: oursSeconds / bareSeconds, correct: '' },
+    {
+      run: 'bare + record activity',
+      'items/s': recordedRate,
+      seconds: recordedSeconds,
+      correct: recordedRows === N ? 'yes' : `NO (${recordedRows}/${N} recorded)`,
+    },
+    {
+      run: 'ratio ours/(bare + record)',
+      'items/s': oursRate / recordedRate,
+      seconds: oursSeconds / recordedSeconds,
+      correct: '',
+    },
   ];
   return {
     rows,
@@ -225,10 +277,11 @@ export async function runLifecycle(stack: EmbeddedStack, N: number, CONCURRENCY:
       N,
       CONCURRENCY,
       oursRate,
-      beforeRate,
+      ...(before ? { beforeRate, guaranteeCost: oursRate / beforeRate } : {}),
       bareRate,
       ratio: oursRate / bareRate,
-      guaranteeCost: oursRate / beforeRate,
+      recordedRate,
+      recordedRatio: recordedRate / bareRate,
       kneeAt,
       knee,
       correct,

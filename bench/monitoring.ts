@@ -130,9 +130,11 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
     // The same engine work as opening an item (bench/opening.ts), and for reference a start answered in its first task.
     const bare = outcome.reds ? await bareStarts(stack, outcome.reds, RED_ITEMS_IN_FLIGHT, 'recorded') : null;
     const firstTask = outcome.reds ? await bareStarts(stack, outcome.reds, RED_ITEMS_IN_FLIGHT, 'firstTask') : null;
+    const startOnly = outcome.reds ? await bareStarts(stack, outcome.reds, RED_ITEMS_IN_FLIGHT, 'start') : null;
     const redPerSecond = outcome.reds / redSeconds;
     const bareStartsPerSecond = bare ? outcome.reds / bare.seconds : NaN;
     const bareFirstTaskPerSecond = firstTask ? outcome.reds / firstTask.seconds : NaN;
+    const bareStartOnlyPerSecond = startOnly ? outcome.reds / startOnly.seconds : NaN;
     const lat = summary(latency);
     const correct =
       failed === 0 &&
@@ -156,7 +158,9 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
         'red items/s': redPerSecond,
         'bare starts/s': bareStartsPerSecond,
         'bare 1st-task starts/s': bareFirstTaskPerSecond,
+        'bare plain starts/s': bareStartOnlyPerSecond,
         'red/bare': redPerSecond / bareStartsPerSecond,
+        'red/plain': redPerSecond / bareStartOnlyPerSecond,
         'peak children': children,
         'history events': events,
         correct: correct ? 'yes' : 'NO',
@@ -177,6 +181,7 @@ async function runCycle(stack: EmbeddedStack, units: number, concurrency: number
         redPerSecond,
         bareStartsPerSecond,
         bareFirstTaskPerSecond,
+        bareStartOnlyPerSecond,
         children,
         historyEvents: events,
         correct,

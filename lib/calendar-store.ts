@@ -64,8 +64,30 @@ let lastBuilt: { rows: string; calendar: Calendar } | undefined;
 export async function currentCalendar(db: Db): Promise<Calendar> {
   const rows = await readYearRows(db);
   const key = JSON.stringify(rows);
-  if (lastBuilt?.rows === key) return lastBuilt.calendar;
-  const calendar = calendarOf(yearsOf(rows));
+  const calendar = lastBuilt?.rows === key ? lastBuilt.calendar : calendarOf(yearsOf(rows));
   lastBuilt = { rows: key, calendar };
+  lastRead = { db, at: Date.now(), calendar };
   return calendar;
+}
+
+/**
+ * How long a page may show days counted on the calendar as it was: the list's lights and overdue
+ * days. A due date is always checked on the calendar in force (currentCalendar).
+ */
+export const DISPLAY_CALENDAR_MS = 2000;
+let lastRead: { db: Db; at: number; calendar: Calendar } | undefined;
+
+/**
+ * The calendar for showing a page: the last one read from this database if that was under
+ * DISPLAY_CALENDAR_MS ago (a change through this process is seen at once), else read now.
+ * Saves the list a round trip per request.
+ */
+export async function displayCalendar(db: Db): Promise<Calendar> {
+  if (lastRead?.db === db && Date.now() - lastRead.at < DISPLAY_CALENDAR_MS) return lastRead.calendar;
+  return currentCalendar(db);
+}
+
+/** A calendar year was saved through this process: the next page reads the calendar again. */
+export function calendarChanged(): void {
+  lastRead = undefined;
 }

@@ -64,6 +64,19 @@ export async function upsertUser(db: Db, u: UserRecord): Promise<void> {
   }
 }
 
+/**
+ * A unit was added, moved or renamed through this process: every cached jurisdiction (a subtree
+ * of units) may have changed, so this process's actor caches are emptied.
+ */
+export function unitsChanged(): void {
+  userChanges++;
+  for (const ref of actorCaches) {
+    const cache = ref.deref();
+    if (cache) cache.clear();
+    else actorCaches.delete(ref);
+  }
+}
+
 /** The actor a signed-in user acts as, with their jurisdiction resolved to unit ids; null if unknown or disabled. */
 export async function actorFor(db: Db, userId: string): Promise<Actor | null> {
   const user = await db.user.findUnique({ where: { id: userId } });

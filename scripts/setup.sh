@@ -82,7 +82,7 @@ fi
 # The workflow bundle production workers run (README, "Running in production"): built again
 # whenever the workflow code (workflows/, domain/), its bundler or the packages change.
 bundle="${WORKFLOW_BUNDLE:-generated/workflow-bundle.js}"
-stamp=$(cat $(find workflows domain -type f | LC_ALL=C sort) worker/bundle.ts scripts/build-workflows.ts package-lock.json | sha256sum | cut -c1-16)
+stamp=$(cat $(find workflows domain -type f | LC_ALL=C sort) worker/bundle.ts worker/workflow-preload.ts scripts/build-workflows.ts package-lock.json | sha256sum | cut -c1-16)
 if [ ! -f "$bundle" ] || [ "$(cat "$bundle.stamp" 2>/dev/null)" != "$stamp" ]; then
   say "building the workflow bundle"
   node_modules/.bin/tsx scripts/build-workflows.ts >/dev/null

@@ -6,7 +6,7 @@ import { isTerminal, STATUS_LABELS, TERMINAL, type Status } from '../../domain/i
 import { LIGHT_LABELS } from '../../domain/labels';
 import type { Light } from '../../domain/policy';
 import { Prisma } from '../../generated/prisma/client';
-import { currentCalendar } from '../../lib/calendar-store';
+import { currentCalendar, displayCalendar } from '../../lib/calendar-store';
 import { toCsv } from '../../lib/csv';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { today, type Services } from '../services';
@@ -223,7 +223,7 @@ async function tierPage(
 }
 
 export async function listItems(s: Services, actor: Actor, q: ListQuery) {
-  const cal = await currentCalendar(s.db);
+  const cal = await displayCalendar(s.db);
   const todayDate = today(s);
   if (q.q && searchTiers(q.q).length > 0) return rankedItems(s, actor, q, cal, todayDate);
   const { total, rows } = await sqlPage(s, listWhereSql(actor, q, cal, todayDate), q, true);

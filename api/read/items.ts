@@ -6,6 +6,7 @@ import {
   actionsFor,
   blockedActions,
   holdingUp,
+  isFinished,
   isTerminal,
   STATUS_LABELS,
   type Item,
@@ -35,6 +36,18 @@ function deadlineDate(item: Item): string {
   return item.deadlines?.clocks.closure?.deadline ?? item.dueDate;
 }
 
+/**
+ * What the caller may do now. Nothing once the item is finished (closed or withdrawn, no 回头看
+ * pending): its workflow has ended with its handling, so what the state table still lists for a
+ * closed item (a leader's 批示 or 圈阅) is not offered.
+ */
+export function offeredActions(item: Item, actor: Actor): Action[] {
+  return isFinished(item) ? [] : actionsFor(item, actor);
+}
+
+/** A finished item's answer to any action: its record is final. */
+export const FINISHED_MESSAGE = '该事项已办结，办理过程已结束（无待回头看），不能再执行操作';
+
 /** The item as the API shows it: with its labels and what the caller may do now. */
 export function itemView(item: Item, actor: Actor) {
   return {
@@ -46,8 +59,10 @@ export function itemView(item: Item, actor: Actor) {
     closedLateWorkingDays: item.status === 'closed' ? (item.deadlines?.closing?.lateWorkingDays ?? null) : null,
     overdue: isOverdue({ status: item.status, dueDate: item.dueDate, deadlineDate: deadlineDate(item) }),
     holdingUp: holdingUp(item),
-    allowedActions: actionsFor(item, actor),
-    blockedActions: blockedActions(item, actor).map((b) => ({ ...b, label: ACTION_LABELS[b.action] })),
+    allowedActions: offeredActions(item, actor),
+    blockedActions: isFinished(item)
+      ? []
+      : blockedActions(item, actor).map((b) => ({ ...b, label: ACTION_LABELS[b.action] })),
   };
 }
 

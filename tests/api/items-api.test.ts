@@ -4,7 +4,7 @@ import type { App } from '../../api/app';
 import { createDb, type Db } from '../../lib/db';
 import { signToken } from '../../lib/tokens';
 import { attach, jpeg, pdf } from '../support/files';
-import { coC, leadA, outsider, supervisor, verifier } from '../support/actors';
+import { coC, leadA, leader, outsider, supervisor, verifier } from '../support/actors';
 import { DUE } from '../support/dates';
 import { type ApiStack, TEST_SECRET, bearer, dbFingerprint, startApiStack, testApp } from '../support/api';
 import { uniqueTaskQueue, type TemporalHandles } from '../support/stack';
@@ -77,6 +77,13 @@ describe('the item API on real Temporal and PostgreSQL', () => {
     expect(detail.statusCode).toBe(200);
     const { item, timeline } = detail.json();
     expect(item).toMatchObject({ status: 'closed', statusLabel: '已销号', returnCount: 1, allowedActions: [] });
+    // Closed with no 回头看 pending, its workflow has ended: a leader is offered no 批示 or 圈阅 it
+    // could not take, and one sent anyway is told why, naming nothing as allowed.
+    const asLeader = await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: bearer(leader) });
+    expect(asLeader.json().item).toMatchObject({ allowedActions: [], blockedActions: [] });
+    const initial = await post(`/api/items/${id}/initial`, leader, { note: '阅' });
+    expect(initial.statusCode).toBe(409);
+    expect(initial.json()).toMatchObject({ message: expect.stringContaining('已办结'), allowedActions: [] });
     expect(timeline.map((e: { action: string }) => e.action)).toEqual(['create', ...steps.map(([a]) => a)]);
     expect(timeline[7]).toMatchObject({
       actionLabel: '核查退回',

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../api/errors';
 import { once, type Outcome } from '../../api/idempotency';
 import { deletePolicy, savePolicy } from '../../api/settings-service';
+import { saveUnit } from '../../api/users-service';
 import type { Services } from '../../api/services';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { currentCalendar, shippedYears } from '../../lib/calendar-store';
+import { calendarChanged, currentCalendar, displayCalendar, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { policyFor } from '../../lib/policies';
 import { createVerifier, signToken } from '../../lib/tokens';
@@ -64,6 +65,26 @@ describe('the actor cache', () => {
     });
     expect(await resolve('c-user')).toBeNull();
   });
+
+  it('follows a unit moved into or out of a district through this process at once', async () => {
+    const s = { db } as unknown as Services;
+    await saveUnit(s, { id: 'c-district', name: '某区（县）', parentId: null, kind: 'district' });
+    await saveUnit(s, { id: 'c-bureau', name: '某区（县）住建局', parentId: null, kind: 'bureau' });
+    await upsertUser(db, {
+      id: 'c-district-sup',
+      name: '区督查',
+      role: 'supervisor',
+      unitId: 'dcs',
+      jurisdictionUnitId: 'c-district',
+      active: true,
+    });
+    const resolve = actorCache(db, 3_600_000);
+    expect((await resolve('c-district-sup'))?.jurisdiction).not.toContain('c-bureau');
+    await saveUnit(s, { id: 'c-bureau', name: '某区（县）住建局', parentId: 'c-district', kind: 'bureau' });
+    expect((await resolve('c-district-sup'))?.jurisdiction).toContain('c-bureau');
+    await saveUnit(s, { id: 'c-bureau', name: '某区（县）住建局', parentId: null, kind: 'bureau' });
+    expect((await resolve('c-district-sup'))?.jurisdiction).not.toContain('c-bureau');
+  });
 });
 
 describe('verified tokens', () => {
@@ -102,6 +123,28 @@ describe('the calendar', () => {
     expect(after.years[String(year)]?.holidays).toEqual([`${year}-01-02`]);
     await db.calendarYear.delete({ where: { year } });
     expect((await currentCalendar(db)).version).toBe(before.version);
+  });
+
+  it('shows a page on the calendar last read, until a save through this process or a fresh read', async () => {
+    const shown = await displayCalendar(db);
+    const year = Number(Object.keys(shippedYears()).sort().at(-1)) + 2;
+    const row = {
+      year,
+      holidays: [{ date: `${year}-01-03`, name: '测试' }],
+      workdays: [],
+      source: 'test',
+      updatedBy: 'test',
+    };
+    await db.calendarYear.create({ data: row });
+    // Another process's change: a page may still show the calendar as it was (within DISPLAY_CALENDAR_MS).
+    expect(await displayCalendar(db)).toBe(shown);
+    // A save through this process is shown at once.
+    calendarChanged();
+    expect((await displayCalendar(db)).years[String(year)]?.holidays).toEqual([`${year}-01-03`]);
+    await db.calendarYear.delete({ where: { year } });
+    // A due date is checked on the calendar in force, which also refreshes what pages show.
+    expect((await currentCalendar(db)).years[String(year)]).toBeUndefined();
+    expect((await displayCalendar(db)).years[String(year)]).toBeUndefined();
   });
 });
 
