@@ -68,7 +68,7 @@ export function listWhere(
  */
 export function listWhereSql(
   actor: Actor,
-  q: Omit<ListQuery, 'sort' | 'page' | 'pageSize' | 'q'>,
+  q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>,
   cal: Calendar,
   today = shanghaiDate(Date.now()),
 ): Prisma.Sql {
@@ -90,6 +90,9 @@ export function listWhereSql(
   if (q.closedLate === false) and.push(Prisma.sql`closed_late_working_days = 0`);
   if (q.problemListId) and.push(Prisma.sql`problem_list_id = ${q.problemListId}`);
   if (q.attention === true) and.push(Prisma.sql`attention IS NOT NULL`);
+  // Search text is matched by its tiers through Prisma (listWhere); text with no tier matches
+  // nothing there, and nothing here either.
+  if (q.q && searchTiers(q.q).length === 0) and.push(Prisma.sql`false`);
   return Prisma.join(and, ' AND ');
 }
 
@@ -291,10 +294,19 @@ export async function* exportItems(
   // The calendar, today and the filter once for the whole export; no count.
   const cal = await currentCalendar(s.db);
   const todayDate = today(s);
+  // Search text is matched by the search tiers (Prisma filters, api/read/search.ts), in the list's order here.
+  const searched = q.q && searchTiers(q.q).length > 0 ? listWhere(actor, q, cal, todayDate) : undefined;
   const where = listWhereSql(actor, q, cal, todayDate);
   for (let page = 1; (page - 1) * EXPORT_BATCH < EXPORT_MAX_ROWS; page++) {
-    const { rows } = await sqlPage(s, where, { sort: q.sort, page, pageSize: EXPORT_BATCH }, false);
-    const items = rows.map((r) => listRow(r, cal, todayDate));
+    const items = searched
+      ? await tierPage(s, cal, todayDate, searched, {
+          sort: q.sort,
+          skip: (page - 1) * EXPORT_BATCH,
+          pageSize: EXPORT_BATCH,
+        })
+      : (await sqlPage(s, where, { sort: q.sort, page, pageSize: EXPORT_BATCH }, false)).rows.map((r) =>
+          listRow(r, cal, todayDate),
+        );
     yield toCsv(
       items.map((i) => [
         i.id,
