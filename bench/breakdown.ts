@@ -15,12 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../domain/actors';
-import { DEFAULT_POLICY } from '../domain/policy';
 import type { EmbeddedStack } from '../dev/embedded-stack';
 import { ROOT } from '../lib/root';
 import { signToken } from '../lib/tokens';
 import { startLocalTracing } from '../lib/tracing';
-import { openItem } from '../workflows/client/items';
 import {
   cpuPerAction,
   stackCpuBetween,
@@ -30,7 +28,8 @@ import {
   threadCpu,
 } from './cpu-profile';
 import { BENCH_SECRET, startOurs } from './ours';
-import { percentile, pool } from './stats';
+import { openToSign } from './interaction';
+import { percentile } from './stats';
 
 const supervisor: Actor = { userId: 'b-sup', name: '督查', role: 'supervisor', unitId: 'dcs' };
 const handler: Actor = { userId: 'b-a', name: '经办', role: 'unit_handler', unitId: 'unit-a' };
@@ -175,7 +174,7 @@ export async function runBreakdown(stack: EmbeddedStack, samples: number) {
     const handlerToken = signToken({ userId: handler.userId }, BENCH_SECRET);
     const supervisorToken = signToken({ userId: supervisor.userId }, BENCH_SECRET);
     let failed = 0;
-    const ids: string[] = [];
+    let ids: string[] = [];
     const request = async (method: 'GET' | 'POST', url: string, token: string) => {
       const t0 = performance.now();
       const res = await fetch(url, {
@@ -203,31 +202,7 @@ export async function runBreakdown(stack: EmbeddedStack, samples: number) {
       // Opened directly (no API request, so no trace), then a few actions and reads to warm up;
       // half as many again for the profiled pass.
       const profiled = Math.ceil(samples / 2);
-      await pool(
-        Array.from({ length: WARM_UP + samples + profiled }, (_, i) => i),
-        10,
-        async (i) => {
-          const id = `BD-${i}-${Date.now().toString(36)}`;
-          await openItem(ours.client, 'bench-breakdown', {
-            id,
-            problemListId: null,
-            spec: {
-              title: `分解测试${i}`,
-              description: '',
-              category: 'inspection',
-              priority: 'normal',
-              source: '',
-              leadUnitId: 'unit-a',
-              coUnitIds: [],
-              dueDate: '2026-12-31',
-            },
-            createdBy: supervisor,
-            config: { maxDeclines: 2 },
-            policy: DEFAULT_POLICY,
-          });
-          ids.push(id);
-        },
-      );
+      ids = await openToSign(ours.client, 'bench-breakdown', 'BD', WARM_UP + samples + profiled, supervisor);
       const [warm, measured, forProfile] = [
         ids.slice(0, WARM_UP),
         ids.slice(WARM_UP, WARM_UP + samples),

@@ -27,6 +27,46 @@ const handler: Actor = { userId: 'i-a', name: '经办', role: 'unit_handler', un
  * comparison). Always: the bare Update, and the bare Update whose handler first records one row
  * by an ordinary activity — the engine's floor for an action recorded after Temporal accepts it.
  */
+/**
+ * `n` items opened straight through Temporal (no API request, not measured), assigned to unit-a
+ * and waiting for its 签收; their ids.
+ */
+export async function openToSign(
+  temporal: Client,
+  queue: string,
+  prefix: string,
+  n: number,
+  createdBy: Actor,
+): Promise<string[]> {
+  const ids: string[] = [];
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    20,
+    async (i) => {
+      const id = `${prefix}-${i}-${Date.now().toString(36)}`;
+      await openItem(temporal, queue, {
+        id,
+        problemListId: null,
+        spec: {
+          title: `${prefix}测试${i}`,
+          description: '',
+          category: 'inspection',
+          priority: 'normal',
+          source: '',
+          leadUnitId: 'unit-a',
+          coUnitIds: [],
+          dueDate: '2026-12-31',
+        },
+        createdBy,
+        config: { maxDeclines: 2 },
+        policy: DEFAULT_POLICY,
+      });
+      ids.push(id);
+    },
+  );
+  return ids;
+}
+
 export async function runInteraction(stack: EmbeddedStack, levels: number[], samples: number, before = true) {
   const { db, client, nativeConnection } = stack;
   const recordActivities = await bareRecordActivities(db);
@@ -66,32 +106,7 @@ export async function runInteraction(stack: EmbeddedStack, levels: number[], sam
   };
   /** `samples` items opened beforehand (not measured), then each signed through the API at `at`, `users` at once. */
   async function signAll(temporal: Client, queue: string, at: string, prefix: string, users: number) {
-    const ids: string[] = [];
-    await pool(
-      Array.from({ length: samples }, (_, i) => i),
-      20,
-      async (i) => {
-        const id = `${prefix}-${i}-${Date.now().toString(36)}`;
-        await openItem(temporal, queue, {
-          id,
-          problemListId: null,
-          spec: {
-            title: `交互测试${i}`,
-            description: '',
-            category: 'inspection',
-            priority: 'normal',
-            source: '',
-            leadUnitId: 'unit-a',
-            coUnitIds: [],
-            dueDate: '2026-12-31',
-          },
-          createdBy: supervisor,
-          config: { maxDeclines: 2 },
-          policy: DEFAULT_POLICY,
-        });
-        ids.push(id);
-      },
-    );
+    const ids = await openToSign(temporal, queue, prefix, samples, supervisor);
     const ms: number[] = [];
     await pool(ids, users, async (id) => {
       const t0 = performance.now();
