@@ -4,6 +4,8 @@ import { createMonitoringActivities } from './monitoring';
 import type { Mailer } from '../lib/mailer';
 import { createNotificationActivities, type NotificationOptions } from './notifications';
 import { createReconcileActivities } from './reconcile';
+import { createControlIndexActivities } from './control-index';
+import { createFanOutActivities } from './fan-out';
 import { createRecordActivities } from './record';
 
 export interface ActivityDeps {
@@ -27,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createMonitoringActivities(deps.db, deps.temporal),
     ...createNotificationActivities(deps.db, deps.mailer, deps.notifications ?? DEFAULT_NOTIFICATION_OPTIONS),
     ...createReconcileActivities(deps.db, deps.temporal),
+    ...createControlIndexActivities(deps.db),
+    ...createFanOutActivities(deps.db),
   };
 }
 

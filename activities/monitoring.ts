@@ -1,6 +1,7 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Actor } from '../domain/actors';
+import { MONITORING_SOURCE } from '../domain/classes';
 import { instantAt, shanghaiDate, shiftWorkingDays, type Calendar } from '../domain/calendar';
 import {
   CycleReportSchema,
@@ -360,6 +361,7 @@ export function createMonitoringActivities(db: Db, temporal?: Client, opts: Moni
               category: 'monitoring',
               priority: 'high',
               source: `${plan.title} · 监测周期 ${cycleId} · 指标 ${red.code}`,
+              sourceCode: MONITORING_SOURCE,
               leadUnitId: red.ownerUnitId,
               coUnitIds: [],
               dueDate,

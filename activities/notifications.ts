@@ -11,7 +11,7 @@ import {
   type NotificationKind,
 } from '../domain/notifications';
 import { CONTACT_ROLE_LABELS, type ContactRole } from '../domain/contacts';
-import { cycleSubject, itemSubject, subjectColumns, subjectOf, subjectPath, type Subject } from '../domain/subject';
+import { itemSubject, subjectColumns, subjectOf, subjectPath, type Subject } from '../domain/subject';
 import { currentCalendar } from '../lib/calendar-store';
 import { cancelNoticesOfFinishedItems } from './cancel-notices';
 import type { Db } from '../lib/db';
@@ -122,12 +122,11 @@ function aboutItem(item: Item, number: string | undefined, payload: Record<strin
 }
 
 /**
- * A monitoring cycle's notice carries what it says in its payload: the title and the reporting
+ * A monitoring cycle's (or a 举一反三's) notice carries what it says in its payload: the title and the
  * deadline (and its page); it is addressed to the unit it names first (none: a notice to
  * supervisors and leaders). Without a title or a deadline there is nothing to say.
  */
-function aboutCycle(cycleId: string, unitIds: string[], payload: Record<string, unknown>): About | undefined {
-  const subject = cycleSubject(cycleId);
+function aboutCycle(subject: Subject, unitIds: string[], payload: Record<string, unknown>): About | undefined {
   const title = str(payload.title);
   const deadline = str(payload.deadline);
   if (title === undefined || deadline === undefined) return undefined;
@@ -300,7 +299,8 @@ export function createNotificationActivities(db: Db, mailer: Mailer | undefined,
       const numbers = new Map(itemRows.map((i) => [i.id, i.number]));
       const aboutRequest = (req: RequestRow): About | undefined => {
         const subject = subjectOf({ subjectKind: req.subject_kind, subjectId: req.subject_id });
-        if (subject.kind === 'cycle') return aboutCycle(subject.id, req.unit_ids, req.payload);
+        // A 举一反三's notice carries what it says in its payload, as a cycle's does.
+        if (subject.kind !== 'item') return aboutCycle(subject, req.unit_ids, req.payload);
         const item = items.get(subject.id);
         return item && aboutItem(item, numbers.get(subject.id), req.payload);
       };

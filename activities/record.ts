@@ -6,6 +6,7 @@ import { currentCalendar } from '../lib/calendar-store';
 import { lifecycleNotices, type NotificationDraft } from '../domain/notifications';
 import { contentDigest } from '../lib/chain';
 import { currentTraceCarrier, withSpan } from '../lib/tracing';
+import { DEFAULT_SOURCE } from '../domain/classes';
 
 export interface RecordTransition {
   /** `<workflow id>/<update id>`: the same for every retry of this activity. */
@@ -46,6 +47,11 @@ function itemRow(item: Item) {
     updatedAt: new Date(item.updatedAt),
     closedAt: item.status === 'closed' ? new Date(item.closedAt) : null,
     closedLateWorkingDays: item.status === 'closed' ? (item.deadlines?.closing?.lateWorkingDays ?? null) : null,
+    // The classes the item was opened with; only the first record writes them (see below).
+    sourceCode: item.classes?.sourceCode ?? DEFAULT_SOURCE,
+    commonality: item.classes?.commonality ?? null,
+    domainCode: item.classes?.domainCode ?? null,
+    tags: item.classes?.tags ?? [],
   };
 }
 
@@ -90,7 +96,10 @@ export function createRecordActivities(db: Db) {
       : Prisma.empty;
     // One statement, so one round trip and atomic: the snapshot moves only to a higher
     // sequence number, the event is skipped when its key is already there (a retry), and it
-    // is chained to the item's previous event (lib/chain.ts).
+    // is chained to the item's previous event (lib/chain.ts). The classes (source_code …
+    // self_found) are written by the first record only: later ones leave them to
+    // api/classes-service.ts, which changes them with their history. Self-found is the
+    // source's flag in the taxonomy when the item is opened.
     await withSpan(
       'INSERT items, item_events',
       { 'db.system': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'item_events' },
@@ -98,10 +107,12 @@ export function createRecordActivities(db: Db) {
       WITH snapshot AS (
         INSERT INTO items (id, title, description, category, priority, source, status, lead_unit_id, co_unit_ids, due_date,
                            light, deadline_date, calendar_warning, decline_count, return_count, problem_list_id, seq, snapshot, created_at, updated_at, closed_at,
-                           closed_late_working_days)
+                           closed_late_working_days, source_code, commonality, domain_code, tags, self_found)
         VALUES (${item.id}, ${r.title}, ${r.description}, ${r.category}, ${r.priority}, ${r.source}, ${r.status}, ${r.leadUnitId},
                 ${r.coUnitIds}::text[], ${r.dueDate}, ${r.light}, ${r.deadlineDate}, ${r.calendarWarning}, ${r.declineCount}, ${r.returnCount}, ${r.problemListId}, ${r.seq},
-                ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt}, ${r.closedLateWorkingDays})
+                ${JSON.stringify(item)}::jsonb, ${r.createdAt}, ${r.updatedAt}, ${r.closedAt}, ${r.closedLateWorkingDays},
+                ${r.sourceCode}, ${r.commonality}, ${r.domainCode}, ${r.tags}::text[],
+                coalesce((SELECT self_found FROM classification_terms WHERE kind = 'source' AND code = ${r.sourceCode}), false))
         ON CONFLICT (id) DO UPDATE SET
           title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category, priority = EXCLUDED.priority,
           source = EXCLUDED.source, status = EXCLUDED.status, lead_unit_id = EXCLUDED.lead_unit_id, co_unit_ids = EXCLUDED.co_unit_ids,

@@ -28,6 +28,7 @@ import { contactRoutes } from './routes/contacts';
 import { dashboardRoutes } from './routes/dashboard';
 import { demoRoutes, type DemoSignIn } from './routes/demo';
 import { evidenceRoutes } from './routes/evidence';
+import { fanOutRoutes } from './routes/fan-outs';
 import { bulkRoutes } from './routes/bulk';
 import { itemRoutes } from './routes/items';
 import { metaRoutes } from './routes/meta';
@@ -246,8 +247,15 @@ export async function buildApp(opts: AppOptions) {
     services: opts.services,
     evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles },
   });
+  await app.register(fanOutRoutes, {
+    services: opts.services,
+    evidence: { store: opts.evidence, maxBytes: limits.evidenceBytes, maxFiles: limits.evidenceFiles },
+  });
   await app.register(dashboardRoutes, { services: opts.services });
   await app.register(reconciliationRoutes, { services: opts.services });
+  await app.register((await import('./routes/control-index')).controlIndexRoutes, { services: opts.services });
+  await app.register((await import('./routes/backtests')).backtestRoutes, { services: opts.services });
+  await app.register((await import('./routes/classes')).classesRoutes, { services: opts.services });
   if (opts.demoSignIn) await app.register(demoRoutes, opts.demoSignIn);
   await app.register(consoleRoutes, opts.consoleDist ? { dist: opts.consoleDist } : {});
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -16,6 +16,7 @@ import {
   splitUnitList,
 } from '../domain/office-text';
 import type { FieldError } from './errors';
+import { commonalityFrom, splitTags, termFrom, termRefusal, type Taxonomy } from '../domain/classes';
 import { parseCsvRecords } from '../lib/csv';
 import {
   assertUtf8,
@@ -45,6 +46,10 @@ export const ITEM_FIELD_LABELS: Record<ItemField, string> = {
   dueInWorkingDays: '工作日数',
   backdated: '补录',
   openedOn: '原系统立项日期',
+  sourceCode: '来源类别',
+  commonality: '共性个性',
+  domainCode: '领域',
+  tags: '标签',
 };
 
 /** The column names offices use for each field (the field's own English name is accepted too). */
@@ -59,6 +64,10 @@ export const ITEM_COLUMNS: Record<Exclude<ItemField, 'backdated'>, readonly stri
   dueDate: ['期限', '完成时限', '截止日期', '办结时限', '截止时间', '完成时间', '完成期限', '办结期限', '整改时限'],
   dueInWorkingDays: ['工作日', '工作日数', '期限（工作日）', '完成时限（工作日）', '办理时限（工作日）'],
   openedOn: ['立项日期', '原立项日期', '原系统立项日期'],
+  sourceCode: ['来源类别', '问题来源类别', '来源分类', '问题来源分类', 'sourceCode'],
+  commonality: ['共性个性', '共性/个性', '共性或个性', '共性个性问题', 'commonality'],
+  domainCode: ['领域', '问题领域', '所属领域', 'domainCode'],
+  tags: ['标签', '问题标签', 'tags'],
 };
 
 /** One row to import: where it is, what it says (raw, before checking), and the column each field came from. */
@@ -140,6 +149,11 @@ export function jsonItemRows(items: unknown[]): ImportRow[] {
 function officeItem(raw: unknown): unknown {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const r: Record<string, unknown> = { ...raw };
+  // An empty class cell is no class given (the list's source, or none).
+  for (const f of ['sourceCode', 'commonality', 'domainCode', 'tags'])
+    if (typeof r[f] === 'string' && (r[f] as string).trim() === '') delete r[f];
+  if (typeof r.commonality === 'string') r.commonality = commonalityFrom(r.commonality) ?? r.commonality;
+  if (typeof r.tags === 'string') r.tags = splitTags(r.tags);
   if (typeof r.category === 'string') r.category = categoryFrom(r.category);
   if (typeof r.priority === 'string') r.priority = priorityFrom(r.priority);
   if (typeof r.dueDate === 'string') r.dueDate = officeDate(r.dueDate);
@@ -148,12 +162,39 @@ function officeItem(raw: unknown): unknown {
   return r;
 }
 
+/**
+ * 来源类别 and 领域 as offices write them (自查自纠, 食品安全) made codes, in place; a name the
+ * taxonomy does not have, or a term no longer in use, is the row's error (and leaves the field out,
+ * so the schema does not name it twice).
+ */
+function officeTerms(raw: unknown, taxonomy: Taxonomy, place: RowPlace, columnOf: (f: string) => string): RowError[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const r = raw as Record<string, unknown>;
+  const out: RowError[] = [];
+  for (const [field, kind, terms] of [
+    ['sourceCode', 'source', taxonomy.sources],
+    ['domainCode', 'domain', taxonomy.domains],
+  ] as const) {
+    if (typeof r[field] !== 'string') continue;
+    const written = r[field] as string;
+    const code = termFrom(terms, written);
+    const reason = termRefusal(terms, kind, code ?? written);
+    if (code && !reason) r[field] = code;
+    else {
+      out.push({ place, field, column: columnOf(field), reason: reason ?? `无法识别“${written}”` });
+      delete r[field];
+    }
+  }
+  return out;
+}
+
 /** Better words than zod's for the fields offices get wrong most. */
 function explainItem(issue: z.core.$ZodIssue, field: string): string | undefined {
   const input = (issue as { input?: unknown }).input;
   const shown = typeof input === 'string' ? input : JSON.stringify(input);
   if (field === 'category' && issue.code === 'invalid_value')
     return `无法识别“${shown}”，应为 ${categoryChoices()} 之一（或其英文代码）`;
+  if (field === 'commonality' && issue.code === 'invalid_value') return `无法识别“${shown}”，应为“共性”或“个性”`;
   if (field === 'priority' && issue.code === 'invalid_value')
     return `无法识别“${shown}”，应为 ${priorityChoices()} 之一（或其英文代码）`;
   if ((field === 'dueDate' || field === 'openedOn') && typeof input === 'string') {
@@ -203,11 +244,12 @@ export function checkItemRows(
   units: UnitLookup,
   cal: Calendar,
   nowMs: number,
+  taxonomy?: Taxonomy,
 ): { items: CheckedItem[]; errors: RowError[] } {
   const items: CheckedItem[] = [];
   const errors: RowError[] = [];
   for (const row of rows) {
-    const { item, errors: rowErrors } = checkItemRow(row, units, cal, nowMs);
+    const { item, errors: rowErrors } = checkItemRow(row, units, cal, nowMs, taxonomy);
     errors.push(...rowErrors);
     if (item) items.push(item);
   }
@@ -219,10 +261,15 @@ function checkItemRow(
   units: UnitLookup,
   cal: Calendar,
   nowMs: number,
+  taxonomy?: Taxonomy,
 ): { item?: CheckedItem; errors: RowError[] } {
   const raw = officeItem(given);
+  const termErrors = taxonomy ? officeTerms(raw, taxonomy, place, columnOf) : [];
   const parsed = OpenItemSchema.safeParse(raw, ZH);
-  const errors = parsed.success ? [] : issueErrors(parsed.error.issues, place, columnOf, explainItem);
+  const errors = [
+    ...termErrors,
+    ...(parsed.success ? [] : issueErrors(parsed.error.issues, place, columnOf, explainItem)),
+  ];
   const failed = new Set(errors.map((e) => e.field));
   const fieldsOf = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const unit = (key: unknown, field: string, top: string): string | undefined => {

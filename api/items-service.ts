@@ -45,6 +45,8 @@ import {
   type FieldError,
 } from './errors';
 import { FINISHED_MESSAGE, loadItem } from './read/items';
+import { checkOpeningClasses } from './classes-service';
+import { normalTags } from '../domain/classes';
 import type { Services } from './services';
 
 async function checkUnits(db: Db, fields: Array<[string, string]>): Promise<void> {
@@ -130,7 +132,13 @@ export async function createItem(s: Services, actor: Actor, body: OpenItem, idem
     if (!opened.ok) throw dueDateRefusal(opened.errors);
     await checkUnits(s.db, unitFields(opened.spec));
     checkJurisdiction(actor, unitFields(opened.spec));
-    return { ...opened, policy: await policyFor(s.db, opened.spec.category, opened.spec.priority) };
+    // 来源类别 (督查检查 when none is given) and 领域 must be in use in the taxonomy.
+    const classed = await checkOpeningClasses(s, opened.spec);
+    return {
+      ...opened,
+      spec: classed.tags ? { ...classed, tags: normalTags(classed.tags) } : classed,
+      policy: await policyFor(s.db, opened.spec.category, opened.spec.priority),
+    };
   });
   const id =
     idempotencyKey === undefined

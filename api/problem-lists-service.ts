@@ -22,6 +22,8 @@ import {
   type ItemColumn,
 } from './item-rows';
 import { problemListDetail } from './read/problem-lists';
+import { loadTaxonomy } from './read/classes';
+import { DEFAULT_SOURCE, normalTags, TermCode, termFrom, termRefusal, type Taxonomy } from '../domain/classes';
 import type { Services } from './services';
 
 export const MAX_LIST_ROWS = 1000;
@@ -35,6 +37,8 @@ export const MAX_WORKFLOW_INPUT_BYTES = 1.5 * 2 ** 20;
 export const ProblemListBody = z.strictObject({
   title: z.string().trim().min(1).max(200),
   source: z.string().trim().max(200).default(''),
+  /** 来源类别 of the list; its items take it unless a row names another. Default: the one `source` names, else 督查检查. */
+  sourceCode: TermCode.optional(),
   items: z.array(z.unknown()).min(1, '清单至少包含一个问题').max(MAX_LIST_ROWS, `清单最多 ${MAX_LIST_ROWS} 个问题`),
 });
 
@@ -42,16 +46,31 @@ export const ProblemListBody = z.strictObject({
  * Checks every row in one pass (shape, due date, units by id or name: api/item-rows.ts) and
  * reports every error of every row; only a wholly valid list is opened, as one workflow start.
  */
-export async function createProblemList(s: Services, actor: Actor, title: string, source: string, rows: ImportRow[]) {
+export async function createProblemList(
+  s: Services,
+  actor: Actor,
+  title: string,
+  source: string,
+  rows: ImportRow[],
+  sourceCode?: string,
+) {
   if (!can(actor.role, 'problemList.create')) throw forbidden('只有督查人员可以建立问题清单');
+  const taxonomy = await loadTaxonomy(s.db);
+  const listSource = listSourceCode(taxonomy, source, sourceCode);
   const { items: checked, errors } = checkItemRows(
     rows,
     await unitLookup(s.db),
     await currentCalendar(s.db),
     s.now?.() ?? Date.now(),
+    taxonomy,
   );
   if (errors.length > 0) throw importRefusal(errors, '清单', '问题');
-  const specs = checked.map((c) => c.spec);
+  // Each item names the list's source unless its row names another.
+  const specs = checked.map((c) => ({
+    ...c.spec,
+    sourceCode: c.spec.sourceCode ?? listSource,
+    ...(c.spec.tags ? { tags: normalTags(c.spec.tags) } : {}),
+  }));
   const outside: FieldError[] = outsideJurisdiction(actor, specs, rows).map((e) => ({
     field: `${e.place.key}.${e.field}`,
     reason: `${e.place.said}：${e.reason}`,
@@ -97,7 +116,44 @@ export async function createProblemList(s: Services, actor: Actor, title: string
     );
   }
   await withTemporal(s, () => openProblemList(s.temporal, s.taskQueue, input), Math.max(s.temporalTimeoutMs, 60_000));
-  return problemListDetail(s, actor, listId);
+  // The workflow has recorded the list (it returns once every item is started): its source
+  // joins it here, as the workflow's input predates sources. A list recorded without one reads
+  // as 督查检查, which every item of it names anyway unless its row said otherwise.
+  await s.db.$executeRaw`UPDATE problem_lists SET source_code = ${listSource} WHERE id = ${listId}`;
+  return (await withListSources(s, [await problemListDetail(s, actor, listId)]))[0]!;
+}
+
+/**
+ * The list's 来源类别: the one given (checked against the taxonomy: 400 naming 来源类别), else the
+ * one its free-text source names, else 督查检查.
+ */
+function listSourceCode(taxonomy: Taxonomy, source: string, given: string | undefined): string {
+  if (given === undefined) return termFrom(taxonomy.sources, source) ?? DEFAULT_SOURCE;
+  const reason = termRefusal(taxonomy.sources, 'source', given);
+  if (reason) throw badRequest([{ field: 'body.sourceCode', reason }], `来源类别有误：${reason}`);
+  return given;
+}
+
+/** Lists with their 来源类别 (code and name), read from their rows. */
+export async function withListSources<T extends { id: string }>(
+  s: Services,
+  lists: T[],
+): Promise<Array<T & { sourceCode: string; sourceLabel: string }>> {
+  if (lists.length === 0) return [];
+  const [rows, taxonomy] = await Promise.all([
+    s.db.$queryRaw<Array<{ id: string; source_code: string }>>`
+      SELECT id, source_code FROM problem_lists WHERE id = ANY(${lists.map((l) => l.id)}::text[])`,
+    loadTaxonomy(s.db),
+  ]);
+  const codes = new Map(rows.map((r) => [r.id, r.source_code]));
+  return lists.map((l) => {
+    const sourceCode = codes.get(l.id) ?? DEFAULT_SOURCE;
+    return {
+      ...l,
+      sourceCode,
+      sourceLabel: taxonomy.sources.find((t) => t.code === sourceCode)?.label ?? sourceCode,
+    };
+  });
 }
 
 /** The units of checked rows the caller does not oversee, as row errors. */
@@ -132,6 +188,10 @@ export const TEMPLATE_LABELS: Partial<Record<ItemColumn, string>> = {
   leadUnitId: '牵头单位',
   coUnitIds: '配合单位',
   dueDate: '办结时限',
+  sourceCode: '来源类别',
+  commonality: '共性个性',
+  domainCode: '领域',
+  tags: '标签',
 };
 
 /** What the template marks as its example in 序号: never imported. */
@@ -221,7 +281,13 @@ export async function checkProblemList(s: Services, actor: Actor, body: string |
   const { rows, columns, errors: fileErrors } = await problemListRows(body);
   const { items, errors } =
     rows.length > 0 && fileErrors.length === 0
-      ? checkItemRows(rows, await unitLookup(s.db), await currentCalendar(s.db), s.now?.() ?? Date.now())
+      ? checkItemRows(
+          rows,
+          await unitLookup(s.db),
+          await currentCalendar(s.db),
+          s.now?.() ?? Date.now(),
+          await loadTaxonomy(s.db),
+        )
       : { items: [], errors: [] };
   const all =
     errors.length === 0 && items.length > 0
@@ -256,6 +322,14 @@ export async function checkProblemList(s: Services, actor: Actor, body: string |
  */
 export async function problemListTemplate(s: Services, now: Date): Promise<Buffer> {
   const units = [...(await loadUnitLabels(s.db)).values()].sort((a, b) => a.localeCompare(b, 'zh-CN'));
+  const taxonomy = await loadTaxonomy(s.db);
+  const named = (terms: Taxonomy['sources']) =>
+    terms
+      .filter((t) => t.active)
+      .map((t) => t.label)
+      .join('、');
+  const sourceChoices = named(taxonomy.sources);
+  const domainChoices = named(taxonomy.domains);
   const columns = [
     { header: '序号', key: 'n', width: 8 },
     { header: '事项名称（必填）', key: 'title', width: 36 },
@@ -265,6 +339,10 @@ export async function problemListTemplate(s: Services, now: Date): Promise<Buffe
     { header: '牵头单位（必填）', key: 'lead', width: 24 },
     { header: '配合单位', key: 'co', width: 30 },
     { header: '办结时限（必填）', key: 'due', width: 18 },
+    { header: '来源类别', key: 'sourceCode', width: 14 },
+    { header: '共性个性', key: 'commonality', width: 10 },
+    { header: '领域', key: 'domainCode', width: 14 },
+    { header: '标签', key: 'tags', width: 20 },
   ];
   const notes: Array<[string, string, string]> = [
     ['序号', '否', '可不填。写“示例”的行是示例，不会导入，可直接删除或保留'],
@@ -275,6 +353,10 @@ export async function problemListTemplate(s: Services, now: Date): Promise<Buffe
     ['牵头单位', '是', '只写一个单位，用系统中的单位全称（见“单位名称”工作表）；全角括号（）与半角()均可'],
     ['配合单位', '否', '可写多个，用顿号、逗号或分号隔开；名称要求同牵头单位'],
     ['办结时限', '是', `写日期（${OFFICE_DATE_FORMATS}），须晚于今天；或写“15个工作日”`],
+    ['来源类别', '否', `${sourceChoices} 之一；不填为导入时所选的清单来源类别`],
+    ['共性个性', '否', '“共性”或“个性”，可不填'],
+    ['领域', '否', `${domainChoices} 之一，可不填`],
+    ['标签', '否', `可写多个，用顿号或逗号隔开；最多 10 个，每个不超过 20 字`],
     ['其他', '', '列的顺序可以调整，列名也可用“问题”“责任单位”“完成时限”等常用写法；保存为 .xlsx 或 CSV UTF-8 后上传'],
   ];
   return xlsxBuffer([
@@ -293,6 +375,10 @@ export async function problemListTemplate(s: Services, now: Date): Promise<Buffe
           lead: units[0] ?? '市住房和城乡建设局',
           co: units.slice(1, 3).join('、'),
           due: '15个工作日',
+          sourceCode: '督查检查',
+          commonality: '个性',
+          domainCode: '城市管理',
+          tags: '消防、小区',
         },
       ],
     },

@@ -1,6 +1,6 @@
 import { isUnitRole, oversees, type Actor } from '../domain/actors';
 import { Prisma } from '../generated/prisma/client';
-import { cycleSubject, itemSubject, subjectOf, type Subject } from '../domain/subject';
+import { cycleSubject, fanOutSubject, itemSubject, subjectOf, type Subject } from '../domain/subject';
 import type { Db } from '../lib/db';
 
 /**
@@ -150,17 +150,28 @@ export async function problemListsVisibleTo(
   return { OR: [{ id: { in: ids } }, { createdBy: actor.userId }] };
 }
 
-/** Of these subjects, the ones the actor may see, as `kind:id` keys: an item as items are seen, a cycle as its plan is. */
+/** Of these subjects, the ones the actor may see, as `kind:id` keys: an item as items are seen, a cycle as its plan is, a fan-out as its board is. */
 async function visibleSubjects(db: Db, actor: Actor, subjects: Subject[]): Promise<Set<string>> {
   const ids = (kind: Subject['kind']) => [...new Set(subjects.filter((s) => s.kind === kind).map((s) => s.id))];
-  const [items, cycles] = await Promise.all([
+  const fanOutIds = ids('fan_out');
+  const [items, cycles, fanOuts] = await Promise.all([
     db.item.findMany({ where: { AND: [{ id: { in: ids('item') } }, itemsVisibleTo(actor)] }, select: { id: true } }),
     db.cycle.findMany({ where: { id: { in: ids('cycle') } }, select: { id: true, planId: true } }),
+    // A 举一反三 as its board is seen: a unit asked in it, oversight that sees its origin item.
+    fanOutIds.length === 0
+      ? []
+      : db.$queryRaw<Array<{ id: string }>>`
+          SELECT f.id FROM fan_outs f WHERE f.id = ANY(${fanOutIds}::text[]) AND ${
+            isUnitRole(actor)
+              ? Prisma.sql`EXISTS (SELECT 1 FROM fan_out_units u WHERE u.fan_out_id = f.id AND u.unit_id = ${actor.unitId ?? ''})`
+              : Prisma.sql`f.origin_item_id IN (SELECT id FROM items WHERE ${itemsVisibleSql(actor)})`
+          }`,
   ]);
   const plans = await planAccessById(db, actor, [...new Set(cycles.map((c) => c.planId))]);
   return new Set([
     ...items.map((i) => subjectKey(itemSubject(i.id))),
     ...cycles.filter((c) => (plans.get(c.planId) ?? 'none') !== 'none').map((c) => subjectKey(cycleSubject(c.id))),
+    ...fanOuts.map((f) => subjectKey(fanOutSubject(f.id))),
   ]);
 }
 

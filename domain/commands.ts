@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActorSchema, type Actor } from './actors';
+import { ItemClassFields } from './classes';
 import { MAX_DUE_WORKING_DAYS } from './due-date';
 
 /**
@@ -59,6 +60,8 @@ export const CreateItemSchema = z.strictObject({
   leadUnitId: UnitId,
   coUnitIds: z.array(UnitId).max(20).default([]),
   dueDate: DateString,
+  /** 来源类别, 共性/个性, 领域, 标签 (domain/classes.ts): optional and without defaults, so an older input reads as it did. */
+  ...ItemClassFields,
 });
 export type CreateItem = z.infer<typeof CreateItemSchema>;
 

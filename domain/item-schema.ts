@@ -210,6 +210,15 @@ const ItemCoreShape = {
     .optional(),
   /** Absent before the deadline ladder existed. */
   deadlines: DeadlinesSchema.nullable().default(null),
+  /** The classes the item was opened with; absent before sources and classes existed, or when none was given. */
+  classes: z
+    .object({
+      sourceCode: z.string().optional(),
+      commonality: z.enum(['common', 'individual']).optional(),
+      domainCode: z.string().optional(),
+      tags: z.array(z.string()).optional(),
+    })
+    .optional(),
 };
 
 const phase = <S extends string, P extends z.ZodRawShape>(status: S, extra: P) =>

@@ -273,6 +273,31 @@ interface ItemCore {
   interviews?: Interview[];
   /** Deadlines and the escalation ladder; null for items opened before the ladder existed. */
   deadlines: Deadlines | null;
+  /**
+   * The classes the item was opened with (来源类别, 共性/个性, 领域, 标签), only when its spec gave
+   * any: items opened before they existed replay as they were. Later changes live in the row
+   * (api/classes-service.ts), not here.
+   */
+  classes?: OpenedClasses;
+}
+
+export interface OpenedClasses {
+  sourceCode?: string;
+  commonality?: 'common' | 'individual';
+  domainCode?: string;
+  tags?: string[];
+}
+
+function openedClasses(spec: CreateItem): OpenedClasses | undefined {
+  const { sourceCode, commonality, domainCode, tags } = spec;
+  if (sourceCode === undefined && commonality === undefined && domainCode === undefined && tags === undefined)
+    return undefined;
+  return {
+    ...(sourceCode !== undefined ? { sourceCode } : {}),
+    ...(commonality !== undefined ? { commonality } : {}),
+    ...(domainCode !== undefined ? { domainCode } : {}),
+    ...(tags !== undefined ? { tags } : {}),
+  };
 }
 
 /** The state-specific part: a suspended item knows where it resumes, a closed one when it closed. */
@@ -306,6 +331,7 @@ export interface ItemInput {
 
 export function createItem(input: ItemInput): Item {
   const { spec } = input;
+  const classes = openedClasses(spec);
   return {
     id: input.id,
     title: spec.title,
@@ -332,6 +358,7 @@ export function createItem(input: ItemInput): Item {
     initials: [],
     accountabilityDecisions: [],
     deadlines: null,
+    ...(classes ? { classes } : {}),
     status: 'assigned',
   };
 }

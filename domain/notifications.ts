@@ -84,6 +84,28 @@ export const NOTIFICATION_KINDS = {
     urgent: false,
     next: '请查看本期指标亮灯与排名情况，红灯指标已转为督办事项。',
   },
+  /** 举一反三: a unit is asked whether the origin's problem exists with it too. */
+  fan_out_ask: {
+    label: '举一反三排查通知',
+    urgent: false,
+    next: '请对照排查要求在本单位开展自查，在期限内登录系统答复“存在”或“不存在”；答复“不存在”须写明理由，可附佐证材料；答复“存在”将自动立项督办。',
+  },
+  fan_out_remind: {
+    label: '举一反三答复提醒',
+    urgent: false,
+    next: '本单位尚未答复举一反三排查结果，明天为答复截止日，请抓紧答复。',
+  },
+  fan_out_chase: {
+    label: '举一反三答复催办',
+    urgent: true,
+    next: '今日为举一反三答复截止日，本单位尚未答复，请单位负责人督促立即答复。',
+  },
+  /** To the supervisor who fanned it out, and to the silent unit's leader. */
+  fan_out_red: {
+    label: '举一反三未答复红灯',
+    urgent: true,
+    next: '该单位逾期仍未答复举一反三排查结果，已亮红灯并计入管控力指数，请督查室跟进。',
+  },
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
@@ -282,6 +304,9 @@ function extraLines(d: MessageData): string[] {
   if (typeof x.period === 'string') lines.push(`监测期：${x.period}`);
   if (Array.isArray(x.indicators) && x.indicators.length) lines.push(`需报送指标：${x.indicators.join('、')}`);
   if (typeof x.standing === 'string') lines.push(`本单位情况：${x.standing}`);
+  if (typeof x.origin === 'string') lines.push(`举一反三源头问题：${x.origin}`);
+  if (typeof x.requirements === 'string') lines.push(`排查要求：${x.requirements}`);
+  if (typeof x.silentUnit === 'string') lines.push(`未答复单位：${x.silentUnit}`);
   if (d.kind === 'instruction') lines.push(`批示内容：${String(x.instruction ?? '')}${x.binding ? '（须确认）' : ''}`);
   if (d.kind === 'accountability_decided')
     lines.push(`领导决定：${x.approved ? '同意通报问责' : '不同意通报问责'}（${String(x.reason ?? '')}）`);

@@ -34,12 +34,41 @@ export const OPERATIONS = [
   'plan.manage',
   'plan.read',
   'indicator.report',
+  /** An item's source (来源类别) and classes (共性/个性, domain, tags) changed after it was opened. */
+  'classes.edit',
+  /** The taxonomy of sources and domains (来源类别, 领域): labels, which count as self-found, order. */
+  'taxonomy.manage',
+  /** 举一反三: fan a 共性 problem out to peer units. */
+  'fanOut.create',
+  /** 举一反三 boards: oversight the ones on items it sees, a unit the ones it is asked in. */
+  'fanOut.read',
+  /** A unit's answer to a 举一反三: 不存在 (reason, evidence) or 存在 (opens an item). */
+  'fanOut.answer',
+  /** Spot-checks of 不存在 answers: upheld, or overturned (which opens an item). */
+  'fanOut.spotCheck',
+  /** The 管控力指数: published rankings and a unit's reasons (a unit: its own and its peer group's ranking). */
+  'index.read',
+  /** Compute the index on demand, publish a run, answer appeals. */
+  'index.manage',
+  /** A unit appeals a deduction of its own score. */
+  'index.appeal',
+  /**
+   * Versions of the index rules, deadline policies and escalation ladders. Supervisors hold it only
+   * with the whole jurisdiction (an authorised supervisor); checked again in the services.
+   */
+  'rules.manage',
+  /** Try a rule on the past (ladder or index): reads only, writes nothing. */
+  'backtest.run',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type Permission = Action | Operation;
 
 const UNIT_WORK: readonly Permission[] = [
   'item.read',
+  'fanOut.read',
+  'fanOut.answer',
+  'index.read',
+  'index.appeal',
   'contacts.read',
   'plan.read',
   'indicator.report',
@@ -73,6 +102,14 @@ const VERIFY: readonly Permission[] = ['verifyPass', 'verifyReturn', 'reinspect'
 export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
   supervisor: new Set<Permission>([
     'item.create',
+    'classes.edit',
+    'fanOut.create',
+    'fanOut.read',
+    'fanOut.spotCheck',
+    'index.read',
+    'index.manage',
+    'rules.manage',
+    'backtest.run',
     'item.read',
     'item.export',
     'problemList.create',
@@ -100,6 +137,9 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
   ]),
   verifier: new Set<Permission>([
     'item.read',
+    'fanOut.read',
+    'fanOut.spotCheck',
+    'index.read',
     'item.export',
     'problemList.read',
     'plan.read',
@@ -111,6 +151,8 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
   unit_leader: new Set<Permission>(UNIT_WORK),
   leader: new Set<Permission>([
     'item.read',
+    'fanOut.read',
+    'index.read',
     'item.export',
     'problemList.read',
     'plan.read',
@@ -127,6 +169,9 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'evidence.upload',
   ]),
   admin: new Set<Permission>([
+    'taxonomy.manage',
+    // Deadline policies and ladders, as before; the backtest (item content) is the supervisor's.
+    'rules.manage',
     'settings.read',
     'settings.write',
     'users.manage',
@@ -135,7 +180,7 @@ export const PERMISSIONS: { readonly [R in Role]: ReadonlySet<Permission> } = {
     'notifications.undelivered',
     'reconciliation.read',
   ]),
-  auditor: new Set<Permission>(['audit.read', 'item.read']),
+  auditor: new Set<Permission>(['audit.read', 'item.read', 'fanOut.read', 'index.read']),
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -12,7 +12,17 @@ import { purgeAudit } from '../api/audit';
 import { apiServices, appOptions, workerOptions, workflowCode } from '../app/compose';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
-import { demoUsers, loadDemoContacts, loadDemoItems, loadDemoPlans, loadDemoUnits, loadDemoUsers } from '../dev/demo';
+import {
+  DEMO_SUPERVISOR,
+  demoUsers,
+  loadDemoContacts,
+  loadDemoItems,
+  loadDemoPlans,
+  loadDemoUnits,
+  loadDemoUsers,
+} from '../dev/demo';
+import { loadDemoFanOut } from '../dev/demo-fanout';
+import { loadDemoIndex } from '../dev/demo-index';
 import { createEvidenceStore } from '../lib/evidence-store';
 import { connectClient, connectNative } from '../lib/temporal-connect';
 import { startTracing, tracesEndpoint } from '../lib/tracing';
@@ -158,6 +168,13 @@ if (config.DEMO_DATA === 'on') {
       log(
         'loaded demo plans: seed 002 (18 标志性成果, 莲都) and seed 003 (22 重点任务, 深圳) with monitoring schedules; one cycle published',
       );
+    if (await loadDemoFanOut(db, client, config.TEMPORAL_TASK_QUEUE, config.MAX_DECLINES))
+      log(
+        'loaded demo 举一反三: the 浙里食安 problem (共性) fanned out to 莲都 bureaus; a 安全生产 problem to 深圳 units',
+      );
+    // After the fan-out, so its answers count in the index.
+    const indexRun = await loadDemoIndex(db, DEMO_SUPERVISOR);
+    if (indexRun) log(`loaded demo 管控力指数: the quarter under way computed and published (${indexRun})`);
   } catch (err) {
     log(`demo data could not be loaded completely: ${(err as Error).message}`);
   }

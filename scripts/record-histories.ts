@@ -27,6 +27,8 @@ import { act, newItemId, open, spec } from '../tests/support/items';
 import { PlanSchema } from '../domain/monitoring';
 import { savePlan } from '../lib/plans';
 import { monitoringCycleWorkflow } from '../workflows/monitoring-cycle';
+import { DEFAULT_FAN_OUT_LADDER, fanOutWorkflowId } from '../domain/fan-out';
+import { fanOutAnsweredSignal, fanOutWorkflow } from '../workflows/fan-out';
 
 const { db, client, nativeConnection, temporalAddress, stop } = await startEmbeddedStack();
 const taskQueue = 'record';
@@ -226,6 +228,34 @@ await worker.runUntil(async () => {
       args: [{ planId: plan.id, openedOn: '2026-10-09' }],
     });
     await save('monitoring-cycle', 'record-cycle');
+  }
+  {
+    // 举一反三 to two units (issue 21): both asked by a child each, both answer 不存在 at once,
+    // the API's signal wakes the ladder, which closes and draws the spot-check sample.
+    const origin = await open(client, taskQueue);
+    const fanOutId = 'FORECORD';
+    await db.$executeRaw`
+      INSERT INTO fan_outs (id, origin_item_id, requirements, selection, answer_days, answer_due, item_due_days,
+                            spot_check_share, ladder, unit_count, status, created_by, created_by_name, created_at)
+      VALUES (${fanOutId}, ${origin.id}, '排查同类问题', '{"unitIds":["unit-b","unit-c"]}', 10, '2099-12-31', 20,
+              0.5, ${JSON.stringify(DEFAULT_FAN_OUT_LADDER)}::jsonb, 2, 'asking', ${supervisor.userId}, ${supervisor.name}, now())`;
+    await db.$executeRaw`INSERT INTO fan_out_units (fan_out_id, unit_id) VALUES (${fanOutId}, 'unit-b'), (${fanOutId}, 'unit-c')`;
+    const handle = await client.workflow.start(fanOutWorkflow, {
+      workflowId: fanOutWorkflowId(fanOutId),
+      taskQueue,
+      args: [{ fanOutId }],
+    });
+    while (
+      (await db.$queryRaw<Array<{ status: string }>>`SELECT status FROM fan_outs WHERE id = ${fanOutId}`)[0]?.status !==
+      'answering'
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    await db.$executeRaw`
+      UPDATE fan_out_units SET answer = 'absent', reason = '经排查不存在', answered_by = 'record', answered_by_name = '记录',
+             answered_at = now() WHERE fan_out_id = ${fanOutId}`;
+    await handle.signal(fanOutAnsweredSignal);
+    await handle.result();
+    await save('fan-out', fanOutWorkflowId(fanOutId));
   }
 });
 

@@ -5,6 +5,7 @@ import { connectClient, connectNative } from '../lib/temporal-connect';
 import { createDb } from '../lib/db';
 import { ensureOutboxDispatcher } from '../workflows/client/items';
 import { ensureReconcileSchedule } from '../workflows/client/reconcile';
+import { ensureControlIndexSchedule } from '../workflows/client/control-index-schedule';
 import { createMailer } from '../lib/mailer';
 import { setUpSearchAttributesOrExit } from '../lib/search-attributes-setup';
 import { createWorker } from './create';
@@ -45,6 +46,7 @@ const worker = await createWorker(
 );
 await ensureOutboxDispatcher(client, config.TEMPORAL_TASK_QUEUE);
 await ensureReconcileSchedule(client, config.TEMPORAL_TASK_QUEUE, config.RECONCILE_INTERVAL_MINUTES);
+await ensureControlIndexSchedule(client, config.TEMPORAL_TASK_QUEUE);
 const metrics = metricsAt
   ? await startMetricsServer({
       ...metricsAt,

@@ -5,3 +5,5 @@ export { outboxDispatcherWorkflow } from './outbox-dispatcher';
 export { monitoringCycleWorkflow } from './monitoring-cycle';
 export { calendarRolloutWorkflow } from './calendar-rollout';
 export { reconcileWorkflow } from './reconcile';
+export { controlIndexWorkflow } from './control-index';
+export { fanOutWorkflow, fanOutAskWorkflow } from './fan-out';

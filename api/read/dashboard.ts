@@ -9,6 +9,11 @@ import { currentCalendar } from '../../lib/calendar-store';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { today as todayOf, type Services } from '../services';
 import { itemScope, planAccessById, scopeSql, type ItemScope } from '../visibility';
+import { loadTaxonomy } from './classes';
+import { classesWhereSql, type ListQuery } from './item-list';
+
+/** The classes' filters the overview takes (those of the list). */
+export type ClassFilter = Pick<ListQuery, 'source' | 'commonality' | 'domain' | 'tag' | 'selfFound'>;
 
 const TREND_WEEKS = 12;
 /** Units named with their overdue items, and with the 催办 they received. */
@@ -192,22 +197,113 @@ export function summarySql(scope: ItemScope, today: string, firstWeek: string): 
 }
 
 /**
+ * The same figures as `summarySql`, counted from the items themselves under the classes'
+ * filters (来源类别, 共性/个性, 领域, 标签, 自查自纠): the summary tables are kept per unit, not
+ * per class, so a filtered overview reads the items in scope (indexed by source, domain, tags).
+ * 被催办次数 are the units' own, whatever the filter.
+ */
+export function filteredSummarySql(
+  scope: ItemScope,
+  today: string,
+  firstWeek: string,
+  filter: Prisma.Sql[],
+): Prisma.Sql {
+  const where = Prisma.join([scopeSql(scope), ...filter], ' AND ');
+  const week = (column: Prisma.Sql) => Prisma.sql`date_trunc('week', ${column} AT TIME ZONE 'Asia/Shanghai')::date`;
+  return Prisma.sql`
+    SELECT
+      (SELECT coalesce(json_agg(c), '[]') FROM (
+        SELECT status, light, coalesce(closed_late_working_days > 0, false) AS late, attention IS NOT NULL AS attention,
+               count(*)::int AS n
+        FROM items WHERE ${where} GROUP BY 1, 2, 3, 4) c) AS counts,
+      (SELECT coalesce(json_agg(o ORDER BY o.n DESC, o.unit_id), '[]') FROM (
+        SELECT lead_unit_id AS unit_id, count(*)::int AS n, min(due_date) AS worst
+        FROM items WHERE ${where} AND status NOT IN ('closed', 'withdrawn')
+          AND coalesce(deadline_date, due_date) < ${today} GROUP BY 1) o) AS overdue,
+      (SELECT coalesce(json_agg(w), '[]') FROM (
+        SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(opened)::int AS opened, sum(closed)::int AS closed FROM (
+          SELECT ${week(Prisma.sql`created_at`)} AS week, 1 AS opened, 0 AS closed FROM items WHERE ${where}
+          UNION ALL
+          SELECT ${week(Prisma.sql`closed_at`)}, 0, 1 FROM items WHERE ${where} AND status = 'closed' AND closed_at IS NOT NULL) x
+        WHERE week >= ${firstWeek}::date GROUP BY week) w) AS weeks,
+      (SELECT coalesce(json_agg(u ORDER BY u.n DESC, u.unit_id), '[]') FROM (
+        SELECT unit_id, n FROM unit_urges WHERE ${unitStatsSql(scope)} AND n > 0) u) AS urges,
+      (SELECT coalesce(json_agg(r ORDER BY r.pos), '[]') FROM (
+        SELECT id, title, status, lead_unit_id, due_date, deadline_date,
+               row_number() OVER (ORDER BY coalesce(deadline_date, due_date), id) AS pos
+        FROM (SELECT id, title, status, lead_unit_id, due_date, deadline_date FROM items
+              WHERE ${where} AND light = 'red' AND status NOT IN ('closed', 'withdrawn')
+              ORDER BY coalesce(deadline_date, due_date), id LIMIT ${RED_ITEMS}) top) r) AS reds`;
+}
+
+/**
+ * Items by 来源类别 (each source's total and open items), self-found apart: summed from
+ * `dashboard_sources` (kept by triggers, migration 20261128100000_sources_classes) like the other
+ * figures, or under the classes' filters counted from the items in scope.
+ */
+async function bySource(s: Services, scope: ItemScope, filter: Prisma.Sql[]) {
+  type Row = { source_code: string; self_found: boolean; n: number; open: number };
+  const [rows, taxonomy] = await Promise.all([
+    filter.length === 0
+      ? s.db.$queryRaw<Row[]>`
+          SELECT source_code, self_found, sum(n)::int AS n, (coalesce(sum(n) FILTER (WHERE open), 0))::int AS open
+          FROM dashboard_sources WHERE ${summaryScopeSql(scope)} AND n <> 0 GROUP BY 1, 2`
+      : s.db.$queryRaw<Row[]>`
+          SELECT source_code, self_found, count(*)::int AS n,
+                 (count(*) FILTER (WHERE status NOT IN ('closed', 'withdrawn')))::int AS open
+          FROM items WHERE ${Prisma.join([scopeSql(scope), ...filter], ' AND ')} GROUP BY 1, 2`,
+    loadTaxonomy(s.db),
+  ]);
+  const order = new Map(taxonomy.sources.map((t, i) => [t.code, i]));
+  const sources = new Map<string, { n: number; open: number }>();
+  const selfFound = { total: 0, open: 0 };
+  for (const r of rows) {
+    const had = sources.get(r.source_code) ?? { n: 0, open: 0 };
+    sources.set(r.source_code, { n: had.n + r.n, open: had.open + r.open });
+    if (r.self_found) {
+      selfFound.total += r.n;
+      selfFound.open += r.open;
+    }
+  }
+  return {
+    // Every source in the taxonomy's order (those with no items too), then any code it no longer has.
+    bySource: [...new Set([...taxonomy.sources.map((t) => t.code), ...sources.keys()])]
+      .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || a.localeCompare(b))
+      .map((code) => {
+        const term = taxonomy.sources.find((t) => t.code === code);
+        return {
+          sourceCode: code,
+          label: term?.label ?? code,
+          selfFound: term?.selfFound ?? false,
+          count: sources.get(code)?.n ?? 0,
+          open: sources.get(code)?.open ?? 0,
+        };
+      }),
+    selfFound,
+  };
+}
+
+/**
  * The overview: items by status and light, overdue items by lead unit, the weekly trend of items
  * opened and closed; the red items most overdue, the latest 晾晒 of each plan, and for a leader
  * the 通报问责 proposals waiting for him. The counts are sums of summary rows kept up to date by
  * triggers as items change (per unit and day, never per item), the rest limited index reads:
  * the same cost whatever the number of items.
  */
-export async function dashboard(s: Services, actor: Actor) {
+export async function dashboard(s: Services, actor: Actor, classes: ClassFilter = {}) {
   const today = todayOf(s);
   const scope = itemScope(actor);
   const firstWeek = addDays(mondayOf(today), -7 * (TREND_WEEKS - 1));
-  const [[figures], labels, cal, pending, cycles] = await Promise.all([
-    s.db.$queryRaw<[SummaryFigures]>(summarySql(scope, today, firstWeek)),
+  const filter = classesWhereSql(classes);
+  const [[figures], labels, cal, pending, cycles, sources] = await Promise.all([
+    s.db.$queryRaw<[SummaryFigures]>(
+      filter.length === 0 ? summarySql(scope, today, firstWeek) : filteredSummarySql(scope, today, firstWeek, filter),
+    ),
     loadUnitLabels(s.db),
     currentCalendar(s.db),
     accountabilityPending(s, actor, scopeSql(scope)),
     latestCycles(s, actor),
+    bySource(s, scope, filter),
   ]);
   const { counts, overdue: overdueRows, weeks: weekRows, urges: urgeRows, reds } = figures;
   const unitName = (id: string) => labels.get(id) ?? id;
@@ -242,6 +338,7 @@ export async function dashboard(s: Services, actor: Actor) {
     /** Items whose writes failed past their attempt limit and are being retried on a timer. */
     attention,
     closureRate: total === 0 ? null : closedCount / total,
+    ...sources,
     byStatus: STATUSES.map((status) => ({ status, label: STATUS_LABELS[status], count: byStatus.get(status) ?? 0 })),
     byLight: LIGHTS.map((light) => ({ light, count: byLight.get(light) ?? 0 })),
     overdueByUnit: overdueRows.slice(0, OVERDUE_UNITS).map((r) => ({

@@ -13,6 +13,8 @@ import { today, type Services } from '../services';
 import { itemsVisibleSql, itemsVisibleTo } from '../visibility';
 import { isOverdue } from './items';
 import { searchTiers } from './search';
+import { classesOf, loadTaxonomy } from './classes';
+import { COMMONALITY_LABELS, DEFAULT_SOURCE, type Commonality, type Taxonomy } from '../../domain/classes';
 
 export interface ListQuery {
   status?: Status[];
@@ -26,6 +28,16 @@ export interface ListQuery {
   attention?: boolean;
   /** Closed items handed in after their deadline (true), or on time (false). */
   closedLate?: boolean;
+  /** 来源类别: items of any of these sources. */
+  source?: string[];
+  /** 共性 or 个性. */
+  commonality?: Commonality;
+  /** 领域. */
+  domain?: string;
+  /** Items carrying this tag. */
+  tag?: string;
+  /** 自查自纠 (true), or found by others (false). */
+  selfFound?: boolean;
   q?: string;
   sort: 'dueDate' | '-dueDate' | 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | '-overdueDays';
   page: number;
@@ -56,8 +68,31 @@ export function listWhere(
   if (q.closedLate === false) and.push({ closedLateWorkingDays: 0 });
   if (q.problemListId) and.push({ problemListId: q.problemListId });
   if (q.attention === true) and.push({ attention: { not: null } });
+  and.push(...classesWhere(q));
   if (q.q) and.push({ OR: searchTiers(q.q) });
   return { AND: and };
+}
+
+/** The classes' filters as Prisma reads them (the twin of `classesWhereSql`). */
+function classesWhere(q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>): Prisma.ItemWhereInput[] {
+  const out: Prisma.ItemWhereInput[] = [];
+  if (q.source?.length) out.push({ sourceCode: { in: q.source } });
+  if (q.commonality) out.push({ commonality: q.commonality });
+  if (q.domain) out.push({ domainCode: q.domain });
+  if (q.tag) out.push({ tags: { has: q.tag } });
+  if (q.selfFound !== undefined) out.push({ selfFound: q.selfFound });
+  return out;
+}
+
+/** The classes' filters as SQL on `items` (the twin of `classesWhere`). */
+export function classesWhereSql(q: Omit<ListQuery, 'sort' | 'page' | 'pageSize'>): Prisma.Sql[] {
+  const and: Prisma.Sql[] = [];
+  if (q.source?.length) and.push(Prisma.sql`source_code = ANY(${q.source}::text[])`);
+  if (q.commonality) and.push(Prisma.sql`commonality = ${q.commonality}`);
+  if (q.domain) and.push(Prisma.sql`domain_code = ${q.domain}`);
+  if (q.tag) and.push(Prisma.sql`tags @> ARRAY[${q.tag}]::text[]`);
+  if (q.selfFound !== undefined) and.push(Prisma.sql`self_found = ${q.selfFound}`);
+  return and;
 }
 
 /**
@@ -90,6 +125,7 @@ export function listWhereSql(
   if (q.closedLate === false) and.push(Prisma.sql`closed_late_working_days = 0`);
   if (q.problemListId) and.push(Prisma.sql`problem_list_id = ${q.problemListId}`);
   if (q.attention === true) and.push(Prisma.sql`attention IS NOT NULL`);
+  and.push(...classesWhereSql(q));
   // Search text is matched by its tiers through Prisma (listWhere); text with no tier matches
   // nothing there, and nothing here either.
   if (q.q && searchTiers(q.q).length === 0) and.push(Prisma.sql`false`);
@@ -128,6 +164,11 @@ interface ListRowRead {
   problemListId: string | null;
   createdAt: string;
   updatedAt: string;
+  sourceCode: string;
+  selfFound: boolean;
+  commonality: Commonality | null;
+  domainCode: string | null;
+  tags: string[];
 }
 
 /** A row as the list shows it: labelled, and how overdue it is today. */
@@ -151,7 +192,8 @@ const LIST_ROW_JSON = Prisma.sql`json_build_object('id', id, 'number', number, '
   'deadlineDate', deadline_date, 'light', light, 'calendarWarning', calendar_warning,
   'closedLateWorkingDays', closed_late_working_days, 'attention', attention, 'declineCount', decline_count,
   'returnCount', return_count, 'problemListId', problem_list_id, 'createdAt', ${iso(Prisma.sql`created_at`)},
-  'updatedAt', ${iso(Prisma.sql`updated_at`)})`;
+  'updatedAt', ${iso(Prisma.sql`updated_at`)}, 'sourceCode', source_code, 'selfFound', self_found,
+  'commonality', commonality, 'domainCode', domain_code, 'tags', tags)`;
 
 /**
  * One page of the list and, when asked, the count of all its rows: one statement (one round
@@ -220,9 +262,28 @@ async function tierPage(
       updatedAt: true,
     },
   });
-  return rows.map((r) =>
-    listRow({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }, cal, todayDate),
+  // The classes by raw SQL: their columns are not in the Prisma model yet (see classesWhere).
+  const classes = await classesOf(
+    s.db,
+    rows.map((r) => r.id),
   );
+  return rows.map((r) => {
+    const c = classes.get(r.id);
+    return listRow(
+      {
+        ...r,
+        createdAt: r.createdAt.toISOString(),
+        updatedAt: r.updatedAt.toISOString(),
+        sourceCode: c?.sourceCode ?? DEFAULT_SOURCE,
+        selfFound: c?.selfFound ?? false,
+        commonality: c?.commonality ?? null,
+        domainCode: c?.domainCode ?? null,
+        tags: c?.tags ?? [],
+      },
+      cal,
+      todayDate,
+    );
+  });
 }
 
 export async function listItems(s: Services, actor: Actor, q: ListQuery) {
@@ -256,6 +317,19 @@ async function rankedItems(s: Services, actor: Actor, q: ListQuery, cal: Calenda
   return { total: await total, page: q.page, pageSize: q.pageSize, items };
 }
 
+/** An exported row's 来源类别, 共性/个性, 领域, 标签 and 自查自纠, in words (the CSV's and the workbook's). */
+export function classLabels(taxonomy: Taxonomy) {
+  const sources = new Map(taxonomy.sources.map((t) => [t.code, t.label]));
+  const domains = new Map(taxonomy.domains.map((t) => [t.code, t.label]));
+  return (i: Pick<ListRowRead, 'sourceCode' | 'commonality' | 'domainCode' | 'tags' | 'selfFound'>): string[] => [
+    sources.get(i.sourceCode) ?? i.sourceCode,
+    i.commonality ? COMMONALITY_LABELS[i.commonality] : '',
+    i.domainCode ? (domains.get(i.domainCode) ?? i.domainCode) : '',
+    i.tags.join('、'),
+    i.selfFound ? '是' : '否',
+  ];
+}
+
 const EXPORT_BATCH = 2000;
 export const EXPORT_MAX_ROWS = 100_000;
 
@@ -286,10 +360,16 @@ export async function* exportItems(
         '退回次数',
         '立项时间',
         '更新时间',
+        '来源类别',
+        '共性/个性',
+        '领域',
+        '标签',
+        '自查自纠',
       ],
     ])
   );
   const units = await loadUnitLabels(s.db);
+  const terms = classLabels(await loadTaxonomy(s.db));
   const name = (id: string) => units.get(id) ?? id;
   // The calendar, today and the filter once for the whole export; no count.
   const cal = await currentCalendar(s.db);
@@ -323,6 +403,7 @@ export async function* exportItems(
         i.returnCount,
         i.createdAt,
         i.updatedAt,
+        ...terms(i),
       ]),
     ).replace(/^\r\n$/, '');
     if (items.length < EXPORT_BATCH) return;

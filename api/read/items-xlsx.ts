@@ -5,7 +5,8 @@ import type { Light } from '../../domain/policy';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { exportedAt, xlsxBuffer, type XlsxColumn } from '../../lib/xlsx';
 import type { Services } from '../services';
-import { listItems, type ListQuery } from './item-list';
+import { classLabels, listItems, type ListQuery } from './item-list';
+import { loadTaxonomy } from './classes';
 
 /**
  * At most this many rows in one workbook: a spreadsheet is read by people, and exceljs holds the
@@ -29,32 +30,41 @@ export async function itemsXlsx(s: Services, actor: Actor, q: Omit<ListQuery, 'p
     if (batch.items.length < BATCH) break;
   }
   const full = total <= XLSX_MAX_ROWS;
-  const rows = items.slice(0, XLSX_MAX_ROWS).map((i) => ({
-    // 督办编号 where the item has one (items are numbered as the office numbers them), else its id.
-    number: (i as { number?: string | null }).number ?? i.id,
-    title: i.title,
-    category: label(CATEGORY_LABELS, i.category),
-    priority: label(PRIORITY_LABELS, i.priority),
-    status: i.statusLabel,
-    lead: name(i.leadUnitId),
-    co: i.coUnitIds.map(name).join('、'),
-    dueDate: i.dueDate,
-    deadline: i.deadlineDate,
-    // A closed item has no light: how it closed is in 逾期销号.
-    light: i.status === 'closed' || i.status === 'withdrawn' ? '' : label(LIGHT_LABELS, i.light as Light),
-    overdue:
-      i.status === 'closed'
-        ? i.closedLateWorkingDays
-          ? `逾期 ${i.closedLateWorkingDays} 个工作日销号`
-          : '按期销号'
-        : i.overdueWorkingDays > 0
-          ? `逾期 ${i.overdueWorkingDays} 个工作日`
-          : '',
-    returns: i.returnCount,
-    createdAt: i.createdAt,
-    updatedAt: i.updatedAt,
-    id: i.id,
-  }));
+  const terms = classLabels(await loadTaxonomy(s.db));
+  const rows = items.slice(0, XLSX_MAX_ROWS).map((i) => {
+    const [source, commonality, domain, tags, selfFound] = terms(i);
+    return {
+      // 督办编号 where the item has one (items are numbered as the office numbers them), else its id.
+      number: (i as { number?: string | null }).number ?? i.id,
+      title: i.title,
+      category: label(CATEGORY_LABELS, i.category),
+      priority: label(PRIORITY_LABELS, i.priority),
+      status: i.statusLabel,
+      lead: name(i.leadUnitId),
+      co: i.coUnitIds.map(name).join('、'),
+      dueDate: i.dueDate,
+      deadline: i.deadlineDate,
+      // A closed item has no light: how it closed is in 逾期销号.
+      light: i.status === 'closed' || i.status === 'withdrawn' ? '' : label(LIGHT_LABELS, i.light as Light),
+      overdue:
+        i.status === 'closed'
+          ? i.closedLateWorkingDays
+            ? `逾期 ${i.closedLateWorkingDays} 个工作日销号`
+            : '按期销号'
+          : i.overdueWorkingDays > 0
+            ? `逾期 ${i.overdueWorkingDays} 个工作日`
+            : '',
+      returns: i.returnCount,
+      createdAt: i.createdAt,
+      updatedAt: i.updatedAt,
+      source,
+      commonality,
+      domain,
+      tags,
+      selfFound,
+      id: i.id,
+    };
+  });
   const columns: XlsxColumn[] = [
     { header: '督办编号', key: 'number', width: 18 },
     { header: '事项名称', key: 'title', width: 40 },
@@ -70,6 +80,11 @@ export async function itemsXlsx(s: Services, actor: Actor, q: Omit<ListQuery, 'p
     { header: '退回次数', key: 'returns', kind: 'number' },
     { header: '立项时间', key: 'createdAt', kind: 'dateTime' },
     { header: '更新时间', key: 'updatedAt', kind: 'dateTime' },
+    { header: '来源类别', key: 'source', width: 14 },
+    { header: '共性/个性', key: 'commonality' },
+    { header: '领域', key: 'domain', width: 14 },
+    { header: '标签', key: 'tags', width: 24 },
+    { header: '自查自纠', key: 'selfFound' },
     { header: '系统编号', key: 'id', width: 16 },
   ];
   const note = full ? '' : `；仅含前 ${XLSX_MAX_ROWS} 条，完整数据请导出 CSV`;

@@ -19,6 +19,8 @@ import { notFound } from '../errors';
 import type { Services } from '../services';
 import { withSpan } from '../../lib/tracing';
 import { itemsVisibleSql } from '../visibility';
+import type { ItemClasses } from '../../domain/classes';
+import { CLASS_COLUMNS, classesOfRow, type LabelledClassRow } from './classes';
 
 /**
  * Past its closure deadline in force (the due date, moved to the next working day when it falls
@@ -63,6 +65,8 @@ export function itemView(item: Item, actor: Actor) {
     blockedActions: isFinished(item)
       ? []
       : blockedActions(item, actor).map((b) => ({ ...b, label: ACTION_LABELS[b.action] })),
+    // The classes in force are the row's (api/read/classes.ts), not those the item was opened with.
+    classes: undefined as ItemClasses | undefined,
   };
 }
 
@@ -82,7 +86,7 @@ interface TimelineRow {
   attachments: unknown;
 }
 
-interface ItemRowRead {
+interface ItemRowRead extends LabelledClassRow {
   snapshot: unknown;
   number: string;
   attention: string | null;
@@ -99,7 +103,7 @@ async function readItemRow(s: Services, actor: Actor, id: string, withTimeline: 
   const rows = await withSpan('stage item.load', {}, () =>
     withTimeline
       ? s.db.$queryRaw<ItemRowRead[]>`
-          SELECT snapshot, number, attention, attention_since,
+          SELECT snapshot, number, attention, attention_since, ${CLASS_COLUMNS},
                  (SELECT coalesce(json_agg(json_build_object(
                     'seq', e.seq, 'action', e.action, 'fromStatus', e.from_status, 'toStatus', e.to_status,
                     'actorUserId', e.actor_user_id, 'actorName', e.actor_name, 'actorRole', e.actor_role,
@@ -109,7 +113,8 @@ async function readItemRow(s: Services, actor: Actor, id: string, withTimeline: 
                   FROM item_events e WHERE e.item_id = items.id) AS events
           FROM items WHERE id = ${id} AND ${itemsVisibleSql(actor)}`
       : s.db.$queryRaw<ItemRowRead[]>`
-          SELECT snapshot, number, attention, attention_since FROM items WHERE id = ${id} AND ${itemsVisibleSql(actor)}`,
+          SELECT snapshot, number, attention, attention_since, ${CLASS_COLUMNS}
+          FROM items WHERE id = ${id} AND ${itemsVisibleSql(actor)}`,
   );
   const row = rows[0];
   if (!row) throw notFound();
@@ -118,6 +123,7 @@ async function readItemRow(s: Services, actor: Actor, id: string, withTimeline: 
     number: row.number,
     attention: row.attention,
     attentionSince: row.attention_since,
+    classes: classesOfRow(row),
     events: row.events ?? [],
   };
 }
@@ -140,8 +146,13 @@ export async function loadItem(s: Services, actor: Actor, id: string): Promise<I
  */
 export async function itemViewWithNumber(s: Services, item: Item, actor: Actor) {
   return withSpan('stage item.view', {}, async () => {
-    const rows = await s.db.$queryRaw<Array<{ number: string }>>`SELECT number FROM items WHERE id = ${item.id}`;
-    return { ...itemView(item, actor), ...(rows[0] ? { number: rows[0].number } : {}) };
+    const rows = await s.db.$queryRaw<Array<{ number: string } & LabelledClassRow>>`
+      SELECT number, ${CLASS_COLUMNS} FROM items WHERE id = ${item.id}`;
+    const row = rows[0];
+    return {
+      ...itemView(item, actor),
+      ...(row ? { number: row.number, classes: classesOfRow(row) } : {}),
+    };
   });
 }
 
@@ -161,8 +172,8 @@ function escalationLabel(
 }
 
 export async function itemDetail(s: Services, actor: Actor, id: string) {
-  const { item, number, attention, attentionSince, events } = await readItemRow(s, actor, id, true);
-  const view = await withSpan('stage item.view', {}, async () => ({ ...itemView(item, actor), number }));
+  const { item, number, attention, attentionSince, classes, events } = await readItemRow(s, actor, id, true);
+  const view = await withSpan('stage item.view', {}, async () => ({ ...itemView(item, actor), number, classes }));
   const timeline = await withSpan('stage timeline', {}, async () => events.map((e) => timelineEntry(e, item)));
   return {
     item: view,

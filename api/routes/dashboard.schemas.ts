@@ -32,6 +32,20 @@ export const DashboardResponse = z
     closedLate: z.number().int().describe('已销号中超期办结的（提交最终成果时已过办结期限）'),
     attention: z.number().int().describe('写入多次失败、正在定时重试的事项数'),
     closureRate: z.number().nullable().describe('销号率（已销号 ÷ 总数）；无事项时为 null'),
+    bySource: z
+      .array(
+        z.object({
+          sourceCode: z.string().describe('来源类别代码'),
+          label: z.string().describe('来源类别'),
+          selfFound: z.boolean().describe('是否自查自纠类'),
+          count: z.number().int().describe('事项数'),
+          open: z.number().int().describe('其中未办结'),
+        }),
+      )
+      .describe('按来源类别统计（按来源类别的排序，含无事项的类别）'),
+    selfFound: z
+      .object({ total: z.number().int().describe('自查自纠事项数'), open: z.number().int().describe('其中未办结') })
+      .describe('自查自纠的事项，单列'),
     byStatus: z
       .array(z.object({ status: Status, label: z.string().describe('状态（中文）'), count: z.number().int() }))
       .describe('按状态统计'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ItemClassesView } from './classes.schemas';
 import { EVENT_ROLES, ROLES } from '../../domain/actors';
 import { ACTIONS } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
@@ -166,6 +167,7 @@ export const ItemView = z
       .describe('领导对通报问责建议的决定'),
     urges: z.array(Urge).optional().describe('督查室人工催办（首次催办前无此项）'),
     interviews: z.array(Interview).optional().describe('约谈记录（首次记录前无此项）'),
+    classes: ItemClassesView.optional().describe('来源类别与分类（现行）'),
   })
   .describe('事项');
 
@@ -228,6 +230,11 @@ export const ItemRow = z.object({
   updatedAt: z.string(),
   overdue: z.boolean(),
   overdueWorkingDays: z.number().int(),
+  sourceCode: z.string().describe('来源类别代码'),
+  selfFound: z.boolean().describe('是否自查自纠'),
+  commonality: z.enum(['common', 'individual']).nullable().describe('共性/个性'),
+  domainCode: z.string().nullable().describe('领域代码'),
+  tags: z.array(z.string()).describe('标签'),
 });
 
 export const ItemPage = z

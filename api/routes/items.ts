@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ACTION_LABELS, ACTION_PAYLOADS, ACTIONS, OpenItemSchema } from '../../domain/commands';
 import { STATUSES } from '../../domain/item';
 import { LIGHTS } from '../../domain/policy';
+import { COMMONALITIES, MAX_TAG_CHARS, TermCode } from '../../domain/classes';
 import { once, requestHash, sendOutcome } from '../idempotency';
 import { act, createItem } from '../items-service';
 import { exportItems, listItems } from '../read/item-list';
@@ -46,6 +47,21 @@ export const ListQuerySchema = z.strictObject({
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true'))
     .describe('true：超期办结的事项；false：按期办结的事项'),
+  source: z
+    .string()
+    .max(500)
+    .optional()
+    .transform((s) => (s ? s.split(',') : undefined))
+    .pipe(z.array(TermCode).max(20).optional())
+    .describe('来源类别代码，可用逗号分隔多个'),
+  commonality: z.enum(COMMONALITIES, '应为 common（共性）或 individual（个性）').optional().describe('共性/个性'),
+  domain: TermCode.optional().describe('领域代码'),
+  tag: z.string().trim().min(1).max(MAX_TAG_CHARS).optional().describe('标签'),
+  selfFound: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .describe('true：自查自纠的事项；false：其他来源的事项'),
   q: z.string().max(100).optional(),
   sort: z
     .enum(['dueDate', '-dueDate', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', '-overdueDays'])

@@ -22,7 +22,9 @@ export const ProblemListView = z
   .object({
     id: z.string().describe('清单编号'),
     title: z.string().describe('清单名称'),
-    source: z.string().describe('来源'),
+    source: z.string().describe('来源（说明）'),
+    sourceCode: z.string().describe('来源类别代码；清单中未另写来源类别的问题沿用它'),
+    sourceLabel: z.string().describe('来源类别'),
     total: z.number().int().describe('问题总数（同 progress.total）'),
     createdBy: z.string().describe('导入人（用户编号）'),
     createdAt: z.iso.datetime().describe('导入时间'),

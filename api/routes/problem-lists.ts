@@ -14,7 +14,9 @@ import {
   problemListRows,
   problemListTemplate,
   ProblemListBody,
+  withListSources,
 } from '../problem-lists-service';
+import { TermCode } from '../../domain/classes';
 import { listProblemLists, problemListDetail } from '../read/problem-lists';
 import type { Services } from '../services';
 import { ErrorBody } from '../contract';
@@ -30,6 +32,8 @@ const IMPORTED = {
 const CsvQuery = z.strictObject({
   title: z.string().trim().min(1).max(200),
   source: z.string().trim().max(200).default(''),
+  /** 来源类别 of the list (its items take it unless a row names another). */
+  sourceCode: TermCode.optional(),
   /** `true`: the rows are items that began in an older system (补录), each with its 立项日期; past due dates allowed. */
   backdated: z.enum(['true', 'false']).optional(),
 });
@@ -47,7 +51,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       },
     },
     async (request, reply) => {
-      const { title, source, items } = request.body;
+      const { title, source, sourceCode, items } = request.body;
       const outcome = await once(
         services.db,
         request.actor.userId,
@@ -55,7 +59,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         requestHash('POST', request.url, request.body),
         async () => ({
           statusCode: 201,
-          body: await createProblemList(services, request.actor, title, source, jsonItemRows(items)),
+          body: await createProblemList(services, request.actor, title, source, jsonItemRows(items), sourceCode),
         }),
       );
       return sendOutcome(reply, outcome);
@@ -69,7 +73,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
   ) {
     const { rows, errors } = await problemListRows(body);
     if (errors.length > 0) throw badRequest(errors, '文件的列名或行数有误，未导入任何问题');
-    const { title, source, backdated } = request.query;
+    const { title, source, sourceCode, backdated } = request.query;
     if (backdated === 'true') for (const row of rows) (row.raw as Record<string, unknown>).backdated = true;
     return once(
       services.db,
@@ -79,7 +83,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       async () => ({
         statusCode: 201,
         // Row numbers as a spreadsheet shows them: the header is row 1.
-        body: await createProblemList(services, request.actor, title, source, rows),
+        body: await createProblemList(services, request.actor, title, source, rows, sourceCode),
       }),
     );
   }
@@ -153,12 +157,13 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         body: CheckedTable.extend({
           title: z.string().trim().min(1).max(200),
           source: z.string().trim().max(200).default(''),
+          sourceCode: TermCode.optional(),
         }),
         response: IMPORTED,
       },
     },
     async (request, reply) => {
-      const { title, source, columns, rows: table } = request.body;
+      const { title, source, sourceCode, columns, rows: table } = request.body;
       const outcome = await once(
         services.db,
         request.actor.userId,
@@ -167,7 +172,10 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         async () => {
           const { rows, errors } = await problemListRows({ columns, rows: table });
           if (errors.length > 0) throw badRequest(errors, '表格的列名或行数有误，未导入任何问题');
-          return { statusCode: 201, body: await createProblemList(services, request.actor, title, source, rows) };
+          return {
+            statusCode: 201,
+            body: await createProblemList(services, request.actor, title, source, rows, sourceCode),
+          };
         },
       );
       return sendOutcome(reply, outcome);
@@ -196,7 +204,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       config: { permission: 'problemList.read' },
       schema: { summary: '问题清单及其进度', tags: ['problem-lists'], response: { 200: ProblemListsResponse } },
     },
-    async (request) => ({ lists: await listProblemLists(services, request.actor) }),
+    async (request) => ({ lists: await withListSources(services, await listProblemLists(services, request.actor)) }),
   );
 
   app.get(
@@ -210,6 +218,7 @@ export const problemListRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
         response: { 200: ProblemListView },
       },
     },
-    async (request) => problemListDetail(services, request.actor, request.params.id),
+    async (request) =>
+      (await withListSources(services, [await problemListDetail(services, request.actor, request.params.id)]))[0]!,
   );
 };

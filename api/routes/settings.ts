@@ -4,6 +4,8 @@ import { CalendarYearSchema } from '../../domain/calendar';
 import { PolicySchema } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
 import { calendarView, listPolicies, officeSettings } from '../read/settings';
+import type { Actor } from '../../domain/actors';
+import { forbidden } from '../errors';
 import type { Services } from '../services';
 import {
   calendarImpactReport,
@@ -22,6 +24,16 @@ import {
   PolicyDeleted,
   PolicySaved,
 } from './settings.schemas';
+
+/**
+ * Rules apply to every unit, so among supervisors only one whose jurisdiction is the whole tree
+ * may change them ("authorised supervisor"); a district's supervisor is refused. The role table
+ * (`rules.manage`) has already let the caller in.
+ */
+export function assertRulesAuthority(actor: Actor): void {
+  if (actor.role === 'supervisor' && actor.jurisdiction !== undefined)
+    throw forbidden('只有管辖全部单位的督查专员可以修改规则，区县督查专员无此权限');
+}
 
 const YearParams = z.object({
   year: z
@@ -86,7 +98,7 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
   app.put(
     '/api/policies/:category/:priority',
     {
-      config: { permission: 'settings.write' },
+      config: { permission: 'rules.manage' },
       schema: {
         summary: '设置某类别、优先级的期限与催办规则（新版本只用于此后立项的事项）',
         tags: ['settings'],
@@ -95,14 +107,16 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
         response: { 200: PolicySaved },
       },
     },
-    async (request) =>
-      savePolicy(services, request.actor, request.params.category, request.params.priority, request.body),
+    async (request) => {
+      assertRulesAuthority(request.actor);
+      return savePolicy(services, request.actor, request.params.category, request.params.priority, request.body);
+    },
   );
 
   app.delete(
     '/api/policies/:category/:priority',
     {
-      config: { permission: 'settings.write' },
+      config: { permission: 'rules.manage' },
       schema: {
         summary: '删除某类别、优先级的覆盖规则（此后立项的事项改用次具体的规则或系统默认规则）',
         tags: ['settings'],
@@ -110,7 +124,10 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ services: Services }> = asy
         response: { 200: PolicyDeleted },
       },
     },
-    async (request) => deletePolicy(services, request.actor, request.params.category, request.params.priority),
+    async (request) => {
+      assertRulesAuthority(request.actor);
+      return deletePolicy(services, request.actor, request.params.category, request.params.priority);
+    },
   );
 
   app.get(

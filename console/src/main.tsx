@@ -2,6 +2,12 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, getToken, setToken, whenSignedOut } from './api';
 import { CalendarPage } from './pages/calendar';
+import { BacktestPage } from './pages/backtest';
+import { ControlIndexPage } from './pages/control-index';
+import { ControlIndexUnitPage } from './pages/control-index-unit';
+import { IndexRulesPage } from './pages/index-rules';
+import { ClassificationPage } from './pages/classification';
+import { FanOutAnswerPage } from './pages/fan-out-answer';
 import { ContactsPage } from './pages/contacts';
 import { BulletinPage } from './pages/bulletin';
 import { CyclePage } from './pages/cycle';
@@ -39,6 +45,13 @@ function Nav({ me, path }: { me: Me; path: string }) {
     ['/cycles', '监测晾晒', can(me, 'plan.read')],
     ['/contacts', '通讯录', can(me, 'contacts.read')],
     ['/calendar', '工作日历', can(me, 'settings.write')],
+    // @issue21-console-a nav (begin)
+    ['/classification', '分类设置', can(me, 'taxonomy.manage')],
+    // @issue21-console-a nav (end)
+    // @issue21-console-b nav (begin)
+    ['/index', '管控力指数', can(me, 'index.read')],
+    ['/backtests', '规则回测', can(me, 'backtest.run')],
+    // @issue21-console-b nav (end)
   ];
   // The unread count behind the 消息 badge: polled while signed in, stopped when this header goes.
   useEffect(() => startPolling(), [me.actor.userId]);
@@ -127,6 +140,17 @@ function Page({ me, url }: { me: Me; url: URL }) {
   if (path === '/calendar') return <CalendarPage me={me} />;
   if ((m = match('/cycles/:id', path))) return <CyclePage id={m.id!} />;
   if ((m = match('/cycles/:id/bulletin', path))) return <BulletinPage id={m.id!} />;
+  // @issue21-console-a routes (begin)
+  if (path === '/classification') return <ClassificationPage me={me} />;
+  if ((m = match('/fan-outs/:id', path))) return <FanOutAnswerPage me={me} id={m.id!} />;
+  // @issue21-console-a routes (end)
+  // @issue21-console-b routes (begin)
+  if (path === '/index') return <ControlIndexPage me={me} url={url} />;
+  if (path === '/index/rules') return <IndexRulesPage me={me} />;
+  if ((m = match('/index/runs/:id/units/:unitId', path)))
+    return <ControlIndexUnitPage me={me} runId={m.id!} unitId={m.unitId!} />;
+  if (path === '/backtests') return <BacktestPage me={me} />;
+  // @issue21-console-b routes (end)
   if (path === '/denied')
     return <p class="notice">您的角色（{me.roleLabel}）不使用事项控制台：用户和单位请通过管理接口维护。</p>;
   return (

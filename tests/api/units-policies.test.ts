@@ -11,7 +11,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 import { calendarOf, shippedYears } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { unitLabels, unitResolver } from '../../lib/unit-names';
-import { admin, leadA, supervisor } from '../support/actors';
+import { admin, districtSupervisor, leadA, supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { DUE } from '../support/dates';
 import { open } from '../support/items';
@@ -209,21 +209,32 @@ describe('deadline policies: the default visible, overrides removable', () => {
     expect(policies[1]).toMatchObject({ kindLabel: '覆盖规则', inForce: true, version: 1, updatedBy: admin.userId });
     expect(await openWith('complaint', 'high')).toMatchObject({ id: 'complaint-high', version: 1 });
 
-    // Not the administrator's to remove: a supervisor may not, nothing changes.
+    // Rules of the whole tree (rules.manage): a district's supervisor may not remove one, nothing changes.
     const refused = await app.inject({
       method: 'DELETE',
       url: '/api/policies/complaint/high',
-      headers: bearer(supervisor),
+      headers: bearer(districtSupervisor),
     });
     expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toBe('只有管辖全部单位的督查专员可以修改规则，区县督查专员无此权限');
     expect((await list()).length).toBe(2);
+    // The supervisor whose jurisdiction is the whole tree may (and puts it back, as he found it).
+    const bySupervisor = await app.inject({
+      method: 'PUT',
+      url: '/api/policies/complaint/high',
+      headers: bearer(supervisor),
+      payload: body,
+    });
+    expect(bySupervisor.statusCode, bySupervisor.body).toBe(200);
+    expect(bySupervisor.json()).toMatchObject({ version: 2 });
+    expect((await list())[1]).toMatchObject({ version: 2, updatedBy: supervisor.userId });
 
     const removed = await app.inject({ method: 'DELETE', url: '/api/policies/complaint/high', headers: bearer(admin) });
     expect(removed.statusCode, removed.body).toBe(200);
     expect(removed.json()).toMatchObject({
       category: 'complaint',
       priority: 'high',
-      version: 1,
+      version: 2,
       deletedBy: admin.userId,
     });
     policies = await list();
@@ -233,7 +244,7 @@ describe('deadline policies: the default visible, overrides removable', () => {
     expect(audit.map((a) => [a.userId, a.target, a.outcome])).toEqual(
       expect.arrayContaining([
         [admin.userId, 'complaint/high', 'ok'],
-        [supervisor.userId, 'complaint/high', 'denied'],
+        [districtSupervisor.userId, 'complaint/high', 'denied'],
       ]),
     );
 
@@ -241,14 +252,14 @@ describe('deadline policies: the default visible, overrides removable', () => {
     const again = await app.inject({ method: 'DELETE', url: '/api/policies/complaint/high', headers: bearer(admin) });
     expect(again.statusCode).toBe(404);
     expect(again.json().message).toMatch(/没有类别为“complaint”、优先级为“high”的覆盖规则/);
-    // Set again, its version goes on: items opened under version 1 keep a distinct version.
+    // Set again, its version goes on: items opened under versions 1 and 2 keep a distinct version.
     const reset = await app.inject({
       method: 'PUT',
       url: '/api/policies/complaint/high',
       headers: bearer(admin),
       payload: body,
     });
-    expect(reset.json()).toMatchObject({ version: 2 });
+    expect(reset.json()).toMatchObject({ version: 3 });
   });
 
   it('marks the default out of force while a */* override replaces it', async () => {

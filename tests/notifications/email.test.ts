@@ -449,6 +449,10 @@ describe('notifications by email through a real SMTP server', () => {
       co_unit_reminder: [[{ note: '请尽快反馈' }, '配合任务提醒']],
       urged: [[{ text: '请于本周内签收' }, '督查室催办']],
       item_edited: [[{ changes: { title: { from: '旧标题', to: '新标题' } } }, '事项变更通知']],
+      fan_out_ask: [[{ origin: '源头问题', requirements: '排查同类问题' }, '举一反三排查通知']],
+      fan_out_remind: [[{ requirements: '排查同类问题' }, '举一反三答复提醒']],
+      fan_out_chase: [[{ requirements: '排查同类问题' }, '举一反三答复催办']],
+      fan_out_red: [[{ requirements: '排查同类问题' }, '举一反三未答复红灯']],
       missing_address: 'to supervisors, about a contact: tests/notifications/contacts.test.ts',
       digest: 'a fold of other notices: the daily digest test above',
     };

@@ -77,6 +77,11 @@ function gate(col: Column, permission: Permission | null, onItem: boolean): numb
   return null;
 }
 
+/** Deadline policies (rules.manage): admin, and a supervisor whose jurisdiction is the whole tree; a district's is refused. */
+function rulesGate(col: Column): number {
+  return gate(col, 'rules.manage', false) ?? (col === 'supervisorForeign' ? 403 : 200);
+}
+
 /**
  * The plans and problem lists of the visibility rule (api/visibility.ts). Oversight without a
  * jurisdiction (the *Own columns) sees them all; the district's (the *Foreign columns) sees
@@ -543,7 +548,7 @@ function rows(): Row[] {
     {
       method: 'PUT',
       route: '/api/policies/:category/:priority',
-      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      expected: (c) => rulesGate(c),
       request: async () => ({
         url: '/api/policies/complaint/urgent',
         body: DEFAULT_POLICY_BODY,
@@ -552,7 +557,7 @@ function rows(): Row[] {
     {
       method: 'DELETE',
       route: '/api/policies/:category/:priority',
-      expected: (c) => gate(c, 'settings.write', false) ?? 200,
+      expected: (c) => rulesGate(c),
       // An override to remove is there before every cell (for a refusal it is there already: nothing changes).
       request: async () => {
         await stack.db.deadlinePolicy.upsert({
@@ -748,6 +753,127 @@ function rows(): Row[] {
         (['supervisorOwn', 'verifierOwn', 'handlerOwn', 'unitLeaderOwn', 'leaderOwn'].includes(c) ? 200 : 404),
       request: async () => ({ url: '/api/units/unit-a/lights' }),
     },
+    // @issue21-classes rows (begin)
+    readRow('/api/classification', null, false, () => '/api/classification'),
+    {
+      method: 'PUT',
+      route: '/api/classification/:kind/:code',
+      expected: (c) => gate(c, 'taxonomy.manage', false) ?? 200,
+      request: async () => ({ url: '/api/classification/source/matrix', body: { label: '矩阵来源' } }),
+    },
+    {
+      method: 'PATCH',
+      route: '/api/items/:id/classes',
+      // The same classes every time: the first success changes them, the rest change nothing.
+      expected: (c) => gate(c, 'classes.edit', true) ?? 200,
+      request: async () => ({ url: `/api/items/${item}/classes`, body: { tags: ['矩阵'] } }),
+    },
+    readRow('/api/items/:id/classes/history', 'item.read', true, () => `/api/items/${item}/classes/history`),
+    // @issue21-classes rows (end)
+    // @issue21-fanout rows (begin)
+    {
+      method: 'POST',
+      route: '/api/items/:id/fan-outs',
+      // Each success is a fan-out of its own (no Idempotency-Key), to a unit of the city's.
+      expected: (c) => gate(c, 'fanOut.create', true) ?? 201,
+      request: async () => ({
+        url: `/api/items/${item}/fan-outs`,
+        body: { units: { unitIds: ['unit-b'] }, requirements: '矩阵排查要求' },
+      }),
+    },
+    // A unit's staff get the item's fan-outs they are asked in (none here: an empty list).
+    readRow('/api/items/:id/fan-outs', 'fanOut.read', true, () => `/api/items/${item}/fan-outs`),
+    readRow('/api/fan-outs/mine', 'fanOut.answer', false, () => '/api/fan-outs/mine'),
+    readRow('/api/fan-outs/:id', 'fanOut.read', false, () => '/api/fan-outs/NOPE', 404),
+    {
+      method: 'POST',
+      route: '/api/fan-outs/:id/answers',
+      expected: (c) => gate(c, 'fanOut.answer', false) ?? 404,
+      request: async () => ({ url: '/api/fan-outs/NOPE/answers', body: { answer: 'absent', reason: '经排查不存在' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/fan-outs/:id/units/:unitId/spot-check',
+      expected: (c) => gate(c, 'fanOut.spotCheck', false) ?? 404,
+      request: async () => ({
+        url: '/api/fan-outs/NOPE/units/unit-a/spot-check',
+        body: { decision: 'upheld', note: '核实' },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/fan-outs/:id/evidence',
+      // Only an asked unit uploads: oversight holding evidence.upload is refused, a unit meets the unknown id's 404.
+      expected: (c) =>
+        gate(c, 'evidence.upload', false) ?? (role(c) === 'unit_handler' || role(c) === 'unit_leader' ? 404 : 403),
+      request: async (c) => {
+        const { payload, headers } = multipart([{ name: '排查.jpg', content: jpeg(`matrix-fan-out-${c}`) }]);
+        return { url: '/api/fan-outs/NOPE/evidence', body: payload, headers };
+      },
+    },
+    // @issue21-fanout rows (end)
+    // @issue21-index rows (begin)
+    readRow('/api/index/rules', 'index.read', false, () => '/api/index/rules'),
+    readRow('/api/index/runs', 'index.read', false, () => '/api/index/runs'),
+    readRow('/api/index/runs/:id/ranking', 'index.read', false, () => '/api/index/runs/NOPE/ranking', 404),
+    readRow('/api/index/runs/:id/units/:unitId', 'index.read', false, () => '/api/index/runs/NOPE/units/unit-a', 404),
+    readRow('/api/index/runs/:id/appeals', 'index.read', false, () => '/api/index/runs/NOPE/appeals', 404),
+    {
+      method: 'POST',
+      route: '/api/index/rules',
+      // Rules of the whole tree: the supervisor whose jurisdiction is all of it; the administrator and the district's get 403.
+      expected: (c) => gate(c, 'rules.manage', false) ?? (c === 'supervisorOwn' ? 201 : 403),
+      request: async () => ({
+        url: '/api/index/rules',
+        body: { rules: (await import('../../domain/control-index')).DEFAULT_INDEX_RULES, note: '矩阵测试' },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/api/index/runs',
+      expected: (c) => gate(c, 'index.manage', false) ?? (c === 'supervisorOwn' ? 201 : 403),
+      request: async () => ({ url: '/api/index/runs', body: { period: '2026-Q2' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/index/runs/:id/publish',
+      expected: (c) => gate(c, 'index.manage', false) ?? (c === 'supervisorOwn' ? 404 : 403),
+      request: async () => ({ url: '/api/index/runs/NOPE/publish' }),
+    },
+    {
+      method: 'POST',
+      route: '/api/index/runs/:id/appeals',
+      expected: (c) => gate(c, 'index.appeal', false) ?? 404,
+      request: async () => ({ url: '/api/index/runs/NOPE/appeals', body: { reasonId: '1', text: '矩阵申诉' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/index/appeals/:id/decision',
+      expected: (c) => gate(c, 'index.manage', false) ?? 404,
+      request: async () => ({ url: '/api/index/appeals/NOPE/decision', body: { decision: 'dismissed', note: '矩阵' } }),
+    },
+    {
+      method: 'POST',
+      route: '/api/backtests/index',
+      // Reads only: every supervisor, each seeing the units of its jurisdiction.
+      expected: (c) => gate(c, 'backtest.run', false) ?? 200,
+      request: async () => ({
+        url: '/api/backtests/index',
+        body: { rules: (await import('../../domain/control-index')).DEFAULT_INDEX_RULES, period: '2026-Q2' },
+      }),
+    },
+    // @issue21-index rows (end)
+    // @issue21-backtest rows (begin)
+    {
+      method: 'POST',
+      route: '/api/backtests/ladder',
+      expected: (c) => gate(c, 'backtest.run', false) ?? 200,
+      request: async () => ({
+        url: '/api/backtests/ladder',
+        body: { policy: { category: 'complaint', priority: 'urgent' }, from: '2026-01-01', to: '2026-12-31' },
+      }),
+    },
+    // @issue21-backtest rows (end)
   ];
   for (const action of ACTIONS) {
     out.push({

@@ -24,6 +24,9 @@ interface Dashboard {
   closed: number;
   attention: number;
   closureRate: number | null;
+  /** Counts by 来源类别 (every source, in its order), and the self-found items apart. */
+  bySource: Array<{ sourceCode: string; label: string; selfFound: boolean; count: number; open: number }>;
+  selfFound: { total: number; open: number };
   byStatus: Array<{ status: string; label: string; count: number }>;
   byLight: Array<{ light: string; count: number }>;
   overdueByUnit: Array<{ unitId: string; unitName: string; count: number; earliestDue: string; urged: number }>;
@@ -148,6 +151,7 @@ export function DashboardPage(_props: { me: Me }) {
         <RedItems items={d.redItems} red={red} />
         <Cycles cycles={d.cycles} />
         <OverdueUnits units={d.overdueByUnit} />
+        <Sources sources={d.bySource} selfFound={d.selfFound} />
       </div>
       <div class="charts">
         <section class="card">
@@ -325,6 +329,55 @@ function Cycles({ cycles }: { cycles: Dashboard['cycles'] }) {
       <p class="more">
         <Link href="/cycles">全部监测计划</Link>
       </p>
+    </section>
+  );
+}
+
+/**
+ * Items by 来源类别 (those with any), each a link to the list of that source; the self-found ones
+ * first and apart (the province's rules reward them).
+ */
+function Sources({ sources, selfFound }: { sources: Dashboard['bySource']; selfFound: Dashboard['selfFound'] }) {
+  const shown = sources.filter((s) => s.count > 0);
+  return (
+    <section class="card" data-by-source aria-labelledby="by-source-heading">
+      <h2 id="by-source-heading">按来源类别</h2>
+      <p class="notice good" data-self-found={selfFound.total}>
+        <Link href={`/items${query({ selfFound: 'true' })}`}>
+          自查自纠 <strong>{selfFound.total.toLocaleString('zh-CN')}</strong> 项
+        </Link>
+        ，其中在办{' '}
+        <Link href={`/items${query({ selfFound: 'true', status: OPEN_STATUSES })}`}>
+          {selfFound.open.toLocaleString('zh-CN')} 项
+        </Link>
+      </p>
+      {shown.length === 0 ? (
+        <p class="muted">暂无事项。</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>来源类别</th>
+              <th>事项</th>
+              <th>在办</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((s) => (
+              <tr key={s.sourceCode} data-source={s.sourceCode}>
+                <td>
+                  <Link href={`/items${query({ source: s.sourceCode })}`}>{s.label}</Link>
+                  {s.selfFound && <span class="tag good">自查自纠</span>}
+                </td>
+                <td data-count>{s.count}</td>
+                <td>
+                  <Link href={`/items${query({ source: s.sourceCode, status: OPEN_STATUSES })}`}>{s.open}</Link>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

@@ -7,6 +7,8 @@ import { ApiError, download, get, newKey, post } from '../api';
 import { AttachmentList, EvidenceFiles, EvidencePickerField, useEvidencePicker } from '../files';
 import { closureNote, DeadlineHistory, DeadlineTimelineCard, type LedgerView } from './item-deadlines';
 import { EscalationDetail } from './item-timeline';
+import { ItemClassesCard, type ItemClasses } from './item-classes';
+import { FanOutBoard } from './fan-out-board';
 import {
   CATEGORY_LABELS,
   closedLateText,
@@ -775,6 +777,14 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
               </details>
             )}
           </section>
+
+          <ItemClassesCard
+            me={me}
+            itemId={item.id}
+            classes={(item as unknown as { classes?: ItemClasses }).classes}
+            onChanged={detail.reload}
+          />
+          <FanOutBoard me={me} item={item} />
 
           <DeadlineTimelineCard itemId={item.id} version={detail.data} />
 

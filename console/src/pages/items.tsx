@@ -5,6 +5,7 @@ import { navigate } from '../router';
 import { can, loadMeta, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, Options, Pager, StatusBadge, useLoad, useUnits } from '../ui';
 import { BulkActions, bulkActionsFor } from './bulk-actions';
+import { activeTerms, loadClassification, termLabel } from './classification';
 
 interface Row {
   id: string;
@@ -26,6 +27,9 @@ interface Row {
   returnCount: number;
   attention: string | null;
   updatedAt: string;
+  sourceCode?: string;
+  selfFound?: boolean;
+  commonality?: 'common' | 'individual' | null;
 }
 
 const FILTERS = [
@@ -35,6 +39,12 @@ const FILTERS = [
   'overdue',
   'closedLate',
   'attention',
+  // Sources and classes (来源类别, 共性/个性, 领域, 标签, 自查自纠): sent as they are to the list and the exports.
+  'source',
+  'commonality',
+  'domain',
+  'tag',
+  'selfFound',
   'q',
   'sort',
   'page',
@@ -55,6 +65,8 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
   const page = Number(params.page) || 1;
   const pageSize = Number(params.pageSize) || 20;
   const [q, setQ] = useState(params.q ?? '');
+  const [tag, setTag] = useState(params.tag ?? '');
+  const taxonomy = useLoad(loadClassification, []);
   const [exportError, setExportError] = useState<ApiError | null>(null);
   const [exporting, setExporting] = useState(false);
   // Ticked items, by id: kept across pages until a bulk run is done or the choice is cleared.
@@ -97,7 +109,7 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          set({ q });
+          set({ q, tag: tag.trim() });
         }}
       >
         <input
@@ -136,6 +148,52 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
           <option value="">全部单位</option>
           <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
+        <select
+          name="source"
+          value={params.source}
+          onChange={(e) => set({ source: (e.target as HTMLSelectElement).value })}
+          aria-label="来源类别"
+        >
+          <option value="">全部来源</option>
+          <Options entries={activeTerms(taxonomy.data?.sources ?? [], params.source)} />
+        </select>
+        <select
+          name="selfFound"
+          value={params.selfFound}
+          onChange={(e) => set({ selfFound: (e.target as HTMLSelectElement).value })}
+          aria-label="自查自纠"
+        >
+          <option value="">自查与非自查</option>
+          <option value="true">仅自查自纠</option>
+          <option value="false">不含自查自纠</option>
+        </select>
+        <select
+          name="commonality"
+          value={params.commonality}
+          onChange={(e) => set({ commonality: (e.target as HTMLSelectElement).value })}
+          aria-label="共性/个性"
+        >
+          <option value="">共性与个性</option>
+          <Options entries={Object.entries(taxonomy.data?.commonality ?? { common: '共性', individual: '个性' })} />
+        </select>
+        <select
+          name="domain"
+          value={params.domain}
+          onChange={(e) => set({ domain: (e.target as HTMLSelectElement).value })}
+          aria-label="领域"
+        >
+          <option value="">全部领域</option>
+          <Options entries={activeTerms(taxonomy.data?.domains ?? [], params.domain)} />
+        </select>
+        <input
+          type="search"
+          name="tag"
+          placeholder="标签"
+          aria-label="标签"
+          style={{ minWidth: '6em', width: '8em' }}
+          value={tag}
+          onInput={(e) => setTag((e.target as HTMLInputElement).value)}
+        />
         <label class="check">
           <input
             type="checkbox"
@@ -232,6 +290,7 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
                   <th>灯色</th>
                   <th>牵头单位</th>
                   <th>类别</th>
+                  <th>来源类别</th>
                   <th>办结时限</th>
                   <th>超期</th>
                   <th>更新</th>
@@ -298,6 +357,10 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
                       </td>
                       <td data-label="牵头单位">{unitName(i.leadUnitId)}</td>
                       <td data-label="类别">{CATEGORY_LABELS[i.category] ?? i.category}</td>
+                      <td data-label="来源类别" data-source={i.sourceCode}>
+                        {termLabel(taxonomy.data?.sources, i.sourceCode)}
+                        {i.commonality === 'common' && <span class="tag">共性</span>}
+                      </td>
                       <td data-label="办结时限">{i.deadlineDate ?? i.dueDate}</td>
                       <td
                         data-label="超期"

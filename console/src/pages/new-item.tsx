@@ -3,7 +3,9 @@ import { ApiError, newKey, post } from '../api';
 import { CATEGORY_LABELS, PRIORITY_LABELS } from '../format';
 import { navigate } from '../router';
 import type { Me } from '../state';
-import { Field, FormAlert, invalidProps, Options, UnitPicker, useFormErrors, useUnits } from '../ui';
+import { Field, FormAlert, invalidProps, Options, UnitPicker, useFormErrors, useLoad, useUnits } from '../ui';
+import { activeTerms, DEFAULT_SOURCE, loadClassification, parseTags } from './classification';
+import { ClassFields } from './item-classes';
 
 /** The form's fields by the names the API gives them (body.title …), with the names the form shows. */
 const LABELS: Record<string, string> = {
@@ -15,13 +17,23 @@ const LABELS: Record<string, string> = {
   dueInWorkingDays: '工作日数',
   leadUnitId: '牵头单位',
   coUnitIds: '配合单位',
-  source: '来源',
+  source: '来源说明',
+  sourceCode: '来源类别',
+  commonality: '共性/个性',
+  domainCode: '领域',
+  tags: '标签',
 };
 
 /** 立项交办: open an item and assign it to its lead unit (and co-units). */
 export function NewItemPage(_props: { me: Me }) {
   const { units } = useUnits();
-  const [v, setV] = useState<Record<string, string>>({ category: 'other', priority: 'normal', dueMode: 'date' });
+  const taxonomy = useLoad(loadClassification, []);
+  const [v, setV] = useState<Record<string, string>>({
+    category: 'other',
+    priority: 'normal',
+    dueMode: 'date',
+    sourceCode: DEFAULT_SOURCE,
+  });
   const [co, setCo] = useState<string[]>([]);
   const errors = useFormErrors(LABELS);
   const [busy, setBusy] = useState(false);
@@ -46,6 +58,10 @@ export function NewItemPage(_props: { me: Me }) {
         category: v.category,
         priority: v.priority,
         source: v.source ?? '',
+        sourceCode: v.sourceCode,
+        ...(v.commonality ? { commonality: v.commonality } : {}),
+        ...(v.domainCode ? { domainCode: v.domainCode } : {}),
+        tags: parseTags(v.tags ?? ''),
         leadUnitId: v.leadUnitId ?? '',
         coUnitIds: co,
         // The deadline as a date or as a number of working days from today; the server answers with the date it means.
@@ -163,7 +179,22 @@ export function NewItemPage(_props: { me: Me }) {
           describedBy={err('coUnitIds') ? 'coUnitIds-error' : undefined}
         />
       </Field>
-      <Field id="source" label="来源（文件、会议或批示）" error={err('source')}>
+      {/* The 来源类别 (a term of the taxonomy) files the item; the 来源说明 names the document, meeting or 批示. */}
+      <ClassFields
+        prefix="new"
+        sources={activeTerms(taxonomy.data?.sources ?? [], v.sourceCode)}
+        domains={activeTerms(taxonomy.data?.domains ?? [], v.domainCode)}
+        commonality={Object.entries(taxonomy.data?.commonality ?? { common: '共性', individual: '个性' })}
+        values={{
+          sourceCode: v.sourceCode ?? DEFAULT_SOURCE,
+          commonality: v.commonality ?? '',
+          domainCode: v.domainCode ?? '',
+          tags: v.tags ?? '',
+        }}
+        set={set}
+        err={err}
+      />
+      <Field id="source" label="来源说明（文件、会议或批示）" error={err('source')}>
         <input
           id="source"
           name="source"

@@ -3,7 +3,8 @@ import { ApiError, download, get, newKey, post, postFile } from '../api';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { can, type Me } from '../state';
-import { ErrorBox, Field, FormAlert, invalidProps, Link, Loading, useLoad } from '../ui';
+import { ErrorBox, Field, FormAlert, invalidProps, Link, Loading, Options, useLoad } from '../ui';
+import { activeTerms, DEFAULT_SOURCE, loadClassification } from './classification';
 
 interface Progress {
   total: number;
@@ -76,6 +77,9 @@ function ProgressLine({ p }: { p: Progress }) {
 function BulkAssign() {
   const [title, setTitle] = useState('');
   const [source, setSource] = useState('');
+  // The list's 来源类别: its items take it unless a row names its own.
+  const [sourceCode, setSourceCode] = useState(DEFAULT_SOURCE);
+  const taxonomy = useLoad(loadClassification, []);
   const [fileName, setFileName] = useState('');
   const [check, setCheck] = useState<Check | null>(null);
   const [rows, setRows] = useState<Check['rows']>([]);
@@ -124,7 +128,7 @@ function BulkAssign() {
         return;
       }
       try {
-        const list = await post<ProblemList>('/api/problem-lists/rows', { title, source, ...table() }, key);
+        const list = await post<ProblemList>('/api/problem-lists/rows', { title, source, sourceCode, ...table() }, key);
         navigate(`/problem-lists/${encodeURIComponent(list.id)}`);
       } catch (e) {
         if ((e as ApiError).status >= 400 && (e as ApiError).status < 500) setKey(newKey());
@@ -159,7 +163,17 @@ function BulkAssign() {
             {...invalidProps('list-title', titleError)}
           />
         </Field>
-        <Field id="list-source" label="来源">
+        <Field id="list-source-code" label="来源类别">
+          <select
+            id="list-source-code"
+            name="sourceCode"
+            value={sourceCode}
+            onChange={(e) => setSourceCode((e.target as HTMLSelectElement).value)}
+          >
+            <Options entries={activeTerms(taxonomy.data?.sources ?? [], sourceCode)} />
+          </select>
+        </Field>
+        <Field id="list-source" label="来源说明">
           <input id="list-source" value={source} onInput={(e) => setSource((e.target as HTMLInputElement).value)} />
         </Field>
       </div>
