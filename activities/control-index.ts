@@ -30,7 +30,7 @@ export async function loadIndexFacts(db: Tx, period: string): Promise<IndexFacts
   const { fromMs, toMs } = periodInstants(period);
   const from = new Date(fromMs);
   const to = new Date(toMs);
-  const [units, overdue, events, fanOuts, selfFound] = await Promise.all([
+  const [units, overdue, events, fanOuts, overturned, selfFound] = await Promise.all([
     db.$queryRaw<Array<{ id: string; name: string; parent_id: string | null; kind: string }>>`
       SELECT id, name, parent_id, kind FROM units ORDER BY id`,
     // Items open past their closure deadline at some time in the period: still open, closed
@@ -117,6 +117,22 @@ export async function loadIndexFacts(db: Tx, period: string): Promise<IndexFacts
       SELECT fu.fan_out_id, fu.unit_id, f.answer_due, fu.answered_at, f.origin_item_id, i.number, i.title
         FROM fan_out_units fu JOIN fan_outs f ON f.id = fu.fan_out_id JOIN items i ON i.id = f.origin_item_id
        WHERE fu.asked_at IS NOT NULL AND f.answer_due >= ${start} AND f.answer_due <= ${end}`,
+    // 不存在 answers overturned at spot-check in the period, whatever quarter their answer_due fell in.
+    db.$queryRaw<
+      Array<{
+        fan_out_id: string;
+        unit_id: string;
+        spot_check_at: Date;
+        spot_check_note: string | null;
+        origin_item_id: string;
+        number: string;
+        title: string;
+      }>
+    >`
+      SELECT fu.fan_out_id, fu.unit_id, fu.spot_check_at, fu.spot_check_note, f.origin_item_id, i.number, i.title
+        FROM fan_out_units fu JOIN fan_outs f ON f.id = fu.fan_out_id JOIN items i ON i.id = f.origin_item_id
+       WHERE fu.answer = 'absent' AND fu.spot_check = 'overturned'
+         AND fu.spot_check_at >= ${from} AND fu.spot_check_at < ${to}`,
     db.$queryRaw<Array<{ id: string; number: string; title: string; lead_unit_id: string; created_at: Date }>>`
       SELECT id, number, title, lead_unit_id, created_at FROM items
        WHERE self_found AND created_at >= ${from} AND created_at < ${to}`,
@@ -156,6 +172,15 @@ export async function loadIndexFacts(db: Tx, period: string): Promise<IndexFacts
       originItemId: f.origin_item_id,
       originNumber: f.number,
       originTitle: f.title,
+    })),
+    overturned: overturned.map((o) => ({
+      fanOutId: o.fan_out_id,
+      unitId: o.unit_id,
+      spotCheckAt: iso(o.spot_check_at)!,
+      note: o.spot_check_note,
+      originItemId: o.origin_item_id,
+      originNumber: o.number,
+      originTitle: o.title,
     })),
     selfFound: selfFound.map((s) => ({
       itemId: s.id,
@@ -318,15 +343,39 @@ async function writeReasons(tx: Tx, runId: string, result: IndexResult): Promise
 }
 
 /**
+ * The lock that makes publishing within a period one at a time, taken in the publishing
+ * transaction. Try-only: a publish that finds another of the same quarter under way is refused
+ * (the caller answers 409) rather than queued behind it, where it would silently supersede a
+ * ranking its user never saw. Without it two publishes both supersede the old run, and the second
+ * to commit breaks the one-in-force unique index (index_runs_published_key): a 500.
+ */
+export async function tryLockPeriodPublish(tx: Tx, period: string): Promise<boolean> {
+  const [row] = await tx.$queryRaw<Array<{ locked: boolean }>>`
+    SELECT pg_try_advisory_xact_lock(72707371, hashtext(${period})) AS locked`;
+  return row?.locked === true;
+}
+
+export type PublishOutcome = 'published' | 'not_computed' | 'busy';
+
+/**
  * Publishes a computed run: from then on the period's ranking, immutable. A run published earlier
  * for the period is superseded first (one run of a period in force at a time; it stays on record).
- * False when the run is not (or no longer) a computed one.
+ * 'not_computed' when the run is not (or no longer) a computed one; 'busy' when another run of the
+ * period is being published at this moment (nothing written).
  */
-export async function publishRunInDb(db: Db, runId: string, by: { userId: string; name: string }): Promise<boolean> {
+export async function publishRunInDb(
+  db: Db,
+  runId: string,
+  by: { userId: string; name: string },
+): Promise<PublishOutcome> {
   return db.$transaction(async (tx) => {
+    const [run] = await tx.$queryRaw<Array<{ period: string }>>`SELECT period FROM index_runs WHERE id = ${runId}`;
+    if (!run) return 'not_computed';
+    if (!(await tryLockPeriodPublish(tx, run.period))) return 'busy';
+    // Re-read under the lock: a publish that held it a moment ago may have published this very run.
     const [row] = await tx.$queryRaw<Array<{ period: string }>>`
       SELECT period FROM index_runs WHERE id = ${runId} AND status = 'computed' FOR UPDATE`;
-    if (!row) return false;
+    if (!row) return 'not_computed';
     await tx.$executeRaw`
       UPDATE index_runs SET superseded_by = ${runId}
        WHERE period = ${row.period} AND status = 'published' AND superseded_by IS NULL`;
@@ -334,7 +383,7 @@ export async function publishRunInDb(db: Db, runId: string, by: { userId: string
       UPDATE index_runs SET status = 'published', published_at = now(), published_by = ${by.userId},
              published_by_name = ${by.name}
        WHERE id = ${runId}`;
-    return true;
+    return 'published';
   });
 }
 

@@ -4,7 +4,7 @@
  * updates the row and appends its history (`item_class_changes`, append-only) in one
  * transaction. The route's audit entry (api/audit.ts) records the request as well.
  */
-import type { Actor } from '../domain/actors';
+import { isWholeTreeSupervisor, type Actor } from '../domain/actors';
 import {
   applyChange,
   ClassesChangeSchema,
@@ -125,6 +125,10 @@ export async function changeItemClasses(
       to.sourceCode === from.sourceCode
         ? selfFound
         : (taxonomy.sources.find((t) => t.code === to.sourceCode)?.selfFound ?? false);
+    // 自查自纠 earns the unit a bonus in the 管控力指数: a district supervisor must not be able to
+    // grant it (or take it away) by reclassifying his own units' items.
+    if (flag !== selfFound && !isWholeTreeSupervisor(actor))
+      throw forbidden('是否属于自查自纠计入管控力指数，只有管辖全部单位的督查专员可以更改');
     await tx.$executeRaw`
       UPDATE items SET source_code = ${to.sourceCode}, commonality = ${to.commonality}, domain_code = ${to.domainCode},
                        tags = ${to.tags}::text[], self_found = ${flag}

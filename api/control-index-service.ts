@@ -63,8 +63,9 @@ export async function publishRun(s: Services, actor: Actor, runId: string) {
   requireWholeTree(actor, '发布管控力指数');
   const run = await runFor(s, actor, runId);
   if (run.status === 'published') throw conflict('该次计算已发布，不能再次发布', 'already_published');
-  const published = await publishRunInDb(s.db, runId, { userId: actor.userId, name: actor.name });
-  if (!published) throw conflict('该次计算已发布，不能再次发布', 'already_published');
+  const outcome = await publishRunInDb(s.db, runId, { userId: actor.userId, name: actor.name });
+  if (outcome === 'busy') throw conflict('该季度的排名正在发布，请稍后刷新查看再决定是否重试', 'publish_in_progress');
+  if (outcome === 'not_computed') throw conflict('该次计算已发布，不能再次发布', 'already_published');
   return runView(await runFor(s, actor, runId));
 }
 

@@ -27,7 +27,7 @@ import { policyFor } from '../lib/policies';
 import { openItem } from '../workflows/client/items';
 import { fanOutAnsweredSignal, fanOutWorkflow } from '../workflows/fan-out';
 import { changeItemClasses } from './classes-service';
-import { AppError, badRequest, forbidden, withTemporal, type FieldError } from './errors';
+import { AppError, badRequest, conflict, forbidden, withTemporal, type FieldError } from './errors';
 import {
   fanOutView,
   loadFanOut,
@@ -121,8 +121,9 @@ async function resolveUnits(s: Services, actor: Actor, body: FanOutBody, originU
 
 /**
  * POST /api/items/:id/fan-outs: marks the item 共性 (through the classes' one path, with its
- * history) and fans it out. The rows and the workflow's start are one transaction: a start that
- * fails leaves no fan-out behind, and the workflow's first step waits for the rows to commit.
+ * history) and fans it out; a withdrawn item is refused (409). The rows and the workflow's
+ * start are one transaction: a start that fails leaves no fan-out behind, and the workflow's
+ * first step waits for the rows to commit.
  */
 export async function createFanOut(
   s: Services,
@@ -130,28 +131,39 @@ export async function createFanOut(
   itemId: string,
   body: FanOutBody,
   idempotencyKey?: string,
-): Promise<FanOutView> {
+): Promise<FanOutView & { skippedAlreadyAsked: number }> {
   const origin = await loadItem(s, actor, itemId);
+  // A problem the office withdrew is no problem to look for elsewhere: refused before anything is
+  // written (a 共性 mark included). Open items, 退回交办 and 待裁定 among them, and closed ones may fan out.
+  if (origin.status === 'withdrawn') throw conflict('该事项已撤销，不能发起举一反三', origin.status, []);
   const unitIds = await resolveUnits(s, actor, body, origin.leadUnitId);
   const now = s.now?.() ?? Date.now();
   const cal = await currentCalendar(s.db);
   const answerDue = shiftWorkingDays(cal, shanghaiDate(now), body.answerDays).date;
   const id = fanOutId(actor.userId, idempotencyKey);
+  const { remaining: firstLook } = await notYetAsked(s.db, itemId, id, unitIds);
+  if (firstLook.length === 0) throw nobodyLeft();
   const [classes] = await s.db.$queryRaw<Array<{ commonality: string | null }>>`
     SELECT commonality FROM items WHERE id = ${itemId}`;
   if (classes?.commonality !== 'common') await changeItemClasses(s, actor, itemId, { commonality: 'common' });
+  let skippedAlreadyAsked = 0;
   await s.db.$transaction(
     async (tx) => {
+      // One fan-out of an origin at a time: two made at once never ask the same unit twice.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707372, hashtext(${itemId}))`;
+      const { remaining, skipped } = await notYetAsked(tx, itemId, id, unitIds);
+      if (remaining.length === 0) throw nobodyLeft();
+      skippedAlreadyAsked = skipped;
       const inserted = await tx.$executeRaw`
         INSERT INTO fan_outs (id, origin_item_id, requirements, selection, answer_days, answer_due, item_due_days,
                               spot_check_share, ladder, unit_count, status, created_by, created_by_name, created_at)
         VALUES (${id}, ${itemId}, ${body.requirements}, ${JSON.stringify(body.units)}::jsonb, ${body.answerDays},
                 ${answerDue}, ${body.itemDueInWorkingDays}, ${body.spotCheckShare}, ${JSON.stringify(DEFAULT_FAN_OUT_LADDER)}::jsonb,
-                ${unitIds.length}, 'asking', ${actor.userId}, ${actor.name}, ${new Date(now)})
+                ${remaining.length}, 'asking', ${actor.userId}, ${actor.name}, ${new Date(now)})
         ON CONFLICT (id) DO NOTHING`;
       if (inserted === 0) return; // a retry of a fan-out already made
       await tx.$executeRaw`
-        INSERT INTO fan_out_units (fan_out_id, unit_id) SELECT ${id}, unnest(${unitIds}::text[])`;
+        INSERT INTO fan_out_units (fan_out_id, unit_id) SELECT ${id}, unnest(${remaining}::text[])`;
       try {
         await withTemporal(s, () =>
           s.temporal.workflow.start(fanOutWorkflow, {
@@ -167,15 +179,47 @@ export async function createFanOut(
     },
     { timeout: s.temporalTimeoutMs + 10_000, maxWait: 10_000 },
   );
-  return fanOutView(s, await loadFanOut(s, actor, id));
+  return { ...(await fanOutView(s, await loadFanOut(s, actor, id))), skippedAlreadyAsked };
 }
+
+/**
+ * The chosen units not asked yet in another fan-out of the same origin: a unit asked once answers
+ * once (a second 存在 would open a second, identical item). The fan-out `id` itself does not
+ * count, so a retry of it finds the units it asked.
+ */
+async function notYetAsked(
+  q: Pick<Services['db'], '$queryRaw'>,
+  originItemId: string,
+  id: string,
+  unitIds: string[],
+): Promise<{ remaining: string[]; skipped: number }> {
+  const asked = await q.$queryRaw<Array<{ unit_id: string }>>`
+    SELECT DISTINCT u.unit_id FROM fan_out_units u JOIN fan_outs f ON f.id = u.fan_out_id
+    WHERE f.origin_item_id = ${originItemId} AND f.id <> ${id} AND u.unit_id = ANY(${unitIds}::text[])`;
+  const done = new Set(asked.map((r) => r.unit_id));
+  const remaining = unitIds.filter((u) => !done.has(u));
+  return { remaining, skipped: unitIds.length - remaining.length };
+}
+
+const nobodyLeft = () =>
+  badRequest(
+    [{ field: 'body.units', reason: '所选单位均已在本事项此前的举一反三中被要求排查，不再重复下发' }],
+    '下发单位有误：所选单位均已在本事项此前的举一反三中被要求排查',
+  );
 
 /** The item a 存在 (or an overturned 不存在) opens under the unit: the origin's classes, the fan-out's requirements. */
 async function openFanOutItem(s: Services, f: FanOutRow, unitId: string, why: string): Promise<string> {
   const id = fanOutItemId(f.id, unitId);
   const [origin] = await s.db.$queryRaw<
-    Array<{ category: string; priority: string; source_code: string; domain_code: string | null; number: string }>
-  >`SELECT category, priority, source_code, domain_code, number FROM items WHERE id = ${f.origin_item_id}`;
+    Array<{
+      category: string;
+      priority: string;
+      source_code: string;
+      domain_code: string | null;
+      tags: string[];
+      number: string;
+    }>
+  >`SELECT category, priority, source_code, domain_code, tags, number FROM items WHERE id = ${f.origin_item_id}`;
   const o = origin!;
   const cal = await currentCalendar(s.db);
   const dueDate = shiftWorkingDays(cal, shanghaiDate(s.now?.() ?? Date.now()), f.item_due_days).date;
@@ -192,6 +236,8 @@ async function openFanOutItem(s: Services, f: FanOutRow, unitId: string, why: st
     sourceCode: o.source_code,
     commonality: 'common',
     ...(o.domain_code ? { domainCode: o.domain_code } : {}),
+    // The origin's tags too, so a search by tag finds the items it gave rise to.
+    ...(o.tags.length ? { tags: o.tags } : {}),
   };
   // The fan-out's author opens it, as the supervisor who asked.
   const opener: Actor = { userId: f.created_by, name: f.created_by_name, role: 'supervisor', unitId: null };

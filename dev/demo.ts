@@ -59,9 +59,25 @@ export function handlerOf(unit: DemoUnit): Actor {
   return { userId: `demo-${unit.id}`, name: `${unit.name}经办人`, role: 'unit_handler', unitId: unit.id };
 }
 
-/** The people a new user can sign in as: the supervisor side and the handlers of the first few units. */
+/**
+ * A unit leader (责任单位负责人) to sign in as: 福田区's, whose unit the demo 举一反三 of 安全生产 still
+ * waits on (dev/demo-fanout.ts).
+ */
+export const DEMO_UNIT_LEADER: Actor = {
+  userId: 'demo-sz-ft-leader',
+  name: '福田区人民政府负责人',
+  role: 'unit_leader',
+  unitId: 'sz-ft',
+};
+
+/**
+ * The people a new user can sign in as: the supervisor side, the handlers of the first few units,
+ * and those the demo 举一反三 concern: 福田区 (asked, not yet answered; its handler and leader) and
+ * 莲都区教育局 (answered 存在, so it has the item that opened).
+ */
 export async function demoUsers(): Promise<Actor[]> {
   const units = await responsibleUnits();
+  const named = (id: string) => units.filter((u) => u.id === id).map(handlerOf);
   return [
     DEMO_SUPERVISOR,
     DEMO_VERIFIER,
@@ -70,13 +86,24 @@ export async function demoUsers(): Promise<Actor[]> {
     DEMO_AUDITOR,
     DEMO_DISTRICT_SUPERVISOR,
     ...units.slice(0, 6).map(handlerOf),
+    ...named('sz-ft'),
+    DEMO_UNIT_LEADER,
+    ...named('ld-jyj'),
   ];
 }
 
 /** The demo people as users (role and unit in the database, as for everybody): every unit's handler. */
 export async function loadDemoUsers(db: Db): Promise<void> {
   const units = await responsibleUnits();
-  const people = [DEMO_SUPERVISOR, DEMO_VERIFIER, DEMO_LEADER, DEMO_ADMIN, DEMO_AUDITOR, ...units.map(handlerOf)];
+  const people = [
+    DEMO_SUPERVISOR,
+    DEMO_VERIFIER,
+    DEMO_LEADER,
+    DEMO_ADMIN,
+    DEMO_AUDITOR,
+    DEMO_UNIT_LEADER,
+    ...units.map(handlerOf),
+  ];
   await db.user.createMany({
     data: [
       ...people.map((a) => ({ id: a.userId, name: a.name, role: a.role, unitId: a.unitId })),

@@ -54,3 +54,11 @@ export function isUnitRole(actor: Pick<Actor, 'role'>): boolean {
 export function oversees(actor: Actor, unitId: string): boolean {
   return actor.jurisdiction === undefined || actor.jurisdiction.includes(unitId);
 }
+
+/**
+ * The authorised supervisor: a supervisor over the whole tree. What weighs on every unit's
+ * standing (index rules, deadline policies, the 自查自纠 finding behind a bonus) is his to change.
+ */
+export function isWholeTreeSupervisor(actor: Actor): boolean {
+  return actor.role === 'supervisor' && actor.jurisdiction === undefined;
+}

@@ -20,7 +20,7 @@ import {
 import { rungId } from './events';
 import { createItem, isTerminal, type Status } from './item';
 import { startBackdated, startClocks } from './ladder';
-import { RUNG_ACTIONS, TARGETS, type Policy, type RungAction } from './policy';
+import { LIGHT_OF_ACTION, RUNG_ACTIONS, TARGETS, type Policy, type RungAction } from './policy';
 
 export type Target = (typeof TARGETS)[number];
 
@@ -60,6 +60,11 @@ export interface BacktestRung {
   targets: ResolvedTarget[];
   /** An acknowledgement-gated rung whose previous notice had been read: on record, not sent. */
   skipped: boolean;
+  /**
+   * A backdated import's rung whose time (`dueAt`) had passed before the item entered this system:
+   * recorded at the import (`at`), never sent, counted for the light (不适用).
+   */
+  notApplicable: boolean;
 }
 
 export type Change = 'earlier' | 'later' | 'same' | 'new' | 'gone' | 'none';
@@ -192,7 +197,42 @@ function recordedRung(e: RecordedEvent, f: Facts): BacktestRung | null {
     dueAt: Number.isNaN(dueAt) ? e.at : dueAt,
     targets: resolveTargets(strs(p.targets) ?? [], f),
     skipped: p.skipped === true,
+    notApplicable: false,
   };
+}
+
+/** The rungs a backdated import recorded as not applicable, as its creation event lists them (at: the import). */
+function recordedNotApplicable(created: RecordedEvent, f: Facts): BacktestRung[] {
+  const list = rec(rec(created.payload).backdated).notApplicable;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((x): BacktestRung[] => {
+    const p = rec(x);
+    const action = str(p.action) as RungAction | undefined;
+    if (!action || !RUNG_ACTIONS.includes(action) || !str(p.step)) return [];
+    const dueAt = Date.parse(str(p.dueAt) ?? '');
+    return [
+      {
+        step: str(p.step)!,
+        epoch: 0,
+        key: str(p.key) ?? '',
+        action,
+        at: created.at,
+        dueAt: Number.isNaN(dueAt) ? created.at : dueAt,
+        targets: resolveTargets([], f),
+        skipped: false,
+        notApplicable: true,
+      },
+    ];
+  });
+}
+
+/**
+ * When not-applicable rungs made the light red: the due instant of the first red-or-worse one (the
+ * day the item turned red, before it entered this system); null when none is.
+ */
+function redBeforeImport(rungs: readonly BacktestRung[]): number | null {
+  const red = rungs.filter((r) => r.notApplicable && LIGHT_OF_ACTION[r.action] === 'red').map((r) => r.dueAt);
+  return red.length > 0 ? Math.min(...red) : null;
 }
 
 /** The Asia/Shanghai day of a rung's instant: to the minute, 24:00 counting as the day that ends. */
@@ -243,10 +283,24 @@ export function replayItem(
     coUnitIds: opened.coParts.map((c) => c.unitId),
     askedDueDate: null,
   };
-  const candidate: BacktestRung[] = [];
-  const recorded: BacktestRung[] = [];
-  let redCandidateAt: number | null = null;
-  let redRecordedAt: number | null = null;
+  // A backdated import: the rungs whose time had passed at the import are not applicable on both
+  // sides (the candidate's as the workflow would record them under it), and count for the light.
+  const candidate: BacktestRung[] = d.fired
+    .filter((x) => x.notApplicable)
+    .map((x) => ({
+      step: x.step,
+      epoch: x.epoch,
+      key: x.key,
+      action: x.action,
+      at: x.firedAt,
+      dueAt: x.dueAt,
+      targets: [],
+      skipped: false,
+      notApplicable: true,
+    }));
+  const recorded: BacktestRung[] = recordedNotApplicable(created, f);
+  let redCandidateAt: number | null = redBeforeImport(candidate);
+  let redRecordedAt: number | null = redBeforeImport(recorded);
 
   // The rungs still to fire, computed once per state of the clocks (the recorded rungs between actions leave them as they are).
   let pending: DueRung[] | null = null;
@@ -271,6 +325,7 @@ export function replayItem(
         dueAt: due.fireAt,
         targets: resolveTargets(due.rung.targets, f),
         skipped: acknowledged,
+        notApplicable: false,
       });
       if (redCandidateAt === null && d.light === 'red') redCandidateAt = at;
     }
@@ -312,7 +367,10 @@ export function replayItem(
   };
 }
 
-/** The rungs that count for the report: sent (not skipped) and fired within [from, to], Asia/Shanghai days. */
+/**
+ * The rungs the report lists: on record within [from, to] (Asia/Shanghai days; a not-applicable
+ * one on the day of its import), skipped ones left out.
+ */
 export function inPeriod(rungs: readonly BacktestRung[], from: string, to: string): BacktestRung[] {
   return rungs.filter((r) => {
     if (r.skipped) return false;
@@ -328,14 +386,23 @@ export const zeroCounts = (): ActionCounts => Object.fromEntries(RUNG_ACTIONS.ma
 /** What the report adds up as items are replayed, batch by batch. */
 export interface BacktestTotals {
   items: number;
+  /** Rungs sent, by action. */
   candidate: ActionCounts;
   recorded: ActionCounts;
-  /** `target` or `target|unitId` → counts. */
+  /** Rungs of backdated imports recorded as not applicable (never sent), by action, counted apart. */
+  notApplicable: { candidate: ActionCounts; recorded: ActionCounts };
+  /** `target` or `target|unitId` → counts of rungs sent. */
   byTarget: Map<string, ResolvedTarget & { candidate: number; recorded: number }>;
 }
 
 export function emptyTotals(): BacktestTotals {
-  return { items: 0, candidate: zeroCounts(), recorded: zeroCounts(), byTarget: new Map() };
+  return {
+    items: 0,
+    candidate: zeroCounts(),
+    recorded: zeroCounts(),
+    notApplicable: { candidate: zeroCounts(), recorded: zeroCounts() },
+    byTarget: new Map(),
+  };
 }
 
 /** Adds one replayed item's rungs in the period to the totals. */
@@ -343,6 +410,10 @@ export function addItem(t: BacktestTotals, r: ItemBacktest, from: string, to: st
   t.items++;
   const add = (rungs: BacktestRung[], side: 'candidate' | 'recorded') => {
     for (const rung of inPeriod(rungs, from, to)) {
+      if (rung.notApplicable) {
+        t.notApplicable[side][rung.action]++;
+        continue;
+      }
       t[side][rung.action]++;
       for (const target of rung.targets) {
         const key = target.unitId ? `${target.target}|${target.unitId}` : target.target;

@@ -148,17 +148,18 @@ function choices(terms: readonly Term[]): string {
 
 /**
  * A cell as offices write it made a code: the code itself, or a term's label ("自查自纠"), or
- * its label without a trailing 类 (where the taxonomy has such); undefined for anything else
- * (the check then names it).
+ * its label without a trailing 类 (where the taxonomy has such), or the short form offices use
+ * for a label ("巡视" or "巡察" for 巡视巡察, "审计" after 审计 was renamed 审计监督) when exactly one
+ * term's label holds it; undefined for anything else, an ambiguous short form included (the
+ * check then names it).
  */
 export function termFrom(terms: readonly Term[], text: string): string | undefined {
-  const t = text.trim();
+  const t = text.trim().replace(/类$/, '');
   if (t === '') return undefined;
-  const found =
-    terms.find((x) => x.code === t) ??
-    terms.find((x) => x.label === t) ??
-    terms.find((x) => x.label === t.replace(/类$/, ''));
-  return found?.code;
+  const exact = terms.find((x) => x.code === text.trim() || x.label === text.trim() || x.label === t);
+  if (exact) return exact.code;
+  const holding = t.length >= 2 ? terms.filter((x) => x.label.includes(t)) : [];
+  return holding.length === 1 ? holding[0]!.code : undefined;
 }
 
 /** 共性 / 个性 in words (or the code). */

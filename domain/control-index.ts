@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { instantAt, shanghaiDate, shiftWorkingDays, workingDaysBetween, type Calendar } from './calendar';
 import { periodEnd } from './periods';
+import { unitKindLabel } from './units';
 
 const Points = z.number().min(0).max(1000);
 
@@ -45,20 +46,33 @@ export const IndexRulesSchema = z.strictObject({
      * period and has passed, and which was not answered by the end of answer_due.
      */
     fanOutUnanswered: z.strictObject({ points: Points }),
+    /**
+     * Per 不存在 answer of the unit overturned at spot-check (fan_out_units.spot_check 'overturned')
+     * with spot_check_at in the period. Optional, 0 points by default: version 1 was stored without
+     * it and keeps meaning what it meant.
+     */
+    fanOutOverturned: z.strictObject({ points: Points }).default({ points: 0 }),
   }),
   bonuses: z.strictObject({
     /** Per item with self_found (自查自纠) opened in the period and led by the unit, at most `max` points. */
     selfFound: z.strictObject({ points: Points, max: Points }),
-    /** Per 举一反三 row of the unit with answer_due in the period answered by the end of answer_due, at most `max` points. */
+    /**
+     * Per 举一反三 row of the unit with answer_due in the period answered by the end of answer_due, at
+     * most `max` points; given as soon as the answer is in, without waiting for answer_due to pass.
+     */
     fanOutCoverage: z.strictObject({ points: Points, max: Points }),
   }),
-  /** Who is ranked against whom: units of the same kind, or units under the same parent. */
-  peerGroup: z.enum(['kind', 'parent']),
+  /**
+   * Who is ranked against whom: units of the same kind, units under the same parent, or units of the
+   * same kind under the same parent (a district's bureaus apart from the city's). Units of kind
+   * 'supervision' (the office that does the supervising) are never ranked.
+   */
+  peerGroup: z.enum(['kind', 'parent', 'kindWithinParent']),
 });
 export type IndexRules = z.infer<typeof IndexRulesSchema>;
 
 /** Version 1, as the migration seeds it (20261128102000_control_index): a test checks they agree. */
-export const DEFAULT_INDEX_RULES: IndexRules = {
+export const INDEX_RULES_V1: IndexRules = {
   base: 100,
   deductions: {
     overdueWorkingDay: { points: 0.5, maxPerItem: 10 },
@@ -66,6 +80,7 @@ export const DEFAULT_INDEX_RULES: IndexRules = {
     relapse: { points: 5 },
     ignoredUrge: { points: 1, graceWorkingDays: 3 },
     fanOutUnanswered: { points: 3 },
+    fanOutOverturned: { points: 0 },
   },
   bonuses: {
     selfFound: { points: 1, max: 5 },
@@ -74,12 +89,24 @@ export const DEFAULT_INDEX_RULES: IndexRules = {
   peerGroup: 'kind',
 };
 
+/**
+ * The defaults for new versions: version 2 as migration 20261128104000_index_rules_v2 seeds it (a
+ * test checks they agree): a false 不存在 costs more than silence, and bureaus are ranked within
+ * their own city or district.
+ */
+export const DEFAULT_INDEX_RULES: IndexRules = {
+  ...INDEX_RULES_V1,
+  deductions: { ...INDEX_RULES_V1.deductions, fanOutOverturned: { points: 5 } },
+  peerGroup: 'kindWithinParent',
+};
+
 export const RULE_KEYS = [
   'overdueWorkingDay',
   'returnAtVerification',
   'relapse',
   'ignoredUrge',
   'fanOutUnanswered',
+  'fanOutOverturned',
   'selfFound',
   'fanOutCoverage',
 ] as const;
@@ -91,24 +118,22 @@ export const RULE_LABELS: Record<RuleKey, string> = {
   relapse: '回头看问题反弹',
   ignoredUrge: '催办后未响应',
   fanOutUnanswered: '举一反三逾期未答复',
+  fanOutOverturned: '举一反三“不存在”答复被抽查推翻',
   selfFound: '自查自纠发现问题',
   fanOutCoverage: '举一反三按期答复',
 };
 
-export const PEER_GROUP_KIND_LABELS: Record<string, string> = {
-  city: '市级',
-  supervision: '督查机构',
-  bureau: '部门',
-  district: '区县',
-  township: '乡镇街道',
-};
-
-/** A quarter, 'YYYY-Qn'. */
-export const PeriodSchema = z.string().regex(/^\d{4}-Q[1-4]$/, '期间格式应为 YYYY-Qn，如 2026-Q3');
+/**
+ * A quarter, 'YYYY-Qn', of a plausible year: nothing was recorded before 2000, and the same bounds
+ * as dates elsewhere (domain/commands.ts) keep Date.UTC from reading a year below 100 as 19xx.
+ */
+export const PeriodSchema = z
+  .string()
+  .regex(/^20\d\d-Q[1-4]$/, '期间应为 2000 年至 2099 年之间的季度，格式 YYYY-Qn，如 2026-Q3');
 
 /** The first and last day of a quarter (YYYY-MM-DD, Asia/Shanghai). */
 export function periodDays(period: string): { start: string; end: string } {
-  const [y, q] = [Number(period.slice(0, 4)), Number(period.slice(6))];
+  const [y, q] = [period.slice(0, 4), Number(period.slice(6))];
   return { start: `${y}-${String((q - 1) * 3 + 1).padStart(2, '0')}-01`, end: periodEnd(period) };
 }
 
@@ -177,6 +202,18 @@ export interface FanOutFact {
   originTitle: string;
 }
 
+/** A 不存在 answer overturned at spot-check: the fan_out_units row (fan-out, unit) it stands on. */
+export interface OverturnedFact {
+  fanOutId: string;
+  unitId: string;
+  /** When the spot-check overturned it (fan_out_units.spot_check_at). */
+  spotCheckAt: string;
+  note: string | null;
+  originItemId: string;
+  originNumber: string;
+  originTitle: string;
+}
+
 export interface SelfFoundFact {
   itemId: string;
   itemNumber: string;
@@ -192,6 +229,7 @@ export interface IndexFacts {
   relapses: EventFact[];
   urges: UrgeFact[];
   fanOuts: FanOutFact[];
+  overturned: OverturnedFact[];
   selfFound: SelfFoundFact[];
 }
 
@@ -279,7 +317,9 @@ export function computeIndex(
     const ms = Date.parse(iso);
     return ms >= fromMs && ms < toMs;
   };
-  const known = new Set(facts.units.map((u) => u.id));
+  // The office that does the supervising is not ranked, and nothing is counted against it.
+  const ranked = facts.units.filter((u) => u.kind !== 'supervision');
+  const known = new Set(ranked.map((u) => u.id));
   const reasons: Reason[] = [];
   const waived = opts.waived ?? new Set<string>();
   const push = (r: Omit<Reason, 'waived'>) => {
@@ -362,8 +402,11 @@ export function computeIndex(
   for (const f of [...facts.fanOuts].sort((x, y) =>
     (x.answerDue + x.fanOutId).localeCompare(y.answerDue + y.fanOutId),
   )) {
-    if (f.answerDue < start || f.answerDue > end || f.answerDue >= opts.today) continue;
+    if (f.answerDue < start || f.answerDue > end) continue;
     const answeredOn = f.answeredAt ? shanghaiDate(Date.parse(f.answeredAt)) : null;
+    // Answered on time counts as soon as it is in; silence or lateness only once answer_due has passed.
+    const onTime = answeredOn !== null && answeredOn <= f.answerDue && answeredOn <= asOf;
+    if (!onTime && f.answerDue >= opts.today) continue;
     const base = {
       unitId: f.unitId,
       itemId: f.originItemId,
@@ -373,7 +416,7 @@ export function computeIndex(
       eventId: null,
       eventAction: null,
     };
-    if (answeredOn && answeredOn <= f.answerDue) {
+    if (onTime) {
       const sofar = coverage.get(f.unitId) ?? 0;
       const points = Math.min(b.fanOutCoverage.points, b.fanOutCoverage.max - sofar);
       if (points <= 0) continue;
@@ -398,6 +441,24 @@ export function computeIndex(
           : `举一反三答复期限 ${f.answerDue}，逾期未答复`,
       });
     }
+  }
+  for (const o of facts.overturned) {
+    if (!inPeriod(o.spotCheckAt)) continue;
+    const checkedOn = shanghaiDate(Date.parse(o.spotCheckAt));
+    push({
+      unitId: o.unitId,
+      ruleKey: 'fanOutOverturned',
+      reasonKey: `fanOutOverturned:fanOut:${o.fanOutId}`,
+      points: -d.fanOutOverturned.points,
+      itemId: o.originItemId,
+      itemNumber: o.originNumber,
+      itemTitle: o.originTitle,
+      fanOutId: o.fanOutId,
+      eventId: null,
+      eventAction: null,
+      at: o.spotCheckAt,
+      detail: `${checkedOn} 抽查推翻本单位“不存在”的答复${o.note ? `：${o.note}` : ''}`,
+    });
   }
   const selfFound = new Map<string, number>();
   for (const s of [...facts.selfFound].sort((x, y) => (x.createdAt + x.itemId).localeCompare(y.createdAt + y.itemId))) {
@@ -437,7 +498,7 @@ export function computeIndex(
     totals.set(r.unitId, t);
   }
   const byId = new Map(facts.units.map((u) => [u.id, u]));
-  const unitScores = facts.units.map((u) => {
+  const unitScores = ranked.map((u) => {
     const t = totals.get(u.id) ?? { deducted: 0, added: 0 };
     const g = groupOf(u, rules.peerGroup, byId);
     return {
@@ -454,10 +515,10 @@ export function computeIndex(
   });
   const scoreOf = new Map(unitScores.map((s) => [s.unitId, s]));
   const children = new Map<string, string[]>();
-  for (const u of facts.units)
+  for (const u of ranked)
     if (u.parentId && byId.has(u.parentId)) children.set(u.parentId, [...(children.get(u.parentId) ?? []), u.id]);
   const regionScores: Score[] = [];
-  for (const u of facts.units) {
+  for (const u of ranked) {
     if (!children.has(u.id)) continue;
     const members = subtreeIds(u.id, children);
     const of = members.map((m) => scoreOf.get(m)!);
@@ -501,9 +562,16 @@ function groupOf(
   peerGroup: IndexRules['peerGroup'],
   byId: Map<string, UnitFact>,
 ): { key: string; label: string } {
-  if (peerGroup === 'kind') return { key: `kind:${u.kind}`, label: PEER_GROUP_KIND_LABELS[u.kind] ?? u.kind };
+  if (peerGroup === 'kind') return { key: `kind:${u.kind}`, label: unitKindLabel(u.kind) };
+  const parentName = u.parentId ? (byId.get(u.parentId)?.name ?? u.parentId) : null;
+  if (peerGroup === 'kindWithinParent')
+    return {
+      key: `kindWithinParent:${u.parentId ?? ''}:${u.kind}`,
+      // 丽水市莲都区人民政府 → 「丽水市莲都区 · 政府部门」: the place, then the kind.
+      label: `${parentName ? parentName.replace(/人民政府$/, '') : '顶层单位'} · ${unitKindLabel(u.kind)}`,
+    };
   if (!u.parentId) return { key: 'parent:', label: '顶层单位' };
-  return { key: `parent:${u.parentId}`, label: `${byId.get(u.parentId)?.name ?? u.parentId}下属单位` };
+  return { key: `parent:${u.parentId}`, label: `${parentName}下属单位` };
 }
 
 /** Ranks within each group: best score first, equal scores share a rank, ties by unit id. */

@@ -134,6 +134,12 @@ export function fanOutItemId(fanOutId: string, unitId: string): string {
   return id.length <= 64 ? id : `fo${fanOutId}-${unitId.slice(0, 40)}-${fnv(unitId)}`.slice(0, 64);
 }
 
+/** The fan-out an item's id names when `fanOutItemId` made it (a key to its row), else null. */
+export function fanOutIdOfItem(itemId: string): string | null {
+  const dash = itemId.indexOf('-');
+  return itemId.startsWith('foFO') && dash > 4 ? itemId.slice(2, dash) : null;
+}
+
 export const fanOutWorkflowId = (fanOutId: string): string => `fanout-${fanOutId}`;
 export const fanOutAskWorkflowId = (fanOutId: string, unitId: string): string => `fanout-${fanOutId}-ask-${unitId}`;
 

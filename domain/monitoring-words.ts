@@ -1,5 +1,6 @@
 import { LIGHT_LABELS } from './labels';
 import type { Light } from './monitoring';
+import { UNIT_KIND_LABELS } from './units';
 
 /**
  * A 晾晒 in words a leader reads without the formula: a unit's score (weighted progress ÷ 时序进度)
@@ -8,14 +9,8 @@ import type { Light } from './monitoring';
  * into its bundle, and the API's 通报 and its .xlsx say the same.
  */
 
-/** Ranking groups as offices name them (units.kind). */
-export const GROUP_WORDS: Record<string, string> = {
-  district: '区（县、市）',
-  bureau: '政府部门',
-  party: '党群部门',
-  township: '乡镇（街道）',
-  city: '市级单位',
-};
+/** Ranking groups as offices name them (units.kind): the one kind-label table, domain/units.ts. */
+export const GROUP_WORDS: Record<string, string> = UNIT_KIND_LABELS;
 
 export const groupWords = (group: string): string => GROUP_WORDS[group] ?? group;
 

@@ -20,3 +20,20 @@ export function subtree(units: readonly UnitNode[], rootId: string): string[] {
   }
   return out;
 }
+
+/**
+ * Unit kinds (units.kind) as offices name them: the one table behind every label of a kind — the
+ * 管控力指数 peer groups, the 举一反三 form's 按单位类型, the monitoring rankings.
+ */
+export const UNIT_KIND_LABELS: Record<string, string> = {
+  city: '市级单位',
+  district: '区（县、市）',
+  township: '乡镇（街道）',
+  bureau: '政府部门',
+  party: '党群部门',
+  supervision: '督查机构',
+  other: '其他单位',
+};
+
+/** A kind's label; an unknown kind as it is stored. */
+export const unitKindLabel = (kind: string): string => UNIT_KIND_LABELS[kind] ?? kind;

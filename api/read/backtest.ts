@@ -26,7 +26,8 @@ import { Prisma } from '../../generated/prisma/client';
 import { currentCalendar } from '../../lib/calendar-store';
 import { policyFor } from '../../lib/policies';
 import { loadUnitLabels } from '../../lib/unit-names';
-import type { Services } from '../services';
+import { badRequest } from '../errors';
+import { today as todayOf, type Services } from '../services';
 import { itemsVisibleSql } from '../visibility';
 
 /** Items replayed per round trip: their events stay a few MB at most. */
@@ -139,13 +140,20 @@ export interface RungView {
   action: RungAction;
   at: string;
   targets: ResolvedTargetView[];
+  /** A backdated import's rung recorded as not applicable at the import (`at`); `dueAt` is when its time passed. */
+  notApplicable?: true;
+  dueAt?: string;
 }
 
 export interface LadderBacktestReport {
   from: string;
   to: string;
   items: number;
-  totals: { candidate: ActionCounts; recorded: ActionCounts };
+  totals: {
+    candidate: ActionCounts;
+    recorded: ActionCounts;
+    notApplicable: { candidate: ActionCounts; recorded: ActionCounts };
+  };
   byTarget: Array<ResolvedTargetView & { candidate: number; recorded: number }>;
   rows: Array<{
     itemId: string;
@@ -168,8 +176,16 @@ export interface LadderBacktestReport {
 export async function ladderBacktest(
   s: Services,
   actor: Actor,
-  r: LadderBacktestRequest,
+  asked: LadderBacktestRequest,
 ): Promise<LadderBacktestReport> {
+  // Nothing after today has happened: a period that starts later is refused, one that ends later is cut at today.
+  const today = todayOf(s);
+  if (asked.from > today)
+    throw badRequest(
+      [{ field: 'body.from', reason: `开始日期不能晚于今天（${today}）` }],
+      '回测只能针对已经过去的期间',
+    );
+  const r = asked.to > today ? { ...asked, to: today } : asked;
   const policy = await candidateOf(s, r.policy);
   const cal = await currentCalendar(s.db);
   const names = await loadUnitLabels(s.db);
@@ -213,13 +229,14 @@ export async function ladderBacktest(
     action: x.action,
     at: new Date(x.at).toISOString(),
     targets: x.targets.map(named),
+    ...(x.notApplicable ? { notApplicable: true as const, dueAt: new Date(x.dueAt).toISOString() } : {}),
   });
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     from: r.from,
     to: r.to,
     items: totals.items,
-    totals: { candidate: totals.candidate, recorded: totals.recorded },
+    totals: { candidate: totals.candidate, recorded: totals.recorded, notApplicable: totals.notApplicable },
     byTarget: [...totals.byTarget.values()]
       .map((t) => ({ ...named(t), candidate: t.candidate, recorded: t.recorded }))
       .sort((a, b) => b.candidate + b.recorded - (a.candidate + a.recorded) || (a.target < b.target ? -1 : 1)),
@@ -240,7 +257,9 @@ export async function ladderBacktest(
       })),
     rowsTotal,
     notes: [
+      ...(r.to !== asked.to ? [`结束日期晚于今天，已按今天（${today}）计算`] : []),
       '按当前工作日历计算（事项期间如有日历变更，以变更后的日历重算）',
+      '补录事项：导入时已过期的各级催办记为“不适用”（不发送，但计入红黄灯），候选规则同样处理，单独计数；红灯时间按其应触发时刻计',
       gated
         ? '需确认后才升级的催办：以原通知的实际阅读时间判断；候选规则新增、原记录中没有的通知按未确认计'
         : '候选规则没有需确认后才升级的催办',

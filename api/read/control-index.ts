@@ -39,12 +39,13 @@ export interface RunRow {
   write_ms: number;
 }
 
+/** What clients see of a run. A superseded run keeps 'published' in the table (its publication stands on record); the view says 'superseded'. */
 export function runView(r: RunRow) {
   return {
     id: r.id,
     period: r.period,
     ruleVersion: r.rule_version,
-    status: r.status,
+    status: r.superseded_by !== null ? ('superseded' as const) : r.status,
     trigger: r.trigger,
     asOf: r.as_of,
     computedAt: r.computed_at.toISOString(),

@@ -15,7 +15,9 @@ import {
   type FanOutStatus,
   type SpotCheckDecision,
 } from '../../domain/fan-out';
+import { fanOutSubject, subjectColumns } from '../../domain/subject';
 import { Prisma } from '../../generated/prisma/client';
+import type { EvidenceStore } from '../../lib/evidence-store';
 import { loadUnitLabels } from '../../lib/unit-names';
 import { notFound } from '../errors';
 import type { Services } from '../services';
@@ -182,6 +184,34 @@ export async function loadFanOut(s: Services, actor: Actor, fanOutId: string): P
   return rows[0];
 }
 
+/**
+ * GET /api/fan-outs/:id/evidence/:sha256: one file of an answer, or 404. A unit's staff open the
+ * files their unit uploaded (before answering too); oversight opens a file once a unit of its
+ * view cites it in its answer (what the board lists), never a draft upload. Another asked unit
+ * never opens it.
+ */
+export async function fanOutEvidenceFile(
+  s: Services,
+  store: EvidenceStore,
+  actor: Actor,
+  fanOutId: string,
+  sha256: string,
+) {
+  await loadFanOut(s, actor, fanOutId);
+  const row = await s.db.evidence.findFirst({ where: { ...subjectColumns(fanOutSubject(fanOutId)), sha256 } });
+  const unitId = row?.unitId ?? '';
+  const visible = isUnitRole(actor)
+    ? unitId === actor.unitId
+    : (
+        await s.db.$queryRaw<unknown[]>`
+          SELECT 1 FROM fan_out_units
+          WHERE fan_out_id = ${fanOutId} AND unit_id = ${unitId} AND ${rowScope(actor)}
+            AND attachments @> ${JSON.stringify([{ sha256 }])}::jsonb`
+      ).length > 0;
+  if (!row || !visible || !(await store.exists(row.sha256))) throw notFound('文件不存在');
+  return row;
+}
+
 /** The rows of the actor's view: a unit its own, oversight with a jurisdiction the units in it. */
 function rowScope(actor: Actor): Prisma.Sql {
   if (isUnitRole(actor)) return Prisma.sql`unit_id = ${actor.unitId ?? ''}`;
@@ -232,7 +262,14 @@ export async function itemFanOuts(s: Services, actor: Actor, itemId: string) {
         : Prisma.empty
     }
     ORDER BY f.created_at DESC, f.id`;
-  return { fanOuts: await Promise.all(rows.map((f) => fanOutView(s, f))) };
+  // Who a new fan-out of this item would leave out (the form counts them); within the caller's view.
+  const asked = await s.db.$queryRaw<Array<{ unit_id: string }>>`
+    SELECT DISTINCT unit_id FROM fan_out_units
+    WHERE fan_out_id = ANY(${rows.map((f) => f.id)}::text[]) AND ${rowScope(actor)} ORDER BY unit_id`;
+  return {
+    fanOuts: await Promise.all(rows.map((f) => fanOutView(s, f))),
+    askedUnitIds: asked.map((r) => r.unit_id),
+  };
 }
 
 /** GET /api/fan-outs/mine: what the caller's unit is asked, newest first, with its own answer. */

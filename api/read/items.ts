@@ -20,6 +20,7 @@ import type { Services } from '../services';
 import { withSpan } from '../../lib/tracing';
 import { itemsVisibleSql } from '../visibility';
 import type { ItemClasses } from '../../domain/classes';
+import { fanOutIdOfItem } from '../../domain/fan-out';
 import { CLASS_COLUMNS, classesOfRow, type LabelledClassRow } from './classes';
 
 /**
@@ -86,8 +87,17 @@ interface TimelineRow {
   attachments: unknown;
 }
 
+/** Where an item opened by a 举一反三 (a 存在, or an overturned 不存在) came from. */
+export interface FanOutOrigin {
+  fanOutId: string;
+  originItemId: string;
+  originNumber: string;
+  originTitle: string;
+}
+
 interface ItemRowRead extends LabelledClassRow {
   snapshot: unknown;
+  fan_out?: FanOutOrigin | null;
   number: string;
   attention: string | null;
   attention_since: Date | null;
@@ -110,7 +120,12 @@ async function readItemRow(s: Services, actor: Actor, id: string, withTimeline: 
                     'actorUnitId', e.actor_unit_id,
                     'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                     'payload', e.payload, 'attachments', e.attachments) ORDER BY e.seq), '[]'::json)
-                  FROM item_events e WHERE e.item_id = items.id) AS events
+                  FROM item_events e WHERE e.item_id = items.id) AS events,
+                 (SELECT json_build_object('fanOutId', u.fan_out_id, 'originItemId', f.origin_item_id,
+                                           'originNumber', o.number, 'originTitle', o.title)
+                  FROM fan_out_units u JOIN fan_outs f ON f.id = u.fan_out_id JOIN items o ON o.id = f.origin_item_id
+                  -- the fan-out named by the item's id: its rows by their key, not a scan for item_id
+                  WHERE u.fan_out_id = ${fanOutIdOfItem(id) ?? ''} AND u.item_id = items.id LIMIT 1) AS fan_out
           FROM items WHERE id = ${id} AND ${itemsVisibleSql(actor)}`
       : s.db.$queryRaw<ItemRowRead[]>`
           SELECT snapshot, number, attention, attention_since, ${CLASS_COLUMNS}
@@ -125,12 +140,13 @@ async function readItemRow(s: Services, actor: Actor, id: string, withTimeline: 
     attentionSince: row.attention_since,
     classes: classesOfRow(row),
     events: row.events ?? [],
+    fanOut: row.fan_out ?? null,
   };
 }
 
 /** The recorded item with its attention mark, if the caller may see it; else 404, exactly like an unknown id. */
 export async function loadItemRow(s: Services, actor: Actor, id: string) {
-  const { events: _none, ...row } = await readItemRow(s, actor, id, false);
+  const { events: _none, fanOut: _unread, ...row } = await readItemRow(s, actor, id, false);
   return row;
 }
 
@@ -172,8 +188,13 @@ function escalationLabel(
 }
 
 export async function itemDetail(s: Services, actor: Actor, id: string) {
-  const { item, number, attention, attentionSince, classes, events } = await readItemRow(s, actor, id, true);
-  const view = await withSpan('stage item.view', {}, async () => ({ ...itemView(item, actor), number, classes }));
+  const { item, number, attention, attentionSince, classes, events, fanOut } = await readItemRow(s, actor, id, true);
+  const view = await withSpan('stage item.view', {}, async () => ({
+    ...itemView(item, actor),
+    number,
+    classes,
+    ...(fanOut ? { fanOut } : {}),
+  }));
   const timeline = await withSpan('stage timeline', {}, async () => events.map((e) => timelineEntry(e, item)));
   return {
     item: view,

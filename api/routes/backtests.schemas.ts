@@ -15,8 +15,8 @@ export const LadderBacktestBody = z
     policy: z
       .union([PolicySchema, InForce], { error: '应为完整的期限与催办规则，或 { category, priority } 取现行规则' })
       .describe('候选规则'),
-    from: DateString.describe('回测期间开始日（含）'),
-    to: DateString.describe('回测期间结束日（含）'),
+    from: DateString.describe('回测期间开始日（含），不能晚于今天'),
+    to: DateString.describe('回测期间结束日（含）；晚于今天的按今天计'),
     category: z.enum(CATEGORIES).optional().describe('只回测该类别的事项'),
     priority: z.enum(PRIORITIES).optional().describe('只回测该优先级的事项'),
   })
@@ -43,7 +43,12 @@ const Rung = z.object({
   key: z.string().describe('催办阶梯一级的编号'),
   action: z.enum(RUNG_ACTIONS),
   at: z.iso.datetime().describe('触发时刻'),
-  targets: z.array(Target).describe('通知对象（按当时的牵头、配合单位）'),
+  targets: z.array(Target).describe('通知对象（按当时的牵头、配合单位）；不适用的为空'),
+  notApplicable: z
+    .literal(true)
+    .optional()
+    .describe('补录事项导入时已过期、记为不适用（未发送，计入红黄灯）；at 为导入时刻'),
+  dueAt: z.iso.datetime().optional().describe('不适用的一级原应触发的时刻'),
 });
 
 export const LadderBacktestResponse = z
@@ -54,6 +59,9 @@ export const LadderBacktestResponse = z
     totals: z.object({
       candidate: Counts.describe('候选规则在期间内会触发的次数，按动作'),
       recorded: Counts.describe('实际记录的触发次数，按动作'),
+      notApplicable: z
+        .object({ candidate: Counts, recorded: Counts })
+        .describe('补录事项导入时已过期、记为不适用的次数（未发送，单独计数），候选与实际'),
     }),
     byTarget: z
       .array(Target.extend({ candidate: z.number().int(), recorded: z.number().int() }))

@@ -28,7 +28,11 @@ export const RunView = z
     id: z.string(),
     period: z.string().describe('季度，如 2026-Q3'),
     ruleVersion: z.number().int().describe('计算所用的规则版本'),
-    status: z.enum(['computed', 'published']).describe('computed 已计算待发布；published 已发布（不可更改）'),
+    status: z
+      .enum(['computed', 'published', 'superseded'])
+      .describe(
+        'computed 已计算待发布；published 已发布且现行（不可更改）；superseded 已发布，已被同季度后来发布的计算取代',
+      ),
     trigger: z.enum(['schedule', 'manual']).describe('schedule 每季度自动；manual 手动'),
     asOf: z.string().describe('计算截至的日期'),
     computedAt: z.string(),
@@ -45,6 +49,9 @@ export const RunView = z
 export const RunsResponse = z.object({ runs: z.array(RunView).describe('新的在前') });
 
 export const RunBody = z.strictObject({ period: PeriodSchema.describe('季度，如 2026-Q3') });
+
+/** Publishing takes nothing but the run's id: an empty object, or no body at all. */
+export const PublishBody = z.strictObject({});
 
 export const RunParams = z.strictObject({ id: z.string().min(1).max(100) });
 export const RunUnitParams = z.strictObject({ id: z.string().min(1).max(100), unitId: z.string().min(1).max(64) });

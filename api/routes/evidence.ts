@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contentDisposition } from '../../lib/content-disposition';
-import { safeFileName, type EvidenceStore } from '../../lib/evidence-store';
+import type { EvidenceStore } from '../../lib/evidence-store';
 import { AppError } from '../errors';
 import { checkItemUpload, receiveFiles } from '../evidence-service';
 import { evidenceFile, itemEvidence } from '../read/evidence';
 import type { Services } from '../services';
 import { ErrorBody } from '../contract';
+import { FileQuery, sendEvidenceFile, Sha256 } from './evidence-file';
 import { EvidenceList, FileContent, Uploaded } from './evidence.schemas';
 
 export interface EvidenceOptions {
@@ -17,26 +17,7 @@ export interface EvidenceOptions {
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
-const FileParams = z.object({
-  id: z.string().min(1).max(64),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位十六进制 SHA-256'),
-});
-
-const FileQuery = z.object({
-  disposition: z
-    .enum(['attachment', 'inline'])
-    .optional()
-    .describe('inline：图片（JPEG、PNG、GIF、WebP）和 PDF 在浏览器中直接显示；其他类型一律作为附件下载'),
-});
-
-/** What a browser may show in place: pictures and PDFs, never a type it could run or render as a page. */
-const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf']);
-
-/**
- * A file's bytes are the uploader's: opened on its own in the console's origin they must not run
- * or load anything (no script, no styles, no plugins, a unique origin), nor be framed by a page.
- */
-const FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
+const FileParams = z.object({ id: z.string().min(1).max(64), sha256: Sha256 });
 
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
   app,
@@ -94,19 +75,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceOptions> = async (
     },
     async (request, reply) => {
       const row = await evidenceFile(services, store, request.actor, request.params.id, request.params.sha256);
-      const inline = request.query.disposition === 'inline' && INLINE_TYPES.has(row.mime);
-      return (
-        reply
-          .header('content-type', row.mime)
-          .header('content-length', row.size)
-          // Rows from before names were fixed at upload get the same treatment on the way out.
-          .header('content-disposition', contentDisposition(safeFileName(row.name, row.mime), inline))
-          .header('x-content-type-options', 'nosniff')
-          .header('content-security-policy', FILE_CSP)
-          .header('cache-control', 'private, no-store')
-          // The file's bytes, streamed; the schema documents them as the body.
-          .send(store.open(row.sha256) as unknown as string)
-      );
+      return sendEvidenceFile(reply, store, row, request.query.disposition);
     },
   );
 };

@@ -47,6 +47,13 @@ export const FanOutView = z
   })
   .describe('举一反三');
 
+export const FanOutCreated = FanOutView.extend({
+  skippedAlreadyAsked: z
+    .number()
+    .int()
+    .describe('所选单位中已在本事项此前的举一反三中被要求排查、本次不再下发的单位数'),
+}).describe('新发起的举一反三');
+
 const Attachment = z.object({ sha256: z.string(), name: z.string(), mime: z.string(), size: z.number().int() });
 
 export const FanOutUnitView = z
@@ -69,7 +76,14 @@ export const FanOutUnitView = z
   })
   .describe('一个单位的答复');
 
-export const FanOutList = z.object({ fanOuts: z.array(FanOutView) }).describe('事项的举一反三');
+export const FanOutList = z
+  .object({
+    fanOuts: z.array(FanOutView),
+    askedUnitIds: z
+      .array(z.string())
+      .describe('已在本事项的举一反三中被要求排查的单位（调用者可见的范围内），再次发起时不再下发'),
+  })
+  .describe('事项的举一反三');
 
 export const FanOutDetail = FanOutView.extend({
   units: z.array(FanOutUnitView).describe('本页单位（单位只看到本单位）'),

@@ -14,19 +14,22 @@ import {
   spotCheckFanOut,
 } from '../fan-out-service';
 import { once, requestHash, sendOutcome } from '../idempotency';
-import { fanOutDetail, itemFanOuts, myFanOuts } from '../read/fan-outs';
+import { fanOutDetail, fanOutEvidenceFile, itemFanOuts, myFanOuts } from '../read/fan-outs';
 import type { Services } from '../services';
+import { FileContent } from './evidence.schemas';
+import { FileQuery, sendEvidenceFile, Sha256 } from './evidence-file';
 import {
   FanOutDetail,
   FanOutDetailQuery,
   FanOutList,
+  FanOutCreated,
   FanOutUnitView,
   FanOutUploads,
-  FanOutView,
   MyFanOuts,
 } from './fan-outs.schemas';
 
 const Id = z.object({ id: z.string().min(1).max(64) });
+const FileParams = z.object({ id: z.string().min(1).max(64), sha256: Sha256 });
 const UnitParams = z.object({ id: z.string().min(1).max(64), unitId: z.string().min(1).max(64) });
 
 /** 举一反三: fan a 共性 problem out to peer units, their answers, the spot-checks. */
@@ -39,12 +42,13 @@ export const fanOutRoutes: FastifyPluginAsyncZod<{
     {
       config: { permission: 'fanOut.create' },
       schema: {
-        summary: '举一反三：将事项标为共性问题，下发到同类单位排查（按单位类型、单位树或逐个指定；源头牵头单位除外）',
+        summary:
+          '举一反三：将事项标为共性问题，下发到同类单位排查（按单位类型、单位树或逐个指定；源头牵头单位及此前已被要求排查本事项的单位除外）',
         tags: ['fan-outs'],
         params: Id,
         body: FanOutBody,
         headers: IdempotencyHeaders,
-        response: { 201: FanOutView, 409: ErrorBody, 422: ErrorBody },
+        response: { 201: FanOutCreated, 409: ErrorBody, 422: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -124,6 +128,29 @@ export const fanOutRoutes: FastifyPluginAsyncZod<{
       return reply.status(201).send({
         files: await receiveFiles(request, services, evidence.store, evidence.maxBytes, evidence.maxFiles, subject),
       });
+    },
+  );
+
+  app.get(
+    '/api/fan-outs/:id/evidence/:sha256',
+    {
+      // As an item's files: evidence.read (the auditor reads boards, not files), and audited.
+      config: { permission: 'evidence.read', audit: true },
+      schema: {
+        summary:
+          '下载举一反三答复的佐证材料（记入审计日志）：督查室看已答复引用的文件，单位只看本单位上传的；?disposition=inline 时图片和 PDF 可在浏览器中预览',
+        tags: ['fan-outs'],
+        params: FileParams,
+        querystring: FileQuery,
+        response: {
+          200: { description: '文件内容', content: { 'application/octet-stream': { schema: FileContent } } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, sha256 } = request.params;
+      const row = await fanOutEvidenceFile(services, evidence.store, request.actor, id, sha256);
+      return sendEvidenceFile(reply, evidence.store, row, request.query.disposition);
     },
   );
 

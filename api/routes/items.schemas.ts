@@ -168,6 +168,15 @@ export const ItemView = z
     urges: z.array(Urge).optional().describe('督查室人工催办（首次催办前无此项）'),
     interviews: z.array(Interview).optional().describe('约谈记录（首次记录前无此项）'),
     classes: ItemClassesView.optional().describe('来源类别与分类（现行）'),
+    fanOut: z
+      .object({
+        fanOutId: z.string().describe('举一反三编号'),
+        originItemId: z.string().describe('源头事项'),
+        originNumber: z.string().describe('源头事项督办编号'),
+        originTitle: z.string().describe('源头事项标题'),
+      })
+      .optional()
+      .describe('因举一反三（答复“存在”或抽查推翻）而立的事项：其源头（仅事项详情）'),
   })
   .describe('事项');
 

@@ -4,7 +4,7 @@ import { CalendarYearSchema } from '../../domain/calendar';
 import { PolicySchema } from '../../domain/policy';
 import { CATEGORIES, PRIORITIES } from '../../domain/commands';
 import { calendarView, listPolicies, officeSettings } from '../read/settings';
-import type { Actor } from '../../domain/actors';
+import { isWholeTreeSupervisor, type Actor } from '../../domain/actors';
 import { forbidden } from '../errors';
 import type { Services } from '../services';
 import {
@@ -31,7 +31,7 @@ import {
  * (`rules.manage`) has already let the caller in.
  */
 export function assertRulesAuthority(actor: Actor): void {
-  if (actor.role === 'supervisor' && actor.jurisdiction !== undefined)
+  if (actor.role === 'supervisor' && !isWholeTreeSupervisor(actor))
     throw forbidden('只有管辖全部单位的督查专员可以修改规则，区县督查专员无此权限');
 }
 

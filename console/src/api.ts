@@ -71,7 +71,7 @@ function describe(status: number, body: Record<string, unknown> | null, path = '
       return new ApiError(status, `没有权限：${message}`);
     case 404:
       // Items and plans answer an unknown id and a hidden one alike; other resources say what is missing.
-      return new ApiError(status, path.startsWith('/api/contacts') ? message : '找不到该事项，或您无权查看');
+      return new ApiError(status, notFoundText(path, message));
     case 409:
       return new ApiError(
         status,
@@ -90,6 +90,15 @@ function describe(status: number, body: Record<string, unknown> | null, path = '
     default:
       return new ApiError(status, message);
   }
+}
+
+/** What a 404 says: the thing looked for, in words (an unknown id and a hidden one read alike). */
+function notFoundText(path: string, message: string): string {
+  if (path.startsWith('/api/contacts')) return message;
+  if (path.startsWith('/api/fan-outs')) return '找不到该举一反三，或您无权查看';
+  if (path.startsWith('/api/index')) return '找不到该指数记录，或您无权查看';
+  if (path.startsWith('/api/classification')) return '找不到该分类';
+  return '找不到该事项，或您无权查看';
 }
 
 async function send(
@@ -137,6 +146,10 @@ export async function post<T>(path: string, body?: unknown, idempotencyKey?: str
 
 export async function put<T>(path: string, body: unknown): Promise<T> {
   return (await send('PUT', path, body)).json() as Promise<T>;
+}
+
+export async function patch<T>(path: string, body: unknown): Promise<T> {
+  return (await send('PATCH', path, body)).json() as Promise<T>;
 }
 
 export async function del<T>(path: string): Promise<T> {

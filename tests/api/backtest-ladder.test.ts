@@ -49,6 +49,8 @@ interface RungRow {
   key: string;
   action: string;
   at: string;
+  notApplicable?: true;
+  dueAt?: string;
   targets: Array<{ target: string; unitId?: string; unitName?: string }>;
 }
 interface Row {
@@ -63,8 +65,19 @@ interface Row {
 
 /** The day a rung fired on, as the report's reader counts it: to the minute, 24:00 being the day that ends. */
 const dayOf = (iso: string) => shanghaiDate(Math.floor(Date.parse(iso) / 60_000) * 60_000 - 1);
+const byDay = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** The rungs sent, each as "day key". */
 const rungs = (list: RungRow[]) =>
-  list.map((r) => `${dayOf(r.at)} ${r.key}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  list
+    .filter((r) => !r.notApplicable)
+    .map((r) => `${dayOf(r.at)} ${r.key}`)
+    .sort(byDay);
+/** A backdated import's rungs recorded as not applicable, each as "day it fell due key". */
+const notApplicable = (list: RungRow[]) =>
+  list
+    .filter((r) => r.notApplicable)
+    .map((r) => `${dayOf(r.dueAt!)} ${r.key}`)
+    .sort(byDay);
 
 describe('a ladder tried on a recorded month (time-skipping server)', () => {
   it('names exactly the rungs the recorded events imply, and writes nothing', async () => {
@@ -85,7 +98,7 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
     try {
       await worker.runUntil(async () => {
         await until(at(0, '09:00'));
-        const open = async (title: string, dueDate: string, coUnitIds: string[] = []) => {
+        const open = async (title: string, dueDate: string, coUnitIds: string[] = [], openedOn?: string) => {
           const item = await openItem(env.client, tq, {
             id: newItemId(),
             problemListId: null,
@@ -93,6 +106,7 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
             createdBy: supervisor,
             config: { maxDeclines: 2 },
             policy: DEFAULT_POLICY,
+            ...(openedOn ? { backdated: { openedOn } } : {}),
           });
           ids[title] = item.id;
           return item.id;
@@ -102,8 +116,10 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
         const extended = await open('延期后办结', wd(4));
         const suspended = await open('挂起后恢复', wd(6));
         await open('一直未签收', wd(10));
-        for (const id of [onTime, late, extended, suspended]) await act(env.client, id, 'sign', leadA);
-        for (const id of [onTime, late, extended]) await act(env.client, id, 'filePlan', leadA);
+        // Imported today from an older system where it began 40 working days ago, due 4 working days ago.
+        const imported = await open('补录逾期', wd(-4), [], wd(-40));
+        for (const id of [onTime, late, extended, suspended, imported]) await act(env.client, id, 'sign', leadA);
+        for (const id of [onTime, late, extended, imported]) await act(env.client, id, 'filePlan', leadA);
         await act(env.client, late, 'coSign', coC);
 
         await until(at(1, '10:00'));
@@ -111,6 +127,9 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
         await act(env.client, extended, 'decideExtension', supervisor, { approved: true, opinion: '同意延期' });
         await until(at(2, '10:00'));
         await act(env.client, suspended, 'suspend', supervisor, { reason: '等待上级批复' });
+        await until(at(3, '10:00'));
+        await act(env.client, imported, 'submit', leadA);
+        await act(env.client, imported, 'verifyPass', supervisor);
         await until(at(5, '10:00'));
         await act(env.client, suspended, 'resume', supervisor);
         await until(at(9, '10:00'));
@@ -184,8 +203,8 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
     try {
       const before = await dbFingerprint(db);
       const workflowsBefore = await workflows();
-      // The five items' workflows, as recorded.
-      expect(workflowsBefore.length).toBe(5);
+      // The six items' workflows, as recorded.
+      expect(workflowsBefore.length).toBe(6);
       const run = async (policy: unknown, actor = supervisor) => {
         const res = await app.inject({
           method: 'POST',
@@ -196,7 +215,9 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
         expect(res.statusCode, res.body).toBe(200);
         return res.json() as {
           items: number;
-          totals: Record<'candidate' | 'recorded', Record<RungAction, number>>;
+          totals: Record<'candidate' | 'recorded', Record<RungAction, number>> & {
+            notApplicable: Record<'candidate' | 'recorded', Record<RungAction, number>>;
+          };
           rows: Row[];
         } & {
           byTarget: Array<{ target: string; unitId?: string; candidate: number; recorded: number }>;
@@ -206,13 +227,31 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
 
       // The recorded policy (the one in force for the items' category) reproduces every recorded rung, to the day.
       const same = await run({ category: 'inspection', priority: 'normal' });
-      expect(same.items).toBe(5);
+      expect(same.items).toBe(6);
       expect(same.totals.candidate).toEqual(same.totals.recorded);
+      expect(same.totals.notApplicable.candidate).toEqual(same.totals.notApplicable.recorded);
       for (const row of same.rows) {
         expect(rungs(row.candidate), row.title).toEqual(rungs(row.recorded));
+        expect(notApplicable(row.candidate), row.title).toEqual(notApplicable(row.recorded));
         expect(row.candidate.map((r) => r.targets)).toEqual(row.recorded.map((r) => r.targets));
         expect(row.change, row.title).toBe(row.redRecordedAt ? 'same' : 'none');
       }
+      // The import, by hand (default ladder, closure due wd-4): 提醒 at -3, 催办 at 0 and 红灯 at +3 had
+      // passed at the import (不适用, on record, red from the day its 红灯 fell due); the 约谈 at +5 (wd1)
+      // was sent; closed on wd3, before the 通报问责 at +10.
+      const importedNa = [`${wd(-7)} closure-remind`, `${wd(-4)} closure-urge`, `${wd(-1)} closure-red`];
+      const importedRow = rowOf(same, '补录逾期')!;
+      expect(notApplicable(importedRow.recorded)).toEqual(importedNa);
+      expect(rungs(importedRow.recorded)).toEqual([`${wd(1)} closure-interview`]);
+      expect(dayOf(importedRow.redRecordedAt!)).toBe(wd(-1));
+      expect(importedRow.recorded.filter((r) => r.notApplicable).every((r) => r.targets.length === 0)).toBe(true);
+      expect(same.totals.notApplicable.recorded).toEqual({
+        remind: 1,
+        urge: 1,
+        red: 1,
+        interview: 0,
+        accountability: 0,
+      });
 
       // The recorded rungs, by hand: the default ladder on the dates the items moved.
       const recordedByHand: Record<string, string[]> = {
@@ -242,6 +281,7 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
           `${wd(15)} closure-interview`,
           `${wd(20)} closure-accountability`,
         ],
+        补录逾期: [`${wd(1)} closure-interview`],
       };
       // The strict ladder: 催办 at -1, 红灯 at +1, the extra 约谈 at +2; the rest as recorded.
       const strictByHand: Record<string, string[]> = {
@@ -277,11 +317,14 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
           `${wd(15)} closure-interview`,
           `${wd(20)} closure-accountability`,
         ],
+        // 催办 at -1 (wd-5), 红灯 at +1 (wd-3) and the extra 约谈 at +2 (wd-2) had passed at the import too:
+        // not applicable, as under the recorded ladder; only the 约谈 at +5 is sent.
+        补录逾期: [`${wd(1)} closure-interview`],
       };
       const sorted = (l: string[]) => [...l].sort();
 
       const strict = await run(STRICT);
-      expect(strict.items).toBe(5);
+      expect(strict.items).toBe(6);
       // The item closed on time fired nothing under either: it is no row of the report.
       expect(rowOf(strict, '按期办结')).toBeUndefined();
       expect(strict.rows.map((r) => r.title).sort()).toEqual(Object.keys(strictByHand).sort());
@@ -293,8 +336,24 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
         expect(row.change, title).toBe('earlier');
         expect(dayOf(row.redCandidateAt!) < dayOf(row.redRecordedAt!)).toBe(true);
       }
-      expect(strict.totals.candidate).toEqual({ remind: 6, urge: 6, red: 4, interview: 6, accountability: 2 });
-      expect(strict.totals.recorded).toEqual({ remind: 6, urge: 6, red: 4, interview: 2, accountability: 2 });
+      const strictImported = rowOf(strict, '补录逾期')!;
+      expect(notApplicable(strictImported.candidate)).toEqual(
+        sorted([
+          `${wd(-7)} closure-remind`,
+          `${wd(-5)} closure-urge`,
+          `${wd(-3)} closure-red`,
+          `${wd(-2)} closure-interview-early`,
+        ]),
+      );
+      expect(notApplicable(strictImported.recorded)).toEqual(importedNa);
+      // Red before the import under both: from wd-3 under the strict ladder, wd-1 as recorded.
+      expect(dayOf(strictImported.redCandidateAt!)).toBe(wd(-3));
+      expect(strict.totals.candidate).toEqual({ remind: 6, urge: 6, red: 4, interview: 7, accountability: 2 });
+      expect(strict.totals.recorded).toEqual({ remind: 6, urge: 6, red: 4, interview: 3, accountability: 2 });
+      expect(strict.totals.notApplicable).toEqual({
+        candidate: { remind: 1, urge: 1, red: 1, interview: 1, accountability: 0 },
+        recorded: { remind: 1, urge: 1, red: 1, interview: 0, accountability: 0 },
+      });
       // To whom: the late item's 提醒 went to unit-a's handler and to its co-unit, unit-c, too.
       const lateRemind = rowOf(strict, '逾期办结')!.candidate.find((r) => r.key === 'closure-remind')!;
       expect(lateRemind.targets).toEqual([
@@ -305,9 +364,9 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
         strict.byTarget.find((t) => t.target === target && t.unitId === unitId);
       expect(byTarget('co_units', 'unit-c')).toMatchObject({ candidate: 2, recorded: 2 });
       expect(byTarget('supervisor')).toMatchObject({
-        // 红灯 (four items), the extra 约谈 (four), the 约谈 at +5 and the 通报问责 (two each).
-        candidate: 4 + 4 + 2 + 2,
-        recorded: 4 + 2 + 2,
+        // 红灯 (four items), the extra 约谈 (four), the 约谈 at +5 (three) and the 通报问责 (two); none not applicable.
+        candidate: 4 + 4 + 3 + 2,
+        recorded: 4 + 3 + 2,
       });
 
       // The strict ladder with its 催办 held back while the 提醒 before it was read: the late item's was
@@ -329,13 +388,40 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
         payload: { policy: STRICT, from: w0, to: wd(4) },
       });
       expect(firstWeek.statusCode).toBe(200);
+      // The import's 约谈 (wd1) is in it; its not-applicable rungs are on record on w0, the day of the import.
       expect(firstWeek.json().totals.candidate).toEqual({
         remind: 2,
         urge: 2,
         red: 0,
-        interview: 0,
+        interview: 1,
         accountability: 0,
       });
+      expect(firstWeek.json().totals.notApplicable.candidate).toEqual(strict.totals.notApplicable.candidate);
+
+      // A period ending after today is cut at today, and says so; one starting after today is refused.
+      const today = shanghaiDate(clockMs);
+      const future = await app.inject({
+        method: 'POST',
+        url: '/api/backtests/ladder',
+        headers: bearer(supervisor),
+        payload: { policy: STRICT, from: w0, to: shiftWorkingDays(cal, today, 30).date },
+      });
+      expect(future.statusCode).toBe(200);
+      expect(future.json().to).toBe(today);
+      expect(future.json().totals).toEqual(strict.totals);
+      expect(future.json().notes[0]).toBe(`结束日期晚于今天，已按今天（${today}）计算`);
+      const later = await app.inject({
+        method: 'POST',
+        url: '/api/backtests/ladder',
+        headers: bearer(supervisor),
+        payload: {
+          policy: STRICT,
+          from: shiftWorkingDays(cal, today, 1).date,
+          to: shiftWorkingDays(cal, today, 2).date,
+        },
+      });
+      expect(later.statusCode).toBe(400);
+      expect(later.json().fields).toEqual([{ field: 'body.from', reason: `开始日期不能晚于今天（${today}）` }]);
 
       // Nothing written anywhere but the access record (who ran a backtest over item content, as every
       // POST is recorded): every other table's rows are as they were, and no workflow was started.
@@ -344,15 +430,10 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
       const { audit_log: auditBefore, ...otherBefore } = before.tables;
       expect(otherAfter).toEqual(otherBefore);
       expect(Object.keys(otherAfter).length).toBeGreaterThan(20);
-      expect(auditAfter!.rows - auditBefore!.rows).toBe(4);
+      expect(auditAfter!.rows - auditBefore!.rows).toBe(6);
       const audit = await db.auditLog.findMany({ select: { action: true, outcome: true, userId: true } });
-      expect(audit).toEqual(
-        Array.from({ length: 4 }, () => ({
-          action: 'POST /api/backtests/ladder',
-          outcome: 'ok',
-          userId: supervisor.userId,
-        })),
-      );
+      expect(audit.map((a) => a.action)).toEqual(Array.from({ length: 6 }, () => 'POST /api/backtests/ladder'));
+      expect(audit.every((a) => a.userId === supervisor.userId)).toBe(true);
       expect(await workflows()).toEqual(workflowsBefore);
 
       // A district's supervisor sees only the items in the district: none of these.
@@ -361,7 +442,7 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 240_000);
 
   it('refuses bad input with a Chinese message naming the field, and a period over a year', async () => {
     const app = holdToContract(
@@ -398,7 +479,7 @@ describe('a ladder tried on a recorded month (time-skipping server)', () => {
       // The leader holds no backtest.run.
       expect((await post({ policy, from: '2026-01-01', to: '2026-02-01' }, leader)).statusCode).toBe(403);
       // A whole year (a leap year's 366 days) is allowed.
-      expect((await post({ policy, from: '2028-01-01', to: '2028-12-31' })).statusCode).toBe(200);
+      expect((await post({ policy, from: '2024-01-01', to: '2024-12-31' })).statusCode).toBe(200);
     } finally {
       await app.close();
     }

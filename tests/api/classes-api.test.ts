@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DOMAINS, DEFAULT_SOURCES } from '../../domain/classes';
 import { parseCsvRecords } from '../../lib/csv';
-import { admin, leadA, leadB, supervisor } from '../support/actors';
+import { admin, districtSupervisor, leadA, leadB, supervisor } from '../support/actors';
 import { bearer, startApiStack, type ApiStack } from '../support/api';
 import { DUE } from '../support/dates';
 import { uniqueTaskQueue } from '../support/stack';
@@ -189,6 +189,32 @@ describe('sources and classes', () => {
     expect(audited).toBe(3);
   });
 
+  it('leaves 自查自纠 (a bonus in the index) to the supervisor over the whole tree', async () => {
+    const res = await call('POST', '/api/items', districtSupervisor, { ...base, leadUnitId: 'district-a' });
+    expect(res.statusCode, res.body).toBe(201);
+    const id = res.json().item.id as string;
+    const grant = await call('PATCH', `/api/items/${id}/classes`, districtSupervisor, { sourceCode: 'zicha' });
+    expect(grant.statusCode).toBe(403);
+    expect(grant.json().message).toContain('自查自纠');
+    // Nothing changed, nothing on record.
+    expect((await call('GET', `/api/items/${id}`, districtSupervisor)).json().item.classes).toMatchObject({
+      sourceCode: 'ducha',
+      selfFound: false,
+    });
+    expect((await call('GET', `/api/items/${id}/classes/history`, districtSupervisor)).json().changes).toEqual([]);
+    // Other classes, and a source that is not self-found, remain his to change.
+    const other = await call('PATCH', `/api/items/${id}/classes`, districtSupervisor, {
+      sourceCode: 'shenji',
+      commonality: 'common',
+    });
+    expect(other.statusCode, other.body).toBe(200);
+    const granted = await call('PATCH', `/api/items/${id}/classes`, supervisor, { sourceCode: 'zicha' });
+    expect(granted.statusCode, granted.body).toBe(200);
+    expect(granted.json()).toMatchObject({ sourceCode: 'zicha', selfFound: true });
+    const revoke = await call('PATCH', `/api/items/${id}/classes`, districtSupervisor, { sourceCode: 'ducha' });
+    expect(revoke.statusCode).toBe(403);
+  });
+
   it('filters the list by source, self-found, 共性, domain and tag', async () => {
     expect(await listed('source=zicha')).toEqual([ids.plain, ids.self].sort());
     expect(await listed('source=xunshi,shenji')).toEqual([ids.common, ids.other].sort());
@@ -201,6 +227,14 @@ describe('sources and classes', () => {
         r.json().items.map((i: { id: string }) => i.id),
       ),
     ).toEqual([ids.self]);
+    // With search text the list reads through Prisma's filters (the twin of the SQL ones): the same rows.
+    expect(await listed(`q=${encodeURIComponent('占道经营')}&source=zicha`)).toEqual([ids.plain, ids.self].sort());
+    expect(await listed(`q=${encodeURIComponent('占道经营')}&selfFound=false&commonality=common`)).toEqual([
+      ids.common,
+    ]);
+    expect(await listed(`q=${encodeURIComponent('占道经营')}&domain=shipin-anquan`)).toEqual(
+      [ids.self, ids.common].sort(),
+    );
     // Unit A sees its own items only.
     expect(await listed('source=xunshi,shenji', leadA)).toEqual([ids.common]);
     const bad = await call('GET', '/api/items?commonality=x', supervisor);

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actors';
 import { DEFAULT_INDEX_RULES } from '../../domain/control-index';
-import { createControlIndexActivities } from '../../activities/control-index';
+import { createControlIndexActivities, tryLockPeriodPublish } from '../../activities/control-index';
 import { controlIndexWorkflow } from '../../workflows/control-index';
 import { CONTROL_INDEX_SCHEDULE_ID, ensureControlIndexSchedule } from '../../workflows/client/control-index-schedule';
 import * as p from '../support/actors';
@@ -134,6 +134,11 @@ beforeAll(async () => {
     VALUES ('fo-1', 'unit-a', ${at('2026-05-13')}, 'absent', '已排查', 'u-a', '张经办', ${at('2026-05-19')}),
            ('fo-1', 'unit-c', ${at('2026-05-13')}, NULL, NULL, NULL, NULL, NULL),
            ('fo-1', 'unit-x', ${at('2026-05-13')}, 'absent', '已排查', 'u-x', '孙经办', ${at('2026-05-22')})`;
+  // unit-x's 不存在 overturned at spot-check on Thu 05-28 (5 under version 2, the defaults in force).
+  await stack.db.$executeRaw`
+    UPDATE fan_out_units SET sampled = true, spot_check = 'overturned', spot_check_note = '现场发现同类问题',
+           spot_check_by = 'u-sup', spot_check_at = ${at('2026-05-28')}
+     WHERE fan_out_id = 'fo-1' AND unit_id = 'unit-x'`;
 }, 60_000);
 
 afterAll(() => stack?.close());
@@ -156,7 +161,7 @@ async function compute(): Promise<string> {
 const bureaus = async (runId: string, actor: Actor = p.supervisor) => {
   const r = await get(`/api/index/runs/${runId}/ranking?scope=unit`, actor);
   expect(r.statusCode, r.body).toBe(200);
-  return r.json().groups.find((g: { group: string }) => g.group === 'kind:bureau').rows as Array<{
+  return r.json().groups.find((g: { group: string }) => g.group === 'kindWithinParent:city:bureau').rows as Array<{
     unitId: string;
     score: number;
     rank: number;
@@ -168,15 +173,15 @@ describe('the 管控力指数 of a quarter', () => {
   it('equals the index computed by hand, every deduction traced to its event', async () => {
     first = await compute();
     const rows = await bureaus(first);
+    // Version 2 ranks the city's bureaus apart from the district's (district-a), the 督查室 not at all.
     expect(rows.map((r) => [r.unitId, r.score, r.rank])).toEqual([
-      ['district-a', 100, 1],
-      ['unit-x', 98, 2],
-      ['unit-c', 97, 3],
-      ['unit-a', 96, 4],
-      ['unit-b', 92, 5],
+      ['unit-c', 97, 1],
+      ['unit-a', 96, 2],
+      ['unit-x', 93, 3],
+      ['unit-b', 92, 4],
     ]);
     const a = (await get(`/api/index/runs/${first}/units/unit-a`)).json();
-    expect(a).toMatchObject({ score: 96, base: 100, deducted: 4.5, added: 0.5, rank: 4 });
+    expect(a).toMatchObject({ score: 96, base: 100, deducted: 4.5, added: 0.5, rank: 2 });
     expect(
       a.reasons.map((r: Record<string, unknown>) => [r.ruleKey, r.points, r.itemId, r.eventId, r.fanOutId]),
     ).toEqual([
@@ -190,6 +195,25 @@ describe('the 管控力指数 of a quarter', () => {
       ['relapse', -5, ids.b1Relapse, 'reinspect'],
       ['ignoredUrge', -1, ids.b1Ignored, 'urge'],
     ]);
+    // unit-x: late (3) and overturned (5), both traced to its 举一反三 row; self-found (+1).
+    const x = (await get(`/api/index/runs/${first}/units/unit-x`)).json();
+    expect(x.reasons.map((r: Record<string, unknown>) => [r.ruleKey, r.points, r.fanOutId ?? r.itemId])).toEqual([
+      ['fanOutUnanswered', -3, 'fo-1'],
+      ['fanOutOverturned', -5, 'fo-1'],
+      ['selfFound', 1, 'x1'],
+    ]);
+    const ranking = (await get(`/api/index/runs/${first}/ranking`)).json();
+    // Each kind labelled in Chinese, under its parent's name (某区人民政府 → 某区).
+    expect(Object.fromEntries(ranking.groups.map((g: { group: string; label: string }) => [g.group, g.label]))).toEqual(
+      {
+        'kindWithinParent::city': '顶层单位 · 市级单位',
+        'kindWithinParent:city:bureau': '市 · 政府部门',
+        'kindWithinParent:city:district': '市 · 区（县、市）',
+        'kindWithinParent:district:bureau': '某区 · 政府部门',
+        'kindWithinParent:district:township': '某区 · 乡镇（街道）',
+      },
+    );
+    expect(JSON.stringify(ranking)).not.toContain('"dcs"');
     // Every deduction names the event, or the item, or the 举一反三 row that caused it.
     for (const unitId of ['unit-a', 'unit-b', 'unit-c', 'unit-x']) {
       const u = (await get(`/api/index/runs/${first}/units/${unitId}`)).json();
@@ -210,10 +234,10 @@ describe('the 管控力指数 of a quarter', () => {
     expect((await post(`/api/index/runs/${first}/publish`, {}, p.districtSupervisor)).statusCode).toBe(403);
     const pub = await post(`/api/index/runs/${first}/publish`, {});
     expect(pub.statusCode, pub.body).toBe(200);
-    expect(pub.json()).toMatchObject({ status: 'published', ruleVersion: 1, supersededBy: null });
+    expect(pub.json()).toMatchObject({ status: 'published', ruleVersion: 2, supersededBy: null });
     expect((await post(`/api/index/runs/${first}/publish`, {})).statusCode).toBe(409);
     const groups = (await get(`/api/index/runs/${first}/ranking`, p.leadA)).json().groups;
-    expect(groups.map((g: { group: string }) => g.group)).toEqual(['kind:bureau']);
+    expect(groups.map((g: { group: string }) => g.group)).toEqual(['kindWithinParent:city:bureau']);
     expect((await get(`/api/index/runs/${first}/units/unit-a`, p.leadA)).statusCode).toBe(200);
     expect((await get(`/api/index/runs/${first}/units/unit-b`, p.leadA)).statusCode).toBe(404);
     // The district's supervisor sees the district's units only.
@@ -233,16 +257,16 @@ describe('the 管控力指数 of a quarter', () => {
     ).toBe(403);
     const v = await post('/api/index/rules', { rules: stricter, note: '加重核查退回' }, p.supervisor, 'rules-v2');
     expect(v.statusCode, v.body).toBe(201);
-    expect(v.json()).toMatchObject({ version: 2, createdByName: p.supervisor.name, note: '加重核查退回' });
+    expect(v.json()).toMatchObject({ version: 3, createdByName: p.supervisor.name, note: '加重核查退回' });
     const rules = (await get('/api/index/rules', p.leadA)).json();
-    expect(rules.versions.map((x: { version: number }) => x.version)).toEqual([2, 1]);
+    expect(rules.versions.map((x: { version: number }) => x.version)).toEqual([3, 2, 1]);
     expect(rules.current.rules.deductions.returnAtVerification.points).toBe(10);
-    // The published ranking stands as it was computed, under version 1.
+    // The published ranking stands as it was computed, under version 2 (the migration's defaults).
     expect((await bureaus(first)).find((r) => r.unitId === 'unit-b')!.score).toBe(92);
     const second = await compute();
     expect((await get(`/api/index/runs/${second}/units/unit-b`)).json()).toMatchObject({
       score: 84,
-      run: { ruleVersion: 2, status: 'computed' },
+      run: { ruleVersion: 3, status: 'computed' },
     });
     expect((await bureaus(first)).find((r) => r.unitId === 'unit-b')!.score).toBe(92);
     // Back to the default for the appeal below.
@@ -309,10 +333,14 @@ describe('the 管控力指数 of a quarter', () => {
     });
     expect((await post(`/api/index/runs/${third}/publish`, {})).statusCode).toBe(200);
     const runs = (await get('/api/index/runs', p.leadA)).json().runs;
-    expect(runs.map((r: { id: string; supersededBy: string | null }) => [r.id, r.supersededBy])).toEqual([
-      [third, null],
-      [first, third],
+    // The superseded run says so in its status; clients need not look at supersededBy.
+    expect(
+      runs.map((r: { id: string; status: string; supersededBy: string | null }) => [r.id, r.status, r.supersededBy]),
+    ).toEqual([
+      [third, 'published', null],
+      [first, 'superseded', third],
     ]);
+    expect((await get(`/api/index/runs/${first}/units/unit-a`, p.leadA)).json().run.status).toBe('superseded');
     // The first stays on record as it was published.
     expect((await get(`/api/index/runs/${first}/units/unit-a`)).json().score).toBe(96);
   });
@@ -336,7 +364,7 @@ describe('the 管控力指数 of a quarter', () => {
     const body = r.json();
     expect(body.published).not.toBeNull();
     expect(body.changes).toEqual([
-      { unitId: 'unit-b', unitName: '市财政局', scoreBefore: 92, scoreAfter: 77, rankBefore: 5, rankAfter: 5 },
+      { unitId: 'unit-b', unitName: '市财政局', scoreBefore: 92, scoreAfter: 77, rankBefore: 4, rankAfter: 4 },
     ]);
     expect((await post('/api/backtests/index', { rules: candidate, period: PERIOD }, p.leadA)).statusCode).toBe(403);
     expect((await post('/api/backtests/index', { rules: { ...candidate, base: -1 }, period: PERIOD })).statusCode).toBe(
@@ -355,7 +383,8 @@ describe('the 管控力指数 of a quarter', () => {
       workflowId,
       args: [{ period: PERIOD }],
     });
-    expect(result).toMatchObject({ period: PERIOD, unitCount: 9 });
+    // Every unit but the 督查室 (dcs), which is not ranked.
+    expect(result).toMatchObject({ period: PERIOD, unitCount: 8 });
     const runs = (await get('/api/index/runs')).json().runs;
     expect(runs.find((r: { id: string }) => r.id === result.runId)).toMatchObject({
       trigger: 'schedule',
@@ -382,9 +411,97 @@ describe('the 管控力指数 of a quarter', () => {
     expect(again).toMatchObject({ id: result.runId, created: false });
     const [count] = await stack.db.$queryRaw<Array<{ n: number }>>`
       SELECT count(*)::int AS n FROM index_scores WHERE run_id = ${result.runId} AND scope = 'unit'`;
-    expect(count!.n).toBe(9);
+    expect(count!.n).toBe(8);
     const bad = await post('/api/index/runs', { period: '2026-13' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().fields[0].field).toContain('period');
+  });
+});
+
+describe('the 管控力指数 under attack (issue 21 outside try)', () => {
+  const OTHER = '2025-Q4';
+  const computeOf = async (period: string) => {
+    const r = await post('/api/index/runs', { period });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json().id as string;
+  };
+  const runsOf = async (period: string) =>
+    stack.db.$queryRaw<Array<{ id: string; status: string; superseded_by: string | null }>>`
+      SELECT id, status, superseded_by FROM index_runs WHERE period = ${period} ORDER BY id`;
+
+  it('refuses quarters outside 2000–2099 with a 400 naming body.period, never a 500', async () => {
+    for (const period of ['0000-Q1', '0001-Q1', '0050-Q1', '0099-Q4', '0100-Q1', '1000-Q1', '1900-Q1', '2100-Q1']) {
+      for (const [url, body] of [
+        ['/api/index/runs', { period }],
+        ['/api/backtests/index', { rules: DEFAULT_INDEX_RULES, period }],
+      ] as const) {
+        const r = await post(url, body);
+        expect(r.statusCode, `${url} ${period} ${r.body}`).toBe(400);
+        expect(r.json().fields).toEqual([
+          { field: 'body.period', reason: expect.stringContaining('2000 年至 2099 年') as unknown },
+        ]);
+      }
+    }
+    const [n] = await stack.db.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM index_runs WHERE period < '2000' OR period >= '2100'`;
+    expect(n!.n).toBe(0);
+  });
+
+  it('publishes with an empty body only', async () => {
+    const run = await computeOf(OTHER);
+    const forced = await post(`/api/index/runs/${run}/publish`, { force: true });
+    expect(forced.statusCode, forced.body).toBe(400);
+    expect((await runsOf(OTHER)).find((r) => r.id === run)?.status).toBe('computed');
+    // No body at all is an empty one.
+    const bare = await stack.app.inject({
+      method: 'POST',
+      url: `/api/index/runs/${run}/publish`,
+      headers: bearer(p.supervisor),
+    });
+    expect(bare.statusCode, bare.body).toBe(200);
+    expect(bare.json()).toMatchObject({ status: 'published', supersededBy: null });
+  });
+
+  it('answers 409 to a publish while another of the quarter is under way, and writes nothing', async () => {
+    const run = await computeOf(OTHER);
+    const before = await runsOf(OTHER);
+    // Another publish of the quarter holds the period's lock: this one is refused, not queued.
+    await stack.db.$transaction(async (tx) => {
+      expect(await tryLockPeriodPublish(tx, OTHER)).toBe(true);
+      const r = await post(`/api/index/runs/${run}/publish`, {});
+      expect(r.statusCode, r.body).toBe(409);
+      expect(r.json()).toMatchObject({ error: 'conflict', reason: 'publish_in_progress' });
+      expect(r.json().message).toMatch(/正在发布/);
+    });
+    expect(await runsOf(OTHER)).toEqual(before);
+  });
+
+  it('publishes runs of one quarter sent at once as 200s and 409s, one run in force, nothing half-written', async () => {
+    const ids = [await computeOf(OTHER), await computeOf(OTHER), await computeOf(OTHER), await computeOf(OTHER)];
+    const answers = await Promise.all(ids.map((id) => post(`/api/index/runs/${id}/publish`, {})));
+    for (const a of answers) expect([200, 409], a.body).toContain(a.statusCode);
+    const won = ids.filter((_, i) => answers[i]!.statusCode === 200);
+    expect(won.length).toBeGreaterThan(0);
+    const rows = await runsOf(OTHER);
+    const inForce = rows.filter((r) => r.status === 'published' && r.superseded_by === null);
+    expect(inForce).toHaveLength(1);
+    // Each 409 left its run computed; each 200 published it (in force, or superseded by a later one).
+    for (const [i, id] of ids.entries()) {
+      const row = rows.find((r) => r.id === id)!;
+      expect(row.status, id).toBe(answers[i]!.statusCode === 200 ? 'published' : 'computed');
+    }
+    const views = (await get('/api/index/runs')).json().runs.filter((r: { period: string }) => r.period === OTHER);
+    expect(views.filter((r: { status: string }) => r.status === 'published')).toHaveLength(1);
+    expect(
+      views
+        .filter((r: { status: string }) => r.status === 'superseded')
+        .map((r: { id: string }) => r.id)
+        .sort(),
+    ).toEqual(
+      rows
+        .filter((r) => r.superseded_by !== null)
+        .map((r) => r.id)
+        .sort(),
+    );
   });
 });

@@ -3,7 +3,9 @@
  * unit left out, Idempotency-Key), what each side sees (a unit only its own row; oversight within
  * its jurisdiction), the answers (once, in Chinese when refused, with files uploaded to the
  * fan-out), and the spot-check of a drawn 不存在 (upheld or overturned, once; overturned opens
- * the unit's item).
+ * the unit's item); a withdrawn item is not fanned out, and an answer's files are downloaded by
+ * oversight and by the unit that uploaded them. A unit asked once about an origin is left out of
+ * its later fan-outs; an item a fan-out opens carries the origin's tags and a link back to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../domain/actors';
@@ -81,6 +83,26 @@ describe('fanning out', () => {
     ]);
   });
 
+  it('leaves out a unit already asked about the same origin, and refuses a fan-out with nobody left', async () => {
+    const second = await fanOut(p.supervisor, { units: { unitIds: ['unit-b', 'district-t'] } }, 'fo-second');
+    expect(second.statusCode, second.body).toBe(201);
+    expect(second.json()).toMatchObject({ unitCount: 1, skippedAlreadyAsked: 1 });
+    expect(await stack.db.$queryRaw`SELECT unit_id FROM fan_out_units WHERE fan_out_id = ${second.json().id}`).toEqual([
+      { unit_id: 'district-t' },
+    ]);
+    const board = await send(p.supervisor, 'GET', `/api/items/${origin}/fan-outs`);
+    expect(board.json().askedUnitIds).toEqual(['district-a', 'district-t', 'unit-b', 'unit-c', 'unit-x']);
+    const nobody = await fanOut(p.supervisor, { units: { unitIds: ['unit-b', 'district-t'] } }, 'fo-third');
+    expect(nobody.statusCode, nobody.body).toBe(400);
+    expect(nobody.json()).toMatchObject({
+      message: expect.stringContaining('已在本事项此前的举一反三中被要求排查'),
+      fields: [{ field: 'body.units' }],
+    });
+    expect(await stack.db.$queryRaw`SELECT count(*)::int AS n FROM fan_outs WHERE origin_item_id = ${origin}`).toEqual([
+      { n: 2 },
+    ]);
+  });
+
   it('refuses bad input in Chinese, naming the field', async () => {
     const noText = await send(p.supervisor, 'POST', `/api/items/${origin}/fan-outs`, { units: { kinds: ['bureau'] } });
     expect(noText.statusCode).toBe(400);
@@ -95,6 +117,29 @@ describe('fanning out', () => {
     expect(share.statusCode).toBe(400);
     expect(share.json().fields[0].field).toBe('body.spotCheckShare');
     expect((await fanOut(p.leadA, { units: { kinds: ['bureau'] } })).statusCode).toBe(403);
+  });
+
+  it('refuses a withdrawn item with 409 and writes nothing, not even the 共性 mark', async () => {
+    const made = await send(p.supervisor, 'POST', '/api/items', {
+      title: '误立的燃气隐患',
+      leadUnitId: 'unit-a',
+      dueInWorkingDays: 20,
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const withdrawn = made.json().item.id;
+    const w = await send(p.supervisor, 'POST', `/api/items/${withdrawn}/withdraw`, { reason: '重复立项' });
+    expect(w.statusCode, w.body).toBe(200);
+    const refused = await fanOut(p.supervisor, { units: { unitIds: ['unit-b'] } }, 'fo-withdrawn', withdrawn);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({ message: '该事项已撤销，不能发起举一反三', state: 'withdrawn' });
+    expect(
+      await stack.db.$queryRaw`SELECT count(*)::int AS n FROM fan_outs WHERE origin_item_id = ${withdrawn}`,
+    ).toEqual([{ n: 0 }]);
+    expect(
+      await stack.db
+        .$queryRaw`SELECT commonality, (SELECT count(*)::int FROM item_class_changes WHERE item_id = ${withdrawn}) AS changes
+        FROM items WHERE id = ${withdrawn}`,
+    ).toEqual([{ commonality: null, changes: 0 }]);
   });
 
   it('keeps oversight within its jurisdiction', async () => {
@@ -122,8 +167,23 @@ describe('fanning out', () => {
 
 describe('answering and spot-checking', () => {
   let id = '';
+  // An origin of its own (the first one's units have been asked already), with tags its items take.
+  let tagged = '';
   beforeAll(async () => {
-    const made = await fanOut(p.supervisor, { units: { unitIds: ['unit-b', 'unit-c', 'unit-x'] }, spotCheckShare: 1 });
+    const o = await send(p.supervisor, 'POST', '/api/items', {
+      title: '燃气管道老化存在安全隐患',
+      leadUnitId: 'unit-a',
+      dueInWorkingDays: 20,
+      tags: ['燃气', '巡察反馈'],
+    });
+    expect(o.statusCode, o.body).toBe(201);
+    tagged = o.json().item.id;
+    const made = await fanOut(
+      p.supervisor,
+      { units: { unitIds: ['unit-b', 'unit-c', 'unit-x'] }, spotCheckShare: 1 },
+      undefined,
+      tagged,
+    );
     expect(made.statusCode, made.body).toBe(201);
     id = made.json().id;
     await asked(id, 3);
@@ -218,12 +278,61 @@ describe('answering and spot-checking', () => {
     expect(item.json().item).toMatchObject({
       leadUnitId: 'unit-c',
       description: expect.stringContaining('排查燃气管道老化隐患'),
+      classes: { tags: ['燃气', '巡察反馈'], commonality: 'common' },
+      fanOut: { fanOutId: id, originItemId: tagged, originTitle: '燃气管道老化存在安全隐患' },
     });
+    expect(item.json().item.fanOut.originNumber).toMatch(/^督〔\d{4}〕\d+号$/);
+    // An item opened by hand carries no such link.
+    expect((await send(p.supervisor, 'GET', `/api/items/${tagged}`)).json().item.fanOut).toBeUndefined();
     expect(
       (
         await send(p.coC, 'POST', `/api/fan-outs/${id}/answers`, { answer: 'present', reason: '存在同类隐患' }, 'c-1')
       ).json(),
     ).toEqual(present.json());
+  });
+
+  it('serves an answer’s file to oversight and to the uploading unit, audited, never to another asked unit', async () => {
+    const listed = (await send(p.supervisor, 'GET', `/api/fan-outs/${id}?state=absent`)).json();
+    const sha: string = listed.units.find((u: { unitId: string }) => u.unitId === 'unit-b').attachments[0].sha256;
+    const url = `/api/fan-outs/${id}/evidence/${sha}`;
+    for (const actor of [p.supervisor, p.leadB]) {
+      const file = await send(actor, 'GET', url);
+      expect(file.statusCode, file.body).toBe(200);
+      expect(file.rawPayload.equals(pdf('fan-out-b'))).toBe(true);
+      expect(file.headers).toMatchObject({
+        'content-type': 'application/pdf',
+        'content-disposition': expect.stringMatching(/^attachment; .*filename\*=UTF-8''%E6%8E%92/),
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'private, no-store',
+      });
+    }
+    expect((await send(p.supervisor, 'GET', `${url}?disposition=inline`)).headers['content-disposition']).toMatch(
+      /^inline;/,
+    );
+    // unit-c is asked in the same fan-out, the district's supervisor does not see it; the auditor reads no files.
+    expect((await send(p.coC, 'GET', url)).statusCode).toBe(404);
+    expect((await send(p.districtSupervisor, 'GET', url)).statusCode).toBe(404);
+    expect((await send(p.auditor, 'GET', url)).statusCode).toBe(403);
+    const reads = await stack.db.auditLog.findMany({
+      where: { action: 'GET /api/fan-outs/:id/evidence/:sha256', target: `${id}/${sha}`, status: 200 },
+    });
+    expect(reads.map((r) => r.userId).sort()).toEqual(
+      [p.leadB.userId, p.supervisor.userId, p.supervisor.userId].sort(),
+    );
+
+    // A file unit-x has uploaded but not cited in an answer: its own to open, not yet the office's.
+    const { payload, headers } = multipart([{ name: '草稿.pdf', content: pdf('fan-out-x-draft') }]);
+    const upload = await stack.app.inject({
+      method: 'POST',
+      url: `/api/fan-outs/${id}/evidence`,
+      headers: { ...bearer(p.leaderX), ...headers },
+      payload,
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const draft = `/api/fan-outs/${id}/evidence/${upload.json().files[0].sha256}`;
+    expect((await send(p.leaderX, 'GET', draft)).statusCode).toBe(200);
+    expect((await send(p.supervisor, 'GET', draft)).statusCode).toBe(404);
+    expect((await send(p.leadB, 'GET', draft)).statusCode).toBe(404);
   });
 
   it('draws every 不存在 at a share of 1 once all have answered, and takes one spot-check decision each', async () => {
@@ -267,7 +376,7 @@ describe('answering and spot-checking', () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json().message).toContain('结论不能更改');
-    const board = await send(p.supervisor, 'GET', `/api/items/${origin}/fan-outs`);
+    const board = await send(p.supervisor, 'GET', `/api/items/${tagged}/fan-outs`);
     const coverage = board.json().fanOuts.find((f: { id: string }) => f.id === id).coverage;
     expect(coverage).toMatchObject({
       asked: 3,

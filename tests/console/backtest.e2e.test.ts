@@ -212,4 +212,25 @@ describe('规则回测 in Chromium', () => {
     await shot(page, 'applied');
     await page.close();
   }, 90_000);
+
+  it('presets end today; a period with no items says so and offers nothing to apply', async () => {
+    const page = await openBacktest(DESKTOP);
+    // 近一个月 runs up to today: the items opened today are in it.
+    await page.click('button[data-preset="近一个月"]');
+    expect(await page.inputValue('#bt-from')).toBe(monthAgo);
+    expect(await page.inputValue('#bt-to')).toBe(today);
+    await page.click('button[data-run-backtest]');
+    await page.waitForSelector('[data-report]');
+    expect(await page.textContent('[data-report] h2')).toContain(`${monthAgo} 至 ${today}，3 个事项`);
+    expect(await page.locator('[data-no-items]').count()).toBe(0);
+    // A month long before any item: nothing to compare, so nothing to apply.
+    await page.fill('#bt-from', '2020-01-01');
+    await page.fill('#bt-to', '2020-01-31');
+    await page.click('button[data-run-backtest]');
+    await page.waitForSelector('[data-report] h2:has-text("0 个事项")');
+    expect(await page.textContent('[data-no-items]')).toContain('所选期间没有事项，回测无从比较');
+    expect(await page.locator('button[data-apply]').count()).toBe(0);
+    await shot(page, 'no-items');
+    await page.close();
+  }, 90_000);
 });

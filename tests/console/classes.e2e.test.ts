@@ -158,6 +158,43 @@ describe('sources and classes in the console', () => {
     await page.close();
   });
 
+  it('the dashboard filters by source and class, kept in the address, its links to the list too', async () => {
+    // Opened with a filter in the address: the counts are those of that source only.
+    const page = await signedInPage(browser, `${stack.base}/dashboard?source=xinfang`, supervisor.userId, {
+      viewport: DESKTOP,
+      errors,
+    });
+    await page.waitForSelector('.dashboard[data-loaded] [data-kpi="total"]');
+    expect(await page.textContent('[data-kpi="total"]')).toBe('1');
+    await page.waitForSelector('[data-dashboard-filters] select[name="source"] option[value="xinfang"]', {
+      state: 'attached',
+    });
+    await expect
+      .poll(() => page.inputValue('[data-dashboard-filters] select[name="source"]'), { timeout: 15_000 })
+      .toBe('xinfang');
+    expect(await page.getAttribute('a.kpi:has([data-kpi="total"])', 'href')).toBe('/items?source=xinfang');
+
+    // Chosen on the page: a new address, new counts.
+    await page.selectOption('[data-dashboard-filters] select[name="source"]', '');
+    await page.selectOption('[data-dashboard-filters] select[name="selfFound"]', 'true');
+    await page.waitForURL(/\/dashboard\?selfFound=true$/);
+    await expect
+      .poll(() => page.textContent('.dashboard[data-loaded] [data-kpi="total"]'), { timeout: 15_000 })
+      .toBe('1');
+    // 自查自纠's row says its name once (no mark repeating it).
+    expect(await page.textContent('[data-by-source] tr[data-source="zicha"] td:first-child')).toBe('自查自纠');
+    await page.fill('[data-dashboard-filters] input[name="tag"]', '燃气');
+    await page.click('[data-dashboard-filters] button[type="submit"]');
+    await page.waitForURL(/tag=/);
+    await page.click('[data-clear-filters]');
+    await page.waitForURL(/\/dashboard$/);
+    await expect
+      .poll(() => page.textContent('.dashboard[data-loaded] [data-kpi="total"]'), { timeout: 15_000 })
+      .toBe('3');
+    await shot(page, 'classes', 'dashboard');
+    await page.close();
+  });
+
   it('the administrator renames a source and adds one; the form offers it; both fit a phone', async () => {
     const page = await signedInPage(browser, `${stack.base}/classification`, admin.userId, {
       viewport: PHONE,

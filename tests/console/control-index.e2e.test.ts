@@ -114,12 +114,15 @@ describe('管控力指数 in Chromium', () => {
     // The ranking shows the score the API computed for 市民政局, with a link to its reasons.
     const row = page.locator('tr[data-unit="unit-a"]');
     expect(await row.locator('[data-score]').textContent()).toBe(
-      String(Math.round((await unitScore()).score * 10) / 10),
+      String(Math.round((await unitScore()).score * 100) / 100),
     );
     expect(await row.locator('a').getAttribute('href')).toBe(`/index/runs/${runId}/units/unit-a`);
     await page.click('button[data-scope="region"]');
     await page.waitForURL(/scope=region/);
     await page.waitForSelector('.control-index[data-loaded="true"] table.index-ranking');
+    // A region says what its score is: the mean of its units (某区, its bureau and its street office).
+    await page.waitForSelector('tr[data-unit="district"] [data-members]');
+    expect(await page.textContent('tr[data-unit="district"]')).toContain('下辖 3 个单位的平均分');
     await shot(page, 'regions');
     await page.close();
   }, 60_000);
@@ -142,11 +145,11 @@ describe('管控力指数 in Chromium', () => {
 
     await page.click('tr[data-own="true"] a');
     await page.waitForSelector('.control-index-unit[data-loaded="true"]');
-    expect(await page.textContent('[data-score]')).toBe(String(Math.round(expected.score * 10) / 10));
+    expect(await page.textContent('[data-score]')).toBe(String(Math.round(expected.score * 100) / 100));
     expect(await page.textContent('[data-rank]')).toBe(String(expected.rank));
     const formula = await page.textContent('[data-formula]');
     expect(formula).toContain(`基础分 ${expected.base}`);
-    expect(formula).toContain(`扣分 ${Math.round(expected.deducted * 10) / 10}`);
+    expect(formula).toContain(`扣分 ${Math.round(expected.deducted * 100) / 100}`);
     expect(await page.locator('.index-reason').count()).toBe(expected.reasons.length);
     const reason = page.locator(`.index-reason[data-reason="${overdue!.id}"]`);
     expect(await reason.locator('a').getAttribute('href')).toBe(`/items/${overdueItem}`);

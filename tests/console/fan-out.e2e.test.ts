@@ -5,7 +5,9 @@
  * reason and a file, another answers 存在 (a second tap confirms, an item is opened for the unit);
  * each answer page fits the screen, its controls are big enough for a thumb and carry labels. The
  * third unit answers through the API; the supervisor's board shows the coverage, the sampled
- * answers, and a spot-check 推翻 opens an item, linked from the board. Screenshots under
+ * answers, and a spot-check 推翻 opens an item, linked from the board; the opened item links back,
+ * oversight opening the fan-out lands on the board, and a second fan-out counts out the units
+ * asked already. Screenshots under
  * test-artifacts/console/fan-out-*.png.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -250,4 +252,30 @@ describe('举一反三 in the console', () => {
     expect(await boardCoverage(page)).toMatchObject({ checked: 1, overturned: 1, itemsOpened: 2 });
     await page.close();
   }, 120_000);
+
+  it('oversight on a fan-out lands on the board; an opened item links back; a second fan-out counts out the units asked', async () => {
+    // The supervisor following a link to the fan-out (a notice's, say) is sent to the origin's board.
+    const page = await signedInPage(browser, `${stack.base}/fan-outs/${fanOutId}`, supervisor.userId, {
+      viewport: DESKTOP,
+      errors,
+    });
+    await page.waitForURL(`${stack.base}/items/${origin}`);
+    await page.locator('[data-fan-out-board]').waitFor();
+    // The item opened for unit-c's 存在 says where it came from, a link to the origin.
+    const opened = (await detail()).units.find((u) => u.unitId === 'unit-c')!.itemId!;
+    await page.goto(`${stack.base}/items/${encodeURIComponent(opened)}`);
+    const from = page.locator('[data-fan-out-origin] a');
+    await from.waitFor();
+    expect(await from.textContent()).toMatch(/^源自举一反三：督〔\d{4}〕\d+号$/);
+    await from.click();
+    await page.waitForURL(`${stack.base}/items/${origin}`);
+    // By kind again: the three units asked already are counted out, and the form says so.
+    await page.click('[data-start-fan-out]');
+    const form = page.locator('form[data-start-fan-out-form]');
+    await form.locator('input[name="kinds"][value="bureau"]').check();
+    const bureaus = await stack.db.unit.count({ where: { kind: 'bureau', id: { not: 'unit-a' } } });
+    expect(await form.locator('[data-unit-count]').getAttribute('data-unit-count')).toBe(String(bureaus - 3));
+    expect(await form.locator('[data-skipped]').getAttribute('data-skipped')).toBe('3');
+    await page.close();
+  });
 });

@@ -199,6 +199,53 @@ describe('a ladder replayed on a recorded item (pure)', () => {
     expect(t.byTarget.get('unit_leader|unit-a')?.candidate).toBe(1);
   });
 
+  it('treats a backdated import alike on both sides: rungs past at the import are not applicable, and count for the light', () => {
+    seq = 0;
+    // Began 1 Sep in an older system, due Fri 30 Oct, imported Fri 6 Nov 10:00. Default closure ladder:
+    // 提醒 at -3 (27 Oct), 催办 at 0 (30 Oct), 红灯 at +3 (4 Nov) had passed; 约谈 at +5 falls at 6 Nov 24:00, after it.
+    const endOf = (date: string) => new Date(sh(date, '00:00') + 86_400_000).toISOString();
+    const imported = ev('create', sh('2026-11-06'), 'assigned', {
+      ...SPEC,
+      backdated: {
+        openedOn: '2026-09-01',
+        notApplicable: [
+          { step: 'closure', key: 'closure-remind', action: 'remind', dueAt: endOf('2026-10-27') },
+          { step: 'closure', key: 'closure-urge', action: 'urge', dueAt: endOf('2026-10-30') },
+          { step: 'closure', key: 'closure-red', action: 'red', dueAt: endOf('2026-11-04') },
+        ],
+      },
+    });
+    const horizon = sh('2026-11-06', '11:00');
+    const na = (r: ItemBacktest, side: 'candidate' | 'recorded') =>
+      r[side].filter((x) => x.notApplicable).map((x) => `${rungDay(x.dueAt)} ${x.key}`);
+    const same = replayItem(item([imported]), DEFAULT_POLICY, cal, horizon, never)!;
+    expect(na(same, 'candidate')).toEqual([
+      '2026-10-27 closure-remind',
+      '2026-10-30 closure-urge',
+      '2026-11-04 closure-red',
+    ]);
+    expect(na(same, 'recorded')).toEqual(na(same, 'candidate'));
+    // Red in both, from the day its 红灯 fell due.
+    expect(rungDay(same.redCandidateAt!)).toBe('2026-11-04');
+    expect(same.redRecordedAt).toBe(same.redCandidateAt);
+    expect(same.change).toBe('same');
+    // Counted apart from the rungs sent, on the day of the import; never sent, so no one is told.
+    const t = emptyTotals();
+    addItem(t, same, '2026-11-06', '2026-11-06');
+    expect(t.candidate).toEqual({ remind: 0, urge: 0, red: 0, interview: 0, accountability: 0 });
+    expect(t.notApplicable.candidate).toEqual({ remind: 1, urge: 1, red: 1, interview: 0, accountability: 0 });
+    expect(t.notApplicable.recorded).toEqual(t.notApplicable.candidate);
+    expect(t.byTarget.size).toBe(0);
+    // 红灯 at +1 instead: due 2 Nov, before the import too; the item turned red two working days earlier.
+    const strict: Policy = {
+      ...DEFAULT_POLICY,
+      ladder: DEFAULT_POLICY.ladder.map((r) => (r.key === 'closure-red' ? { ...r, offset: 1 } : r)),
+    };
+    const earlier = replayItem(item([imported]), strict, cal, horizon, never)!;
+    expect(rungDay(earlier.redCandidateAt!)).toBe('2026-11-02');
+    expect(earlier.change).toBe('earlier');
+  });
+
   it('ignores an event that is no item action, and an item without its creation event', () => {
     seq = 0;
     expect(

@@ -11,7 +11,9 @@ import { periodFor } from '../../domain/periods';
 import {
   computeIndex,
   DEFAULT_INDEX_RULES,
+  INDEX_RULES_V1,
   IndexRulesSchema,
+  PeriodSchema,
   periodDays,
   quarterOf,
   rank,
@@ -132,6 +134,7 @@ const facts: IndexFacts = {
       originTitle: '源问题',
     },
   ],
+  overturned: [],
   selfFound: Array.from({ length: 7 }, (_, i) => ({
     itemId: `s${i}`,
     itemNumber: `N-s${i}`,
@@ -141,8 +144,9 @@ const facts: IndexFacts = {
   })),
 };
 
+// The hand counts below rank by kind, as version 1 did; kindWithinParent has its own test.
 const run = (waived?: Set<string>) =>
-  computeIndex(facts, DEFAULT_INDEX_RULES, '2026-Q3', cal, { today: '2026-10-01', waived });
+  computeIndex(facts, INDEX_RULES_V1, '2026-Q3', cal, { today: '2026-10-01', waived });
 const unit = (r: ReturnType<typeof run>, id: string) => r.scores.find((s) => s.scope === 'unit' && s.unitId === id)!;
 
 describe('the 管控力指数, by hand', () => {
@@ -203,7 +207,7 @@ describe('the 管控力指数, by hand', () => {
   });
 
   it('ranks by peer group: kind or parent; equal scores share a rank', () => {
-    const byParent = computeIndex(facts, { ...DEFAULT_INDEX_RULES, peerGroup: 'parent' }, '2026-Q3', cal, {
+    const byParent = computeIndex(facts, { ...INDEX_RULES_V1, peerGroup: 'parent' }, '2026-Q3', cal, {
       today: '2026-10-01',
     });
     expect(byParent.scores.find((s) => s.scope === 'unit' && s.unitId === 'd1-a')).toMatchObject({
@@ -230,7 +234,7 @@ describe('the 管控力指数, by hand', () => {
   });
 
   it('counts only up to the day computed in a quarter still running', () => {
-    const r = computeIndex(facts, DEFAULT_INDEX_RULES, '2026-Q3', cal, { today: '2026-09-28' });
+    const r = computeIndex(facts, INDEX_RULES_V1, '2026-Q3', cal, { today: '2026-09-28' });
     expect(r.asOf).toBe('2026-09-28');
     // o1: only Mon 09-28; the fan-out of 08-20 has passed; the urge of 09-10 is past its grace.
     expect(r.reasons.find((x) => x.itemId === 'o1')?.points).toBe(-0.5);
@@ -240,6 +244,14 @@ describe('the 管控力指数, by hand', () => {
     expect(periodDays('2026-Q1')).toEqual({ start: '2026-01-01', end: '2026-03-31' });
     expect(periodDays('2026-Q4')).toEqual({ start: '2026-10-01', end: '2026-12-31' });
     expect(quarterOf('2026-08-31')).toBe('2026-Q3');
+    expect(periodDays('2000-Q1')).toEqual({ start: '2000-01-01', end: '2000-03-31' });
+    // Only plausible quarters: Date.UTC reads a year below 100 as 19xx, and nothing predates 2000.
+    for (const ok of ['2000-Q1', '2026-Q3', '2099-Q4']) expect(PeriodSchema.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ['0000-Q1', '0050-Q1', '0099-Q4', '0100-Q1', '1000-Q1', '1999-Q4', '2100-Q1', '2026-Q5']) {
+      const r = PeriodSchema.safeParse(bad);
+      expect(r.success, bad).toBe(false);
+      expect(r.error?.issues[0]?.message).toContain('2000 年至 2099 年');
+    }
     // The quarterly workflow, started on the first day of a quarter, computes the one just ended.
     expect(periodFor('2026-10-01', 'quarterly').period).toBe('2026-Q3');
     expect(periodFor('2027-01-01', 'quarterly').period).toBe('2026-Q4');
@@ -248,6 +260,117 @@ describe('the 管控力指数, by hand', () => {
       'utf8',
     );
     const seeded = /VALUES \(1, '(\{[\s\S]*?\})', '默认规则'/.exec(sql)![1]!;
-    expect(IndexRulesSchema.parse(JSON.parse(seeded))).toEqual(DEFAULT_INDEX_RULES);
+    // Stored without fanOutOverturned, version 1 still parses: that deduction is 0 under it.
+    expect(IndexRulesSchema.parse(JSON.parse(seeded))).toEqual(INDEX_RULES_V1);
+    const v2 = readFileSync(
+      path.join(__dirname, '../../prisma/migrations/20261128104000_index_rules_v2/migration.sql'),
+      'utf8',
+    );
+    expect(IndexRulesSchema.parse(JSON.parse(/\+ 1, '(\{[\s\S]*?\})'/.exec(v2)![1]!))).toEqual(DEFAULT_INDEX_RULES);
+  });
+});
+
+describe('the 管控力指数, issue 21 outside try', () => {
+  const row = (unitId: string, answerDue: string, answeredOn: string | null) => ({
+    fanOutId: `f-${unitId}`,
+    unitId,
+    answerDue,
+    answeredAt: answeredOn ? at(answeredOn) : null,
+    originItemId: 'orig2',
+    originNumber: 'N-orig2',
+    originTitle: '源问题二',
+  });
+
+  it('deducts a 不存在 overturned at spot-check in the period, traced to its 举一反三 row', () => {
+    const withOverturned: IndexFacts = {
+      ...facts,
+      overturned: [
+        {
+          fanOutId: 'f9',
+          unitId: 'b2',
+          spotCheckAt: at('2026-09-02'),
+          note: '现场发现同类问题',
+          originItemId: 'orig',
+          originNumber: 'N-orig',
+          originTitle: '源问题',
+        },
+        // Overturned after the quarter: the next quarter's.
+        {
+          ...{ fanOutId: 'f8', unitId: 'b3', spotCheckAt: at('2026-10-09') },
+          note: null,
+          originItemId: 'orig',
+          originNumber: 'N-orig',
+          originTitle: '源问题',
+        },
+      ],
+    };
+    const r = computeIndex(withOverturned, DEFAULT_INDEX_RULES, '2026-Q3', cal, { today: '2026-10-20' });
+    const overturned = r.reasons.filter((x) => x.ruleKey === 'fanOutOverturned');
+    expect(overturned).toEqual([
+      expect.objectContaining({
+        unitId: 'b2',
+        points: -5,
+        fanOutId: 'f9',
+        itemId: 'orig',
+        at: at('2026-09-02'),
+        reasonKey: 'fanOutOverturned:fanOut:f9',
+      }),
+    ]);
+    expect(overturned[0]!.detail).toContain('现场发现同类问题');
+    // b2 lost 1.5 + 2 + 3 under version 1; now 5 more.
+    expect(r.scores.find((s) => s.scope === 'unit' && s.unitId === 'b2')!.score).toBe(88.5);
+    // Version 1 has no such deduction: its stored rules read it as 0 points.
+    const v1 = computeIndex(withOverturned, INDEX_RULES_V1, '2026-Q3', cal, { today: '2026-10-20' });
+    expect(v1.reasons.some((x) => x.ruleKey === 'fanOutOverturned')).toBe(false);
+  });
+
+  it('gives the on-time bonus as soon as the answer is in, before answer_due passes; silence waits for it', () => {
+    const f: IndexFacts = {
+      ...facts,
+      fanOuts: [row('b1', '2026-09-30', '2026-09-21'), row('b2', '2026-09-30', null)],
+    };
+    // Computed on Fri 09-25, before the due date of Wed 09-30.
+    const r = computeIndex(f, DEFAULT_INDEX_RULES, '2026-Q3', cal, { today: '2026-09-25' });
+    const fanOutReasons = r.reasons.filter((x) => x.fanOutId !== null);
+    expect(fanOutReasons.map((x) => [x.unitId, x.ruleKey, x.points, x.fanOutId])).toEqual([
+      ['b1', 'fanOutCoverage', 0.5, 'f-b1'],
+    ]);
+    // Once the due date has passed, the silent unit loses its points.
+    const later = computeIndex(f, DEFAULT_INDEX_RULES, '2026-Q3', cal, { today: '2026-10-01' });
+    expect(later.reasons.filter((x) => x.fanOutId !== null).map((x) => [x.unitId, x.ruleKey, x.points])).toEqual([
+      ['b1', 'fanOutCoverage', 0.5],
+      ['b2', 'fanOutUnanswered', -3],
+    ]);
+  });
+
+  it('ranks units of the same kind under the same parent, labelled in Chinese; the 督查室 is not ranked', () => {
+    const f: IndexFacts = {
+      ...facts,
+      units: [...facts.units, { id: 'dcs', name: '督查室', parentId: 'city', kind: 'supervision' }],
+      relapses: [...facts.relapses, ev('99', 'reinspect', '2026-09-03', 'dcs')],
+    };
+    const r = computeIndex(f, DEFAULT_INDEX_RULES, '2026-Q3', cal, { today: '2026-10-01' });
+    const u = (id: string) => r.scores.find((s) => s.scope === 'unit' && s.unitId === id)!;
+    expect(u('b1')).toMatchObject({ group: 'kindWithinParent:city:bureau', groupLabel: '市 · 政府部门', rank: 3 });
+    expect(u('b2')).toMatchObject({ group: 'kindWithinParent:city:bureau', rank: 1 });
+    // The district's bureau is ranked among the district's bureaus only (alone here).
+    expect(u('d1-a')).toMatchObject({ group: 'kindWithinParent:d1:bureau', groupLabel: '区一 · 政府部门', rank: 1 });
+    expect(u('city')).toMatchObject({ groupLabel: '顶层单位 · 市级单位' });
+    expect(u('d1')).toMatchObject({ groupLabel: '市 · 区（县、市）' });
+    // No score, no reason, and the city's mean is over its six ranked units as before.
+    expect(r.scores.filter((s) => s.unitId === 'dcs')).toEqual([]);
+    expect(r.reasons.filter((x) => x.unitId === 'dcs')).toEqual([]);
+    expect(r.scores.find((s) => s.scope === 'region' && s.unitId === 'city')!.score).toBe(
+      run().scores.find((s) => s.scope === 'region' && s.unitId === 'city')!.score,
+    );
+    // By kind, the party kind reads 党群部门, not the stored word.
+    const byKind = computeIndex(
+      { ...facts, units: [...facts.units, { id: 'p1', name: '市委某部', parentId: 'city', kind: 'party' }] },
+      { ...DEFAULT_INDEX_RULES, peerGroup: 'kind' },
+      '2026-Q3',
+      cal,
+      { today: '2026-10-01' },
+    );
+    expect(byKind.scores.find((s) => s.unitId === 'p1')!.groupLabel).toBe('党群部门');
   });
 });

@@ -811,6 +811,14 @@ function rows(): Row[] {
         return { url: '/api/fan-outs/NOPE/evidence', body: payload, headers };
       },
     },
+    // An answer's file: evidence.read as an item's (the auditor reads boards, not files); an unknown fan-out is 404.
+    readRow(
+      '/api/fan-outs/:id/evidence/:sha256',
+      'evidence.read',
+      false,
+      () => `/api/fan-outs/NOPE/evidence/${'a'.repeat(64)}`,
+      404,
+    ),
     // @issue21-fanout rows (end)
     // @issue21-index rows (begin)
     readRow('/api/index/rules', 'index.read', false, () => '/api/index/rules'),

@@ -27,6 +27,9 @@ interface FiredRung {
   action: RungAction;
   at: string;
   targets: Target[];
+  /** A backdated import's rung whose time had passed at the import (不适用): on record at `at`, due at `dueAt`, never sent. */
+  notApplicable?: true;
+  dueAt?: string;
 }
 type RedChange = 'earlier' | 'later' | 'same' | 'new' | 'gone' | 'none';
 interface ReportRow {
@@ -46,7 +49,12 @@ interface LadderReport {
   from: string;
   to: string;
   items: number;
-  totals: { candidate: Partial<Record<RungAction, number>>; recorded: Partial<Record<RungAction, number>> };
+  totals: {
+    candidate: Partial<Record<RungAction, number>>;
+    recorded: Partial<Record<RungAction, number>>;
+    /** Backdated imports' rungs recorded as not applicable, counted apart. */
+    notApplicable: { candidate: Partial<Record<RungAction, number>>; recorded: Partial<Record<RungAction, number>> };
+  };
   byTarget: Array<Target & { candidate: number; recorded: number }>;
   /** The items with a rung or a red light in the period, those that changed first (at most 2,000). */
   rows: ReportRow[];
@@ -85,16 +93,15 @@ function freshKey(ladder: Rung[], step: Step, action: RungAction): string {
 const addDays = (date: string, n: number): string =>
   new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
-/** Periods a supervisor asks for most: last month, the last three months, the last year (to yesterday). */
+/**
+ * Periods a supervisor asks for most: the last month, three months, year, each up to today
+ * (inclusive: what fired up to now counts, and items opened today are in it).
+ */
 function presets(today: string): Array<[string, string, string]> {
-  const [y, m] = today.split('-').map(Number) as [number, number];
-  const firstOfMonth = `${today.slice(0, 7)}-01`;
-  const lastMonthStart = `${m === 1 ? y - 1 : y}-${String(m === 1 ? 12 : m - 1).padStart(2, '0')}-01`;
-  const yesterday = addDays(today, -1);
   return [
-    ['上月', lastMonthStart, addDays(firstOfMonth, -1)],
-    ['近三个月', addDays(today, -91), yesterday],
-    ['近一年', addDays(today, -365), yesterday],
+    ['近一个月', addDays(today, -30), today],
+    ['近三个月', addDays(today, -91), today],
+    ['近一年', addDays(today, -365), today],
   ];
 }
 
@@ -392,7 +399,7 @@ export function BacktestPage({ me }: { me: Me }) {
           stale={!current}
           actions={
             <div class="actions">
-              {mayApply && (
+              {mayApply && report.result.items > 0 && (
                 <button type="button" class="primary" data-apply disabled={busy || !current || !edited} onClick={apply}>
                   应用此规则
                 </button>
@@ -418,11 +425,18 @@ const targetsText = (ts: Target[]) => ts.map(targetWords).join('、');
 function Report({ result, stale, actions }: { result: LadderReport; stale: boolean; actions: ComponentChildren }) {
   const diff = (a: number, b: number) => (a === b ? '0' : a > b ? `+${a - b}` : `−${b - a}`);
   const byChange = (c: RedChange) => result.rows.filter((r) => r.change === c);
+  const na = result.totals.notApplicable;
+  const anyNa = ACTIONS.some((a) => (na.candidate[a] ?? 0) + (na.recorded[a] ?? 0) > 0);
+  /** "红灯 2026-11-25 24:00（不适用）" or "催办 …（对象）" */
+  const rungWords = (c: FiredRung, withTargets: boolean) =>
+    c.notApplicable
+      ? `${RUNG_LABELS[c.action] ?? c.action} ${dateTime(c.dueAt ?? c.at)}（不适用）`
+      : `${RUNG_LABELS[c.action] ?? c.action} ${dateTime(c.at)}${withTargets ? `（${targetsText(c.targets)}）` : ''}`;
   const differing = result.rows.filter(
     (r) =>
       !same(
-        r.candidate.map((c) => [c.key, c.at]),
-        r.recorded.map((c) => [c.key, c.at]),
+        r.candidate.map((c) => [c.key, c.at, c.dueAt ?? null]),
+        r.recorded.map((c) => [c.key, c.at, c.dueAt ?? null]),
       ),
   );
   return (
@@ -440,6 +454,11 @@ function Report({ result, stale, actions }: { result: LadderReport; stale: boole
           ))}
         </ul>
       )}
+      {result.items === 0 && (
+        <p class="notice" data-no-items>
+          所选期间没有事项，回测无从比较。请选择包含事项的期间后重新运行。
+        </p>
+      )}
       {result.rowsTotal > result.rows.length && (
         <p class="notice">
           期间内有催办或红灯的事项共 {result.rowsTotal} 个，以下列出有变化的在前的 {result.rows.length} 个。
@@ -455,6 +474,7 @@ function Report({ result, stale, actions }: { result: LadderReport; stale: boole
               <th scope="col">新规则</th>
               <th scope="col">实际记录</th>
               <th scope="col">差异</th>
+              {anyNa && <th scope="col">不适用（新规则 / 实际）</th>}
             </tr>
           </thead>
           <tbody>
@@ -467,12 +487,22 @@ function Report({ result, stale, actions }: { result: LadderReport; stale: boole
                   <td data-candidate>{c}</td>
                   <td data-recorded>{r}</td>
                   <td class={c > r ? 'bad' : c < r ? 'good' : undefined}>{diff(c, r)}</td>
+                  {anyNa && (
+                    <td data-not-applicable>
+                      {na.candidate[a] ?? 0} / {na.recorded[a] ?? 0}
+                    </td>
+                  )}
                 </tr>
               );
             })}
           </tbody>
         </table>
       </div>
+      {anyNa && (
+        <p class="muted small">
+          不适用：补录事项导入时已过期的各级，记录在案、不发送，但计入红黄灯；两种规则都如此处理，单独列出，不计入前几列。
+        </p>
+      )}
       <h3 style="margin-top:16px">通知对象</h3>
       {result.byTarget.length === 0 ? (
         <p class="muted">没有通知。</p>
@@ -538,13 +568,11 @@ function Report({ result, stale, actions }: { result: LadderReport; stale: boole
                 <Link href={`/items/${encodeURIComponent(r.itemId)}`}>{r.title}</Link>
                 <div class="small">
                   新规则：
-                  {r.candidate
-                    .map((c) => `${RUNG_LABELS[c.action] ?? c.action} ${dateTime(c.at)}（${targetsText(c.targets)}）`)
-                    .join('；') || '无'}
+                  {r.candidate.map((c) => rungWords(c, true)).join('；') || '无'}
                 </div>
                 <div class="small muted">
                   实际：
-                  {r.recorded.map((c) => `${RUNG_LABELS[c.action] ?? c.action} ${dateTime(c.at)}`).join('；') || '无'}
+                  {r.recorded.map((c) => rungWords(c, false)).join('；') || '无'}
                 </div>
               </li>
             ))}

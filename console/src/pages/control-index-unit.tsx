@@ -125,7 +125,8 @@ export function ControlIndexUnitPage({ me, runId, unitId }: { me: Me; runId: str
           {appeals.map((a) => (
             <AppealView key={a.id} appeal={a} manage={manage} onDecided={data.reload} />
           ))}
-          {mayAppeal && !open && appealing !== r.id && (
+          {/* Only a deduction still counted can be appealed: a waived one is 0 (the API would answer 400). */}
+          {mayAppeal && r.points < 0 && !open && appealing !== r.id && (
             <button type="button" class="link" data-appeal={r.id} onClick={() => setAppealing(r.id)}>
               申诉
             </button>
@@ -157,7 +158,7 @@ export function ControlIndexUnitPage({ me, runId, unitId }: { me: Me; runId: str
         <p data-formula>
           基础分 {points(s.base)} − 扣分 {points(s.deducted)} + 加分 {points(s.added)} = {points(s.score)}
         </p>
-        {s.run.status !== 'published' && <p class="notice">该批次{RUN_STATUS[s.run.status]}：发布前不能申诉。</p>}
+        {s.run.status === 'computed' && <p class="notice">该批次{RUN_STATUS[s.run.status]}：发布前不能申诉。</p>}
         {mayAppeal && (
           <p class="muted small">对某项扣分有异议的，点击该项下的“申诉”，写明理由；督查室答复后显示在该项下。</p>
         )}

@@ -3,10 +3,11 @@ import { ApiError, get, newKey, post, query } from '../api';
 import type { ChartOption } from '../charts';
 import { periodWords } from '../../../domain/monitoring-words';
 import { periodFor } from '../../../domain/periods';
+import { subtree } from '../../../domain/units';
 import { dateTime, shanghaiDay } from '../format';
 import { navigate } from '../router';
 import { can, isUnitRole, type Me } from '../state';
-import { ErrorBox, Link, Loading, useLoad } from '../ui';
+import { ErrorBox, Link, Loading, useLoad, useUnits } from '../ui';
 import { Chart } from './dashboard';
 
 /** The 管控力指数 as the API sends it (api/routes/control-index.schemas.ts). */
@@ -14,7 +15,8 @@ export interface IndexRun {
   id: string;
   period: string;
   ruleVersion: number;
-  status: 'computed' | 'published';
+  /** superseded: published, then replaced by a later published run of the quarter (supersededBy). */
+  status: 'computed' | 'published' | 'superseded';
   trigger: 'schedule' | 'manual';
   asOf: string;
   computedAt: string;
@@ -40,15 +42,22 @@ export interface RankingGroup {
 }
 export type Scope = 'unit' | 'region';
 
-export const RUN_STATUS: Record<IndexRun['status'], string> = { computed: '待发布', published: '已发布' };
+export const RUN_STATUS: Record<IndexRun['status'], string> = {
+  computed: '待发布',
+  published: '已发布',
+  superseded: '已被重算取代',
+};
 const SCOPES: Record<Scope, string> = { unit: '按单位', region: '按区域（下辖单位平均）' };
 
-/** A score as the ranking shows it: one decimal at most ("92.5", "100"). */
-export const points = (n: number): string => String(Math.round(n * 10) / 10);
+/**
+ * A score or points as every index page shows them: two decimals at most ("99.96", "92.5", "100"),
+ * as the API computes them, so a region's 0.04 is not shown as "−0".
+ */
+export const points = (n: number): string => String(Math.round(n * 100) / 100);
 
 /** "2026年第三季度 · 已发布 · 规则第 2 版" */
 export const runWords = (r: IndexRun): string =>
-  `${periodWords(r.period)} · ${r.supersededBy ? '已被重算取代' : (RUN_STATUS[r.status] ?? r.status)} · 规则第 ${r.ruleVersion} 版`;
+  `${periodWords(r.period)} · ${RUN_STATUS[r.status] ?? r.status} · 规则第 ${r.ruleVersion} 版`;
 
 /** This quarter and the seven before it, newest first: "2026-Q4", "2026-Q3" … */
 export function recentQuarters(today: string, count = 8): string[] {
@@ -100,6 +109,7 @@ export function RankingTable({
   reasonsOf,
   caption,
   changed,
+  membersOf,
 }: {
   group: RankingGroup;
   mine: string | null;
@@ -107,6 +117,8 @@ export function RankingTable({
   caption?: string;
   /** Units whose rank or score differs from another ranking (the backtest's changes). */
   changed?: Set<string>;
+  /** For region rows: how many units the region's mean is over (null: not a region). */
+  membersOf?: (unitId: string) => number | null;
 }) {
   return (
     <div class="table-scroll">
@@ -126,6 +138,7 @@ export function RankingTable({
             const own = r.unitId === mine;
             const link = reasonsOf?.(r.unitId) ?? null;
             const moved = changed?.has(r.unitId) ?? false;
+            const members = membersOf?.(r.unitId) ?? null;
             return (
               <tr
                 key={r.unitId}
@@ -140,6 +153,12 @@ export function RankingTable({
                   {link ? <Link href={link}>{r.unitName}</Link> : r.unitName}
                   {own && <span class="tag warn">本单位</span>}
                   {moved && <span class="tag">有变化</span>}
+                  {members !== null && (
+                    <span class="muted small" data-members={members}>
+                      {' '}
+                      （下辖 {members} 个单位的平均分）
+                    </span>
+                  )}
                 </td>
                 <td data-score>{points(r.score)}</td>
                 <td class={r.deducted > 0 ? 'bad' : undefined}>{r.deducted > 0 ? `−${points(r.deducted)}` : '0'}</td>
@@ -164,11 +183,7 @@ export function ControlIndexPage({ me, url }: { me: Me; url: URL }) {
   const list = runs.data?.runs ?? [];
   // The run asked for in the address, else the newest published one, else the newest.
   const asked = url.searchParams.get('run');
-  const run =
-    list.find((r) => r.id === asked) ??
-    list.find((r) => r.status === 'published' && !r.supersededBy) ??
-    list[0] ??
-    null;
+  const run = list.find((r) => r.id === asked) ?? list.find((r) => r.status === 'published') ?? list[0] ?? null;
   const scope: Scope = url.searchParams.get('scope') === 'region' ? 'region' : 'unit';
   const ranking = useLoad(
     () =>
@@ -183,6 +198,13 @@ export function ControlIndexPage({ me, url }: { me: Me; url: URL }) {
     navigate(
       `/index${query({ run: params.run ?? run?.id, scope: (params.scope ?? scope) === 'unit' ? null : 'region' })}`,
     );
+
+  // A region's score is the mean over its subtree's ranked units (itself included, the 督查室 not).
+  const { units } = useUnits();
+  const membersOf = (unitId: string): number | null =>
+    units.length === 0
+      ? null
+      : subtree(units, unitId).filter((id) => units.find((u) => u.id === id)?.kind !== 'supervision').length;
 
   if (!runs.data) return runs.error ? <ErrorBox error={runs.error} /> : <Loading />;
   // A unit's users see their own row marked and open its reasons only; oversight opens any unit's.
@@ -266,7 +288,12 @@ export function ControlIndexPage({ me, url }: { me: Me; url: URL }) {
               {g.rows.length} 个{scope === 'region' ? '区域' : '单位'}
             </small>
           </h2>
-          <RankingTable group={g} mine={scope === 'unit' ? mine : null} reasonsOf={reasonsOf} />
+          <RankingTable
+            group={g}
+            mine={scope === 'unit' ? mine : null}
+            reasonsOf={reasonsOf}
+            membersOf={scope === 'region' ? membersOf : undefined}
+          />
           {g.rows.length > 1 && g.rows.length <= 20 && (
             <Chart
               label={`${g.label}得分：${g.rows.map((r) => `${r.unitName} ${points(r.score)} 分`).join('，')}`}

@@ -1,11 +1,12 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, query } from '../api';
 import type { ChartOption } from '../charts';
 import { lightsPie, lightsText } from '../lights-chart';
 import { dateTime, percent } from '../format';
-import { navigate } from '../router';
+import { navigate, useUrl } from '../router';
 import type { Me } from '../state';
-import { ErrorBox, Link, Loading, StatusBadge, useLoad } from '../ui';
+import { ErrorBox, Link, Loading, Options, StatusBadge, useLoad } from '../ui';
+import { activeTerms, loadClassification } from './classification';
 import { GROUP_LABELS } from './cycle';
 
 interface CycleUnit {
@@ -57,6 +58,15 @@ interface Dashboard {
 
 const OPEN_STATUSES = 'assigned,declined,arbitration,signed,rectifying,verifying,suspended';
 
+/**
+ * The dashboard's filters (来源类别, 共性/个性, 领域, 标签, 自查自纠): kept in the address as the items
+ * list keeps its own, sent as they are to GET /api/dashboard, and carried by every link to the list.
+ */
+const FILTERS = ['source', 'commonality', 'domain', 'tag', 'selfFound'] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+/** A link to the items list under the dashboard's filters. */
+type ItemsHref = (extra: Record<string, string | undefined>) => string;
+
 /** Counts as bars from the left, labels top to bottom, whole numbers on the axis. */
 function horizontalBars(bars: Array<[string, number]>, color: string, labelWidth: number): ChartOption {
   return {
@@ -98,7 +108,13 @@ export function Chart({
 }
 
 export function DashboardPage(_props: { me: Me }) {
-  const { data, error, loading } = useLoad(() => get<Dashboard>('/api/dashboard'), []);
+  const url = useUrl();
+  const filters: Filters = Object.fromEntries(
+    FILTERS.flatMap((k) => (url.searchParams.get(k) ? [[k, url.searchParams.get(k)!]] : [])),
+  );
+  const apiQuery = query(filters);
+  const { data, error, loading } = useLoad(() => get<Dashboard>(`/api/dashboard${apiQuery}`), [apiQuery]);
+  const items: ItemsHref = (extra) => `/items${query({ ...filters, ...extra })}`;
   if (!data) return error ? <ErrorBox error={error} /> : <Loading />;
   const d = data;
   const statusNames = Object.fromEntries(d.byStatus.map((s) => [s.label, s.status]));
@@ -117,24 +133,26 @@ export function DashboardPage(_props: { me: Me }) {
         </p>
       )}
       {d.accountabilityPending !== null && <AccountabilityPending count={d.accountabilityPending} />}
+      <DashboardFilters filters={filters} />
+      <ErrorBox error={error} />
       <div class="kpis">
-        <Link href="/items" class="kpi">
+        <Link href={items({})} class="kpi">
           <span>事项总数</span>
           <strong data-kpi="total">{d.total.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link href={`/items${query({ status: OPEN_STATUSES })}`} class="kpi">
+        <Link href={items({ status: OPEN_STATUSES })} class="kpi">
           <span>在办</span>
           <strong data-kpi="open">{d.open.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link href={`/items${query({ overdue: 'true', sort: '-overdueDays' })}`} class="kpi warn">
+        <Link href={items({ overdue: 'true', sort: '-overdueDays' })} class="kpi warn">
           <span>已超期</span>
           <strong data-kpi="overdue">{d.overdue.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link href={`/items${query({ light: 'red', status: OPEN_STATUSES })}`} class="kpi bad">
+        <Link href={items({ light: 'red', status: OPEN_STATUSES })} class="kpi bad">
           <span>红灯</span>
           <strong data-kpi="red">{red.toLocaleString('zh-CN')}</strong>
         </Link>
-        <Link href={`/items${query({ status: 'closed' })}`} class="kpi good">
+        <Link href={items({ status: 'closed' })} class="kpi good">
           <span>已销号（销号率）</span>
           <strong data-kpi="closed">
             {d.closed.toLocaleString('zh-CN')}（{percent(d.closureRate)}）
@@ -144,14 +162,14 @@ export function DashboardPage(_props: { me: Me }) {
       {d.attention > 0 && (
         <p class="notice bad" data-attention>
           有 {d.attention.toLocaleString('zh-CN')} 个事项需关注（记录多次写入失败，或对账发现不一致），请联系运维人员。
-          <Link href={`/items${query({ attention: 'true' })}`}>查看这些事项</Link>
+          <Link href={items({ attention: 'true' })}>查看这些事项</Link>
         </p>
       )}
       <div class="overview">
-        <RedItems items={d.redItems} red={red} />
+        <RedItems items={d.redItems} red={red} href={items} />
         <Cycles cycles={d.cycles} />
-        <OverdueUnits units={d.overdueByUnit} />
-        <Sources sources={d.bySource} selfFound={d.selfFound} />
+        <OverdueUnits units={d.overdueByUnit} href={items} />
+        <Sources sources={d.bySource} selfFound={d.selfFound} href={items} />
       </div>
       <div class="charts">
         <section class="card">
@@ -163,7 +181,7 @@ export function DashboardPage(_props: { me: Me }) {
               '#3064c8',
               80,
             )}
-            onClick={(name) => navigate(`/items${query({ status: statusNames[name] })}`)}
+            onClick={(name) => navigate(items({ status: statusNames[name] }))}
           />
         </section>
         <section class="card">
@@ -186,9 +204,7 @@ export function DashboardPage(_props: { me: Me }) {
                 '#d4380d',
                 150,
               )}
-              onClick={(name) =>
-                navigate(`/items${query({ unit: unitIds[name], overdue: 'true', sort: '-overdueDays' })}`)
-              }
+              onClick={(name) => navigate(items({ unit: unitIds[name], overdue: 'true', sort: '-overdueDays' }))}
             />
           )}
         </section>
@@ -229,7 +245,7 @@ function AccountabilityPending({ count }: { count: number }) {
 }
 
 /** The red items most overdue (as the list sorts 超期最久), each a link to its page; on a phone, cards. */
-function RedItems({ items, red }: { items: Dashboard['redItems']; red: number }) {
+function RedItems({ items, red, href }: { items: Dashboard['redItems']; red: number; href: ItemsHref }) {
   return (
     <section class="card red-items" data-red-items aria-labelledby="red-items-heading">
       <h2 id="red-items-heading">
@@ -275,7 +291,7 @@ function RedItems({ items, red }: { items: Dashboard['redItems']; red: number })
       )}
       {red > 0 && (
         <p class="more">
-          <Link href={`/items${query({ light: 'red', status: OPEN_STATUSES, sort: '-overdueDays' })}`}>
+          <Link href={href({ light: 'red', status: OPEN_STATUSES, sort: '-overdueDays' })}>
             全部红灯事项（{red} 项）
           </Link>
         </p>
@@ -337,17 +353,25 @@ function Cycles({ cycles }: { cycles: Dashboard['cycles'] }) {
  * Items by 来源类别 (those with any), each a link to the list of that source; the self-found ones
  * first and apart (the province's rules reward them).
  */
-function Sources({ sources, selfFound }: { sources: Dashboard['bySource']; selfFound: Dashboard['selfFound'] }) {
+function Sources({
+  sources,
+  selfFound,
+  href,
+}: {
+  sources: Dashboard['bySource'];
+  selfFound: Dashboard['selfFound'];
+  href: ItemsHref;
+}) {
   const shown = sources.filter((s) => s.count > 0);
   return (
     <section class="card" data-by-source aria-labelledby="by-source-heading">
       <h2 id="by-source-heading">按来源类别</h2>
       <p class="notice good" data-self-found={selfFound.total}>
-        <Link href={`/items${query({ selfFound: 'true' })}`}>
+        <Link href={href({ selfFound: 'true' })}>
           自查自纠 <strong>{selfFound.total.toLocaleString('zh-CN')}</strong> 项
         </Link>
         ，其中在办{' '}
-        <Link href={`/items${query({ selfFound: 'true', status: OPEN_STATUSES })}`}>
+        <Link href={href({ selfFound: 'true', status: OPEN_STATUSES })}>
           {selfFound.open.toLocaleString('zh-CN')} 项
         </Link>
       </p>
@@ -366,12 +390,13 @@ function Sources({ sources, selfFound }: { sources: Dashboard['bySource']; selfF
             {shown.map((s) => (
               <tr key={s.sourceCode} data-source={s.sourceCode}>
                 <td>
-                  <Link href={`/items${query({ source: s.sourceCode })}`}>{s.label}</Link>
-                  {s.selfFound && <span class="tag good">自查自纠</span>}
+                  <Link href={href({ source: s.sourceCode })}>{s.label}</Link>
+                  {/* The mark says a source counts as 自查自纠; not repeated after a label that says so itself. */}
+                  {s.selfFound && !s.label.includes('自查自纠') && <span class="tag good">自查自纠</span>}
                 </td>
                 <td data-count>{s.count}</td>
                 <td>
-                  <Link href={`/items${query({ source: s.sourceCode, status: OPEN_STATUSES })}`}>{s.open}</Link>
+                  <Link href={href({ source: s.sourceCode, status: OPEN_STATUSES })}>{s.open}</Link>
                 </td>
               </tr>
             ))}
@@ -383,7 +408,7 @@ function Sources({ sources, selfFound }: { sources: Dashboard['bySource']; selfF
 }
 
 /** The units with most overdue items, each a link to its overdue items. */
-function OverdueUnits({ units }: { units: Dashboard['overdueByUnit'] }) {
+function OverdueUnits({ units, href }: { units: Dashboard['overdueByUnit']; href: ItemsHref }) {
   return (
     <section class="card" data-overdue-units aria-labelledby="overdue-units-heading">
       <h2 id="overdue-units-heading">超期单位明细</h2>
@@ -403,9 +428,7 @@ function OverdueUnits({ units }: { units: Dashboard['overdueByUnit'] }) {
             {units.map((u) => (
               <tr key={u.unitId}>
                 <td>
-                  <Link href={`/items${query({ unit: u.unitId, overdue: 'true', sort: '-overdueDays' })}`}>
-                    {u.unitName}
-                  </Link>
+                  <Link href={href({ unit: u.unitId, overdue: 'true', sort: '-overdueDays' })}>{u.unitName}</Link>
                 </td>
                 <td>{u.count}</td>
                 <td>{u.earliestDue}</td>
@@ -416,5 +439,60 @@ function OverdueUnits({ units }: { units: Dashboard['overdueByUnit'] }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** The filters as the items list has them; a change is a new address (bookmarked, shared, gone back to). */
+function DashboardFilters({ filters }: { filters: Filters }) {
+  const taxonomy = useLoad(loadClassification, []);
+  const [tag, setTag] = useState(filters.tag ?? '');
+  const set = (changes: Filters) => navigate(`/dashboard${query({ ...filters, ...changes })}`);
+  const pick = (name: keyof Filters) => (e: Event) => set({ [name]: (e.target as HTMLSelectElement).value });
+  const active = FILTERS.some((k) => filters[k]);
+  return (
+    <form
+      class="filters"
+      data-dashboard-filters
+      aria-label="按来源类别和分类筛选"
+      onSubmit={(e) => (e.preventDefault(), set({ tag: tag.trim() }))}
+    >
+      <select name="source" value={filters.source ?? ''} onChange={pick('source')} aria-label="来源类别">
+        <option value="">全部来源</option>
+        <Options entries={activeTerms(taxonomy.data?.sources ?? [], filters.source)} />
+      </select>
+      <select name="selfFound" value={filters.selfFound ?? ''} onChange={pick('selfFound')} aria-label="自查自纠">
+        <option value="">自查与非自查</option>
+        <option value="true">仅自查自纠</option>
+        <option value="false">不含自查自纠</option>
+      </select>
+      <select
+        name="commonality"
+        value={filters.commonality ?? ''}
+        onChange={pick('commonality')}
+        aria-label="共性/个性"
+      >
+        <option value="">共性与个性</option>
+        <Options entries={Object.entries(taxonomy.data?.commonality ?? { common: '共性', individual: '个性' })} />
+      </select>
+      <select name="domain" value={filters.domain ?? ''} onChange={pick('domain')} aria-label="领域">
+        <option value="">全部领域</option>
+        <Options entries={activeTerms(taxonomy.data?.domains ?? [], filters.domain)} />
+      </select>
+      <input
+        type="search"
+        name="tag"
+        placeholder="标签"
+        aria-label="标签"
+        style={{ minWidth: '6em', width: '8em' }}
+        value={tag}
+        onInput={(e) => setTag((e.target as HTMLInputElement).value)}
+      />
+      <button type="submit">筛选</button>
+      {active && (
+        <button type="button" onClick={() => (setTag(''), navigate('/dashboard'))} data-clear-filters>
+          清除筛选
+        </button>
+      )}
+    </form>
   );
 }

@@ -1,10 +1,12 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, newKey, post, upload } from '../api';
 import { HEIC_REFUSAL, isHeic, shrinkPhoto } from '../files';
 import { dateTime, fileSize } from '../format';
+import { navigate } from '../router';
 import { isUnitRole, type Me } from '../state';
 import { ErrorBox, FieldError, FormAlert, Link, Loading, useFormErrors, useLoad, useUnits } from '../ui';
 import { ANSWER_LABELS, type FanOutDetailView as Detail, type FanOutUnitView } from './fan-out-board';
+import { AnswerFiles } from './fan-out-files';
 
 const LABELS: Record<string, string> = { answer: '排查结果', reason: '情况说明', attachments: '佐证材料' };
 
@@ -19,6 +21,12 @@ const TAP = { minHeight: '48px' };
 export function FanOutAnswerPage({ me, id }: { me: Me; id: string }) {
   const detail = useLoad(() => get<Detail>(`/api/fan-outs/${encodeURIComponent(id)}`), [id]);
   const { unitName } = useUnits();
+  // Oversight follows answers on the origin item's 举一反三 board, not on a unit's form: sent there
+  // straight away (the link of a notice or of an opened item lands here).
+  const origin = detail.data?.originItemId;
+  useEffect(() => {
+    if (origin && !isUnitRole(me)) navigate(`/items/${encodeURIComponent(origin)}`, true);
+  }, [origin]);
   if (!detail.data) return detail.error ? <ErrorBox error={detail.error} /> : <Loading />;
   const f = detail.data;
   const mine = f.units.find((u) => u.unitId === me.actor.unitId) ?? null;
@@ -58,7 +66,7 @@ export function FanOutAnswerPage({ me, id }: { me: Me; id: string }) {
           本单位不在此次举一反三的排查范围内{me.actor.unitId ? `（${unitName(me.actor.unitId)}）` : ''}。
         </p>
       ) : mine.answer ? (
-        <Answered unit={mine} />
+        <Answered fanOutId={f.id} unit={mine} />
       ) : (
         <AnswerForm fanOutId={f.id} unitName={mine.unitName} onAnswered={detail.reload} />
       )}
@@ -66,7 +74,7 @@ export function FanOutAnswerPage({ me, id }: { me: Me; id: string }) {
   );
 }
 
-function Answered({ unit }: { unit: FanOutUnitView }) {
+function Answered({ fanOutId, unit }: { fanOutId: string; unit: FanOutUnitView }) {
   return (
     <section class="card" data-answered={unit.answer} aria-labelledby="answered-heading">
       <h2 id="answered-heading">
@@ -83,7 +91,10 @@ function Answered({ unit }: { unit: FanOutUnitView }) {
         </p>
       )}
       {unit.attachments.length > 0 && (
-        <p class="muted">佐证材料：{unit.attachments.map((a) => a.name ?? a.sha256.slice(0, 8)).join('、')}</p>
+        <p class="muted">
+          佐证材料：
+          <AnswerFiles fanOutId={fanOutId} files={unit.attachments} />
+        </p>
       )}
       <p class="muted">
         {unit.answeredByName} 于 {unit.answeredAt ? dateTime(unit.answeredAt) : ''} 答复

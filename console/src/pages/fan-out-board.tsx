@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, newKey, post, query } from '../api';
 import { dateTime, percent } from '../format';
-import { GROUP_LABELS } from './cycle';
+import { unitKindLabel } from '../../../domain/units';
+import { AnswerFiles } from './fan-out-files';
 import { can, type Me, type Unit } from '../state';
 import {
   ErrorBox,
@@ -119,8 +120,8 @@ export function FanOutBoard({
   const list = useLoad(
     () =>
       can(me, 'fanOut.read')
-        ? get<{ fanOuts: FanOutView[] }>(`/api/items/${encodeURIComponent(item.id)}/fan-outs`)
-        : Promise.resolve({ fanOuts: [] }),
+        ? get<{ fanOuts: FanOutView[]; askedUnitIds?: string[] }>(`/api/items/${encodeURIComponent(item.id)}/fan-outs`)
+        : Promise.resolve({ fanOuts: [], askedUnitIds: [] }),
     [item.id],
   );
   const [starting, setStarting] = useState(false);
@@ -139,6 +140,7 @@ export function FanOutBoard({
         (starting ? (
           <StartFanOut
             item={item}
+            asked={list.data?.askedUnitIds ?? []}
             onCancel={() => setStarting(false)}
             onStarted={() => (setStarting(false), list.reload())}
           />
@@ -266,7 +268,12 @@ function UnitRow({
       </td>
       <td data-label="理由" class={u.reason ? '' : 'blank'}>
         {u.reason ?? ''}
-        {u.attachments.length > 0 && <span class="muted">（附件 {u.attachments.length} 个）</span>}
+        {u.attachments.length > 0 && (
+          <div class="muted">
+            附件：
+            <AnswerFiles fanOutId={fanOutId} files={u.attachments} />
+          </div>
+        )}
       </td>
       <td data-label="答复时间" class={u.answeredAt ? '' : 'blank'}>
         {u.answeredAt ? `${dateTime(u.answeredAt)} ${u.answeredByName ?? ''}` : ''}
@@ -368,10 +375,13 @@ function under(units: Unit[], rootId: string): Unit[] {
 /** The form that starts a fan-out: which units (by kind, a part of the tree, or picked by hand), when, how many checked. */
 function StartFanOut({
   item,
+  asked,
   onCancel,
   onStarted,
 }: {
   item: { id: string; title: string; description?: string | null; leadUnitId: string };
+  /** Units an earlier fan-out of this item asked: the server leaves them out, so the count does. */
+  asked: string[];
   onCancel: () => void;
   onStarted: () => void;
 }) {
@@ -403,7 +413,9 @@ function StartFanOut({
           ? under(units, subtreeOf)
           : []
         : units.filter((u) => picked.includes(u.id));
-  const count = chosen.filter((u) => u.id !== item.leadUnitId).length;
+  const eligible = chosen.filter((u) => u.id !== item.leadUnitId);
+  const count = eligible.filter((u) => !asked.includes(u.id)).length;
+  const skipped = eligible.length - count;
   const int = (s: string) => (/^\d+$/.test(s.trim()) ? Number(s) : Number.NaN);
 
   const submit = async (e: Event) => {
@@ -474,7 +486,7 @@ function StartFanOut({
                     errors.clear('units')
                   )}
                 />
-                {GROUP_LABELS[k] ?? k}
+                {unitKindLabel(k)}
               </label>
             ))}
           </span>
@@ -502,13 +514,17 @@ function StartFanOut({
             id="fan-out-units"
             units={units}
             value={picked}
-            exclude={[item.leadUnitId]}
+            exclude={[item.leadUnitId, ...asked]}
             onChange={(ids) => (setPicked(ids), errors.clear('units'))}
           />
         </Field>
       )}
       <p class="muted" role="status" data-unit-count={count}>
-        将向 {count} 个单位下发（不含本事项的牵头单位）。
+        将向 {count} 个单位下发（不含本事项的牵头单位
+        {skipped > 0 && (
+          <span data-skipped={skipped}>，另有 {skipped} 个单位已在此前的举一反三中被要求排查，不再重复下发</span>
+        )}
+        ）。
       </p>
       {err('units') && (
         <p class="field-error" id="units-error">

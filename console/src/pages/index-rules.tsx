@@ -15,12 +15,14 @@ export interface IndexRules {
     relapse: { points: number };
     ignoredUrge: { points: number; graceWorkingDays: number };
     fanOutUnanswered: { points: number };
+    /** Absent from version 1 (read as 0 by the API). */
+    fanOutOverturned?: { points: number };
   };
   bonuses: {
     selfFound: { points: number; max: number };
     fanOutCoverage: { points: number; max: number };
   };
-  peerGroup: 'kind' | 'parent';
+  peerGroup: 'kind' | 'parent' | 'kindWithinParent';
 }
 interface RuleVersion {
   version: number;
@@ -108,6 +110,12 @@ const KNOBS: Array<{ title: string; knobs: Knob[] }> = [
         hint: '要求举一反三自查，到答复期限仍未答复“存在”或“不存在”的，每次扣的分。',
         step: 0.1,
       },
+      {
+        path: ['deductions', 'fanOutOverturned', 'points'],
+        label: '举一反三“不存在”被抽查推翻每次扣分',
+        hint: '答复“不存在”、抽查核实后被推翻（实际存在同类问题）的，每次扣的分。',
+        step: 0.1,
+      },
     ],
   },
   {
@@ -123,7 +131,7 @@ const KNOBS: Array<{ title: string; knobs: Knob[] }> = [
       {
         path: ['bonuses', 'fanOutCoverage', 'points'],
         label: '举一反三按时答复每次加分',
-        hint: '在答复期限内答复举一反三的，每次加的分。',
+        hint: '在答复期限内答复举一反三的，每次加的分；答复后即计入，不必等到期限届满。',
         step: 0.1,
       },
       {
@@ -135,6 +143,7 @@ const KNOBS: Array<{ title: string; knobs: Knob[] }> = [
   },
 ];
 const PEER_GROUPS: Record<IndexRules['peerGroup'], string> = {
+  kindWithinParent: '按同一上级下的同类单位（如莲都区各部门、深圳市各部门分别排名）',
   kind: '按单位类别（如各部门、各区县分别排名）',
   parent: '按上级单位（同一上级的下属单位之间排名）',
 };

@@ -19,7 +19,7 @@ import {
   STEP_LABELS,
   unknownYearsText,
 } from '../format';
-import { loadMeta, type Me, type Unit } from '../state';
+import { isUnitRole, loadMeta, type Me, type Unit } from '../state';
 import {
   ErrorBox,
   Field,
@@ -57,6 +57,8 @@ type ItemView = Item & {
   deadlineDate?: string | null;
   calendarWarning?: boolean;
   closedLateWorkingDays?: number | null;
+  /** Opened by a 举一反三 (a 存在, or an overturned 不存在): where it came from. */
+  fanOut?: { fanOutId: string; originItemId: string; originNumber: string; originTitle: string };
 };
 
 interface TimelineEntry {
@@ -752,6 +754,24 @@ export function ItemPage({ me, id }: { me: Me; id: string }) {
                 <>
                   <dt>来源</dt>
                   <dd>{item.source}</dd>
+                </>
+              )}
+              {item.fanOut && (
+                <>
+                  <dt>源头</dt>
+                  <dd data-fan-out-origin={item.fanOut.originItemId}>
+                    {/* A unit may not see the origin item: its link is the fan-out it answered. */}
+                    <Link
+                      href={
+                        isUnitRole(me)
+                          ? `/fan-outs/${encodeURIComponent(item.fanOut.fanOutId)}`
+                          : `/items/${encodeURIComponent(item.fanOut.originItemId)}`
+                      }
+                    >
+                      源自举一反三：{item.fanOut.originNumber}
+                    </Link>{' '}
+                    <span class="muted">{item.fanOut.originTitle}</span>
+                  </dd>
                 </>
               )}
               {item.returnCount > 0 && (
