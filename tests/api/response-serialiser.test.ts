@@ -145,6 +145,11 @@ describe('responses serialised from their schemas', () => {
       updatedAt: 'u',
       overdue: false,
       overdueWorkingDays: 0,
+      sourceCode: 'zicha',
+      selfFound: true,
+      commonality: 'common',
+      domainCode: null,
+      tags: ['夜市', '占道'],
     };
     const body = { total: 1, page: 1, pageSize: 20, items: [row, { ...row, deadlineDate: '2026-02-01', x: 1 }] };
     expect(page.fast(body)).toBe(page.zod(body));
