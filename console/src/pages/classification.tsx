@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, put } from '../api';
 import type { Me } from '../state';
-import { ErrorBox, Field, FormAlert, invalidProps, Loading, useFormErrors, useLoad } from '../ui';
+import { ErrorBox, Field, FormAlert, invalidProps, Loading, Options, useFormErrors, useLoad } from '../ui';
 
 /** A term of the taxonomy (来源类别 or 领域), as GET /api/classification sends it. */
 export interface Term {
@@ -59,6 +59,53 @@ const KINDS: Array<['source' | 'domain', string]> = [
 ];
 
 /** 分类设置: the administrator edits the sources and domains (labels, order, active, 自查自纠) and adds codes. */
+export type ClassFilter = 'source' | 'selfFound' | 'commonality' | 'domain';
+
+/**
+ * The classes' filters as the items list and the dashboard both show them: source, self-found,
+ * 共性/个性 and domain change at once (`onPick`); the tag is typed and taken when the form is sent.
+ */
+export function ClassFilterFields(props: {
+  values: Partial<Record<ClassFilter, string>>;
+  onPick: (name: ClassFilter, value: string) => void;
+  tag: string;
+  setTag: (tag: string) => void;
+}) {
+  const taxonomy = useLoad(loadClassification, []);
+  const { values, onPick } = props;
+  const pick = (name: ClassFilter) => (e: Event) => onPick(name, (e.target as HTMLSelectElement).value);
+  return (
+    <>
+      <select name="source" value={values.source ?? ''} onChange={pick('source')} aria-label="来源类别">
+        <option value="">全部来源</option>
+        <Options entries={activeTerms(taxonomy.data?.sources ?? [], values.source)} />
+      </select>
+      <select name="selfFound" value={values.selfFound ?? ''} onChange={pick('selfFound')} aria-label="自查自纠">
+        <option value="">自查与非自查</option>
+        <option value="true">仅自查自纠</option>
+        <option value="false">不含自查自纠</option>
+      </select>
+      <select name="commonality" value={values.commonality ?? ''} onChange={pick('commonality')} aria-label="共性/个性">
+        <option value="">共性与个性</option>
+        <Options entries={Object.entries(taxonomy.data?.commonality ?? { common: '共性', individual: '个性' })} />
+      </select>
+      <select name="domain" value={values.domain ?? ''} onChange={pick('domain')} aria-label="领域">
+        <option value="">全部领域</option>
+        <Options entries={activeTerms(taxonomy.data?.domains ?? [], values.domain)} />
+      </select>
+      <input
+        type="search"
+        name="tag"
+        placeholder="标签"
+        aria-label="标签"
+        style={{ minWidth: '6em', width: '8em' }}
+        value={props.tag}
+        onInput={(e) => props.setTag((e.target as HTMLInputElement).value)}
+      />
+    </>
+  );
+}
+
 export function ClassificationPage(_props: { me: Me }) {
   const data = useLoad(() => ((loaded = null), loadClassification()), []);
   if (!data.data) return data.error ? <ErrorBox error={data.error} /> : <Loading />;

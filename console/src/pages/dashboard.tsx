@@ -5,8 +5,8 @@ import { lightsPie, lightsText } from '../lights-chart';
 import { dateTime, percent } from '../format';
 import { navigate, useUrl } from '../router';
 import type { Me } from '../state';
-import { ErrorBox, Link, Loading, Options, StatusBadge, useLoad } from '../ui';
-import { activeTerms, loadClassification } from './classification';
+import { ErrorBox, Link, Loading, StatusBadge, useLoad } from '../ui';
+import { ClassFilterFields } from './classification';
 import { GROUP_LABELS } from './cycle';
 
 interface CycleUnit {
@@ -444,10 +444,8 @@ function OverdueUnits({ units, href }: { units: Dashboard['overdueByUnit']; href
 
 /** The filters as the items list has them; a change is a new address (bookmarked, shared, gone back to). */
 function DashboardFilters({ filters }: { filters: Filters }) {
-  const taxonomy = useLoad(loadClassification, []);
   const [tag, setTag] = useState(filters.tag ?? '');
   const set = (changes: Filters) => navigate(`/dashboard${query({ ...filters, ...changes })}`);
-  const pick = (name: keyof Filters) => (e: Event) => set({ [name]: (e.target as HTMLSelectElement).value });
   const active = FILTERS.some((k) => filters[k]);
   return (
     <form
@@ -456,37 +454,7 @@ function DashboardFilters({ filters }: { filters: Filters }) {
       aria-label="按来源类别和分类筛选"
       onSubmit={(e) => (e.preventDefault(), set({ tag: tag.trim() }))}
     >
-      <select name="source" value={filters.source ?? ''} onChange={pick('source')} aria-label="来源类别">
-        <option value="">全部来源</option>
-        <Options entries={activeTerms(taxonomy.data?.sources ?? [], filters.source)} />
-      </select>
-      <select name="selfFound" value={filters.selfFound ?? ''} onChange={pick('selfFound')} aria-label="自查自纠">
-        <option value="">自查与非自查</option>
-        <option value="true">仅自查自纠</option>
-        <option value="false">不含自查自纠</option>
-      </select>
-      <select
-        name="commonality"
-        value={filters.commonality ?? ''}
-        onChange={pick('commonality')}
-        aria-label="共性/个性"
-      >
-        <option value="">共性与个性</option>
-        <Options entries={Object.entries(taxonomy.data?.commonality ?? { common: '共性', individual: '个性' })} />
-      </select>
-      <select name="domain" value={filters.domain ?? ''} onChange={pick('domain')} aria-label="领域">
-        <option value="">全部领域</option>
-        <Options entries={activeTerms(taxonomy.data?.domains ?? [], filters.domain)} />
-      </select>
-      <input
-        type="search"
-        name="tag"
-        placeholder="标签"
-        aria-label="标签"
-        style={{ minWidth: '6em', width: '8em' }}
-        value={tag}
-        onInput={(e) => setTag((e.target as HTMLInputElement).value)}
-      />
+      <ClassFilterFields values={filters} onPick={(name, value) => set({ [name]: value })} tag={tag} setTag={setTag} />
       <button type="submit">筛选</button>
       {active && (
         <button type="button" onClick={() => (setTag(''), navigate('/dashboard'))} data-clear-filters>

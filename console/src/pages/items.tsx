@@ -5,7 +5,7 @@ import { navigate } from '../router';
 import { can, loadMeta, type Me } from '../state';
 import { ErrorBox, LightBadge, Link, Loading, Options, Pager, StatusBadge, useLoad, useUnits } from '../ui';
 import { BulkActions, bulkActionsFor } from './bulk-actions';
-import { activeTerms, loadClassification, termLabel } from './classification';
+import { ClassFilterFields, loadClassification, termLabel } from './classification';
 
 interface Row {
   id: string;
@@ -148,52 +148,7 @@ export function ItemsPage({ me, url }: { me: Me; url: URL }) {
           <option value="">全部单位</option>
           <Options entries={units.map((u) => [u.id, u.name])} />
         </select>
-        <select
-          name="source"
-          value={params.source}
-          onChange={(e) => set({ source: (e.target as HTMLSelectElement).value })}
-          aria-label="来源类别"
-        >
-          <option value="">全部来源</option>
-          <Options entries={activeTerms(taxonomy.data?.sources ?? [], params.source)} />
-        </select>
-        <select
-          name="selfFound"
-          value={params.selfFound}
-          onChange={(e) => set({ selfFound: (e.target as HTMLSelectElement).value })}
-          aria-label="自查自纠"
-        >
-          <option value="">自查与非自查</option>
-          <option value="true">仅自查自纠</option>
-          <option value="false">不含自查自纠</option>
-        </select>
-        <select
-          name="commonality"
-          value={params.commonality}
-          onChange={(e) => set({ commonality: (e.target as HTMLSelectElement).value })}
-          aria-label="共性/个性"
-        >
-          <option value="">共性与个性</option>
-          <Options entries={Object.entries(taxonomy.data?.commonality ?? { common: '共性', individual: '个性' })} />
-        </select>
-        <select
-          name="domain"
-          value={params.domain}
-          onChange={(e) => set({ domain: (e.target as HTMLSelectElement).value })}
-          aria-label="领域"
-        >
-          <option value="">全部领域</option>
-          <Options entries={activeTerms(taxonomy.data?.domains ?? [], params.domain)} />
-        </select>
-        <input
-          type="search"
-          name="tag"
-          placeholder="标签"
-          aria-label="标签"
-          style={{ minWidth: '6em', width: '8em' }}
-          value={tag}
-          onInput={(e) => setTag((e.target as HTMLInputElement).value)}
-        />
+        <ClassFilterFields values={params} onPick={(name, value) => set({ [name]: value })} tag={tag} setTag={setTag} />
         <label class="check">
           <input
             type="checkbox"
