@@ -5,7 +5,7 @@
  * authorised supervisor); appeals are decided by a supervisor overseeing the unit.
  */
 import { randomUUID } from 'node:crypto';
-import { isUnitRole, oversees, type Actor } from '../domain/actors';
+import { isUnitRole, isWholeTreeSupervisor, oversees, type Actor } from '../domain/actors';
 import { periodDays, type IndexRules } from '../domain/control-index';
 import { computeRun, newRunId, publishRunInDb } from '../activities/control-index';
 import { AppError, badRequest, forbidden, notFound } from './errors';
@@ -14,8 +14,7 @@ import { today, type Services } from './services';
 
 /** Only oversight of the whole tree may set rules and publish a ranking of all units. */
 function requireWholeTree(actor: Actor, what: string): void {
-  if (actor.role !== 'supervisor' || actor.jurisdiction !== undefined)
-    throw forbidden(`${what}须由全域督查专员（管辖范围为全部单位）办理`);
+  if (!isWholeTreeSupervisor(actor)) throw forbidden(`${what}须由全域督查专员（管辖范围为全部单位）办理`);
 }
 
 const conflict = (message: string, reason: string) => new AppError(409, 'conflict', message, { reason });
